@@ -1,0 +1,30 @@
+package dev.chunkvault.service.blob;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Objects by key: chunk bytes under {@code chunks/<id>} (uploaded by clients through presigned URLs, or
+ * written by the service from a delta) and large manifests under {@code manifests/...}. Objects are
+ * small (a chunk is at most 1 MiB, a manifest a few MB), so whole-object reads and writes suffice.
+ * <p>
+ * Any call may throw {@link BlobStoreException}; a failed put or delete may or may not have happened,
+ * and both are idempotent.
+ */
+public interface BlobStore {
+    Optional<BlobInfo> head(String key);
+
+    Optional<byte[]> get(String key);
+
+    /** Stores {@code bytes} with their SHA-256 checksum (verified by the store) and user metadata. */
+    void put(String key, byte[] bytes, Map<String, String> metadata);
+
+    /**
+     * Deletes the object. With a {@code versionId} (versioned stores) only that version goes, so a newer
+     * write of the same key survives; without one the current object goes. Deleting nothing is no error.
+     */
+    void delete(String key, String versionId);
+
+    /** Keys under {@code prefix} after {@code startAfter} (null: from the start), in key order. */
+    BlobPage list(String prefix, String startAfter, int limit);
+}
