@@ -1,0 +1,72 @@
+package dev.chunkvault.api.http;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The base of every HTTP function: parses nothing itself, calls {@link #handle} (which calls one service
+ * method), and turns its result or failure into the payload-v2 response, through {@link ErrorMapper} only.
+ * Logs one access line per request.
+ */
+public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private final String name;
+    private final StructuredLog log;
+
+    protected HttpFunction(String name, StructuredLog log) {
+        this.name = name;
+        this.log = log;
+    }
+
+    /** Handles one request; may throw any exception the {@link ErrorMapper} knows. */
+    protected abstract HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception;
+
+    @Override
+    public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        long started = System.nanoTime();
+        String requestId = requestId(event, context);
+        StructuredLog requestLog = log.forRequest(requestId);
+        HttpResponse response;
+        try {
+            response = handle(new ApiRequest(event, requestId), requestLog);
+        } catch (Exception | StackOverflowError e) {
+            response = ErrorMapper.map(e, requestId, requestLog);
+        }
+        Map<String, Object> access = new HashMap<>();
+        access.put("route", event.getRouteKey());
+        access.put("status", response.status());
+        access.put("latencyMs", (System.nanoTime() - started) / 1_000_000);
+        requestLog.info(name + " " + response.status(), access);
+        return toApiGateway(response, requestId, requestLog);
+    }
+
+    private static String requestId(APIGatewayV2HTTPEvent event, Context context) {
+        if (event.getRequestContext() != null && event.getRequestContext().getRequestId() != null) {
+            return event.getRequestContext().getRequestId();
+        }
+        return context != null && context.getAwsRequestId() != null ? context.getAwsRequestId() : UUID.randomUUID().toString();
+    }
+
+    private static APIGatewayV2HTTPResponse toApiGateway(HttpResponse r, String requestId, StructuredLog log) {
+        Map<String, String> headers = new HashMap<>(r.headers());
+        headers.put("content-type", "application/json");
+        headers.put("x-request-id", requestId);
+        headers.put("cache-control", "no-store");
+        String body;
+        try {
+            body = r.body() == null ? "" : Json.MAPPER.writeValueAsString(r.body());
+        } catch (JsonProcessingException e) {
+            log.error("unserializable response", e);
+            return APIGatewayV2HTTPResponse.builder().withStatusCode(500).withHeaders(headers)
+                    .withBody("{\"error\":\"INTERNAL\",\"message\":\"Internal error.\",\"requestId\":\"" + requestId + "\"}")
+                    .build();
+        }
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(headers).withBody(body)
+                .withIsBase64Encoded(false).build();
+    }
+}

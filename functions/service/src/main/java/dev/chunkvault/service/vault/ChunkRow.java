@@ -1,0 +1,46 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.Key;
+
+/**
+ * A row of the chunks table: the stored chunk's lifecycle state and global reference count.
+ *
+ * @param incarnation changes whenever the row is created anew, so a write that read an older row cannot
+ *                    apply to a re-created one
+ * @param size        verified size, or -1 before the first verification
+ * @param s3Version   object version recorded at verification (versioned buckets), or null
+ * @param gcRun       fencing token of the GC run that marked it DELETING, or -1
+ */
+public record ChunkRow(ChunkId id, State state, long refs, String incarnation, long size, long lastGrantAt,
+                       long lastDecAt, long gcRun, String s3Version) {
+    public enum State { PENDING, LIVE, DELETING }
+
+    public static final String ID = "chunkId";
+    public static final String STATE = "state";
+    public static final String REFS = "refs";
+    public static final String INCARNATION = "incarnation";
+    public static final String SIZE = "size";
+    public static final String CREATED_AT = "createdAt";
+    public static final String LAST_GRANT_AT = "lastGrantAt";
+    public static final String LAST_DEC_AT = "lastDecAt";
+    public static final String GC_SHARD = "gcShard";
+    public static final String GC_AT = "gcAt";
+    public static final String GC_RUN = "gcRun";
+    public static final String S3_VERSION = "s3Version";
+
+    public static Key key(ChunkId id) {
+        return Key.of(id.hex());
+    }
+
+    public static String objectKey(ChunkId id) {
+        return "chunks/" + id.hex();
+    }
+
+    public static ChunkRow from(Item item) {
+        return new ChunkRow(ChunkId.parse(item.string(ID)), State.valueOf(item.string(STATE)), item.numberOr(REFS, 0),
+                item.string(INCARNATION), item.numberOr(SIZE, -1), item.numberOr(LAST_GRANT_AT, 0),
+                item.numberOr(LAST_DEC_AT, 0), item.numberOr(GC_RUN, -1), item.string(S3_VERSION));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Which chunks an owner holds: those with a holding count of at least one (one per run edge). */
+final class Holdings {
+    private final ItemStore store;
+    private final Parallel parallel;
+    private final Retry retry;
+
+    Holdings(ItemStore store, Parallel parallel, Retry retry) {
+        this.store = store;
+        this.parallel = parallel;
+        this.retry = retry;
+    }
+
+    Set<ChunkId> held(Owner owner, List<ChunkId> chunks) {
+        List<List<Key>> batches = new ArrayList<>();
+        for (int i = 0; i < chunks.size(); i += ItemStore.MAX_BATCH_GET) {
+            batches.add(chunks.subList(i, Math.min(chunks.size(), i + ItemStore.MAX_BATCH_GET)).stream()
+                    .distinct().map(c -> Refs.holding(owner, c)).toList());
+        }
+        Set<ChunkId> held = new HashSet<>();
+        for (List<Item> items : parallel.map(batches, keys -> retry.call(() -> store.batchGet(Tables.REFS, keys)))) {
+            for (Item i : items) {
+                if (i.numberOr(Refs.COUNT, 0) > 0) {
+                    held.add(Refs.chunkOf(i.string(Refs.REF)));
+                }
+            }
+        }
+        return held;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.and;
+import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.exists;
+import static dev.chunkvault.service.store.Condition.gt;
+import static dev.chunkvault.service.store.Condition.ne;
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.store.Condition;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TxAction;
+import dev.chunkvault.service.store.Update;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The paired reference-count writes of the span model: an edge item and the two counters it stands for
+ * (the owner's holding count and the chunk's global refs), written in one transaction so each step happens
+ * exactly once however often it is retried. Steps are batched, {@value #CHUNKS_PER_TRANSACTION} chunks to a
+ * transaction; a batch that cancels because some step already happened is replayed chunk by chunk.
+ */
+final class RefOps {
+    private static final Logger LOG = Logger.getLogger(RefOps.class.getName());
+    static final int CHUNKS_PER_TRANSACTION = 33;
+
+    private final ItemStore store;
+    private final Clock clock;
+    private final Retry retry;
+
+    RefOps(ItemStore store, Clock clock, Retry retry) {
+        this.store = store;
+        this.clock = clock;
+        this.retry = retry;
+    }
+
+    /** A chunk to reference, with the incarnation of its row as read (the row must still be that one). */
+    record Pin(ChunkId chunk, String incarnation) {}
+
+    /** A run edge to remove. */
+    record Unpin(ChunkId chunk, String runStartVersionId) {}
+
+    /** The three writes that add one run of {@code chunk} to {@code fileId}, starting at {@code versionId}. */
+    static List<TxAction> pinActions(Owner owner, String fileId, String versionId, Pin pin) {
+        return List.of(
+                TxAction.put(Tables.REFS, Item.builder()
+                        .set(Refs.REF, Refs.ref(owner, pin.chunk()))
+                        .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF)),
+                TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()), Update.update().add(Refs.COUNT, 1),
+                        Condition.ALWAYS),
+                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()),
+                        Update.update().add(ChunkRow.REFS, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
+                                .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT),
+                        usable(pin.incarnation())));
+    }
+
+    /** The chunk row may take a new reference: it is the row we read, and GC has not marked it. */
+    static Condition usable(String incarnation) {
+        return and(exists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()),
+                eq(ChunkRow.INCARNATION, incarnation));
+    }
+
+    /** Outcome of pinning: the chunks whose row was gone, re-created or being collected. */
+    record PinResult(List<ChunkId> unusable) {}
+
+    /** Pins every chunk (idempotent: a chunk already pinned for this version is skipped). */
+    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins) {
+        List<ChunkId> unusable = new ArrayList<>();
+        for (int i = 0; i < pins.size(); i += CHUNKS_PER_TRANSACTION) {
+            List<Pin> batch = pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION));
+            List<TxAction> actions = new ArrayList<>();
+            batch.forEach(p -> actions.addAll(pinActions(owner, fileId, versionId, p)));
+            try {
+                retry.run(() -> store.transact(actions));
+            } catch (TransactionCancelledException cancelled) {
+                for (Pin p : batch) {
+                    if (!pinOne(owner, fileId, versionId, p)) {
+                        unusable.add(p.chunk());
+                    }
+                }
+            }
+        }
+        return new PinResult(unusable);
+    }
+
+    /** @return false if the chunk row is unusable */
+    private boolean pinOne(Owner owner, String fileId, String versionId, Pin p) {
+        try {
+            retry.run(() -> store.transact(pinActions(owner, fileId, versionId, p)));
+            return true;
+        } catch (TransactionCancelledException cancelled) {
+            if (cancelled.conditionFailed(0)) {
+                return true; // the edge exists: this pin happened before
+            }
+            return false;
+        }
+    }
+
+    /** The three writes that remove one run edge and its counts; the chunk joins the gc index. */
+    List<TxAction> unpinActions(Owner owner, String fileId, Unpin u) {
+        long now = clock.millis();
+        return List.of(
+                TxAction.delete(Tables.REFS, Refs.edge(owner, u.chunk(), fileId, u.runStartVersionId()), exists(Refs.REF)),
+                TxAction.update(Tables.REFS, Refs.holding(owner, u.chunk()), Update.update().add(Refs.COUNT, -1),
+                        gt(Refs.COUNT, 0L)),
+                TxAction.update(Tables.CHUNKS, ChunkRow.key(u.chunk()),
+                        Update.update().add(ChunkRow.REFS, -1).set(ChunkRow.LAST_DEC_AT, now)
+                                .set(ChunkRow.GC_SHARD, Tables.shardOf(u.chunk().hex())).set(ChunkRow.GC_AT, now),
+                        gt(ChunkRow.REFS, 0L)));
+    }
+
+    /** Removes every edge (idempotent: an edge already gone is skipped). */
+    long unpin(Owner owner, String fileId, List<Unpin> unpins) {
+        long removed = 0;
+        for (int i = 0; i < unpins.size(); i += CHUNKS_PER_TRANSACTION) {
+            List<Unpin> batch = unpins.subList(i, Math.min(unpins.size(), i + CHUNKS_PER_TRANSACTION));
+            List<TxAction> actions = new ArrayList<>();
+            batch.forEach(u -> actions.addAll(unpinActions(owner, fileId, u)));
+            try {
+                retry.run(() -> store.transact(actions));
+                removed += batch.size();
+            } catch (TransactionCancelledException cancelled) {
+                for (Unpin u : batch) {
+                    removed += unpinOne(owner, fileId, u) ? 1 : 0;
+                }
+            }
+        }
+        return removed;
+    }
+
+    private boolean unpinOne(Owner owner, String fileId, Unpin u) {
+        try {
+            retry.run(() -> store.transact(unpinActions(owner, fileId, u)));
+            return true;
+        } catch (TransactionCancelledException cancelled) {
+            if (cancelled.conditionFailed(0)) {
+                return false; // the edge is gone: this unpin happened before
+            }
+            // The edge exists but a counter is already 0: the counts drifted below the edges. Never let a
+            // count go negative; remove the edge alone and leave the drift for the audit to report.
+            LOG.severe(() -> "refcount drift at " + u.chunk() + " (file " + fileId + "): counter already 0");
+            Key edge = Refs.edge(owner, u.chunk(), fileId, u.runStartVersionId());
+            retry.run(() -> store.delete(Tables.REFS, edge, Condition.ALWAYS));
+            return true;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.chunkvault.service.vault;
+
+import java.time.Duration;
+
+/**
+ * Tunables and the named GC safety margins (docs/storage-model.md). The wiring class reads them from the
+ * function's environment; tests build them directly.
+ *
+ * @param retention            how long a superseded version (and a deleted file) stays restorable
+ * @param grace                how long a chunk stays at refs 0 before GC may mark it
+ * @param uploadUrlTtl         lifetime of a presigned upload URL
+ * @param downloadUrlTtl       lifetime of a presigned download URL
+ * @param pendingGrace         after this, an unpublished (PENDING) version is abandoned and rolled back
+ * @param leaseTtl             GC lease lifetime; must exceed the GC function's timeout
+ * @param storeCallTimeout     upper bound of one store call (the SDK's API call timeout)
+ * @param maxChunksPerRequest  chunk ids in one upload-grant or download request
+ * @param maxManifestChunks    chunks in one manifest
+ * @param inlineManifestBytes  manifests up to this size live in the version item; larger ones in the blob store
+ * @param smallCommitChunks    a commit adding at most this many chunks is one transaction
+ * @param parallelism          concurrent store calls one request may make (1 = sequential)
+ */
+public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl, Duration downloadUrlTtl,
+                       Duration pendingGrace, Duration leaseTtl, Duration storeCallTimeout, int maxChunksPerRequest,
+                       int maxManifestChunks, int inlineManifestBytes, int smallCommitChunks, int parallelism) {
+
+    public static final Settings DEFAULTS = new Settings(Duration.ofDays(30), Duration.ofHours(24),
+            Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofMinutes(20),
+            Duration.ofSeconds(30), 1000, 200_000, 64 * 1024, 32, 16);
+
+    public Settings {
+        if (leaseTtl.compareTo(storeCallTimeout.plus(Duration.ofMinutes(2))) <= 0) {
+            throw new IllegalArgumentException("the GC lease must outlast a store call by minutes");
+        }
+        if (smallCommitChunks < 0 || 3 + 3L * smallCommitChunks > 100) {
+            throw new IllegalArgumentException("a small commit must fit one 100-action transaction");
+        }
+        if (retention.isNegative() || grace.isNegative() || parallelism < 1) {
+            throw new IllegalArgumentException("durations must be positive and parallelism at least 1");
+        }
+    }
+
+    /**
+     * How long after acquiring its lease a GC run may still issue object deletes: any delete it sends
+     * lands before the lease can expire and be taken over (docs/storage-model.md, "Zombie deletes").
+     */
+    public Duration deleteCutoff() {
+        return leaseTtl.minus(storeCallTimeout).minus(Duration.ofMinutes(1));
+    }
+
+    public Settings withRetention(Duration d) {
+        return new Settings(d, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism);
+    }
+
+    public Settings withGrace(Duration d) {
+        return new Settings(retention, d, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism);
+    }
+
+    public Settings withParallelism(int n) {
+        return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, n);
+    }
+
+    public Settings withSmallCommitChunks(int n) {
+        return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, n, parallelism);
+    }
+
+    public Settings withInlineManifestBytes(int n) {
+        return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, n, smallCommitChunks, parallelism);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.exists;
+import static dev.chunkvault.service.store.Condition.ne;
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.blob.PresignedRequest;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.ConditionFailedException;
+import dev.chunkvault.service.store.Condition;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.Update;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Upload grants: which of these chunks does the caller already hold, and a presigned PUT for each other one.
+ * "Held" is answered from the caller's own holdings only, so no caller can learn whether another tenant
+ * stored a chunk; storage still dedups by key.
+ */
+public final class UploadService {
+    /** A chunk the client wants to store. */
+    public record ChunkRequest(ChunkId id, int size) {}
+
+    /** A chunk that is being collected right now: ask again after {@code retryAfter}. */
+    public record Later(ChunkId id, Duration retryAfter) {}
+
+    public record Upload(ChunkId id, PresignedRequest request) {}
+
+    public record Grant(List<ChunkId> have, List<Upload> uploads, List<Later> retry) {}
+
+    /** While a chunk is DELETING, grants say to come back after this. */
+    static final Duration DELETING_RETRY = Duration.ofSeconds(30);
+
+    private final ItemStore store;
+    private final Presigner presigner;
+    private final Clock clock;
+    private final Settings settings;
+    private final Parallel parallel;
+    private final Holdings holdings;
+    private final Retry retry;
+
+    public UploadService(ItemStore store, Presigner presigner, Clock clock, Settings settings, Parallel parallel,
+                         Retry retry) {
+        this.store = store;
+        this.presigner = presigner;
+        this.clock = clock;
+        this.settings = settings;
+        this.parallel = parallel;
+        this.retry = retry;
+        this.holdings = new Holdings(store, parallel, retry);
+    }
+
+    public Grant grant(Owner owner, List<ChunkRequest> chunks) {
+        if (chunks.isEmpty()) {
+            throw ServiceException.badRequest("NO_CHUNKS", "List at least one chunk.");
+        }
+        if (chunks.size() > settings.maxChunksPerRequest()) {
+            throw ServiceException.tooLarge("TOO_MANY_CHUNKS",
+                    "At most " + settings.maxChunksPerRequest() + " chunks per request.");
+        }
+        Set<ChunkId> seen = new HashSet<>();
+        for (ChunkRequest c : chunks) {
+            if (!seen.add(c.id())) {
+                throw ServiceException.badRequest("DUPLICATE_CHUNK", "Chunk " + c.id() + " is listed twice.");
+            }
+            if (c.size() <= 0 || c.size() > Limits.MAX_CHUNK_SIZE) {
+                throw ServiceException.badRequest("BAD_CHUNK_SIZE",
+                        "Chunk sizes are 1.." + Limits.MAX_CHUNK_SIZE + " bytes.");
+            }
+        }
+        Set<ChunkId> held = holdings.held(owner, chunks.stream().map(ChunkRequest::id).toList());
+        List<ChunkRequest> toGrant = chunks.stream().filter(c -> !held.contains(c.id())).toList();
+        List<Object> outcomes = parallel.map(toGrant, c -> retry.call(() -> grantOne(owner, c)));
+        List<Upload> uploads = new ArrayList<>();
+        List<Later> retries = new ArrayList<>();
+        for (Object o : outcomes) {
+            if (o instanceof Upload u) {
+                uploads.add(u);
+            } else {
+                retries.add((Later) o);
+            }
+        }
+        List<ChunkId> have = chunks.stream().map(ChunkRequest::id).filter(held::contains).toList();
+        return new Grant(have, uploads, retries);
+    }
+
+    private Object grantOne(Owner owner, ChunkRequest c) {
+        long now = clock.millis();
+        Item fresh = Item.builder()
+                .set(ChunkRow.ID, c.id().hex())
+                .set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+                .set(ChunkRow.REFS, 0L)
+                .set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                .set(ChunkRow.CREATED_AT, now)
+                .set(ChunkRow.LAST_GRANT_AT, now)
+                .set(ChunkRow.GC_SHARD, Tables.shardOf(c.id().hex()))
+                .set(ChunkRow.GC_AT, now)
+                .build();
+        try {
+            store.put(Tables.CHUNKS, fresh, notExists(ChunkRow.ID));
+        } catch (ConditionFailedException exists) {
+            Key key = ChunkRow.key(c.id());
+            try {
+                store.update(Tables.CHUNKS, key, Update.update().set(ChunkRow.LAST_GRANT_AT, now),
+                        Condition.and(exists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name())));
+            } catch (ConditionFailedException deleting) {
+                if (deleting.current().isPresent()) {
+                    return new Later(c.id(), DELETING_RETRY);
+                }
+                return grantOne(owner, c); // collected between our two writes: start over
+            }
+        }
+        PresignedRequest put = presigner.presignPut(ChunkRow.objectKey(c.id()), c.size(), c.id().base64(),
+                Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
+        return new Upload(c.id(), put);
+    }
+}
