@@ -19,9 +19,13 @@ import java.util.Objects;
  * predecessor matched, and at the very end of the data. A shifted tail that follows an edited last full
  * block is therefore missed and costs at most one block of literal bytes.
  *
- * <p>Cost: O(n) rolling steps plus one strong hash per match (and per false weak hit, rare with random
- * data). Only a crafted signature whose blocks share one weak checksum makes it slower: up to one SHA-256
- * per offset and one comparison per block, still bounded by the sizes involved.
+ * <p>Cost: O(n) rolling steps plus one strong hash per match. A weak hit that the strong hash refutes is
+ * rare in honest data (about 2^-32 per block and offset), but a crafted signature whose blocks all share
+ * the weak checksum of a zero window would cause one at every offset of zero-filled data: a SHA-256 and a
+ * comparison with every block per byte, seconds per MiB. So a scan allows one refuted hit per block size of
+ * data, plus {@value #REFUTED_HIT_ALLOWANCE}; once they are spent it stops matching and the rest of the
+ * data stays unmatched (literal in a delta). That bounds the extra work to about one more hashing pass, and
+ * can only make a delta larger, never wrong.
  *
  * <p>Instances are immutable and may be shared between threads.
  */
@@ -35,6 +39,10 @@ public final class BlockMatcher {
     }
 
     private static final int GOLDEN = 0x9E3779B1;
+    static final int REFUTED_HIT_ALLOWANCE = 64;
+    /** {@link #find} results besides a block index. */
+    private static final int NO_CANDIDATE = -1;
+    private static final int REFUTED = -2;
 
     private final BlockSignature signature;
     private final int blockSize;
@@ -80,9 +88,13 @@ public final class BlockMatcher {
         int p = offset;
         if (fullBlocks > 0 && end - p >= blockSize) {
             int preferred = -1;
+            int refutable = length / blockSize + REFUTED_HIT_ALLOWANCE;
             int weak = RollingChecksum.of(data, p, blockSize);
             while (true) {
                 int block = find(weak, data, p, preferred, md);
+                if (block == REFUTED && --refutable == 0) {
+                    break;
+                }
                 if (block >= 0) {
                     sink.match(p, block);
                     p += blockSize;
@@ -125,13 +137,16 @@ public final class BlockMatcher {
         return found;
     }
 
-    /** The full block equal to {@code data[p, p+blockSize)} with weak checksum {@code weak}, or -1. */
+    /**
+     * The full block equal to {@code data[p, p+blockSize)}, whose weak checksum is {@code weak}; else
+     * {@link #REFUTED} when a block had that weak checksum, {@link #NO_CANDIDATE} when none had.
+     */
     private int find(int weak, byte[] data, int p, int preferred, MessageDigest md) {
         int k = bucket(weak);
         int from = start[k];
         int to = start[k + 1];
         if (from == to) {
-            return -1;
+            return NO_CANDIDATE;
         }
         long strong = 0;
         boolean hashed = false;
@@ -154,7 +169,7 @@ public final class BlockMatcher {
                 }
             }
         }
-        return -1;
+        return hashed ? REFUTED : NO_CANDIDATE;
     }
 
     private boolean matchesTail(byte[] data, int p, int end, MessageDigest md) {

@@ -51,6 +51,29 @@ class BlockMatcherTest {
     }
 
     @Test
+    void aCraftedSignatureSpendsItsRefutedHitBudgetAndStopsMatching() {
+        int n = 1 << 20;
+        byte[] base = TestBytes.random(random, n);
+        BlockSignature honest = BlockSignature.compute(base);
+        int b = honest.blockSize();
+        int last = honest.blockCount() - 1;
+        assertEquals(n, (last + 1) * b, "no short last block");
+        // Every block but the last claims the weak checksum of a zero window, with a strong hash that no
+        // zero window has: all-zero data then gives a refuted weak hit at every offset.
+        byte[] encoded = honest.encode();
+        for (int i = 0; i < last; i++) {
+            int at = BlockSignature.HEADER_BYTES + i * BlockSignature.BYTES_PER_BLOCK;
+            Wire.putInt(encoded, at, RollingChecksum.of(new byte[b], 0, b));
+            Wire.putInt(encoded, at + 4, random.nextInt());
+        }
+        BlockSignature crafted = BlockSignature.decode(encoded);
+        byte[] data = TestBytes.concat(new byte[n], TestBytes.slice(base, last * b, n));
+
+        assertEquals(n, new BlockMatcher(honest).locate(data, 0, data.length)[last], "control: findable");
+        assertEquals(-1, new BlockMatcher(crafted).locate(data, 0, data.length)[last]);
+    }
+
+    @Test
     void everyReportedMatchIsReal() {
         System.out.println("BlockMatcherTest seed=" + SEED);
         for (int iteration = 0; iteration < 30; iteration++) {
