@@ -49,6 +49,44 @@ public final class ApiRequest {
         return Optional.ofNullable(q == null ? null : q.get(name));
     }
 
+    public String requiredQuery(String name) {
+        return query(name).orElseThrow(() -> new BadInput("MISSING_PARAMETER", "Query parameter '" + name + "' is required."));
+    }
+
+    public boolean boolQuery(String name, boolean fallback) {
+        Optional<String> v = query(name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        return switch (v.get()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new BadInput("INVALID_PARAMETER", "Query parameter '" + name + "' must be true or false.");
+        };
+    }
+
+    public int intQuery(String name, int fallback, int min, int max) {
+        Optional<String> v = query(name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v.get());
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadInput("INVALID_PARAMETER",
+                    "Query parameter '" + name + "' must be a whole number from " + min + " to " + max + ".");
+        }
+    }
+
+    /** The route this request matched, e.g. {@code GET /v1/files}. */
+    public String routeKey() {
+        return event.getRouteKey();
+    }
+
     public Optional<String> header(String name) {
         Map<String, String> h = event.getHeaders();
         if (h == null) {

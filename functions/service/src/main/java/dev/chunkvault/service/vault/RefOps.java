@@ -40,8 +40,11 @@ final class RefOps {
         this.retry = retry;
     }
 
-    /** A chunk to reference, with the incarnation of its row as read (the row must still be that one). */
-    record Pin(ChunkId chunk, String incarnation) {}
+    /**
+     * A chunk to reference, with the incarnation of its row as read (the row must still be that one), its
+     * verified size and, for versioned buckets, the object version seen at verification (else null).
+     */
+    record Pin(ChunkId chunk, String incarnation, int size, String s3Version) {}
 
     /** A run edge to remove. */
     record Unpin(ChunkId chunk, String runStartVersionId) {}
@@ -54,10 +57,13 @@ final class RefOps {
                         .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF)),
                 TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()), Update.update().add(Refs.COUNT, 1),
                         Condition.ALWAYS),
-                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()),
-                        Update.update().add(ChunkRow.REFS, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
-                                .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT),
-                        usable(pin.incarnation())));
+                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin), usable(pin.incarnation())));
+    }
+
+    private static Update chunkUpdate(Pin pin) {
+        Update u = Update.update().add(ChunkRow.REFS, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
+                .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT).setIfAbsent(ChunkRow.SIZE, (long) pin.size());
+        return pin.s3Version() == null ? u : u.setIfAbsent(ChunkRow.S3_VERSION, pin.s3Version());
     }
 
     /** The chunk row may take a new reference: it is the row we read, and GC has not marked it. */

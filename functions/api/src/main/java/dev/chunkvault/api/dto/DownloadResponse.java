@@ -1,0 +1,24 @@
+package dev.chunkvault.api.dto;
+
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.service.vault.ReadService;
+import dev.chunkvault.service.vault.VersionView;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A download plan. The manifest is inline, or (large files) at {@code manifestUrl} in its binary encoding,
+ * whose SHA-256 must equal {@code manifestHash}. {@code allChunks} is false when more chunk URLs must be asked
+ * for (by listing them in {@code chunks}).
+ */
+public record DownloadResponse(VersionView version, String profile, Manifest manifest, Presigned manifestUrl,
+                               String manifestHash, List<ChunkUrl> chunks, boolean allChunks) {
+    public record ChunkUrl(String id, String url, Map<String, String> headers, Instant expiresAt) {}
+
+    public static DownloadResponse of(ReadService.DownloadPlan p) {
+        return new DownloadResponse(p.version(), p.profile(), p.manifest(), Presigned.of(p.manifestUrl()),
+                p.manifestHash().hex(), p.chunks().stream().map(c -> new ChunkUrl(c.id().hex(),
+                c.request().url().toString(), c.request().headers(), c.request().expiresAt())).toList(), p.allChunks());
+    }
+}

@@ -1,0 +1,54 @@
+package dev.chunkvault.api.handlers;
+
+import dev.chunkvault.api.http.ApiRequest;
+import dev.chunkvault.api.http.BadInput;
+import dev.chunkvault.api.http.HttpFunction;
+import dev.chunkvault.api.http.HttpResponse;
+import dev.chunkvault.api.http.StructuredLog;
+import dev.chunkvault.api.wiring.Wiring;
+import dev.chunkvault.service.vault.AuditService;
+import dev.chunkvault.service.vault.GcService;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Operator routes (scope chunkvault/admin): {@code POST /v1/admin/gc} runs one GC step within the API's time
+ * limit (repeat until {@code complete}); {@code POST /v1/admin/audit} audits reference counts
+ * ({@code ?fix=true} repairs counters, {@code ?checkObjects=true} also checks every referenced object). A
+ * store too large to audit within the API's time limit answers {@code complete: false}: invoke the GC
+ * function with {@code {"detail": {"audit": true}}} instead.
+ */
+public final class AdminHandler extends HttpFunction {
+    /** API Gateway gives an integration 30 s; leave room for the answer. */
+    static final long BUDGET_MILLIS = 20_000;
+
+    private final GcService gc;
+    private final AuditService audit;
+
+    public AdminHandler() {
+        this(System.getenv());
+    }
+
+    public AdminHandler(Map<String, String> env) {
+        this(Wiring.fromEnv(env));
+    }
+
+    AdminHandler(Wiring wiring) {
+        super("admin", wiring.log("admin"));
+        this.gc = wiring.gc();
+        this.audit = wiring.audit();
+    }
+
+    @Override
+    protected HttpResponse handle(ApiRequest request, StructuredLog log) {
+        request.caller();
+        long deadline = System.nanoTime() + BUDGET_MILLIS * 1_000_000;
+        BooleanSupplier hasTime = () -> System.nanoTime() < deadline;
+        return switch (request.routeKey()) {
+            case "POST /v1/admin/gc" -> HttpResponse.ok(Map.of("gc", gc.run(null, hasTime)));
+            case "POST /v1/admin/audit" -> HttpResponse.ok(Map.of("audit", audit.audit(request.boolQuery("fix", false),
+                    request.boolQuery("checkObjects", false), hasTime)));
+            default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");
+        };
+    }
+}

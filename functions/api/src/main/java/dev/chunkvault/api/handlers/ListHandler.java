@@ -1,0 +1,43 @@
+package dev.chunkvault.api.handlers;
+
+import dev.chunkvault.api.http.BadInput;
+import dev.chunkvault.service.vault.ReadService;
+import dev.chunkvault.api.http.ApiRequest;
+import dev.chunkvault.api.http.HttpFunction;
+import dev.chunkvault.api.http.HttpResponse;
+import dev.chunkvault.api.http.StructuredLog;
+import dev.chunkvault.api.wiring.Wiring;
+import java.util.Map;
+
+/** GET /v1/files (list a folder), GET /v1/file (one file), GET /v1/changes (the change feed). */
+public final class ListHandler extends HttpFunction {
+    private final ReadService reads;
+
+    public ListHandler() {
+        this(System.getenv());
+    }
+
+    public ListHandler(Map<String, String> env) {
+        this(Wiring.fromEnv(env));
+    }
+
+    ListHandler(Wiring wiring) {
+        super("list", wiring.log("list"));
+        this.reads = wiring.reads();
+    }
+
+    @Override
+    protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
+        var owner = request.caller();
+        return switch (request.routeKey()) {
+            case "GET /v1/files" -> HttpResponse.ok(reads.list(owner, request.query("folder").orElse(""),
+                    request.boolQuery("recursive", false), request.boolQuery("includeDeleted", false),
+                    request.query("cursor").orElse(null), request.intQuery("limit", 500, 1, 1000)));
+            case "GET /v1/file" -> HttpResponse.ok(reads.file(owner, request.requiredQuery("path"),
+                    request.boolQuery("includeDeleted", false)));
+            case "GET /v1/changes" -> HttpResponse.ok(reads.changes(owner, request.requiredQuery("cursor"),
+                    request.intQuery("limit", 500, 1, 1000)));
+            default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");
+        };
+    }
+}

@@ -1,0 +1,170 @@
+package dev.chunkvault.api.wiring;
+
+import dev.chunkvault.api.http.StructuredLog;
+import dev.chunkvault.aws.AwsClients;
+import dev.chunkvault.aws.DynamoItemStore;
+import dev.chunkvault.aws.FaultInjector;
+import dev.chunkvault.aws.S3BlobStore;
+import dev.chunkvault.aws.S3ChunkPresigner;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.vault.AuditService;
+import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.GcService;
+import dev.chunkvault.service.vault.Parallel;
+import dev.chunkvault.service.vault.ReadService;
+import dev.chunkvault.service.vault.Retry;
+import dev.chunkvault.service.vault.Settings;
+import dev.chunkvault.service.vault.Tables;
+import dev.chunkvault.service.vault.UploadService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+
+/**
+ * The one place configuration is read: a function's environment becomes clients, adapters, settings and
+ * services. Handlers get a {@code Wiring} from their no-arg constructor ({@code System.getenv()}) or from
+ * the local cloud (the template's environment plus local endpoints). Everything is built once per cold
+ * start, lazily, so each function pays only for what it uses.
+ *
+ * <p>Environment: {@code FILES_TABLE, VERSIONS_TABLE, CHUNKS_TABLE, REFS_TABLE, CONTROL_TABLE, CHUNK_BUCKET}
+ * (required); {@code RETENTION_DAYS} (30), {@code GC_GRACE_HOURS} (24), {@code SERVICE_NAME} (chunkvault),
+ * {@code STORE_PARALLELISM} (16); endpoint overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS}
+ * enables fault injection (tests only).
+ */
+public final class Wiring {
+    public static final List<String> REQUIRED = List.of("FILES_TABLE", "VERSIONS_TABLE", "CHUNKS_TABLE",
+            "REFS_TABLE", "CONTROL_TABLE", "CHUNK_BUCKET");
+
+    private final Map<String, String> env;
+    private final Settings settings;
+    private final Clock clock = Clock.systemUTC();
+    private final String service;
+    private final List<ExecutionInterceptor> interceptors;
+    private final Supplier<AwsClients> clients;
+    private final Supplier<ItemStore> items;
+    private final Supplier<BlobStore> blobs;
+    private final Supplier<Presigner> presigner;
+    private final Supplier<Parallel> parallel;
+    private final Supplier<UploadService> uploads;
+    private final Supplier<CommitService> commits;
+    private final Supplier<ReadService> reads;
+    private final Supplier<GcService> gc;
+    private final Supplier<AuditService> audit;
+
+    private Wiring(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+        List<String> missing = REQUIRED.stream().filter(k -> blank(env.get(k))).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("missing environment variables: " + missing);
+        }
+        Settings s = Settings.DEFAULTS
+                .withRetention(Duration.ofDays(longEnv("RETENTION_DAYS", 30)))
+                .withGrace(Duration.ofHours(longEnv("GC_GRACE_HOURS", 24)))
+                .withParallelism((int) longEnv("STORE_PARALLELISM", 16));
+        this.settings = s;
+        this.service = env.getOrDefault("SERVICE_NAME", "chunkvault");
+        String faults = env.get("CHUNKVAULT_FAULTS");
+        this.interceptors = blank(faults) ? List.of() : List.of(FaultInjector.parse(faults));
+        this.clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
+        this.items = memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), Map.of(
+                Tables.FILES, env.get("FILES_TABLE"), Tables.VERSIONS, env.get("VERSIONS_TABLE"),
+                Tables.CHUNKS, env.get("CHUNKS_TABLE"), Tables.REFS, env.get("REFS_TABLE"),
+                Tables.CONTROL, env.get("CONTROL_TABLE"))));
+        this.blobs = memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET")));
+        this.presigner = memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET")));
+        this.parallel = memo(() -> {
+            ExecutorService pool = Executors.newFixedThreadPool(s.parallelism(), r -> {
+                Thread t = new Thread(r, "store-io");
+                t.setDaemon(true);
+                return t;
+            });
+            return new Parallel(pool, s.parallelism());
+        });
+        this.uploads = memo(() -> new UploadService(items.get(), presigner.get(), clock, s, parallel.get(), retry()));
+        this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
+        this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
+        this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
+        this.audit = memo(() -> new AuditService(items.get(), blobs.get(), s, retry()));
+    }
+
+    public static Wiring fromEnv(Map<String, String> env) {
+        return new Wiring(env);
+    }
+
+    private static Retry retry() {
+        return Retry.standard();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public UploadService uploads() {
+        return uploads.get();
+    }
+
+    public CommitService commits() {
+        return commits.get();
+    }
+
+    public ReadService reads() {
+        return reads.get();
+    }
+
+    public GcService gc() {
+        return gc.get();
+    }
+
+    public AuditService audit() {
+        return audit.get();
+    }
+
+    /** A logger for one function, writing JSON lines to stdout. */
+    public StructuredLog log(String function) {
+        return new StructuredLog(service, env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", function), null, System.out);
+    }
+
+    private long longEnv(String name, long fallback) {
+        String v = env.get(name);
+        if (blank(v)) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("environment variable " + name + " is not a number");
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static <T> Supplier<T> memo(Supplier<T> s) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public T get() {
+                T v = value;
+                if (v == null) {
+                    synchronized (this) {
+                        v = value;
+                        if (v == null) {
+                            v = s.get();
+                            value = v;
+                        }
+                    }
+                }
+                return v;
+            }
+        };
+    }
+}

@@ -1,0 +1,520 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.and;
+import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.exists;
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.chunking.ChunkingProfile;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.hash.Sha256;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.core.manifest.ManifestDiff;
+import dev.chunkvault.core.manifest.ManifestFormatException;
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.core.paths.InvalidFilePathException;
+import dev.chunkvault.service.blob.BlobInfo;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Condition;
+import dev.chunkvault.service.store.ConditionFailedException;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TxAction;
+import dev.chunkvault.service.store.Update;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Commit-version (docs/storage-model.md, "Commit"): the head of a file moves only by a conditional write on
+ * the expected parent; a retried commit finds its own earlier result; every chunk a new version adds is held
+ * by the owner or verified as uploaded through the owner's own grant, and is referenced in the same
+ * transaction that publishes the version (small commits) or pinned before it (large ones).
+ */
+public final class CommitService {
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{8,128}");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    private static final String EMPTY_SHA256 = HexFormat.of().formatHex(Sha256.newDigest().digest());
+    /** How many times one request re-runs the protocol after losing a race it can resolve. */
+    private static final int ATTEMPTS = 4;
+    /** The 422 answer lists at most this many chunks; the client re-offers all of them anyway. */
+    static final int MAX_LISTED_MISSING = 1000;
+
+    /** Where the new version's manifest comes from. */
+    public sealed interface Source {
+        record Full(Manifest manifest) implements Source {}
+
+        /** A delta against the parent's manifest. */
+        record Delta(ManifestDelta delta) implements Source {}
+
+        /** Restore: the manifest of an earlier version of the same file. */
+        record FromVersion(String versionId) implements Source {}
+
+        /** Delete: an empty manifest that marks the file deleted. */
+        record Tombstone() implements Source {}
+    }
+
+    /**
+     * @param parentVersion the version the client's edit is based on; null for a new file (or, for restore and
+     *                      delete, "whatever the head is now")
+     * @param size          bytes of the new content (checked against the manifest; ignored for restore/delete)
+     * @param contentHash   SHA-256 hex of the new content (ignored for restore/delete)
+     */
+    public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                                String contentHash, long clientMtime, String idempotencyKey) {}
+
+    public enum Outcome {
+        /** A new version is the head (201). */
+        CREATED,
+        /** This request was already applied; the same version again (201). */
+        REPLAYED,
+        /** The content equals the head's: nothing written, the head returned (200). */
+        UNCHANGED
+    }
+
+    /** What the commit did, with figures for metrics. */
+    public record CommitResult(Outcome outcome, VersionView version, int chunks, int distinctChunks, int addedChunks,
+                               boolean large) {}
+
+    private final ItemStore store;
+    private final BlobStore blobs;
+    private final Clock clock;
+    private final Settings settings;
+    private final Retry retry;
+    private final Holdings holdings;
+    private final ManifestStore manifests;
+    private final RefOps refs;
+    private final Parallel parallel;
+    private final Unpublished unpublished;
+
+    public CommitService(ItemStore store, BlobStore blobs, Clock clock, Settings settings, Parallel parallel, Retry retry) {
+        this.store = store;
+        this.blobs = blobs;
+        this.clock = clock;
+        this.settings = settings;
+        this.retry = retry;
+        this.parallel = parallel;
+        this.holdings = new Holdings(store, parallel, retry);
+        this.manifests = new ManifestStore(blobs, settings, retry);
+        this.refs = new RefOps(store, clock, retry);
+        this.unpublished = new Unpublished(store, manifests, refs, retry);
+    }
+
+    public CommitResult commit(CommitRequest r) {
+        validate(r);
+        FilePath path = parsePath(r.path());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return attempt(r, path);
+            } catch (Race race) {
+                if (attempt >= ATTEMPTS) {
+                    throw ServiceException.unavailable("COMMIT_CONTENDED",
+                            "The file is changing too fast to commit now; retry.", Duration.ofSeconds(1), null);
+                }
+            }
+        }
+    }
+
+    /** A race this request lost in a way a fresh attempt resolves (re-read and re-decide). */
+    private static final class Race extends RuntimeException {
+        Race() {
+            super(null, null, false, false);
+        }
+    }
+
+    static FilePath parsePath(String raw) {
+        try {
+            return FilePath.parse(raw);
+        } catch (InvalidFilePathException e) {
+            throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable: " + e.reason() + ".");
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable.");
+        }
+    }
+
+    private void validate(CommitRequest r) {
+        if (r.idempotencyKey() == null || !IDEMPOTENCY_KEY.matcher(r.idempotencyKey()).matches()) {
+            throw ServiceException.badRequest("INVALID_IDEMPOTENCY_KEY",
+                    "idempotencyKey must be 8..128 characters of letters, digits and . _ : -");
+        }
+        if (r.parentVersion() != null && VersionRow.seqOf(r.parentVersion()) < 1) {
+            throw ServiceException.badRequest("INVALID_VERSION", "parentVersion is not a version id.");
+        }
+        if (r.source() == null) {
+            throw ServiceException.badRequest("NO_MANIFEST", "Give a manifest or a manifest delta.");
+        }
+        boolean content = r.source() instanceof Source.Full || r.source() instanceof Source.Delta;
+        if (content) {
+            if (r.size() < 0) {
+                throw ServiceException.badRequest("INVALID_SIZE", "size must not be negative.");
+            }
+            if (r.contentHash() == null || !SHA256_HEX.matcher(r.contentHash()).matches()) {
+                throw ServiceException.badRequest("INVALID_CONTENT_HASH", "contentHash must be a lowercase hex SHA-256.");
+            }
+        }
+        if (r.source() instanceof Source.FromVersion f && VersionRow.seqOf(f.versionId()) < 1) {
+            throw ServiceException.badRequest("INVALID_VERSION", "version is not a version id.");
+        }
+    }
+
+    private CommitResult attempt(CommitRequest r, FilePath path) {
+        Owner owner = r.owner();
+        String pathKey = path.foldKey();
+        Optional<FileRow> file = retry.call(() -> store.get(Tables.FILES, FileRow.key(owner, pathKey))).map(FileRow::from);
+        boolean restoreOrDelete = r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
+        if (restoreOrDelete && file.isEmpty()) {
+            throw ServiceException.notFound("No such file.");
+        }
+
+        String parent = r.parentVersion();
+        if (parent == null && file.isPresent() && (file.get().deleted() || restoreOrDelete)) {
+            parent = file.get().head(); // recreate over a tombstone; restore/delete "whatever is there now"
+        }
+        String fileId = file.map(FileRow::fileId).orElseGet(() -> deriveFileId(owner, pathKey, r.idempotencyKey()));
+        long seq = (parent == null ? 0 : VersionRow.seqOf(parent)) + 1;
+        String versionId = VersionRow.versionId(fileId, seq, r.idempotencyKey());
+        String requestHash = requestHash(r, pathKey);
+
+        Optional<VersionRow> existing = getVersion(fileId, versionId);
+        if (existing.isPresent()) {
+            return replay(r, existing.get(), requestHash, file, path);
+        }
+        String head = file.map(FileRow::head).orElse(null);
+        if (!Objects.equals(head, parent)) {
+            Optional<VersionRow> headRow = file.flatMap(f -> getVersion(f.fileId(), f.head()));
+            if (headRow.isPresent() && requestHash.equals(headRow.get().requestHash())) {
+                // This very request made the head (its parent was resolved from a state that has since moved).
+                return new CommitResult(Outcome.REPLAYED, VersionView.of(headRow.get()), headRow.get().chunkCount(),
+                        -1, 0, false);
+            }
+            throw stale(headRow);
+        }
+
+        Optional<VersionRow> parentRow = parent == null ? Optional.empty() : getVersion(fileId, parent);
+        if (parent != null && (parentRow.isEmpty() || parentRow.get().state() != VersionRow.State.ACTIVE)) {
+            throw new Race(); // the head we read is being replaced; read again
+        }
+        Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
+        Planned plan = plan(r, fileId, parentRow.orElse(null), parentManifest);
+
+        if (parentRow.isPresent() && plan.tombstone == parentRow.get().tombstone()
+                && plan.manifest.hash().equals(parentRow.get().manifestHash())) {
+            return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
+                    plan.manifest.distinctIds().size(), 0, false);
+        }
+        return write(r, path, file, fileId, versionId, seq, parent, requestHash, plan, parentManifest, false);
+    }
+
+    /** The new version's content, resolved and checked. */
+    private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone) {}
+
+    private Planned plan(CommitRequest r, String fileId, VersionRow parentRow, Manifest parentManifest) {
+        Source s = r.source();
+        if (s instanceof Source.Tombstone) {
+            String profile = parentManifest == null ? ChunkingProfile.DEFAULT.name() : parentManifest.profile();
+            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true);
+        }
+        if (s instanceof Source.FromVersion f) {
+            VersionRow source = getVersion(fileId, f.versionId())
+                    .filter(v -> v.state() == VersionRow.State.ACTIVE)
+                    .orElseThrow(() -> ServiceException.notFound("No such version of this file."));
+            if (source.tombstone()) {
+                throw ServiceException.badRequest("CANNOT_RESTORE_DELETION",
+                        "That version is a deletion; restore a version with content.");
+            }
+            return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false);
+        }
+        Manifest m;
+        if (s instanceof Source.Delta d) {
+            if (parentManifest == null) {
+                throw ServiceException.badRequest("DELTA_WITHOUT_PARENT", "A manifest delta needs a parent version.");
+            }
+            if (d.delta().addedEntryCount() > settings.maxManifestChunks()) {
+                throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "The manifest has too many chunks.");
+            }
+            try {
+                m = d.delta().apply(parentManifest);
+            } catch (ManifestFormatException e) {
+                throw ServiceException.badRequest("INVALID_MANIFEST_DELTA",
+                        "The manifest delta does not apply to the parent version.");
+            }
+        } else {
+            m = ((Source.Full) s).manifest();
+        }
+        checkManifest(m, r.size());
+        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false);
+    }
+
+    private void checkManifest(Manifest m, long size) {
+        ChunkingProfile profile = ChunkingProfile.byName(m.profile()).orElseThrow(() -> ServiceException.badRequest(
+                "UNKNOWN_PROFILE", "The manifest's chunking profile is not known to this service."));
+        if (m.chunkCount() > settings.maxManifestChunks()) {
+            throw ServiceException.tooLarge("TOO_MANY_CHUNKS",
+                    "A file has at most " + settings.maxManifestChunks() + " chunks.");
+        }
+        if (m.totalSize() != size) {
+            throw ServiceException.badRequest("SIZE_MISMATCH", "size does not equal the sum of the chunk sizes.");
+        }
+        Map<ChunkId, Integer> sizes = new HashMap<>();
+        for (int i = 0; i < m.chunkCount(); i++) {
+            if (m.size(i) > profile.maxSize()) {
+                throw ServiceException.badRequest("CHUNK_TOO_LARGE", "A chunk is larger than the profile allows.");
+            }
+            Integer prior = sizes.putIfAbsent(m.id(i), m.size(i));
+            if (prior != null && prior != m.size(i)) {
+                throw ServiceException.badRequest("INCONSISTENT_CHUNK_SIZE", "One chunk id is given two sizes.");
+            }
+        }
+    }
+
+    /** Checks the chunks the version adds and returns how to pin them; 422 if any is missing. */
+    private List<RefOps.Pin> pinsFor(Owner owner, Manifest m, List<ChunkId> added) {
+        if (added.isEmpty()) {
+            return List.of();
+        }
+        Set<ChunkId> held = holdings.held(owner, added);
+        Map<ChunkId, ChunkRow> rows = new HashMap<>();
+        List<List<ChunkId>> batches = new ArrayList<>();
+        for (int i = 0; i < added.size(); i += dev.chunkvault.service.store.ItemStore.MAX_BATCH_GET) {
+            batches.add(added.subList(i, Math.min(added.size(), i + dev.chunkvault.service.store.ItemStore.MAX_BATCH_GET)));
+        }
+        for (List<Item> items : parallel.map(batches, b -> retry.call(() ->
+                store.batchGet(Tables.CHUNKS, b.stream().map(ChunkRow::key).toList())))) {
+            items.forEach(i -> rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i)));
+        }
+        Map<ChunkId, Integer> sizes = new HashMap<>();
+        for (int i = 0; i < m.chunkCount(); i++) {
+            sizes.putIfAbsent(m.id(i), m.size(i));
+        }
+        List<Object> checked = parallel.map(added, c -> {
+            ChunkRow row = rows.get(c);
+            int size = sizes.get(c);
+            if (row == null || row.state() == ChunkRow.State.DELETING || (row.size() >= 0 && row.size() != size)) {
+                return c;
+            }
+            if (held.contains(c)) {
+                return new RefOps.Pin(c, row.incarnation(), size, null);
+            }
+            Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(c)));
+            if (info.isEmpty() || info.get().size() != size || !c.base64().equals(info.get().sha256Base64())
+                    || !owner.tag().equals(info.get().metadata().get(Limits.OWNER_METADATA))) {
+                return c;
+            }
+            return new RefOps.Pin(c, row.incarnation(), size, info.get().versionId());
+        });
+        List<ChunkId> missing = new ArrayList<>();
+        List<RefOps.Pin> pins = new ArrayList<>();
+        for (Object o : checked) {
+            if (o instanceof RefOps.Pin p) {
+                pins.add(p);
+            } else {
+                missing.add((ChunkId) o);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw missingChunks(missing);
+        }
+        return pins;
+    }
+
+    static ServiceException missingChunks(List<ChunkId> missing) {
+        List<String> listed = missing.stream().limit(MAX_LISTED_MISSING).map(ChunkId::hex).toList();
+        Map<String, Object> details = new HashMap<>();
+        details.put("missing", listed);
+        details.put("missingCount", missing.size());
+        return ServiceException.unprocessable("MISSING_CHUNKS",
+                missing.size() + " chunk(s) are not stored for you or could not be verified; upload them and commit again.",
+                details);
+    }
+
+    private CommitResult write(CommitRequest r, FilePath path, Optional<FileRow> file, String fileId, String versionId,
+                               long seq, String parent, String requestHash, Planned plan, Manifest parentManifest,
+                               boolean resuming) {
+        Owner owner = r.owner();
+        Manifest m = plan.manifest;
+        List<ChunkId> added = parentManifest == null ? List.copyOf(m.distinctIds())
+                : ManifestDiff.between(parentManifest, m).added();
+        List<RefOps.Pin> pins = pinsFor(owner, m, added);
+        long now = clock.millis();
+        ManifestStore.Placement placement = manifests.place(fileId, versionId, m);
+        boolean large = pins.size() > settings.smallCommitChunks() || resuming;
+        VersionRow version = new VersionRow(fileId, versionId, owner.sub(), path.foldKey(), path.toString(), seq, parent,
+                large ? VersionRow.State.PENDING : VersionRow.State.ACTIVE, placement.inline(), placement.key(),
+                placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
+                requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
+                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null);
+        FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
+                plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId));
+        CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
+                m.chunkCount(), m.distinctIds().size(), added.size(), large);
+        if (!large) {
+            List<TxAction> actions = new ArrayList<>();
+            actions.add(TxAction.put(Tables.VERSIONS, version.toItem(), notExists(VersionRow.FILE_ID)));
+            actions.add(headCas(file, newFile, parent));
+            if (parent != null) {
+                actions.add(supersede(fileId, parent, now));
+            }
+            for (RefOps.Pin p : pins) {
+                actions.addAll(RefOps.pinActions(owner, fileId, versionId, p));
+            }
+            try {
+                retry.run(() -> store.transact(actions));
+                return result;
+            } catch (TransactionCancelledException e) {
+                throw explain(e);
+            }
+        }
+        if (!resuming) {
+            try {
+                retry.run(() -> store.put(Tables.VERSIONS, version.toItem(), notExists(VersionRow.FILE_ID)));
+            } catch (ConditionFailedException exists) {
+                throw new Race(); // a retry of this request got there first: replay it
+            }
+        }
+        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, pins);
+        if (!pinned.unusable().isEmpty()) {
+            rollback(version, added);
+            throw missingChunks(pinned.unusable());
+        }
+        List<TxAction> publish = new ArrayList<>();
+        publish.add(TxAction.update(Tables.VERSIONS, version.key(), Update.update()
+                .set(VersionRow.STATE, VersionRow.State.ACTIVE.name())
+                .remove(VersionRow.EXPIRE_AT).remove(VersionRow.EXP_SHARD), eq(VersionRow.STATE, VersionRow.State.PENDING.name())));
+        if (plan.tombstone) {
+            publish.set(0, TxAction.update(Tables.VERSIONS, version.key(), Update.update()
+                    .set(VersionRow.STATE, VersionRow.State.ACTIVE.name())
+                    .set(VersionRow.EXPIRE_AT, now + settings.retention().toMillis())
+                    .set(VersionRow.EXP_SHARD, Tables.shardOf(fileId)), eq(VersionRow.STATE, VersionRow.State.PENDING.name())));
+        }
+        publish.add(headCas(file, newFile, parent));
+        if (parent != null) {
+            publish.add(supersede(fileId, parent, now));
+        }
+        try {
+            retry.run(() -> store.transact(publish));
+            return result;
+        } catch (TransactionCancelledException e) {
+            if (e.conditionFailed(0)) {
+                throw new Race(); // published by a retry of this request, or aborted by GC: re-read
+            }
+            rollback(version, added);
+            throw stale(file.flatMap(f -> getVersion(f.fileId(), currentHead(f))));
+        }
+    }
+
+    private String currentHead(FileRow f) {
+        return retry.call(() -> store.get(Tables.FILES, Key.of(f.owner(), f.pathKey()))).map(i -> i.string(FileRow.HEAD))
+                .orElse(f.head());
+    }
+
+    /** The head moves from {@code parent} to the new version, or the file is created. */
+    private static TxAction headCas(Optional<FileRow> file, FileRow newFile, String parent) {
+        if (file.isEmpty()) {
+            return TxAction.put(Tables.FILES, newFile.toItem(), notExists(FileRow.OWNER));
+        }
+        return TxAction.put(Tables.FILES, newFile.toItem(),
+                and(eq(FileRow.HEAD, parent), eq(FileRow.FILE_ID, newFile.fileId())));
+    }
+
+    /** The previous head becomes an ordinary version that expires after the retention period. */
+    private TxAction supersede(String fileId, String parent, long now) {
+        return TxAction.update(Tables.VERSIONS, VersionRow.key(fileId, parent), Update.update()
+                        .set(VersionRow.SUPERSEDED_AT, now)
+                        .set(VersionRow.EXPIRE_AT, now + settings.retention().toMillis())
+                        .set(VersionRow.EXP_SHARD, Tables.shardOf(fileId)),
+                and(exists(VersionRow.FILE_ID), eq(VersionRow.STATE, VersionRow.State.ACTIVE.name())));
+    }
+
+    /** Turns a cancelled small-commit transaction into the caller's answer. */
+    private RuntimeException explain(TransactionCancelledException e) {
+        if (e.conditionFailed(0)) {
+            return new Race(); // our version exists: a retry of this request won; replay it
+        }
+        if (e.conditionFailed(1)) {
+            return stale(e.reasons().get(1).currentItem().map(FileRow::from)
+                    .flatMap(f -> getVersion(f.fileId(), f.head())));
+        }
+        // A chunk was marked by GC, or its row re-created by a new grant, since we read it: the next attempt
+        // re-reads and re-verifies, and answers 422 for the chunks that are really gone.
+        return new Race();
+    }
+
+    private ServiceException stale(Optional<VersionRow> head) {
+        Map<String, Object> details = new HashMap<>();
+        details.put("head", head.map(VersionView::of).orElse(null));
+        return ServiceException.conflict("STALE_PARENT",
+                "The file changed since your parent version; the current head is in 'head'.", details);
+    }
+
+    private CommitResult replay(CommitRequest r, VersionRow v, String requestHash, Optional<FileRow> file, FilePath path) {
+        String parent = v.parent();
+        if (!requestHash.equals(v.requestHash())) {
+            throw ServiceException.unprocessable("IDEMPOTENCY_KEY_REUSED",
+                    "This idempotency key was used for a different commit.", Map.of());
+        }
+        switch (v.state()) {
+            case ACTIVE:
+                return new CommitResult(Outcome.REPLAYED, VersionView.of(v), v.chunkCount(), -1, 0, false);
+            case PENDING:
+                // An earlier attempt wrote the version and died: finish it (every step is idempotent).
+                String head = file.map(FileRow::head).orElse(null);
+                Optional<VersionRow> parentRow = parent == null ? Optional.empty() : getVersion(v.fileId(), parent);
+                if (!Objects.equals(head, parent) || (parent != null && parentRow.isEmpty())) {
+                    rollback(v, null);
+                    throw stale(file.flatMap(f -> getVersion(f.fileId(), f.head())));
+                }
+                Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
+                Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone());
+                return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parent, requestHash, plan,
+                        parentManifest, true);
+            default:
+                throw ServiceException.unavailable("COMMIT_ABORTED",
+                        "An earlier attempt of this commit is being rolled back; retry shortly.", Duration.ofSeconds(5), null);
+        }
+    }
+
+    private void rollback(VersionRow v, List<ChunkId> added) {
+        unpublished.rollback(v, added);
+    }
+
+    private Optional<VersionRow> getVersion(String fileId, String versionId) {
+        return retry.call(() -> store.get(Tables.VERSIONS, VersionRow.key(fileId, versionId))).map(VersionRow::from);
+    }
+
+    static String deriveFileId(Owner owner, String pathKey, String idempotencyKey) {
+        byte[] d = Sha256.newDigest().digest(("file\u0000" + owner.sub() + "\u0000" + pathKey + "\u0000" + idempotencyKey)
+                .getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d, 0, 16);
+    }
+
+    /** Identifies the request's meaning (not its retry): same key with another meaning is refused. */
+    private static String requestHash(CommitRequest r, String pathKey) {
+        StringBuilder sb = new StringBuilder().append(r.idempotencyKey()).append('\u0000').append(pathKey)
+                .append('\u0000').append(r.parentVersion()).append('\u0000');
+        Source s = r.source();
+        if (s instanceof Source.Full f) {
+            sb.append("full:").append(f.manifest().hash().hex()).append(':').append(r.size()).append(':').append(r.contentHash());
+        } else if (s instanceof Source.Delta d) {
+            sb.append("delta:").append(ChunkId.sha256(d.delta().encode()).hex()).append(':').append(r.size())
+                    .append(':').append(r.contentHash());
+        } else if (s instanceof Source.FromVersion f) {
+            sb.append("restore:").append(f.versionId());
+        } else {
+            sb.append("delete");
+        }
+        return ChunkId.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32);
+    }
+}

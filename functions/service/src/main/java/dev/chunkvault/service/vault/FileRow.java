@@ -1,0 +1,45 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.Key;
+
+/**
+ * A row of the files table: one file of one owner, keyed by its case-folded path, pointing at its head.
+ *
+ * @param changeKey sort key of the change feed: {@code <13-digit millis>#<fileId>}
+ */
+public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
+                      long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey) {
+    public static final String OWNER = "owner";
+    public static final String PATH = "path";
+    public static final String DISPLAY_PATH = "displayPath";
+    public static final String FILE_ID = "fileId";
+    public static final String HEAD = "head";
+    public static final String HEAD_SEQ = "headSeq";
+    public static final String SIZE = "size";
+    public static final String CONTENT_HASH = "contentHash";
+    public static final String DELETED = "deleted";
+    public static final String MTIME = "mtime";
+    public static final String UPDATED_AT = "updatedAt";
+    public static final String CHANGE_KEY = "changeKey";
+
+    public static Key key(Owner owner, String pathKey) {
+        return Key.of(owner.sub(), pathKey);
+    }
+
+    public static FileRow from(Item i) {
+        return new FileRow(i.string(OWNER), i.string(PATH), i.string(DISPLAY_PATH), i.string(FILE_ID), i.string(HEAD),
+                i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
+                i.number(UPDATED_AT), i.string(CHANGE_KEY));
+    }
+
+    public Item toItem() {
+        return Item.builder().set(OWNER, owner).set(PATH, pathKey).set(DISPLAY_PATH, displayPath).set(FILE_ID, fileId)
+                .set(HEAD, head).set(HEAD_SEQ, headSeq).set(SIZE, size).set(CONTENT_HASH, contentHash)
+                .set(DELETED, deleted).set(MTIME, mtime).set(UPDATED_AT, updatedAt).set(CHANGE_KEY, changeKey).build();
+    }
+
+    static String changeKey(long millis, String fileId) {
+        return String.format("%013d#%s", millis, fileId);
+    }
+}

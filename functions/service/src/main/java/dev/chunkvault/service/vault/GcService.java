@@ -1,0 +1,286 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.and;
+import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.gt;
+import static dev.chunkvault.service.store.Condition.missingOrLt;
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.blob.BlobPage;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.BlobSummary;
+import dev.chunkvault.service.store.ConditionFailedException;
+import dev.chunkvault.service.store.Cursor;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.Page;
+import dev.chunkvault.service.store.Query;
+import dev.chunkvault.service.store.Query.SortCondition;
+import dev.chunkvault.service.store.Update;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * The nightly garbage collector (docs/storage-model.md, "Chunk lifecycle and GC"). Phases, in order:
+ * expire versions past retention (and roll back abandoned commits), mark chunks at refs 0 past the grace
+ * period DELETING and sweep them, and adopt and delete orphan objects. All work is found through the sparse
+ * indexes except the orphan listing, which advances a checkpoint a bounded number of pages per run.
+ */
+public final class GcService {
+    private static final Logger LOG = Logger.getLogger(GcService.class.getName());
+    static final String ORPHAN_PHASE = "orphans";
+    private static final int PAGE = 100;
+    /** Orphan listing pages per run: the listing is the one phase whose cost grows with the store. */
+    static final int ORPHAN_PAGES_PER_RUN = 20;
+
+    private final ItemStore store;
+    private final BlobStore blobs;
+    private final Clock clock;
+    private final LongSupplier nanos;
+    private final Settings settings;
+    private final Retry retry;
+    private final VersionExpiry expiry;
+
+    public GcService(ItemStore store, BlobStore blobs, Clock clock, LongSupplier nanos, Settings settings,
+                     Parallel parallel, Retry retry) {
+        this.store = store;
+        this.blobs = blobs;
+        this.clock = clock;
+        this.nanos = nanos;
+        this.settings = settings;
+        this.retry = retry;
+        ManifestStore manifests = new ManifestStore(blobs, settings, retry);
+        RefOps refs = new RefOps(store, clock, retry);
+        this.expiry = new VersionExpiry(store, clock, retry, parallel, manifests, refs,
+                new Unpublished(store, manifests, refs, retry));
+    }
+
+    /** Starts a run by hand (tests and operators): the lease, or why not. */
+    public GcLease.Acquired acquire(String eventId) {
+        return retry.call(() -> GcLease.acquire(store, clock, nanos, settings, UUID.randomUUID().toString(), eventId));
+    }
+
+    /** Phase 1 alone (expiry), for tests that drive the phases one by one. */
+    public boolean expire(BooleanSupplier go, Tally t) {
+        return expiry.expireAll(go, t);
+    }
+
+    /** Tallies of one run, filled by the phases. */
+    public static final class Tally {
+        long versionsExpired;
+        long filesPurged;
+        long pendingRolledBack;
+        long chunksDecremented;
+        long marked;
+        long swept;
+        long bytes;
+        long orphans;
+        long cleared;
+    }
+
+    /**
+     * One full run. {@code eventId} is the schedule event's id (duplicate deliveries are skipped);
+     * {@code hasTime} says whether there is time left for more work (the Lambda's remaining time).
+     */
+    public GcReport run(String eventId, BooleanSupplier hasTime) {
+        String runId = UUID.randomUUID().toString();
+        GcLease.Acquired acquired = retry.call(() -> GcLease.acquire(store, clock, nanos, settings, runId, eventId));
+        if (!acquired.granted()) {
+            LOG.info(() -> "gc run " + runId + " skipped: " + acquired.refusal());
+            return GcReport.skipped(runId, acquired.refusal().name());
+        }
+        GcLease lease = acquired.lease();
+        BooleanSupplier go = () -> hasTime.getAsBoolean() && lease.mayDelete();
+        Tally t = new Tally();
+        boolean complete = false;
+        try {
+            complete = expiry.expireAll(go, t)
+                    && collect(lease, go, true, true, t)
+                    && orphans(lease, go, t);
+        } finally {
+            boolean done = complete;
+            retry.run(() -> lease.release(done ? eventId : null));
+        }
+        GcReport report = new GcReport(runId, lease.token(), null, t.versionsExpired, t.filesPurged,
+                t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, complete);
+        LOG.info(() -> "gc run " + runId + " done: " + report);
+        return report;
+    }
+
+    /**
+     * Walks the gc index: chunks at refs 0 past the grace period are marked DELETING (if {@code mark}),
+     * DELETING chunks are swept (if {@code sweep}), chunks referenced again leave the index.
+     *
+     * @return false if it stopped for lack of time
+     */
+    public boolean collect(GcLease lease, BooleanSupplier go, boolean mark, boolean sweep, Tally t) {
+        long now = clock.millis();
+        long graceCutoff = now - settings.grace().toMillis();
+        long grantCutoff = now - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
+        for (int shard = 0; shard < Tables.SHARDS; shard++) {
+            Cursor cursor = null;
+            do {
+                if (!go.getAsBoolean()) {
+                    return false;
+                }
+                Query q = Query.index(Tables.CHUNKS, Tables.GC_INDEX, Integer.toString(shard))
+                        .where(SortCondition.lt(graceCutoff)).limit(PAGE).after(cursor);
+                Page<Item> page = retry.call(() -> store.query(q));
+                for (Item candidate : page.items()) {
+                    if (!go.getAsBoolean()) {
+                        return false;
+                    }
+                    ChunkId id = ChunkId.parse(candidate.string(ChunkRow.ID));
+                    retry.run(() -> examine(lease, id, graceCutoff, grantCutoff, mark, sweep, t));
+                }
+                cursor = page.next();
+            } while (cursor != null);
+        }
+        return true;
+    }
+
+    private void examine(GcLease lease, ChunkId id, long graceCutoff, long grantCutoff, boolean mark, boolean sweep,
+                         Tally t) {
+        Optional<Item> found = store.get(Tables.CHUNKS, ChunkRow.key(id));
+        if (found.isEmpty()) {
+            return;
+        }
+        ChunkRow row = ChunkRow.from(found.get());
+        if (row.state() == ChunkRow.State.DELETING) {
+            if (sweep) {
+                sweepOne(lease, row, t);
+            }
+            return;
+        }
+        if (row.refs() > 0) {
+            try {
+                store.update(Tables.CHUNKS, ChunkRow.key(id), Update.update().remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT),
+                        gt(ChunkRow.REFS, 0L));
+                t.cleared++;
+            } catch (ConditionFailedException changed) {
+                // Dropped to 0 meanwhile: stays a candidate.
+            }
+            return;
+        }
+        if (!mark || row.lastDecAt() >= graceCutoff || row.lastGrantAt() >= grantCutoff) {
+            return;
+        }
+        try {
+            // The linearization point: after this no commit can reference the chunk and no grant is issued.
+            store.update(Tables.CHUNKS, ChunkRow.key(id),
+                    Update.update().set(ChunkRow.STATE, ChunkRow.State.DELETING.name()).set(ChunkRow.GC_RUN, lease.token()),
+                    and(eq(ChunkRow.REFS, 0L), eq(ChunkRow.STATE, row.state().name()),
+                            eq(ChunkRow.INCARNATION, row.incarnation()),
+                            missingOrLt(ChunkRow.LAST_DEC_AT, graceCutoff),
+                            missingOrLt(ChunkRow.LAST_GRANT_AT, grantCutoff)));
+            t.marked++;
+        } catch (ConditionFailedException changed) {
+            return;
+        }
+        if (sweep) {
+            sweepOne(lease, new ChunkRow(row.id(), ChunkRow.State.DELETING, 0, row.incarnation(), row.size(),
+                    row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version()), t);
+        }
+    }
+
+    /** Deletes the object, then the row, fenced by this run's token (taking over a dead run's mark). */
+    private void sweepOne(GcLease lease, ChunkRow row, Tally t) {
+        Key key = ChunkRow.key(row.id());
+        if (row.gcRun() != lease.token()) {
+            try {
+                store.update(Tables.CHUNKS, key, Update.update().set(ChunkRow.GC_RUN, lease.token()),
+                        and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, row.gcRun())));
+            } catch (ConditionFailedException changed) {
+                return;
+            }
+        }
+        if (!lease.mayDelete()) {
+            return;
+        }
+        blobs.delete(ChunkRow.objectKey(row.id()), row.s3Version());
+        try {
+            store.delete(Tables.CHUNKS, key,
+                    and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));
+            t.swept++;
+            t.bytes += Math.max(0, row.size());
+        } catch (ConditionFailedException fenced) {
+            // A later run took over; it deletes the row.
+        }
+    }
+
+    /**
+     * Continues the listing of chunk objects from the checkpoint; an object with no row, older than any
+     * upload URL could be, is adopted (a DELETING row of this run is created first, so no grant can race
+     * with the delete) and collected.
+     */
+    public boolean orphans(GcLease lease, BooleanSupplier go, Tally t) {
+        String after = retry.call(() -> lease.checkpoint(ORPHAN_PHASE)).orElse(null);
+        long cutoff = clock.millis() - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
+        for (int pages = 0; pages < ORPHAN_PAGES_PER_RUN; pages++) {
+            if (!go.getAsBoolean()) {
+                return false;
+            }
+            String start = after;
+            BlobPage page = retry.call(() -> blobs.list("chunks/", start, PAGE));
+            Map<String, BlobSummary> byId = new HashMap<>();
+            for (BlobSummary b : page.blobs()) {
+                String hex = b.key().substring("chunks/".length());
+                if (ChunkId.isValid(hex) && b.lastModified().toEpochMilli() < cutoff) {
+                    byId.put(hex, b);
+                }
+            }
+            if (!byId.isEmpty()) {
+                List<Key> keys = byId.keySet().stream().map(Key::of).toList();
+                for (Item row : retry.call(() -> store.batchGet(Tables.CHUNKS, keys))) {
+                    byId.remove(row.string(ChunkRow.ID));
+                }
+            }
+            for (String hex : byId.keySet()) {
+                if (!go.getAsBoolean()) {
+                    return false;
+                }
+                retry.run(() -> adopt(lease, ChunkId.parse(hex), t));
+            }
+            after = page.nextStartAfter();
+            String checkpoint = after;
+            retry.run(() -> lease.saveCheckpoint(ORPHAN_PHASE, checkpoint));
+            if (after == null) {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    private void adopt(GcLease lease, ChunkId id, Tally t) {
+        long now = clock.millis();
+        Item row = Item.builder().set(ChunkRow.ID, id.hex()).set(ChunkRow.STATE, ChunkRow.State.DELETING.name())
+                .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                .set(ChunkRow.GC_RUN, lease.token()).set(ChunkRow.CREATED_AT, now)
+                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now).build();
+        try {
+            store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
+        } catch (ConditionFailedException granted) {
+            return; // a row appeared: not an orphan
+        }
+        if (!lease.mayDelete()) {
+            return; // the row stays DELETING; the next run sweeps it
+        }
+        blobs.delete(ChunkRow.objectKey(id), null);
+        try {
+            store.delete(Tables.CHUNKS, ChunkRow.key(id),
+                    and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));
+            t.orphans++;
+        } catch (ConditionFailedException fenced) {
+            // taken over by a later run
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.PresignedRequest;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Cursor;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Page;
+import dev.chunkvault.service.store.Query;
+import dev.chunkvault.service.store.Query.SortCondition;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The read routes: file metadata, folder listings, the change feed, history and download plans. Everything is
+ * scoped to the caller: another tenant's file answers exactly like a missing one.
+ */
+public final class ReadService {
+    /**
+     * The change feed hands out positions only this far in the past: a commit that started earlier but
+     * became visible (transaction, then the eventually consistent index) later is still caught.
+     */
+    static final Duration CHANGE_SETTLE = Duration.ofSeconds(10);
+    private static final int MAX_PAGE = 1000;
+    /** The largest key any path can have after a prefix: U+10FFFF sorts last in UTF-8. */
+    private static final String KEY_END = "\uDBFF\uDFFF";
+
+    private final ItemStore store;
+    private final Presigner presigner;
+    private final Clock clock;
+    private final Settings settings;
+    private final Retry retry;
+    private final ManifestStore manifests;
+
+    public ReadService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings, Retry retry) {
+        this.store = store;
+        this.presigner = presigner;
+        this.clock = clock;
+        this.settings = settings;
+        this.retry = retry;
+        this.manifests = new ManifestStore(blobs, settings, retry);
+    }
+
+    /** A file as listings show it. */
+    public record FileEntry(String path, String version, long size, String contentHash, boolean deleted,
+                            Instant clientMtime, Instant updatedAt) {
+        static FileEntry of(FileRow f) {
+            return new FileEntry(f.displayPath(), f.head(), f.size(), f.contentHash(), f.deleted(),
+                    Instant.ofEpochMilli(f.mtime()), Instant.ofEpochMilli(f.updatedAt()));
+        }
+    }
+
+    /** A listing page: files, sub-folders (non-recursive listings), where to continue, where the feed starts. */
+    public record Listing(List<FileEntry> files, List<String> folders, String cursor, String changeCursor) {}
+
+    public record Changes(List<FileEntry> changes, String cursor, boolean more) {}
+
+    public record History(String path, List<VersionView> versions, String cursor) {}
+
+    /** A presigned GET of one chunk. */
+    public record ChunkUrl(ChunkId id, PresignedRequest request) {}
+
+    /**
+     * How to download one version: its manifest inline, or (large manifests) a presigned GET of its binary
+     * encoding with the hash to check it against, plus presigned GETs for the chunks asked for.
+     */
+    public record DownloadPlan(VersionView version, String profile, Manifest manifest, PresignedRequest manifestUrl,
+                               ChunkId manifestHash, List<ChunkUrl> chunks, boolean allChunks) {}
+
+    public FileEntry file(Owner owner, String path, boolean includeDeleted) {
+        FileRow f = fileRow(owner, CommitService.parsePath(path)).orElseThrow(() -> ServiceException.notFound("No such file."));
+        if (f.deleted() && !includeDeleted) {
+            throw ServiceException.notFound("No such file.");
+        }
+        return FileEntry.of(f);
+    }
+
+    Optional<FileRow> fileRow(Owner owner, FilePath path) {
+        return retry.call(() -> store.get(Tables.FILES, FileRow.key(owner, path.foldKey()))).map(FileRow::from);
+    }
+
+    /**
+     * Lists the files under {@code folder} ("" for the root). Recursive listings return every file below;
+     * non-recursive ones return the direct files and the names of sub-folders.
+     */
+    public Listing list(Owner owner, String folder, boolean recursive, boolean includeDeleted, String cursor, int limit) {
+        String prefix = folderPrefix(folder);
+        String start = cursor == null ? prefix : decodeCursor(cursor, "l");
+        if (!start.startsWith(prefix)) {
+            throw ServiceException.badRequest("INVALID_CURSOR", "The cursor belongs to another listing.");
+        }
+        int pageSize = Math.max(1, Math.min(MAX_PAGE, limit));
+        String changeCursor = encodeCursor("c", FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), ""));
+        List<FileEntry> files = new ArrayList<>();
+        Set<String> folders = new LinkedHashSet<>();
+        String next = start;
+        boolean exhausted = false;
+        while (files.size() + folders.size() < pageSize) {
+            String from = next;
+            Query q = Query.table(Tables.FILES, owner.sub()).where(SortCondition.between(from, prefix + KEY_END))
+                    .limit(pageSize);
+            Page<Item> page = retry.call(() -> store.query(q));
+            int consumed = 0;
+            boolean jumped = false;
+            for (Item i : page.items()) {
+                if (files.size() + folders.size() >= pageSize) {
+                    break;
+                }
+                consumed++;
+                FileRow f = FileRow.from(i);
+                String rest = f.pathKey().substring(prefix.length());
+                int slash = rest.indexOf('/');
+                if (!recursive && slash >= 0) {
+                    // A sub-folder: name it once, then continue past its whole subtree ('/' + 1 = '0').
+                    folders.add(f.displayPath().substring(0, f.displayPath().length() - rest.length() + slash));
+                    next = prefix + rest.substring(0, slash) + "0";
+                    jumped = true;
+                    break;
+                }
+                next = f.pathKey() + "\u0000"; // the smallest key after this one (paths never contain NUL)
+                if (!f.deleted() || includeDeleted) {
+                    files.add(FileEntry.of(f));
+                }
+            }
+            if (!jumped && consumed == page.items().size() && !page.hasMore()) {
+                exhausted = true;
+                break;
+            }
+        }
+        return new Listing(files, List.copyOf(folders), exhausted ? null : encodeCursor("l", next), changeCursor);
+    }
+
+    /** Files changed after {@code cursor} (from a listing or a previous call), oldest change first. */
+    public Changes changes(Owner owner, String cursor, int limit) {
+        String after = decodeCursor(cursor, "c");
+        String settled = FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), "");
+        int pageSize = Math.max(1, Math.min(MAX_PAGE, limit));
+        Query q = Query.index(Tables.FILES, Tables.CHANGES_INDEX, owner.sub())
+                .where(SortCondition.between(after + "\u0000", settled)).limit(pageSize);
+        Page<Item> page = retry.call(() -> store.query(q));
+        List<FileEntry> out = new ArrayList<>();
+        String last = after;
+        for (Item i : page.items()) {
+            FileRow f = FileRow.from(i);
+            out.add(FileEntry.of(f));
+            last = f.changeKey();
+        }
+        if (out.isEmpty() && after.compareTo(settled) < 0) {
+            last = settled; // nothing new up to the settled point: move the cursor there
+        }
+        return new Changes(out, encodeCursor("c", last), page.hasMore());
+    }
+
+    public History history(Owner owner, String path, String cursor, int limit) {
+        FilePath p = CommitService.parsePath(path);
+        FileRow f = fileRow(owner, p).orElseThrow(() -> ServiceException.notFound("No such file."));
+        int pageSize = Math.max(1, Math.min(100, limit));
+        Query q = Query.table(Tables.VERSIONS, f.fileId()).descending().limit(pageSize);
+        if (cursor != null) {
+            q = q.where(SortCondition.lt(decodeCursor(cursor, "h")));
+        }
+        Query query = q;
+        Page<Item> page = retry.call(() -> store.query(query));
+        List<VersionView> versions = new ArrayList<>();
+        String last = null;
+        for (Item i : page.items()) {
+            VersionRow v = VersionRow.from(i);
+            last = v.versionId();
+            if (v.state() == VersionRow.State.ACTIVE) {
+                versions.add(VersionView.of(v));
+            }
+        }
+        return new History(f.displayPath(), versions, page.hasMore() && last != null ? encodeCursor("h", last) : null);
+    }
+
+    /**
+     * The plan to download a version (the head when {@code versionId} is null): its manifest and presigned GETs
+     * for {@code wanted} chunks (all of them, up to the per-request limit, when null). Only chunks of this
+     * version are presigned.
+     */
+    public DownloadPlan download(Owner owner, String path, String versionId, List<ChunkId> wanted) {
+        FilePath p = CommitService.parsePath(path);
+        FileRow f = fileRow(owner, p).orElseThrow(() -> ServiceException.notFound("No such file."));
+        String id = versionId == null ? f.head() : versionId;
+        VersionRow v = readableVersion(f, id);
+        if (v.tombstone()) {
+            throw ServiceException.notFound(versionId == null ? "The file is deleted." : "That version is a deletion.");
+        }
+        Manifest m = manifests.load(v);
+        List<ChunkId> ids;
+        boolean all;
+        if (wanted == null) {
+            List<ChunkId> distinct = new ArrayList<>(new LinkedHashSet<>(m.entries().stream().map(e -> e.id()).toList()));
+            all = distinct.size() <= settings.maxChunksPerRequest();
+            ids = all ? distinct : distinct.subList(0, settings.maxChunksPerRequest());
+        } else {
+            if (wanted.size() > settings.maxChunksPerRequest()) {
+                throw ServiceException.tooLarge("TOO_MANY_CHUNKS",
+                        "At most " + settings.maxChunksPerRequest() + " chunks per request.");
+            }
+            Set<ChunkId> inVersion = m.distinctIds();
+            for (ChunkId c : wanted) {
+                if (!inVersion.contains(c)) {
+                    throw ServiceException.badRequest("CHUNK_NOT_IN_VERSION", "A requested chunk is not part of this version.");
+                }
+            }
+            ids = List.copyOf(new LinkedHashSet<>(wanted));
+            all = new HashSet<>(ids).containsAll(inVersion);
+        }
+        List<ChunkUrl> urls = ids.stream()
+                .map(c -> new ChunkUrl(c, presigner.presignGet(ChunkRow.objectKey(c), settings.downloadUrlTtl())))
+                .toList();
+        boolean inline = v.manifestKey() == null;
+        return new DownloadPlan(VersionView.of(v), m.profile(), inline ? m : null,
+                inline ? null : presigner.presignGet(v.manifestKey(), settings.downloadUrlTtl()), v.manifestHash(),
+                urls, all);
+    }
+
+    /** An ACTIVE version of this file, or 404 (unpublished versions do not exist for readers). */
+    VersionRow readableVersion(FileRow f, String versionId) {
+        if (VersionRow.seqOf(versionId) < 1) {
+            throw ServiceException.badRequest("INVALID_VERSION", "That is not a version id.");
+        }
+        return retry.call(() -> store.get(Tables.VERSIONS, VersionRow.key(f.fileId(), versionId)))
+                .map(VersionRow::from).filter(v -> v.state() == VersionRow.State.ACTIVE)
+                .orElseThrow(() -> ServiceException.notFound("No such version of this file."));
+    }
+
+    /** The key prefix of a folder: "" for the root, else the folded path and a slash. */
+    static String folderPrefix(String folder) {
+        if (folder == null || folder.isEmpty() || folder.equals("/")) {
+            return "";
+        }
+        String trimmed = folder.endsWith("/") ? folder.substring(0, folder.length() - 1) : folder;
+        return CommitService.parsePath(trimmed).foldKey() + "/";
+    }
+
+    static String encodeCursor(String kind, String key) {
+        return kind + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String decodeCursor(String cursor, String kind) {
+        if (cursor == null || !cursor.startsWith(kind + ".") || cursor.length() > 4096) {
+            throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
+        }
+        try {
+            String key = new String(Base64.getUrlDecoder().decode(cursor.substring(2)), StandardCharsets.UTF_8);
+            if (key.indexOf('\uFFFD') >= 0) {
+                throw new IllegalArgumentException("not UTF-8");
+            }
+            return key;
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
+        }
+    }
+
+}

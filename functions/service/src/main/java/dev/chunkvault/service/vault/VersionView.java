@@ -1,0 +1,16 @@
+package dev.chunkvault.service.vault;
+
+import java.time.Instant;
+
+/**
+ * A version as callers see it.
+ *
+ * @param deleted true for a tombstone (the file was deleted by this version)
+ */
+public record VersionView(String path, String versionId, long seq, String parent, long size, String contentHash,
+                          Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount) {
+    static VersionView of(VersionRow v) {
+        return new VersionView(v.displayPath(), v.versionId(), v.seq(), v.parent(), v.size(), v.contentHash(),
+                Instant.ofEpochMilli(v.mtime()), Instant.ofEpochMilli(v.createdAt()), v.tombstone(), v.chunkCount());
+    }
+}

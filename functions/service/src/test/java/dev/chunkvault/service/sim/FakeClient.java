@@ -1,0 +1,92 @@
+package dev.chunkvault.service.sim;
+
+import dev.chunkvault.core.chunking.ChunkingProfile;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.hash.Sha256;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestEntry;
+import dev.chunkvault.service.blob.InMemoryBlobStore;
+import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.Owner;
+import dev.chunkvault.service.vault.UploadService;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A client of a {@link TestVault}: uploads chunks through presigned URLs (checked like S3) and commits. */
+public final class FakeClient {
+    private final TestVault vault;
+    public final Owner owner;
+
+    public FakeClient(TestVault vault, String sub) {
+        this.vault = vault;
+        this.owner = new Owner(sub);
+    }
+
+    /** A file's content as its chunks (the tests choose the cut points; the service never re-chunks). */
+    public record Content(List<byte[]> chunks) {
+        public Manifest manifest() {
+            List<ManifestEntry> entries = new ArrayList<>();
+            for (byte[] c : chunks) {
+                entries.add(new ManifestEntry(ChunkId.sha256(c), c.length));
+            }
+            return Manifest.of(ChunkingProfile.DEFAULT.name(), entries);
+        }
+
+        public byte[] bytes() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            chunks.forEach(out::writeBytes);
+            return out.toByteArray();
+        }
+
+        public long size() {
+            return chunks.stream().mapToLong(c -> c.length).sum();
+        }
+
+        public String sha256() {
+            return HexFormat.of().formatHex(Sha256.newDigest().digest(bytes()));
+        }
+    }
+
+    /** Offers every distinct chunk and uploads the ones the service asks for; returns how many were uploaded. */
+    public int upload(Content content) {
+        Map<ChunkId, byte[]> distinct = new LinkedHashMap<>();
+        content.chunks().forEach(c -> distinct.putIfAbsent(ChunkId.sha256(c), c));
+        if (distinct.isEmpty()) {
+            return 0;
+        }
+        List<UploadService.ChunkRequest> asks = new ArrayList<>();
+        distinct.forEach((id, bytes) -> asks.add(new UploadService.ChunkRequest(id, bytes.length)));
+        int uploaded = 0;
+        for (int i = 0; i < asks.size(); i += 1000) {
+            UploadService.Grant g = vault.uploads.grant(owner, asks.subList(i, Math.min(asks.size(), i + 1000)));
+            for (UploadService.Upload u : g.uploads()) {
+                InMemoryBlobStore.Response r = vault.blobs.execute(u.request().method(), u.request().url(),
+                        u.request().headers(), distinct.get(u.id()));
+                if (r.status() != 200) {
+                    throw new IllegalStateException("upload refused: " + r.status());
+                }
+                uploaded++;
+            }
+        }
+        return uploaded;
+    }
+
+    public CommitService.CommitResult commit(String path, String parent, Content content, String idempotencyKey) {
+        return vault.commits.commit(new CommitService.CommitRequest(owner, path, parent,
+                new CommitService.Source.Full(content.manifest()), content.size(), content.sha256(), 0, idempotencyKey));
+    }
+
+    public CommitService.CommitResult delete(String path, String parent, String idempotencyKey) {
+        return vault.commits.commit(new CommitService.CommitRequest(owner, path, parent,
+                new CommitService.Source.Tombstone(), 0, null, 0, idempotencyKey));
+    }
+
+    public CommitService.CommitResult restore(String path, String version, String idempotencyKey) {
+        return vault.commits.commit(new CommitService.CommitRequest(owner, path, null,
+                new CommitService.Source.FromVersion(version), 0, null, 0, idempotencyKey));
+    }
+}

@@ -1,0 +1,285 @@
+package dev.chunkvault.service.vault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.service.error.ErrorKind;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.sim.FakeClient;
+import dev.chunkvault.service.sim.FakeClient.Content;
+import dev.chunkvault.service.sim.TestVault;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class CommitServiceTest {
+    private final Random random = new Random(1234);
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private Content content(int chunks) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < chunks; i++) {
+            out.add(bytes(100 + random.nextInt(900)));
+        }
+        return new Content(out);
+    }
+
+    private static ServiceException fails(ErrorKind kind, Runnable r) {
+        ServiceException e = assertThrows(ServiceException.class, r::run);
+        assertEquals(kind, e.kind(), e.code() + ": " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void newFileThenEditThenHistory() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(5);
+        c.upload(one);
+        CommitService.CommitResult r1 = c.commit("docs/Report.txt", null, one, "key-00000001");
+        assertEquals(CommitService.Outcome.CREATED, r1.outcome());
+        assertEquals("docs/Report.txt", r1.version().path());
+        assertEquals(1, r1.version().seq());
+        assertEquals(5, r1.addedChunks());
+
+        List<byte[]> edited = new ArrayList<>(one.chunks());
+        edited.set(2, bytes(300));
+        Content two = new Content(edited);
+        c.upload(two);
+        CommitService.CommitResult r2 = c.commit("docs/Report.txt", r1.version().versionId(), two, "key-00000002");
+        assertEquals(CommitService.Outcome.CREATED, r2.outcome());
+        assertEquals(1, r2.addedChunks(), "only the changed chunk is referenced anew");
+        assertEquals(r1.version().versionId(), r2.version().parent());
+
+        ReadService.History h = v.reads.history(c.owner, "docs/report.TXT", null, 10);
+        assertEquals(List.of(r2.version().versionId(), r1.version().versionId()),
+                h.versions().stream().map(VersionView::versionId).toList());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
+    @Test
+    void retriedCommitReturnsTheSameVersionAndWritesNothingTwice() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(3);
+        c.upload(one);
+        CommitService.CommitResult r1 = c.commit("a.txt", null, one, "key-retry-1");
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        CommitService.CommitResult again = c.commit("a.txt", null, one, "key-retry-1");
+        assertEquals(CommitService.Outcome.REPLAYED, again.outcome());
+        assertEquals(r1.version().versionId(), again.version().versionId());
+        assertEquals(before, v.items.snapshot());
+        // Same key, different content: refused, nothing written.
+        Content other = content(2);
+        c.upload(other);
+        Map<String, List<dev.chunkvault.service.store.Item>> beforeReuse = v.items.snapshot();
+        fails(ErrorKind.UNPROCESSABLE, () -> c.commit("a.txt", null, other, "key-retry-1"));
+        assertEquals(beforeReuse.get(Tables.VERSIONS), v.items.snapshot().get(Tables.VERSIONS));
+    }
+
+    @Test
+    void staleParentGets409WithTheHead() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(2);
+        c.upload(one);
+        String v1 = c.commit("a.txt", null, one, "key-stale-1").version().versionId();
+        Content two = content(2);
+        c.upload(two);
+        String v2 = c.commit("a.txt", v1, two, "key-stale-2").version().versionId();
+        Content three = content(2);
+        c.upload(three);
+        ServiceException e = fails(ErrorKind.CONFLICT, () -> c.commit("a.txt", v1, three, "key-stale-3"));
+        assertEquals("STALE_PARENT", e.code());
+        assertEquals(v2, ((VersionView) e.details().get("head")).versionId());
+        // A "new file" commit on an existing file is stale too.
+        fails(ErrorKind.CONFLICT, () -> c.commit("A.TXT", null, three, "key-stale-4"));
+    }
+
+    @Test
+    void unchangedContentReturnsTheHead() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(4);
+        c.upload(one);
+        String v1 = c.commit("a.txt", null, one, "key-same-1").version().versionId();
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        CommitService.CommitResult r = c.commit("a.txt", v1, one, "key-same-2");
+        assertEquals(CommitService.Outcome.UNCHANGED, r.outcome());
+        assertEquals(v1, r.version().versionId());
+        assertEquals(before, v.items.snapshot());
+    }
+
+    @Test
+    void missingOrForeignChunksGet422AndNothingChanges() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        FakeClient mallory = new FakeClient(v, "mallory");
+        Content secret = content(3);
+        alice.upload(secret);
+        alice.commit("secret.txt", null, secret, "key-secret-1");
+        // Mallory knows the ids but never uploaded the bytes: refused, and the grant did not say "have".
+        assertTrue(v.uploads.grant(mallory.owner, secret.chunks().stream()
+                .map(b -> new UploadService.ChunkRequest(ChunkId.sha256(b), b.length)).toList()).have().isEmpty());
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        ServiceException e = fails(ErrorKind.UNPROCESSABLE, () -> mallory.commit("stolen.txt", null, secret, "key-steal-1"));
+        assertEquals("MISSING_CHUNKS", e.code());
+        assertEquals(3, ((List<?>) e.details().get("missing")).size());
+        assertEquals(before.get(Tables.FILES), v.items.snapshot().get(Tables.FILES));
+        assertEquals(before.get(Tables.REFS), v.items.snapshot().get(Tables.REFS));
+        // Never uploaded at all.
+        fails(ErrorKind.UNPROCESSABLE, () -> alice.commit("b.txt", null, content(1), "key-missing-1"));
+        // Once Mallory really uploads the bytes, she may.
+        mallory.upload(secret);
+        assertEquals(CommitService.Outcome.CREATED, mallory.commit("mine.txt", null, secret, "key-own-1").outcome());
+        new Oracle(v).countsMatchRecount();
+    }
+
+    @Test
+    void manifestDeltaCommit() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(50);
+        c.upload(one);
+        CommitService.CommitResult r1 = c.commit("big.bin", null, one, "key-delta-1");
+        List<byte[]> edited = new ArrayList<>(one.chunks());
+        edited.add(25, bytes(500));
+        Content two = new Content(edited);
+        c.upload(two);
+        ManifestDelta delta = ManifestDelta.compute(one.manifest(), two.manifest());
+        CommitService.CommitResult r2 = v.commits.commit(new CommitService.CommitRequest(c.owner, "big.bin",
+                r1.version().versionId(), new CommitService.Source.Delta(delta), two.size(), two.sha256(), 0, "key-delta-2"));
+        assertEquals(CommitService.Outcome.CREATED, r2.outcome());
+        assertEquals(51, r2.chunks());
+        ReadService.DownloadPlan plan = v.reads.download(c.owner, "big.bin", null, null);
+        assertEquals(two.manifest(), plan.manifest());
+        // A delta against no parent, or reaching outside it, is a 400.
+        fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(c.owner, "new.bin", null,
+                new CommitService.Source.Delta(delta), two.size(), two.sha256(), 0, "key-delta-3")));
+        ManifestDelta outside = ManifestDelta.of(List.of(new ManifestDelta.Copy(0, 99)));
+        fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(c.owner, "big.bin",
+                r2.version().versionId(), new CommitService.Source.Delta(outside), 1, two.sha256(), 0, "key-delta-4")));
+    }
+
+    @Test
+    void largeCommitsArePublishedOnlyWhenComplete() {
+        TestVault v = new TestVault(Settings.DEFAULTS.withParallelism(1).withSmallCommitChunks(4).withInlineManifestBytes(200));
+        FakeClient c = new FakeClient(v, "alice");
+        Content big = content(60);
+        c.upload(big);
+        CommitService.CommitResult r = c.commit("big.bin", null, big, "key-large-1");
+        assertTrue(r.large());
+        assertEquals(CommitService.Outcome.CREATED, r.outcome());
+        assertEquals(big.manifest(), v.reads.download(c.owner, "big.bin", null, null).manifestUrl() == null ? null
+                : big.manifest());
+        assertNotNull(v.reads.download(c.owner, "big.bin", null, null).manifestUrl(), "a large manifest is in the blob store");
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+        // Replayed: same version.
+        assertEquals(CommitService.Outcome.REPLAYED, c.commit("big.bin", null, big, "key-large-1").outcome());
+    }
+
+    @Test
+    void deleteAndRestore() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(3);
+        c.upload(one);
+        String v1 = c.commit("a.txt", null, one, "key-dr-1").version().versionId();
+        CommitService.CommitResult del = c.delete("a.txt", v1, "key-dr-2");
+        assertTrue(del.version().deleted());
+        fails(ErrorKind.NOT_FOUND, () -> v.reads.file(c.owner, "a.txt", false));
+        assertTrue(v.reads.file(c.owner, "a.txt", true).deleted());
+        assertEquals(CommitService.Outcome.UNCHANGED, c.delete("a.txt", null, "key-dr-3").outcome());
+        CommitService.CommitResult restored = c.restore("a.txt", v1, "key-dr-4");
+        assertEquals(CommitService.Outcome.CREATED, restored.outcome());
+        assertFalse(restored.version().deleted());
+        assertEquals(one.sha256(), v.reads.file(c.owner, "a.txt", false).contentHash());
+        // Restoring the deletion itself is refused; an unknown version is 404.
+        fails(ErrorKind.BAD_REQUEST, () -> c.restore("a.txt", del.version().versionId(), "key-dr-5"));
+        fails(ErrorKind.NOT_FOUND, () -> c.restore("a.txt", "0000000009-0123456789abcdef", "key-dr-6"));
+        fails(ErrorKind.NOT_FOUND, () -> c.delete("never.txt", null, "key-dr-7"));
+        new Oracle(v).countsMatchRecount();
+    }
+
+    @Test
+    void recreateOverADeletedFileContinuesItsHistory() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(2);
+        c.upload(one);
+        String v1 = c.commit("a.txt", null, one, "key-re-1").version().versionId();
+        c.delete("a.txt", v1, "key-re-2");
+        Content two = content(2);
+        c.upload(two);
+        CommitService.CommitResult r = c.commit("a.txt", null, two, "key-re-3");
+        assertEquals(3, r.version().seq());
+        assertEquals(CommitService.Outcome.REPLAYED, c.commit("a.txt", null, two, "key-re-3").outcome());
+    }
+
+    @Test
+    void otherTenantsSeeNothing() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        FakeClient bob = new FakeClient(v, "bob");
+        Content one = content(2);
+        alice.upload(one);
+        String v1 = alice.commit("a.txt", null, one, "key-ten-1").version().versionId();
+        fails(ErrorKind.NOT_FOUND, () -> v.reads.file(bob.owner, "a.txt", true));
+        fails(ErrorKind.NOT_FOUND, () -> v.reads.history(bob.owner, "a.txt", null, 10));
+        fails(ErrorKind.NOT_FOUND, () -> v.reads.download(bob.owner, "a.txt", v1, null));
+        fails(ErrorKind.NOT_FOUND, () -> bob.restore("a.txt", v1, "key-ten-2"));
+        fails(ErrorKind.NOT_FOUND, () -> bob.delete("a.txt", null, "key-ten-3"));
+        assertTrue(v.reads.list(bob.owner, "", true, true, null, 100).files().isEmpty());
+    }
+
+    @Test
+    void badRequestsAreRefusedBeforeAnyWrite() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(1);
+        c.upload(one);
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        for (String path : List.of("", "a/../b", "a//b", "x\u0000y", "\u202Eevil.exe", "/")) {
+            fails(ErrorKind.BAD_REQUEST, () -> c.commit(path, null, one, "key-bad-path"));
+        }
+        fails(ErrorKind.BAD_REQUEST, () -> c.commit("a.txt", null, one, "short"));
+        fails(ErrorKind.BAD_REQUEST, () -> c.commit("a.txt", "not-a-version", one, "key-bad-parent"));
+        fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(c.owner, "a.txt", null,
+                new CommitService.Source.Full(one.manifest()), one.size() + 1, one.sha256(), 0, "key-bad-size")));
+        fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(c.owner, "a.txt", null,
+                new CommitService.Source.Full(Manifest.of("unknown-profile", one.manifest().entries())), one.size(),
+                one.sha256(), 0, "key-bad-profile")));
+        fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(c.owner, "a.txt", null,
+                new CommitService.Source.Full(one.manifest()), one.size(), "ABC", 0, "key-bad-hash")));
+        assertEquals(before, v.items.snapshot());
+    }
+
+    @Test
+    void emptyFile() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content empty = new Content(List.of());
+        CommitService.CommitResult r = c.commit("empty.txt", null, empty, "key-empty-1");
+        assertEquals(0, r.version().size());
+        assertEquals(0, v.reads.download(c.owner, "empty.txt", null, null).chunks().size());
+        assertNull(v.reads.download(c.owner, "empty.txt", null, null).manifestUrl());
+        assertNotEquals(null, v.reads.download(c.owner, "empty.txt", null, null).manifest());
+    }
+}

@@ -1,0 +1,126 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.service.blob.BlobInfo;
+import dev.chunkvault.service.sim.TestVault;
+import dev.chunkvault.service.store.Item;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks the storage invariants by reading the fakes directly (no scheduling points, no faults):
+ * <ul>
+ *   <li>every chunk of every retained (ACTIVE) version is stored with the right bytes, and its row is not being
+ *       deleted;</li>
+ *   <li>the reference counts equal their recount (the audit);</li>
+ *   <li>after quiescence and GC, nothing unreferenced older than the grace period is left.</li>
+ * </ul>
+ */
+final class Oracle {
+    private final TestVault vault;
+
+    Oracle(TestVault vault) {
+        this.vault = vault;
+    }
+
+    private List<VersionRow> versions() {
+        List<VersionRow> out = new ArrayList<>();
+        for (Item i : vault.items.snapshot().get(Tables.VERSIONS)) {
+            out.add(VersionRow.from(i));
+        }
+        return out;
+    }
+
+    private Manifest manifest(VersionRow v) {
+        byte[] encoded = v.manifest() != null ? v.manifest().toByteArray()
+                : vault.blobs.get(v.manifestKey()).orElseThrow(() ->
+                        new AssertionError("manifest object of version " + v.versionId() + " is missing"));
+        if (!ChunkId.sha256(encoded).equals(v.manifestHash())) {
+            throw new AssertionError("manifest of " + v.versionId() + " does not match its hash");
+        }
+        return Manifest.decode(encoded);
+    }
+
+    /** Chunks retained versions need, with their sizes. Pending versions' chunks are pinned too. */
+    Map<ChunkId, Integer> referenced(boolean includePending) {
+        Map<ChunkId, Integer> out = new HashMap<>();
+        for (VersionRow v : versions()) {
+            if (v.state() == VersionRow.State.ACTIVE || (includePending && v.state() == VersionRow.State.PENDING)) {
+                Manifest m = manifest(v);
+                for (int i = 0; i < m.chunkCount(); i++) {
+                    out.put(m.id(i), m.size(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Invariant 1: no referenced chunk missing or wrong, none being deleted. */
+    void referencedChunksIntact() {
+        List<String> problems = new ArrayList<>();
+        Map<String, ChunkRow> rows = new HashMap<>();
+        for (Item i : vault.items.snapshot().get(Tables.CHUNKS)) {
+            ChunkRow r = ChunkRow.from(i);
+            rows.put(r.id().hex(), r);
+        }
+        referenced(false).forEach((id, size) -> {
+            Optional<byte[]> bytes = vault.blobs.get(ChunkRow.objectKey(id));
+            if (bytes.isEmpty()) {
+                problems.add("missing object " + id);
+            } else if (bytes.get().length != size || !ChunkId.sha256(bytes.get()).equals(id)) {
+                problems.add("wrong object " + id);
+            }
+            ChunkRow row = rows.get(id.hex());
+            if (row == null) {
+                problems.add("no row for referenced chunk " + id);
+            } else if (row.state() != ChunkRow.State.LIVE || row.refs() < 1) {
+                problems.add("referenced chunk " + id + " is " + row.state() + " with refs " + row.refs());
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.size() + " referenced chunk problem(s), e.g. " + problems.subList(0,
+                    Math.min(5, problems.size())));
+        }
+    }
+
+    /** Invariant 2: the counters equal the recount from edges, and the edges equal the runs of the manifests. */
+    void countsMatchRecount() {
+        AuditService.AuditReport r = vault.audit.audit(false, false, () -> true);
+        if (!r.clean()) {
+            throw new AssertionError("audit found " + r.driftCount() + " drift(s): " + r.drifts().subList(0,
+                    Math.min(5, r.drifts().size())));
+        }
+    }
+
+    /** Invariant 3 (after quiescence and two GC runs): no chunk row or object older than the grace period is garbage. */
+    void noOldGarbage() {
+        long cutoff = vault.clock.millis() - vault.settings.grace().plus(vault.settings.uploadUrlTtl()).toMillis();
+        Set<ChunkId> needed = new HashSet<>(referenced(true).keySet());
+        List<String> garbage = new ArrayList<>();
+        for (Item i : vault.items.snapshot().get(Tables.CHUNKS)) {
+            ChunkRow r = ChunkRow.from(i);
+            if (!needed.contains(r.id()) && Math.max(r.lastGrantAt(), r.lastDecAt()) < cutoff) {
+                garbage.add("row " + r.id() + " " + r.state());
+            }
+        }
+        for (String key : vault.blobs.keys()) {
+            if (key.startsWith("chunks/")) {
+                ChunkId id = ChunkId.parse(key.substring("chunks/".length()));
+                Optional<BlobInfo> info = vault.blobs.head(key);
+                if (!needed.contains(id) && info.isPresent() && info.get().lastModified().toEpochMilli() < cutoff) {
+                    garbage.add("object " + key);
+                }
+            }
+        }
+        if (!garbage.isEmpty()) {
+            throw new AssertionError(garbage.size() + " unreferenced chunk(s) left after GC, e.g. "
+                    + garbage.subList(0, Math.min(5, garbage.size())));
+        }
+    }
+}
