@@ -91,7 +91,7 @@ public final class Wiring {
         this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
         this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
-        this.audit = memo(() -> new AuditService(items.get(), blobs.get(), s, retry()));
+        this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
     }
 
     public static Wiring fromEnv(Map<String, String> env) {

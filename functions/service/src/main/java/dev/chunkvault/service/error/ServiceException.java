@@ -21,7 +21,8 @@ public final class ServiceException extends RuntimeException {
         super(message, cause, false, false);
         this.kind = Objects.requireNonNull(kind);
         this.code = Objects.requireNonNull(code);
-        this.details = Map.copyOf(details);
+        // Values may be null (e.g. "head": null when the file does not exist), which Map.copyOf refuses.
+        this.details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
         this.retryAfter = retryAfter;
     }
 

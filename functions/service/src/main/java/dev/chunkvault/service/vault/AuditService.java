@@ -43,7 +43,11 @@ public final class AuditService {
         REFS_TOO_HIGH,
         /** An owner's holding count differs from their edges. */
         HOLDING,
-        /** The edges of a (file, chunk) do not match the runs in its versions' manifests. */
+        /**
+         * The edges of a (file, chunk) are outside what its versions' manifests allow: at least one per run of
+         * readable versions, at most that plus the runs only versions past retention (expired, not yet removed)
+         * have, plus the pins of unpublished versions (an expiry or a commit may be half done).
+         */
         EDGES
     }
 
@@ -61,11 +65,13 @@ public final class AuditService {
 
     private final ItemStore store;
     private final BlobStore blobs;
+    private final java.time.Clock clock;
     private final Retry retry;
     private final ManifestStore manifests;
 
-    public AuditService(ItemStore store, BlobStore blobs, Settings settings, Retry retry) {
+    public AuditService(ItemStore store, BlobStore blobs, java.time.Clock clock, Settings settings, Retry retry) {
         this.store = store;
+        this.clock = clock;
         this.blobs = blobs;
         this.retry = retry;
         this.manifests = new ManifestStore(blobs, settings, retry);
@@ -183,21 +189,23 @@ public final class AuditService {
             }
             cursor = page.next();
         } while (cursor != null);
-        Map<String, Long> expectedPerRefFile = new HashMap<>();
-        Set<String> fileIds = new HashSet<>();
+        Map<String, Long> atLeast = new HashMap<>();
+        Map<String, Long> atMost = new HashMap<>();
+        long now = clock.millis();
         for (Map.Entry<String, List<VersionRow>> e : byFile.entrySet()) {
             if (!go.getAsBoolean()) {
                 return incomplete(drifts, driftCount[0]);
             }
-            expectedRuns(e.getKey(), e.getValue(), expectedPerRefFile);
-            fileIds.add(e.getKey());
+            expectedRuns(e.getKey(), e.getValue(), now, atLeast, atMost);
         }
-        Set<String> keys = new HashSet<>(expectedPerRefFile.keySet());
+        Set<String> keys = new HashSet<>(atMost.keySet());
         keys.addAll(edgesPerRefFile.keySet());
         for (String key : keys) {
             long stored = edgesPerRefFile.getOrDefault(key, 0L);
-            long expected = expectedPerRefFile.getOrDefault(key, 0L);
-            if (stored != expected) {
+            long low = atLeast.getOrDefault(key, 0L);
+            long high = atMost.getOrDefault(key, 0L);
+            if (stored < low || stored > high) {
+                long expected = stored < low ? low : high;
                 String ref = key.substring(0, key.indexOf('|'));
                 report.accept(new Drift(Kind.EDGES, Refs.chunkOf(ref).hex(), Refs.ownerOf(ref),
                         key.substring(key.indexOf('|') + 1), stored, expected));
@@ -207,39 +215,45 @@ public final class AuditService {
     }
 
     /**
-     * Adds, per (owner#chunk|fileId), the number of run edges the versions imply: one per maximal run of
-     * consecutive ACTIVE versions containing the chunk, plus one per chunk an unpublished (PENDING) version added
-     * to its parent. ABORTED versions are mid-rollback: their pins may or may not be gone, so they are skipped
-     * together with their edges' expectations (the rollback finishes them).
+     * Adds, per (owner#chunk|fileId), the range of run edges the versions allow. Runs are maximal sequences of
+     * consecutive versions containing the chunk: counted over readable versions for the lower bound, over all
+     * published ones for the upper bound (expired versions may be half-removed); unpublished versions may have
+     * pinned (some of) the chunks they add to their parent.
      */
-    private void expectedRuns(String fileId, List<VersionRow> rows, Map<String, Long> expected) {
+    private void expectedRuns(String fileId, List<VersionRow> rows, long now, Map<String, Long> atLeast,
+                              Map<String, Long> atMost) {
         rows.sort(Comparator.comparing(VersionRow::versionId));
-        Set<ChunkId> previous = Set.of();
-        Map<String, Manifest> activeManifests = new HashMap<>();
+        Map<String, Manifest> loaded = new HashMap<>();
         for (VersionRow v : rows) {
-            if (v.state() != VersionRow.State.ACTIVE) {
+            manifests.loadIfPresent(v).ifPresent(m -> loaded.put(v.versionId(), m));
+        }
+        countRuns(fileId, rows.stream().filter(v -> v.readableAt(now)).toList(), loaded, atLeast);
+        countRuns(fileId, rows.stream().filter(v -> v.state() == VersionRow.State.ACTIVE).toList(), loaded, atMost);
+        for (VersionRow v : rows) {
+            Manifest m = loaded.get(v.versionId());
+            if (v.state() == VersionRow.State.ACTIVE || m == null) {
                 continue;
             }
-            Manifest m = manifests.load(v);
-            activeManifests.put(v.versionId(), m);
-            Set<ChunkId> current = m.distinctIds();
+            Manifest parent = v.parent() == null ? null : loaded.get(v.parent());
+            List<ChunkId> added = parent == null ? List.copyOf(m.distinctIds()) : ManifestDiff.between(parent, m).added();
+            for (ChunkId c : added) {
+                atMost.merge(Refs.ref(new Owner(v.owner()), c) + "|" + fileId, 1L, Long::sum);
+            }
+        }
+    }
+
+    private static void countRuns(String fileId, List<VersionRow> sequence, Map<String, Manifest> loaded,
+                                  Map<String, Long> out) {
+        Set<ChunkId> previous = Set.of();
+        for (VersionRow v : sequence) {
+            Manifest m = loaded.get(v.versionId());
+            Set<ChunkId> current = m == null ? Set.of() : m.distinctIds();
             for (ChunkId c : current) {
                 if (!previous.contains(c)) {
-                    expected.merge(Refs.ref(new Owner(v.owner()), c) + "|" + fileId, 1L, Long::sum);
+                    out.merge(Refs.ref(new Owner(v.owner()), c) + "|" + fileId, 1L, Long::sum);
                 }
             }
             previous = current;
-        }
-        for (VersionRow v : rows) {
-            if (v.state() != VersionRow.State.PENDING) {
-                continue;
-            }
-            Manifest m = manifests.load(v);
-            Manifest parent = v.parent() == null ? null : activeManifests.get(v.parent());
-            List<ChunkId> added = parent == null ? List.copyOf(m.distinctIds()) : ManifestDiff.between(parent, m).added();
-            for (ChunkId c : added) {
-                expected.merge(Refs.ref(new Owner(v.owner()), c) + "|" + fileId, 1L, Long::sum);
-            }
         }
     }
 

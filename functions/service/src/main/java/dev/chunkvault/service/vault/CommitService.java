@@ -229,7 +229,7 @@ public final class CommitService {
         }
         if (s instanceof Source.FromVersion f) {
             VersionRow source = getVersion(fileId, f.versionId())
-                    .filter(v -> v.state() == VersionRow.State.ACTIVE)
+                    .filter(v -> v.readableAt(clock.millis()))
                     .orElseThrow(() -> ServiceException.notFound("No such version of this file."));
             if (source.tombstone()) {
                 throw ServiceException.badRequest("CANNOT_RESTORE_DELETION",

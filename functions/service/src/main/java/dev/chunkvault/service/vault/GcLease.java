@@ -79,7 +79,8 @@ public final class GcLease {
             u = u.set(EVENT_ID, eventId);
         }
         try {
-            Item after = store.update(Tables.CONTROL, key, u, or(notExists(HOLDER), lt(EXPIRES_AT, now)));
+            // eq(HOLDER, runId): a retry after a lost answer finds its own lease (the token moves on, harmlessly).
+            Item after = store.update(Tables.CONTROL, key, u, or(notExists(HOLDER), lt(EXPIRES_AT, now), eq(HOLDER, runId)));
             return new Acquired(new GcLease(store, runId, after.number(TOKEN), started, nanos, settings), null);
         } catch (ConditionFailedException held) {
             return new Acquired(null, Refusal.HELD_BY_ANOTHER_RUN);

@@ -180,7 +180,7 @@ public final class ReadService {
         for (Item i : page.items()) {
             VersionRow v = VersionRow.from(i);
             last = v.versionId();
-            if (v.state() == VersionRow.State.ACTIVE) {
+            if (v.readableAt(clock.millis())) {
                 versions.add(VersionView.of(v));
             }
         }
@@ -236,7 +236,7 @@ public final class ReadService {
             throw ServiceException.badRequest("INVALID_VERSION", "That is not a version id.");
         }
         return retry.call(() -> store.get(Tables.VERSIONS, VersionRow.key(f.fileId(), versionId)))
-                .map(VersionRow::from).filter(v -> v.state() == VersionRow.State.ACTIVE)
+                .map(VersionRow::from).filter(v -> v.readableAt(clock.millis()))
                 .orElseThrow(() -> ServiceException.notFound("No such version of this file."));
     }
 

@@ -45,7 +45,9 @@ final class Unpublished {
         refs.unpin(new Owner(v.owner()), v.fileId(),
                 chunks.stream().map(c -> new RefOps.Unpin(c, v.versionId())).toList());
         manifests.delete(v);
-        retry.run(() -> store.delete(Tables.VERSIONS, v.key(), eq(VersionRow.STATE, VersionRow.State.ABORTED.name())));
+        // Absent is fine: a retry after a lost answer finds its own delete done.
+        retry.run(() -> store.delete(Tables.VERSIONS, v.key(), Condition.or(Condition.notExists(VersionRow.FILE_ID),
+                eq(VersionRow.STATE, VersionRow.State.ABORTED.name()))));
         return true;
     }
 }

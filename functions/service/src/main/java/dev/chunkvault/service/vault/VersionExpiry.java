@@ -183,8 +183,11 @@ final class VersionExpiry {
         try {
             retry.run(() -> store.delete(Tables.FILES, FileRow.key(new Owner(file.owner()), file.pathKey()),
                     and(eq(FileRow.HEAD, tombstone.versionId()), eq(FileRow.FILE_ID, file.fileId()))));
-        } catch (ConditionFailedException revived) {
-            return;
+        } catch (ConditionFailedException e) {
+            if (e.current().isPresent()) {
+                return; // revived by a new commit meanwhile: the tombstone is an ordinary old version now
+            }
+            // gone already: a retry after a lost answer
         }
         manifests.delete(tombstone);
         retry.run(() -> store.delete(Tables.VERSIONS, tombstone.key(), dev.chunkvault.service.store.Condition.ALWAYS));

@@ -89,6 +89,14 @@ public record VersionRow(String fileId, String versionId, String owner, String p
         return b.build();
     }
 
+    /**
+     * Whether readers may see this version at {@code now}: published, and not past its expiry (a version past
+     * retention is gone for readers even before GC removes it; the head never expires).
+     */
+    public boolean readableAt(long now) {
+        return state == State.ACTIVE && (expireAt == null || expireAt > now || tombstone);
+    }
+
     public VersionRow withState(State s) {
         return new VersionRow(fileId, versionId, owner, pathKey, displayPath, seq, parent, s, manifest, manifestKey,
                 manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt);

@@ -48,7 +48,7 @@ public final class TestVault {
         this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
         this.reads = new ReadService(itemPort, blobPort, blobs, clock, settings, retry);
         this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
-        this.audit = new AuditService(items, blobs, settings, Retry.immediate(1));
+        this.audit = new AuditService(items, blobs, clock, settings, Retry.immediate(1));
     }
 
     public TestVault(Settings settings) {

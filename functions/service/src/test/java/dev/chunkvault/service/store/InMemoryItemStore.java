@@ -188,7 +188,13 @@ public final class InMemoryItemStore implements ItemStore {
             order = order.reversed();
         }
         List<Item> matching = new ArrayList<>();
-        for (Item i : t.items.values()) {
+        // Table queries read just the partition's slice of the sorted map (nulls sort first); index queries scan.
+        Iterable<Item> candidates = q.index() != null ? t.items.values()
+                : t.items.tailMap(new Key(q.partition(), null), true).values();
+        for (Item i : candidates) {
+            if (q.index() == null && compareValues(i.get(pk.name()), q.partition()) != 0) {
+                break;
+            }
             Object p = i.get(pk.name());
             if (p == null || compareValues(p, q.partition()) != 0 || !pk.type().accepts(p)) {
                 continue;
@@ -238,6 +244,11 @@ public final class InMemoryItemStore implements ItemStore {
         boolean more = tail.size() > page.size();
         Cursor next = more ? new Cursor(t.schema.keyItem(t.schema.keyOf(page.get(page.size() - 1)))) : null;
         return new Page<>(page, next);
+    }
+
+    /** Every item of one table (tests). */
+    public synchronized List<Item> items(String table) {
+        return List.copyOf(table(table).items.values());
     }
 
     /** Every item of every table, for tests that compare the whole state. */

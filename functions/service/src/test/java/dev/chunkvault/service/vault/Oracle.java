@@ -24,6 +24,8 @@ import java.util.Set;
  */
 final class Oracle {
     private final TestVault vault;
+    /** Decoded manifests by hash: content-addressed, so a cache cannot go stale. */
+    private final Map<ChunkId, Manifest> decoded = new java.util.concurrent.ConcurrentHashMap<>();
 
     Oracle(TestVault vault) {
         this.vault = vault;
@@ -31,27 +33,37 @@ final class Oracle {
 
     private List<VersionRow> versions() {
         List<VersionRow> out = new ArrayList<>();
-        for (Item i : vault.items.snapshot().get(Tables.VERSIONS)) {
+        for (Item i : vault.items.items(Tables.VERSIONS)) {
             out.add(VersionRow.from(i));
         }
         return out;
     }
 
     private Manifest manifest(VersionRow v) {
+        Manifest cached = decoded.get(v.manifestHash());
+        if (cached != null) {
+            return cached;
+        }
         byte[] encoded = v.manifest() != null ? v.manifest().toByteArray()
                 : vault.blobs.get(v.manifestKey()).orElseThrow(() ->
                         new AssertionError("manifest object of version " + v.versionId() + " is missing"));
         if (!ChunkId.sha256(encoded).equals(v.manifestHash())) {
             throw new AssertionError("manifest of " + v.versionId() + " does not match its hash");
         }
-        return Manifest.decode(encoded);
+        Manifest m = Manifest.decode(encoded);
+        decoded.put(v.manifestHash(), m);
+        return m;
     }
 
-    /** Chunks retained versions need, with their sizes. Pending versions' chunks are pinned too. */
-    Map<ChunkId, Integer> referenced(boolean includePending) {
+    /**
+     * Chunks that readable versions need, with their sizes (versions past retention are gone for readers even
+     * before GC removes them). With {@code includeAll}, every stored version counts, pending ones included.
+     */
+    Map<ChunkId, Integer> referenced(boolean includeAll) {
         Map<ChunkId, Integer> out = new HashMap<>();
+        long now = vault.clock.millis();
         for (VersionRow v : versions()) {
-            if (v.state() == VersionRow.State.ACTIVE || (includePending && v.state() == VersionRow.State.PENDING)) {
+            if (v.readableAt(now) || (includeAll && v.state() != VersionRow.State.ABORTED)) {
                 Manifest m = manifest(v);
                 for (int i = 0; i < m.chunkCount(); i++) {
                     out.put(m.id(i), m.size(i));
@@ -64,19 +76,15 @@ final class Oracle {
     /** Invariant 1: no referenced chunk missing or wrong, none being deleted. */
     void referencedChunksIntact() {
         List<String> problems = new ArrayList<>();
-        Map<String, ChunkRow> rows = new HashMap<>();
-        for (Item i : vault.items.snapshot().get(Tables.CHUNKS)) {
-            ChunkRow r = ChunkRow.from(i);
-            rows.put(r.id().hex(), r);
-        }
         referenced(false).forEach((id, size) -> {
-            Optional<byte[]> bytes = vault.blobs.get(ChunkRow.objectKey(id));
-            if (bytes.isEmpty()) {
+            // The fake computed each object's checksum from its bytes when it stored them.
+            Optional<BlobInfo> info = vault.blobs.head(ChunkRow.objectKey(id));
+            if (info.isEmpty()) {
                 problems.add("missing object " + id);
-            } else if (bytes.get().length != size || !ChunkId.sha256(bytes.get()).equals(id)) {
+            } else if (info.get().size() != size || !id.base64().equals(info.get().sha256Base64())) {
                 problems.add("wrong object " + id);
             }
-            ChunkRow row = rows.get(id.hex());
+            ChunkRow row = vault.items.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from).orElse(null);
             if (row == null) {
                 problems.add("no row for referenced chunk " + id);
             } else if (row.state() != ChunkRow.State.LIVE || row.refs() < 1) {
@@ -103,7 +111,7 @@ final class Oracle {
         long cutoff = vault.clock.millis() - vault.settings.grace().plus(vault.settings.uploadUrlTtl()).toMillis();
         Set<ChunkId> needed = new HashSet<>(referenced(true).keySet());
         List<String> garbage = new ArrayList<>();
-        for (Item i : vault.items.snapshot().get(Tables.CHUNKS)) {
+        for (Item i : vault.items.items(Tables.CHUNKS)) {
             ChunkRow r = ChunkRow.from(i);
             if (!needed.contains(r.id()) && Math.max(r.lastGrantAt(), r.lastDecAt()) < cutoff) {
                 garbage.add("row " + r.id() + " " + r.state());
