@@ -44,10 +44,8 @@ public final class Wiring {
 
     private final Map<String, String> env;
     private final Settings settings;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final String service;
-    private final List<ExecutionInterceptor> interceptors;
-    private final Supplier<AwsClients> clients;
     private final Supplier<ItemStore> items;
     private final Supplier<BlobStore> blobs;
     private final Supplier<Presigner> presigner;
@@ -58,27 +56,15 @@ public final class Wiring {
     private final Supplier<GcService> gc;
     private final Supplier<AuditService> audit;
 
-    private Wiring(Map<String, String> env) {
+    private Wiring(Map<String, String> env, Settings s, Clock clock, Supplier<ItemStore> items,
+                   Supplier<BlobStore> blobs, Supplier<Presigner> presigner) {
         this.env = Map.copyOf(env);
-        List<String> missing = REQUIRED.stream().filter(k -> blank(env.get(k))).toList();
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("missing environment variables: " + missing);
-        }
-        Settings s = Settings.DEFAULTS
-                .withRetention(Duration.ofDays(longEnv("RETENTION_DAYS", 30)))
-                .withGrace(Duration.ofHours(longEnv("GC_GRACE_HOURS", 24)))
-                .withParallelism((int) longEnv("STORE_PARALLELISM", 16));
         this.settings = s;
+        this.clock = clock;
         this.service = env.getOrDefault("SERVICE_NAME", "chunkvault");
-        String faults = env.get("CHUNKVAULT_FAULTS");
-        this.interceptors = blank(faults) ? List.of() : List.of(FaultInjector.parse(faults));
-        this.clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
-        this.items = memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), Map.of(
-                Tables.FILES, env.get("FILES_TABLE"), Tables.VERSIONS, env.get("VERSIONS_TABLE"),
-                Tables.CHUNKS, env.get("CHUNKS_TABLE"), Tables.REFS, env.get("REFS_TABLE"),
-                Tables.CONTROL, env.get("CONTROL_TABLE"))));
-        this.blobs = memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET")));
-        this.presigner = memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET")));
+        this.items = items;
+        this.blobs = blobs;
+        this.presigner = presigner;
         this.parallel = memo(() -> {
             ExecutorService pool = Executors.newFixedThreadPool(s.parallelism(), r -> {
                 Thread t = new Thread(r, "store-io");
@@ -94,8 +80,31 @@ public final class Wiring {
         this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
     }
 
+    /** The production wiring: DynamoDB and S3, configured by the function's environment. */
     public static Wiring fromEnv(Map<String, String> env) {
-        return new Wiring(env);
+        List<String> missing = REQUIRED.stream().filter(k -> blank(env.get(k))).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("missing environment variables: " + missing);
+        }
+        Settings s = Settings.DEFAULTS
+                .withRetention(Duration.ofDays(longEnv(env, "RETENTION_DAYS", 30)))
+                .withGrace(Duration.ofHours(longEnv(env, "GC_GRACE_HOURS", 24)))
+                .withParallelism((int) longEnv(env, "STORE_PARALLELISM", 16));
+        String faults = env.get("CHUNKVAULT_FAULTS");
+        List<ExecutionInterceptor> interceptors = blank(faults) ? List.of() : List.of(FaultInjector.parse(faults));
+        Supplier<AwsClients> clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
+        return new Wiring(env, s, Clock.systemUTC(),
+                memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), Map.of(
+                        Tables.FILES, env.get("FILES_TABLE"), Tables.VERSIONS, env.get("VERSIONS_TABLE"),
+                        Tables.CHUNKS, env.get("CHUNKS_TABLE"), Tables.REFS, env.get("REFS_TABLE"),
+                        Tables.CONTROL, env.get("CONTROL_TABLE")))),
+                memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"))),
+                memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))));
+    }
+
+    /** Wiring over given ports (handler tests run the real handlers on the in-memory fakes this way). */
+    public static Wiring of(ItemStore items, BlobStore blobs, Presigner presigner, Clock clock, Settings settings) {
+        return new Wiring(Map.of(), settings, clock, () -> items, () -> blobs, () -> presigner);
     }
 
     private static Retry retry() {
@@ -131,7 +140,7 @@ public final class Wiring {
         return new StructuredLog(service, env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", function), null, System.out);
     }
 
-    private long longEnv(String name, long fallback) {
+    private static long longEnv(Map<String, String> env, String name, long fallback) {
         String v = env.get(name);
         if (blank(v)) {
             return fallback;
