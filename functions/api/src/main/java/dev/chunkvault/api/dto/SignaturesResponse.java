@@ -1,0 +1,24 @@
+package dev.chunkvault.api.dto;
+
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.service.vault.DeltaService;
+import dev.chunkvault.service.vault.VersionView;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A version's manifest (or manifest delta against {@code against}) and block signatures. Each signature is the
+ * base64 of the binary block-signature encoding (see dev.chunkvault.core.delta.BlockSignature), with a presigned
+ * GET of the chunk for ranged reads of the blocks a client lacks.
+ */
+public record SignaturesResponse(VersionView version, String against, Manifest manifest, ManifestDelta manifestDelta,
+                                 List<Signature> signatures) {
+    public record Signature(String id, int size, String signature, Presigned get) {}
+
+    public static SignaturesResponse of(DeltaService.Signatures s) {
+        return new SignaturesResponse(s.version(), s.against(), s.manifest(), s.manifestDelta(),
+                s.signatures().stream().map(c -> new Signature(c.id().hex(), c.size(),
+                        Base64.getEncoder().encodeToString(c.signature()), Presigned.of(c.get()))).toList());
+    }
+}

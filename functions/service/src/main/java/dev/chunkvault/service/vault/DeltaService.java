@@ -1,0 +1,198 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.delta.BlockSignature;
+import dev.chunkvault.core.delta.Delta;
+import dev.chunkvault.core.delta.DeltaApplier;
+import dev.chunkvault.core.delta.DeltaException;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.PresignedRequest;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Condition;
+import dev.chunkvault.service.store.ConditionFailedException;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Update;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Delta sync below chunk granularity (DESIGN.md §8).
+ * <ul>
+ *   <li>{@link #signatures}: a version's manifest (or a manifest delta against a version the caller names) and the
+ *       rsync-style block signatures of the chunks the caller asks about, with presigned GETs for them — for a
+ *       push (delta a new chunk against a stored one) or a pull (rebuild a chunk from local bytes, fetch only
+ *       the missing ranges).</li>
+ *   <li>{@link #deltaUpload}: rebuilds a new chunk from a stored base chunk the caller holds and a binary delta,
+ *       checks its SHA-256, and stores it under the normal lifecycle (PENDING, tagged with the caller as if
+ *       uploaded through their own grant).</li>
+ * </ul>
+ */
+public final class DeltaService {
+    /** Signatures per request: each costs reading the chunk (up to 1 MiB). */
+    public static final int MAX_SIGNATURES = 32;
+    /** A delta larger than this is better sent as the chunk itself (API Gateway and Lambda limits). */
+    public static final int MAX_DELTA_BYTES = 4 * 1024 * 1024;
+
+    private final ItemStore store;
+    private final BlobStore blobs;
+    private final Presigner presigner;
+    private final Clock clock;
+    private final Settings settings;
+    private final Retry retry;
+    private final ReadService reads;
+    private final Holdings holdings;
+    private final ManifestStore manifests;
+
+    public DeltaService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                        Parallel parallel, Retry retry) {
+        this.store = store;
+        this.blobs = blobs;
+        this.presigner = presigner;
+        this.clock = clock;
+        this.settings = settings;
+        this.retry = retry;
+        this.reads = new ReadService(store, blobs, presigner, clock, settings, retry);
+        this.holdings = new Holdings(store, parallel, retry);
+        this.manifests = new ManifestStore(blobs, settings, retry);
+    }
+
+    /** One chunk's block signature, with a presigned GET of the chunk (for ranged reads). */
+    public record ChunkSignature(ChunkId id, int size, byte[] signature, PresignedRequest get) {}
+
+    /**
+     * @param manifest      the version's manifest, when no {@code against} version was named
+     * @param manifestDelta the version's manifest as a delta against {@code against}
+     */
+    public record Signatures(VersionView version, String against, Manifest manifest, ManifestDelta manifestDelta,
+                             List<ChunkSignature> signatures) {}
+
+    public Signatures signatures(Owner owner, String path, String versionId, String against, List<ChunkId> chunks) {
+        if (chunks.size() > MAX_SIGNATURES) {
+            throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + MAX_SIGNATURES + " signatures per request.");
+        }
+        FilePath p = CommitService.parsePath(path);
+        FileRow f = reads.fileRow(owner, p).orElseThrow(() -> ServiceException.notFound("No such file."));
+        VersionRow v = reads.readableVersion(f, versionId == null ? f.head() : versionId);
+        if (v.tombstone()) {
+            throw ServiceException.notFound("That version is a deletion.");
+        }
+        Manifest m = manifests.load(v);
+        ManifestDelta delta = null;
+        if (against != null) {
+            VersionRow base = reads.readableVersion(f, against);
+            Manifest baseManifest = base.tombstone() ? Manifest.empty(m.profile()) : manifests.load(base);
+            if (!baseManifest.profile().equals(m.profile())) {
+                throw ServiceException.badRequest("PROFILE_CHANGED", "The versions were chunked differently; ask for the full manifest.");
+            }
+            delta = ManifestDelta.compute(baseManifest, m);
+        }
+        Set<ChunkId> inVersion = m.distinctIds();
+        List<ChunkSignature> out = new ArrayList<>();
+        for (ChunkId c : new LinkedHashSet<>(chunks)) {
+            if (!inVersion.contains(c)) {
+                throw ServiceException.badRequest("CHUNK_NOT_IN_VERSION", "A requested chunk is not part of this version.");
+            }
+            byte[] bytes = chunkBytes(c);
+            out.add(new ChunkSignature(c, bytes.length, BlockSignature.compute(bytes).encode(),
+                    presigner.presignGet(ChunkRow.objectKey(c), settings.downloadUrlTtl())));
+        }
+        return new Signatures(VersionView.of(v), against, delta == null ? m : null, delta, out);
+    }
+
+    /** The stored bytes of a chunk, checked against its id (a corrupt object must never be used as a base). */
+    private byte[] chunkBytes(ChunkId c) {
+        byte[] bytes = retry.call(() -> blobs.get(ChunkRow.objectKey(c))).orElseThrow(() ->
+                ServiceException.unavailable("CHUNK_UNAVAILABLE", "A stored chunk could not be read; retry later.",
+                        java.time.Duration.ofSeconds(5), null));
+        if (!ChunkId.sha256(bytes).equals(c)) {
+            throw new IllegalStateException("stored chunk " + c + " does not match its id");
+        }
+        return bytes;
+    }
+
+    /** What a delta upload did. */
+    public record DeltaResult(ChunkId id, int size, boolean stored) {}
+
+    /**
+     * Rebuilds {@code target} from the stored chunk {@code base} and {@code encodedDelta}. The caller must hold the
+     * base (it is part of one of their versions): anything else answers 404 exactly like a missing chunk. A wrong
+     * result hash, a delta for another base, a malformed or oversize delta store nothing.
+     */
+    public DeltaResult deltaUpload(Owner owner, ChunkId base, ChunkId target, byte[] encodedDelta) {
+        if (encodedDelta.length > MAX_DELTA_BYTES) {
+            throw ServiceException.tooLarge("DELTA_TOO_LARGE", "A delta is at most " + MAX_DELTA_BYTES + " bytes; upload the chunk instead.");
+        }
+        Delta delta;
+        try {
+            delta = Delta.decode(encodedDelta, Limits.MAX_CHUNK_SIZE);
+        } catch (DeltaException e) {
+            throw deltaError(e);
+        }
+        if (!delta.baseId().equals(base) || !delta.targetId().equals(target)) {
+            throw ServiceException.unprocessable("DELTA_MISMATCH",
+                    "The delta was computed for another base or target chunk.", Map.of());
+        }
+        if (!holdings.held(owner, List.of(base)).contains(base)) {
+            throw ServiceException.notFound("No such chunk among your files.");
+        }
+        if (holdings.held(owner, List.of(target)).contains(target)) {
+            return new DeltaResult(target, delta.targetLength(), false);
+        }
+        byte[] rebuilt;
+        try {
+            rebuilt = DeltaApplier.apply(chunkBytes(base), delta, Limits.MAX_CHUNK_SIZE);
+        } catch (DeltaException e) {
+            throw deltaError(e);
+        }
+        ensurePendingRow(target);
+        retry.run(() -> blobs.put(ChunkRow.objectKey(target), rebuilt, Map.of(Limits.OWNER_METADATA, owner.tag())));
+        return new DeltaResult(target, rebuilt.length, true);
+    }
+
+    /**
+     * The chunk row the normal lifecycle needs before its object is written: created PENDING (in the gc index)
+     * if absent, else its grant time refreshed — refused while the chunk is being collected.
+     */
+    private void ensurePendingRow(ChunkId id) {
+        long now = clock.millis();
+        Item fresh = Item.builder().set(ChunkRow.ID, id.hex()).set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+                .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                .set(ChunkRow.CREATED_AT, now).set(ChunkRow.LAST_GRANT_AT, now)
+                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now).build();
+        try {
+            retry.run(() -> store.put(Tables.CHUNKS, fresh, notExists(ChunkRow.ID)));
+        } catch (ConditionFailedException exists) {
+            try {
+                retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), Update.update().set(ChunkRow.LAST_GRANT_AT, now),
+                        Condition.and(Condition.exists(ChunkRow.ID),
+                                Condition.ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()))));
+            } catch (ConditionFailedException deleting) {
+                throw ServiceException.unavailable("CHUNK_BEING_COLLECTED",
+                        "That chunk is being garbage-collected; send it again shortly.", UploadService.DELETING_RETRY, null);
+            }
+        }
+    }
+
+    private static ServiceException deltaError(DeltaException e) {
+        return switch (e.reason()) {
+            case TOO_LARGE -> ServiceException.tooLarge("DELTA_RESULT_TOO_LARGE", "The rebuilt chunk would exceed the largest chunk size.");
+            case TARGET_MISMATCH -> ServiceException.unprocessable("DELTA_TARGET_MISMATCH",
+                    "The rebuilt chunk does not have the expected SHA-256; nothing was stored.", Map.of());
+            case BASE_MISMATCH -> ServiceException.unprocessable("DELTA_BASE_MISMATCH",
+                    "The delta does not fit the base chunk; nothing was stored.", Map.of());
+            default -> ServiceException.badRequest("MALFORMED_DELTA", "The delta is not a valid Chunkvault delta.");
+        };
+    }
+}

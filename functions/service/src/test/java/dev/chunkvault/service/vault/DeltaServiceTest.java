@@ -1,0 +1,143 @@
+package dev.chunkvault.service.vault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.delta.BlockSignature;
+import dev.chunkvault.core.delta.Delta;
+import dev.chunkvault.core.delta.DeltaEncoder;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.error.ErrorKind;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.sim.FakeClient;
+import dev.chunkvault.service.sim.FakeClient.Content;
+import dev.chunkvault.service.sim.TestVault;
+import dev.chunkvault.service.store.Item;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class DeltaServiceTest {
+    private final Random random = new Random(31);
+    private final TestVault v = new TestVault();
+    private final DeltaService deltas = new DeltaService(v.itemPort, v.blobPort, v.blobs, v.clock, v.settings,
+            Parallel.inline(), Retry.immediate(2));
+    private final FakeClient alice = new FakeClient(v, "alice");
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    /** Commits a file of two chunks and returns them. */
+    private byte[][] committed() {
+        byte[][] chunks = {bytes(200_000), bytes(100_000)};
+        Content c = new Content(List.of(chunks));
+        alice.upload(c);
+        alice.commit("doc.bin", null, c, "delta-base-0001");
+        return chunks;
+    }
+
+    private static byte[] edit(byte[] base, int at) {
+        byte[] out = new byte[base.length + 1];
+        System.arraycopy(base, 0, out, 0, at);
+        out[at] = 42;
+        System.arraycopy(base, at, out, at + 1, base.length - at);
+        return out;
+    }
+
+    @Test
+    void deltaUploadRebuildsTheChunkWhichCanThenBeCommitted() {
+        byte[][] chunks = committed();
+        byte[] edited = edit(chunks[0], 123_456);
+        Delta d = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), edited);
+        byte[] wire = d.encode();
+        assertTrue(wire.length < 4_000, "a 1-byte insert travels as " + wire.length + " bytes");
+        DeltaService.DeltaResult r = deltas.deltaUpload(alice.owner, ChunkId.sha256(chunks[0]), ChunkId.sha256(edited), wire);
+        assertTrue(r.stored());
+        assertArrayEquals(edited, v.blobs.get(ChunkRow.objectKey(ChunkId.sha256(edited))).orElseThrow());
+        // No PUT of the edited chunk: the commit verifies the service-written object like an upload of Alice's.
+        Content next = new Content(List.of(edited, chunks[1]));
+        String head = v.reads.file(alice.owner, "doc.bin", false).version();
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("doc.bin", head, next, "delta-edit-0001").outcome());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+        // Sent again: already held, nothing to do.
+        assertFalse(deltas.deltaUpload(alice.owner, ChunkId.sha256(chunks[0]), ChunkId.sha256(edited), wire).stored());
+    }
+
+    @Test
+    void badDeltasStoreNothing() {
+        byte[][] chunks = committed();
+        byte[] edited = edit(chunks[0], 10);
+        ChunkId base = ChunkId.sha256(chunks[0]);
+        ChunkId target = ChunkId.sha256(edited);
+        Delta good = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), edited);
+        Map<String, List<Item>> before = v.items.snapshot();
+        List<String> objectsBefore = v.blobs.keys();
+
+        // A delta that claims a target it does not produce.
+        ChunkId liar = ChunkId.sha256(bytes(10));
+        Delta lying = new Delta(good.baseLength(), good.baseId(), good.targetLength(), liar, good.ops());
+        assertEquals(ErrorKind.UNPROCESSABLE, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, liar, lying.encode())).kind());
+        // Fields that do not match the delta.
+        assertEquals(ErrorKind.UNPROCESSABLE, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, liar, good.encode())).kind());
+        // A base the caller does not hold: 404, as for a chunk that does not exist.
+        FakeClient bob = new FakeClient(v, "bob");
+        assertEquals(ErrorKind.NOT_FOUND, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(bob.owner, base, target, good.encode())).kind());
+        // Malformed, truncated, oversize.
+        byte[] enc = good.encode();
+        assertEquals(ErrorKind.BAD_REQUEST, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, target, Arrays.copyOf(enc, enc.length - 3))).kind());
+        assertEquals(ErrorKind.BAD_REQUEST, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, target, new byte[] {9, 9, 9})).kind());
+        assertEquals(ErrorKind.TOO_LARGE, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, target, new byte[DeltaService.MAX_DELTA_BYTES + 1])).kind());
+        byte[] huge = new byte[2 << 20];
+        Delta tooBig = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), huge);
+        assertEquals(ErrorKind.TOO_LARGE, assertThrows(ServiceException.class,
+                () -> deltas.deltaUpload(alice.owner, base, tooBig.targetId(), tooBig.encode())).kind());
+
+        assertEquals(before, v.items.snapshot(), "no row written");
+        assertEquals(objectsBefore, v.blobs.keys(), "no object written");
+    }
+
+    @Test
+    void signaturesOfAVersionsChunksAndAManifestDelta() {
+        byte[][] chunks = committed();
+        String v1 = v.reads.file(alice.owner, "doc.bin", false).version();
+        byte[] third = bytes(5000);
+        Content next = new Content(List.of(chunks[0], chunks[1], third));
+        alice.upload(next);
+        String v2 = alice.commit("doc.bin", v1, next, "delta-sig-0002").version().versionId();
+
+        DeltaService.Signatures s = deltas.signatures(alice.owner, "doc.bin", null, v1, List.of(ChunkId.sha256(third),
+                ChunkId.sha256(chunks[0])));
+        assertEquals(v2, s.version().versionId());
+        assertNull(s.manifest());
+        assertNotNull(s.manifestDelta());
+        assertEquals(next.manifest(), s.manifestDelta().apply(new Content(List.of(chunks)).manifest()));
+        assertEquals(2, s.signatures().size());
+        BlockSignature sig = BlockSignature.decode(s.signatures().get(1).signature());
+        assertEquals(ChunkId.sha256(chunks[0]), sig.baseId());
+        assertEquals(chunks[0].length, sig.baseLength());
+        assertTrue(s.signatures().get(1).signature().length <= chunks[0].length / 50, "signature within 2% of the chunk");
+
+        assertNotNull(deltas.signatures(alice.owner, "doc.bin", v1, null, List.of()).manifest());
+        assertEquals(ErrorKind.BAD_REQUEST, assertThrows(ServiceException.class, () -> deltas.signatures(alice.owner,
+                "doc.bin", v1, null, List.of(ChunkId.sha256(third)))).kind(), "a chunk of another version");
+        assertEquals(ErrorKind.NOT_FOUND, assertThrows(ServiceException.class, () -> deltas.signatures(
+                new Owner("bob"), "doc.bin", null, null, List.of())).kind());
+    }
+}
