@@ -240,6 +240,12 @@ public final class ReadService {
                 .orElseThrow(() -> ServiceException.notFound("No such version of this file."));
     }
 
+    /** The version if it is a readable version of this file at {@code now}. */
+    Optional<VersionRow> versionIfReadable(FileRow f, String versionId, long now) {
+        return retry.call(() -> store.get(Tables.VERSIONS, VersionRow.key(f.fileId(), versionId)))
+                .map(VersionRow::from).filter(v -> v.readableAt(now));
+    }
+
     /** The key prefix of a folder: "" for the root, else the folded path and a slash. */
     static String folderPrefix(String folder) {
         if (folder == null || folder.isEmpty() || folder.equals("/")) {
