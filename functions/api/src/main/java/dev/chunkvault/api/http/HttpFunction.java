@@ -42,6 +42,9 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         access.put("status", response.status());
         access.put("latencyMs", (System.nanoTime() - started) / 1_000_000);
         requestLog.info(name + " " + response.status(), access);
+        if (response.status() == 409) {
+            requestLog.metrics(Map.of("Conflicts", 1), Map.of());
+        }
         return toApiGateway(response, requestId, requestLog);
     }
 
