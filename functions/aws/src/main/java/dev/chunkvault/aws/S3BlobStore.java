@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -71,18 +72,28 @@ public final class S3BlobStore implements BlobStore {
         return new BlobPage(blobs, next);
     }
 
-    private static <T> T call(Supplier<T> op) {
+    private <T> T call(Supplier<T> op) {
         try {
             return op.get();
+        } catch (NoSuchBucketException e) {
+            // A missing bucket is a deployment error, not a missing object.
+            throw new BlobStoreException("S3 bucket " + bucket + " does not exist", e);
         } catch (NoSuchKeyException e) {
             throw e;
         } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
+            if (e.statusCode() == 404 && !isNoSuchBucket(e)) {
                 throw NoSuchKeyException.builder().message("not found").build();
             }
             throw new BlobStoreException("S3 failed with status " + e.statusCode(), e);
         } catch (SdkClientException e) {
             throw new BlobStoreException("S3 unreachable", e);
         }
+    }
+
+    private boolean isNoSuchBucket(S3Exception e) {
+        if (e.awsErrorDetails() != null && "NoSuchBucket".equals(e.awsErrorDetails().errorCode())) {
+            throw new BlobStoreException("S3 bucket " + bucket + " does not exist", e);
+        }
+        return false;
     }
 }

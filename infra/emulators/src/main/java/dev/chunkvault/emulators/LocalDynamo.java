@@ -1,0 +1,182 @@
+package dev.chunkvault.emulators;
+
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DynamoDB Local ({@code com.amazonaws:DynamoDBLocal}) in this JVM, in server mode on 127.0.0.1 with
+ * {@code -sharedDb -disableTelemetry}, in memory or in a directory.
+ * <p>
+ * Port 0 is refused by DynamoDB Local, so a free port is picked first (and picking is retried if another
+ * process takes it in between). DynamoDB Local's own threads outlive {@link #close()}: a {@code main} that
+ * used it must end with {@link System#exit}.
+ */
+public final class LocalDynamo implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalDynamo.class);
+    /** DynamoDB Local with -sharedDb accepts any credentials; these are what our clients send. */
+    public static final Credentials CREDENTIALS = new Credentials("local", "local");
+
+    /**
+     * @param port       the port, or 0 for a free one
+     * @param dbPath     the directory of the database file, or null for in-memory
+     * @param nativeDir  where to extract sqlite4java's libraries, or null for {@link NativeLibraries#defaultDirectory()}
+     */
+    public record Options(int port, Path dbPath, Path nativeDir) {
+        public static Options inMemory() {
+            return new Options(0, null, null);
+        }
+
+        public Options withPort(int p) {
+            return new Options(p, dbPath, nativeDir);
+        }
+
+        public Options withDbPath(Path p) {
+            return new Options(port, p, nativeDir);
+        }
+
+        public Options withNativeDir(Path p) {
+            return new Options(port, dbPath, p);
+        }
+    }
+
+    private final DynamoDBProxyServer server;
+    private final int port;
+    private final Path dbPath;
+
+    private LocalDynamo(DynamoDBProxyServer server, int port, Path dbPath) {
+        this.server = server;
+        this.port = port;
+        this.dbPath = dbPath;
+    }
+
+    public static LocalDynamo start(Options options) {
+        NativeLibraries.prepare(options.nativeDir() != null ? options.nativeDir() : NativeLibraries.defaultDirectory());
+        if (options.dbPath() != null) {
+            try {
+                Files.createDirectories(options.dbPath());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the DynamoDB Local directory " + options.dbPath(), e);
+            }
+        }
+        int attempts = options.port() == 0 ? 5 : 1;
+        RuntimeException last = null;
+        for (int i = 0; i < attempts; i++) {
+            int port = options.port() == 0 ? FreePorts.pick() : options.port();
+            if (options.port() != 0 && FreePorts.isBusy(port)) {
+                throw new PortInUseException("DynamoDB Local", port);
+            }
+            try {
+                return new LocalDynamo(startOn(port, options.dbPath()), port, options.dbPath());
+            } catch (BindFailed e) {
+                last = options.port() == 0 ? e : new PortInUseException("DynamoDB Local", port);
+            }
+        }
+        throw last;
+    }
+
+    private static DynamoDBProxyServer startOn(int port, Path dbPath) {
+        List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-sharedDb", "-disableTelemetry"));
+        if (dbPath == null) {
+            args.add("-inMemory");
+        } else {
+            args.add("-dbPath");
+            args.add(dbPath.toAbsolutePath().toString());
+        }
+        DynamoDBProxyServer server;
+        try {
+            server = ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
+        } catch (Exception e) {
+            throw new IllegalStateException("DynamoDB Local rejected its options " + args, e);
+        }
+        bindToLoopback(server);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            if (hasCause(e, BindException.class)) {
+                throw new BindFailed(e);
+            }
+            throw new IllegalStateException("DynamoDB Local did not start on port " + port, e);
+        }
+        return server;
+    }
+
+    /** DynamoDB Local listens on all interfaces ({@code new Server(port)}); bind it to loopback instead. */
+    private static void bindToLoopback(DynamoDBProxyServer proxy) {
+        try {
+            Field f = DynamoDBProxyServer.class.getDeclaredField("server");
+            f.setAccessible(true);
+            Server jetty = (Server) f.get(proxy);
+            for (Connector c : jetty.getConnectors()) {
+                if (c instanceof ServerConnector sc) {
+                    sc.setHost("127.0.0.1");
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("DynamoDB Local could not be bound to 127.0.0.1 only; it listens on all interfaces ({})", e.toString());
+        }
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void stopQuietly(DynamoDBProxyServer server) {
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // best effort after a failed start
+        }
+    }
+
+    private static final class BindFailed extends RuntimeException {
+        BindFailed(Throwable cause) {
+            super("port taken", cause);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public Credentials credentials() {
+        return CREDENTIALS;
+    }
+
+    /** The database directory, or null in memory. */
+    public Path dbPath() {
+        return dbPath;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("DynamoDB Local did not stop cleanly: {}", e.toString());
+        }
+    }
+}

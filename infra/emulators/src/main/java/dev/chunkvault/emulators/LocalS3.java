@@ -1,0 +1,152 @@
+package dev.chunkvault.emulators;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * s3proxy ({@code org.gaul:s3proxy}) in this JVM on 127.0.0.1, storing objects in a directory (its filesystem
+ * store), with AWS Signature V4 authentication enforced: requests and presigned URLs must be signed with
+ * {@link #credentials()}, and s3proxy checks the signature, the signed headers and the expiry.
+ */
+public final class LocalS3 implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalS3.class);
+    public static final Credentials DEFAULT_CREDENTIALS = new Credentials("chunkvault-local", "chunkvault-local-secret");
+
+    /**
+     * @param port        the port, or 0 for a free one
+     * @param dataDir     the directory objects are stored in (one sub-directory per bucket), or null for a
+     *                    temporary directory deleted on {@link #close()}
+     * @param credentials the only identity s3proxy accepts
+     */
+    public record Options(int port, Path dataDir, Credentials credentials) {
+        public static Options temporary() {
+            return new Options(0, null, DEFAULT_CREDENTIALS);
+        }
+
+        public Options withPort(int p) {
+            return new Options(p, dataDir, credentials);
+        }
+
+        public Options withDataDir(Path d) {
+            return new Options(port, d, credentials);
+        }
+
+        public Options withCredentials(Credentials c) {
+            return new Options(port, dataDir, c);
+        }
+    }
+
+    private final S3Proxy proxy;
+    private final BlobStore store;
+    private final int port;
+    private final Path dataDir;
+    private final boolean temporary;
+    private final Credentials credentials;
+
+    private LocalS3(S3Proxy proxy, BlobStore store, int port, Path dataDir, boolean temporary, Credentials credentials) {
+        this.proxy = proxy;
+        this.store = store;
+        this.port = port;
+        this.dataDir = dataDir;
+        this.temporary = temporary;
+        this.credentials = credentials;
+    }
+
+    public static LocalS3 start(Options options) {
+        boolean temporary = options.dataDir() == null;
+        Path dir;
+        try {
+            dir = temporary ? Files.createTempDirectory("chunkvault-s3-") : Files.createDirectories(options.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the s3proxy directory " + options.dataDir(), e);
+        }
+        if (options.port() != 0 && FreePorts.isBusy(options.port())) {
+            throw new PortInUseException("s3proxy", options.port());
+        }
+        BlobStore store = new FilesystemNio2BlobStore(dir.toAbsolutePath().toString());
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(URI.create("http://127.0.0.1:" + options.port()))
+                .awsAuthentication(AuthenticationType.AWS_V4, options.credentials().accessKeyId(),
+                        options.credentials().secretAccessKey())
+                .ignoreUnknownHeaders(false)
+                .build();
+        try {
+            proxy.start();
+            for (int i = 0; i < 200 && !"STARTED".equals(proxy.getState()); i++) {
+                Thread.sleep(10);
+            }
+        } catch (Exception e) {
+            try {
+                proxy.stop();
+            } catch (Exception ignored) {
+                // best effort after a failed start
+            }
+            if (hasCause(e, BindException.class)) {
+                throw new PortInUseException("s3proxy", options.port());
+            }
+            throw new IllegalStateException("s3proxy did not start", e);
+        }
+        return new LocalS3(proxy, store, proxy.getPort(), dir, temporary, options.credentials());
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Creates a bucket unless it exists (idempotent; s3proxy keeps buckets as directories). */
+    public void ensureBucket(String name) {
+        if (!store.containerExists(name)) {
+            store.createContainer(name);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            LOG.warn("s3proxy did not stop cleanly: {}", e.toString());
+        }
+        if (temporary) {
+            try (Stream<Path> paths = Files.walk(dataDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                LOG.warn("could not delete {}: {}", dataDir, e.toString());
+            }
+        }
+    }
+}
