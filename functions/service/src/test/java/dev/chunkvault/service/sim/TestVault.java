@@ -7,6 +7,7 @@ import dev.chunkvault.service.store.InMemoryItemStore;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.ConflictService;
 import dev.chunkvault.service.vault.GcService;
 import dev.chunkvault.service.vault.Parallel;
 import dev.chunkvault.service.vault.ReadService;
@@ -34,6 +35,7 @@ public final class TestVault {
     public final ReadService reads;
     public final GcService gc;
     public final AuditService audit;
+    public final ConflictService conflicts;
     /** The GC's monotonic clock: follows the test clock, so lease cut-offs are simulated too. */
     public final AtomicLong nanos = new AtomicLong();
 
@@ -49,6 +51,7 @@ public final class TestVault {
         this.reads = new ReadService(itemPort, blobPort, blobs, clock, settings, retry);
         this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
         this.audit = new AuditService(items, blobs, clock, settings, Retry.immediate(1));
+        this.conflicts = new ConflictService(itemPort, blobPort, clock, settings, retry);
     }
 
     public TestVault(Settings settings) {
