@@ -142,7 +142,12 @@ public final class LocalCloudMain {
                     s.path("running").asBoolean() ? s.path("next").asText() : "(not running: use 'infra/local-cloud gc')"));
         }
         if (!cloud.notEmulated().isEmpty()) {
-            b.append("  Not emulated locally: ").append(String.join(", ", cloud.notEmulated())).append('\n');
+            // "FilesTable.SSESpecification", ... → "SSESpecification (5)": the property, and on how many resources.
+            Map<String, Integer> byProperty = new java.util.TreeMap<>();
+            cloud.notEmulated().forEach(p -> byProperty.merge(p.substring(p.indexOf('.') + 1), 1, Integer::sum));
+            List<String> parts = new ArrayList<>();
+            byProperty.forEach((p, n) -> parts.add(n == 1 ? p : p + " (" + n + ")"));
+            b.append("  Not emulated (AWS only): ").append(String.join(", ", parts)).append('\n');
         }
         b.append('\n');
         b.append("  Get a token:   TOKEN=$(infra/local-cloud token alice)\n");
