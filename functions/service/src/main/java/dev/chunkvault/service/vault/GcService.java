@@ -248,7 +248,8 @@ public final class GcService {
                 if (!go.getAsBoolean()) {
                     return false;
                 }
-                retry.run(() -> adopt(lease, ChunkId.parse(hex), t));
+                long modified = byId.get(hex).lastModified().toEpochMilli();
+                retry.run(() -> adopt(lease, ChunkId.parse(hex), modified, t));
             }
             after = page.nextStartAfter();
             String checkpoint = after;
@@ -260,16 +261,27 @@ public final class GcService {
         return true;
     }
 
-    private void adopt(GcLease lease, ChunkId id, Tally t) {
+    /**
+     * Adopts an orphan object: a DELETING row of this run first, then the delete. The row is in the gc index at the
+     * object's own (old) time, so if this run stops before deleting, the next run's collect phase sweeps it at once.
+     * Idempotent: when a retried put finds the row, it carries on if the row is this run's own adoption (the first
+     * put succeeded but its answer was lost), and leaves it alone otherwise (a grant or an upload made it).
+     */
+    private void adopt(GcLease lease, ChunkId id, long objectModified, Tally t) {
         long now = clock.millis();
         Item row = Item.builder().set(ChunkRow.ID, id.hex()).set(ChunkRow.STATE, ChunkRow.State.DELETING.name())
                 .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
                 .set(ChunkRow.GC_RUN, lease.token()).set(ChunkRow.CREATED_AT, now)
-                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now).build();
+                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, Math.min(now, objectModified)).build();
         try {
             store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
-        } catch (ConditionFailedException granted) {
-            return; // a row appeared: not an orphan
+        } catch (ConditionFailedException exists) {
+            Optional<ChunkRow> current = store.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from);
+            boolean ours = current.isPresent() && current.get().state() == ChunkRow.State.DELETING
+                    && current.get().gcRun() == lease.token();
+            if (!ours) {
+                return; // a row appeared: not an orphan
+            }
         }
         if (!lease.mayDelete()) {
             return; // the row stays DELETING; the next run sweeps it
