@@ -135,7 +135,7 @@ public final class Commands {
 
     // ------------------------------------------------------------------ login / logout
 
-    @Command(name = "login", description = {"Sign in.",
+    @Command(mixinStandardHelpOptions = true, name = "login", description = {"Sign in.",
             "  Local cloud:  chunkvault login --local alice [--endpoint http://127.0.0.1:4750]",
             "  A token:      chunkvault login --endpoint URL --token JWT",
             "  Cognito:      chunkvault login --endpoint URL --cognito-domain https://X.auth.REGION.amazoncognito.com"
@@ -218,7 +218,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "logout", description = "Forget the stored token.")
+    @Command(mixinStandardHelpOptions = true, name = "logout", description = "Forget the stored token.")
     static final class Logout extends Sub {
         @Override
         public Integer call() throws IOException {
@@ -231,7 +231,7 @@ public final class Commands {
 
     // ------------------------------------------------------------------ push / pull
 
-    @Command(name = "push", description = {"Upload local files as new versions (one way).",
+    @Command(mixinStandardHelpOptions = true, name = "push", description = {"Upload local files as new versions (one way).",
             "Inside a sync folder the file's synced version is the parent: a file changed on the server meanwhile is"
                     + " refused (run sync), unless --force."})
     static final class Push extends Sub {
@@ -340,7 +340,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "pull", description = {"Download a remote file or folder (one way).",
+    @Command(mixinStandardHelpOptions = true, name = "pull", description = {"Download a remote file or folder (one way).",
             "A local file that differs is not replaced unless --force (or it is synced and unchanged)."})
     static final class Pull extends Sub {
         @Parameters(index = "0", paramLabel = "REMOTE", description = "Remote file or folder.")
@@ -452,7 +452,7 @@ public final class Commands {
 
     // ------------------------------------------------------------------ sync / status
 
-    @Command(name = "sync", description = {"Two-way sync of a folder with your account.",
+    @Command(mixinStandardHelpOptions = true, name = "sync", description = {"Two-way sync of a folder with your account.",
             "Edits are never lost: a true conflict is merged when the edits are disjoint, else the local version is kept"
                     + " as a conflicted copy (uploaded too). Deleting more than --max-delete files (or over half) needs"
                     + " --force. Ignore patterns go in DIR/.chunkvaultignore; symbolic links are skipped."})
@@ -538,7 +538,7 @@ public final class Commands {
         r.errors.forEach(e -> out.println("error: " + e));
     }
 
-    @Command(name = "status", description = "Show what sync would do, without changing anything.")
+    @Command(mixinStandardHelpOptions = true, name = "status", description = "Show what sync would do, without changing anything.")
     static final class Status extends Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The folder (default: here).")
         String dir;
@@ -560,7 +560,7 @@ public final class Commands {
 
     // ------------------------------------------------------------------ browsing
 
-    @Command(name = "ls", description = "List a remote folder.")
+    @Command(mixinStandardHelpOptions = true, name = "ls", description = "List a remote folder.")
     static final class Ls extends Sub {
         @Parameters(arity = "0..1", paramLabel = "FOLDER", description = "Remote folder (default: the root).")
         String folder;
@@ -597,7 +597,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "history", description = "The retained versions of a file, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "history", description = "The retained versions of a file, newest first.")
     static final class HistoryCmd extends Sub {
         @Parameters(paramLabel = "FILE", description = "Remote path, or a file in a sync folder.")
         String file;
@@ -623,7 +623,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "restore", description = "Make an earlier version the current one (a new version; nothing is lost).")
+    @Command(mixinStandardHelpOptions = true, name = "restore", description = "Make an earlier version the current one (a new version; nothing is lost).")
     static final class Restore extends Sub {
         @Parameters(paramLabel = "FILE", description = "Remote path, or a file in a sync folder.")
         String file;
@@ -641,7 +641,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "rm", description = "Delete remote files (restorable during the retention period).")
+    @Command(mixinStandardHelpOptions = true, name = "rm", description = "Delete remote files (restorable during the retention period).")
     static final class Rm extends Sub {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Remote paths, or files in a sync folder.")
         List<String> files;
@@ -688,7 +688,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "conflicts", description = "List conflicted copies and colliding names in a sync folder.")
+    @Command(mixinStandardHelpOptions = true, name = "conflicts", description = "List conflicted copies and colliding names in a sync folder.")
     static final class Conflicts extends Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The folder (default: here).")
         String dir;
@@ -723,7 +723,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "verify", description = "Check local files against the server's content hashes.")
+    @Command(mixinStandardHelpOptions = true, name = "verify", description = "Check local files against the server's content hashes.")
     static final class Verify extends Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The sync folder (default: here).")
         String dir;
@@ -767,7 +767,7 @@ public final class Commands {
 
     // ------------------------------------------------------------------ operators
 
-    @Command(name = "gc", description = "Run garbage collection now (operators; needs the admin scope).")
+    @Command(mixinStandardHelpOptions = true, name = "gc", description = "Run garbage collection now (operators; needs the admin scope).")
     static final class Gc extends Sub {
         @Option(names = "--now", description = "Confirm: run GC steps until the run is complete.")
         boolean now;
@@ -808,7 +808,7 @@ public final class Commands {
         }
     }
 
-    @Command(name = "audit", description = "Recount references and report drift (operators; needs the admin scope).")
+    @Command(mixinStandardHelpOptions = true, name = "audit", description = "Recount references and report drift (operators; needs the admin scope).")
     static final class Audit extends Sub {
         @Option(names = "--fix", description = "Repair counters that drifted.")
         boolean fix;
