@@ -543,7 +543,33 @@ public final class FakeVault implements AutoCloseable {
         }
         m.put("outcome", head.deleted() ? "MODIFY_DELETE" : "MODIFY_MODIFY");
         m.put("mergeable", false);
+        Version base = b.hasNonNull("baseVersion") ? version(path, b.get("baseVersion")) : null;
+        if (base != null && local != null && !head.deleted()) {
+            Manifest merged = mergeSameLength(base.manifest(), local, head.manifest());
+            if (merged != null) {
+                m.put("mergeable", true);
+                m.put("mergedManifest", merged);
+            }
+        }
         return m;
+    }
+
+    /** A minimal three-way merge: same chunk count on all sides, edits at disjoint positions. */
+    private static Manifest mergeSameLength(Manifest base, Manifest local, Manifest head) {
+        int n = base.chunkCount();
+        if (local.chunkCount() != n || head.chunkCount() != n) {
+            return null;
+        }
+        List<dev.chunkvault.core.manifest.ManifestEntry> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean l = !local.entry(i).equals(base.entry(i));
+            boolean h = !head.entry(i).equals(base.entry(i));
+            if (l && h) {
+                return null;
+            }
+            out.add(l ? local.entry(i) : head.entry(i));
+        }
+        return Manifest.of(base.profile(), out);
     }
 
     @Override

@@ -104,6 +104,33 @@ class SyncEngineTest {
     }
 
     @Test
+    void disjointEditsOfALargeFileAreMerged() throws Exception {
+        byte[] data = TestFiles.random(12, 3_000_000);
+        TestFiles.write(a.resolve("m.bin"), data);
+        sync(a);
+        sync(b);
+        byte[] left = data.clone();
+        left[300_000] ^= 1;
+        byte[] right = data.clone();
+        right[2_700_000] ^= 1;
+        Files.write(a.resolve("m.bin"), left);
+        Files.setLastModifiedTime(a.resolve("m.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Files.write(b.resolve("m.bin"), right);
+        Files.setLastModifiedTime(b.resolve("m.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(List.of("m.bin"), rb.merged, "merged, not a conflicted copy: " + rb.conflicts);
+        byte[] both = data.clone();
+        both[300_000] ^= 1;
+        both[2_700_000] ^= 1;
+        assertArrayEquals(both, Files.readAllBytes(b.resolve("m.bin")));
+        assertArrayEquals(both, vault.content("m.bin"));
+        sync(a);
+        assertArrayEquals(both, Files.readAllBytes(a.resolve("m.bin")));
+        assertTrue(sync(b).inSync());
+    }
+
+    @Test
     void withoutConflictCheckTheConflictStillKeepsBothEdits() throws Exception {
         vault.conflictCheckMissing = true;
         write(a.resolve("doc.txt"), "base");
