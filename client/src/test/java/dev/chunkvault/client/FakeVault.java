@@ -60,6 +60,10 @@ public final class FakeVault implements AutoCloseable {
     public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public volatile boolean corruptDownloads;
     public volatile boolean conflictCheckMissing;
+    /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
+    public volatile long putDelayMillis;
+    /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
+    public final List<String> putLog = java.util.Collections.synchronizedList(new ArrayList<>());
     private long seq;
 
     public FakeVault() throws IOException {
@@ -221,7 +225,15 @@ public final class FakeVault implements AutoCloseable {
                 ex.sendResponseHeaders(403, -1);
                 return;
             }
+            if (putDelayMillis > 0) {
+                try {
+                    Thread.sleep(putDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             puts.incrementAndGet();
+            putLog.add(id);
             objects.put(id, b);
             ex.sendResponseHeaders(200, -1);
             return;
