@@ -127,6 +127,14 @@ public final class Cli {
             if (parallel != null) {
                 o = o.withParallelism(parallel);
             }
+            String proxy = env.get("CHUNKVAULT_PROXY");
+            if (proxy != null && !proxy.isBlank()) {
+                URI p = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
+                if (p.getHost() == null || p.getPort() < 1) {
+                    throw CliException.usage("CHUNKVAULT_PROXY must be host:port or http://host:port.");
+                }
+                o = o.withProxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(p.getHost(), p.getPort())));
+            }
             client = new ChunkvaultClient(o);
         }
         return client;
