@@ -185,7 +185,14 @@ public final class FilePusher {
         String pathKey = FilePath.parse(r.remotePath()).foldKey();
         Manifest parentManifest = r.parentManifest();
         if (r.parentVersion() != null && parentManifest == null) {
-            parentManifest = client.manifest(r.remotePath(), r.parentVersion()).manifest();
+            try {
+                parentManifest = client.manifest(r.remotePath(), r.parentVersion()).manifest();
+            } catch (ApiException e) {
+                if (!e.isNotFound()) {
+                    throw e;
+                }
+                // the parent is a deletion (or expired): commit the full manifest on it
+            }
         }
         Manifest m = s.manifest();
         if (parentManifest != null && !parentManifest.profile().equals(m.profile())) {
