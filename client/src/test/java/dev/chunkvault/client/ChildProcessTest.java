@@ -56,6 +56,7 @@ class ChildProcessTest {
         assertTrue(p.isAlive(), "still uploading when killed: " + Files.readString(tmp.resolve("child.log")));
         p.destroyForcibly(); // SIGKILL
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        Thread.sleep(500); // uploads whose bytes had fully arrived are still stored by the (slowed) server
         vault.putDelayMillis = 0;
         Set<String> journaled = new HashSet<>();
         try (StateStore j = StateStore.openFile(tmp, tmp.resolve("config/journal.db"))) {
