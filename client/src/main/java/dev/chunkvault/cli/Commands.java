@@ -548,11 +548,12 @@ public final class Commands {
 
         @Override
         public Integer call() throws IOException {
-            String d = dir;
-            if (d == null) {
-                Path f = Cli.syncFolderOf(cli().cwd);
-                d = f == null ? "." : f.toString();
+            Path f = Cli.syncFolderOf(dir == null ? cli().cwd : local(dir));
+            if (f == null || dir != null && !f.equals(local(dir))) {
+                throw new CliException(ExitCodes.ERROR, (dir == null ? "This folder" : local(dir).toString())
+                        + " is not a sync folder; run `chunkvault sync DIR` first.");
             }
+            String d = f.toString();
             int code = runSync(this, d, true, false, full, 50);
             return code == ExitCodes.REFUSED ? ExitCodes.OK : code;
         }

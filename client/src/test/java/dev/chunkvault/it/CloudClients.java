@@ -31,6 +31,13 @@ final class CloudClients {
         return new ChunkvaultClient(proxy == null ? o : o.withProxy(proxy));
     }
 
+    /** A sync that uses the change feed when it has a cursor (the CLI's default). */
+    static SyncReport syncIncremental(ChunkvaultClient client, Path root, String device) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults(device), SyncListener.NONE).run();
+        }
+    }
+
     static SyncReport sync(ChunkvaultClient client, Path root, String device, boolean force) throws IOException {
         try (StateStore st = StateStore.open(root)) {
             SyncEngine.Options o = SyncEngine.Options.defaults(device).withFullListing(true).withForce(force);

@@ -57,6 +57,28 @@ class TwoDevicesSyncIT {
     }
 
     @Test
+    void theChangeFeedBringsRemoteChangesWithoutAFullListing(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("feed");
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
+             ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
+            edit(a.resolve("one.txt"), "1".getBytes());
+            CloudClients.sync(ca, a, "a", false);
+            CloudClients.sync(cb, b, "b", false);
+            edit(a.resolve("one.txt"), "1, edited".getBytes());
+            edit(a.resolve("two.txt"), "2".getBytes());
+            CloudClients.sync(ca, a, "a", false);
+            // the service's feed shows a commit once it has settled (10 s); then an incremental sync finds it
+            Thread.sleep(11_000);
+            SyncReport r = CloudClients.syncIncremental(cb, b, "b");
+            assertFalse(r.fullListing);
+            assertEquals(java.util.List.of("one.txt", "two.txt"), r.pulled.stream().sorted().toList());
+            assertArrayEquals("1, edited".getBytes(), Files.readAllBytes(b.resolve("one.txt")));
+        }
+    }
+
+    @Test
     void concurrentEditsOnTwoDevicesLoseNothing(LocalCloud cloud) throws Exception {
         String user = CloudClients.newUser("two-devices");
         long seed = 20260101L;
