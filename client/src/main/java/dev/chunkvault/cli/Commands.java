@@ -312,8 +312,8 @@ public final class Commands {
                     }
                     sent += r.stats().bytesSent();
                     results.add(pushJson(remote, r));
-                    progress.event("push", remote, Human.bytes(r.size()) + ", " + r.stats().chunksUploaded()
-                            + " chunks uploaded, " + r.stats().chunksDelta() + " as deltas, " + r.commit().outcome()
+                    progress.event("push", remote, Human.bytes(r.size()) + ", " + Human.plural(r.stats().chunksUploaded(),
+                            "chunk") + " uploaded, " + r.stats().chunksDelta() + " as deltas, " + r.commit().outcome()
                             + " " + r.commit().version().versionId());
                 }
             }
@@ -407,8 +407,8 @@ public final class Commands {
                     m.put("version", r.version());
                     m.put("stats", r.stats());
                     results.add(m);
-                    progress.event("pull", j.getKey(), Human.bytes(r.size()) + ", " + r.stats().chunksDownloaded()
-                            + " chunks downloaded, " + r.stats().chunksReused() + " reused");
+                    progress.event("pull", j.getKey(), Human.bytes(r.size()) + ", " + Human.plural(r.stats().chunksDownloaded(),
+                            "chunk") + " downloaded, " + r.stats().chunksReused() + " reused");
                 } catch (dev.chunkvault.client.LocalFileChangedException e) {
                     throw CliException.refused(e.getMessage() + ". Use --force to replace it.");
                 }
@@ -531,7 +531,7 @@ public final class Commands {
                         + (r.deletedLocal.size() + r.deletedRemote.size()) + " deleted, " + r.merged.size() + " merged, "
                         + r.conflicts.size() + " conflicted copies; " + Human.bytes(r.bytesUploaded) + " sent, "
                         + Human.bytes(r.bytesDownloaded) + " received, " + Human.bytes(r.bytesReused) + " reused locally"
-                        + " (" + Duration.ofNanos(nanos).toMillis() + " ms).");
+                        + " (" + Human.duration(nanos) + ").");
             }
         }
         r.conflicts.forEach(c -> out.println("conflicted copy: " + c));

@@ -35,6 +35,19 @@ public final class Human {
         return bytes(Math.round(bytes / (nanos / 1e9))) + "/s";
     }
 
+    /** 850 ms, 1.8 s, 24 s, 2 min 5 s. */
+    public static String duration(long nanos) {
+        long ms = nanos / 1_000_000;
+        if (ms < 1000) {
+            return ms + " ms";
+        }
+        if (ms < 10_000) {
+            return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+        }
+        long s = Math.round(ms / 1000.0);
+        return s < 120 ? s + " s" : s / 60 + " min " + s % 60 + " s";
+    }
+
     public static String time(Instant t) {
         return t == null ? "-" : TIME.format(t);
     }

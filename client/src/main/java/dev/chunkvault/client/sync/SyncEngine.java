@@ -369,8 +369,8 @@ public final class SyncEngine {
         record(it.key, lf.path(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
         report.pushed.add(lf.path());
         report.bytesUploaded += r.stats().bytesSent();
-        listener.event("push", lf.path(), r.stats().chunksUploaded() + " chunks uploaded, " + r.stats().chunksDelta()
-                + " as deltas");
+        listener.event("push", lf.path(), plural(r.stats().chunksUploaded(), "chunk") + " uploaded"
+                + (r.stats().chunksDelta() > 0 ? ", " + r.stats().chunksDelta() + " as deltas" : ""));
     }
 
     private static FileEntry entryOf(VersionInfo v) {
@@ -390,8 +390,12 @@ public final class SyncEngine {
         report.pulled.add(localPath);
         report.bytesDownloaded += r.stats().bytesDownloaded();
         report.bytesReused += r.stats().bytesReused();
-        listener.event("pull", localPath, r.stats().chunksDownloaded() + " chunks downloaded, "
-                + r.stats().chunksReused() + " reused");
+        listener.event("pull", localPath, plural(r.stats().chunksDownloaded(), "chunk") + " downloaded"
+                + (r.stats().chunksReused() > 0 ? ", " + r.stats().chunksReused() + " reused locally" : ""));
+    }
+
+    private static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     /** A target must stay under the root, and no folder on the way may be a symbolic link. */
