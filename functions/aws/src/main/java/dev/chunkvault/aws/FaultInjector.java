@@ -13,6 +13,7 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -103,7 +104,7 @@ public final class FaultInjector implements ExecutionInterceptor {
                     .cancellationReasons(CancellationReason.builder().code("TransactionConflict")
                             .message("injected conflict").build())
                     .awsErrorDetails(AwsErrorDetails.builder().errorCode("TransactionCanceledException")
-                            .serviceName(service).build())
+                            .serviceName(service).sdkHttpResponse(httpResponse(400)).build())
                     .statusCode(400).build();
             case LOST -> attributes.putAttribute(PLANNED, Kind.LOST);
         }
@@ -122,10 +123,18 @@ public final class FaultInjector implements ExecutionInterceptor {
         if ("DynamoDB".equalsIgnoreCase(service) || "DynamoDb".equals(service)) {
             return DynamoDbException.builder().message("injected: throttled").statusCode(400)
                     .awsErrorDetails(AwsErrorDetails.builder().errorCode("ThrottlingException")
-                            .errorMessage("injected").serviceName(service).build()).build();
+                            .errorMessage("injected").serviceName(service).sdkHttpResponse(httpResponse(400)).build()).build();
         }
         return software.amazon.awssdk.services.s3.model.S3Exception.builder().message("injected: slow down")
                 .statusCode(503).awsErrorDetails(AwsErrorDetails.builder().errorCode("SlowDown")
-                        .errorMessage("injected").serviceName(service).build()).build();
+                        .errorMessage("injected").serviceName(service).sdkHttpResponse(httpResponse(503)).build()).build();
+    }
+
+    /**
+     * The HTTP response an injected service error claims to come from: the SDK's own exception translators (S3's
+     * for HEAD requests, for one) read its headers, as they would on a real error.
+     */
+    private static SdkHttpResponse httpResponse(int status) {
+        return SdkHttpResponse.builder().statusCode(status).build();
     }
 }

@@ -54,4 +54,40 @@ class FaultInjectorIT {
             }
         }
     }
+
+    /**
+     * On S3 too, including HEAD (whose error translation reads the error's HTTP response): every injected fault
+     * is a BlobStoreException, every other call does what it should.
+     */
+    @Test
+    void everyInjectedS3FaultBecomesABlobStoreException() {
+        try (dev.chunkvault.emulators.LocalS3 s3 = dev.chunkvault.emulators.LocalS3.start(dev.chunkvault.emulators.LocalS3.Options.temporary())) {
+            s3.ensureBucket("faults");
+            Map<String, String> env = Map.of("AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL_S3", s3.endpoint().toString(),
+                    "S3_FORCE_PATH_STYLE", "true", "AWS_ACCESS_KEY_ID", s3.credentials().accessKeyId(),
+                    "AWS_SECRET_ACCESS_KEY", s3.credentials().secretAccessKey());
+            FaultInjector faults = FaultInjector.parse("rate=0.5,seed=7");
+            try (var client = new AwsClients(env, Duration.ofSeconds(30), List.of(faults)).s3()) {
+                S3BlobStore store = new S3BlobStore(client, "faults");
+                int ok = 0;
+                int failed = 0;
+                for (int i = 0; i < 60; i++) {
+                    String key = "k" + (i / 3);
+                    try {
+                        switch (i % 3) {
+                            case 0 -> store.put(key, new byte[] {1, 2, 3}, Map.of());
+                            case 1 -> store.head(key).ifPresent(info -> assertEquals(3, info.size()));
+                            default -> store.get(key).ifPresent(b -> assertEquals(3, b.length));
+                        }
+                        ok++;
+                    } catch (dev.chunkvault.service.blob.BlobStoreException e) {
+                        failed++;
+                    }
+                }
+                assertTrue(faults.injected() > 10, "injected " + faults.injected());
+                assertTrue(ok > 0 && failed > 0, ok + " ok, " + failed + " failed");
+                assertEquals(60, ok + failed);
+            }
+        }
+    }
 }

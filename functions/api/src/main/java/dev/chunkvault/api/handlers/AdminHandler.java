@@ -33,7 +33,8 @@ public final class AdminHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    AdminHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public AdminHandler(Wiring wiring) {
         super("admin", wiring.log("admin"));
         this.gc = wiring.gc();
         this.audit = wiring.audit();

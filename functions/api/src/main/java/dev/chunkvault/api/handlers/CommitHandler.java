@@ -23,7 +23,8 @@ public final class CommitHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    CommitHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public CommitHandler(Wiring wiring) {
         super("commit", wiring.log("commit"));
         this.commits = wiring.commits();
     }

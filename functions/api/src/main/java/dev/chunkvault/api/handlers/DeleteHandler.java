@@ -22,7 +22,8 @@ public final class DeleteHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    DeleteHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public DeleteHandler(Wiring wiring) {
         super("delete", wiring.log("delete"));
         this.commits = wiring.commits();
     }

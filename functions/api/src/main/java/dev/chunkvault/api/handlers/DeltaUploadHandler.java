@@ -25,7 +25,8 @@ public final class DeltaUploadHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    DeltaUploadHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public DeltaUploadHandler(Wiring wiring) {
         super("delta-upload", wiring.log("delta-upload"));
         this.deltas = wiring.deltas();
     }

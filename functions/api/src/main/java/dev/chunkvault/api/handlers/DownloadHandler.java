@@ -22,7 +22,8 @@ public final class DownloadHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    DownloadHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public DownloadHandler(Wiring wiring) {
         super("download", wiring.log("download"));
         this.reads = wiring.reads();
     }

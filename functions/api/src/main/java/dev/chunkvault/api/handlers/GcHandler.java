@@ -34,7 +34,8 @@ public final class GcHandler implements RequestHandler<ScheduledEvent, Map<Strin
         this(Wiring.fromEnv(env));
     }
 
-    GcHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public GcHandler(Wiring wiring) {
         this.gc = wiring.gc();
         this.audit = wiring.audit();
         this.log = wiring.log("gc");

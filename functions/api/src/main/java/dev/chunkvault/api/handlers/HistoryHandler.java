@@ -20,7 +20,8 @@ public final class HistoryHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    HistoryHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public HistoryHandler(Wiring wiring) {
         super("history", wiring.log("history"));
         this.reads = wiring.reads();
     }

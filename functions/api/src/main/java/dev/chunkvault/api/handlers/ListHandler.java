@@ -21,7 +21,8 @@ public final class ListHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    ListHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public ListHandler(Wiring wiring) {
         super("list", wiring.log("list"));
         this.reads = wiring.reads();
     }

@@ -22,7 +22,8 @@ public final class RestoreHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    RestoreHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public RestoreHandler(Wiring wiring) {
         super("restore", wiring.log("restore"));
         this.commits = wiring.commits();
     }

@@ -22,7 +22,8 @@ public final class SignatureHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    SignatureHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public SignatureHandler(Wiring wiring) {
         super("signatures", wiring.log("signatures"));
         this.deltas = wiring.deltas();
     }

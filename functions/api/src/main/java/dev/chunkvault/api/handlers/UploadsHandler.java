@@ -24,7 +24,8 @@ public final class UploadsHandler extends HttpFunction {
         this(Wiring.fromEnv(env));
     }
 
-    UploadsHandler(Wiring wiring) {
+    /** The injecting constructor: everything from one {@link Wiring}. */
+    public UploadsHandler(Wiring wiring) {
         super("uploads", wiring.log("uploads"));
         this.uploads = wiring.uploads();
     }

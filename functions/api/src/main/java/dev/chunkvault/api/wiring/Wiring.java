@@ -42,6 +42,10 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 public final class Wiring {
     public static final List<String> REQUIRED = List.of("FILES_TABLE", "VERSIONS_TABLE", "CHUNKS_TABLE",
             "REFS_TABLE", "CONTROL_TABLE", "CHUNK_BUCKET");
+    /** Which environment variable names the physical table of each of the service's tables. */
+    public static final Map<String, String> TABLE_VARIABLES = Map.of(Tables.FILES, "FILES_TABLE",
+            Tables.VERSIONS, "VERSIONS_TABLE", Tables.CHUNKS, "CHUNKS_TABLE", Tables.REFS, "REFS_TABLE",
+            Tables.CONTROL, "CONTROL_TABLE");
 
     private final Map<String, String> env;
     private final Settings settings;
@@ -85,6 +89,14 @@ public final class Wiring {
 
     /** The production wiring: DynamoDB and S3, configured by the function's environment. */
     public static Wiring fromEnv(Map<String, String> env) {
+        return fromEnv(env, List.of());
+    }
+
+    /**
+     * The production wiring with extra SDK interceptors on every client (tests record or disturb the calls a
+     * function makes this way).
+     */
+    public static Wiring fromEnv(Map<String, String> env, List<ExecutionInterceptor> extraInterceptors) {
         List<String> missing = REQUIRED.stream().filter(k -> blank(env.get(k))).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException("missing environment variables: " + missing);
@@ -94,15 +106,21 @@ public final class Wiring {
                 .withGrace(Duration.ofHours(longEnv(env, "GC_GRACE_HOURS", 24)))
                 .withParallelism((int) longEnv(env, "STORE_PARALLELISM", 16));
         String faults = env.get("CHUNKVAULT_FAULTS");
-        List<ExecutionInterceptor> interceptors = blank(faults) ? List.of() : List.of(FaultInjector.parse(faults));
+        List<ExecutionInterceptor> interceptors = new java.util.ArrayList<>(extraInterceptors);
+        if (!blank(faults)) {
+            interceptors.add(FaultInjector.parse(faults));
+        }
         Supplier<AwsClients> clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
         return new Wiring(env, s, Clock.systemUTC(),
-                memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), Map.of(
-                        Tables.FILES, env.get("FILES_TABLE"), Tables.VERSIONS, env.get("VERSIONS_TABLE"),
-                        Tables.CHUNKS, env.get("CHUNKS_TABLE"), Tables.REFS, env.get("REFS_TABLE"),
-                        Tables.CONTROL, env.get("CONTROL_TABLE")))),
+                memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env))),
                 memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"))),
                 memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))));
+    }
+
+    private static Map<String, String> physicalTables(Map<String, String> env) {
+        Map<String, String> out = new java.util.HashMap<>();
+        TABLE_VARIABLES.forEach((table, variable) -> out.put(table, env.get(variable)));
+        return Map.copyOf(out);
     }
 
     /** Wiring over given ports (handler tests run the real handlers on the in-memory fakes this way). */

@@ -111,8 +111,9 @@ public final class ReadService {
         boolean exhausted = false;
         while (files.size() + folders.size() < pageSize) {
             String from = next;
-            Query q = Query.table(Tables.FILES, owner.sub()).where(SortCondition.between(from, prefix + KEY_END))
-                    .limit(pageSize);
+            // DynamoDB refuses an empty string as a key value, even in a condition: the root listing has no lower bound.
+            Query q = Query.table(Tables.FILES, owner.sub()).where(from.isEmpty() ? SortCondition.le(prefix + KEY_END)
+                    : SortCondition.between(from, prefix + KEY_END)).limit(pageSize);
             Page<Item> page = retry.call(() -> store.query(q));
             int consumed = 0;
             boolean jumped = false;

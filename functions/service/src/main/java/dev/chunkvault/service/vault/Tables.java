@@ -24,7 +24,7 @@ public final class Tables {
     /** versions index (sparse): versions GC must look at, by when. */
     public static final String EXPIRY_INDEX = "expiry";
     /** chunks index (sparse): chunks that may be garbage, by since when. */
-    public static final String GC_INDEX = "gc";
+    public static final String GC_INDEX = "gc-candidates";
 
     /** Both sparse indexes are spread over this many partitions. */
     public static final int SHARDS = 16;

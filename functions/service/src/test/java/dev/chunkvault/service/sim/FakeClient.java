@@ -5,7 +5,6 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.hash.Sha256;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestEntry;
-import dev.chunkvault.service.blob.InMemoryBlobStore;
 import dev.chunkvault.service.vault.CommitService;
 import dev.chunkvault.service.vault.Owner;
 import dev.chunkvault.service.vault.UploadService;
@@ -67,9 +66,9 @@ public final class FakeClient {
         for (int i = 0; i < asks.size(); i += 1000) {
             UploadService.Grant g = vault.uploads.grant(owner, asks.subList(i, Math.min(asks.size(), i + 1000)));
             for (UploadService.Upload u : g.uploads()) {
-                InMemoryBlobStore.Response r = vault.blobs.execute(u.request().method(), u.request().url(),
+                Backend.Sent r = vault.backend.send(u.request().method(), u.request().url(),
                         u.request().headers(), distinct.get(u.id()));
-                if (r.status() == 200) {
+                if (r.status() / 100 == 2) {
                     uploaded++;
                 } else if (r.status() != 403) {
                     throw new IllegalStateException("upload refused: " + r.status());

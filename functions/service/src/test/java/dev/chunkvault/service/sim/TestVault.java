@@ -12,19 +12,19 @@ import dev.chunkvault.service.vault.Parallel;
 import dev.chunkvault.service.vault.ReadService;
 import dev.chunkvault.service.vault.Retry;
 import dev.chunkvault.service.vault.Settings;
-import dev.chunkvault.service.vault.Tables;
 import dev.chunkvault.service.vault.UploadService;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * The service over in-memory fakes, with a test clock: what the fast tests drive. {@code wrapItems} and
- * {@code wrapBlobs} add simulation scheduling points or faults around the real fakes ({@link #items} and
- * {@link #blobs} stay the unwrapped fakes, for oracles that inspect state directly).
+ * The service over a {@link Backend}, with a test clock: what the model and guarantee tests drive.
+ * {@code wrapItems} and {@code wrapBlobs} add simulation scheduling points or faults around the backend's stores;
+ * the backend's own stores stay unwrapped, for oracles that inspect state directly. {@link #items} and
+ * {@link #blobs} are the in-memory fakes when the backend is in memory (null otherwise).
  */
 public final class TestVault {
-    public final TestClock clock = new TestClock();
-    public final InMemoryItemStore items = new InMemoryItemStore(Tables.all());
+    public final TestClock clock;
+    public final Backend backend;
+    public final InMemoryItemStore items;
     public final InMemoryBlobStore blobs;
     public final Settings settings;
     public final ItemStore itemPort;
@@ -34,21 +34,32 @@ public final class TestVault {
     public final ReadService reads;
     public final GcService gc;
     public final AuditService audit;
-    /** The GC's monotonic clock: follows the test clock, so lease cut-offs are simulated too. */
-    public final AtomicLong nanos = new AtomicLong();
+
+    public TestVault(Backend backend, TestClock clock, Settings settings, UnaryOperator<ItemStore> wrapItems,
+                     UnaryOperator<BlobStore> wrapBlobs, Retry retry) {
+        this.clock = clock;
+        this.backend = backend;
+        this.items = backend instanceof Backend.InMemory m ? m.items() : null;
+        this.blobs = backend instanceof Backend.InMemory m ? m.blobs() : null;
+        this.settings = settings;
+        this.itemPort = wrapItems.apply(backend.items());
+        this.blobPort = wrapBlobs.apply(backend.blobs());
+        Parallel inline = Parallel.inline();
+        this.uploads = new UploadService(itemPort, backend.presigner(), clock, settings, inline, retry);
+        this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
+        this.reads = new ReadService(itemPort, blobPort, backend.presigner(), clock, settings, retry);
+        this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
+        this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));
+    }
+
+    private TestVault(TestClock clock, Settings settings, boolean versioned, UnaryOperator<ItemStore> wrapItems,
+                      UnaryOperator<BlobStore> wrapBlobs, Retry retry) {
+        this(Backend.inMemory(clock, versioned), clock, settings, wrapItems, wrapBlobs, retry);
+    }
 
     public TestVault(Settings settings, boolean versionedBlobs, UnaryOperator<ItemStore> wrapItems,
                      UnaryOperator<BlobStore> wrapBlobs, Retry retry) {
-        this.settings = settings;
-        this.blobs = new InMemoryBlobStore(clock, versionedBlobs);
-        this.itemPort = wrapItems.apply(items);
-        this.blobPort = wrapBlobs.apply(blobs);
-        Parallel inline = Parallel.inline();
-        this.uploads = new UploadService(itemPort, blobs, clock, settings, inline, retry);
-        this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
-        this.reads = new ReadService(itemPort, blobPort, blobs, clock, settings, retry);
-        this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
-        this.audit = new AuditService(items, blobs, clock, settings, Retry.immediate(1));
+        this(new TestClock(), settings, versionedBlobs, wrapItems, wrapBlobs, retry);
     }
 
     public TestVault(Settings settings) {

@@ -181,6 +181,12 @@ public final class InMemoryItemStore implements ItemStore {
         if (q.sort() != null && sk == null) {
             throw new IllegalArgumentException("no sort key to query on");
         }
+        // Like DynamoDB: "The AttributeValue for a key attribute cannot contain an empty string value".
+        if ("".equals(q.partition()) || q.sort() instanceof Query.SortCondition.Compare c && "".equals(c.value())
+                || q.sort() instanceof Query.SortCondition.Between b && ("".equals(b.low()) || "".equals(b.high()))
+                || q.sort() instanceof Query.SortCondition.BeginsWith w && w.prefix().isEmpty()) {
+            throw new IllegalArgumentException("a key condition cannot use an empty string");
+        }
         Comparator<Item> order = Comparator.comparing((Item i) -> i.get(sk == null ? pk.name() : sk.name()),
                         InMemoryItemStore::compareValues)
                 .thenComparing(i -> t.schema.keyOf(i), t.items.comparator());

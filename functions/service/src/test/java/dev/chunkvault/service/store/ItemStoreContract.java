@@ -259,6 +259,17 @@ public abstract class ItemStoreContract {
         assertTrue(pages >= 3);
     }
 
+    /** DynamoDB refuses empty strings as key values even inside key conditions; so must every store. */
+    @Test
+    void keyConditionsRefuseEmptyStrings() {
+        store.put(RANGE.name(), row("a"), Condition.ALWAYS);
+        assertThrows(IllegalArgumentException.class, () -> store.query(Query.table(RANGE.name(), p)
+                .where(SortCondition.between("", "z"))));
+        assertThrows(IllegalArgumentException.class, () -> store.query(Query.table(RANGE.name(), p)
+                .where(SortCondition.ge(""))));
+        assertEquals(List.of("a"), sks(store.query(Query.table(RANGE.name(), p).where(SortCondition.le("z"))).items()));
+    }
+
     @Test
     void sparseIndexHoldsOnlyItemsWithItsKeysAndFollowsUpdates() {
         String g = "g-" + p;

@@ -1,0 +1,47 @@
+package dev.chunkvault.service.sim;
+
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.InMemoryBlobStore;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.store.InMemoryItemStore;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.vault.Tables;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The stores a {@link TestVault} runs on, and how a client sends a presigned request to its object store: the
+ * in-memory fakes here, DynamoDB Local + s3proxy over HTTP in the integration tests. Oracles read the stores
+ * given here directly (without scheduling points or faults).
+ */
+public interface Backend {
+    ItemStore items();
+
+    BlobStore blobs();
+
+    Presigner presigner();
+
+    /** Sends a request to a presigned URL with exactly these headers. */
+    Sent send(String method, URI url, Map<String, String> headers, byte[] body);
+
+    record Sent(int status, byte[] body) {}
+
+    /** The in-memory fakes. */
+    static InMemory inMemory(Clock clock, boolean versionedBlobs) {
+        return new InMemory(new InMemoryItemStore(Tables.all()), new InMemoryBlobStore(clock, versionedBlobs));
+    }
+
+    record InMemory(InMemoryItemStore items, InMemoryBlobStore blobs) implements Backend {
+        @Override
+        public Presigner presigner() {
+            return blobs;
+        }
+
+        @Override
+        public Sent send(String method, URI url, Map<String, String> headers, byte[] body) {
+            InMemoryBlobStore.Response r = blobs.execute(method, url, headers, body);
+            return new Sent(r.status(), r.body());
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package dev.chunkvault.service.vault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.TestClock;
+import dev.chunkvault.service.sim.Backend;
+import dev.chunkvault.service.error.ErrorKind;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.sim.FakeClient;
+import dev.chunkvault.service.sim.FakeClient.Content;
+import dev.chunkvault.service.sim.Sim;
+import dev.chunkvault.service.sim.SimBlobStore;
+import dev.chunkvault.service.sim.SimItemStore;
+import dev.chunkvault.service.sim.TestVault;
+import dev.chunkvault.service.store.FaultyItemStore;
+import dev.chunkvault.service.store.TransientStoreException;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The model-based run of the commit and GC protocols (issue "Storage API", tests 3 and 4): eight actors (four
+ * owners, two devices each) interleave at every store call under a seeded deterministic scheduler, with a
+ * test clock: uploads, commits (some delivered twice), abandoned uploads, deletes, restores, downloads, time
+ * jumps, whole GC runs and GC phases run one by one. After every operation (and every few scheduling points in
+ * between) no chunk of a retained version is missing, wrong or being deleted; periodically the counters equal
+ * their recount; at the end, after two GC runs with no writers, no unreferenced chunk older than the grace
+ * period remains. The seed is printed; the same seed replays the same run.
+ */
+public final class StorageModel {
+    private StorageModel() {}
+
+    enum Op { EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES }
+
+    private static final Map<Op, Integer> WEIGHTS = new EnumMap<>(Map.of(
+            Op.EDIT, 34, Op.DUPLICATE_EDIT, 6, Op.ABANDON, 4, Op.DELETE, 8, Op.RESTORE, 8, Op.DOWNLOAD, 12,
+            Op.ADVANCE, 12, Op.GC_RUN, 8, Op.GC_PHASES, 8));
+
+    public static Settings settings() {
+        return Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(3)).withGrace(Duration.ofHours(6))
+                .withSmallCommitChunks(6).withInlineManifestBytes(600);
+    }
+
+    /**
+     * Runs {@code actors} × {@code opsPerActor} random operations on {@code backend}, checking the invariants after
+     * every operation and every {@code checkEvery}-th scheduling point, the recount every {@code auditEvery}-th
+     * check, and after quiescence that two GC runs leave no old garbage.
+     */
+    public static void run(long seed, double faultRate, int actors, int opsPerActor, Backend backend, TestClock clock,
+                           int checkEvery, int auditEvery) {
+        System.out.println("StorageModel seed=" + seed + " faultRate=" + faultRate + " (rerun with -Dmodel.seed=" + seed + ")");
+        Sim sim = new Sim(seed);
+        FaultyItemStore[] faulty = new FaultyItemStore[1];
+        TestVault v = new TestVault(backend, clock, settings(),
+                items -> {
+                    faulty[0] = new FaultyItemStore(items, seed, faultRate);
+                    return new SimItemStore(faulty[0], sim);
+                },
+                blobs -> new SimBlobStore(blobs, sim), Retry.immediate(3));
+        Oracle oracle = new Oracle(v);
+        Model model = new Model(v, new Random(seed ^ 0x5EED));
+        AtomicInteger ops = new AtomicInteger();
+        Map<Op, AtomicInteger> counts = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+        for (int a = 0; a < actors; a++) {
+            FakeClient client = new FakeClient(v, "owner-" + (a % 4));
+            String device = "device-" + a;
+            sim.actor(device, random -> {
+                for (int i = 0; i < opsPerActor; i++) {
+                    Op op = pick(random);
+                    counts.computeIfAbsent(op, k -> new AtomicInteger()).incrementAndGet();
+                    String outcome;
+                    try {
+                        outcome = model.perform(op, client, device, random);
+                    } catch (ServiceException e) {
+                        if (e.kind() != ErrorKind.CONFLICT && e.kind() != ErrorKind.UNPROCESSABLE
+                                && e.kind() != ErrorKind.NOT_FOUND && e.kind() != ErrorKind.UNAVAILABLE
+                                && e.kind() != ErrorKind.THROTTLED) {
+                            throw new AssertionError(op + " answered " + e.kind() + " " + e.code(), e);
+                        }
+                        outcome = e.kind() + ":" + e.code();
+                    } catch (TransientStoreException e) {
+                        outcome = "RETRYABLE"; // answered 503/429 with Retry-After; the client retries later
+                    }
+                    outcomes.computeIfAbsent(op + " " + outcome, k -> new AtomicInteger()).incrementAndGet();
+                    ops.incrementAndGet();
+                    sim.stepDone();
+                }
+            });
+        }
+        AtomicInteger checks = new AtomicInteger();
+        sim.onSwitch(() -> {
+            oracle.referencedChunksIntact();
+            model.downloadsMatch();
+            if (checks.incrementAndGet() % auditEvery == 0) {
+                oracle.countsMatchRecount();
+            }
+        }, checkEvery);
+        sim.run();
+        System.out.println("ops=" + ops + " switches=" + sim.switches() + " checks=" + checks + " faults="
+                + faulty[0].injected() + "\n  " + counts + "\n  " + new java.util.TreeMap<>(outcomes));
+        assertEquals(actors * opsPerActor, ops.get());
+        assertTrue(model.created.get() > ops.get() / 5, "the run must really commit: " + model.created);
+
+        // Quiescence: no writers, no faults. Versions past retention expire in the first run; their chunks,
+        // now unreferenced, pass the grace period and go in the second.
+        faulty[0].enabled(false);
+        oracle.referencedChunksIntact();
+        oracle.countsMatchRecount();
+        v.clock.advance(settings().retention().plusHours(1));
+        assertTrue(v.gc.run("quiet-1", () -> true).complete());
+        v.clock.advance(settings().grace().plus(settings().uploadUrlTtl()).plusHours(1));
+        assertTrue(v.gc.run("quiet-2", () -> true).complete());
+        oracle.referencedChunksIntact();
+        oracle.countsMatchRecount();
+        oracle.noOldGarbage();
+        model.downloadsMatch();
+    }
+
+    private static Op pick(Random random) {
+        int total = WEIGHTS.values().stream().mapToInt(Integer::intValue).sum();
+        int n = random.nextInt(total);
+        for (Map.Entry<Op, Integer> e : WEIGHTS.entrySet()) {
+            n -= e.getValue();
+            if (n < 0) {
+                return e.getKey();
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    /** The actors' shared view: a pool of chunk contents (for dedup) and what each committed version holds. */
+    static final class Model {
+        final TestVault v;
+        final List<byte[]> pool = new ArrayList<>();
+        /** versionId → SHA-256 of the content the committing actor sent. */
+        final Map<String, String> expected = new ConcurrentHashMap<>();
+        final AtomicInteger created = new AtomicInteger();
+        final AtomicInteger keys = new AtomicInteger();
+
+        Model(TestVault v, Random random) {
+            this.v = v;
+            for (int i = 0; i < 48; i++) {
+                byte[] b = new byte[64 + random.nextInt(2000)];
+                random.nextBytes(b);
+                pool.add(b);
+            }
+        }
+
+        Content content(Random random) {
+            int n = random.nextInt(14);
+            List<byte[]> chunks = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (random.nextInt(3) == 0) {
+                    byte[] fresh = new byte[32 + random.nextInt(1500)];
+                    random.nextBytes(fresh);
+                    chunks.add(fresh);
+                } else {
+                    chunks.add(pool.get(random.nextInt(pool.size())));
+                }
+            }
+            return new Content(chunks);
+        }
+
+        String path(Random random) {
+            return "folder-" + random.nextInt(2) + "/file-" + random.nextInt(3) + ".bin";
+        }
+
+        String key(String device) {
+            return device + "-key-" + keys.incrementAndGet();
+        }
+
+        /** The head as this client last saw it, or null. */
+        String head(FakeClient c, String path) {
+            try {
+                return v.reads.file(c.owner, path, true).version();
+            } catch (ServiceException e) {
+                if (e.kind() == ErrorKind.NOT_FOUND) {
+                    return null;
+                }
+                throw e;
+            }
+        }
+
+        String perform(Op op, FakeClient c, String device, Random random) {
+            String path = path(random);
+            switch (op) {
+                case EDIT, DUPLICATE_EDIT -> {
+                    String parent = head(c, path);
+                    Content content = content(random);
+                    c.upload(content);
+                    String key = key(device);
+                    CommitService.CommitResult r = commitWithRetries(c, path, parent, content, key);
+                    record(r, content);
+                    if (op == Op.DUPLICATE_EDIT) {
+                        CommitService.CommitResult again = c.commit(path, parent, content, key);
+                        if (r.outcome() == CommitService.Outcome.CREATED) {
+                            assertEquals(r.version().versionId(), again.version().versionId(), "a retry must replay");
+                        }
+                    }
+                    return r.outcome().name();
+                }
+                case ABANDON -> {
+                    c.upload(content(random));
+                    return "uploaded";
+                }
+                case DELETE -> {
+                    String parent = head(c, path);
+                    if (parent == null) {
+                        return "nothing";
+                    }
+                    return c.delete(path, parent, key(device)).outcome().name();
+                }
+                case RESTORE -> {
+                    List<VersionView> versions = v.reads.history(c.owner, path, null, 100).versions().stream()
+                            .filter(x -> !x.deleted()).toList();
+                    if (versions.isEmpty()) {
+                        return "nothing";
+                    }
+                    VersionView pick = versions.get(random.nextInt(versions.size()));
+                    CommitService.CommitResult r = c.restore(path, pick.versionId(), key(device));
+                    if (r.outcome() == CommitService.Outcome.CREATED) {
+                        expected.put(r.version().versionId(), pick.contentHash());
+                    }
+                    return r.outcome().name();
+                }
+                case DOWNLOAD -> {
+                    ReadService.DownloadPlan plan = v.reads.download(c.owner, path, null, null);
+                    String got = fetch(plan);
+                    // What its committer sent; for a commit whose answer never arrived, what the version says.
+                    String want = expected.getOrDefault(plan.version().versionId(), plan.version().contentHash());
+                    assertEquals(want, got, "download of " + plan.version().versionId());
+                    return "ok";
+                }
+                case ADVANCE -> {
+                    v.clock.advance(Duration.ofMinutes(10 + random.nextInt(24 * 60)));
+                    return "advanced";
+                }
+                case GC_RUN -> {
+                    // Sometimes a duplicate delivery of the same schedule event.
+                    String event = "event-" + random.nextInt(40);
+                    GcReport r = v.gc.run(event, () -> true);
+                    return r.skipped() == null ? "ran" : r.skipped();
+                }
+                case GC_PHASES -> {
+                    GcLease.Acquired a = v.gc.acquire(null);
+                    if (!a.granted()) {
+                        return "lease held";
+                    }
+                    GcService.Tally t = new GcService.Tally();
+                    try {
+                        v.gc.expire(a.lease()::mayDelete, t);
+                        v.gc.collect(a.lease(), a.lease()::mayDelete, true, false, t);
+                        v.gc.collect(a.lease(), a.lease()::mayDelete, false, true, t);
+                    } finally {
+                        a.lease().release(null);
+                    }
+                    return "phases";
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+
+        /**
+         * Like the SDK: a retryable answer (503/429, or no answer at all) is retried with the same idempotency key
+         * until the outcome is known.
+         */
+        CommitService.CommitResult commitWithRetries(FakeClient c, String path, String parent, Content content,
+                                                     String key) {
+            RuntimeException last = null;
+            for (int attempt = 0; attempt < 8; attempt++) {
+                try {
+                    return c.commit(path, parent, content, key);
+                } catch (TransientStoreException e) {
+                    last = e;
+                } catch (ServiceException e) {
+                    if (e.kind() != ErrorKind.UNAVAILABLE && e.kind() != ErrorKind.THROTTLED) {
+                        throw e;
+                    }
+                    last = e;
+                }
+            }
+            throw last;
+        }
+
+        void record(CommitService.CommitResult r, Content content) {
+            if (r.outcome() == CommitService.Outcome.CREATED) {
+                created.incrementAndGet();
+                expected.put(r.version().versionId(), content.sha256());
+            }
+        }
+
+        /** Downloads a plan's chunks through the presigned URLs, as a client would, and hashes the file. */
+        String fetch(ReadService.DownloadPlan plan) {
+            Map<ChunkId, byte[]> got = new ConcurrentHashMap<>();
+            for (ReadService.ChunkUrl u : plan.chunks()) {
+                Backend.Sent r = v.backend.send("GET", u.request().url(), u.request().headers(), new byte[0]);
+                assertEquals(200, r.status(), "chunk " + u.id() + " of a retained version must download");
+                got.put(u.id(), r.body());
+            }
+            assertTrue(plan.allChunks());
+            var m = plan.manifest() != null ? plan.manifest()
+                    : dev.chunkvault.core.manifest.Manifest.decode(v.backend.send("GET", plan.manifestUrl().url(),
+                            plan.manifestUrl().headers(), new byte[0]).body());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (int i = 0; i < m.chunkCount(); i++) {
+                out.writeBytes(got.get(m.id(i)));
+            }
+            return java.util.HexFormat.of().formatHex(dev.chunkvault.core.hash.Sha256.newDigest().digest(out.toByteArray()));
+        }
+
+        /** Every head a client can read downloads to the content that was committed for it. */
+        void downloadsMatch() {
+            for (var item : new Oracle(v).all(Tables.FILES)) {
+                FileRow f = FileRow.from(item);
+                if (f.deleted() || !expected.containsKey(f.head())) {
+                    continue;
+                }
+                assertEquals(expected.get(f.head()), f.contentHash(), "head metadata of " + f.displayPath());
+            }
+        }
+    }
+}
