@@ -472,9 +472,36 @@ public final class Commands {
         @Option(names = "--max-delete", paramLabel = "N", description = "Deletions allowed without --force (default 50).")
         int maxDelete = 50;
 
+        @Option(names = "--watch", description = "Keep syncing every --interval seconds until interrupted (Ctrl-C).")
+        boolean watch;
+
+        @Option(names = "--interval", paramLabel = "SECONDS", description = "Pause between syncs with --watch (default 30).")
+        int interval = 30;
+
         @Override
         public Integer call() throws IOException {
-            return runSync(this, dir, dryRun, force, full, maxDelete);
+            if (!watch) {
+                return runSync(this, dir, dryRun, force, full, maxDelete);
+            }
+            if (interval < 1 || dryRun) {
+                throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
+            }
+            int last = ExitCodes.OK;
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    last = runSync(this, dir, false, force, full, maxDelete);
+                } catch (CliException e) {
+                    throw e;
+                } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException e) {
+                    cli().err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval + " s)");
+                }
+                try {
+                    Thread.sleep(interval * 1000L);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return last;
         }
     }
 
