@@ -20,7 +20,6 @@ import dev.chunkvault.core.manifest.ManifestEntry;
 import dev.chunkvault.core.paths.FilePath;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -308,88 +307,76 @@ public final class FilePusher {
         }
     }
 
-    /** Grants and parallel presigned PUTs for {@code need}; each success is journaled at once. */
+    /**
+     * Grants and parallel presigned PUTs for {@code need}; each success is journaled at once. Grants are asked for
+     * one batch ahead of the uploads (at most two batches in flight), so the grant round trip overlaps the
+     * transfers while every URL is still used soon after it was issued.
+     */
     private void upload(Request r, FileChannel ch, Map<String, Chunk> need, Counters counters) throws IOException {
         if (need.isEmpty()) {
             return;
         }
         long total = need.values().stream().mapToLong(Chunk::size).sum();
         r.listener().start("upload", r.file().getFileName().toString(), total);
+        java.util.ArrayDeque<InFlight> inflight = new java.util.ArrayDeque<>();
         try {
             List<Chunk> all = new ArrayList<>(need.values());
             for (int i = 0; i < all.size(); i += GRANT_BATCH) {
-                uploadBatch(r, ch, all.subList(i, Math.min(all.size(), i + GRANT_BATCH)), counters);
+                while (inflight.size() >= 2) {
+                    finish(r, ch, inflight.removeFirst(), counters);
+                }
+                inflight.add(grantAndSubmit(r, ch, all.subList(i, Math.min(all.size(), i + GRANT_BATCH)), counters));
             }
+            while (!inflight.isEmpty()) {
+                finish(r, ch, inflight.removeFirst(), counters);
+            }
+        } catch (RuntimeException | IOException e) {
+            inflight.forEach(b -> b.futures.forEach(f -> f.cancel(true)));
+            throw e;
         } finally {
             r.listener().finish();
         }
     }
 
-    private void uploadBatch(Request r, FileChannel ch, List<Chunk> batch, Counters counters) throws IOException {
+    /** One batch's submitted uploads. */
+    private record InFlight(List<UploadGrant.Upload> granted, List<Future<?>> futures, Map<String, Chunk> chunks) {}
+
+    /** Asks for grants (waiting out chunks being collected) and submits a PUT for each granted chunk. */
+    private InFlight grantAndSubmit(Request r, FileChannel ch, List<Chunk> batch, Counters counters) {
         Map<String, Chunk> pending = new LinkedHashMap<>();
         batch.forEach(c -> pending.put(c.id().hex(), c));
-        boolean regranted = false;
+        Map<String, Chunk> chunks = new LinkedHashMap<>(pending);
+        List<UploadGrant.Upload> granted = new ArrayList<>();
+        List<Future<?>> futures = new ArrayList<>();
         for (int round = 0; !pending.isEmpty(); round++) {
             if (round >= MAX_RETRY_ROUNDS) {
                 throw new TransportException("The service kept deferring " + pending.size() + " chunk upload(s).", null);
             }
-            List<ChunkvaultClient.ChunkRef> refs = pending.values().stream()
-                    .map(c -> new ChunkvaultClient.ChunkRef(c.id().hex(), c.size())).toList();
-            UploadGrant g = client.requestUploads(refs);
+            UploadGrant g = client.requestUploads(pending.values().stream()
+                    .map(c -> new ChunkvaultClient.ChunkRef(c.id().hex(), c.size())).toList());
+            Set<String> answered = new HashSet<>();
             for (String have : g.have()) {
                 Chunk c = pending.remove(have);
+                answered.add(have);
                 if (c != null) {
                     counters.skipped.incrementAndGet();
                     r.listener().advance(c.size());
                 }
             }
-            List<Future<?>> futures = new ArrayList<>();
-            List<UploadGrant.Upload> granted = new ArrayList<>();
             for (UploadGrant.Upload u : g.uploads()) {
-                Chunk c = pending.get(u.id());
+                Chunk c = pending.remove(u.id());
                 if (c == null) {
                     throw new BadResponseException("The upload grant names a chunk that was not asked for.", null);
                 }
+                answered.add(u.id());
                 granted.add(u);
-                futures.add(client.transferPool().submit(() -> {
-                    byte[] bytes = readChunk(r.file(), ch, c);
-                    client.putObject(u.url(), u.headers(), bytes);
-                    journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
-                    counters.uploaded.incrementAndGet();
-                    counters.bytes.addAndGet(bytes.length);
-                    r.listener().advance(bytes.length);
-                    return null;
-                }));
+                futures.add(submit(r, ch, u, c, counters));
             }
-            RuntimeException failure = null;
-            boolean expired = false;
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    futures.get(i).get();
-                    pending.remove(granted.get(i).id());
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof ApiException a && a.status() == 403 && !regranted) {
-                        expired = true; // the URL expired (a slow link): ask for fresh grants once
-                    } else if (failure == null) {
-                        failure = cause instanceof RuntimeException re ? re
-                                : cause instanceof IOException io ? new UncheckedIOException(io)
-                                : new ChunkvaultException("Upload failed.", cause);
-                    }
-                } catch (InterruptedException e) {
-                    futures.forEach(f -> f.cancel(true));
-                    Thread.currentThread().interrupt();
-                    throw new ChunkvaultException("Interrupted.", e);
-                }
+            g.retry().forEach(l -> answered.add(l.id()));
+            if (!answered.containsAll(pending.keySet())) {
+                throw new BadResponseException("The upload grant left a chunk unanswered.", null);
             }
-            if (failure != null) {
-                if (failure instanceof UncheckedIOException u) {
-                    throw u.getCause();
-                }
-                throw failure;
-            }
-            regranted |= expired;
-            if (!g.retry().isEmpty() && !pending.isEmpty()) {
+            if (!pending.isEmpty()) {
                 long wait = g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1);
                 try {
                     client.options().sleeper().sleep(Duration.ofSeconds(Math.max(1, Math.min(60, wait))));
@@ -398,12 +385,60 @@ public final class FilePusher {
                     throw new ChunkvaultException("Interrupted.", e);
                 }
             }
-            Set<String> answered = new HashSet<>(g.have());
-            g.uploads().forEach(u -> answered.add(u.id()));
-            g.retry().forEach(l -> answered.add(l.id()));
-            for (String id : pending.keySet()) {
-                if (!answered.contains(id)) {
-                    throw new BadResponseException("The upload grant left a chunk unanswered.", null);
+        }
+        return new InFlight(granted, futures, chunks);
+    }
+
+    private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
+        return client.transferPool().submit(() -> {
+            byte[] bytes = readChunk(r.file(), ch, c);
+            client.putObject(u.url(), u.headers(), bytes);
+            journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+            counters.uploaded.incrementAndGet();
+            counters.bytes.addAndGet(bytes.length);
+            r.listener().advance(bytes.length);
+            return null;
+        });
+    }
+
+    /** Waits for a batch; uploads refused because their URL expired (a slow link) are granted and sent once more. */
+    private void finish(Request r, FileChannel ch, InFlight b, Counters counters) throws IOException {
+        List<Chunk> expired = new ArrayList<>();
+        for (int i = 0; i < b.futures().size(); i++) {
+            try {
+                b.futures().get(i).get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ApiException a && a.status() == 403) {
+                    expired.add(b.chunks().get(b.granted().get(i).id()));
+                    continue;
+                }
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new ChunkvaultException("Upload failed.", cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        if (!expired.isEmpty()) {
+            InFlight again = grantAndSubmit(r, ch, expired, counters);
+            for (Future<?> f : again.futures()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw cause instanceof IOException io ? io : new IOException("upload failed", cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
                 }
             }
         }

@@ -60,6 +60,8 @@ public final class FakeVault implements AutoCloseable {
     public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public volatile boolean corruptDownloads;
     public volatile boolean conflictCheckMissing;
+    /** How many upload grants answer "retry later" for every chunk (as while GC is deleting them). */
+    public final AtomicInteger deferGrants = new AtomicInteger();
     /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
     public volatile long putDelayMillis;
     /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
@@ -266,6 +268,17 @@ public final class FakeVault implements AutoCloseable {
         Set<String> held = held();
         ArrayNode have = JSON.createArrayNode();
         ArrayNode ups = JSON.createArrayNode();
+        if (deferGrants.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            ArrayNode later = JSON.createArrayNode();
+            for (JsonNode c : body.path("chunks")) {
+                later.addObject().put("id", c.path("id").asText()).put("retryAfterSeconds", 7);
+            }
+            ObjectNode out = JSON.createObjectNode();
+            out.set("have", have);
+            out.set("uploads", ups);
+            out.set("retry", later);
+            return out;
+        }
         for (JsonNode c : body.path("chunks")) {
             String id = c.path("id").asText();
             if (held.contains(id)) {

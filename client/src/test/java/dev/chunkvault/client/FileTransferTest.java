@@ -159,6 +159,19 @@ class FileTransferTest {
     }
 
     @Test
+    void anExpiredUploadUrlIsGrantedAgainAndAChunkBeingCollectedIsAskedForLater() throws Exception {
+        byte[] data = TestFiles.random(7, 1_200_000);
+        Path f = TestFiles.write(dir.resolve("e.bin"), data);
+        vault.deferGrants.set(1);
+        vault.fail("PUT /objects", 403, 1);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "e.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertArrayEquals(data, vault.content("e.bin"));
+        assertTrue(sleeper.delays.contains(java.time.Duration.ofSeconds(7)), "waited as the grant asked: " + sleeper.delays);
+        assertEquals(r.manifest().distinctIds().size(), vault.puts.get(), "the refused PUT stored nothing");
+    }
+
+    @Test
     void anEmptyFileRoundTrips() throws Exception {
         Path f = TestFiles.write(dir.resolve("empty"), new byte[0]);
         new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "empty", null));
