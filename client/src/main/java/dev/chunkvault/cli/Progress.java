@@ -3,14 +3,13 @@ package dev.chunkvault.cli;
 import dev.chunkvault.client.TransferListener;
 import dev.chunkvault.client.sync.SyncListener;
 import java.io.PrintStream;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress output: a progress bar (me.tongfei:progressbar) per large transfer on an interactive terminal, one
- * line per file event otherwise. Silent with {@code --json} or {@code --quiet}.
+ * Progress output: a progress bar (me.tongfei:progressbar, on stderr; several at once when files transfer in
+ * parallel) per large transfer on an interactive terminal, one line per file event. Silent with {@code --json} or {@code --quiet}.
  */
 final class Progress implements SyncListener {
     /** Transfers smaller than this get no bar (it would only flicker). */
@@ -71,8 +70,7 @@ final class Progress implements SyncListener {
             }
             String task = phase + " " + (path.length() > 30 ? "…" + path.substring(path.length() - 29) : path);
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBytes).setUnit("MiB", 1 << 20)
-                    .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                    .setConsumer(new ConsoleProgressBarConsumer(err)).build();
+                    .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).build();
         }
 
         @Override

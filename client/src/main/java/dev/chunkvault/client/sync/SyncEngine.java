@@ -62,6 +62,8 @@ public final class SyncEngine {
     static final String CURSOR = "cursor";
     static final String LAST_FULL = "lastFullListing";
     static final Duration FULL_EVERY = Duration.ofHours(24);
+    /** Files transferred at the same time (each with its own parallel chunk transfers). */
+    static final int FILE_PARALLELISM = 4;
 
     /**
      * @param maxDeletes        deletions per sync allowed without {@code force}
@@ -231,31 +233,13 @@ public final class SyncEngine {
             return report;
         }
 
+        // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
+        List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
+        List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
+                && i.action != Action.NONE).toList();
         boolean allApplied = !refuse;
-        for (Item it : items) {
-            try {
-                apply(it, report);
-            } catch (LocalFileChangedException e) {
-                allApplied = false;
-                report.warnings.add(e.getMessage() + "; it will be synced next time");
-                listener.event("warning", it.displayPath(), e.getMessage());
-            } catch (IntegrityException | InvalidFilePathException e) {
-                allApplied = false;
-                report.errors.add(it.displayPath() + ": " + e.getMessage());
-                listener.event("error", it.displayPath(), e.getMessage());
-            } catch (ApiException e) {
-                if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429) {
-                    throw e;
-                }
-                allApplied = false;
-                report.errors.add(it.displayPath() + ": " + e.getMessage());
-                listener.event("error", it.displayPath(), e.getMessage());
-            } catch (IOException e) {
-                allApplied = false;
-                report.errors.add(it.displayPath() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
-                listener.event("error", it.displayPath(), e.getMessage());
-            }
-        }
+        allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
+        allApplied &= applyAll(rest, report, 1);
         if (allApplied && newCursor != null) {
             state.putMeta(CURSOR, newCursor);
             if (full) {
@@ -264,6 +248,80 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
+    private boolean applyAll(List<Item> items, SyncReport report, int parallelism) throws IOException {
+        if (parallelism <= 1 || items.size() <= 1) {
+            boolean ok = true;
+            for (Item it : items) {
+                ok &= applyGuarded(it, report);
+            }
+            return ok;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "chunkvault-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
+            for (Item it : items) {
+                futures.add(pool.submit(() -> applyGuarded(it, report)));
+            }
+            boolean ok = true;
+            for (java.util.concurrent.Future<Boolean> f : futures) {
+                try {
+                    ok &= f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new ChunkvaultException("Sync failed.", c);
+                } catch (InterruptedException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+            return ok;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Applies one item. A problem with this file alone (it changed meanwhile, bad bytes, a 4xx) is reported and
+     * returns false; a problem with the service or the sign-in (401, 429, 5xx, unreachable) ends the sync.
+     */
+    private boolean applyGuarded(Item it, SyncReport report) throws IOException {
+        try {
+            apply(it, report);
+            return true;
+        } catch (LocalFileChangedException e) {
+            report.warnings.add(e.getMessage() + "; it will be synced next time");
+            listener.event("warning", it.displayPath(), e.getMessage());
+        } catch (IntegrityException | InvalidFilePathException e) {
+            report.errors.add(it.displayPath() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        } catch (ApiException e) {
+            if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429) {
+                throw e;
+            }
+            report.errors.add(it.displayPath() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            report.warnings.add(it.displayPath() + " disappeared during the sync; it will be synced next time");
+        } catch (IOException e) {
+            report.errors.add(it.displayPath() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        }
+        return false;
     }
 
     private static void putRemote(Map<String, FileEntry> remote, FileEntry e, SyncReport report) {
@@ -368,7 +426,7 @@ public final class SyncEngine {
         }
         record(it.key, lf.path(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
         report.pushed.add(lf.path());
-        report.bytesUploaded += r.stats().bytesSent();
+        report.addUploaded(r.stats().bytesSent());
         listener.event("push", lf.path(), plural(r.stats().chunksUploaded(), "chunk") + " uploaded"
                 + (r.stats().chunksDelta() > 0 ? ", " + r.stats().chunksDelta() + " as deltas" : ""));
     }
@@ -388,8 +446,8 @@ public final class SyncEngine {
                 guard, listener.transfer(localPath)));
         record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
         report.pulled.add(localPath);
-        report.bytesDownloaded += r.stats().bytesDownloaded();
-        report.bytesReused += r.stats().bytesReused();
+        report.addDownloaded(r.stats().bytesDownloaded());
+        report.addReused(r.stats().bytesReused());
         listener.event("pull", localPath, plural(r.stats().chunksDownloaded(), "chunk") + " downloaded"
                 + (r.stats().chunksReused() > 0 ? ", " + r.stats().chunksReused() + " reused locally" : ""));
     }
@@ -562,7 +620,7 @@ public final class SyncEngine {
             record(it.key, lf.path(), r.commit().version(), merged, a.size(), a.lastModifiedTime().toMillis(),
                     r.contentHash());
             report.merged.add(lf.path());
-            report.bytesUploaded += r.stats().bytesSent();
+            report.addUploaded(r.stats().bytesSent());
             listener.event("merge", lf.path(), "both edits merged");
             return true;
         } catch (StaleParentException stale) {
@@ -603,7 +661,7 @@ public final class SyncEngine {
                 Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis()));
         record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(),
                 Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis(), s.contentHash());
-        report.bytesUploaded += r.stats().bytesSent();
+        report.addUploaded(r.stats().bytesSent());
         if (head != null && !head.deleted()) {
             Item moved = new Item(it.key, it.rec, null, head);
             pull(moved, report, head);
