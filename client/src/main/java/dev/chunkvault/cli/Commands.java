@@ -521,7 +521,12 @@ public final class Commands {
             SyncEngine.Options o = SyncEngine.Options.defaults(cli.device()).withDryRun(dryRun).withForce(force)
                     .withFullListing(full).withMaxDeletes(maxDelete);
             long started = System.nanoTime();
-            SyncReport r = new SyncEngine(client, st, o, progress).run();
+            SyncReport r;
+            try {
+                r = new SyncEngine(client, st, o, progress).run();
+            } finally {
+                progress.close();
+            }
             long took = System.nanoTime() - started;
             int code = !r.errors.isEmpty() ? ExitCodes.ERROR
                     : !r.refusedDeletes.isEmpty() ? ExitCodes.REFUSED

@@ -238,6 +238,11 @@ public final class SyncEngine {
         List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
                 && i.action != Action.NONE).toList();
         boolean allApplied = !refuse;
+        long planned = 0;
+        for (Item i : transfers) {
+            planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
+        }
+        listener.plan(transfers.size(), planned);
         allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
         allApplied &= applyAll(rest, report, 1);
         if (allApplied && newCursor != null) {
