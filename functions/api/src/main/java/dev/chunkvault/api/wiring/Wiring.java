@@ -11,6 +11,7 @@ import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.ConflictService;
 import dev.chunkvault.service.vault.DeltaService;
 import dev.chunkvault.service.vault.GcService;
 import dev.chunkvault.service.vault.Parallel;
@@ -61,6 +62,7 @@ public final class Wiring {
     private final Supplier<GcService> gc;
     private final Supplier<AuditService> audit;
     private final Supplier<DeltaService> deltas;
+    private final Supplier<ConflictService> conflicts;
 
     private Wiring(Map<String, String> env, Settings s, Clock clock, Supplier<ItemStore> items,
                    Supplier<BlobStore> blobs, Supplier<Presigner> presigner) {
@@ -85,6 +87,7 @@ public final class Wiring {
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
         this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
         this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
+        this.conflicts = memo(() -> new ConflictService(items.get(), blobs.get(), clock, s, retry()));
     }
 
     /** The production wiring: DynamoDB and S3, configured by the function's environment. */
@@ -158,6 +161,10 @@ public final class Wiring {
 
     public DeltaService deltas() {
         return deltas.get();
+    }
+
+    public ConflictService conflicts() {
+        return conflicts.get();
     }
 
     /** A logger for one function, writing JSON lines to stdout. */

@@ -57,6 +57,7 @@ class EventFixturesTest {
                 Map.entry("GET /v1/changes", new ListHandler(w)),
                 Map.entry("GET /v1/history", new HistoryHandler(w)),
                 Map.entry("POST /v1/downloads", new DownloadHandler(w)),
+                Map.entry("POST /v1/conflict-check", new ConflictCheckHandler(w)),
                 Map.entry("POST /v1/admin/gc", new AdminHandler(w)),
                 Map.entry("POST /v1/admin/audit", new AdminHandler(w)));
     }

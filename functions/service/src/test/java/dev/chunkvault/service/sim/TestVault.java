@@ -7,6 +7,7 @@ import dev.chunkvault.service.store.InMemoryItemStore;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.ConflictService;
 import dev.chunkvault.service.vault.GcService;
 import dev.chunkvault.service.vault.Parallel;
 import dev.chunkvault.service.vault.ReadService;
@@ -34,6 +35,7 @@ public final class TestVault {
     public final ReadService reads;
     public final GcService gc;
     public final AuditService audit;
+    public final ConflictService conflicts;
 
     public TestVault(Backend backend, TestClock clock, Settings settings, UnaryOperator<ItemStore> wrapItems,
                      UnaryOperator<BlobStore> wrapBlobs, Retry retry) {
@@ -50,6 +52,7 @@ public final class TestVault {
         this.reads = new ReadService(itemPort, blobPort, backend.presigner(), clock, settings, retry);
         this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
         this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));
+        this.conflicts = new ConflictService(itemPort, blobPort, clock, settings, retry);
     }
 
     private TestVault(TestClock clock, Settings settings, boolean versioned, UnaryOperator<ItemStore> wrapItems,

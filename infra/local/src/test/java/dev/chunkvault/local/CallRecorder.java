@@ -1,0 +1,121 @@
+package dev.chunkvault.local;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactGetItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * Records, per function, the IAM action and resource ARN every SDK call it makes needs — as IAM authorizes them:
+ * a TransactWriteItems needs each item's PutItem/UpdateItem/DeleteItem/ConditionCheckItem on its table, a HEAD needs
+ * s3:GetObject, a call naming a version id needs the *Version action, a listing needs s3:ListBucket on the bucket.
+ */
+final class CallRecorder implements ExecutionInterceptor {
+    record Call(String function, String action, String resource) {}
+
+    private final String function;
+    private final Queue<Call> calls;
+
+    CallRecorder(String function, Queue<Call> calls) {
+        this.function = function;
+        this.calls = calls;
+    }
+
+    static String table(String name) {
+        return "arn:aws:dynamodb:us-east-1:000000000000:table/" + name;
+    }
+
+    static String object(String bucket, String key) {
+        return "arn:aws:s3:::" + bucket + "/" + key;
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        SdkRequest r = context.request();
+        List<Call> out = new ArrayList<>();
+        if (r instanceof GetItemRequest g) {
+            out.add(call("dynamodb:GetItem", table(g.tableName())));
+        } else if (r instanceof PutItemRequest p) {
+            out.add(call("dynamodb:PutItem", table(p.tableName())));
+        } else if (r instanceof UpdateItemRequest u) {
+            out.add(call("dynamodb:UpdateItem", table(u.tableName())));
+        } else if (r instanceof DeleteItemRequest d) {
+            out.add(call("dynamodb:DeleteItem", table(d.tableName())));
+        } else if (r instanceof QueryRequest q) {
+            out.add(call("dynamodb:Query", table(q.tableName()) + (q.indexName() == null ? "" : "/index/" + q.indexName())));
+        } else if (r instanceof ScanRequest sc) {
+            out.add(call("dynamodb:Scan", table(sc.tableName()) + (sc.indexName() == null ? "" : "/index/" + sc.indexName())));
+        } else if (r instanceof BatchGetItemRequest b) {
+            b.requestItems().keySet().forEach(t -> out.add(call("dynamodb:BatchGetItem", table(t))));
+        } else if (r instanceof BatchWriteItemRequest b) {
+            b.requestItems().keySet().forEach(t -> out.add(call("dynamodb:BatchWriteItem", table(t))));
+        } else if (r instanceof TransactGetItemsRequest t) {
+            t.transactItems().forEach(i -> out.add(call("dynamodb:GetItem", table(i.get().tableName()))));
+        } else if (r instanceof TransactWriteItemsRequest t) {
+            for (TransactWriteItem i : t.transactItems()) {
+                if (i.put() != null) {
+                    out.add(call("dynamodb:PutItem", table(i.put().tableName())));
+                } else if (i.update() != null) {
+                    out.add(call("dynamodb:UpdateItem", table(i.update().tableName())));
+                } else if (i.delete() != null) {
+                    out.add(call("dynamodb:DeleteItem", table(i.delete().tableName())));
+                } else if (i.conditionCheck() != null) {
+                    out.add(call("dynamodb:ConditionCheckItem", table(i.conditionCheck().tableName())));
+                }
+            }
+        } else if (r instanceof HeadObjectRequest h) {
+            out.add(call(h.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion", object(h.bucket(), h.key())));
+        } else if (r instanceof GetObjectRequest g) {
+            out.add(call(g.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion", object(g.bucket(), g.key())));
+        } else if (r instanceof PutObjectRequest p) {
+            out.add(call("s3:PutObject", object(p.bucket(), p.key())));
+        } else if (r instanceof DeleteObjectRequest d) {
+            out.add(call(d.versionId() == null ? "s3:DeleteObject" : "s3:DeleteObjectVersion", object(d.bucket(), d.key())));
+        } else if (r instanceof DeleteObjectsRequest d) {
+            d.delete().objects().forEach(o -> out.add(call(o.versionId() == null ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                    object(d.bucket(), o.key()))));
+        } else if (r instanceof ListObjectsV2Request l) {
+            out.add(call("s3:ListBucket", "arn:aws:s3:::" + l.bucket()));
+        } else if (r instanceof ListObjectVersionsRequest l) {
+            out.add(call("s3:ListBucketVersions", "arn:aws:s3:::" + l.bucket()));
+        } else {
+            out.add(call(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(java.util.Locale.ROOT) + ":"
+                    + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), "*"));
+        }
+        calls.addAll(out);
+    }
+
+    private Call call(String action, String resource) {
+        return new Call(function, action, resource);
+    }
+
+    /** Calls grouped by function, for failure messages. */
+    static Map<String, List<Call>> byFunction(Iterable<Call> calls) {
+        Map<String, List<Call>> out = new java.util.TreeMap<>();
+        calls.forEach(c -> out.computeIfAbsent(c.function(), k -> new ArrayList<>()).add(c));
+        return out;
+    }
+}

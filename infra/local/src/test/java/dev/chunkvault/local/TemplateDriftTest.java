@@ -1,0 +1,206 @@
+package dev.chunkvault.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import dev.chunkvault.api.wiring.Wiring;
+import dev.chunkvault.local.lambda.LocalFunction;
+import dev.chunkvault.local.template.CfnYaml;
+import dev.chunkvault.local.template.SamTemplate;
+import dev.chunkvault.service.store.TableSchema;
+import dev.chunkvault.service.vault.Tables;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * template.yaml and the code cannot drift apart: every Handler is a real Lambda handler class; every variable the
+ * code reads is set (or is one of the few with a default); the tables the template makes are the tables the service
+ * expects (keys and indexes); docs/openapi.yaml describes exactly the template's routes with the same scopes.
+ * (That each function's policies cover what it really calls is checked on the running local cloud:
+ * TemplatePoliciesIT.)
+ */
+class TemplateDriftTest {
+    static final Path ROOT = Path.of("../..");
+    static final SamTemplate TEMPLATE = SamTemplate.load(ROOT.resolve("template.yaml"), "drift", Map.of());
+
+    /**
+     * Variables the code reads that a function need not be given: they have defaults (STORE_PARALLELISM,
+     * SERVICE_NAME...), Lambda sets them (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME), or they exist only locally
+     * (endpoint overrides, static keys, fault injection).
+     */
+    static final Set<String> OPTIONAL = Set.of("AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_ENDPOINT_URL_S3", "S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+            "CHUNKVAULT_FAULTS", "STORE_PARALLELISM");
+
+    @Test
+    void everyHandlerIsALambdaHandlerClass() throws Exception {
+        for (SamTemplate.Function f : TEMPLATE.functions()) {
+            Class<?> type;
+            try {
+                type = Class.forName(f.handlerClass());
+            } catch (ClassNotFoundException e) {
+                fail(f.logicalId() + ": Handler class " + f.handlerClass() + " does not exist");
+                return;
+            }
+            assertTrue(RequestHandler.class.isAssignableFrom(type) || RequestStreamHandler.class.isAssignableFrom(type),
+                    f.logicalId() + ": " + type.getName() + " is not a Lambda handler");
+            assertTrue(Modifier.isPublic(type.getModifiers()) && !Modifier.isAbstract(type.getModifiers()), type.getName());
+            assertNotNull(type.getConstructor(), type.getName() + " needs the public no-arg constructor Lambda calls");
+            boolean hasMethod = false;
+            for (Method m : type.getMethods()) {
+                hasMethod |= m.getName().equals(f.handlerMethod()) && m.getParameterCount() >= 2
+                        && m.getParameterTypes()[m.getParameterCount() - 1] == Context.class;
+            }
+            assertTrue(hasMethod, f.logicalId() + ": " + type.getName() + " has no " + f.handlerMethod() + "(…, Context)");
+            Class<?>[] io = LocalFunction.handlerTypes(type);
+            if (!f.routes().isEmpty()) {
+                assertEquals(APIGatewayV2HTTPEvent.class, io[0], f.logicalId() + " serves HTTP routes: payload v2 events");
+            }
+        }
+        Set<String> routeKeys = new TreeSet<>();
+        TEMPLATE.routes().forEach(r -> assertTrue(routeKeys.add(r.routeKey()), "route declared twice: " + r.routeKey()));
+        assertTrue(TEMPLATE.routes().size() >= 14, "routes: " + routeKeys);
+    }
+
+    @Test
+    void everyVariableTheCodeReadsIsSet() throws IOException {
+        Set<String> read = new TreeSet<>(Wiring.REQUIRED);
+        Pattern p = Pattern.compile("(?:env\\.get|env\\.getOrDefault|longEnv\\(env,)\\s*\\(?\\s*\"([A-Z0-9_]+)\"");
+        try (Stream<Path> files = Files.walk(ROOT.resolve("functions"))) {
+            for (Path file : files.filter(x -> x.toString().endsWith(".java") && x.toString().contains("/src/main/")).toList()) {
+                Matcher m = p.matcher(Files.readString(file));
+                while (m.find()) {
+                    read.add(m.group(1));
+                }
+            }
+        }
+        assertTrue(read.containsAll(Set.of("FILES_TABLE", "RETENTION_DAYS", "GC_GRACE_HOURS", "AWS_REGION")),
+                "the scan finds the variables: " + read);
+        Set<String> stale = new TreeSet<>(OPTIONAL);
+        stale.removeAll(read);
+        assertTrue(stale.isEmpty(), "OPTIONAL lists variables no code reads any more: " + stale);
+        for (SamTemplate.Function f : TEMPLATE.functions()) {
+            Set<String> missing = new TreeSet<>(read);
+            missing.removeAll(OPTIONAL);
+            missing.removeAll(f.environment().keySet());
+            assertTrue(missing.isEmpty(), f.logicalId() + " is not given " + missing);
+            for (String table : Wiring.TABLE_VARIABLES.values()) {
+                String physical = f.environment().get(table);
+                assertTrue(TEMPLATE.tables().stream().anyMatch(t -> t.physicalName().equals(physical)),
+                        f.logicalId() + ": " + table + "=" + physical + " is not a table of the template");
+            }
+            String bucket = f.environment().get("CHUNK_BUCKET");
+            assertTrue(TEMPLATE.buckets().stream().anyMatch(b -> b.physicalName().equals(bucket)),
+                    f.logicalId() + ": CHUNK_BUCKET=" + bucket + " is not a bucket of the template");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theTemplateTablesAreTheServiceTables() {
+        Map<String, String> env = TEMPLATE.functions().get(0).environment();
+        for (TableSchema schema : Tables.all()) {
+            String physical = env.get(Wiring.TABLE_VARIABLES.get(schema.name()));
+            SamTemplate.Resource t = TEMPLATE.tables().stream().filter(r -> r.physicalName().equals(physical)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no template table for " + schema.name()));
+            Map<String, String> types = new HashMap<>();
+            for (Map<String, Object> a : (List<Map<String, Object>>) t.properties().get("AttributeDefinitions")) {
+                types.put(String.valueOf(a.get("AttributeName")), String.valueOf(a.get("AttributeType")));
+            }
+            assertEquals(keys(schema.partition(), schema.sort()), keys((List<Map<String, Object>>) t.properties().get("KeySchema"), types),
+                    t.logicalId() + " key schema");
+            Map<String, List<String>> want = new TreeMap<>();
+            schema.indexes().forEach((name, ix) -> want.put(name, keys(ix.partition(), ix.sort())));
+            Map<String, List<String>> have = new TreeMap<>();
+            for (Map<String, Object> g : (List<Map<String, Object>>) t.properties().getOrDefault("GlobalSecondaryIndexes", List.of())) {
+                have.put(String.valueOf(g.get("IndexName")), keys((List<Map<String, Object>>) g.get("KeySchema"), types));
+            }
+            assertEquals(want, have, t.logicalId() + " indexes");
+            assertEquals(Set.copyOf(types.keySet()), Set.copyOf(definedKeys(have, t)), t.logicalId()
+                    + ": AttributeDefinitions must be exactly the key attributes");
+        }
+    }
+
+    private static List<String> keys(TableSchema.KeyAttribute partition, TableSchema.KeyAttribute sort) {
+        List<String> out = new ArrayList<>();
+        out.add(partition.name() + ":HASH:" + (partition.type() == TableSchema.KeyType.NUMBER ? "N" : "S"));
+        if (sort != null) {
+            out.add(sort.name() + ":RANGE:" + (sort.type() == TableSchema.KeyType.NUMBER ? "N" : "S"));
+        }
+        return out;
+    }
+
+    private static List<String> keys(List<Map<String, Object>> keySchema, Map<String, String> types) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> k : keySchema) {
+            String name = String.valueOf(k.get("AttributeName"));
+            out.add(name + ":" + k.get("KeyType") + ":" + types.get(name));
+        }
+        out.sort((a, b) -> a.contains(":HASH:") ? -1 : b.contains(":HASH:") ? 1 : 0);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> definedKeys(Map<String, List<String>> indexes, SamTemplate.Resource t) {
+        Set<String> out = new TreeSet<>();
+        for (Map<String, Object> k : (List<Map<String, Object>>) t.properties().get("KeySchema")) {
+            out.add(String.valueOf(k.get("AttributeName")));
+        }
+        indexes.values().forEach(ks -> ks.forEach(k -> out.add(k.substring(0, k.indexOf(':')))));
+        return out;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOpenApiDocumentDescribesExactlyTheTemplateRoutes() throws IOException {
+        Map<String, Object> doc = CfnYaml.load(ROOT.resolve("docs/openapi.yaml"));
+        Map<String, List<String>> documented = new TreeMap<>();
+        List<String> defaultScopes = scopes((List<Object>) doc.get("security"));
+        for (Map.Entry<String, Object> path : ((Map<String, Object>) doc.get("paths")).entrySet()) {
+            for (Map.Entry<String, Object> op : ((Map<String, Object>) path.getValue()).entrySet()) {
+                if (!Set.of("get", "put", "post", "delete", "patch", "head", "options").contains(op.getKey())) {
+                    continue;
+                }
+                Map<String, Object> operation = (Map<String, Object>) op.getValue();
+                List<String> s = operation.containsKey("security") ? scopes((List<Object>) operation.get("security")) : defaultScopes;
+                documented.put(op.getKey().toUpperCase() + " " + path.getKey(), s);
+                assertTrue(operation.containsKey("responses"), path.getKey() + " " + op.getKey() + " documents no responses");
+            }
+        }
+        Map<String, List<String>> deployed = new TreeMap<>();
+        TEMPLATE.routes().forEach(r -> deployed.put(r.routeKey(), r.scopes().stream().sorted().toList()));
+        assertEquals(deployed.keySet(), documented.keySet(), "routes in template.yaml vs docs/openapi.yaml");
+        assertEquals(deployed, documented, "scopes per route in template.yaml vs docs/openapi.yaml");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> scopes(List<Object> security) {
+        List<String> out = new ArrayList<>();
+        if (security != null) {
+            for (Object requirement : security) {
+                ((Map<String, Object>) requirement).values().forEach(v -> ((List<Object>) v).forEach(x -> out.add(String.valueOf(x))));
+            }
+        }
+        return out.stream().sorted().toList();
+    }
+}

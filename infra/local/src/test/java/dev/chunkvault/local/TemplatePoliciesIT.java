@@ -1,0 +1,282 @@
+package dev.chunkvault.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chunkvault.api.wiring.Wiring;
+import dev.chunkvault.core.delta.BlockSignature;
+import dev.chunkvault.core.delta.DeltaEncoder;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each function's IAM policies in template.yaml cover what it really does. A local cloud whose handlers carry an SDK
+ * interceptor that records the IAM action and ARN of every DynamoDB and S3 call (and the presigned URLs handed to
+ * clients, which are signed with the function's own role) is driven through every route with real requests; then
+ * every recorded call must be allowed by an Allow statement of the calling function's policies. Every route must also
+ * reach a handler that serves it (no gateway 404, no UNKNOWN_ROUTE).
+ */
+class TemplatePoliciesIT {
+    static final Queue<CallRecorder.Call> CALLS = new ConcurrentLinkedQueue<>();
+    static LocalCloud cloud;
+    static URI api;
+
+    @BeforeAll
+    static void start() {
+        cloud = LocalCloud.start(LocalCloud.Options.inMemory().withHandlers((type, env, id) -> {
+            Object handler = type.getConstructor(Wiring.class)
+                    .newInstance(Wiring.fromEnv(env, List.of(new CallRecorder(id, CALLS))));
+            return wrap(id, handler);
+        }));
+        api = cloud.apiEndpoint();
+    }
+
+    @AfterAll
+    static void stop() {
+        cloud.close();
+    }
+
+    /** Presigned URLs in a handler's answer are requests made with the function's credentials: record them too. */
+    @SuppressWarnings("unchecked")
+    static Object wrap(String function, Object handler) {
+        if (handler instanceof RequestHandler<?, ?> h && !(handler instanceof com.amazonaws.services.lambda.runtime.RequestStreamHandler)) {
+            Class<?>[] io = dev.chunkvault.local.lambda.LocalFunction.handlerTypes(handler.getClass());
+            if (io[0] == APIGatewayV2HTTPEvent.class) {
+                RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> http =
+                        (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) h;
+                return new HttpRecorder(function, http);
+            }
+            if (io[0] == ScheduledEvent.class) {
+                return new ScheduleRecorder((RequestHandler<ScheduledEvent, Map<String, Object>>) h);
+            }
+        }
+        throw new IllegalStateException(function + ": unexpected handler type " + handler.getClass());
+    }
+
+    static final class HttpRecorder implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+        private final String function;
+        private final RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> inner;
+
+        HttpRecorder(String function, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> inner) {
+            this.function = function;
+            this.inner = inner;
+        }
+
+        @Override
+        public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+            APIGatewayV2HTTPResponse r = inner.handleRequest(event, context);
+            if (r.getBody() != null) {
+                recordUrls(r.getBody());
+            }
+            return r;
+        }
+
+        private void recordUrls(String body) {
+            try {
+                walk(Http.JSON.readTree(body));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void walk(JsonNode n) {
+            if (n.isObject()) {
+                if (n.path("url").isTextual() && n.path("url").asText().startsWith("http")) {
+                    URI u = URI.create(n.path("url").asText());
+                    String path = u.getPath().substring(1);
+                    int slash = path.indexOf('/');
+                    String method = n.path("method").asText("GET");
+                    CALLS.add(new CallRecorder.Call(function, method.equals("PUT") ? "s3:PutObject" : "s3:GetObject",
+                            CallRecorder.object(path.substring(0, slash), path.substring(slash + 1))));
+                }
+                n.fields().forEachRemaining(e -> walk(e.getValue()));
+            } else if (n.isArray()) {
+                n.forEach(this::walk);
+            }
+        }
+    }
+
+    static final class ScheduleRecorder implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+        private final RequestHandler<ScheduledEvent, Map<String, Object>> inner;
+
+        ScheduleRecorder(RequestHandler<ScheduledEvent, Map<String, Object>> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+            return inner.handleRequest(event, context);
+        }
+    }
+
+    @Test
+    void everyCallOfEveryFunctionIsAllowedByItsPolicies() throws Exception {
+        Set<String> served = drive();
+        Set<String> routes = new TreeSet<>();
+        cloud.template().routes().forEach(r -> routes.add(r.routeKey()));
+        Set<String> notDriven = new TreeSet<>(routes);
+        notDriven.removeAll(served);
+        assertTrue(notDriven.isEmpty(), "the scenario must drive every route; not driven: " + notDriven);
+
+        List<String> denied = new ArrayList<>();
+        Set<String> callers = new TreeSet<>();
+        for (CallRecorder.Call c : CALLS) {
+            callers.add(c.function());
+            if (!Iam.allows(cloud.template().function(c.function()).policies(), c.action(), c.resource())) {
+                denied.add(c.function() + ": " + c.action() + " on " + c.resource());
+            }
+        }
+        assertTrue(CALLS.size() > 50, "the recorder saw the calls: " + CALLS.size());
+        assertTrue(callers.containsAll(Set.of("UploadsFunction", "CommitFunction", "ListFunction", "GcFunction")), callers.toString());
+        assertTrue(denied.isEmpty(), "calls the template's policies would deny on AWS:\n  "
+                + String.join("\n  ", new TreeSet<>(denied)));
+
+        // The collect path (expiry, sweep) needs old garbage, which a fresh store cannot have: check its grants directly.
+        for (String fn : List.of("GcFunction", "AdminFunction")) {
+            List<Object> p = cloud.template().function(fn).policies();
+            String bucket = cloud.template().buckets().get(0).physicalName();
+            for (String a : List.of("s3:DeleteObject", "s3:DeleteObjectVersion")) {
+                assertTrue(Iam.allows(p, a, CallRecorder.object(bucket, "chunks/00ff")), fn + " " + a);
+            }
+            for (String t : List.of("ChunksTable", "VersionsTable", "FilesTable", "RefsTable")) {
+                assertTrue(Iam.allows(p, "dynamodb:DeleteItem", CallRecorder.table(cloud.template().physicalName(t))), fn + " " + t);
+            }
+        }
+        // And a sanity check of the checker: what nobody was granted is denied.
+        assertTrue(!Iam.allows(cloud.template().function("ListFunction").policies(), "dynamodb:PutItem",
+                CallRecorder.table(cloud.template().physicalName("FilesTable"))));
+    }
+
+    /** Drives every route with valid requests of one tenant; returns the route keys that reached their handler. */
+    private Set<String> drive() throws Exception {
+        String token = cloud.mintToken("policy-alice");
+        Set<String> served = new TreeSet<>();
+        Random random = new Random(7);
+        byte[] a = new byte[80_000];
+        random.nextBytes(a);
+        byte[] b = a.clone();
+        b[40_000] ^= 0x55; // a small edit: the delta route has something to do
+        String idA = LocalCloudIT.sha256Hex(a);
+        String idB = LocalCloudIT.sha256Hex(b);
+
+        JsonNode grant = ok(served, "POST /v1/uploads", Http.postJson(api, "/v1/uploads", token,
+                Map.of("chunks", List.of(Map.of("id", idA, "size", a.length)))));
+        put(grant.path("uploads").get(0), a);
+        JsonNode v1 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", null, idA, a.length, "k1")));
+        String version1 = v1.path("version").path("versionId").asText();
+
+        JsonNode sig = ok(served, "POST /v1/signatures", Http.postJson(api, "/v1/signatures", token,
+                Map.of("path", "p/a.bin", "chunks", List.of(idA))));
+        byte[] signature = Base64.getDecoder().decode(sig.path("signatures").get(0).path("signature").asText());
+        byte[] delta = DeltaEncoder.encode(BlockSignature.decode(signature), b).encode();
+        ok(served, "POST /v1/delta-uploads", Http.postJson(api, "/v1/delta-uploads", token,
+                Map.of("baseChunk", idA, "targetChunk", idB, "delta", Base64.getEncoder().encodeToString(delta))));
+        JsonNode v2 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", version1, idB, b.length, "k2")));
+        String version2 = v2.path("version").path("versionId").asText();
+
+        JsonNode listing = ok(served, "GET /v1/files", Http.get(api, "/v1/files?folder=p", token));
+        ok(served, "GET /v1/file", Http.get(api, "/v1/file?path=p/a.bin", token));
+        ok(served, "GET /v1/changes", Http.get(api, "/v1/changes?cursor=" + listing.path("changeCursor").asText(), token));
+        ok(served, "GET /v1/history", Http.get(api, "/v1/history?path=p/a.bin", token));
+        ok(served, "POST /v1/downloads", Http.postJson(api, "/v1/downloads", token, Map.of("path", "p/a.bin")));
+        if (cloud.template().routes().stream().anyMatch(r -> r.routeKey().equals("POST /v1/conflict-check"))) {
+            ObjectNode check = Http.JSON.createObjectNode();
+            check.put("path", "p/a.bin");
+            check.put("baseVersion", version1);
+            check.put("localDeleted", true);
+            ok(served, "POST /v1/conflict-check", Http.postJson(api, "/v1/conflict-check", token, check));
+        }
+        JsonNode deleted = ok(served, "POST /v1/delete", Http.postJson(api, "/v1/delete", token,
+                Map.of("path", "p/a.bin", "parentVersion", version2, "idempotencyKey", "k3")));
+        ok(served, "POST /v1/restore", Http.postJson(api, "/v1/restore", token, Map.of("path", "p/a.bin", "version", version1,
+                "parentVersion", deleted.path("version").path("versionId").asText(), "idempotencyKey", "k4")));
+        ok(served, "POST /v1/admin/audit", Http.postJson(api, "/v1/admin/audit", token, "{}"));
+        ok(served, "POST /v1/admin/gc", Http.postJson(api, "/v1/admin/gc", token, "{}"));
+        assertTrue(cloud.runGc().has("gc"));
+        return served;
+    }
+
+    private static JsonNode ok(Set<String> served, String route, Http.Response r) {
+        assertNotEquals("Not Found", r.status() == 404 ? r.json().path("message").asText() : "", route + " has no route");
+        assertNotEquals("UNKNOWN_ROUTE", r.json().path("error").asText(), route + " reached a handler that does not serve it");
+        assertEquals(2, r.status() / 100, route + " -> " + r.status() + " " + r.text());
+        served.add(route);
+        return r.json();
+    }
+
+    private static void put(JsonNode upload, byte[] bytes) {
+        Map<String, String> headers = new HashMap<>();
+        upload.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        Http.Response r = Http.send("PUT", URI.create(upload.path("url").asText()), null, null, bytes, headers);
+        assertEquals(200, r.status(), r.text());
+    }
+
+    private static ObjectNode commit(String path, String parent, String id, int size, String key) {
+        ObjectNode c = Http.JSON.createObjectNode();
+        c.put("path", path);
+        if (parent != null) {
+            c.put("parentVersion", parent);
+        }
+        ObjectNode m = c.putObject("manifest");
+        m.put("profile", "fastcdc-v1-64k-256k-1m");
+        m.putArray("chunks").addObject().put("id", id).put("size", size);
+        c.put("size", size);
+        c.put("contentHash", id);
+        c.put("idempotencyKey", key);
+        return c;
+    }
+
+    /** The part of IAM policy evaluation the template uses: inline Allow statements with wildcards. */
+    static final class Iam {
+        @SuppressWarnings("unchecked")
+        static boolean allows(List<Object> policies, String action, String resource) {
+            for (Object policy : policies) {
+                if (!(policy instanceof Map<?, ?> p) || !p.containsKey("Statement")) {
+                    throw new AssertionError("only inline policy statements are checked; extend Iam for " + policy);
+                }
+                Object statements = p.get("Statement");
+                for (Object s : statements instanceof List<?> l ? l : List.of(statements)) {
+                    Map<String, Object> st = (Map<String, Object>) s;
+                    if (!"Allow".equals(st.get("Effect"))) {
+                        continue;
+                    }
+                    if (matchesAny(st.get("Action"), action, true) && matchesAny(st.get("Resource"), resource, false)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private static boolean matchesAny(Object patterns, String value, boolean caseInsensitive) {
+            for (Object p : patterns instanceof List<?> l ? l : List.of(patterns)) {
+                String regex = "\\Q" + String.valueOf(p).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q") + "\\E";
+                if (Pattern.compile(regex, caseInsensitive ? Pattern.CASE_INSENSITIVE : 0).matcher(value).matches()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.chunkvault.local.template;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The project's real template.yaml as the local cloud reads it, and the intrinsics it relies on. */
+class SamTemplateTest {
+    static final Path TEMPLATE = Path.of("../../template.yaml");
+
+    @Test
+    void readsTheProjectTemplate() {
+        SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of());
+        assertTrue(t.functions().size() >= 10, "functions: " + t.functions().size());
+        SamTemplate.Function commit = t.function("CommitFunction");
+        assertEquals("dev.chunkvault.api.handlers.CommitHandler", commit.handlerClass());
+        assertEquals("handleRequest", commit.handlerMethod());
+        // Globals.Function's environment, with !Ref resolved to the local physical names.
+        assertEquals("cv-FilesTable", commit.environment().get("FILES_TABLE"));
+        assertEquals("cv-chunkbucket", commit.environment().get("CHUNK_BUCKET"));
+        assertEquals("30", commit.environment().get("RETENTION_DAYS"));
+        assertEquals(29, commit.timeoutSeconds());
+        assertEquals(1024, commit.memoryMb());
+        SamTemplate.Route route = commit.routes().get(0);
+        assertEquals("POST /v1/commits", route.routeKey());
+        assertEquals(List.of("chunkvault/write"), route.scopes());
+        assertEquals("Jwt", route.authorizer());
+
+        SamTemplate.Function gc = t.function("GcFunction");
+        assertEquals(900, gc.timeoutSeconds());
+        assertEquals(1, gc.reservedConcurrency());
+        assertEquals("cron(0 3 * * ? *)", gc.schedules().get(0).expression());
+        assertTrue(gc.schedules().get(0).enabled());
+        assertTrue(gc.routes().isEmpty());
+
+        assertEquals(5, t.tables().size());
+        assertEquals(1, t.buckets().size());
+        SamTemplate.HttpApi api = t.apis().get(0);
+        assertEquals("Jwt", api.defaultAuthorizer());
+        assertEquals("$request.header.Authorization", api.authorizers().get("Jwt").identitySource());
+        // UseCognito holds by default: the issuer is the user pool's.
+        assertTrue(api.authorizers().get("Jwt").issuer().startsWith("https://cognito-idp.us-east-1.amazonaws.com/"),
+                api.authorizers().get("Jwt").issuer());
+    }
+
+    @Test
+    void parametersOverrideDefaultsAndAreValidated() {
+        SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of("RetentionDays", "7"));
+        assertEquals("7", t.function("CommitFunction").environment().get("RETENTION_DAYS"));
+        TemplateException low = assertThrows(TemplateException.class,
+                () -> SamTemplate.load(TEMPLATE, "cv", Map.of("RetentionDays", "0")));
+        assertTrue(low.getMessage().contains("at least 1"), low.getMessage());
+        assertThrows(TemplateException.class, () -> SamTemplate.load(TEMPLATE, "cv", Map.of("RetentionDays", "many")));
+        TemplateException unknown = assertThrows(TemplateException.class,
+                () -> SamTemplate.load(TEMPLATE, "cv", Map.of("NoSuchParameter", "1")));
+        assertTrue(unknown.getMessage().contains("NoSuchParameter"));
+        // An external issuer switches the Cognito resources off.
+        SamTemplate external = SamTemplate.load(TEMPLATE, "cv", Map.of("JwtIssuer", "https://issuer.example"));
+        assertEquals("https://issuer.example", external.apis().get(0).authorizers().get("Jwt").issuer());
+    }
+
+    private static SamTemplate parse(String yaml, Map<String, String> overrides) {
+        return SamTemplate.parse(Path.of("inline.yaml"), CfnYaml.load(new StringReader(yaml)), "s", overrides);
+    }
+
+    @Test
+    void intrinsicsResolveLikeCloudFormation() {
+        String yaml = """
+                Parameters:
+                  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}
+                  Names: {Type: CommaDelimitedList, Default: 'a,b,c'}
+                Conditions:
+                  IsProd: !Equals [!Ref Env, prod]
+                  NotProd: !Not [!Condition IsProd]
+                  Both: !And [!Condition NotProd, !Equals [x, x]]
+                Mappings:
+                  Sizes: {dev: {mem: 256}, prod: {mem: 2048}}
+                Resources:
+                  Table: {Type: AWS::DynamoDB::Table, Properties: {KeySchema: [], AttributeDefinitions: []}}
+                  OnlyProd:
+                    Type: AWS::S3::Bucket
+                    Condition: IsProd
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: x.Y::handleRequest
+                      MemorySize: !FindInMap [Sizes, !Ref Env, mem]
+                      Environment:
+                        Variables:
+                          SUB: !Sub 'arn:${AWS::Partition}:x:${AWS::Region}:${AWS::AccountId}:${Table}/${!literal}'
+                          SUB2: !Sub ['${A}-${Table.Arn}', {A: !Select [1, !Ref Names]}]
+                          JOIN: !Join ['+', !Split [',', 'p,q,r']]
+                          IF: !If [IsProd, big, small]
+                          BOTH: !If [Both, both, neither]
+                          B64: !Base64 hi
+                          GONE: !If [IsProd, x, !Ref AWS::NoValue]
+                """;
+        SamTemplate t = parse(yaml, Map.of());
+        Map<String, String> env = t.function("Fn").environment();
+        assertEquals("arn:aws:x:us-east-1:000000000000:s-Table/${literal}", env.get("SUB"));
+        assertEquals("b-arn:aws:dynamodb:us-east-1:000000000000:table/s-Table", env.get("SUB2"));
+        assertEquals("p+q+r", env.get("JOIN"));
+        assertEquals("small", env.get("IF"));
+        assertEquals("both", env.get("BOTH"));
+        assertEquals("aGk=", env.get("B64"));
+        assertFalse(env.containsKey("GONE"));
+        assertEquals(256, t.function("Fn").memoryMb());
+        assertTrue(t.buckets().isEmpty(), "a resource whose condition is false does not exist");
+
+        SamTemplate prod = parse(yaml, Map.of("Env", "prod"));
+        assertEquals("big", prod.function("Fn").environment().get("IF"));
+        assertEquals("x", prod.function("Fn").environment().get("GONE"));
+        assertEquals(2048, prod.function("Fn").memoryMb());
+        assertEquals(1, prod.buckets().size());
+        assertThrows(TemplateException.class, () -> parse(yaml, Map.of("Env", "staging")));
+    }
+
+    @Test
+    void unknownReferencesAndUnsupportedFeaturesAreNamed() {
+        TemplateException ref = assertThrows(TemplateException.class, () -> parse("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties: {Handler: x.Y, Environment: {Variables: {A: !Ref Missing}}}
+                """, Map.of()));
+        assertTrue(ref.getMessage().contains("Missing"), ref.getMessage());
+        TemplateException imp = assertThrows(TemplateException.class, () -> parse("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties: {Handler: x.Y, Environment: {Variables: {A: !ImportValue other-stack}}}
+                """, Map.of()));
+        assertTrue(imp.getMessage().contains("Fn::ImportValue"), imp.getMessage());
+        TemplateException event = assertThrows(TemplateException.class, () -> parse("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties: {Handler: x.Y, Events: {Q: {Type: SQS, Properties: {Queue: q}}}}
+                """, Map.of()));
+        assertTrue(event.getMessage().contains("SQS"), event.getMessage());
+        assertThrows(TemplateException.class, () -> parse("Resources: {A: {Type: X}}\nResources: {}\n", Map.of()));
+    }
+}
