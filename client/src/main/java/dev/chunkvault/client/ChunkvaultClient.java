@@ -243,9 +243,15 @@ public final class ChunkvaultClient implements AutoCloseable {
                 Signatures.class);
     }
 
-    /** A request to {@code POST /v1/conflict-check}. */
+    /**
+     * A request to {@code POST /v1/conflict-check}: at most one of {@code localManifest}, {@code localManifestDelta}
+     * (against {@code baseVersion}'s manifest) and {@code localDeleted}.
+     *
+     * @param localTime the device's wall-clock time, {@code 2026-01-02T03:04:05}, for conflicted-copy names
+     */
     public record ConflictQuery(String path, String localName, String baseVersion, Manifest localManifest,
-                                Boolean localDeleted, String device) {}
+                                ManifestDelta localManifestDelta, Boolean localDeleted, String device,
+                                String localTime) {}
 
     public ConflictCheck conflictCheck(ConflictQuery q) {
         return transport.call(Call.post("/v1/conflict-check", q), ConflictCheck.class);

@@ -554,28 +554,50 @@ public final class FakeVault implements AutoCloseable {
         String path = b.path("path").asText();
         List<Version> vs = versions(path);
         Version head = vs == null ? null : vs.get(vs.size() - 1);
+        Version base = b.hasNonNull("baseVersion") ? version(path, b.get("baseVersion")) : null;
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("baseStatus", base == null ? "NONE" : "RETAINED");
+        m.put("collisions", List.of());
         if (head == null) {
             m.put("outcome", "FAST_FORWARD");
             m.put("direction", "PUSH");
+            m.put("action", "PUSH");
             return m;
         }
         m.put("head", view(head));
-        Manifest local = b.has("localManifest") ? JSON.treeToValue(b.get("localManifest"), Manifest.class) : null;
+        Manifest local = b.has("localManifest") ? JSON.treeToValue(b.get("localManifest"), Manifest.class)
+                : b.has("localManifestDelta") && base != null
+                ? JSON.treeToValue(b.get("localManifestDelta"), ManifestDelta.class).apply(base.manifest()) : null;
         if (local != null && local.equals(head.manifest())) {
             m.put("outcome", "IDENTICAL_CONTENT");
+            m.put("action", "NONE");
             return m;
         }
-        m.put("outcome", head.deleted() ? "MODIFY_DELETE" : "MODIFY_MODIFY");
+        if (head.deleted()) {
+            m.put("outcome", "MODIFY_DELETE");
+            m.put("action", "PUSH");
+            return m;
+        }
+        m.put("outcome", "MODIFY_MODIFY");
         m.put("mergeable", false);
-        Version base = b.hasNonNull("baseVersion") ? version(path, b.get("baseVersion")) : null;
-        if (base != null && local != null && !head.deleted()) {
+        if (base != null && local != null) {
             Manifest merged = mergeSameLength(base.manifest(), local, head.manifest());
             if (merged != null) {
                 m.put("mergeable", true);
-                m.put("mergedManifest", merged);
+                m.put("action", "COMMIT_MERGED");
+                m.put("mergedFromLocal", ManifestDelta.compute(local, merged)); // like the service: a delta, not whole
+                m.put("mergedManifestDelta", ManifestDelta.compute(head.manifest(), merged));
+                return m;
             }
         }
+        m.put("action", "KEEP_BOTH");
+        String name = FilePath.parse(path).name();
+        int dot = name.lastIndexOf('.');
+        String copy = (dot > 0 ? name.substring(0, dot) : name) + " (conflicted copy " + b.path("device").asText("x")
+                + " " + b.path("localTime").asText("2026-01-01T00:00:00").replace('T', ' ').replace(":", "") + ")"
+                + (dot > 0 ? name.substring(dot) : "");
+        m.put("conflictedCopyPath", FilePath.parse(path).withName(copy).toString());
+        m.put("conflictedCopyName", copy);
         return m;
     }
 

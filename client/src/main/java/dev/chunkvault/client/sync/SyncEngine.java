@@ -560,45 +560,77 @@ public final class SyncEngine {
         it.scanned = s;
         ConflictCheck cc = null;
         try {
-            cc = client.conflictCheck(new ChunkvaultClient.ConflictQuery(lf.path(), lf.file().getFileName().toString(),
-                    it.rec == null ? null : it.rec.version(), s.manifest(), null, options.device()));
+            cc = client.conflictCheck(conflictQuery(it, s));
         } catch (ApiException e) {
             if (e.isUnauthorized()) {
                 throw e;
             }
             listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");
         }
-        if (cc != null && cc.outcome() != null) {
-            VersionInfo ccHead = cc.head();
-            switch (cc.outcome()) {
-                case ConflictCheck.IDENTICAL_CONTENT, ConflictCheck.NO_CHANGE -> {
-                    adopt(it, ccHead != null ? ccHead.versionId() : head.version());
-                    return;
-                }
-                case ConflictCheck.FAST_FORWARD -> {
-                    if ("PUSH".equals(cc.direction()) && ccHead != null) {
-                        push(it, report, ccHead.versionId());
-                        return;
-                    }
-                }
-                case ConflictCheck.MODIFY_MODIFY -> {
-                    if (cc.mergeable() && cc.mergedManifest() != null && ccHead != null && !ccHead.deleted()) {
-                        if (merge(it, report, s, ccHead, cc.mergedManifest())) {
-                            return;
-                        }
-                    }
-                }
-                case ConflictCheck.MODIFY_DELETE -> {
-                    push(it, report, null);
-                    return;
-                }
-                default -> { }
-            }
-            conflictedCopy(it, report, s, ccHead != null && !ccHead.deleted() ? entryOf(ccHead) : head,
-                    cc.conflictedCopyName());
+        if (cc == null) {
+            conflictedCopy(it, report, s, head, null);
             return;
         }
-        conflictedCopy(it, report, s, head, null);
+        VersionInfo ccHead = cc.head();
+        FileEntry current = ccHead != null && !ccHead.deleted() ? entryOf(ccHead) : null;
+        String action = cc.action() != null ? cc.action() : legacyAction(cc);
+        switch (action) {
+            case ConflictCheck.ACTION_NONE -> {
+                if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
+                    adopt(it, current.version());
+                    return;
+                }
+            }
+            case ConflictCheck.ACTION_PUSH -> {
+                push(it, report, ccHead == null || ccHead.deleted() ? null : ccHead.versionId());
+                return;
+            }
+            case ConflictCheck.ACTION_COMMIT_MERGED -> {
+                Manifest merged = current == null ? null : cc.merged(s.manifest());
+                if (merged != null && merge(it, report, s, ccHead, merged)) {
+                    return;
+                }
+            }
+            default -> { }
+        }
+        // KEEP_BOTH, or anything that would lose the local edit (PULL over a local change): keep both.
+        String suggested = cc.conflictedCopyName();
+        if (suggested == null && cc.conflictedCopyPath() != null) {
+            suggested = cc.conflictedCopyPath().substring(cc.conflictedCopyPath().lastIndexOf('/') + 1);
+        }
+        conflictedCopy(it, report, s, current != null ? current : head, suggested);
+    }
+
+    /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
+    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s) {
+        LocalFile lf = it.local;
+        String base = it.rec == null ? null : it.rec.version();
+        Manifest full = s.manifest();
+        dev.chunkvault.core.manifest.ManifestDelta delta = null;
+        if (it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
+            delta = dev.chunkvault.core.manifest.ManifestDelta.compute(it.rec.manifest(), full);
+            full = null;
+        }
+        String localTime = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault())
+                .withNano(0).format(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+        return new ChunkvaultClient.ConflictQuery(lf.path(), lf.file().getFileName().toString(), base, full, delta, null,
+                options.device(), localTime);
+    }
+
+    /** For a service that answers without {@code action}: derive it from the outcome. */
+    private static String legacyAction(ConflictCheck cc) {
+        if (cc.outcome() == null) {
+            return ConflictCheck.ACTION_KEEP_BOTH;
+        }
+        return switch (cc.outcome()) {
+            case ConflictCheck.IDENTICAL_CONTENT, ConflictCheck.NO_CHANGE -> ConflictCheck.ACTION_NONE;
+            case ConflictCheck.FAST_FORWARD -> "PUSH".equals(cc.direction()) ? ConflictCheck.ACTION_PUSH
+                    : ConflictCheck.ACTION_KEEP_BOTH;
+            case ConflictCheck.MODIFY_DELETE -> ConflictCheck.ACTION_PUSH;
+            case ConflictCheck.MODIFY_MODIFY -> Boolean.TRUE.equals(cc.mergeable()) ? ConflictCheck.ACTION_COMMIT_MERGED
+                    : ConflictCheck.ACTION_KEEP_BOTH;
+            default -> ConflictCheck.ACTION_KEEP_BOTH;
+        };
     }
 
     /**
