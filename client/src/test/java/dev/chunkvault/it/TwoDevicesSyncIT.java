@@ -57,6 +57,39 @@ class TwoDevicesSyncIT {
     }
 
     @Test
+    void disjointEditsOfALargeFileAreMergedByTheService(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("merge");
+        byte[] data = new byte[4_000_000];
+        new Random(99).nextBytes(data);
+        System.out.println("seed 99");
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
+             ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
+            edit(a.resolve("big.bin"), data);
+            CloudClients.sync(ca, a, "a", false);
+            CloudClients.sync(cb, b, "b", false);
+            byte[] left = data.clone();
+            left[200_000] ^= 1;
+            byte[] right = data.clone();
+            right[3_800_000] ^= 1;
+            edit(a.resolve("big.bin"), left);
+            edit(b.resolve("big.bin"), right);
+            CloudClients.sync(ca, a, "a", false);
+            SyncReport rb = CloudClients.sync(cb, b, "b", false);
+            assertEquals(java.util.List.of("big.bin"), rb.merged, "merged, not copied: " + rb.conflicts + rb.errors);
+            byte[] both = data.clone();
+            both[200_000] ^= 1;
+            both[3_800_000] ^= 1;
+            assertArrayEquals(both, Files.readAllBytes(b.resolve("big.bin")));
+            CloudClients.sync(ca, a, "a", false);
+            assertArrayEquals(both, Files.readAllBytes(a.resolve("big.bin")));
+            assertTrue(CloudClients.sync(ca, a, "a", false).inSync());
+            assertTrue(CloudClients.sync(cb, b, "b", false).inSync());
+        }
+    }
+
+    @Test
     void theChangeFeedBringsRemoteChangesWithoutAFullListing(LocalCloud cloud) throws Exception {
         String user = CloudClients.newUser("feed");
         Path a = Files.createDirectories(tmp.resolve("a"));
