@@ -1,0 +1,339 @@
+package dev.chunkvault.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chunkvault.client.Transport.Call;
+import dev.chunkvault.client.model.AuditReport;
+import dev.chunkvault.client.model.Changes;
+import dev.chunkvault.client.model.CommitResult;
+import dev.chunkvault.client.model.ConflictCheck;
+import dev.chunkvault.client.model.DeltaStored;
+import dev.chunkvault.client.model.DownloadPlan;
+import dev.chunkvault.client.model.FileEntry;
+import dev.chunkvault.client.model.GcReport;
+import dev.chunkvault.client.model.History;
+import dev.chunkvault.client.model.Listing;
+import dev.chunkvault.client.model.Signatures;
+import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.client.model.VersionInfo;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A typed client of every route in {@code docs/openapi.yaml}, plus presigned object transfers. Thread-safe.
+ * Higher-level file operations live in {@link FilePusher} and {@link FilePuller}.
+ *
+ * <p>Errors: {@link ApiException} for the server's error answers ({@link StaleParentException} for a 409 on a
+ * stale parent), {@link TransportException} when the service stays unreachable after retries,
+ * {@link BadResponseException} for answers that cannot be read.
+ */
+public final class ChunkvaultClient implements AutoCloseable {
+    private final ClientOptions options;
+    private final Transport transport;
+    private final ExecutorService transfers;
+    private final HttpClient http;
+
+    public ChunkvaultClient(ClientOptions options) {
+        this.options = options;
+        AtomicInteger n = new AtomicInteger();
+        this.transfers = Executors.newFixedThreadPool(options.parallelism(), r -> {
+            Thread t = new Thread(r, "chunkvault-transfer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        HttpClient.Builder hb = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER);
+        if (options.proxy() != null) {
+            hb.proxy(options.proxy());
+        }
+        this.http = hb.build();
+        this.transport = new Transport(http, options.endpoint(), options.tokens(), options.retry(), options.sleeper(),
+                options.clock(), options.timeout(), "chunkvault-cli/" + Version.VERSION);
+    }
+
+    public ClientOptions options() {
+        return options;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    /** The bounded pool presigned transfers run on ({@link ClientOptions#parallelism()} threads). */
+    ExecutorService transferPool() {
+        return transfers;
+    }
+
+    /** A fresh idempotency key. */
+    public static String newIdempotencyKey() {
+        return "cv-" + UUID.randomUUID();
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** A chunk to ask an upload grant for: id (64 hex) and size. */
+    public record ChunkRef(String id, int size) {}
+
+    record UploadsBody(List<ChunkRef> chunks) {}
+
+    /** {@code POST /v1/uploads}: grants for up to 1000 chunks (id hex, size). */
+    public UploadGrant requestUploads(List<ChunkRef> chunks) {
+        return transport.call(Call.post("/v1/uploads", new UploadsBody(chunks)), UploadGrant.class);
+    }
+
+    /** The same, from ids and sizes. */
+    public UploadGrant requestUploads(List<String> ids, List<Integer> sizes) {
+        List<ChunkRef> refs = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            refs.add(new ChunkRef(ids.get(i), sizes.get(i)));
+        }
+        return requestUploads(refs);
+    }
+
+    record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
+                      String contentHash, Long clientMtime, String idempotencyKey) {}
+
+    /** What to commit: exactly one of a full manifest and a delta against the parent's manifest. */
+    public record Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
+                         String contentHash, Long clientMtime, String idempotencyKey) {}
+
+    /**
+     * {@code POST /v1/commits}. Retried safely: the idempotency key makes a repeated commit find its own result.
+     *
+     * @throws StaleParentException when the parent is not the head any more
+     */
+    public CommitResult commit(Commit c) {
+        try {
+            return transport.call(Call.post("/v1/commits", new CommitBody(c.path(), c.parentVersion(), c.manifest(),
+                    c.manifestDelta(), c.size(), c.contentHash(), c.clientMtime(), c.idempotencyKey())),
+                    CommitResult.class);
+        } catch (ApiException e) {
+            throw staleOr(e, c.path());
+        }
+    }
+
+    record DeleteBody(String path, String parentVersion, String idempotencyKey) {}
+
+    /** {@code POST /v1/delete}: a tombstone; with a parent, only if that is still the head. */
+    public CommitResult delete(String path, String parentVersion, String idempotencyKey) {
+        try {
+            return transport.call(Call.post("/v1/delete", new DeleteBody(path, parentVersion, idempotencyKey)),
+                    CommitResult.class);
+        } catch (ApiException e) {
+            throw staleOr(e, path);
+        }
+    }
+
+    record RestoreBody(String path, String version, String parentVersion, String idempotencyKey) {}
+
+    /** {@code POST /v1/restore}: an earlier version's content as the new head. */
+    public CommitResult restore(String path, String version, String parentVersion, String idempotencyKey) {
+        try {
+            return transport.call(Call.post("/v1/restore", new RestoreBody(path, version, parentVersion, idempotencyKey)),
+                    CommitResult.class);
+        } catch (ApiException e) {
+            throw staleOr(e, path);
+        }
+    }
+
+    record DeltaUploadBody(String baseChunk, String targetChunk, String delta) {}
+
+    /** {@code POST /v1/delta-uploads}: the service rebuilds {@code target} from {@code base} and the delta. */
+    public DeltaStored deltaUpload(String baseChunk, String targetChunk, byte[] encodedDelta) {
+        return transport.call(Call.post("/v1/delta-uploads", new DeltaUploadBody(baseChunk, targetChunk,
+                Base64.getEncoder().encodeToString(encodedDelta))), DeltaStored.class);
+    }
+
+    private RuntimeException staleOr(ApiException e, String path) {
+        if (e.isStaleParent()) {
+            VersionInfo head = null;
+            JsonNode h = e.details().path("head");
+            if (h.isObject()) {
+                try {
+                    head = ClientJson.MAPPER.treeToValue(h, VersionInfo.class);
+                } catch (Exception unreadable) {
+                    head = null;
+                }
+            }
+            return new StaleParentException(path, head, e);
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** {@code GET /v1/files}: one page of a folder listing. */
+    public Listing list(String folder, boolean recursive, boolean includeDeleted, String cursor, Integer limit) {
+        return transport.call(Call.get("/v1/files", Transport.query("folder", folder == null ? "" : folder,
+                "recursive", Boolean.toString(recursive), "includeDeleted", Boolean.toString(includeDeleted),
+                "cursor", cursor, "limit", limit == null ? null : limit.toString())), Listing.class);
+    }
+
+    /** All pages of a listing, and the change cursor of the first page. */
+    public record FullListing(List<FileEntry> files, List<String> folders, String changeCursor) {}
+
+    public FullListing listAll(String folder, boolean recursive, boolean includeDeleted) {
+        List<FileEntry> files = new ArrayList<>();
+        List<String> folders = new ArrayList<>();
+        String cursor = null;
+        String changeCursor = null;
+        do {
+            Listing page = list(folder, recursive, includeDeleted, cursor, 1000);
+            if (changeCursor == null) {
+                changeCursor = page.changeCursor();
+            }
+            files.addAll(page.files());
+            folders.addAll(page.folders());
+            if (page.cursor() != null && page.cursor().equals(cursor)) {
+                throw new BadResponseException("The server repeated a listing cursor.", null);
+            }
+            cursor = page.cursor();
+        } while (cursor != null);
+        return new FullListing(files, folders, changeCursor);
+    }
+
+    /** {@code GET /v1/file}: the head of one file; empty when it does not exist (or is deleted, unless asked). */
+    public Optional<FileEntry> file(String path, boolean includeDeleted) {
+        try {
+            return Optional.of(transport.call(Call.get("/v1/file", Transport.query("path", path,
+                    "includeDeleted", Boolean.toString(includeDeleted))), FileEntry.class));
+        } catch (ApiException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** {@code GET /v1/changes}: files changed since {@code cursor}. */
+    public Changes changes(String cursor, Integer limit) {
+        return transport.call(Call.get("/v1/changes", Transport.query("cursor", cursor,
+                "limit", limit == null ? null : limit.toString())), Changes.class);
+    }
+
+    /** {@code GET /v1/history}: one page of a file's retained versions, newest first. */
+    public History history(String path, String cursor, Integer limit) {
+        return transport.call(Call.get("/v1/history", Transport.query("path", path, "cursor", cursor,
+                "limit", limit == null ? null : limit.toString())), History.class);
+    }
+
+    record DownloadBody(String path, String version, List<String> chunks) {}
+
+    /**
+     * {@code POST /v1/downloads}. {@code chunks} null asks for URLs of all chunks (up to 1000); an empty list for
+     * none (just the manifest).
+     */
+    public DownloadPlan downloadPlan(String path, String version, List<String> chunks) {
+        return transport.call(Call.post("/v1/downloads", new DownloadBody(path, version, chunks)), DownloadPlan.class);
+    }
+
+    record SignaturesBody(String path, String version, String against, List<String> chunks) {}
+
+    /** {@code POST /v1/signatures}: block signatures of up to 32 chunks of a version. */
+    public Signatures signatures(String path, String version, String against, List<String> chunks) {
+        return transport.call(Call.post("/v1/signatures", new SignaturesBody(path, version, against, chunks)),
+                Signatures.class);
+    }
+
+    /**
+     * A request to {@code POST /v1/conflict-check}: at most one of {@code localManifest}, {@code localManifestDelta}
+     * (against {@code baseVersion}'s manifest) and {@code localDeleted}.
+     *
+     * @param localTime the device's wall-clock time, {@code 2026-01-02T03:04:05}, for conflicted-copy names
+     */
+    public record ConflictQuery(String path, String localName, String baseVersion, Manifest localManifest,
+                                ManifestDelta localManifestDelta, Boolean localDeleted, String device,
+                                String localTime) {}
+
+    public ConflictCheck conflictCheck(ConflictQuery q) {
+        return transport.call(Call.post("/v1/conflict-check", q), ConflictCheck.class);
+    }
+
+    /** A version and its manifest. */
+    public record RemoteManifest(VersionInfo version, Manifest manifest) {}
+
+    /**
+     * A version's manifest (the head when {@code version} is null), fetched from its presigned URL when it is too
+     * large to be inline, and checked against the server's manifest hash.
+     *
+     * @throws ApiException 404 when the file, the version, or its content (a deletion) does not exist
+     */
+    public RemoteManifest manifest(String path, String version) {
+        DownloadPlan plan = downloadPlan(path, version, List.of());
+        return new RemoteManifest(requireVersion(plan), manifestOf(plan));
+    }
+
+    static VersionInfo requireVersion(DownloadPlan plan) {
+        if (plan.version() == null || plan.version().versionId() == null) {
+            throw new BadResponseException("The download plan names no version.", null);
+        }
+        return plan.version();
+    }
+
+    /** The manifest of a download plan: inline, or fetched and verified. */
+    Manifest manifestOf(DownloadPlan plan) {
+        if (plan.manifest() != null) {
+            return plan.manifest();
+        }
+        if (plan.manifestUrl() == null || plan.manifestHash() == null) {
+            throw new BadResponseException("The download plan has neither a manifest nor a manifest URL.", null);
+        }
+        byte[] bytes = getObject(plan.manifestUrl().url(), plan.manifestUrl().headers());
+        if (!dev.chunkvault.core.hash.ChunkId.sha256(bytes).hex().equals(plan.manifestHash())) {
+            throw new IntegrityException("The downloaded manifest does not match its hash; refusing it.");
+        }
+        try {
+            return Manifest.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new BadResponseException("The downloaded manifest cannot be decoded.", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    record GcAnswer(GcReport gc) {}
+
+    /** {@code POST /v1/admin/gc}: one bounded GC step. */
+    public GcReport gcStep() {
+        GcAnswer a = transport.call(Call.post("/v1/admin/gc", null), GcAnswer.class);
+        if (a.gc() == null) {
+            throw new BadResponseException("The GC answer has no report.", null);
+        }
+        return a.gc();
+    }
+
+    record AuditAnswer(AuditReport audit) {}
+
+    /** {@code POST /v1/admin/audit}. */
+    public AuditReport audit(boolean fix, boolean checkObjects) {
+        AuditAnswer a = transport.call(Call.post("/v1/admin/audit", Transport.query("fix", Boolean.toString(fix),
+                "checkObjects", Boolean.toString(checkObjects)), null), AuditAnswer.class);
+        if (a.audit() == null) {
+            throw new BadResponseException("The audit answer has no report.", null);
+        }
+        return a.audit();
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    public void putObject(String url, java.util.Map<String, String> headers, byte[] body) {
+        transport.presignedPut(url, headers, body);
+    }
+
+    public byte[] getObject(String url, java.util.Map<String, String> headers) {
+        return transport.presignedGet(url, headers);
+    }
+
+    @Override
+    public void close() {
+        transfers.shutdownNow();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.chunkvault.client;
+
+import java.net.ProxySelector;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link ChunkvaultClient} talks to the service.
+ *
+ * @param endpoint     the API's base URL, e.g. {@code http://127.0.0.1:4750}
+ * @param tokens       the bearer token source
+ * @param parallelism  concurrent presigned transfers (uploads or downloads) per file
+ * @param retry        backoff for 429/503/connection errors
+ * @param sleeper      how to wait between retries
+ * @param timeout      per-request timeout
+ * @param proxy        an HTTP proxy for every request, or null for direct connections
+ * @param deltaUploads whether pushes may send binary deltas of edited chunks
+ */
+public record ClientOptions(URI endpoint, TokenProvider tokens, int parallelism, RetryPolicy retry, Sleeper sleeper,
+                            Clock clock, Duration timeout, ProxySelector proxy, boolean deltaUploads) {
+    public static final int DEFAULT_PARALLELISM = 8;
+
+    public ClientOptions {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(tokens, "tokens");
+        if (parallelism < 1 || parallelism > 256) {
+            throw new IllegalArgumentException("parallelism must be 1..256");
+        }
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(sleeper, "sleeper");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(timeout, "timeout");
+    }
+
+    public static ClientOptions of(URI endpoint, TokenProvider tokens) {
+        return new ClientOptions(endpoint, tokens, DEFAULT_PARALLELISM, RetryPolicy.defaults(), Sleeper.SYSTEM,
+                Clock.systemUTC(), Duration.ofSeconds(60), null, true);
+    }
+
+    public ClientOptions withParallelism(int n) {
+        return new ClientOptions(endpoint, tokens, n, retry, sleeper, clock, timeout, proxy, deltaUploads);
+    }
+
+    public ClientOptions withRetry(RetryPolicy r, Sleeper s) {
+        return new ClientOptions(endpoint, tokens, parallelism, r, s, clock, timeout, proxy, deltaUploads);
+    }
+
+    public ClientOptions withTimeout(Duration t) {
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, t, proxy, deltaUploads);
+    }
+
+    public ClientOptions withProxy(ProxySelector p) {
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, p, deltaUploads);
+    }
+
+    public ClientOptions withDeltaUploads(boolean on) {
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, proxy, on);
+    }
+}

@@ -1,0 +1,348 @@
+package dev.chunkvault.client;
+
+import dev.chunkvault.client.model.DownloadPlan;
+import dev.chunkvault.client.model.VersionInfo;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.hash.Sha256;
+import dev.chunkvault.core.manifest.Manifest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pulls one version of a remote file into a local file: every chunk already present locally (any file, any
+ * offset, per the {@link ChunkIndex}) is copied from disk, the rest downloaded through presigned GETs in
+ * parallel. Everything is written into a temporary file next to the target, each chunk checked against its
+ * SHA-256 and the whole file against the version's content hash, then fsynced and atomically renamed over the
+ * target — so the target is either the old file or the complete, verified new one. Memory stays bounded by the
+ * transfer parallelism times the largest chunk, whatever the file's size.
+ */
+public final class FilePuller {
+    static final int URL_BATCH = 1000;
+    private static final int GET_ATTEMPTS = 2;
+
+    private final ChunkvaultClient client;
+
+    public FilePuller(ChunkvaultClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Decides, just before the rename, whether the target may be replaced (e.g. it has no unsynced edit). */
+    @FunctionalInterface
+    public interface ReplaceGuard {
+        boolean mayReplace(Path target) throws IOException;
+
+        ReplaceGuard ALWAYS = t -> true;
+    }
+
+    /**
+     * @param version  the version to pull; null for the head
+     * @param tempDir  where the temporary file is built: must be on the target's file system (rename)
+     * @param index    local chunk locations to reuse
+     */
+    public record Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
+                          ReplaceGuard guard, TransferListener listener) {
+        public Request {
+            Objects.requireNonNull(remotePath, "remotePath");
+            Objects.requireNonNull(target, "target");
+            index = index == null ? ChunkIndex.EMPTY : index;
+            guard = guard == null ? ReplaceGuard.ALWAYS : guard;
+            listener = listener == null ? TransferListener.NONE : listener;
+        }
+
+        public static Request of(String remotePath, Path target) {
+            return new Request(remotePath, null, target, null, null, null, null);
+        }
+
+        public Request withVersion(String v) {
+            return new Request(remotePath, v, target, tempDir, index, guard, listener);
+        }
+
+        public Request withIndex(ChunkIndex i) {
+            return new Request(remotePath, version, target, tempDir, i, guard, listener);
+        }
+
+        public Request withTempDir(Path d) {
+            return new Request(remotePath, version, target, d, index, guard, listener);
+        }
+
+        public Request withGuard(ReplaceGuard g) {
+            return new Request(remotePath, version, target, tempDir, index, g, listener);
+        }
+
+        public Request withListener(TransferListener l) {
+            return new Request(remotePath, version, target, tempDir, index, guard, l);
+        }
+    }
+
+    public record Stats(int chunks, int chunksReused, int chunksDownloaded, long bytesDownloaded, long bytesReused) {}
+
+    /** What was written: the version, its manifest, and the installed file's stat. */
+    public record Result(VersionInfo version, Manifest manifest, long size, long mtimeMillis, Stats stats) {}
+
+    /** A verified temporary file holding a manifest's content. */
+    public record Built(Path temp, String contentHash, Stats stats) {}
+
+    public Result pull(Request r) throws IOException {
+        DownloadPlan plan = client.downloadPlan(r.remotePath(), r.version(), List.of());
+        VersionInfo v = ChunkvaultClient.requireVersion(plan);
+        Manifest m = client.manifestOf(plan);
+        if (m.totalSize() != v.size()) {
+            throw new BadResponseException("The manifest of " + r.remotePath() + " does not add up to its size.", null);
+        }
+        Path tempDir = r.tempDir() != null ? r.tempDir() : parentOf(r.target());
+        Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener());
+        long mtime = v.clientMtime() == null ? System.currentTimeMillis() : v.clientMtime().toEpochMilli();
+        BasicFileAttributes a = install(built.temp(), r.target(), r.guard(), mtime);
+        return new Result(v, m, a.size(), a.lastModifiedTime().toMillis(), built.stats());
+    }
+
+    private static Path parentOf(Path target) {
+        Path p = target.toAbsolutePath().getParent();
+        return p == null ? Path.of(".") : p;
+    }
+
+    /**
+     * Builds {@code manifest}'s content in a new temporary file in {@code tempDir}: chunks from {@code index} where
+     * their bytes check out, the others downloaded from version {@code versionId} of {@code remotePath}.
+     *
+     * @param expectedHash the content's SHA-256, checked after the build; null to skip (the result's hash is
+     *                     reported either way)
+     */
+    public Built build(String remotePath, String versionId, Manifest manifest, String expectedHash, Path tempDir,
+                       ChunkIndex index, TransferListener listener) throws IOException {
+        Files.createDirectories(tempDir);
+        Path temp = Files.createTempFile(tempDir, ".cv-", ".part");
+        boolean ok = false;
+        try {
+            Stats stats;
+            listener.start("download", remotePath, manifest.totalSize());
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                stats = fill(remotePath, versionId, manifest, index, out, listener);
+                out.force(true);
+            } finally {
+                listener.finish();
+            }
+            String hash = sha256(temp);
+            if (Files.size(temp) != manifest.totalSize()) {
+                throw new IntegrityException("The rebuilt " + remotePath + " has the wrong size; it was not saved.");
+            }
+            if (expectedHash != null && !expectedHash.equals(hash)) {
+                throw new IntegrityException("The downloaded " + remotePath + " does not match the server's content hash;"
+                        + " it was not saved.");
+            }
+            ok = true;
+            return new Built(temp, hash, stats);
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private Stats fill(String remotePath, String versionId, Manifest m, ChunkIndex index, FileChannel out,
+                       TransferListener listener) throws IOException {
+        Map<String, List<Integer>> positions = new LinkedHashMap<>();
+        for (int i = 0; i < m.chunkCount(); i++) {
+            positions.computeIfAbsent(m.id(i).hex(), k -> new ArrayList<>(1)).add(i);
+        }
+        int reused = 0;
+        long bytesReused = 0;
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, List<Integer>> e : positions.entrySet()) {
+            int first = e.getValue().get(0);
+            byte[] local = readLocal(index, e.getKey(), m.size(first));
+            if (local == null) {
+                missing.add(e.getKey());
+                continue;
+            }
+            for (int i : e.getValue()) {
+                writeAt(out, m.offset(i), local);
+                listener.advance(local.length);
+                bytesReused += local.length;
+            }
+            reused++;
+        }
+        AtomicInteger downloaded = new AtomicInteger();
+        AtomicLong bytesDown = new AtomicLong();
+        for (int i = 0; i < missing.size(); i += URL_BATCH) {
+            List<String> batch = missing.subList(i, Math.min(missing.size(), i + URL_BATCH));
+            DownloadPlan plan = client.downloadPlan(remotePath, versionId, batch);
+            Map<String, DownloadPlan.ChunkUrl> urls = new LinkedHashMap<>();
+            plan.chunks().forEach(c -> urls.put(c.id(), c));
+            List<Future<?>> futures = new ArrayList<>();
+            for (String id : batch) {
+                DownloadPlan.ChunkUrl url = urls.get(id);
+                if (url == null) {
+                    throw new BadResponseException("The download plan has no URL for a chunk that was asked for.", null);
+                }
+                List<Integer> at = positions.get(id);
+                int size = m.size(at.get(0));
+                futures.add(client.transferPool().submit(() -> {
+                    byte[] bytes = fetchVerified(url, id, size);
+                    for (int idx : at) {
+                        writeAt(out, m.offset(idx), bytes);
+                        listener.advance(bytes.length);
+                    }
+                    downloaded.incrementAndGet();
+                    bytesDown.addAndGet(bytes.length);
+                    return null;
+                }));
+            }
+            await(futures);
+        }
+        return new Stats(m.chunkCount(), reused, downloaded.get(), bytesDown.get(), bytesReused);
+    }
+
+    /** Downloads one chunk and checks size and SHA-256; a mismatch is retried once, then refused. */
+    private byte[] fetchVerified(DownloadPlan.ChunkUrl url, String id, int size) {
+        for (int attempt = 1; ; attempt++) {
+            byte[] bytes = client.getObject(url.url(), url.headers());
+            if (bytes.length == size && ChunkId.sha256(bytes).hex().equals(id)) {
+                return bytes;
+            }
+            if (attempt >= GET_ATTEMPTS) {
+                throw new IntegrityException("A downloaded chunk (" + id.substring(0, 12) + "…) does not match its hash;"
+                        + " refusing it. Nothing was saved.");
+            }
+        }
+    }
+
+    /** The chunk's bytes from the first local location whose bytes check out, or null. */
+    static byte[] readLocal(ChunkIndex index, String id, int size) {
+        for (ChunkIndex.Location loc : index.find(id)) {
+            if (loc.size() != size || !Files.isRegularFile(loc.file(), LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (FileChannel ch = FileChannel.open(loc.file(), StandardOpenOption.READ)) {
+                if (ch.size() < loc.offset() + size) {
+                    continue;
+                }
+                byte[] b = FilePusher.readFully(ch, loc.offset(), size);
+                if (ChunkId.sha256(b).hex().equals(id)) {
+                    return b;
+                }
+            } catch (IOException unreadable) {
+                // the location is stale: try the next, or download
+            }
+        }
+        return null;
+    }
+
+    private static void writeAt(FileChannel out, long offset, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        long pos = offset;
+        while (b.hasRemaining()) {
+            pos += out.write(b, pos);
+        }
+    }
+
+    private static void await(List<Future<?>> futures) throws IOException {
+        RuntimeException failure = null;
+        IOException ioFailure = null;
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (failure == null && ioFailure == null) {
+                    if (c instanceof IOException io) {
+                        ioFailure = io;
+                    } else if (c instanceof UncheckedIOException u) {
+                        ioFailure = u.getCause();
+                    } else if (c instanceof RuntimeException re) {
+                        failure = re;
+                    } else {
+                        failure = new ChunkvaultException("Download failed.", c);
+                    }
+                    futures.forEach(other -> other.cancel(true));
+                }
+            } catch (java.util.concurrent.CancellationException cancelled) {
+                // cancelled after another failure
+            } catch (InterruptedException e) {
+                futures.forEach(other -> other.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        if (ioFailure != null) {
+            throw ioFailure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** SHA-256 of a file's bytes, lowercase hex. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md = Sha256.newDigest();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                md.update(buf);
+                buf.clear();
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * Moves a verified temporary file over {@code target} atomically, after {@code guard} allowed it. Never
+     * writes through a symbolic link. The parent directory is fsynced so the rename survives a crash.
+     */
+    public static BasicFileAttributes install(Path temp, Path target, ReplaceGuard guard, long mtimeMillis)
+            throws IOException {
+        try {
+            if (Files.isSymbolicLink(target)) {
+                throw new LocalFileChangedException(target, "is a symbolic link; it is not replaced");
+            }
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new LocalFileChangedException(target, "is a folder; the file was not written");
+            }
+            if (!guard.mayReplace(target)) {
+                throw new LocalFileChangedException(target, "has local changes that are not synced; it was not replaced");
+            }
+            Path parent = parentOf(target);
+            Files.createDirectories(parent);
+            Files.setLastModifiedTime(temp, FileTime.fromMillis(mtimeMillis));
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically into " + parent + " (another file system?)", e);
+            }
+            fsyncDir(parent);
+            return Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    static void fsyncDir(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // some platforms cannot open a directory; the rename is still atomic
+        }
+    }
+}

@@ -1,0 +1,527 @@
+package dev.chunkvault.client;
+
+import dev.chunkvault.client.model.CommitResult;
+import dev.chunkvault.client.model.DeltaStored;
+import dev.chunkvault.client.model.Signatures;
+import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.core.chunking.Chunk;
+import dev.chunkvault.core.chunking.Chunker;
+import dev.chunkvault.core.chunking.ChunkingProfile;
+import dev.chunkvault.core.delta.BlockSignature;
+import dev.chunkvault.core.delta.Delta;
+import dev.chunkvault.core.delta.DeltaEncoder;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.hash.ContentHash;
+import dev.chunkvault.core.hash.ContentHasher;
+import dev.chunkvault.core.hash.Sha256;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.core.manifest.ManifestEntry;
+import dev.chunkvault.core.paths.FilePath;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pushes one local file as a new version: chunk and hash it in one streaming pass (bounded memory, whatever the
+ * file's size), upload only the chunks the service lacks — re-reading each chunk's bytes from the file by offset,
+ * in parallel through presigned PUTs, or as a binary delta of the parent's chunk at the same position when that
+ * is clearly smaller — and commit a manifest delta against the parent.
+ *
+ * <p>Resumable: every uploaded chunk is journaled (with its time) and skipped by a re-run; the commit's
+ * idempotency key is journaled before it is sent, so a re-run after a crash replays it instead of committing
+ * twice. If the commit answers that some chunks are missing (e.g. collected since they were journaled), exactly
+ * those are uploaded again.
+ */
+public final class FilePusher {
+    /** Journaled uploads older than this are not trusted (GC may collect unreferenced chunks after its grace). */
+    static final Duration JOURNAL_TRUST = Duration.ofHours(12);
+    /** Chunks per upload-grant request: small enough that URLs are used well before they expire. */
+    static final int GRANT_BATCH = 128;
+    static final int MAX_SIGNATURES_PER_CALL = 32;
+    /** Binary deltas are tried for at most this many chunks per push (each costs the server a chunk read). */
+    static final int MAX_DELTA_CANDIDATES = 64;
+    /** A delta is sent only when its encoding is at most this fraction of the chunk. */
+    static final double DELTA_WORTH = 0.5;
+    static final int MIN_DELTA_CHUNK = 8 << 10;
+    static final int MAX_DELTA_BYTES = 4 << 20;
+    private static final int MAX_COMMIT_ROUNDS = 4;
+    private static final int MAX_RETRY_ROUNDS = 10;
+
+    private final ChunkvaultClient client;
+    private final PushJournal journal;
+    private final Chunker chunker;
+
+    public FilePusher(ChunkvaultClient client, PushJournal journal) {
+        this(client, journal, Chunker.of(ChunkingProfile.DEFAULT));
+    }
+
+    public FilePusher(ChunkvaultClient client, PushJournal journal, Chunker chunker) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.journal = Objects.requireNonNull(journal, "journal");
+        this.chunker = Objects.requireNonNull(chunker, "chunker");
+    }
+
+    /**
+     * @param file           the local file
+     * @param remotePath     where it goes ("docs/a.txt")
+     * @param parentVersion  the version this content replaces; null for a new file (or over a deletion)
+     * @param parentManifest the parent's manifest if known (saves a round trip); fetched when null
+     * @param cut            how the file's bytes are already cut (e.g. a merged manifest), or null to chunk it
+     */
+    public record Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
+                          TransferListener listener) {
+        public Request {
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(remotePath, "remotePath");
+            listener = listener == null ? TransferListener.NONE : listener;
+        }
+
+        public static Request of(Path file, String remotePath, String parentVersion) {
+            return new Request(file, remotePath, parentVersion, null, null, null);
+        }
+
+        public Request withParentManifest(Manifest m) {
+            return new Request(file, remotePath, parentVersion, m, cut, listener);
+        }
+
+        public Request withListener(TransferListener l) {
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, l);
+        }
+
+        public Request withCut(Manifest m) {
+            return new Request(file, remotePath, parentVersion, parentManifest, m, listener);
+        }
+    }
+
+    /**
+     * @param chunksUploaded chunks sent by presigned PUT
+     * @param chunksDelta    chunks sent as a binary delta
+     * @param chunksSkipped  new chunks not sent: already journaled or held
+     * @param bytesSent      chunk bytes and delta bytes sent
+     */
+    public record Stats(int chunks, int chunksUploaded, int chunksDelta, int chunksSkipped, long bytesSent) {}
+
+    /** The committed version with what the client knows about its content. */
+    public record Result(CommitResult commit, Manifest manifest, String contentHash, long size, long mtimeMillis,
+                         Stats stats) {}
+
+    /** The content of a local file: its chunks (offsets, sizes, ids), its SHA-256, and the stat it was read at. */
+    public record Scanned(Manifest manifest, String contentHash, long size, long mtimeMillis) {}
+
+    /** Chunks and hashes {@code file} in one streaming pass. */
+    public Scanned scan(Path file, TransferListener listener) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        listener.start("hash", file.getFileName().toString(), a.size());
+        List<ManifestEntry> entries = new ArrayList<>();
+        ContentHash hash;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            hash = chunker.chunk(ch, (chunk, bytes) -> {
+                entries.add(chunk.toManifestEntry());
+                listener.advance(chunk.size());
+            });
+        } finally {
+            listener.finish();
+        }
+        BasicFileAttributes b = Files.readAttributes(file, BasicFileAttributes.class);
+        if (b.size() != hash.length() || b.lastModifiedTime().toMillis() != a.lastModifiedTime().toMillis()) {
+            throw new LocalFileChangedException(file, "changed while it was being read");
+        }
+        return new Scanned(Manifest.of(chunker.profile().name(), entries), hash.sha256Hex(), hash.length(),
+                a.lastModifiedTime().toMillis());
+    }
+
+    /** Checks that {@code file} is cut as {@code cut} says (every chunk's SHA-256) and hashes it. */
+    public Scanned verifyCut(Path file, Manifest cut, TransferListener listener) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        if (a.size() != cut.totalSize()) {
+            throw new IntegrityException(file + " does not have the size its manifest says.");
+        }
+        listener.start("hash", file.getFileName().toString(), a.size());
+        ContentHasher content = ContentHasher.sha256Only();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int i = 0; i < cut.chunkCount(); i++) {
+                byte[] b = readFully(ch, cut.offset(i), cut.size(i));
+                if (!ChunkId.sha256(b).equals(cut.id(i))) {
+                    throw new IntegrityException(file + " does not match its manifest at chunk " + i + ".");
+                }
+                content.update(b, 0, b.length);
+                listener.advance(b.length);
+            }
+        } finally {
+            listener.finish();
+        }
+        return new Scanned(cut, content.finish().sha256Hex(), a.size(), a.lastModifiedTime().toMillis());
+    }
+
+    public Result push(Request r) throws IOException {
+        Scanned s = r.cut() == null ? scan(r.file(), r.listener()) : verifyCut(r.file(), r.cut(), r.listener());
+        return push(r, s);
+    }
+
+    /** Pushes a file already scanned (its stat must not have changed since). */
+    public Result push(Request r, Scanned s) throws IOException {
+        String pathKey = FilePath.parse(r.remotePath()).foldKey();
+        Manifest parentManifest = r.parentManifest();
+        if (r.parentVersion() != null && parentManifest == null) {
+            try {
+                parentManifest = client.manifest(r.remotePath(), r.parentVersion()).manifest();
+            } catch (ApiException e) {
+                if (!e.isNotFound()) {
+                    throw e;
+                }
+                // the parent is a deletion (or expired): commit the full manifest on it
+            }
+        }
+        Manifest m = s.manifest();
+        if (parentManifest != null && !parentManifest.profile().equals(m.profile())) {
+            parentManifest = null; // chunked differently: send the full manifest, nothing from the parent is reused
+        }
+        Counters counters = new Counters();
+        try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
+            Map<String, Chunk> need = plan(m, parentManifest, counters);
+            if (parentManifest != null && client.options().deltaUploads() && !need.isEmpty()) {
+                tryDeltas(r, ch, parentManifest, need, counters);
+            }
+            upload(r, ch, need, counters);
+            checkUnchanged(r.file(), s);
+            CommitResult result = commit(r, ch, s, pathKey, r.parentVersion(), parentManifest, counters);
+            return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), counters.stats(m.chunkCount()));
+        }
+    }
+
+    private static final class Counters {
+        final AtomicInteger uploaded = new AtomicInteger();
+        final AtomicInteger deltas = new AtomicInteger();
+        final AtomicInteger skipped = new AtomicInteger();
+        final AtomicLong bytes = new AtomicLong();
+
+        Stats stats(int chunks) {
+            return new Stats(chunks, uploaded.get(), deltas.get(), skipped.get(), bytes.get());
+        }
+    }
+
+    /** The chunks to send: new to this file's history and not journaled recently, first occurrence of each. */
+    private Map<String, Chunk> plan(Manifest m, Manifest parent, Counters counters) {
+        Set<ChunkId> inParent = parent == null ? Set.of() : parent.distinctIds();
+        Instant trustedSince = client.options().clock().instant().minus(JOURNAL_TRUST);
+        Map<String, Chunk> need = new LinkedHashMap<>();
+        Set<ChunkId> seen = new HashSet<>();
+        for (int i = 0; i < m.chunkCount(); i++) {
+            ChunkId id = m.id(i);
+            if (!seen.add(id) || inParent.contains(id)) {
+                continue;
+            }
+            String hex = id.hex();
+            if (journal.uploadedAt(hex).filter(t -> t.isAfter(trustedSince)).isPresent()) {
+                counters.skipped.incrementAndGet();
+                continue;
+            }
+            need.put(hex, new Chunk(m.offset(i), m.size(i), id));
+        }
+        return need;
+    }
+
+    /** For edited chunks: a binary delta against the parent's chunk at the same position, when clearly smaller. */
+    private void tryDeltas(Request r, FileChannel ch, Manifest parent, Map<String, Chunk> need, Counters counters)
+            throws IOException {
+        if (parent.chunkCount() == 0) {
+            return;
+        }
+        Map<String, String> baseOf = new LinkedHashMap<>();
+        for (Chunk c : need.values()) {
+            if (baseOf.size() >= MAX_DELTA_CANDIDATES) {
+                break;
+            }
+            if (c.size() < MIN_DELTA_CHUNK) {
+                continue;
+            }
+            int at = parent.indexAt(Math.min(c.offset(), parent.totalSize() - 1));
+            baseOf.put(c.id().hex(), parent.id(at).hex());
+        }
+        List<String> bases = new ArrayList<>(new java.util.LinkedHashSet<>(baseOf.values()));
+        Map<String, BlockSignature> sigs = new LinkedHashMap<>();
+        for (int i = 0; i < bases.size(); i += MAX_SIGNATURES_PER_CALL) {
+            List<String> batch = bases.subList(i, Math.min(bases.size(), i + MAX_SIGNATURES_PER_CALL));
+            Signatures answer;
+            try {
+                answer = client.signatures(r.remotePath(), r.parentVersion(), r.parentVersion(), batch);
+            } catch (ApiException e) {
+                return; // signatures unavailable: plain uploads
+            }
+            for (Signatures.Signature sg : answer.signatures()) {
+                try {
+                    BlockSignature decoded = BlockSignature.decode(Base64.getDecoder().decode(sg.signature()));
+                    if (decoded.baseId().hex().equals(sg.id())) {
+                        sigs.put(sg.id(), decoded);
+                    }
+                } catch (RuntimeException malformed) {
+                    // skip this base: its chunk is uploaded whole
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : baseOf.entrySet()) {
+            BlockSignature sig = sigs.get(e.getValue());
+            Chunk c = need.get(e.getKey());
+            if (sig == null || c == null) {
+                continue;
+            }
+            byte[] bytes = readChunk(r.file(), ch, c);
+            Delta delta = DeltaEncoder.encode(sig, bytes);
+            if (delta.encodedLength() > c.size() * DELTA_WORTH || delta.encodedLength() > MAX_DELTA_BYTES) {
+                continue;
+            }
+            byte[] encoded = delta.encode();
+            try {
+                DeltaStored stored = client.deltaUpload(e.getValue(), e.getKey(), encoded);
+                if (!e.getKey().equals(stored.id())) {
+                    continue;
+                }
+            } catch (ApiException refused) {
+                continue; // e.g. the base is being collected: upload the chunk whole
+            }
+            journal.recordUploaded(e.getKey(), c.size(), client.options().clock().instant());
+            need.remove(e.getKey());
+            counters.deltas.incrementAndGet();
+            counters.bytes.addAndGet(encoded.length);
+        }
+    }
+
+    /**
+     * Grants and parallel presigned PUTs for {@code need}; each success is journaled at once. Grants are asked for
+     * one batch ahead of the uploads (at most two batches in flight), so the grant round trip overlaps the
+     * transfers while every URL is still used soon after it was issued.
+     */
+    private void upload(Request r, FileChannel ch, Map<String, Chunk> need, Counters counters) throws IOException {
+        if (need.isEmpty()) {
+            return;
+        }
+        long total = need.values().stream().mapToLong(Chunk::size).sum();
+        r.listener().start("upload", r.file().getFileName().toString(), total);
+        java.util.ArrayDeque<InFlight> inflight = new java.util.ArrayDeque<>();
+        try {
+            List<Chunk> all = new ArrayList<>(need.values());
+            for (int i = 0; i < all.size(); i += GRANT_BATCH) {
+                while (inflight.size() >= 2) {
+                    finish(r, ch, inflight.removeFirst(), counters);
+                }
+                inflight.add(grantAndSubmit(r, ch, all.subList(i, Math.min(all.size(), i + GRANT_BATCH)), counters));
+            }
+            while (!inflight.isEmpty()) {
+                finish(r, ch, inflight.removeFirst(), counters);
+            }
+        } catch (RuntimeException | IOException e) {
+            inflight.forEach(b -> b.futures.forEach(f -> f.cancel(true)));
+            throw e;
+        } finally {
+            r.listener().finish();
+        }
+    }
+
+    /** One batch's submitted uploads. */
+    private record InFlight(List<UploadGrant.Upload> granted, List<Future<?>> futures, Map<String, Chunk> chunks) {}
+
+    /** Asks for grants (waiting out chunks being collected) and submits a PUT for each granted chunk. */
+    private InFlight grantAndSubmit(Request r, FileChannel ch, List<Chunk> batch, Counters counters) {
+        Map<String, Chunk> pending = new LinkedHashMap<>();
+        batch.forEach(c -> pending.put(c.id().hex(), c));
+        Map<String, Chunk> chunks = new LinkedHashMap<>(pending);
+        List<UploadGrant.Upload> granted = new ArrayList<>();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int round = 0; !pending.isEmpty(); round++) {
+            if (round >= MAX_RETRY_ROUNDS) {
+                throw new TransportException("The service kept deferring " + pending.size() + " chunk upload(s).", null);
+            }
+            UploadGrant g = client.requestUploads(pending.values().stream()
+                    .map(c -> new ChunkvaultClient.ChunkRef(c.id().hex(), c.size())).toList());
+            Set<String> answered = new HashSet<>();
+            for (String have : g.have()) {
+                Chunk c = pending.remove(have);
+                answered.add(have);
+                if (c != null) {
+                    counters.skipped.incrementAndGet();
+                    r.listener().advance(c.size());
+                }
+            }
+            for (UploadGrant.Upload u : g.uploads()) {
+                Chunk c = pending.remove(u.id());
+                if (c == null) {
+                    throw new BadResponseException("The upload grant names a chunk that was not asked for.", null);
+                }
+                answered.add(u.id());
+                granted.add(u);
+                futures.add(submit(r, ch, u, c, counters));
+            }
+            g.retry().forEach(l -> answered.add(l.id()));
+            if (!answered.containsAll(pending.keySet())) {
+                throw new BadResponseException("The upload grant left a chunk unanswered.", null);
+            }
+            if (!pending.isEmpty()) {
+                long wait = g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1);
+                try {
+                    client.options().sleeper().sleep(Duration.ofSeconds(Math.max(1, Math.min(60, wait))));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+        }
+        return new InFlight(granted, futures, chunks);
+    }
+
+    private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
+        return client.transferPool().submit(() -> {
+            byte[] bytes = readChunk(r.file(), ch, c);
+            client.putObject(u.url(), u.headers(), bytes);
+            journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+            counters.uploaded.incrementAndGet();
+            counters.bytes.addAndGet(bytes.length);
+            r.listener().advance(bytes.length);
+            return null;
+        });
+    }
+
+    /** Waits for a batch; uploads refused because their URL expired (a slow link) are granted and sent once more. */
+    private void finish(Request r, FileChannel ch, InFlight b, Counters counters) throws IOException {
+        List<Chunk> expired = new ArrayList<>();
+        for (int i = 0; i < b.futures().size(); i++) {
+            try {
+                b.futures().get(i).get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ApiException a && a.status() == 403) {
+                    expired.add(b.chunks().get(b.granted().get(i).id()));
+                    continue;
+                }
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new ChunkvaultException("Upload failed.", cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        if (!expired.isEmpty()) {
+            InFlight again = grantAndSubmit(r, ch, expired, counters);
+            for (Future<?> f : again.futures()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw cause instanceof IOException io ? io : new IOException("upload failed", cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+        }
+    }
+
+    private CommitResult commit(Request r, FileChannel ch, Scanned s, String pathKey, String parent,
+                                Manifest parentManifest, Counters counters) throws IOException {
+        Manifest m = s.manifest();
+        String manifestHash = m.hash().hex();
+        String key = journal.commitKey(pathKey, parent, manifestHash).orElse(null);
+        if (key == null) {
+            key = ChunkvaultClient.newIdempotencyKey();
+            journal.recordCommitKey(pathKey, parent, manifestHash, key);
+        }
+        ChunkvaultClient.Commit c = parentManifest != null
+                ? new ChunkvaultClient.Commit(r.remotePath(), parent, null, ManifestDelta.compute(parentManifest, m),
+                        s.size(), s.contentHash(), s.mtimeMillis(), key)
+                : new ChunkvaultClient.Commit(r.remotePath(), parent, m, null, s.size(), s.contentHash(),
+                        s.mtimeMillis(), key);
+        for (int round = 1; ; round++) {
+            try {
+                CommitResult result = client.commit(c);
+                journal.clearCommitKey(pathKey);
+                return result;
+            } catch (StaleParentException stale) {
+                journal.clearCommitKey(pathKey);
+                throw stale;
+            } catch (ApiException e) {
+                if (!e.isMissingChunks() || round >= MAX_COMMIT_ROUNDS) {
+                    throw e;
+                }
+                reuploadMissing(r, ch, m, e.missingChunks(), counters);
+            }
+        }
+    }
+
+    /** The commit said these chunks are missing (collected, or never arrived): forget and send exactly them. */
+    private void reuploadMissing(Request r, FileChannel ch, Manifest m, List<String> missing, Counters counters)
+            throws IOException {
+        Map<String, Chunk> need = new LinkedHashMap<>();
+        Set<String> wanted = new HashSet<>(missing);
+        for (int i = 0; i < m.chunkCount() && need.size() < wanted.size(); i++) {
+            String hex = m.id(i).hex();
+            if (wanted.contains(hex) && !need.containsKey(hex)) {
+                need.put(hex, new Chunk(m.offset(i), m.size(i), m.id(i)));
+            }
+        }
+        if (need.isEmpty()) {
+            throw new BadResponseException("The service reported missing chunks that are not in this file.", null);
+        }
+        need.keySet().forEach(journal::forgetUploaded);
+        upload(r, ch, need, counters);
+    }
+
+    private static void checkUnchanged(Path file, Scanned s) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        if (a.size() != s.size() || a.lastModifiedTime().toMillis() != s.mtimeMillis()) {
+            throw new LocalFileChangedException(file, "changed while it was being uploaded");
+        }
+    }
+
+    /** A chunk's bytes re-read from the file by offset, checked against its id. */
+    static byte[] readChunk(Path file, FileChannel ch, Chunk c) throws IOException {
+        byte[] b = readFully(ch, c.offset(), c.size());
+        MessageDigest md = Sha256.newDigest();
+        md.update(b);
+        if (!ChunkId.ofDigest(md.digest()).equals(c.id())) {
+            throw new LocalFileChangedException(file, "changed while it was being uploaded");
+        }
+        return b;
+    }
+
+    static byte[] readFully(FileChannel ch, long offset, int size) throws IOException {
+        byte[] b = new byte[size];
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new EOFException("file shorter than expected");
+            }
+            pos += n;
+        }
+        return b;
+    }
+}

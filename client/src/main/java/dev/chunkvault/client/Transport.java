@@ -1,0 +1,342 @@
+package dev.chunkvault.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * HTTP with retries, for API calls (JSON, bearer token) and presigned object transfers (no token, exactly the
+ * signed headers).
+ *
+ * <p>Retried, with {@link RetryPolicy} backoff and the server's {@code Retry-After} as a floor: 429, 502, 503,
+ * 504 and connection failures — but only for calls marked idempotent. Every call this SDK makes is idempotent:
+ * reads, upload grants, delta uploads (content-addressed) and commits, deletes and restores (which always
+ * carry an idempotency key, so a retried commit finds its own earlier result). 500 is not retried: it is a
+ * server bug, not a transient state.
+ */
+public final class Transport {
+    /** Headers java.net.http computes itself and refuses to be given; checked against the request instead. */
+    private static final Set<String> COMPUTED_HEADERS = Set.of("content-length", "host");
+    private static final Set<Integer> RETRYABLE_STATUS = Set.of(429, 502, 503, 504);
+
+    private final HttpClient http;
+    private final URI endpoint;
+    private final TokenProvider tokens;
+    private final RetryPolicy retry;
+    private final Sleeper sleeper;
+    private final Clock clock;
+    private final Duration timeout;
+    private final String userAgent;
+    private final ObjectMapper json = ClientJson.MAPPER;
+
+    public Transport(HttpClient http, URI endpoint, TokenProvider tokens, RetryPolicy retry, Sleeper sleeper,
+                     Clock clock, Duration timeout, String userAgent) {
+        this.http = Objects.requireNonNull(http, "http");
+        this.endpoint = stripSlash(Objects.requireNonNull(endpoint, "endpoint"));
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.retry = Objects.requireNonNull(retry, "retry");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.userAgent = userAgent;
+    }
+
+    private static URI stripSlash(URI u) {
+        String s = u.toString();
+        return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : u;
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** A JSON API call. */
+    public record Call(String method, String path, Map<String, String> query, Object body, boolean idempotent) {
+        public static Call get(String path, Map<String, String> query) {
+            return new Call("GET", path, query, null, true);
+        }
+
+        public static Call post(String path, Object body) {
+            return new Call("POST", path, Map.of(), body, true);
+        }
+
+        public static Call post(String path, Map<String, String> query, Object body) {
+            return new Call("POST", path, query, body, true);
+        }
+    }
+
+    /** Sends an API call and maps a 2xx JSON answer to {@code type}. */
+    public <T> T call(Call call, Class<T> type) {
+        HttpResponse<byte[]> r = send(call);
+        return parse(r, type, call.path());
+    }
+
+    /** Like {@link #call} but gives the JSON tree. */
+    public JsonNode callTree(Call call) {
+        HttpResponse<byte[]> r = send(call);
+        try {
+            return json.readTree(r.body());
+        } catch (IOException e) {
+            throw new BadResponseException("The server's answer to " + call.path() + " is not valid JSON.", e);
+        }
+    }
+
+    private <T> T parse(HttpResponse<byte[]> r, Class<T> type, String what) {
+        try {
+            T value = json.readValue(r.body(), type);
+            if (value == null) {
+                throw new BadResponseException("The server's answer to " + what + " is empty.", null);
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new BadResponseException("The server's answer to " + what + " could not be read (malformed or"
+                    + " truncated JSON).", e);
+        } catch (IOException e) {
+            throw new BadResponseException("The server's answer to " + what + " could not be read.", e);
+        } catch (IllegalArgumentException e) {
+            throw new BadResponseException("The server's answer to " + what + " has invalid values.", e);
+        }
+    }
+
+    private HttpResponse<byte[]> send(Call call) {
+        byte[] body;
+        try {
+            body = call.body() == null ? null : json.writeValueAsBytes(call.body());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("request body cannot be written as JSON", e);
+        }
+        URI uri = URI.create(endpoint + call.path() + queryString(call.query()));
+        boolean refreshed = false;
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Accept", "application/json");
+            if (userAgent != null) {
+                b.header("User-Agent", userAgent);
+            }
+            String token = tokens.token();
+            if (token != null && !token.isBlank()) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+                b.method(call.method(), HttpRequest.BodyPublishers.ofByteArray(body));
+            } else {
+                b.method(call.method(), HttpRequest.BodyPublishers.noBody());
+            }
+            Outcome o = exchange(b.build(), call.idempotent(), attempt, call.method() + " " + call.path());
+            if (o.retryNow) {
+                continue;
+            }
+            HttpResponse<byte[]> r = o.response;
+            int status = r.statusCode();
+            if (status >= 200 && status < 300) {
+                return r;
+            }
+            if (status == 401 && !refreshed && tokens.refresh()) {
+                refreshed = true;
+                attempt--;
+                continue;
+            }
+            throw apiError(r);
+        }
+    }
+
+    /** Result of one exchange: a final response, or "retry now" after the wait was already slept. */
+    private record Outcome(HttpResponse<byte[]> response, boolean retryNow) {}
+
+    private Outcome exchange(HttpRequest request, boolean idempotent, int attempt, String what) {
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            if (idempotent && retry.canRetry(attempt)) {
+                pause(retry.delay(attempt, null).orElse(Duration.ZERO));
+                return new Outcome(null, true);
+            }
+            throw new TransportException("Could not reach " + request.uri().getScheme() + "://"
+                    + request.uri().getAuthority() + " (" + describe(e) + ").", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkvaultException("Interrupted.", e);
+        }
+        int status = r.statusCode();
+        if (RETRYABLE_STATUS.contains(status) && idempotent) {
+            Duration after = RetryPolicy.parseRetryAfter(r.headers().firstValue("Retry-After").orElse(null), clock);
+            Optional<Duration> wait = retry.canRetry(attempt) ? retry.delay(attempt, after) : Optional.empty();
+            if (wait.isPresent()) {
+                pause(wait.get());
+                return new Outcome(null, true);
+            }
+        }
+        return new Outcome(r, false);
+    }
+
+    private static String describe(IOException e) {
+        String name = e.getClass().getSimpleName();
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "timed out";
+        }
+        return name;
+    }
+
+    private void pause(Duration d) {
+        try {
+            sleeper.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkvaultException("Interrupted.", e);
+        }
+    }
+
+    ApiException apiError(HttpResponse<byte[]> r) {
+        int status = r.statusCode();
+        Duration after = RetryPolicy.parseRetryAfter(r.headers().firstValue("Retry-After").orElse(null), clock);
+        String code = null;
+        String message = null;
+        String requestId = r.headers().firstValue("x-request-id").orElse(null);
+        JsonNode details = null;
+        try {
+            JsonNode n = json.readTree(r.body());
+            if (n != null && n.isObject()) {
+                code = text(n, "error");
+                message = text(n, "message");
+                requestId = Optional.ofNullable(text(n, "requestId")).orElse(requestId);
+                details = n.get("details");
+            }
+        } catch (IOException notJson) {
+            // an error page that is not JSON: keep the status alone
+        }
+        if (message == null) {
+            message = switch (status) {
+                case 401 -> "Not signed in, or the session expired.";
+                case 403 -> "Not allowed.";
+                case 404 -> "Not found.";
+                case 429 -> "Too many requests.";
+                case 500 -> "The server failed (internal error).";
+                case 502, 503, 504 -> "The service is unavailable right now.";
+                default -> null;
+            };
+        }
+        return new ApiException(status, code, message, requestId, details, after);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    static String queryString(Map<String, String> query) {
+        if (query == null || query.isEmpty()) {
+            return "";
+        }
+        StringJoiner j = new StringJoiner("&", "?", "");
+        for (Map.Entry<String, String> e : query.entrySet()) {
+            if (e.getValue() != null) {
+                j.add(enc(e.getKey()) + "=" + enc(e.getValue()));
+            }
+        }
+        return j.length() == 1 ? "" : j.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Builds an ordered query map, skipping null values. */
+    public static Map<String, String> query(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                m.put(kv[i], kv[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- presigned transfers
+
+    /**
+     * Sends a presigned PUT of {@code body} with exactly the signed headers. {@code content-length} and
+     * {@code host}, which the HTTP client computes itself, are checked against the request instead of set.
+     *
+     * @throws ApiException with the storage's status when it refuses (e.g. 403 for an expired URL)
+     */
+    public void presignedPut(String url, Map<String, String> headers, byte[] body) {
+        URI uri = URI.create(url);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("content-length") && !h.getValue().trim().equals(Integer.toString(body.length))) {
+                throw new IllegalStateException("the upload grant is for " + h.getValue() + " bytes, not " + body.length);
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+            signedHeaders(b, headers);
+            Outcome o = exchange(b.build(), true, attempt, "PUT object");
+            if (o.retryNow) {
+                continue;
+            }
+            int status = o.response.statusCode();
+            if (status >= 200 && status < 300) {
+                return;
+            }
+            throw storageError(o.response, "upload");
+        }
+    }
+
+    /** Sends a presigned GET and returns the body (objects are at most a few MiB: chunks and manifests). */
+    public byte[] presignedGet(String url, Map<String, String> headers) {
+        URI uri = URI.create(url);
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+            signedHeaders(b, headers);
+            Outcome o = exchange(b.build(), true, attempt, "GET object");
+            if (o.retryNow) {
+                continue;
+            }
+            int status = o.response.statusCode();
+            if (status >= 200 && status < 300) {
+                return o.response.body();
+            }
+            throw storageError(o.response, "download");
+        }
+    }
+
+    private static void signedHeaders(HttpRequest.Builder b, Map<String, String> headers) {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (!COMPUTED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                b.header(h.getKey(), h.getValue());
+            }
+        }
+    }
+
+    private ApiException storageError(HttpResponse<byte[]> r, String what) {
+        int status = r.statusCode();
+        String message = switch (status) {
+            case 403 -> "The storage refused the " + what + " (the presigned URL expired or does not match).";
+            case 404 -> "The storage has no such object.";
+            default -> "The storage answered HTTP " + status + " to the " + what + ".";
+        };
+        return new ApiException(status, "STORAGE_" + status, message, null, null, null);
+    }
+}

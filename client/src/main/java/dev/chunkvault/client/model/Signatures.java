@@ -1,0 +1,16 @@
+package dev.chunkvault.client.model;
+
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import java.util.List;
+
+/** The answer to {@code POST /v1/signatures}. */
+public record Signatures(VersionInfo version, String against, Manifest manifest, ManifestDelta manifestDelta,
+                         List<Signature> signatures) {
+    public Signatures {
+        signatures = signatures == null ? List.of() : List.copyOf(signatures);
+    }
+
+    /** One chunk's block signature (base64 of the binary encoding) and a presigned GET of the chunk. */
+    public record Signature(String id, int size, String signature, Presigned get) {}
+}

@@ -1,0 +1,28 @@
+package dev.chunkvault.client.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The answer to {@code POST /v1/uploads}. */
+public record UploadGrant(List<String> have, List<Upload> uploads, List<Later> retry) {
+    public UploadGrant {
+        have = have == null ? List.of() : List.copyOf(have);
+        uploads = uploads == null ? List.of() : List.copyOf(uploads);
+        retry = retry == null ? List.of() : List.copyOf(retry);
+    }
+
+    /** A presigned PUT for one chunk. */
+    public record Upload(String id, String method, String url, Map<String, String> headers, Instant expiresAt) {
+        public Upload {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+        }
+
+        public Presigned presigned() {
+            return new Presigned(method == null ? "PUT" : method, url, headers, expiresAt);
+        }
+    }
+
+    /** A chunk being garbage-collected right now: ask again after the delay. */
+    public record Later(String id, long retryAfterSeconds) {}
+}

@@ -1,0 +1,183 @@
+package dev.chunkvault.client.sync;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code .chunkvaultignore} rules, with gitignore's syntax and meaning:
+ * <ul>
+ *   <li>blank lines and lines starting with {@code #} are ignored; {@code \#} and {@code \!} escape;</li>
+ *   <li>{@code !pattern} re-includes what an earlier pattern excluded (the last matching pattern wins), but not
+ *       inside an excluded folder;</li>
+ *   <li>a trailing {@code /} matches folders only;</li>
+ *   <li>a pattern with a {@code /} at the start or in the middle is relative to the sync root; otherwise it
+ *       matches a name at any depth;</li>
+ *   <li>{@code *} matches within a name, {@code ?} one character, {@code [a-z]} a class ({@code [!a]} negated),
+ *       {@code **} any number of folders ({@code a/**}/b, {@code **}/x, {@code x/**}).</li>
+ * </ul>
+ * {@code .chunkvault/} (the sync state) is always ignored, whatever the file says, and so are a few files
+ * operating systems and editors leave behind ({@link #DEFAULTS}) unless re-included.
+ */
+public final class IgnoreRules {
+    public static final String FILE_NAME = ".chunkvaultignore";
+    public static final List<String> DEFAULTS = List.of(".DS_Store", "Thumbs.db", "desktop.ini", "~$*", ".~lock.*#",
+            ".cv-*.part");
+
+    private record Rule(Pattern regex, boolean negated, boolean dirOnly, String source) {}
+
+    private final List<Rule> rules;
+
+    private IgnoreRules(List<Rule> rules) {
+        this.rules = rules;
+    }
+
+    /** The defaults alone. */
+    public static IgnoreRules defaults() {
+        return parse(List.of());
+    }
+
+    /** The defaults, then the root's {@code .chunkvaultignore} if there is one. */
+    public static IgnoreRules load(Path root) throws IOException {
+        Path f = root.resolve(FILE_NAME);
+        if (!Files.isRegularFile(f)) {
+            return defaults();
+        }
+        return parse(Files.readAllLines(f, StandardCharsets.UTF_8));
+    }
+
+    /** The defaults followed by {@code lines}. */
+    public static IgnoreRules parse(List<String> lines) {
+        List<Rule> rules = new ArrayList<>();
+        for (String d : DEFAULTS) {
+            rules.add(compile(d));
+        }
+        for (String line : lines) {
+            Rule r = compile(line);
+            if (r != null) {
+                rules.add(r);
+            }
+        }
+        return new IgnoreRules(List.copyOf(rules));
+    }
+
+    static Rule compile(String raw) {
+        String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
+        // trailing spaces are ignored unless escaped
+        int end = line.length();
+        while (end > 0 && line.charAt(end - 1) == ' ' && (end < 2 || line.charAt(end - 2) != '\\')) {
+            end--;
+        }
+        line = line.substring(0, end);
+        if (line.isEmpty() || line.startsWith("#")) {
+            return null;
+        }
+        boolean negated = false;
+        if (line.startsWith("!")) {
+            negated = true;
+            line = line.substring(1);
+        } else if (line.startsWith("\\!") || line.startsWith("\\#")) {
+            line = line.substring(1);
+        }
+        boolean dirOnly = false;
+        if (line.endsWith("/")) {
+            dirOnly = true;
+            line = line.substring(0, line.length() - 1);
+        }
+        if (line.isEmpty()) {
+            return null;
+        }
+        boolean anchored = line.indexOf('/') >= 0;
+        if (line.startsWith("/")) {
+            line = line.substring(1);
+        }
+        String body = globToRegex(line);
+        String regex = anchored ? "^" + body + "$" : "^(?:.*/)?" + body + "$";
+        return new Rule(Pattern.compile(regex), negated, dirOnly, raw);
+    }
+
+    static String globToRegex(String glob) {
+        StringBuilder b = new StringBuilder();
+        int n = glob.length();
+        for (int i = 0; i < n; i++) {
+            char c = glob.charAt(i);
+            if (c == '*') {
+                boolean dbl = i + 1 < n && glob.charAt(i + 1) == '*';
+                if (dbl) {
+                    boolean atStart = i == 0 || glob.charAt(i - 1) == '/';
+                    boolean slashAfter = i + 2 < n && glob.charAt(i + 2) == '/';
+                    if (atStart && slashAfter) {
+                        b.append("(?:.*/)?");
+                        i += 2;
+                    } else if (atStart && i + 2 == n) {
+                        b.append(".*");
+                        i += 1;
+                    } else {
+                        b.append("[^/]*");
+                        i += 1;
+                    }
+                } else {
+                    b.append("[^/]*");
+                }
+            } else if (c == '?') {
+                b.append("[^/]");
+            } else if (c == '[') {
+                int close = glob.indexOf(']', i + 2);
+                if (close < 0) {
+                    b.append("\\[");
+                } else {
+                    String cls = glob.substring(i + 1, close);
+                    if (cls.startsWith("!")) {
+                        cls = "^" + cls.substring(1);
+                    }
+                    b.append('[').append(cls.replace("\\", "\\\\").replace("[", "\\[")).append(']');
+                    i = close;
+                }
+            } else if (c == '\\' && i + 1 < n) {
+                b.append(Pattern.quote(String.valueOf(glob.charAt(++i))));
+            } else {
+                b.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * Whether {@code relPath} ('/'-separated, relative to the root) is ignored. A path inside an ignored folder is
+     * ignored.
+     */
+    public boolean isIgnored(String relPath, boolean isDirectory) {
+        if (relPath.equals(".chunkvault") || relPath.startsWith(".chunkvault/")) {
+            return true;
+        }
+        String[] parts = relPath.split("/");
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (i > 0) {
+                prefix.append('/');
+            }
+            prefix.append(parts[i]);
+            if (matches(prefix.toString(), true)) {
+                return true;
+            }
+        }
+        return matches(relPath, isDirectory);
+    }
+
+    private boolean matches(String path, boolean isDirectory) {
+        boolean ignored = false;
+        for (Rule r : rules) {
+            if (r.dirOnly() && !isDirectory) {
+                continue;
+            }
+            if (r.regex().matcher(path).matches()) {
+                ignored = !r.negated();
+            }
+        }
+        return ignored;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.chunkvault.client.sync;
+
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.core.paths.InvalidFilePathException;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Walks a sync folder and lists its regular files by fold key.
+ *
+ * <p>Symbolic links are never followed and never synced: each is reported as a warning and skipped (a link
+ * could point out of the tree, or make a loop; Dropbox, by contrast, follows some). Other special files (FIFOs,
+ * sockets, devices) are skipped with a warning too. Names the service cannot hold (see core FileNames) are
+ * reported and skipped. Two names that fold to the same key (case or Unicode normalisation: {@code Report.txt}
+ * and {@code report.txt}) would be one file on the server and on case-insensitive disks: both are reported as a
+ * collision and neither is synced until one is renamed.
+ */
+public final class LocalScanner {
+    /** A regular file found on disk; {@code path} is the canonical (NFC) remote path. */
+    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {}
+
+    /** What a scan found. */
+    public record Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings,
+                       int ignored) {}
+
+    private LocalScanner() {}
+
+    public static Scan scan(Path root, IgnoreRules ignore) throws IOException {
+        Map<String, List<LocalFile>> byKey = new TreeMap<>();
+        List<String> warnings = new ArrayList<>();
+        int[] ignored = {0};
+        Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        if (dir.equals(root)) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        String rel = SyncPaths.relative(root, dir);
+                        if (ignore.isIgnored(rel, true)) {
+                            ignored[0]++;
+                            return FileVisitResult.SKIP_SUBTREE;
+                        }
+                        try {
+                            FilePath.parse(rel);
+                        } catch (InvalidFilePathException e) {
+                            warnings.add("skipped folder '" + printable(rel) + "': its name is not allowed ("
+                                    + e.reason() + ")");
+                            return FileVisitResult.SKIP_SUBTREE;
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        String rel = SyncPaths.relative(root, file);
+                        if (ignore.isIgnored(rel, attrs.isDirectory())) {
+                            ignored[0]++;
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (attrs.isSymbolicLink()) {
+                            warnings.add("skipped symbolic link '" + printable(rel) + "' (links are not synced)");
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (!attrs.isRegularFile()) {
+                            warnings.add("skipped special file '" + printable(rel) + "'");
+                            return FileVisitResult.CONTINUE;
+                        }
+                        FilePath p;
+                        try {
+                            p = FilePath.parse(rel);
+                        } catch (InvalidFilePathException e) {
+                            warnings.add("skipped '" + printable(rel) + "': its name is not allowed (" + e.reason() + ")");
+                            return FileVisitResult.CONTINUE;
+                        }
+                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
+                                attrs.lastModifiedTime().toMillis());
+                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                        warnings.add("could not read '" + printable(SyncPaths.relative(root, file)) + "' ("
+                                + exc.getClass().getSimpleName() + ")");
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+        Map<String, LocalFile> files = new LinkedHashMap<>();
+        Map<String, List<String>> collisions = new LinkedHashMap<>();
+        for (Map.Entry<String, List<LocalFile>> e : byKey.entrySet()) {
+            if (e.getValue().size() == 1) {
+                files.put(e.getKey(), e.getValue().get(0));
+            } else {
+                collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
+            }
+        }
+        return new Scan(files, collisions, warnings, ignored[0]);
+    }
+
+    /** A name safe to print: control characters replaced. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029) {
+                b.append('?');
+            } else {
+                b.appendCodePoint(cp);
+            }
+        });
+        return b.toString();
+    }
+}

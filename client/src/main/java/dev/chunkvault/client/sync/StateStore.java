@@ -1,0 +1,391 @@
+package dev.chunkvault.client.sync;
+
+import dev.chunkvault.client.ChunkIndex;
+import dev.chunkvault.client.ChunkvaultException;
+import dev.chunkvault.client.PushJournal;
+import dev.chunkvault.core.manifest.Manifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A sync folder's state in SQLite ({@code DIR/.chunkvault/state.db}): each file's base version and local stat,
+ * the local chunk index (which chunk is at which offset of which synced file), the upload journal and pending
+ * commit keys, and small settings (the change cursor, the device name). WAL journal, so every recorded upload
+ * survives a kill of the process.
+ *
+ * <p>Thread-safe: one connection, every method synchronized (uploads journal from several threads).
+ */
+public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable {
+    static final int SCHEMA_VERSION = 1;
+
+    private final Path root;
+    private final Connection db;
+
+    private StateStore(Path root, Connection db) {
+        this.root = root;
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) the state of the sync folder {@code root}. */
+    public static StateStore open(Path root) {
+        Path dir = root.resolve(".chunkvault");
+        try {
+            Files.createDirectories(dir);
+            return openFile(root, dir.resolve("state.db"));
+        } catch (java.io.IOException e) {
+            throw new ChunkvaultException("Cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens a state database at {@code file}; chunk locations resolve against {@code root}. */
+    public static StateStore openFile(Path root, Path file) {
+        try {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=NORMAL");
+                s.execute("PRAGMA busy_timeout=10000");
+                s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS files(path_key TEXT PRIMARY KEY, path TEXT NOT NULL,"
+                        + " version TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+                        + " content_hash TEXT NOT NULL, manifest BLOB NOT NULL, synced_at INTEGER NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS chunks(chunk_id TEXT NOT NULL, path_key TEXT NOT NULL,"
+                        + " offset INTEGER NOT NULL, size INTEGER NOT NULL)");
+                s.execute("CREATE INDEX IF NOT EXISTS chunks_by_id ON chunks(chunk_id)");
+                s.execute("CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(path_key)");
+                s.execute("CREATE TABLE IF NOT EXISTS uploaded(chunk_id TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+                        + " uploaded_at INTEGER NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS commit_keys(path_key TEXT PRIMARY KEY, parent TEXT,"
+                        + " manifest_hash TEXT NOT NULL, idem_key TEXT NOT NULL, created_at INTEGER NOT NULL)");
+            }
+            StateStore store = new StateStore(root, c);
+            String v = store.meta("schema").orElse(null);
+            if (v == null) {
+                store.putMeta("schema", Integer.toString(SCHEMA_VERSION));
+            } else if (!v.equals(Integer.toString(SCHEMA_VERSION))) {
+                c.close();
+                throw new ChunkvaultException("The sync state " + file + " was written by another version of chunkvault"
+                        + " (schema " + v + ").");
+            }
+            return store;
+        } catch (SQLException e) {
+            throw new ChunkvaultException("Cannot open the sync state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    // ---------------------------------------------------------------- meta
+
+    public synchronized Optional<String> meta(String key) {
+        try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            p.setString(1, key);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized void putMeta(String key, String value) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO meta(key, value) VALUES(?, ?)"
+                + " ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+            p.setString(1, key);
+            p.setString(2, value);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized void deleteMeta(String key) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM meta WHERE key = ?")) {
+            p.setString(1, key);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    public synchronized Optional<SyncRecord> get(String pathKey) {
+        try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
+                + " manifest FROM files WHERE path_key = ?")) {
+            p.setString(1, pathKey);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(record(r)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Every record, by path key. */
+    public synchronized Map<String, SyncRecord> all() {
+        Map<String, SyncRecord> out = new LinkedHashMap<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
+                + " mtime, content_hash, manifest FROM files ORDER BY path_key")) {
+            while (r.next()) {
+                SyncRecord rec = record(r);
+                out.put(rec.pathKey(), rec);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized int count() {
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM files")) {
+            return r.next() ? r.getInt(1) : 0;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private static SyncRecord record(ResultSet r) throws SQLException {
+        return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
+                r.getString(6), Manifest.decode(r.getBytes(7)));
+    }
+
+    /** Records a file as in sync with {@code rec.version()}, and indexes its chunks at their offsets. */
+    public synchronized void put(SyncRecord rec) {
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO files(path_key, path, version, size, mtime,"
+                    + " content_hash, manifest, synced_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE"
+                    + " SET path = excluded.path, version = excluded.version, size = excluded.size, mtime = excluded.mtime,"
+                    + " content_hash = excluded.content_hash, manifest = excluded.manifest, synced_at = excluded.synced_at");
+                 PreparedStatement del = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
+                 PreparedStatement ins = db.prepareStatement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
+                         + " VALUES(?, ?, ?, ?)")) {
+                p.setString(1, rec.pathKey());
+                p.setString(2, rec.path());
+                p.setString(3, rec.version());
+                p.setLong(4, rec.size());
+                p.setLong(5, rec.mtimeMillis());
+                p.setString(6, rec.contentHash());
+                p.setBytes(7, rec.manifest().encode());
+                p.setLong(8, System.currentTimeMillis());
+                p.executeUpdate();
+                del.setString(1, rec.pathKey());
+                del.executeUpdate();
+                Manifest m = rec.manifest();
+                Set<String> seen = new HashSet<>();
+                for (int i = 0; i < m.chunkCount(); i++) {
+                    String id = m.id(i).hex();
+                    if (!seen.add(id)) {
+                        continue; // one location per chunk and file is enough
+                    }
+                    ins.setString(1, id);
+                    ins.setString(2, rec.pathKey());
+                    ins.setLong(3, m.offset(i));
+                    ins.setInt(4, m.size(i));
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw failed(e);
+        } finally {
+            autoCommit();
+        }
+    }
+
+    /** Updates the local stat of an unchanged file (same content, new mtime). */
+    public synchronized void touch(String pathKey, String path, long size, long mtimeMillis) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE files SET path = ?, size = ?, mtime = ? WHERE path_key = ?")) {
+            p.setString(1, path);
+            p.setLong(2, size);
+            p.setLong(3, mtimeMillis);
+            p.setString(4, pathKey);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized void remove(String pathKey) {
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement a = db.prepareStatement("DELETE FROM files WHERE path_key = ?");
+                 PreparedStatement b = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?")) {
+                a.setString(1, pathKey);
+                a.executeUpdate();
+                b.setString(1, pathKey);
+                b.executeUpdate();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw failed(e);
+        } finally {
+            autoCommit();
+        }
+    }
+
+    // ---------------------------------------------------------------- chunk index
+
+    @Override
+    public synchronized List<Location> find(String chunkId) {
+        List<Location> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT f.path, c.offset, c.size FROM chunks c JOIN files f"
+                + " ON f.path_key = c.path_key WHERE c.chunk_id = ? LIMIT 8")) {
+            p.setString(1, chunkId);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Location(SyncPaths.toLocal(root, r.getString(1)), r.getLong(2), r.getInt(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- push journal
+
+    @Override
+    public synchronized Optional<Instant> uploadedAt(String chunkId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT uploaded_at FROM uploaded WHERE chunk_id = ?")) {
+            p.setString(1, chunkId);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(Instant.ofEpochMilli(r.getLong(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void recordUploaded(String chunkId, int size, Instant at) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO uploaded(chunk_id, size, uploaded_at) VALUES(?, ?, ?)"
+                + " ON CONFLICT(chunk_id) DO UPDATE SET uploaded_at = excluded.uploaded_at")) {
+            p.setString(1, chunkId);
+            p.setInt(2, size);
+            p.setLong(3, at.toEpochMilli());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void forgetUploaded(String chunkId) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM uploaded WHERE chunk_id = ?")) {
+            p.setString(1, chunkId);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Drops journal entries older than {@code before} (they are not trusted any more anyway). */
+    public synchronized int pruneUploaded(Instant before) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM uploaded WHERE uploaded_at < ?")) {
+            p.setLong(1, before.toEpochMilli());
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized int uploadedCount() {
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM uploaded")) {
+            return r.next() ? r.getInt(1) : 0;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<String> commitKey(String pathKey, String parent, String manifestHash) {
+        try (PreparedStatement p = db.prepareStatement("SELECT parent, manifest_hash, idem_key FROM commit_keys"
+                + " WHERE path_key = ?")) {
+            p.setString(1, pathKey);
+            try (ResultSet r = p.executeQuery()) {
+                if (r.next() && java.util.Objects.equals(r.getString(1), parent) && r.getString(2).equals(manifestHash)) {
+                    return Optional.of(r.getString(3));
+                }
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void recordCommitKey(String pathKey, String parent, String manifestHash, String key) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO commit_keys(path_key, parent, manifest_hash, idem_key,"
+                + " created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE SET parent = excluded.parent,"
+                + " manifest_hash = excluded.manifest_hash, idem_key = excluded.idem_key, created_at = excluded.created_at")) {
+            p.setString(1, pathKey);
+            p.setString(2, parent);
+            p.setString(3, manifestHash);
+            p.setString(4, key);
+            p.setLong(5, System.currentTimeMillis());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void clearCommitKey(String pathKey) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM commit_keys WHERE path_key = ?")) {
+            p.setString(1, pathKey);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private void rollback() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is reported
+        }
+    }
+
+    private void autoCommit() {
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // next statement reports it
+        }
+    }
+
+    private static ChunkvaultException failed(SQLException e) {
+        return new ChunkvaultException("The sync state database failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing
+        }
+    }
+}

@@ -1,0 +1,746 @@
+package dev.chunkvault.client.sync;
+
+import dev.chunkvault.client.ApiException;
+import dev.chunkvault.client.ChunkIndex;
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.ChunkvaultException;
+import dev.chunkvault.client.FilePuller;
+import dev.chunkvault.client.FilePusher;
+import dev.chunkvault.client.IntegrityException;
+import dev.chunkvault.client.LocalFileChangedException;
+import dev.chunkvault.client.StaleParentException;
+import dev.chunkvault.client.TransferListener;
+import dev.chunkvault.client.model.Changes;
+import dev.chunkvault.client.model.ConflictCheck;
+import dev.chunkvault.client.model.FileEntry;
+import dev.chunkvault.client.model.VersionInfo;
+import dev.chunkvault.client.sync.LocalScanner.LocalFile;
+import dev.chunkvault.client.sync.SyncPlanner.Action;
+import dev.chunkvault.client.sync.SyncPlanner.Local;
+import dev.chunkvault.client.sync.SyncPlanner.Remote;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.paths.ConflictedCopies;
+import dev.chunkvault.core.paths.FileNames;
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.core.paths.InvalidFilePathException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Two-way sync of a folder with the account root.
+ *
+ * <ol>
+ *   <li>Scan the folder (ignore rules, no symlinks, collisions reported); a file whose size and mtime match its
+ *       record is unchanged, otherwise its content hash decides.</li>
+ *   <li>Find remote changes: the change feed from the saved cursor (cheap), or a full listing (first sync,
+ *       {@code --full}, or once a day).</li>
+ *   <li>Decide per path with {@link SyncPlanner}; hold back deletions beyond the mass-delete safeguard unless
+ *       forced.</li>
+ *   <li>Apply: pushes commit on the base version (a 409 turns into a conflict), pulls write atomically and never
+ *       replace a file that changed since the scan, conflicts go through conflict-check (clean merge, or a
+ *       conflicted copy that is uploaded too). State is recorded after each file, so an interrupted sync
+ *       resumes where it stopped; the cursor advances only when every remote change was applied.</li>
+ * </ol>
+ */
+public final class SyncEngine {
+    static final String CURSOR = "cursor";
+    static final String LAST_FULL = "lastFullListing";
+    static final Duration FULL_EVERY = Duration.ofHours(24);
+    /** Files transferred at the same time (each with its own parallel chunk transfers). */
+    static final int FILE_PARALLELISM = 4;
+
+    /**
+     * @param maxDeletes        deletions per sync allowed without {@code force}
+     * @param maxDeleteFraction fraction of tracked files deletable without {@code force}
+     */
+    public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
+                          String device, Clock clock) {
+        public Options {
+            Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(clock, "clock");
+        }
+
+        public static Options defaults(String device) {
+            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone());
+        }
+
+        public Options withDryRun(boolean b) {
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+        }
+
+        public Options withForce(boolean b) {
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+        }
+
+        public Options withFullListing(boolean b) {
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock);
+        }
+
+        public Options withMaxDeletes(int n) {
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock);
+        }
+    }
+
+    private final ChunkvaultClient client;
+    private final StateStore state;
+    private final Path root;
+    private final Options options;
+    private final SyncListener listener;
+    private final FilePusher pusher;
+    private final FilePuller puller;
+    private final Path tmp;
+
+    public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
+        this.client = client;
+        this.state = state;
+        this.root = state.root();
+        this.options = options;
+        this.listener = listener == null ? SyncListener.NONE : listener;
+        this.pusher = new FilePusher(client, state);
+        this.puller = new FilePuller(client);
+        this.tmp = root.resolve(".chunkvault").resolve("tmp");
+    }
+
+    /** One path's situation and decision. */
+    private final class Item {
+        final String key;
+        final SyncRecord rec;
+        final LocalFile local;
+        final FileEntry remote;
+        Local localState;
+        Remote remoteState;
+        FilePusher.Scanned scanned;
+        Action action;
+
+        Item(String key, SyncRecord rec, LocalFile local, FileEntry remote) {
+            this.key = key;
+            this.rec = rec;
+            this.local = local;
+            this.remote = remote;
+        }
+
+        String displayPath() {
+            return local != null ? local.path() : rec != null ? rec.path() : remote.path();
+        }
+    }
+
+    public SyncReport run() throws IOException {
+        SyncReport report = new SyncReport();
+        report.dryRun = options.dryRun();
+        Files.createDirectories(tmp);
+        cleanTemp();
+        IgnoreRules ignore = IgnoreRules.load(root);
+        LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
+        report.warnings.addAll(scan.warnings());
+        scan.warnings().forEach(w -> listener.event("warning", "", w));
+        scan.collisions().values().forEach(names -> {
+            report.collisions.add(names);
+            listener.event("collision", String.join(", ", names), "names differ only by case or Unicode form");
+        });
+        Map<String, SyncRecord> records = state.all();
+
+        // Remote view.
+        String cursor = state.meta(CURSOR).orElse(null);
+        long lastFull = state.meta(LAST_FULL).map(Long::parseLong).orElse(0L);
+        boolean full = options.fullListing() || cursor == null
+                || options.clock().millis() - lastFull > FULL_EVERY.toMillis();
+        report.fullListing = full;
+        Map<String, FileEntry> remote = new LinkedHashMap<>();
+        String newCursor;
+        if (full) {
+            ChunkvaultClient.FullListing listing = client.listAll("", true, true);
+            for (FileEntry e : listing.files()) {
+                putRemote(remote, e, report);
+            }
+            newCursor = listing.changeCursor();
+        } else {
+            String c = cursor;
+            for (int pages = 0; ; pages++) {
+                Changes ch = client.changes(c, 1000);
+                ch.changes().forEach(e -> putRemote(remote, e, report));
+                if (ch.cursor() == null || ch.cursor().equals(c) && ch.more()) {
+                    break;
+                }
+                c = ch.cursor();
+                if (!ch.more() || pages > 100_000) {
+                    break;
+                }
+            }
+            newCursor = c;
+        }
+
+        // Items.
+        TreeSet<String> keys = new TreeSet<>();
+        keys.addAll(scan.files().keySet());
+        keys.addAll(records.keySet());
+        keys.addAll(remote.keySet());
+        keys.removeAll(scan.collisions().keySet());
+        List<Item> items = new ArrayList<>();
+        for (String key : keys) {
+            FileEntry re = remote.get(key);
+            if (re != null && ignore.isIgnored(re.path(), false) && !records.containsKey(key)) {
+                continue;
+            }
+            SyncRecord rec = records.get(key);
+            if (!full && re == null && rec != null) {
+                re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
+            }
+            Item it = new Item(key, rec, scan.files().get(key), re);
+            try {
+                classify(it);
+            } catch (LocalFileChangedException e) {
+                report.warnings.add(e.getMessage() + "; it will be synced next time");
+                continue;
+            }
+            items.add(it);
+        }
+
+        // Mass-delete safeguard.
+        List<Item> deletions = items.stream()
+                .filter(i -> i.action == Action.DELETE_LOCAL || i.action == Action.DELETE_REMOTE).toList();
+        boolean refuse = !options.force() && SyncPlanner.isMassDelete(deletions.size(), records.size(),
+                options.maxDeletes(), options.maxDeleteFraction());
+        if (refuse) {
+            for (Item d : deletions) {
+                report.refusedDeletes.add((d.action == Action.DELETE_LOCAL ? "local " : "remote ") + d.displayPath());
+                d.action = Action.NONE;
+            }
+            listener.event("refused", "", deletions.size() + " deletions held back (mass-delete safeguard)");
+        }
+
+        if (options.dryRun()) {
+            for (Item it : items) {
+                if (it.action != Action.NONE) {
+                    report.planned.add(new SyncReport.Planned(it.displayPath(), it.action.name()));
+                }
+            }
+            return report;
+        }
+
+        // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
+        List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
+        List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
+                && i.action != Action.NONE).toList();
+        boolean allApplied = !refuse;
+        long planned = 0;
+        for (Item i : transfers) {
+            planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
+        }
+        listener.plan(transfers.size(), planned);
+        allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
+        allApplied &= applyAll(rest, report, 1);
+        if (allApplied && newCursor != null) {
+            state.putMeta(CURSOR, newCursor);
+            if (full) {
+                state.putMeta(LAST_FULL, Long.toString(options.clock().millis()));
+            }
+        }
+        state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
+        return report;
+    }
+
+    /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
+    private boolean applyAll(List<Item> items, SyncReport report, int parallelism) throws IOException {
+        if (parallelism <= 1 || items.size() <= 1) {
+            boolean ok = true;
+            for (Item it : items) {
+                ok &= applyGuarded(it, report);
+            }
+            return ok;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "chunkvault-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
+            for (Item it : items) {
+                futures.add(pool.submit(() -> applyGuarded(it, report)));
+            }
+            boolean ok = true;
+            for (java.util.concurrent.Future<Boolean> f : futures) {
+                try {
+                    ok &= f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new ChunkvaultException("Sync failed.", c);
+                } catch (InterruptedException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+            return ok;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Applies one item. A problem with this file alone (it changed meanwhile, bad bytes, a 4xx) is reported and
+     * returns false; a problem with the service or the sign-in (401, 429, 5xx, unreachable) ends the sync.
+     */
+    private boolean applyGuarded(Item it, SyncReport report) throws IOException {
+        try {
+            apply(it, report);
+            return true;
+        } catch (LocalFileChangedException e) {
+            report.warnings.add(e.getMessage() + "; it will be synced next time");
+            listener.event("warning", it.displayPath(), e.getMessage());
+        } catch (IntegrityException | InvalidFilePathException e) {
+            report.errors.add(it.displayPath() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        } catch (ApiException e) {
+            if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429) {
+                throw e;
+            }
+            report.errors.add(it.displayPath() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            report.warnings.add(it.displayPath() + " disappeared during the sync; it will be synced next time");
+        } catch (IOException e) {
+            report.errors.add(it.displayPath() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            listener.event("error", it.displayPath(), e.getMessage());
+        }
+        return false;
+    }
+
+    private static void putRemote(Map<String, FileEntry> remote, FileEntry e, SyncReport report) {
+        try {
+            remote.put(FilePath.parse(e.path()).foldKey(), e);
+        } catch (InvalidFilePathException | NullPointerException bad) {
+            report.warnings.add("the server listed a path that is not valid here; skipped");
+        }
+    }
+
+    // ---------------------------------------------------------------- classification
+
+    private void classify(Item it) throws IOException {
+        SyncRecord rec = it.rec;
+        LocalFile lf = it.local;
+        FileEntry re = it.remote;
+        if (rec != null) {
+            if (lf == null) {
+                it.localState = Local.DELETED;
+            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis()) {
+                it.localState = Local.UNCHANGED;
+            } else {
+                it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));
+                if (it.scanned.contentHash().equals(rec.contentHash())) {
+                    it.localState = Local.UNCHANGED;
+                    if (!options.dryRun()) {
+                        state.touch(rec.pathKey(), rec.path(), it.scanned.size(), it.scanned.mtimeMillis());
+                    }
+                } else {
+                    it.localState = Local.MODIFIED;
+                }
+            }
+            if (re == null || re.deleted()) {
+                it.remoteState = Remote.DELETED;
+            } else if (re.version().equals(rec.version()) || Objects.equals(re.contentHash(), rec.contentHash())) {
+                it.remoteState = Remote.UNCHANGED;
+            } else {
+                it.remoteState = Remote.MODIFIED;
+            }
+        } else {
+            it.localState = lf == null ? Local.ABSENT : Local.ADDED;
+            it.remoteState = re == null || re.deleted() ? Remote.ABSENT : Remote.ADDED;
+        }
+        boolean bothChanged = (it.localState == Local.MODIFIED && it.remoteState == Remote.MODIFIED)
+                || (it.localState == Local.ADDED && it.remoteState == Remote.ADDED);
+        if (bothChanged && it.scanned == null) {
+            it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));
+        }
+        boolean same = bothChanged && it.scanned.contentHash().equals(re.contentHash());
+        it.action = SyncPlanner.decide(it.localState, it.remoteState, same);
+        if (it.action == Action.NONE && rec != null && re != null && !re.deleted() && !re.version().equals(rec.version())) {
+            it.action = Action.ADOPT; // same content, newer version (e.g. a restore of the same bytes)
+        }
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    private void apply(Item it, SyncReport report) throws IOException {
+        switch (it.action) {
+            case NONE -> { }
+            case PUSH -> push(it, report, pushParent(it));
+            case PULL -> pull(it, report, it.remote);
+            case DELETE_LOCAL -> deleteLocal(it, report);
+            case DELETE_REMOTE -> deleteRemote(it, report);
+            case FORGET -> state.remove(it.key);
+            case ADOPT -> adopt(it, it.remote.version());
+            case CONFLICT -> conflict(it, report, it.remote);
+        }
+    }
+
+    /** The parent of a push: the remote head when it is the base's content, none over a deletion. */
+    private static String pushParent(Item it) {
+        if (it.rec == null || it.remoteState == Remote.DELETED) {
+            return null;
+        }
+        return it.remote != null && !it.remote.deleted() ? it.remote.version() : it.rec.version();
+    }
+
+    private void push(Item it, SyncReport report, String parent) throws IOException {
+        LocalFile lf = it.local;
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), listener.transfer(lf.path()));
+        it.scanned = s;
+        Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
+        FilePusher.Result r;
+        try {
+            r = pusher.push(new FilePusher.Request(lf.file(), lf.path(), parent, parentManifest, null,
+                    listener.transfer(lf.path())), s);
+        } catch (StaleParentException stale) {
+            VersionInfo head = stale.head().orElse(null);
+            listener.event("stale", lf.path(), "changed on the server meanwhile");
+            if (head == null || head.deleted()) {
+                if (parent == null) {
+                    throw stale;
+                }
+                push(it, report, null);
+            } else if (Objects.equals(head.contentHash(), s.contentHash())) {
+                adopt(it, head.versionId());
+            } else {
+                conflict(it, report, entryOf(head));
+            }
+            return;
+        }
+        record(it.key, lf.path(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
+        report.pushed.add(lf.path());
+        report.addUploaded(r.stats().bytesSent());
+        listener.event("push", lf.path(), plural(r.stats().chunksUploaded(), "chunk") + " uploaded"
+                + (r.stats().chunksDelta() > 0 ? ", " + r.stats().chunksDelta() + " as deltas" : ""));
+    }
+
+    private static FileEntry entryOf(VersionInfo v) {
+        return new FileEntry(v.path(), v.versionId(), v.size(), v.contentHash(), v.deleted(), v.clientMtime(),
+                v.createdAt());
+    }
+
+    private void pull(Item it, SyncReport report, FileEntry head) throws IOException {
+        String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
+        Path target = it.local != null ? it.local.file() : SyncPaths.toLocal(root, localPath);
+        checkInside(target);
+        LocalFile seen = it.local;
+        FilePuller.ReplaceGuard guard = t -> unchangedSinceScan(t, seen);
+        FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
+                guard, listener.transfer(localPath)));
+        record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
+        report.pulled.add(localPath);
+        report.addDownloaded(r.stats().bytesDownloaded());
+        report.addReused(r.stats().bytesReused());
+        listener.event("pull", localPath, plural(r.stats().chunksDownloaded(), "chunk") + " downloaded"
+                + (r.stats().chunksReused() > 0 ? ", " + r.stats().chunksReused() + " reused locally" : ""));
+    }
+
+    private static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
+    }
+
+    /** A target must stay under the root, and no folder on the way may be a symbolic link. */
+    private void checkInside(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        Path r = root.toAbsolutePath().normalize();
+        if (!abs.startsWith(r)) {
+            throw new ChunkvaultException("refusing to write outside the sync folder: " + target);
+        }
+        for (Path p = abs.getParent(); p != null && p.startsWith(r) && !p.equals(r); p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) {
+                throw new LocalFileChangedException(target, "lies under a symbolic link; not written");
+            }
+        }
+    }
+
+    /** The file is exactly as the scan saw it (absent if it was absent). */
+    private static boolean unchangedSinceScan(Path target, LocalFile seen) throws IOException {
+        if (seen == null) {
+            return !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        }
+        if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return a.size() == seen.size() && a.lastModifiedTime().toMillis() == seen.mtimeMillis();
+    }
+
+    private void deleteLocal(Item it, SyncReport report) throws IOException {
+        LocalFile lf = it.local;
+        if (!unchangedSinceScan(lf.file(), lf)) {
+            throw new LocalFileChangedException(lf.file(), "changed during the sync; not deleted");
+        }
+        Files.delete(lf.file());
+        state.remove(it.key);
+        removeEmptyParents(lf.file().getParent());
+        report.deletedLocal.add(lf.path());
+        listener.event("delete-local", lf.path(), "deleted on the server");
+    }
+
+    private void removeEmptyParents(Path dir) {
+        Path r = root.toAbsolutePath().normalize();
+        for (Path d = dir.toAbsolutePath().normalize(); d != null && d.startsWith(r) && !d.equals(r); d = d.getParent()) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
+                if (s.iterator().hasNext()) {
+                    return;
+                }
+            } catch (IOException e) {
+                return;
+            }
+            try {
+                Files.delete(d);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void deleteRemote(Item it, SyncReport report) throws IOException {
+        SyncRecord rec = it.rec;
+        String parent = it.remote != null && !it.remote.deleted() ? it.remote.version() : rec.version();
+        try {
+            client.delete(rec.path(), parent, ChunkvaultClient.newIdempotencyKey());
+        } catch (StaleParentException stale) {
+            VersionInfo head = stale.head().orElse(null);
+            if (head != null && !head.deleted()) {
+                pull(it, report, entryOf(head)); // edited elsewhere meanwhile: the edit wins over our delete
+                return;
+            }
+        } catch (ApiException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+        }
+        state.remove(it.key);
+        report.deletedRemote.add(rec.path());
+        listener.event("delete-remote", rec.path(), "deleted here");
+    }
+
+    private void adopt(Item it, String version) throws IOException {
+        LocalFile lf = it.local;
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), TransferListener.NONE);
+        record(it.key, lf.path(), version, s.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
+    }
+
+    private void record(String key, String path, VersionInfo v, Manifest m, long size, long mtime, String hash) {
+        state.put(new SyncRecord(key, path, v.versionId(), size, mtime, hash, m));
+    }
+
+    private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash) {
+        state.put(new SyncRecord(key, path, version, size, mtime, hash, m));
+    }
+
+    // ---------------------------------------------------------------- conflicts
+
+    private void conflict(Item it, SyncReport report, FileEntry head) throws IOException {
+        LocalFile lf = it.local;
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), listener.transfer(lf.path()));
+        it.scanned = s;
+        ConflictCheck cc = null;
+        try {
+            cc = client.conflictCheck(conflictQuery(it, s));
+        } catch (ApiException e) {
+            if (e.isUnauthorized()) {
+                throw e;
+            }
+            listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");
+        }
+        if (cc == null) {
+            conflictedCopy(it, report, s, head, null);
+            return;
+        }
+        VersionInfo ccHead = cc.head();
+        FileEntry current = ccHead != null && !ccHead.deleted() ? entryOf(ccHead) : null;
+        String action = cc.action() != null ? cc.action() : legacyAction(cc);
+        switch (action) {
+            case ConflictCheck.ACTION_NONE -> {
+                if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
+                    adopt(it, current.version());
+                    return;
+                }
+            }
+            case ConflictCheck.ACTION_PUSH -> {
+                push(it, report, ccHead == null || ccHead.deleted() ? null : ccHead.versionId());
+                return;
+            }
+            case ConflictCheck.ACTION_COMMIT_MERGED -> {
+                Manifest merged = current == null ? null : cc.merged(s.manifest());
+                if (merged != null && merge(it, report, s, ccHead, merged)) {
+                    return;
+                }
+            }
+            default -> { }
+        }
+        // KEEP_BOTH, or anything that would lose the local edit (PULL over a local change): keep both.
+        String suggested = cc.conflictedCopyName();
+        if (suggested == null && cc.conflictedCopyPath() != null) {
+            suggested = cc.conflictedCopyPath().substring(cc.conflictedCopyPath().lastIndexOf('/') + 1);
+        }
+        conflictedCopy(it, report, s, current != null ? current : head, suggested);
+    }
+
+    /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
+    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s) {
+        LocalFile lf = it.local;
+        String base = it.rec == null ? null : it.rec.version();
+        Manifest full = s.manifest();
+        dev.chunkvault.core.manifest.ManifestDelta delta = null;
+        if (it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
+            delta = dev.chunkvault.core.manifest.ManifestDelta.compute(it.rec.manifest(), full);
+            full = null;
+        }
+        String localTime = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault())
+                .withNano(0).format(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+        return new ChunkvaultClient.ConflictQuery(lf.path(), lf.file().getFileName().toString(), base, full, delta, null,
+                options.device(), localTime);
+    }
+
+    /** For a service that answers without {@code action}: derive it from the outcome. */
+    private static String legacyAction(ConflictCheck cc) {
+        if (cc.outcome() == null) {
+            return ConflictCheck.ACTION_KEEP_BOTH;
+        }
+        return switch (cc.outcome()) {
+            case ConflictCheck.IDENTICAL_CONTENT, ConflictCheck.NO_CHANGE -> ConflictCheck.ACTION_NONE;
+            case ConflictCheck.FAST_FORWARD -> "PUSH".equals(cc.direction()) ? ConflictCheck.ACTION_PUSH
+                    : ConflictCheck.ACTION_KEEP_BOTH;
+            case ConflictCheck.MODIFY_DELETE -> ConflictCheck.ACTION_PUSH;
+            case ConflictCheck.MODIFY_MODIFY -> Boolean.TRUE.equals(cc.mergeable()) ? ConflictCheck.ACTION_COMMIT_MERGED
+                    : ConflictCheck.ACTION_KEEP_BOTH;
+            default -> ConflictCheck.ACTION_KEEP_BOTH;
+        };
+    }
+
+    /**
+     * Both sides edited disjoint regions: build the merged file (local chunks from disk, the head's from the
+     * server), commit it on the head, then replace the local file if it is still as scanned.
+     */
+    private boolean merge(Item it, SyncReport report, FilePusher.Scanned local, VersionInfo head, Manifest merged)
+            throws IOException {
+        LocalFile lf = it.local;
+        Manifest headManifest = client.manifest(lf.path(), head.versionId()).manifest();
+        ChunkIndex localChunks = indexOf(lf.file(), local.manifest()).or(state);
+        FilePuller.Built built;
+        try {
+            built = puller.build(lf.path(), head.versionId(), merged, null, tmp, localChunks, listener.transfer(lf.path()));
+        } catch (ApiException | IntegrityException e) {
+            listener.event("warning", lf.path(), "merge failed (" + e.getMessage() + "); keeping both copies");
+            return false;
+        }
+        try {
+            FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
+                    headManifest, merged, listener.transfer(lf.path())));
+            BasicFileAttributes a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf),
+                    options.clock().millis());
+            record(it.key, lf.path(), r.commit().version(), merged, a.size(), a.lastModifiedTime().toMillis(),
+                    r.contentHash());
+            report.merged.add(lf.path());
+            report.addUploaded(r.stats().bytesSent());
+            listener.event("merge", lf.path(), "both edits merged");
+            return true;
+        } catch (StaleParentException stale) {
+            listener.event("warning", lf.path(), "the file changed again during the merge; keeping both copies");
+            return false;
+        } finally {
+            Files.deleteIfExists(built.temp());
+        }
+    }
+
+    static ChunkIndex indexOf(Path file, Manifest m) {
+        Map<String, ChunkIndex.Location> at = new HashMap<>();
+        for (int i = 0; i < m.chunkCount(); i++) {
+            at.putIfAbsent(m.id(i).hex(), new ChunkIndex.Location(file, m.offset(i), m.size(i)));
+        }
+        return id -> at.containsKey(id) ? List.of(at.get(id)) : List.of();
+    }
+
+    /**
+     * A true conflict: the local edit moves to a conflicted copy (uploaded as a new file), and the head is pulled
+     * into the original name. Both edits survive.
+     */
+    private void conflictedCopy(Item it, SyncReport report, FilePusher.Scanned s, FileEntry head, String suggested)
+            throws IOException {
+        LocalFile lf = it.local;
+        FilePath original = FilePath.parse(lf.path());
+        String copyName = copyName(original, lf.file(), suggested);
+        FilePath copyPath = original.withName(copyName);
+        Path copyFile = lf.file().resolveSibling(copyName);
+        if (!unchangedSinceScan(lf.file(), lf)) {
+            throw new LocalFileChangedException(lf.file(), "changed during the sync");
+        }
+        Files.move(lf.file(), copyFile, StandardCopyOption.ATOMIC_MOVE);
+        report.conflicts.add(copyPath.toString());
+        listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
+        FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
+                listener.transfer(copyPath.toString())), new FilePusher.Scanned(s.manifest(), s.contentHash(), s.size(),
+                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis()));
+        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(),
+                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis(), s.contentHash());
+        report.addUploaded(r.stats().bytesSent());
+        if (head != null && !head.deleted()) {
+            Item moved = new Item(it.key, it.rec, null, head);
+            pull(moved, report, head);
+        } else {
+            state.remove(it.key);
+        }
+    }
+
+    private String copyName(FilePath original, Path localFile, String suggested) {
+        LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
+        List<String> candidates = new ArrayList<>();
+        if (suggested != null) {
+            try {
+                String n = FileNames.normalize(suggested);
+                if (ConflictedCopies.isConflictedCopy(n)) {
+                    candidates.add(n);
+                }
+            } catch (InvalidFilePathException ignored) {
+                // the server's suggestion is not usable here: make one
+            }
+        }
+        candidates.add(ConflictedCopies.name(original.name(), options.device(), now));
+        for (int n = 2; n < 100; n++) {
+            candidates.add(ConflictedCopies.name(original.name(), options.device(), now, n));
+        }
+        for (String c : candidates) {
+            FilePath p = original.withName(c);
+            if (!Files.exists(localFile.resolveSibling(c), LinkOption.NOFOLLOW_LINKS)
+                    && state.get(p.foldKey()).isEmpty() && client.file(p.toString(), true).isEmpty()) {
+                return c;
+            }
+        }
+        throw new ChunkvaultException("could not find a free name for a conflicted copy of " + original);
+    }
+
+    private void cleanTemp() {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp, ".cv-*.part")) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // leftovers are harmless
+        }
+    }
+}

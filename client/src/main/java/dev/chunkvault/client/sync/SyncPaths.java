@@ -1,0 +1,35 @@
+package dev.chunkvault.client.sync;
+
+import dev.chunkvault.core.paths.FilePath;
+import java.nio.file.Path;
+
+/** Maps between remote paths ('/'-separated, relative to the account root) and files under a sync root. */
+public final class SyncPaths {
+    private SyncPaths() {}
+
+    /** The local file for {@code path} (a valid remote path) under {@code root}. */
+    public static Path toLocal(Path root, String path) {
+        Path p = root;
+        for (String name : path.split("/")) {
+            p = p.resolve(name);
+        }
+        return p;
+    }
+
+    /** The path of {@code file} relative to {@code root}, '/'-separated as on disk (not yet validated). */
+    public static String relative(Path root, Path file) {
+        Path rel = root.relativize(file);
+        StringBuilder b = new StringBuilder();
+        for (Path part : rel) {
+            if (b.length() > 0) {
+                b.append('/');
+            }
+            b.append(part.toString());
+        }
+        return b.toString();
+    }
+
+    public static String foldKey(String path) {
+        return FilePath.parse(path).foldKey();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.chunkvault.client.sync;
+
+/**
+ * The two-way sync decision for one path, from how the local file and the remote head each stand relative to
+ * the base (the version both were at after the last sync). Pure, so the whole table is unit-tested.
+ *
+ * <pre>
+ *  local \ remote | UNCHANGED      MODIFIED                   DELETED
+ *  ---------------+-----------------------------------------------------------------
+ *  UNCHANGED      | NONE           PULL                       DELETE_LOCAL
+ *  MODIFIED       | PUSH           ADOPT if same content,     PUSH (keep the edit: the
+ *                 |                else CONFLICT              file comes back)
+ *  DELETED        | DELETE_REMOTE  PULL (keep the edit)       FORGET
+ *
+ *  no base:         remote ADDED                              remote ABSENT
+ *  local ADDED    | ADOPT if same content, else CONFLICT      PUSH
+ *  local ABSENT   | PULL                                      NONE
+ * </pre>
+ * An edit always beats a deletion, so no edit is ever lost; two different edits are a CONFLICT, resolved with
+ * the service's conflict-check (a clean merge, or a conflicted copy).
+ */
+public final class SyncPlanner {
+    private SyncPlanner() {}
+
+    public enum Local { UNCHANGED, MODIFIED, DELETED, ADDED, ABSENT }
+
+    public enum Remote { UNCHANGED, MODIFIED, DELETED, ADDED, ABSENT }
+
+    public enum Action { NONE, PUSH, PULL, DELETE_LOCAL, DELETE_REMOTE, FORGET, ADOPT, CONFLICT }
+
+    /**
+     * @param sameContent whether the local and remote contents are equal (only consulted when both changed)
+     * @throws IllegalArgumentException for a combination that cannot happen (a base on one side only)
+     */
+    public static Action decide(Local local, Remote remote, boolean sameContent) {
+        boolean localHasBase = local == Local.UNCHANGED || local == Local.MODIFIED || local == Local.DELETED;
+        boolean remoteHasBase = remote == Remote.UNCHANGED || remote == Remote.MODIFIED || remote == Remote.DELETED;
+        if (localHasBase != remoteHasBase) {
+            throw new IllegalArgumentException("local " + local + " and remote " + remote + " disagree about the base");
+        }
+        return switch (local) {
+            case UNCHANGED -> switch (remote) {
+                case UNCHANGED -> Action.NONE;
+                case MODIFIED -> Action.PULL;
+                default -> Action.DELETE_LOCAL;
+            };
+            case MODIFIED -> switch (remote) {
+                case UNCHANGED, DELETED -> Action.PUSH;
+                default -> sameContent ? Action.ADOPT : Action.CONFLICT;
+            };
+            case DELETED -> switch (remote) {
+                case UNCHANGED -> Action.DELETE_REMOTE;
+                case MODIFIED -> Action.PULL;
+                default -> Action.FORGET;
+            };
+            case ADDED -> remote == Remote.ADDED ? (sameContent ? Action.ADOPT : Action.CONFLICT) : Action.PUSH;
+            case ABSENT -> remote == Remote.ADDED ? Action.PULL : Action.NONE;
+        };
+    }
+
+    /**
+     * The mass-delete safeguard: deleting more than {@code maxDeletes} files, or more than {@code maxFraction}
+     * of the tracked files when that is more than a handful (5), needs {@code --force}.
+     */
+    public static boolean isMassDelete(int deletions, int tracked, int maxDeletes, double maxFraction) {
+        if (deletions > maxDeletes) {
+            return true;
+        }
+        return deletions > 5 && tracked > 0 && deletions > maxFraction * tracked;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.chunkvault.client.sync;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one sync did (or, for a dry run, would do). Lists hold paths relative to the sync root; they are
+ * synchronized, as files are transferred in parallel.
+ */
+public final class SyncReport {
+    public final List<String> pushed = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> pulled = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> deletedLocal = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> deletedRemote = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> merged = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Conflicted copies created (each uploaded too). */
+    public final List<String> conflicts = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Names that fold to one key (case / normalisation), not synced. */
+    public final List<List<String>> collisions = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Deletions held back by the mass-delete safeguard. */
+    public final List<String> refusedDeletes = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** For a dry run: the planned action of each path that is not in sync. */
+    public final List<Planned> planned = java.util.Collections.synchronizedList(new ArrayList<>());
+    public long bytesUploaded;
+    public long bytesDownloaded;
+    public long bytesReused;
+    public boolean dryRun;
+    public boolean fullListing;
+
+    public synchronized void addUploaded(long n) {
+        bytesUploaded += n;
+    }
+
+    public synchronized void addDownloaded(long n) {
+        bytesDownloaded += n;
+    }
+
+    public synchronized void addReused(long n) {
+        bytesReused += n;
+    }
+
+    public record Planned(String path, String action) {}
+
+    /** Whether nothing needed doing. */
+    public boolean inSync() {
+        return pushed.isEmpty() && pulled.isEmpty() && deletedLocal.isEmpty() && deletedRemote.isEmpty()
+                && merged.isEmpty() && conflicts.isEmpty() && planned.isEmpty() && errors.isEmpty()
+                && refusedDeletes.isEmpty();
+    }
+}

@@ -1,0 +1,164 @@
+package dev.chunkvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chunkvault.client.ClientJson;
+import dev.chunkvault.client.FakeVault;
+import dev.chunkvault.client.TestFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI in-process against the fake API: parsing, config, commands and exit codes. */
+class CliTest {
+    @TempDir
+    Path tmp;
+    FakeVault vault;
+    Map<String, String> env;
+    String out;
+    String err;
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = new FakeVault();
+        env = new HashMap<>();
+        env.put("CHUNKVAULT_CONFIG_DIR", tmp.resolve("config").toString());
+        env.put("CHUNKVAULT_DEVICE", "testbox");
+    }
+
+    @AfterEach
+    void stop() {
+        vault.close();
+    }
+
+    int run(Path cwd, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = new Cli(env, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
+                StandardCharsets.UTF_8), false).withCwd(cwd).run(args);
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    int login() {
+        return run(tmp, "login", "--local", "alice", "--endpoint", vault.endpoint().toString());
+    }
+
+    @Test
+    void loginStoresAPrivateConfigAndLogoutForgetsTheToken() throws Exception {
+        assertEquals(0, login(), err);
+        Path cfg = tmp.resolve("config/config.json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cfg)));
+        JsonNode c = ClientJson.MAPPER.readTree(cfg.toFile());
+        assertEquals("test-token", c.path("token").asText());
+        assertEquals("alice", c.path("localUser").asText());
+        assertEquals(0, run(tmp, "logout"));
+        assertFalse(ClientJson.MAPPER.readTree(cfg.toFile()).has("token"));
+        assertEquals(ExitCodes.AUTH, run(tmp, "ls"));
+        assertTrue(err.contains("chunkvault login"), err);
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertEquals(ExitCodes.USAGE, run(tmp, "push"));
+        assertEquals(ExitCodes.USAGE, run(tmp, "frobnicate"));
+        assertEquals(ExitCodes.USAGE, run(tmp, "sync", "--max-delete", "many"));
+        assertEquals(ExitCodes.USAGE, run(tmp));
+    }
+
+    @Test
+    void envOverridesTheConfig() throws Exception {
+        env.put("CHUNKVAULT_ENDPOINT", vault.endpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", "test-token");
+        assertEquals(0, run(tmp, "--json", "ls"), err);
+        assertTrue(ClientJson.MAPPER.readTree(out).path("files").isArray());
+        env.put("CHUNKVAULT_TOKEN", "wrong");
+        assertEquals(ExitCodes.AUTH, run(tmp, "ls"));
+    }
+
+    @Test
+    void anUnreachableServiceExitsWith5WithoutAStackTrace() {
+        env.put("CHUNKVAULT_ENDPOINT", "http://127.0.0.1:1");
+        env.put("CHUNKVAULT_TOKEN", "t");
+        assertEquals(ExitCodes.UNAVAILABLE, run(tmp, "ls"));
+        assertFalse(err.contains("\tat "), err);
+        assertEquals(ExitCodes.UNAVAILABLE, run(tmp, "--debug", "ls"));
+        assertTrue(err.contains("\tat "), "--debug shows the stack");
+    }
+
+    @Test
+    void pushLsHistoryRestorePullRm() throws Exception {
+        assertEquals(0, login());
+        byte[] data = TestFiles.random(21, 400_000);
+        Path f = TestFiles.write(tmp.resolve("work/report.bin"), data);
+        assertEquals(0, run(tmp.resolve("work"), "push", "report.bin", "--to", "docs/report.bin"), err);
+        Files.write(f, TestFiles.random(22, 1000));
+        assertEquals(0, run(tmp.resolve("work"), "--json", "push", "report.bin", "--to", "docs/report.bin"), err);
+        assertEquals(0, run(tmp, "ls", "-r"));
+        assertTrue(out.contains("docs/report.bin"), out);
+        assertEquals(0, run(tmp, "--json", "history", "docs/report.bin"));
+        JsonNode h = ClientJson.MAPPER.readTree(out);
+        assertEquals(2, h.path("versions").size());
+        String first = h.path("versions").get(1).path("versionId").asText();
+        assertEquals(0, run(tmp, "restore", "docs/report.bin", "--version", first), err);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(0, run(dest, "pull", "docs/report.bin"), err);
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("report.bin")));
+        // a different local file is not replaced without --force
+        Files.writeString(dest.resolve("report.bin"), "mine");
+        assertEquals(ExitCodes.REFUSED, run(dest, "pull", "docs/report.bin"));
+        assertEquals("mine", Files.readString(dest.resolve("report.bin")));
+        assertEquals(0, run(dest, "pull", "docs/report.bin", "--force"));
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("report.bin")));
+        assertEquals(0, run(tmp, "rm", "docs/report.bin"));
+        assertTrue(vault.head("docs/report.bin").deleted());
+        assertEquals(ExitCodes.ERROR, run(tmp, "pull", "docs/report.bin"));
+    }
+
+    @Test
+    void syncStatusConflictsAndVerify() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(a.resolve("x.txt"), "base");
+        assertEquals(0, run(a, "sync"), err);
+        assertEquals(0, run(tmp, "sync", "b"), err);
+        assertEquals("base", Files.readString(b.resolve("x.txt")));
+        Files.writeString(a.resolve("x.txt"), "from a");
+        Files.setLastModifiedTime(a.resolve("x.txt"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3000));
+        Files.writeString(b.resolve("x.txt"), "from b");
+        Files.setLastModifiedTime(b.resolve("x.txt"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3000));
+        assertEquals(0, run(a, "--json", "status"));
+        assertTrue(out.contains("PUSH"), out);
+        assertEquals(0, run(a, "sync"));
+        assertEquals(ExitCodes.CONFLICTS, run(b, "sync"), out + err);
+        assertEquals(ExitCodes.CONFLICTS, run(b, "conflicts"));
+        assertTrue(out.contains("conflicted copy"), out);
+        assertEquals(0, run(a, "sync"));
+        assertEquals(0, run(a, "verify"), out);
+        Files.writeString(a.resolve("x.txt"), "tampered");
+        assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
+    }
+
+    @Test
+    void gcNeedsNow() {
+        assertEquals(0, login());
+        assertEquals(ExitCodes.USAGE, run(tmp, "gc"));
+        assertEquals(0, run(tmp, "gc", "--now"), err);
+        assertTrue(out.contains("GC complete"), out);
+    }
+}

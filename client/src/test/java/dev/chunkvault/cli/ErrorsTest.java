@@ -1,0 +1,48 @@
+package dev.chunkvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.client.ApiException;
+import dev.chunkvault.client.BadResponseException;
+import dev.chunkvault.client.IntegrityException;
+import dev.chunkvault.client.StaleParentException;
+import dev.chunkvault.client.TransportException;
+import java.nio.file.NoSuchFileException;
+import org.junit.jupiter.api.Test;
+
+class ErrorsTest {
+    private static int code(Throwable t) {
+        return Errors.classify(t).exitCode();
+    }
+
+    private static ApiException api(int status, String code) {
+        return new ApiException(status, code, "msg", "req-7", null, null);
+    }
+
+    @Test
+    void mapsFailuresToExitCodes() {
+        assertEquals(ExitCodes.AUTH, code(api(401, "UNAUTHORIZED")));
+        assertEquals(ExitCodes.AUTH, code(api(403, "FORBIDDEN")));
+        assertEquals(ExitCodes.UNAVAILABLE, code(api(503, "UNAVAILABLE")));
+        assertEquals(ExitCodes.UNAVAILABLE, code(api(429, "THROTTLED")));
+        assertEquals(ExitCodes.UNAVAILABLE, code(api(500, "INTERNAL")));
+        assertEquals(ExitCodes.ERROR, code(api(404, "NOT_FOUND")));
+        assertEquals(ExitCodes.ERROR, code(api(400, "INVALID_PATH")));
+        assertEquals(ExitCodes.UNAVAILABLE, code(new TransportException("Could not reach x.", null)));
+        assertEquals(ExitCodes.UNAVAILABLE, code(new BadResponseException("bad", null)));
+        assertEquals(ExitCodes.INTEGRITY, code(new IntegrityException("bad bytes")));
+        assertEquals(ExitCodes.CONFLICTS, code(new StaleParentException("a", null, null)));
+        assertEquals(ExitCodes.REFUSED, code(CliException.refused("no")));
+        assertEquals(ExitCodes.ERROR, code(new NoSuchFileException("/x")));
+        assertEquals(ExitCodes.ERROR, code(new IllegalStateException("boom secret")));
+    }
+
+    @Test
+    void messagesAreForPeople() {
+        String m = Errors.classify(api(400, "INVALID_PATH")).message();
+        assertTrue(m.contains("INVALID_PATH") && m.contains("req-7"), m);
+        String unexpected = Errors.classify(new IllegalStateException("boom secret")).message();
+        assertTrue(!unexpected.contains("secret") && unexpected.contains("--debug"), unexpected);
+    }
+}

@@ -1,0 +1,627 @@
+package dev.chunkvault.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.chunkvault.core.delta.BlockSignature;
+import dev.chunkvault.core.delta.DeltaApplier;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.core.paths.FilePath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small in-process fake of the Chunkvault HTTP API and of presigned object storage, for fast unit tests of the
+ * SDK and the sync engine (the integration tests run on the real local cloud). One owner; the change feed has no
+ * settle delay; chunk PUTs check the signed checksum and length headers like S3 does. Faults can be queued per
+ * route ({@link #fail}).
+ */
+public final class FakeVault implements AutoCloseable {
+    private static final ObjectMapper JSON = ClientJson.MAPPER;
+    public static final String PROFILE = "fastcdc-v1-64k-256k-1m";
+
+    public record Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
+                          long mtime, long createdAt, boolean deleted) {}
+
+    private final HttpServer server;
+    private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+    private final Map<String, List<Version>> files = new TreeMap<>();
+    private final Map<String, Version> byKey = new HashMap<>();
+    private final List<String> changeLog = new ArrayList<>();
+    private final Map<String, Deque<int[]>> faults = new ConcurrentHashMap<>();
+    private final Map<String, Deque<byte[]>> bodies = new ConcurrentHashMap<>();
+    public final AtomicInteger puts = new AtomicInteger();
+    public final AtomicInteger gets = new AtomicInteger();
+    public final AtomicInteger deltaUploads = new AtomicInteger();
+    public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    public volatile boolean corruptDownloads;
+    public volatile boolean conflictCheckMissing;
+    /** How many upload grants answer "retry later" for every chunk (as while GC is deleting them). */
+    public final AtomicInteger deferGrants = new AtomicInteger();
+    /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
+    public volatile long putDelayMillis;
+    /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
+    public final List<String> putLog = java.util.Collections.synchronizedList(new ArrayList<>());
+    private long seq;
+
+    public FakeVault() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The next {@code times} calls of {@code route} ("POST /v1/commits", "PUT /objects") answer {@code status}. */
+    public void fail(String route, int status, int times) {
+        Deque<int[]> q = faults.computeIfAbsent(route, k -> new ArrayDeque<>());
+        for (int i = 0; i < times; i++) {
+            q.add(new int[] {status});
+        }
+    }
+
+    /** The next call of {@code route} answers 200 with these raw bytes. */
+    public void answerRaw(String route, String body) {
+        bodies.computeIfAbsent(route, k -> new ArrayDeque<>()).add(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public synchronized Version head(String path) {
+        List<Version> vs = files.get(FilePath.parse(path).foldKey());
+        return vs == null ? null : vs.get(vs.size() - 1);
+    }
+
+    public byte[] object(String id) {
+        return objects.get(id);
+    }
+
+    public void dropObject(String id) {
+        objects.remove(id);
+    }
+
+    public synchronized byte[] content(String path) {
+        Version v = head(path);
+        if (v == null || v.deleted()) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < v.manifest().chunkCount(); i++) {
+            out.writeBytes(objects.get(v.manifest().id(i).hex()));
+        }
+        return out.toByteArray();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String route = ex.getRequestMethod() + " " + (path.startsWith("/objects/") ? "/objects" : path);
+            calls.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
+            Deque<int[]> f = faults.get(route);
+            int[] fault = f == null ? null : f.poll();
+            if (fault != null) {
+                ex.getResponseHeaders().set("Retry-After", "0");
+                send(ex, fault[0], error("INJECTED", "injected fault"));
+                return;
+            }
+            Deque<byte[]> raw = bodies.get(route);
+            byte[] canned = raw == null ? null : raw.poll();
+            if (canned != null) {
+                ex.getRequestBody().readAllBytes();
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, canned.length);
+                ex.getResponseBody().write(canned);
+                return;
+            }
+            if (path.startsWith("/objects/")) {
+                object(ex, path.substring("/objects/".length()));
+                return;
+            }
+            if (!path.startsWith("/local/") && !"Bearer test-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                send(ex, 401, error("UNAUTHORIZED", "Sign in."));
+                return;
+            }
+            byte[] in = ex.getRequestBody().readAllBytes();
+            JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
+            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            Object answer;
+            synchronized (this) {
+                answer = switch (route) {
+                    case "POST /v1/uploads" -> uploads(body);
+                    case "POST /v1/commits" -> commit(body);
+                    case "POST /v1/delete" -> delete(body);
+                    case "POST /v1/restore" -> restore(body);
+                    case "GET /v1/files" -> list(q);
+                    case "GET /v1/file" -> file(q);
+                    case "GET /v1/changes" -> changes(q);
+                    case "GET /v1/history" -> history(q);
+                    case "POST /v1/downloads" -> downloads(body);
+                    case "POST /v1/signatures" -> signatures(body);
+                    case "POST /v1/delta-uploads" -> deltaUpload(body);
+                    case "POST /v1/conflict-check" -> conflictCheck(body);
+                    case "POST /v1/admin/gc" -> Map.of("gc", Map.of("runId", "r", "token", 1, "complete", true,
+                            "versionsExpired", 0, "chunksSwept", 0, "bytesReclaimed", 0));
+                    case "POST /v1/local/v1/token", "POST /local/v1/token" -> Map.of("token", "test-token",
+                            "expiresAt", Instant.now().plusSeconds(3600).toString());
+                    default -> new Status(404, error("NOT_FOUND", "No such route."));
+                };
+            }
+            if (answer instanceof Status s) {
+                send(ex, s.status, s.body);
+            } else {
+                send(ex, 200, answer);
+            }
+        } catch (RuntimeException e) {
+            send(ex, 500, error("INTERNAL", "Internal error."));
+        }
+    }
+
+    private record Status(int status, Object body) {}
+
+    private static Map<String, Object> error(String code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", code);
+        m.put("message", message);
+        m.put("requestId", "req-1");
+        return m;
+    }
+
+    private static void send(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] b = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream o = ex.getResponseBody()) {
+            o.write(b);
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> m = new HashMap<>();
+        if (raw != null) {
+            for (String kv : raw.split("&")) {
+                int eq = kv.indexOf('=');
+                m.put(java.net.URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return m;
+    }
+
+    private void object(HttpExchange ex, String id) throws IOException {
+        if (ex.getRequestMethod().equals("PUT")) {
+            byte[] b;
+            try (InputStream in = ex.getRequestBody()) {
+                b = in.readAllBytes();
+            }
+            String sum = ex.getRequestHeaders().getFirst("x-amz-checksum-sha256");
+            String len = ex.getRequestHeaders().getFirst("Content-Length");
+            String owner = ex.getRequestHeaders().getFirst("x-amz-meta-owner");
+            ChunkId actual = ChunkId.sha256(b);
+            if (sum == null || !sum.equals(actual.base64()) || !actual.hex().equals(id) || len == null
+                    || Integer.parseInt(len) != b.length || !"owner-1".equals(owner)) {
+                ex.sendResponseHeaders(403, -1);
+                return;
+            }
+            if (putDelayMillis > 0) {
+                try {
+                    Thread.sleep(putDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            puts.incrementAndGet();
+            putLog.add(id);
+            objects.put(id, b);
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
+        gets.incrementAndGet();
+        byte[] b = objects.get(id);
+        if (b == null) {
+            ex.sendResponseHeaders(404, -1);
+            return;
+        }
+        if (corruptDownloads) {
+            b = b.clone();
+            b[0] ^= 1;
+        }
+        ex.sendResponseHeaders(200, b.length);
+        ex.getResponseBody().write(b);
+    }
+
+    private Set<String> held() {
+        Set<String> h = new HashSet<>();
+        for (List<Version> vs : files.values()) {
+            for (Version v : vs) {
+                v.manifest().distinctIds().forEach(c -> h.add(c.hex()));
+            }
+        }
+        return h;
+    }
+
+    private Object uploads(JsonNode body) {
+        Set<String> held = held();
+        ArrayNode have = JSON.createArrayNode();
+        ArrayNode ups = JSON.createArrayNode();
+        if (deferGrants.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            ArrayNode later = JSON.createArrayNode();
+            for (JsonNode c : body.path("chunks")) {
+                later.addObject().put("id", c.path("id").asText()).put("retryAfterSeconds", 7);
+            }
+            ObjectNode out = JSON.createObjectNode();
+            out.set("have", have);
+            out.set("uploads", ups);
+            out.set("retry", later);
+            return out;
+        }
+        for (JsonNode c : body.path("chunks")) {
+            String id = c.path("id").asText();
+            if (held.contains(id)) {
+                have.add(id);
+            } else {
+                ObjectNode u = ups.addObject();
+                u.put("id", id);
+                u.put("method", "PUT");
+                u.put("url", endpoint() + "/objects/" + id + "?X-Amz-Signature=x");
+                ObjectNode h = u.putObject("headers");
+                h.put("x-amz-checksum-sha256", ChunkId.parse(id).base64());
+                h.put("content-length", Integer.toString(c.path("size").asInt()));
+                h.put("x-amz-meta-owner", "owner-1");
+                u.put("expiresAt", Instant.now().plusSeconds(600).toString());
+            }
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.set("have", have);
+        out.set("uploads", ups);
+        out.set("retry", JSON.createArrayNode());
+        return out;
+    }
+
+    private List<Version> versions(String path) {
+        return files.get(FilePath.parse(path).foldKey());
+    }
+
+    private Map<String, Object> view(Version v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", v.path());
+        m.put("versionId", v.id());
+        m.put("seq", v.seq());
+        if (v.parent() != null) {
+            m.put("parent", v.parent());
+        }
+        m.put("size", v.size());
+        if (v.hash() != null) {
+            m.put("contentHash", v.hash());
+        }
+        m.put("clientMtime", Instant.ofEpochMilli(v.mtime()).toString());
+        m.put("createdAt", Instant.ofEpochMilli(v.createdAt()).toString());
+        m.put("deleted", v.deleted());
+        m.put("chunkCount", v.manifest().chunkCount());
+        return m;
+    }
+
+    private Map<String, Object> entry(Version v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", v.path());
+        m.put("version", v.id());
+        m.put("size", v.size());
+        if (v.hash() != null) {
+            m.put("contentHash", v.hash());
+        }
+        m.put("deleted", v.deleted());
+        m.put("clientMtime", Instant.ofEpochMilli(v.mtime()).toString());
+        m.put("updatedAt", Instant.ofEpochMilli(v.createdAt()).toString());
+        return m;
+    }
+
+    private Status stale(String path) {
+        List<Version> vs = versions(path);
+        Map<String, Object> e = error("STALE_PARENT", "The file changed since your parent version.");
+        Map<String, Object> details = new HashMap<>();
+        details.put("head", vs == null ? null : view(vs.get(vs.size() - 1)));
+        e.put("details", details);
+        return new Status(409, e);
+    }
+
+    private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
+                                 String key, boolean deleted) {
+        Version replay = byKey.get(key);
+        if (replay != null) {
+            return Map.of("outcome", "replayed", "version", view(replay));
+        }
+        List<Version> vs = versions(path);
+        Version head = vs == null ? null : vs.get(vs.size() - 1);
+        String headId = head == null || (head.deleted() && parent == null) ? null : head.id();
+        if (!java.util.Objects.equals(headId, parent)) {
+            return stale(path);
+        }
+        if (head != null && !head.deleted() && !deleted && head.manifest().equals(m)) {
+            return new Status(200, Map.of("outcome", "unchanged", "version", view(head)));
+        }
+        long n = ++seq;
+        Version v = new Version(path, String.format("%010d-%016x", n, key.hashCode() & 0xffffffffL), n, parent, m, size,
+                hash, mtime, System.currentTimeMillis(), deleted);
+        files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
+        byKey.put(key, v);
+        changeLog.add(FilePath.parse(path).foldKey());
+        return Map.of("outcome", "created", "version", view(v));
+    }
+
+    private Object commit(JsonNode b) throws IOException {
+        String path = FilePath.parse(b.path("path").asText()).toString();
+        String parent = b.hasNonNull("parentVersion") ? b.get("parentVersion").asText() : null;
+        Manifest m;
+        if (b.has("manifest")) {
+            m = JSON.treeToValue(b.get("manifest"), Manifest.class);
+        } else {
+            List<Version> vs = versions(path);
+            Version pv = vs == null ? null : vs.stream().filter(v -> v.id().equals(parent)).findFirst().orElse(null);
+            if (pv == null) {
+                return stale(path);
+            }
+            m = JSON.treeToValue(b.get("manifestDelta"), ManifestDelta.class).apply(pv.manifest());
+        }
+        List<String> missing = new ArrayList<>();
+        for (ChunkId c : m.distinctIds()) {
+            if (!objects.containsKey(c.hex())) {
+                missing.add(c.hex());
+            }
+        }
+        if (!missing.isEmpty() && !byKey.containsKey(b.path("idempotencyKey").asText())) {
+            Map<String, Object> e = error("MISSING_CHUNKS", missing.size() + " chunk(s) are not stored.");
+            e.put("details", Map.of("missing", missing, "missingCount", missing.size()));
+            return new Status(422, e);
+        }
+        if (m.totalSize() != b.path("size").asLong()) {
+            return new Status(400, error("SIZE_MISMATCH", "size does not equal the sum of the chunk sizes."));
+        }
+        return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
+                b.path("idempotencyKey").asText(), false);
+    }
+
+    private Object delete(JsonNode b) {
+        String path = FilePath.parse(b.path("path").asText()).toString();
+        List<Version> vs = versions(path);
+        if (vs == null) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        String parent = b.hasNonNull("parentVersion") ? b.get("parentVersion").asText() : vs.get(vs.size() - 1).id();
+        return commitVersion(vs.get(vs.size() - 1).path(), parent, Manifest.empty(PROFILE), 0, null, 0,
+                b.path("idempotencyKey").asText(), true);
+    }
+
+    private Object restore(JsonNode b) {
+        String path = FilePath.parse(b.path("path").asText()).toString();
+        List<Version> vs = versions(path);
+        if (vs == null) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        Version old = vs.stream().filter(v -> v.id().equals(b.path("version").asText())).findFirst().orElse(null);
+        if (old == null) {
+            return new Status(404, error("NOT_FOUND", "No such version of this file."));
+        }
+        return commitVersion(old.path(), vs.get(vs.size() - 1).id(), old.manifest(), old.size(), old.hash(), old.mtime(),
+                b.path("idempotencyKey").asText(), false);
+    }
+
+    private Object list(Map<String, String> q) {
+        boolean deleted = "true".equals(q.get("includeDeleted"));
+        String folder = q.getOrDefault("folder", "");
+        String prefix = folder.isEmpty() ? "" : FilePath.parse(folder).foldKey() + "/";
+        List<Object> out = new ArrayList<>();
+        for (Map.Entry<String, List<Version>> e : files.entrySet()) {
+            Version h = e.getValue().get(e.getValue().size() - 1);
+            if (e.getKey().startsWith(prefix) && (deleted || !h.deleted())) {
+                out.add(entry(h));
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("files", out);
+        m.put("folders", List.of());
+        m.put("changeCursor", "c." + changeLog.size());
+        return m;
+    }
+
+    private Object file(Map<String, String> q) {
+        List<Version> vs = versions(q.get("path"));
+        if (vs == null || (vs.get(vs.size() - 1).deleted() && !"true".equals(q.get("includeDeleted")))) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        return entry(vs.get(vs.size() - 1));
+    }
+
+    private Object changes(Map<String, String> q) {
+        int from = Integer.parseInt(q.get("cursor").substring(2));
+        Map<String, Object> seen = new LinkedHashMap<>();
+        for (int i = from; i < changeLog.size(); i++) {
+            List<Version> vs = files.get(changeLog.get(i));
+            seen.put(changeLog.get(i), entry(vs.get(vs.size() - 1)));
+        }
+        return Map.of("changes", new ArrayList<>(seen.values()), "cursor", "c." + changeLog.size(), "more", false);
+    }
+
+    private Object history(Map<String, String> q) {
+        List<Version> vs = versions(q.get("path"));
+        if (vs == null) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        List<Object> out = new ArrayList<>();
+        for (int i = vs.size() - 1; i >= 0; i--) {
+            out.add(view(vs.get(i)));
+        }
+        return Map.of("path", vs.get(0).path(), "versions", out);
+    }
+
+    private Version version(String path, JsonNode id) {
+        List<Version> vs = versions(path);
+        if (vs == null) {
+            return null;
+        }
+        if (id == null || id.isNull()) {
+            return vs.get(vs.size() - 1);
+        }
+        return vs.stream().filter(v -> v.id().equals(id.asText())).findFirst().orElse(null);
+    }
+
+    private Object downloads(JsonNode b) {
+        Version v = version(b.path("path").asText(), b.get("version"));
+        if (v == null || v.deleted()) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        List<String> want = new ArrayList<>();
+        if (b.has("chunks")) {
+            b.get("chunks").forEach(c -> want.add(c.asText()));
+        } else {
+            v.manifest().distinctIds().forEach(c -> want.add(c.hex()));
+        }
+        List<Object> urls = new ArrayList<>();
+        for (String c : want) {
+            urls.add(Map.of("id", c, "url", endpoint() + "/objects/" + c, "headers", Map.of(),
+                    "expiresAt", Instant.now().plusSeconds(900).toString()));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", view(v));
+        m.put("profile", PROFILE);
+        m.put("manifest", v.manifest());
+        m.put("manifestHash", v.manifest().hash().hex());
+        m.put("chunks", urls);
+        m.put("allChunks", true);
+        return m;
+    }
+
+    private Object signatures(JsonNode b) {
+        Version v = version(b.path("path").asText(), b.get("version"));
+        if (v == null || v.deleted()) {
+            return new Status(404, error("NOT_FOUND", "No such file."));
+        }
+        List<Object> sigs = new ArrayList<>();
+        for (JsonNode c : b.path("chunks")) {
+            byte[] bytes = objects.get(c.asText());
+            sigs.add(Map.of("id", c.asText(), "size", bytes.length,
+                    "signature", Base64.getEncoder().encodeToString(BlockSignature.compute(bytes).encode())));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", view(v));
+        m.put("manifest", v.manifest());
+        m.put("signatures", sigs);
+        return m;
+    }
+
+    private Object deltaUpload(JsonNode b) {
+        String base = b.path("baseChunk").asText();
+        String target = b.path("targetChunk").asText();
+        if (!held().contains(base)) {
+            return new Status(404, error("NOT_FOUND", "No such chunk among your files."));
+        }
+        byte[] rebuilt = DeltaApplier.apply(objects.get(base), Base64.getDecoder().decode(b.path("delta").asText()), 1 << 20);
+        if (!ChunkId.sha256(rebuilt).hex().equals(target)) {
+            return new Status(422, error("DELTA_TARGET_MISMATCH", "wrong result"));
+        }
+        objects.put(target, rebuilt);
+        deltaUploads.incrementAndGet();
+        return Map.of("id", target, "size", rebuilt.length, "stored", true);
+    }
+
+    private Object conflictCheck(JsonNode b) throws IOException {
+        if (conflictCheckMissing) {
+            return new Status(404, error("NOT_FOUND", "No such route."));
+        }
+        String path = b.path("path").asText();
+        List<Version> vs = versions(path);
+        Version head = vs == null ? null : vs.get(vs.size() - 1);
+        Version base = b.hasNonNull("baseVersion") ? version(path, b.get("baseVersion")) : null;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("baseStatus", base == null ? "NONE" : "RETAINED");
+        m.put("collisions", List.of());
+        if (head == null) {
+            m.put("outcome", "FAST_FORWARD");
+            m.put("direction", "PUSH");
+            m.put("action", "PUSH");
+            return m;
+        }
+        m.put("head", view(head));
+        Manifest local = b.has("localManifest") ? JSON.treeToValue(b.get("localManifest"), Manifest.class)
+                : b.has("localManifestDelta") && base != null
+                ? JSON.treeToValue(b.get("localManifestDelta"), ManifestDelta.class).apply(base.manifest()) : null;
+        if (local != null && local.equals(head.manifest())) {
+            m.put("outcome", "IDENTICAL_CONTENT");
+            m.put("action", "NONE");
+            return m;
+        }
+        if (head.deleted()) {
+            m.put("outcome", "MODIFY_DELETE");
+            m.put("action", "PUSH");
+            return m;
+        }
+        m.put("outcome", "MODIFY_MODIFY");
+        m.put("mergeable", false);
+        if (base != null && local != null) {
+            Manifest merged = mergeSameLength(base.manifest(), local, head.manifest());
+            if (merged != null) {
+                m.put("mergeable", true);
+                m.put("action", "COMMIT_MERGED");
+                m.put("mergedFromLocal", ManifestDelta.compute(local, merged)); // like the service: a delta, not whole
+                m.put("mergedManifestDelta", ManifestDelta.compute(head.manifest(), merged));
+                return m;
+            }
+        }
+        m.put("action", "KEEP_BOTH");
+        String name = FilePath.parse(path).name();
+        int dot = name.lastIndexOf('.');
+        String copy = (dot > 0 ? name.substring(0, dot) : name) + " (conflicted copy " + b.path("device").asText("x")
+                + " " + b.path("localTime").asText("2026-01-01T00:00:00").replace('T', ' ').replace(":", "") + ")"
+                + (dot > 0 ? name.substring(dot) : "");
+        m.put("conflictedCopyPath", FilePath.parse(path).withName(copy).toString());
+        m.put("conflictedCopyName", copy);
+        return m;
+    }
+
+    /** A minimal three-way merge: same chunk count on all sides, edits at disjoint positions. */
+    private static Manifest mergeSameLength(Manifest base, Manifest local, Manifest head) {
+        int n = base.chunkCount();
+        if (local.chunkCount() != n || head.chunkCount() != n) {
+            return null;
+        }
+        List<dev.chunkvault.core.manifest.ManifestEntry> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean l = !local.entry(i).equals(base.entry(i));
+            boolean h = !head.entry(i).equals(base.entry(i));
+            if (l && h) {
+                return null;
+            }
+            out.add(l ? local.entry(i) : head.entry(i));
+        }
+        return Manifest.of(base.profile(), out);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

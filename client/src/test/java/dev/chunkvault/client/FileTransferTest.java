@@ -1,0 +1,182 @@
+package dev.chunkvault.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.manifest.Manifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Push and pull of files against the in-process fake API: dedup, deltas, resumption, verification. */
+class FileTransferTest {
+    @TempDir
+    Path dir;
+    FakeVault vault;
+    TestFiles.RecordingSleeper sleeper;
+    ChunkvaultClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = new FakeVault();
+        sleeper = new TestFiles.RecordingSleeper();
+        client = TestFiles.client(vault.endpoint(), sleeper);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        vault.close();
+    }
+
+    @Test
+    void pushThenPullIsByteIdenticalAndUploadsEachChunkOnce() throws Exception {
+        byte[] data = TestFiles.random(1, 3_000_000);
+        Path f = TestFiles.write(dir.resolve("a.bin"), data);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result r = pusher.push(FilePusher.Request.of(f, "docs/a.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertEquals(r.manifest().distinctIds().size(), vault.puts.get());
+        assertArrayEquals(data, vault.content("docs/a.bin"));
+
+        Path out = dir.resolve("out/a.bin");
+        FilePuller.Result p = new FilePuller(client).pull(FilePuller.Request.of("docs/a.bin", out));
+        assertArrayEquals(data, Files.readAllBytes(out));
+        assertEquals(r.commit().version().versionId(), p.version().versionId());
+        assertEquals(r.manifest().chunkCount(), p.stats().chunksDownloaded());
+    }
+
+    @Test
+    void aSmallEditSendsADeltaOrOneChunkAndCommitsAManifestDelta() throws Exception {
+        byte[] data = TestFiles.random(2, 4_000_000);
+        Path f = TestFiles.write(dir.resolve("big.bin"), data);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "big.bin", null));
+        int putsAfterV1 = vault.puts.get();
+        data[2_000_000] ^= 0x55;
+        Files.write(f, data);
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "big.bin", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()));
+        assertEquals("created", v2.commit().outcome());
+        int sentWhole = vault.puts.get() - putsAfterV1;
+        assertTrue(sentWhole + v2.stats().chunksDelta() <= 2, "one edited chunk (maybe split in two)");
+        assertTrue(v2.stats().chunksDelta() >= 1, "the edited chunk went as a binary delta");
+        assertTrue(v2.stats().bytesSent() < 100_000, "sent " + v2.stats().bytesSent());
+        assertArrayEquals(data, vault.content("big.bin"));
+    }
+
+    @Test
+    void pullReusesLocalChunksAndDownloadsOnlyTheRest() throws Exception {
+        byte[] data = TestFiles.random(3, 3_000_000);
+        Path f = TestFiles.write(dir.resolve("x.bin"), data);
+        FilePusher.Result v1 = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "x.bin", null));
+        byte[] edited = data.clone();
+        edited[10] ^= 1;
+        Path g = TestFiles.write(dir.resolve("y.bin"), edited);
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(g, "x.bin",
+                v1.commit().version().versionId()));
+        ChunkIndex index = dev.chunkvault.client.sync.SyncIndexHelper.of(f, v1.manifest());
+        int getsBefore = vault.gets.get();
+        FilePuller.Result p = new FilePuller(client).pull(FilePuller.Request.of("x.bin", f).withIndex(index));
+        assertArrayEquals(edited, Files.readAllBytes(f));
+        assertEquals(1, vault.gets.get() - getsBefore);
+        assertEquals(p.stats().chunks() - 1, p.stats().chunksReused());
+    }
+
+    @Test
+    void aRerunAfterAFailedCommitSendsNoChunkTwice() throws Exception {
+        byte[] data = TestFiles.random(4, 2_500_000);
+        Path f = TestFiles.write(dir.resolve("r.bin"), data);
+        PushJournal journal = PushJournal.inMemory();
+        vault.fail("POST /v1/commits", 503, 4); // every attempt of the first run
+        assertThrows(ApiException.class, () -> new FilePusher(client, journal).push(FilePusher.Request.of(f, "r.bin", null)));
+        int puts = vault.puts.get();
+        assertTrue(puts > 0);
+        FilePusher.Result r = new FilePusher(client, journal).push(FilePusher.Request.of(f, "r.bin", null));
+        assertEquals(puts, vault.puts.get(), "no chunk sent twice");
+        assertEquals(r.manifest().distinctIds().size(), r.stats().chunksSkipped());
+        assertArrayEquals(data, vault.content("r.bin"));
+        assertEquals(3, sleeper.delays.size(), "three retries of the first run's commit, then it gave up");
+    }
+
+    @Test
+    void chunksTheCommitReportsMissingAreUploadedAgainExactly() throws Exception {
+        byte[] data = TestFiles.random(5, 2_000_000);
+        Path f = TestFiles.write(dir.resolve("m.bin"), data);
+        PushJournal journal = PushJournal.inMemory();
+        vault.fail("POST /v1/commits", 503, 4);
+        assertThrows(ApiException.class, () -> new FilePusher(client, journal).push(FilePusher.Request.of(f, "m.bin", null)));
+        Manifest m = new FilePusher(client, journal).scan(f, TransferListener.NONE).manifest();
+        String collected = m.id(1).hex();
+        vault.dropObject(collected); // e.g. garbage-collected before the re-run
+        int puts = vault.puts.get();
+        FilePusher.Result r = new FilePusher(client, journal).push(FilePusher.Request.of(f, "m.bin", null));
+        assertEquals(puts + 1, vault.puts.get(), "exactly the missing chunk re-sent");
+        assertArrayEquals(data, vault.content("m.bin"));
+        assertEquals(collected, ChunkIdHex.of(vault.object(collected)));
+        assertNotNull(r.commit().version());
+    }
+
+    /** Hex SHA-256 of bytes. */
+    static final class ChunkIdHex {
+        static String of(byte[] b) {
+            return dev.chunkvault.core.hash.ChunkId.sha256(b).hex();
+        }
+    }
+
+    @Test
+    void aCorruptDownloadIsRefusedAndTheTargetIsUntouched() throws Exception {
+        byte[] data = TestFiles.random(6, 500_000);
+        Path f = TestFiles.write(dir.resolve("c.bin"), data);
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "c.bin", null));
+        Path target = TestFiles.write(dir.resolve("target.bin"), "old".getBytes());
+        vault.corruptDownloads = true;
+        assertThrows(IntegrityException.class, () -> new FilePuller(client).pull(FilePuller.Request.of("c.bin", target)));
+        assertArrayEquals("old".getBytes(), Files.readAllBytes(target));
+        try (var s = Files.list(dir)) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".part")), "temp file removed");
+        }
+    }
+
+    @Test
+    void aStaleParentIsReportedWithTheHead() throws Exception {
+        Path f = TestFiles.write(dir.resolve("s.txt"), "one".getBytes());
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "s.txt", null));
+        Files.writeString(f, "two");
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "s.txt", v1.commit().version().versionId()));
+        Files.writeString(f, "three");
+        StaleParentException e = assertThrows(StaleParentException.class,
+                () -> pusher.push(FilePusher.Request.of(f, "s.txt", v1.commit().version().versionId())));
+        assertEquals(v2.commit().version().versionId(), e.head().orElseThrow().versionId());
+    }
+
+    @Test
+    void anExpiredUploadUrlIsGrantedAgainAndAChunkBeingCollectedIsAskedForLater() throws Exception {
+        byte[] data = TestFiles.random(7, 1_200_000);
+        Path f = TestFiles.write(dir.resolve("e.bin"), data);
+        vault.deferGrants.set(1);
+        vault.fail("PUT /objects", 403, 1);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "e.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertArrayEquals(data, vault.content("e.bin"));
+        assertTrue(sleeper.delays.contains(java.time.Duration.ofSeconds(7)), "waited as the grant asked: " + sleeper.delays);
+        assertEquals(r.manifest().distinctIds().size(), vault.puts.get(), "the refused PUT stored nothing");
+    }
+
+    @Test
+    void anEmptyFileRoundTrips() throws Exception {
+        Path f = TestFiles.write(dir.resolve("empty"), new byte[0]);
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "empty", null));
+        Path out = dir.resolve("empty.out");
+        new FilePuller(client).pull(FilePuller.Request.of("empty", out));
+        assertEquals(0, Files.size(out));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.chunkvault.client.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.manifest.Manifest;
+import dev.chunkvault.core.manifest.ManifestEntry;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateStoreTest {
+    @TempDir
+    Path root;
+
+    private static ChunkId id(int n) {
+        return ChunkId.sha256(new byte[] {(byte) n});
+    }
+
+    @Test
+    void recordsSurviveReopeningAndIndexTheirChunks() {
+        Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(1), 100),
+                new ManifestEntry(id(2), 50), new ManifestEntry(id(1), 100)));
+        try (StateStore s = StateStore.open(root)) {
+            s.put(new SyncRecord("docs/a.txt", "Docs/a.txt", "0000000001-00000000000000aa", 250, 42, "h", m));
+            s.putMeta("cursor", "c.1");
+        }
+        try (StateStore s = StateStore.open(root)) {
+            SyncRecord r = s.get("docs/a.txt").orElseThrow();
+            assertEquals("Docs/a.txt", r.path());
+            assertEquals(m, r.manifest());
+            assertEquals("c.1", s.meta("cursor").orElseThrow());
+            List<dev.chunkvault.client.ChunkIndex.Location> at = s.find(id(2).hex());
+            assertEquals(1, at.size());
+            assertEquals(root.resolve("Docs").resolve("a.txt"), at.get(0).file());
+            assertEquals(100, at.get(0).offset());
+            s.remove("docs/a.txt");
+            assertTrue(s.find(id(2).hex()).isEmpty());
+            assertTrue(s.get("docs/a.txt").isEmpty());
+        }
+    }
+
+    @Test
+    void theJournalRemembersUploadsAndCommitKeys() {
+        try (StateStore s = StateStore.open(root)) {
+            Instant t = Instant.ofEpochMilli(1_000_000);
+            s.recordUploaded("c1", 10, t);
+            assertEquals(t, s.uploadedAt("c1").orElseThrow());
+            s.forgetUploaded("c1");
+            assertTrue(s.uploadedAt("c1").isEmpty());
+            s.recordUploaded("c2", 10, t);
+            assertEquals(1, s.pruneUploaded(t.plusSeconds(1)));
+            s.recordCommitKey("a", null, "mh", "key-1");
+            assertEquals("key-1", s.commitKey("a", null, "mh").orElseThrow());
+            assertTrue(s.commitKey("a", "0000000001-0000000000000000", "mh").isEmpty(), "another parent");
+            assertTrue(s.commitKey("a", null, "other").isEmpty(), "another content");
+            s.clearCommitKey("a");
+            assertTrue(s.commitKey("a", null, "mh").isEmpty());
+        }
+    }
+}

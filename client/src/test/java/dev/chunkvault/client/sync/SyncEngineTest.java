@@ -1,0 +1,261 @@
+package dev.chunkvault.client.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.FakeVault;
+import dev.chunkvault.client.TestFiles;
+import dev.chunkvault.core.paths.ConflictedCopies;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two folders on one account, synced through the fake API. */
+class SyncEngineTest {
+    @TempDir
+    Path tmp;
+    Path a;
+    Path b;
+    FakeVault vault;
+    ChunkvaultClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = new FakeVault();
+        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+        a = Files.createDirectories(tmp.resolve("laptop"));
+        b = Files.createDirectories(tmp.resolve("desktop"));
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        vault.close();
+    }
+
+    SyncReport sync(Path root) throws IOException {
+        return sync(root, SyncEngine.Options.defaults(root.getFileName().toString()));
+    }
+
+    SyncReport sync(Path root, SyncEngine.Options o) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, o, SyncListener.NONE).run();
+        }
+    }
+
+    static void write(Path f, String s) throws IOException {
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, s);
+    }
+
+    /** Gives an edit a new mtime even on coarse file systems. */
+    static void edit(Path f, String s) throws IOException {
+        FileTime before = Files.exists(f) ? Files.getLastModifiedTime(f) : FileTime.fromMillis(0);
+        Files.writeString(f, s);
+        Files.setLastModifiedTime(f, FileTime.fromMillis(before.toMillis() + 2000));
+    }
+
+    @Test
+    void filesTravelBothWaysAndASecondSyncIsANoOp() throws Exception {
+        write(a.resolve("notes/todo.txt"), "milk");
+        write(b.resolve("photo.bin"), new String(new char[70_000]).replace('\0', 'x'));
+        SyncReport ra = sync(a);
+        assertEquals(List.of("notes/todo.txt"), ra.pushed);
+        SyncReport rb = sync(b);
+        assertEquals(List.of("photo.bin"), rb.pushed);
+        assertEquals(List.of("notes/todo.txt"), rb.pulled);
+        SyncReport ra2 = sync(a);
+        assertEquals(List.of("photo.bin"), ra2.pulled);
+        assertEquals("milk", Files.readString(b.resolve("notes/todo.txt")));
+        assertTrue(sync(a).inSync());
+        assertTrue(sync(b).inSync());
+    }
+
+    @Test
+    void concurrentEditsOfTheSameFileKeepBothAsAConflictedCopy() throws Exception {
+        write(a.resolve("doc.txt"), "base");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "laptop edit");
+        edit(b.resolve("doc.txt"), "desktop edit");
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(1, rb.conflicts.size());
+        String copy = rb.conflicts.get(0);
+        assertTrue(ConflictedCopies.isConflictedCopy(copy), copy);
+        assertEquals("laptop edit", Files.readString(b.resolve("doc.txt")));
+        assertEquals("desktop edit", Files.readString(b.resolve(copy)));
+        sync(a);
+        assertEquals("desktop edit", Files.readString(a.resolve(copy)), "the copy reached the other side too");
+        assertEquals("laptop edit", Files.readString(a.resolve("doc.txt")));
+        assertTrue(sync(a).inSync());
+        assertTrue(sync(b).inSync());
+    }
+
+    @Test
+    void disjointEditsOfALargeFileAreMerged() throws Exception {
+        byte[] data = TestFiles.random(12, 3_000_000);
+        TestFiles.write(a.resolve("m.bin"), data);
+        sync(a);
+        sync(b);
+        byte[] left = data.clone();
+        left[300_000] ^= 1;
+        byte[] right = data.clone();
+        right[2_700_000] ^= 1;
+        Files.write(a.resolve("m.bin"), left);
+        Files.setLastModifiedTime(a.resolve("m.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Files.write(b.resolve("m.bin"), right);
+        Files.setLastModifiedTime(b.resolve("m.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(List.of("m.bin"), rb.merged, "merged, not a conflicted copy: " + rb.conflicts);
+        byte[] both = data.clone();
+        both[300_000] ^= 1;
+        both[2_700_000] ^= 1;
+        assertArrayEquals(both, Files.readAllBytes(b.resolve("m.bin")));
+        assertArrayEquals(both, vault.content("m.bin"));
+        sync(a);
+        assertArrayEquals(both, Files.readAllBytes(a.resolve("m.bin")));
+        assertTrue(sync(b).inSync());
+    }
+
+    @Test
+    void withoutConflictCheckTheConflictStillKeepsBothEdits() throws Exception {
+        vault.conflictCheckMissing = true;
+        write(a.resolve("doc.txt"), "base");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "A");
+        edit(b.resolve("doc.txt"), "B");
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(1, rb.conflicts.size());
+        assertEquals("B", Files.readString(b.resolve(rb.conflicts.get(0))));
+        assertEquals("A", Files.readString(b.resolve("doc.txt")));
+    }
+
+    @Test
+    void deletionsPropagateBothWays() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        write(a.resolve("d/y.txt"), "y");
+        sync(a);
+        sync(b);
+        Files.delete(a.resolve("x.txt"));
+        SyncReport ra = sync(a);
+        assertEquals(List.of("x.txt"), ra.deletedRemote);
+        SyncReport rb = sync(b);
+        assertEquals(List.of("x.txt"), rb.deletedLocal);
+        assertFalse(Files.exists(b.resolve("x.txt")));
+        Files.delete(b.resolve("d/y.txt"));
+        sync(b);
+        sync(a);
+        assertFalse(Files.exists(a.resolve("d/y.txt")));
+        assertFalse(Files.exists(a.resolve("d")), "emptied folder removed");
+    }
+
+    @Test
+    void anEditBeatsARemoteDeletion() throws Exception {
+        write(a.resolve("keep.txt"), "v1");
+        sync(a);
+        sync(b);
+        Files.delete(a.resolve("keep.txt"));
+        sync(a);
+        edit(b.resolve("keep.txt"), "v2 edited");
+        SyncReport rb = sync(b);
+        assertEquals(List.of("keep.txt"), rb.pushed);
+        sync(a);
+        assertEquals("v2 edited", Files.readString(a.resolve("keep.txt")));
+    }
+
+    @Test
+    void massDeleteIsRefusedWithoutForce() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            write(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        sync(a);
+        for (int i = 0; i < 10; i++) {
+            Files.delete(a.resolve("f" + i + ".txt"));
+        }
+        SyncReport r = sync(a);
+        assertEquals(10, r.refusedDeletes.size());
+        assertTrue(r.deletedRemote.isEmpty());
+        assertNotNull(vault.head("f0.txt"));
+        assertFalse(vault.head("f0.txt").deleted());
+        SyncReport forced = sync(a, SyncEngine.Options.defaults("laptop").withForce(true));
+        assertEquals(10, forced.deletedRemote.size());
+        assertTrue(vault.head("f0.txt").deleted());
+    }
+
+    @Test
+    void namesThatDifferOnlyByCaseAreReportedAndNotSynced() throws Exception {
+        write(a.resolve("Report.txt"), "one");
+        write(a.resolve("report.txt"), "two");
+        write(a.resolve("other.txt"), "three");
+        SyncReport r = sync(a);
+        assertEquals(1, r.collisions.size());
+        assertEquals(List.of("other.txt"), r.pushed);
+        assertEquals(null, vault.head("report.txt"));
+    }
+
+    @Test
+    void ignoredFilesAndSymlinksAreNotSynced() throws Exception {
+        write(a.resolve(".chunkvaultignore"), "*.tmp\nbuild/\n");
+        write(a.resolve("a.tmp"), "scratch");
+        write(a.resolve("build/out.o"), "obj");
+        write(a.resolve("src/main.c"), "int main;");
+        Files.createSymbolicLink(a.resolve("link"), Path.of("/etc"));
+        SyncReport r = sync(a);
+        assertEquals(List.of(".chunkvaultignore", "src/main.c"), r.pushed.stream().sorted().toList());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("symbolic link")));
+    }
+
+    @Test
+    void aRemoteEditOfALargeFilePullsOnlyTheChangedChunks() throws Exception {
+        byte[] data = TestFiles.random(11, 3_000_000);
+        TestFiles.write(a.resolve("big.bin"), data);
+        sync(a);
+        sync(b);
+        data[1_500_000] ^= 7;
+        Files.write(a.resolve("big.bin"), data);
+        Files.setLastModifiedTime(a.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        int gets = vault.gets.get();
+        SyncReport rb = sync(b);
+        assertEquals(List.of("big.bin"), rb.pulled);
+        assertArrayEquals(data, Files.readAllBytes(b.resolve("big.bin")));
+        assertTrue(vault.gets.get() - gets <= 2, "only the edited chunk(s) downloaded");
+        assertTrue(rb.bytesReused > 2_000_000);
+    }
+
+    @Test
+    void aLocalEditMadeAfterTheScanIsNeverOverwritten() throws Exception {
+        write(a.resolve("n.txt"), "v1");
+        sync(a);
+        sync(b);
+        edit(a.resolve("n.txt"), "v2");
+        sync(a);
+        // b edits its copy too; the sync sees it as a conflict and keeps both
+        edit(b.resolve("n.txt"), "b's unsynced edit");
+        sync(b);
+        try (Stream<Path> s = Files.list(b)) {
+            assertTrue(s.anyMatch(p -> {
+                try {
+                    return Files.isRegularFile(p) && Files.readString(p).equals("b's unsynced edit");
+                } catch (IOException e) {
+                    return false;
+                }
+            }));
+        }
+    }
+}

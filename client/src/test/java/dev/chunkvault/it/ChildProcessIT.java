@@ -1,0 +1,125 @@
+package dev.chunkvault.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.client.ChildJvm;
+import dev.chunkvault.client.FilePuller;
+import dev.chunkvault.client.sync.StateStore;
+import dev.chunkvault.local.LocalCloud;
+import dev.chunkvault.local.LocalCloudExtension;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI in child JVMs on the real local cloud: SIGKILL mid-upload and resume; 1 GiB under a 256 MiB heap. */
+@ExtendWith(LocalCloudExtension.class)
+class ChildProcessIT {
+    @TempDir
+    Path tmp;
+
+    static void randomFile(Path f, long size, long seed) throws IOException {
+        System.out.println("test data seed " + seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (OutputStream out = Files.newOutputStream(f)) {
+            for (long done = 0; done < size; done += buf.capacity()) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    buf.putLong(r.nextLong());
+                }
+                out.write(buf.array(), 0, (int) Math.min(buf.capacity(), size - done));
+            }
+        }
+    }
+
+    Map<String, String> env(LocalCloud cloud, String user) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CHUNKVAULT_CONFIG_DIR", tmp.resolve("config").toString());
+        env.put("CHUNKVAULT_ENDPOINT", cloud.apiEndpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", cloud.mintToken(user));
+        return env;
+    }
+
+    @Test
+    void killNineInTheMiddleOfALargeUploadThenResume(LocalCloud cloud) throws Exception {
+        Path f = tmp.resolve("big.bin");
+        randomFile(f, 96L << 20, 41);
+        try (TamperingProxy proxy = new TamperingProxy()) {
+            Map<String, String> env = env(cloud, CloudClients.newUser("kill"));
+            env.put("CHUNKVAULT_PROXY", proxy.address());
+            proxy.putDelayMillis = 30;
+            Process p = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("run1.log"),
+                    "--parallel", "2", "push", "big.bin");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (proxy.putCount.get() < 60 && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(p.isAlive(), "still uploading when killed: " + Files.readString(tmp.resolve("run1.log")));
+            p.destroyForcibly(); // SIGKILL
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            Thread.sleep(500); // let uploads the proxy was still forwarding finish
+            proxy.putDelayMillis = 0;
+            List<String> firstRun = List.copyOf(proxy.objectPuts);
+            Set<String> journaled = new HashSet<>();
+            try (StateStore j = StateStore.openFile(tmp, tmp.resolve("config/journal.db"))) {
+                for (String id : firstRun) {
+                    if (j.uploadedAt(id).isPresent()) {
+                        journaled.add(id);
+                    }
+                }
+            }
+            assertTrue(journaled.size() >= 50, "journaled " + journaled.size() + " of " + firstRun.size());
+
+            Process q = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("run2.log"), "push", "big.bin");
+            assertTrue(q.waitFor(300, TimeUnit.SECONDS));
+            assertEquals(0, q.exitValue(), Files.readString(tmp.resolve("run2.log")));
+            List<String> secondRun = proxy.objectPuts.subList(firstRun.size(), proxy.objectPuts.size());
+            for (String id : secondRun) {
+                assertTrue(!journaled.contains(id), "journaled chunk " + id + " was sent again");
+            }
+            assertEquals(secondRun.size(), new HashSet<>(secondRun).size());
+            Set<String> all = new HashSet<>(proxy.objectPuts);
+            int repeated = proxy.objectPuts.size() - all.size();
+            assertTrue(repeated <= 2, "only the uploads in flight at the kill (2) may repeat: " + repeated);
+            System.out.printf("kill/resume: run 1 sent %d chunks (%d journaled), run 2 sent %d, %d repeated%n",
+                    firstRun.size(), journaled.size(), secondRun.size(), repeated);
+
+            Path dest = Files.createDirectories(tmp.resolve("dest"));
+            env.remove("CHUNKVAULT_PROXY");
+            Process r = ChildJvm.start(List.of("-Xmx128m"), env, dest, tmp.resolve("pull.log"), "pull", "big.bin");
+            assertTrue(r.waitFor(300, TimeUnit.SECONDS));
+            assertEquals(0, r.exitValue(), Files.readString(tmp.resolve("pull.log")));
+            assertEquals(FilePuller.sha256(f), FilePuller.sha256(dest.resolve("big.bin")));
+        }
+    }
+
+    @Test
+    void aOneGigabyteFileRoundTripsByteIdenticalUnderA256MHeap(LocalCloud cloud) throws Exception {
+        Path f = tmp.resolve("1g.bin");
+        randomFile(f, 1L << 30, 42);
+        Map<String, String> env = env(cloud, CloudClients.newUser("gig"));
+        Process p = ChildJvm.start(List.of("-Xmx256m"), env, tmp, tmp.resolve("push.log"), "push", "1g.bin");
+        assertTrue(p.waitFor(900, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("push.log")));
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Process q = ChildJvm.start(List.of("-Xmx256m"), env, dest, tmp.resolve("pull.log"), "pull", "1g.bin");
+        assertTrue(q.waitFor(900, TimeUnit.SECONDS));
+        assertEquals(0, q.exitValue(), Files.readString(tmp.resolve("pull.log")));
+        assertEquals(FilePuller.sha256(f), FilePuller.sha256(dest.resolve("1g.bin")));
+        System.out.println(Files.readString(tmp.resolve("push.log")).lines().reduce((a, b) -> b).orElse(""));
+        System.out.println(Files.readString(tmp.resolve("pull.log")).lines().reduce((a, b) -> b).orElse(""));
+    }
+}

@@ -1,0 +1,47 @@
+package dev.chunkvault.it;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.ClientOptions;
+import dev.chunkvault.client.RetryPolicy;
+import dev.chunkvault.client.Sleeper;
+import dev.chunkvault.client.TokenProvider;
+import dev.chunkvault.client.sync.StateStore;
+import dev.chunkvault.client.sync.SyncEngine;
+import dev.chunkvault.client.sync.SyncListener;
+import dev.chunkvault.client.sync.SyncReport;
+import dev.chunkvault.local.LocalCloud;
+import java.io.IOException;
+import java.net.ProxySelector;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+/** Clients of the shared local cloud, each test on its own tenant. */
+final class CloudClients {
+    private CloudClients() {}
+
+    static String newUser(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static ChunkvaultClient client(LocalCloud cloud, String user, ProxySelector proxy) {
+        ClientOptions o = ClientOptions.of(cloud.apiEndpoint(), TokenProvider.of(cloud.mintToken(user)))
+                .withRetry(new RetryPolicy(4, Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(5),
+                        () -> 0.5), Sleeper.SYSTEM);
+        return new ChunkvaultClient(proxy == null ? o : o.withProxy(proxy));
+    }
+
+    /** A sync that uses the change feed when it has a cursor (the CLI's default). */
+    static SyncReport syncIncremental(ChunkvaultClient client, Path root, String device) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults(device), SyncListener.NONE).run();
+        }
+    }
+
+    static SyncReport sync(ChunkvaultClient client, Path root, String device, boolean force) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            SyncEngine.Options o = SyncEngine.Options.defaults(device).withFullListing(true).withForce(force);
+            return new SyncEngine(client, st, o, SyncListener.NONE).run();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.chunkvault.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.cli.Cli;
+import dev.chunkvault.cli.ExitCodes;
+import dev.chunkvault.local.LocalCloud;
+import dev.chunkvault.local.LocalCloudExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI on the real local cloud: the mass-delete safeguard, and a plain round trip of every command. */
+@ExtendWith(LocalCloudExtension.class)
+class SafeguardsIT {
+    @TempDir
+    Path tmp;
+    Map<String, String> env = new HashMap<>();
+    String out;
+    String err;
+
+    @BeforeEach
+    void env(LocalCloud cloud) {
+        env.put("CHUNKVAULT_CONFIG_DIR", tmp.resolve("config").toString());
+        env.put("CHUNKVAULT_ENDPOINT", cloud.apiEndpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", cloud.mintToken(CloudClients.newUser("cli")));
+        env.put("CHUNKVAULT_DEVICE", "it");
+    }
+
+    int run(Path cwd, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = new Cli(env, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
+                StandardCharsets.UTF_8), false).withCwd(cwd).run(args);
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    @Test
+    void massDeleteIsRefusedWithoutForce() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("folder"));
+        for (int i = 0; i < 60; i++) {
+            Files.writeString(dir.resolve("file-" + i + ".txt"), "content " + i);
+        }
+        assertEquals(0, run(dir, "sync", "--full"), err);
+        for (int i = 0; i < 55; i++) {
+            Files.delete(dir.resolve("file-" + i + ".txt"));
+        }
+        assertEquals(ExitCodes.REFUSED, run(dir, "sync", "--full"), out + err);
+        assertTrue(out.contains("Held back 55 deletions"), out);
+        assertEquals(0, run(dir, "--json", "ls"));
+        assertTrue(out.contains("file-0.txt"), "nothing was deleted on the server");
+        assertEquals(0, run(dir, "sync", "--full", "--force"), err);
+        assertEquals(0, run(dir, "--json", "ls"));
+        assertFalse(out.contains("\"file-0.txt\""), out);
+        assertTrue(out.contains("file-59.txt"));
+    }
+
+    @Test
+    void everyCommandOnTheRealService() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        byte[] data = new byte[2_000_000];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(work.resolve("a.bin"), data);
+        assertEquals(0, run(work, "push", "a.bin", "--to", "x/a.bin"), err);
+        data[5] ^= 1;
+        Files.write(work.resolve("a.bin"), data);
+        assertEquals(0, run(work, "--json", "push", "a.bin", "--to", "x/a.bin"), err);
+        assertTrue(out.contains("\"chunksUploaded\" : 0") || out.contains("\"chunksDelta\" : 1"), out);
+        assertEquals(0, run(work, "ls", "-r", "-l"), err);
+        assertTrue(out.contains("x/a.bin"), out);
+        assertEquals(0, run(work, "--json", "history", "x/a.bin"), err);
+        String oldest = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(out).path("versions")
+                .get(1).path("versionId").asText();
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(0, run(dest, "pull", "x/a.bin"), err);
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("a.bin")));
+        assertEquals(0, run(work, "restore", "x/a.bin", "--version", oldest), err);
+        assertEquals(0, run(dest, "pull", "x/a.bin", "--force"), err);
+        data[5] ^= 1;
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("a.bin")));
+        assertEquals(0, run(work, "rm", "x/a.bin"), err);
+        assertEquals(ExitCodes.ERROR, run(dest, "pull", "x/a.bin"));
+        assertEquals(0, run(work, "--json", "ls", "--deleted", "-r"));
+        assertTrue(out.contains("\"deleted\" : true"), out);
+    }
+}
