@@ -132,7 +132,9 @@ public final class FilePuller {
     public Built build(String remotePath, String versionId, Manifest manifest, String expectedHash, Path tempDir,
                        ChunkIndex index, TransferListener listener) throws IOException {
         Files.createDirectories(tempDir);
-        Path temp = Files.createTempFile(tempDir, ".cv-", ".part");
+        // Not createTempFile: its owner-only mode would stay on the installed file. A plain create gets the
+        // user's default mode (umask), as any program writing a new file would.
+        Path temp = Files.createFile(tempDir.resolve(".cv-" + java.util.UUID.randomUUID() + ".part"));
         boolean ok = false;
         try {
             Stats stats;
@@ -326,6 +328,7 @@ public final class FilePuller {
             Path parent = parentOf(target);
             Files.createDirectories(parent);
             Files.setLastModifiedTime(temp, FileTime.fromMillis(mtimeMillis));
+            keepPermissions(target, temp);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -335,6 +338,17 @@ public final class FilePuller {
             return Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** A file replaced by a newer version keeps its permissions (an executable stays executable). */
+    private static void keepPermissions(Path replaced, Path temp) {
+        try {
+            if (Files.exists(replaced, LinkOption.NOFOLLOW_LINKS)) {
+                Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(replaced, LinkOption.NOFOLLOW_LINKS));
+            }
+        } catch (UnsupportedOperationException | IOException notPosix) {
+            // Windows or a file system without POSIX modes: the default mode stays.
         }
     }
 

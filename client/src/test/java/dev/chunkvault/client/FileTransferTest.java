@@ -53,6 +53,22 @@ class FileTransferTest {
         assertEquals(r.manifest().chunkCount(), p.stats().chunksDownloaded());
     }
 
+    /** A pulled file gets the mode any new file gets here (not the temp file's owner-only one); a replaced file keeps its own. */
+    @Test
+    void pulledFilesGetTheDefaultModeAndReplacedFilesKeepTheirs() throws Exception {
+        Path f = TestFiles.write(dir.resolve("p.bin"), TestFiles.random(9, 200_000));
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "docs/p.bin", null));
+        Path probe = Files.createFile(dir.resolve("probe"));
+        Path fresh = dir.resolve("fresh.bin");
+        new FilePuller(client).pull(FilePuller.Request.of("docs/p.bin", fresh));
+        assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(fresh));
+
+        Path script = TestFiles.write(dir.resolve("run.sh"), new byte[] {1});
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+        new FilePuller(client).pull(FilePuller.Request.of("docs/p.bin", script));
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(script)));
+    }
+
     @Test
     void aSmallEditSendsADeltaOrOneChunkAndCommitsAManifestDelta() throws Exception {
         byte[] data = TestFiles.random(2, 4_000_000);
