@@ -8,6 +8,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -58,9 +59,23 @@ public final class AwsClients {
         return b.build();
     }
 
+    /**
+     * DynamoDB calls are NOT retried by the SDK. A conditional write whose response is lost after it landed would be
+     * re-sent by the SDK and fail its own condition, and the caller would read "someone else changed it" — a GC run
+     * leaving a chunk it just marked, a commit answering 409 to itself. The service retries whole steps instead
+     * ({@code Retry}), re-reading state first, which turns an ambiguous outcome into exactly one result.
+     */
+    private ClientOverrideConfiguration dynamoOverrides() {
+        ClientOverrideConfiguration.Builder b = ClientOverrideConfiguration.builder()
+                .apiCallTimeout(apiCallTimeout).apiCallAttemptTimeout(apiCallTimeout)
+                .retryStrategy(AwsRetryStrategy.doNotRetry());
+        interceptors.forEach(b::addExecutionInterceptor);
+        return b.build();
+    }
+
     public DynamoDbClient dynamo() {
         var b = DynamoDbClient.builder().region(region).credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(overrides());
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(dynamoOverrides());
         if (dynamoEndpoint != null) {
             b.endpointOverride(dynamoEndpoint);
         }

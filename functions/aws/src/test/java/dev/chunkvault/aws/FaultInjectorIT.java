@@ -90,4 +90,39 @@ class FaultInjectorIT {
             }
         }
     }
+
+    /**
+     * A conditional write whose response is lost after it landed must surface as a transient failure (the service
+     * then re-reads and retries the whole step), never as "condition failed": an SDK-level re-send would fail its
+     * own condition and be read as someone else's change.
+     */
+    @Test
+    void aLostResponseOfAConditionalWriteIsTransientNotAConditionFailure() {
+        try (LocalDynamo local = LocalDynamo.start(LocalDynamo.Options.inMemory())) {
+            Map<String, String> env = Map.of("AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL_DYNAMODB", local.endpoint().toString(),
+                    "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local");
+            try (DynamoDbClient plain = new AwsClients(env, Duration.ofSeconds(30), List.of()).dynamo()) {
+                SchemaTables.create(plain, ItemStoreContract.HASH, "lost");
+            }
+            java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+            software.amazon.awssdk.core.interceptor.ExecutionInterceptor loseFirst = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                @Override
+                public void afterTransmission(software.amazon.awssdk.core.interceptor.Context.AfterTransmission context,
+                                              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                    if (context.httpResponse().isSuccessful() && lost.getAndIncrement() == 0) {
+                        throw software.amazon.awssdk.core.exception.SdkClientException.builder().message("lost")
+                                .cause(new java.io.IOException("read timed out")).build();
+                    }
+                }
+            };
+            try (DynamoDbClient dynamo = new AwsClients(env, Duration.ofSeconds(30), List.of(loseFirst)).dynamo()) {
+                DynamoItemStore store = new DynamoItemStore(dynamo, List.of(ItemStoreContract.HASH),
+                        Map.of(ItemStoreContract.HASH.name(), "lost"));
+                org.junit.jupiter.api.Assertions.assertThrows(TransientStoreException.class, () -> store.put(
+                        ItemStoreContract.HASH.name(), Item.builder().set("id", "once").build(), Condition.notExists("id")));
+                assertEquals(1, lost.get(), "exactly one attempt was sent");
+                assertTrue(store.get(ItemStoreContract.HASH.name(), Key.of("once")).isPresent(), "the write landed");
+            }
+        }
+    }
 }
