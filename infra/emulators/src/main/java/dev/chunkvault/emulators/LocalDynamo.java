@@ -127,7 +127,10 @@ public final class LocalDynamo implements AutoCloseable {
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("DynamoDB Local could not be bound to 127.0.0.1 only; it listens on all interfaces ({})", e.toString());
+            // Fail closed: DynamoDB Local accepts any credentials, so it must never listen beyond this machine.
+            stopQuietly(proxy);
+            throw new IllegalStateException("DynamoDB Local could not be bound to 127.0.0.1 only (its Jetty changed?); "
+                    + "refusing to listen on all interfaces", e);
         }
     }
 

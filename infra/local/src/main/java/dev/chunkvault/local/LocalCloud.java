@@ -55,7 +55,10 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
     public static final int DEFAULT_API_PORT = 4750;
     public static final int DEFAULT_S3_PORT = 4751;
     public static final int DEFAULT_DYNAMODB_PORT = 4752;
-    /** One identity for both emulators, as one function role has (DynamoDB Local wants alphanumeric key ids). */
+    /**
+     * One identity for both emulators, as one function role has (DynamoDB Local wants alphanumeric key ids): this
+     * fixed one for in-memory clouds (tests); persistent ones make their own (see {@link #credentials()}).
+     */
     public static final Credentials CREDENTIALS = new Credentials("chunkvaultlocal", "chunkvaultlocalsecret");
 
     /**
@@ -154,10 +157,11 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             Path data = options.dataDir();
+            Credentials credentials = data == null ? CREDENTIALS : storedCredentials(data.resolve("keys").resolve("emulator-credentials"));
             LocalDynamo dynamo = LocalDynamo.start(LocalDynamo.Options.inMemory().withPort(options.dynamoPort())
                     .withDbPath(data == null ? null : data.resolve("dynamodb")));
             started.add(dynamo);
-            LocalS3 s3 = LocalS3.start(LocalS3.Options.temporary().withPort(options.s3Port()).withCredentials(CREDENTIALS)
+            LocalS3 s3 = LocalS3.start(LocalS3.Options.temporary().withPort(options.s3Port()).withCredentials(credentials)
                     .withDataDir(data == null ? null : data.resolve("s3")));
             started.add(s3);
 
@@ -167,8 +171,8 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
             localEnv.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
             localEnv.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
             localEnv.put("S3_FORCE_PATH_STYLE", "true");
-            localEnv.put("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId());
-            localEnv.put("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey());
+            localEnv.put("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
+            localEnv.put("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey());
             try (DynamoDbClient ddb = new AwsClients(localEnv, Duration.ofSeconds(30), List.of()).dynamo()) {
                 Provisioner.tables(ddb, template.tables());
             }
@@ -278,6 +282,43 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         return out;
     }
 
+    /**
+     * The emulators' identity in the run mode: random, made on first start and kept (owner-only) with the data, so
+     * nobody who merely knows this source code can sign requests to this machine's s3proxy.
+     */
+    static Credentials storedCredentials(Path file) {
+        try {
+            if (Files.exists(file)) {
+                String[] kv = Files.readString(file, StandardCharsets.US_ASCII).trim().split(":", 2);
+                if (kv.length == 2 && kv[0].matches("[A-Za-z0-9]{16,}") && kv[1].length() >= 16) {
+                    return new Credentials(kv[0], kv[1]);
+                }
+                throw new IllegalStateException(file + " is not 'keyid:secret'; delete it to make new credentials");
+            }
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+            StringBuilder id = new StringBuilder("CVL");
+            for (int i = 0; i < 17; i++) {
+                id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            byte[] secret = new byte[30];
+            random.nextBytes(secret);
+            Credentials c = new Credentials(id.toString(), java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, c.accessKeyId() + ":" + c.secretAccessKey() + "\n", StandardCharsets.US_ASCII);
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the directory's ACL applies
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return c;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write " + file, e);
+        }
+    }
+
     private static Path findTemplate() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path t = dir.resolve("template.yaml");
@@ -325,6 +366,11 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
 
     public URI dynamoEndpoint() {
         return dynamo.endpoint();
+    }
+
+    /** The identity s3proxy accepts (and DynamoDB Local is sent) in this cloud. */
+    public Credentials credentials() {
+        return s3.credentials();
     }
 
     public SamTemplate template() {

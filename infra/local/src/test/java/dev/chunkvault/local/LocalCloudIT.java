@@ -74,6 +74,28 @@ class LocalCloudIT {
     }
 
     @Test
+    void requestsNamingAnotherHostAreRefused() {
+        String token = cloud.mintToken("it-host");
+        assertEquals(200, Http.send("GET", api.resolve("/v1/files"), token, null, null, Map.of()).status());
+        // A DNS-rebinding page reaches 127.0.0.1 under its own name; java.net.http lets us set Host only via a raw socket.
+        for (String host : List.of("evil.example:" + api.getPort(), "evil.example", "127.0.0.1.nip.io:" + api.getPort())) {
+            String answer = rawGet(api.getPort(), "/local/v1/token", host);
+            assertTrue(answer.startsWith("HTTP/1.1 403"), host + " -> " + answer);
+        }
+        assertTrue(rawGet(api.getPort(), "/local/.well-known/jwks.json", "localhost:" + api.getPort()).startsWith("HTTP/1.1 200"));
+    }
+
+    private static String rawGet(int port, String path, String host) {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void unknownRoutesAndOversizeBodiesAnswerLikeApiGateway() {
         String token = cloud.mintToken("it-misc");
         Http.Response missing = Http.get(api, "/v1/nothing-here", token);

@@ -26,7 +26,10 @@ class LocalCloudRestartIT {
         int ddb = FreePorts.pick();
         LocalCloud.Options options = LocalCloud.Options.persistent(dir).withPorts(api, s3, ddb).withSchedules(false);
         String token;
+        dev.chunkvault.emulators.Credentials first;
         try (LocalCloud cloud = LocalCloud.start(options)) {
+            first = cloud.credentials();
+            assertTrue(!first.equals(LocalCloud.CREDENTIALS), "a persistent cloud makes its own emulator credentials");
             token = cloud.mintToken("restart-alice");
             ObjectNode commit = Http.JSON.createObjectNode();
             commit.put("path", "kept/empty.txt");
@@ -38,6 +41,7 @@ class LocalCloudRestartIT {
         }
         assertTrue(Files.isDirectory(dir.resolve("dynamodb")) && Files.isDirectory(dir.resolve("s3")));
         try (LocalCloud again = LocalCloud.start(options)) {
+            assertEquals(first, again.credentials(), "and keeps them");
             Http.Response list = Http.get(again.apiEndpoint(), "/v1/files?folder=kept", token);
             assertEquals(200, list.status(), "the token of the first run still verifies: " + list.text());
             assertEquals("kept/empty.txt", list.json().path("files").get(0).path("path").asText());

@@ -185,7 +185,7 @@ public final class Oracle {
         for (Item i : all(Tables.CHUNKS)) {
             ChunkRow r = ChunkRow.from(i);
             if (!needed.contains(r.id()) && Math.max(r.lastGrantAt(), r.lastDecAt()) < cutoff) {
-                garbage.add("row " + r.id() + " " + r.state());
+                garbage.add("row " + r.id() + " " + r.state() + " " + i);
             }
         }
         String after = null;

@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * cookies split out, query parameters decoded and joined, text bodies as text and others base64, the authorizer's
  * claims and scopes in {@code requestContext.authorizer.jwt}), invokes the route's function and writes its response
  * ({@code statusCode}, headers, multi-value headers, cookies, base64 bodies; any other output is a 200 JSON body).
- * Failures look like API Gateway's: 404 Not Found, 413 Request Entity Too Large (10 MB), 500 Internal Server Error
- * (the function threw), 503 Service Unavailable (timeout or throttled). Paths under {@code /local/} are the local
+ * Failures look like API Gateway's: 404 Not Found, 413 Request Entity Too Large (a 10 MB body, or a 6 MB event), 500
+ * Internal Server Error (the function threw, timed out, was throttled or answered over 6 MB), 503 Service Unavailable
+ * (the 30-second integration timeout). Requests whose Host is not this machine's loopback name get 403 (DNS
+ * rebinding). Paths under {@code /local/} are the local
  * cloud's own endpoints (see {@link LocalEndpoints}).
  */
 public final class LocalHttpApi implements AutoCloseable {
@@ -54,6 +56,16 @@ public final class LocalHttpApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** API Gateway HTTP APIs accept request bodies up to 10 MB. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /** API Gateway stops waiting for an integration after 30 seconds (503); the function may run on. */
+    public static final java.time.Duration INTEGRATION_TIMEOUT = java.time.Duration.ofSeconds(30);
+    private static final int MAX_THREADS = 64;
+
+    static {
+        // The JDK server's own limits: a client that sends its request slower than this is cut off (no slowloris).
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "120");
+        }
+    }
     private static final DateTimeFormatter REQUEST_TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
             .withZone(ZoneOffset.UTC);
 
@@ -95,7 +107,9 @@ public final class LocalHttpApi implements AutoCloseable {
             }
         }
         AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(8, 128, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        // A fixed ceiling of threads that all start when needed (a core size below the maximum with an unbounded
+        // queue would never grow past the core); idle ones end after a minute.
+        this.pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "http-api-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -146,7 +160,12 @@ public final class LocalHttpApi implements AutoCloseable {
             String path = uri.getRawPath();
             String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
             byte[] body = readBody(ex.getRequestBody());
-            if (body == null) {
+            if (!localHost(ex.getRequestHeaders().getFirst("Host"))) {
+                // Only this machine's own names: a web page that rebinds its DNS name to 127.0.0.1 must not reach
+                // the API or mint tokens from a browser.
+                LOG.warn("{} {}: refused Host '{}'", method, path, ex.getRequestHeaders().getFirst("Host"));
+                reply = Reply.message(403, "Forbidden");
+            } else if (body == null) {
                 reply = Reply.message(413, "Request Entity Too Large");
             } else if (path.equals("/local") || path.startsWith("/local/")) {
                 fn = "local";
@@ -167,6 +186,19 @@ public final class LocalHttpApi implements AutoCloseable {
         write(ex, reply, requestId);
         LOG.info("{} {} {} {} ms ({})", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), reply.status,
                 (System.nanoTime() - started) / 1_000_000, fn);
+    }
+
+    /** Whether a Host header names this server on loopback (127.0.0.1, localhost, [::1], with or without our port). */
+    boolean localHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        String port = ":" + port();
+        if (h.endsWith(port)) {
+            h = h.substring(0, h.length() - port.length());
+        }
+        return h.equals("127.0.0.1") || h.equals("localhost") || h.equals("[::1]");
     }
 
     private Reply invoke(RouteTable.Match match, HttpExchange ex, String method, URI uri, byte[] body, String requestId) {
@@ -191,12 +223,22 @@ public final class LocalHttpApi implements AutoCloseable {
         LocalFunction f = functions.get(route.functionId());
         byte[] out;
         try {
-            out = f.invoke(event, requestId, false);
+            out = f.invoke(event, requestId, false, INTEGRATION_TIMEOUT);
         } catch (LocalFunction.InvocationFailed e) {
+            // As API Gateway answers: the integration timeout is 503; a Lambda error of any kind (the function threw,
+            // timed out, was throttled, or answered more than 6 MB) is 500; an event over 6 MB is 413.
             switch (e.failure()) {
-                case TIMEOUT, THROTTLED -> {
+                case CALLER_TIMEOUT -> {
                     LOG.warn("{}: {}", route.functionId(), e.getMessage());
                     return Reply.message(503, "Service Unavailable");
+                }
+                case EVENT_TOO_LARGE -> {
+                    LOG.warn("{}: {}", route.functionId(), e.getMessage());
+                    return Reply.message(413, "Request Entity Too Large");
+                }
+                case TIMEOUT, THROTTLED, OUTPUT_TOO_LARGE -> {
+                    LOG.warn("{}: {}", route.functionId(), e.getMessage());
+                    return Reply.message(500, "Internal Server Error");
                 }
                 default -> {
                     LOG.error("{}: {}", route.functionId(), e.getMessage(), e.getCause());

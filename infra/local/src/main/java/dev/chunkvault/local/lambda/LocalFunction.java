@@ -61,8 +61,15 @@ public final class LocalFunction implements AutoCloseable {
         };
     }
 
-    /** Why an invocation produced no output. */
-    public enum Failure { INIT_ERROR, HANDLER_ERROR, TIMEOUT, THROTTLED }
+    /**
+     * Why an invocation produced no output: the function failed to start or threw, it ran past its timeout, it was
+     * at its reserved concurrency, its event or output exceeded Lambda's 6 MB synchronous payload limit, or the caller
+     * stopped waiting first (API Gateway's 30-second integration timeout; the function keeps running).
+     */
+    public enum Failure { INIT_ERROR, HANDLER_ERROR, TIMEOUT, THROTTLED, EVENT_TOO_LARGE, OUTPUT_TOO_LARGE, CALLER_TIMEOUT }
+
+    /** Lambda's limit on a synchronous invocation's request and response payloads. */
+    public static final int MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
     public static final class InvocationFailed extends Exception {
         private final Failure failure;
@@ -126,6 +133,18 @@ public final class LocalFunction implements AutoCloseable {
      *                        EventBridge retries them) rather than fail at once (synchronous, like API Gateway)
      */
     public byte[] invoke(byte[] event, String requestId, boolean waitForCapacity) throws InvocationFailed {
+        return invoke(event, requestId, waitForCapacity, null);
+    }
+
+    /**
+     * @param callerTimeout how long the caller waits (null: until the function's own timeout); when it is shorter
+     *                      and runs out, the invocation fails with CALLER_TIMEOUT while the function runs on
+     */
+    public byte[] invoke(byte[] event, String requestId, boolean waitForCapacity, java.time.Duration callerTimeout)
+            throws InvocationFailed {
+        if (!waitForCapacity && event.length > MAX_SYNC_PAYLOAD_BYTES) {
+            throw new InvocationFailed(Failure.EVENT_TOO_LARGE, functionName + ": the event exceeds 6 MB", null);
+        }
         if (concurrency != null) {
             if (waitForCapacity) {
                 concurrency.acquireUninterruptibly();
@@ -133,15 +152,37 @@ public final class LocalFunction implements AutoCloseable {
                 throw new InvocationFailed(Failure.THROTTLED, functionName + " is at its reserved concurrency", null);
             }
         }
+        // The permit is held until the handler really returns: a timed-out handler thread cannot be stopped here
+        // (on AWS its sandbox would be), so it keeps counting against the reserved concurrency while it runs.
+        boolean submitted = false;
         try {
             Object h = handler();
             invocations.incrementAndGet();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
             Context context = new LocalContext(requestId, functionName, functionArn, spec.memoryMb(), deadline);
-            Future<byte[]> f = threads.submit((Callable<byte[]>) () -> call(h, event, context));
+            Future<byte[]> f = threads.submit((Callable<byte[]>) () -> {
+                try {
+                    return call(h, event, context);
+                } finally {
+                    if (concurrency != null) {
+                        concurrency.release();
+                    }
+                }
+            });
+            submitted = true;
+            long waitMillis = TimeUnit.SECONDS.toMillis(spec.timeoutSeconds());
+            boolean callerFirst = callerTimeout != null && callerTimeout.toMillis() < waitMillis;
             try {
-                return f.get(spec.timeoutSeconds(), TimeUnit.SECONDS);
+                byte[] out = f.get(callerFirst ? callerTimeout.toMillis() : waitMillis, TimeUnit.MILLISECONDS);
+                if (!waitForCapacity && out.length > MAX_SYNC_PAYLOAD_BYTES) {
+                    throw new InvocationFailed(Failure.OUTPUT_TOO_LARGE, functionName + ": the response exceeds 6 MB", null);
+                }
+                return out;
             } catch (TimeoutException e) {
+                if (callerFirst) {
+                    throw new InvocationFailed(Failure.CALLER_TIMEOUT, functionName + ": the caller stopped waiting after "
+                            + callerTimeout.toSeconds() + " s", null);
+                }
                 f.cancel(true);
                 throw new InvocationFailed(Failure.TIMEOUT, functionName + " timed out after " + spec.timeoutSeconds() + " s", null);
             } catch (ExecutionException e) {
@@ -151,7 +192,7 @@ public final class LocalFunction implements AutoCloseable {
                 throw new InvocationFailed(Failure.HANDLER_ERROR, "interrupted", e);
             }
         } finally {
-            if (concurrency != null) {
+            if (!submitted && concurrency != null) {
                 concurrency.release();
             }
         }
