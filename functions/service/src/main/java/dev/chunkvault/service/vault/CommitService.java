@@ -399,7 +399,14 @@ public final class CommitService {
                     .set(VersionRow.EXPIRE_AT, now + settings.retention().toMillis())
                     .set(VersionRow.EXP_SHARD, Tables.shardOf(fileId)), eq(VersionRow.STATE, VersionRow.State.PENDING.name())));
         }
-        publish.add(headCas(file, newFile, parent));
+        // The change feed position is taken now, at publish, not when the commit began: pinning a large version can
+        // take longer than the feed's settle window, and a device polling meanwhile would move its cursor past an
+        // earlier key before the file row appears — and never see the change.
+        long publishedAt = clock.millis();
+        FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
+                newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
+                publishedAt, FileRow.changeKey(publishedAt, fileId));
+        publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
         }
