@@ -80,7 +80,7 @@ final class DeltaSyncBench {
             Snapshot used = ctx.meter.snapshot().since(before);
             version = res.commit().version().versionId();
             manifest = res.manifest();
-            RsyncStats rs = Tools.rsync(RSYNC, local, rsyncDest);
+            RsyncStats rs = Tools.rsync(RSYNC, local.toString(), rsyncDest.toString());
             if (!Trees.sha256(rsyncDest).equals(res.contentHash())) {
                 throw new IllegalStateException("rsync's copy differs from the source after " + label);
             }

@@ -70,13 +70,14 @@ final class Tools {
         }
     }
 
-    static RsyncStats rsync(List<String> options, Path from, Path to) throws IOException, InterruptedException {
+    /** {@code from} and {@code to} as rsync reads them: a trailing slash on {@code from} means its contents. */
+    static RsyncStats rsync(List<String> options, String from, String to) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add("rsync");
         cmd.addAll(options);
         cmd.add("--stats");
-        cmd.add(from.toString());
-        cmd.add(to.toString());
+        cmd.add(from);
+        cmd.add(to);
         Ran r = run(cmd, Map.of(), null);
         return new RsyncStats(number(r.stdout(), "Total bytes sent"), number(r.stdout(), "Total bytes received"),
                 number(r.stdout(), "Literal data"), number(r.stdout(), "Matched data"),
