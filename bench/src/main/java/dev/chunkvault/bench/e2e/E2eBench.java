@@ -25,7 +25,7 @@ public final class E2eBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> a = parse(args);
         Path out = Path.of(a.getOrDefault("out", "bench/results/tmp/e2e-body.md"));
-        Path work = Path.of(a.getOrDefault("work", "bench/results/tmp/e2e-work"));
+        Path work = Path.of(a.getOrDefault("work", "bench/results/tmp/e2e-work")).toAbsolutePath();
         Set<String> parts = Set.copyOf(Arrays.asList(a.getOrDefault("parts", "delta,tree,push").split(",")));
         long seed = Long.parseLong(a.getOrDefault("seed", "20260101"));
         long pushBytes = Long.parseLong(a.getOrDefault("push-bytes", Long.toString(1L << 30)));
@@ -41,24 +41,22 @@ public final class E2eBench {
             md.append("- local cloud started in ").append(cloud.startupTime().toMillis())
                     .append(" ms (in-memory DynamoDB Local, s3proxy on a temporary directory)\n\n");
             if (parts.contains("delta")) {
-                section(md, "1. Delta sync: bytes over the wire for small edits of a 64 MiB file");
-                md.append(new DeltaSyncBench(ctx).run());
-                flush(out, md);
+                status |= part(md, out, "1. Delta sync: bytes over the wire for small edits of a 64 MiB file",
+                        () -> new DeltaSyncBench(ctx).run());
             }
             if (parts.contains("tree")) {
-                section(md, "2. A real source tree in two versions");
-                if (!a.containsKey("tree-v1") || !a.containsKey("tree-v2")) {
-                    md.append("(not run: --tree-v1 and --tree-v2 name the two unpacked versions)\n\n");
-                } else {
-                    md.append(new SourceTreeBench(ctx, Path.of(a.get("tree-v1")), Path.of(a.get("tree-v2")),
-                            a.getOrDefault("tree-label", a.get("tree-v1") + " → " + a.get("tree-v2"))).run());
-                }
-                flush(out, md);
+                status |= part(md, out, "2. A real source tree in two versions", () -> {
+                    if (!a.containsKey("tree-v1") || !a.containsKey("tree-v2")) {
+                        return "(not run: --tree-v1 and --tree-v2 name the two unpacked versions)\n\n";
+                    }
+                    Path v1 = Path.of(a.get("tree-v1")).toAbsolutePath();
+                    Path v2 = Path.of(a.get("tree-v2")).toAbsolutePath();
+                    return new SourceTreeBench(ctx, v1, v2, a.getOrDefault("tree-label", v1 + " → " + v2)).run();
+                });
             }
             if (parts.contains("push")) {
-                section(md, "3. Push throughput: " + (pushBytes >> 20) + " MiB of new random data");
-                md.append(new PushThroughputBench(ctx, pushBytes).run());
-                flush(out, md);
+                status |= part(md, out, "3. Push throughput: " + (pushBytes >> 20) + " MiB of new random data",
+                        () -> new PushThroughputBench(ctx, pushBytes).run());
             }
         } catch (Exception e) {
             e.printStackTrace();
@@ -70,9 +68,25 @@ public final class E2eBench {
         System.exit(status); // DynamoDB Local's scheduler thread outlives stop()
     }
 
-    private static void section(StringBuilder md, String title) {
+    @FunctionalInterface
+    private interface Part {
+        String run() throws Exception;
+    }
+
+    /** Runs one part; a failure is written in its place (and makes the exit status 1), the other parts still run. */
+    private static int part(StringBuilder md, Path out, String title, Part part) throws java.io.IOException {
         md.append("### ").append(title).append("\n\n");
         System.out.println("== " + title);
+        int status = 0;
+        try {
+            md.append(part.run());
+        } catch (Exception e) {
+            e.printStackTrace();
+            md.append("\n**This part failed**: ").append(e).append("\n\n");
+            status = 1;
+        }
+        flush(out, md);
+        return status;
     }
 
     private static void flush(Path out, StringBuilder md) throws java.io.IOException {

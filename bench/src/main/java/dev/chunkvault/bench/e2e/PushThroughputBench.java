@@ -112,6 +112,8 @@ final class PushThroughputBench {
         raws.add(rawPut(file, 4 << 20, "raw PUT, 4 MiB objects (after the push)"));
         ctx.s3.deleteBucket(b -> b.bucket(rawBucket));
 
+        double[] grant1 = grantProbe(1);
+        double[] grant4 = grantProbe(4);
         double raw4 = (raws.get(0).seconds() + raws.get(2).seconds()) / 2;
         double pushRate = mib / pushSeconds;
         double rawRate = mib / raw4;
@@ -133,7 +135,54 @@ final class PushThroughputBench {
                 + "commit %s (%d chunks, the large-commit path: the version written PENDING, chunks verified and pinned "
                 + "in batches, then published).%n%n", secs(scan), secs(upload),
                 secs(Math.max(0, pushSeconds - scan - upload)), result.stats().chunks()));
+        md.append(String.format(Locale.ROOT, "Upload grants, measured alone (%d chunks of new ids per request, the "
+                + "push's batch): one request at a time %.0f ms each, i.e. %.0f chunks/s (%.1f MiB/s of 256 KiB "
+                + "chunks); four at a time %.0f chunks/s. The push asks for one grant at a time, one batch ahead "
+                + "of its uploads.%n%n", GRANT_BATCH, grant1[0], grant1[1], grant1[1] / 4, grant4[1]));
         return md.toString();
+    }
+
+    /** Same as the client's grant batch. */
+    private static final int GRANT_BATCH = 128;
+
+    /**
+     * Times upload-grant requests for {@link #GRANT_BATCH} random (new) chunk ids, {@code concurrency} at a time,
+     * twice per thread; returns {mean milliseconds per request, chunks granted per second}.
+     */
+    private double[] grantProbe(int concurrency) throws Exception {
+        Random random = new Random(ctx.seed + concurrency);
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        try (ChunkvaultClient client = ctx.client("grants-" + concurrency, false)) {
+            List<List<ChunkvaultClient.ChunkRef>> batches = new ArrayList<>();
+            for (int g = 0; g < 2 * concurrency; g++) {
+                List<ChunkvaultClient.ChunkRef> refs = new ArrayList<>();
+                for (int i = 0; i < GRANT_BATCH; i++) {
+                    byte[] id = new byte[32];
+                    random.nextBytes(id);
+                    refs.add(new ChunkvaultClient.ChunkRef(java.util.HexFormat.of().formatHex(id), 256 << 10));
+                }
+                batches.add(refs);
+            }
+            List<Future<Long>> futures = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (List<ChunkvaultClient.ChunkRef> b : batches) {
+                futures.add(pool.submit(() -> {
+                    long s = System.nanoTime();
+                    if (client.requestUploads(b).uploads().size() != b.size()) {
+                        throw new IllegalStateException("a grant for new chunks did not grant them all");
+                    }
+                    return System.nanoTime() - s;
+                }));
+            }
+            long sum = 0;
+            for (Future<Long> f : futures) {
+                sum += f.get();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new double[] {sum / 1e6 / batches.size(), batches.size() * GRANT_BATCH / seconds};
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static void writeRandom(Path file, long size, Random random) throws IOException {

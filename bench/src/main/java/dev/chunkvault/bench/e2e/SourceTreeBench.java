@@ -150,7 +150,8 @@ final class SourceTreeBench {
                 .append(bytes(s1.dataAdded())).append(" bytes added, ").append(secs(s1.seconds())).append(". ")
                 .append("Then, 11 s later, a Chunkvault sync with nothing to do read the change feed's echo of the v1 "
                         + "commits: ").append(bytes(settle.wire().total())).append(" bytes in ")
-                .append(settle.wire().requests()).append(" requests (not part of the v2 step below).\n");
+                .append(settle.wire().requests()).append(settle.wire().requests() == 1 ? " request" : " requests")
+                .append(" (not part of the v2 step below).\n");
         md.append("The v2 step: Chunkvault pushed ").append(cv2.report().pushed.size()).append(" files and deleted ")
                 .append(cv2.report().deletedRemote.size()).append(" (").append(bytes(newChunkBytes))
                 .append(" bytes of new chunks); rsync transferred ").append(r2.filesTransferred()).append(" files (literal ")

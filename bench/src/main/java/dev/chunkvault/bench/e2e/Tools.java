@@ -103,6 +103,8 @@ final class Tools {
         private final Map<String, String> env;
 
         Restic(Path repo, Path cache) {
+            repo = repo.toAbsolutePath();
+            cache = cache.toAbsolutePath();
             this.repo = repo;
             this.env = Map.of("RESTIC_PASSWORD", "chunkvault-bench", "RESTIC_REPOSITORY", repo.toString(),
                     "RESTIC_CACHE_DIR", cache.toString());

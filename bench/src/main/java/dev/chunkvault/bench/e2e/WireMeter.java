@@ -45,8 +45,14 @@ final class WireMeter implements AutoCloseable {
     }
 
     /** Bytes of a set of exchanges. Header bytes include the request or status line and the blank line. */
-    record Counts(long requests, long requestHeaders, long requestBodies, long responseHeaders, long responseBodies) {
-        static final Counts ZERO = new Counts(0, 0, 0, 0, 0);
+    record Counts(long requests, long requestHeaders, long requestBodies, long responseHeaders, long responseBodies,
+                  long nanos) {
+        static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0);
+
+        /** Mean time from the request's head to the end of the answer, in milliseconds. */
+        double meanMillis() {
+            return requests == 0 ? 0 : nanos / 1e6 / requests;
+        }
 
         long sent() {
             return requestHeaders + requestBodies;
@@ -70,12 +76,12 @@ final class WireMeter implements AutoCloseable {
 
         Counts plus(Counts o) {
             return new Counts(requests + o.requests, requestHeaders + o.requestHeaders, requestBodies + o.requestBodies,
-                    responseHeaders + o.responseHeaders, responseBodies + o.responseBodies);
+                    responseHeaders + o.responseHeaders, responseBodies + o.responseBodies, nanos + o.nanos);
         }
 
         Counts minus(Counts o) {
             return new Counts(requests - o.requests, requestHeaders - o.requestHeaders, requestBodies - o.requestBodies,
-                    responseHeaders - o.responseHeaders, responseBodies - o.responseBodies);
+                    responseHeaders - o.responseHeaders, responseBodies - o.responseBodies, nanos - o.nanos);
         }
     }
 
@@ -103,10 +109,11 @@ final class WireMeter implements AutoCloseable {
         final LongAdder requestBodies = new LongAdder();
         final LongAdder responseHeaders = new LongAdder();
         final LongAdder responseBodies = new LongAdder();
+        final LongAdder nanos = new LongAdder();
 
         Counts counts() {
             return new Counts(requests.sum(), requestHeaders.sum(), requestBodies.sum(), responseHeaders.sum(),
-                    responseBodies.sum());
+                    responseBodies.sum(), nanos.sum());
         }
     }
 
@@ -201,6 +208,7 @@ final class WireMeter implements AutoCloseable {
                 if (req == null) {
                     return; // the client closed its connection
                 }
+                long started = System.nanoTime();
                 String[] line = req.startLine().split(" ", 3);
                 if (line.length != 3) {
                     throw new IOException("bad request line: " + req.startLine());
@@ -240,6 +248,7 @@ final class WireMeter implements AutoCloseable {
                 m.requestBodies.add(reqBody);
                 m.responseHeaders.add(respHead);
                 m.responseBodies.add(respBody);
+                m.nanos.add(System.nanoTime() - started);
                 if (dump != null) {
                     dump(head, respHead, resp, reqBody, respBody);
                 }
