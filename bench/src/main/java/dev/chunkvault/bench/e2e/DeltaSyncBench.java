@@ -196,7 +196,7 @@ final class DeltaSyncBench {
         md.append("#### Where the bytes go\n\nEvery request of the pushes above by category (API route or S3 "
                 + "object kind); headers include request and status lines.\n\n");
         md.append("| push | category | requests | header bytes | body bytes | total |\n|---|---|---:|---:|---:|---:|\n");
-        md.append(breakdown);
+        md.append(breakdown).append('\n');
         return md.toString();
     }
 
