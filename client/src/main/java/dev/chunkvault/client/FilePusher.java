@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Pushes one local file as a new version: chunk and hash it in one streaming pass (bounded memory, whatever the
  * file's size), upload only the chunks the service lacks — re-reading each chunk's bytes from the file by offset,
- * in parallel through presigned PUTs, or as a binary delta of the parent's chunk at the same position when that
- * is clearly smaller — and commit a manifest delta against the parent.
+ * in parallel through presigned PUTs, or as a binary delta of the parent chunk it overlaps most when that is
+ * clearly smaller — and commit a manifest delta against the parent.
  *
  * <p>Resumable: every uploaded chunk is journaled (with its time) and skipped by a re-run; the commit's
  * idempotency key is journaled before it is sent, so a re-run after a crash replays it instead of committing
@@ -201,7 +201,7 @@ public final class FilePusher {
         try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
             Map<String, Chunk> need = plan(m, parentManifest, counters);
             if (parentManifest != null && client.options().deltaUploads() && !need.isEmpty()) {
-                tryDeltas(r, ch, parentManifest, need, counters);
+                tryDeltas(r, ch, m, parentManifest, need, counters);
             }
             upload(r, ch, need, counters);
             checkUnchanged(r.file(), s);
@@ -242,23 +242,13 @@ public final class FilePusher {
         return need;
     }
 
-    /** For edited chunks: a binary delta against the parent's chunk at the same position, when clearly smaller. */
-    private void tryDeltas(Request r, FileChannel ch, Manifest parent, Map<String, Chunk> need, Counters counters)
-            throws IOException {
+    /** For edited chunks: a binary delta against the parent chunk it most likely came from, when clearly smaller. */
+    private void tryDeltas(Request r, FileChannel ch, Manifest m, Manifest parent, Map<String, Chunk> need,
+                           Counters counters) throws IOException {
         if (parent.chunkCount() == 0) {
             return;
         }
-        Map<String, String> baseOf = new LinkedHashMap<>();
-        for (Chunk c : need.values()) {
-            if (baseOf.size() >= MAX_DELTA_CANDIDATES) {
-                break;
-            }
-            if (c.size() < MIN_DELTA_CHUNK) {
-                continue;
-            }
-            int at = parent.indexAt(Math.min(c.offset(), parent.totalSize() - 1));
-            baseOf.put(c.id().hex(), parent.id(at).hex());
-        }
+        Map<String, String> baseOf = deltaBases(m, parent, need);
         List<String> bases = new ArrayList<>(new java.util.LinkedHashSet<>(baseOf.values()));
         Map<String, BlockSignature> sigs = new LinkedHashMap<>();
         for (int i = 0; i < bases.size(); i += MAX_SIGNATURES_PER_CALL) {
@@ -305,6 +295,49 @@ public final class FilePusher {
             counters.deltas.incrementAndGet();
             counters.bytes.addAndGet(encoded.length);
         }
+    }
+
+    /**
+     * The base of each delta candidate (new chunk → parent chunk, both hex): the parent chunk whose bytes overlap the
+     * new chunk's the most, once the new chunk's range is mapped into the parent through the nearest preceding
+     * chunk the two versions share (an insert or a deletion earlier in the file shifts everything after it).
+     *
+     * <p>Overlap, not the chunk under the new chunk's first byte: an edit can move a cut point, so a new chunk often
+     * starts with the last few KiB of one parent chunk and goes on with all of the next one. A delta names a single
+     * base, and against the first of those two it is nearly all literal bytes (the chunk is then uploaded whole),
+     * while against the second it is a few blocks.
+     */
+    static Map<String, String> deltaBases(Manifest m, Manifest parent, Map<String, Chunk> need) {
+        Map<ChunkId, Long> parentOffset = new java.util.HashMap<>();
+        for (int k = 0; k < parent.chunkCount(); k++) {
+            parentOffset.putIfAbsent(parent.id(k), parent.offset(k));
+        }
+        Map<String, String> baseOf = new LinkedHashMap<>();
+        long shift = 0; // parent offset − new offset, at the last shared chunk
+        for (int i = 0; i < m.chunkCount() && baseOf.size() < MAX_DELTA_CANDIDATES; i++) {
+            Long shared = parentOffset.get(m.id(i));
+            if (shared != null) {
+                shift = shared - m.offset(i);
+                continue;
+            }
+            String hex = m.id(i).hex();
+            if (m.size(i) < MIN_DELTA_CHUNK || !need.containsKey(hex) || baseOf.containsKey(hex)) {
+                continue;
+            }
+            long start = Math.max(0, Math.min(m.offset(i) + shift, parent.totalSize() - 1));
+            long end = Math.min(parent.totalSize(), start + m.size(i));
+            int best = parent.indexAt(start);
+            long bestOverlap = -1;
+            for (int k = best; k < parent.chunkCount() && parent.offset(k) < end; k++) {
+                long overlap = Math.min(end, parent.offset(k) + parent.size(k)) - Math.max(start, parent.offset(k));
+                if (overlap > bestOverlap) {
+                    bestOverlap = overlap;
+                    best = k;
+                }
+            }
+            baseOf.put(hex, parent.id(best).hex());
+        }
+        return baseOf;
     }
 
     /**

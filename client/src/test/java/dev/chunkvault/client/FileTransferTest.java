@@ -89,6 +89,39 @@ class FileTransferTest {
     }
 
     @Test
+    void aChunkThatMovedOverACutPointIsSentAsADeltaOfThePartItMostlyCameFrom() throws Exception {
+        // The parent is cut A = [0, 100000), B = [100000, 300000). One byte goes in at 50000 and the cut moves
+        // back: A' = [0, 90001) is most of A, B' = [90001, 300001) is A's last 9999 bytes and then all of B.
+        // Against A (the parent chunk under B's first byte) B' is two-thirds literal and would go whole;
+        // against B it is one small delta.
+        byte[] parent = TestFiles.random(11, 300_000);
+        Path f = TestFiles.write(dir.resolve("moved.bin"), parent);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "moved.bin", null)
+                .withCut(cut(parent, 100_000)));
+        int putsAfterV1 = vault.puts.get();
+        byte[] edited = new byte[parent.length + 1];
+        System.arraycopy(parent, 0, edited, 0, 50_000);
+        edited[50_000] = 42;
+        System.arraycopy(parent, 50_000, edited, 50_001, parent.length - 50_000);
+        Files.write(f, edited);
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "moved.bin", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()).withCut(cut(edited, 90_001)));
+        assertEquals(2, v2.stats().chunksDelta(), "both new chunks went as deltas");
+        assertEquals(putsAfterV1, vault.puts.get(), "no chunk was uploaded whole");
+        assertTrue(v2.stats().bytesSent() < 20_000, "sent " + v2.stats().bytesSent());
+        assertArrayEquals(edited, vault.content("moved.bin"));
+    }
+
+    /** {@code data} cut in two at {@code at}, in the default profile. */
+    private static Manifest cut(byte[] data, int at) {
+        return Manifest.of(dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT.name(), java.util.List.of(
+                new dev.chunkvault.core.manifest.ManifestEntry(dev.chunkvault.core.hash.ChunkId.sha256(data, 0, at), at),
+                new dev.chunkvault.core.manifest.ManifestEntry(
+                        dev.chunkvault.core.hash.ChunkId.sha256(data, at, data.length - at), data.length - at)));
+    }
+
+    @Test
     void pullReusesLocalChunksAndDownloadsOnlyTheRest() throws Exception {
         byte[] data = TestFiles.random(3, 3_000_000);
         Path f = TestFiles.write(dir.resolve("x.bin"), data);

@@ -1,0 +1,273 @@
+package dev.chunkvault.bench.e2e;
+
+import static dev.chunkvault.bench.e2e.BenchContext.mark;
+import static dev.chunkvault.bench.e2e.BenchContext.ratio;
+import static dev.chunkvault.bench.e2e.BenchContext.secs;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.ClientOptions;
+import dev.chunkvault.client.FilePusher;
+import dev.chunkvault.client.PushJournal;
+import dev.chunkvault.client.TransferListener;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
+
+/**
+ * Table 3: push throughput of a large file of new random data, against the raw PUT throughput of the same local
+ * S3 endpoint, measured in the same run: the same bytes cut into fixed-size objects, PUT through presigned URLs
+ * that sign the same headers as Chunkvault's upload grants (content length and SHA-256 checksum, which s3proxy
+ * verifies), by the same HTTP client (java.net.http, HTTP/1.1) with the same parallelism. The raw runs skip
+ * everything a push adds — chunking and hashing the file, upload grants, the commit (which verifies every new
+ * chunk's object and pins it) — and their checksums are computed before the clock starts.
+ *
+ * <p>No wire meter here: every client talks to the endpoints directly.
+ */
+final class PushThroughputBench {
+    private final BenchContext ctx;
+    private final long size;
+    private final int parallelism = ClientOptions.DEFAULT_PARALLELISM;
+    private final String rawBucket;
+
+    PushThroughputBench(BenchContext ctx, long size) {
+        this.ctx = ctx;
+        this.size = size;
+        this.rawBucket = "chunkvault-bench-raw-" + ctx.run;
+    }
+
+    /** Phases of a push, timed from the listener's callbacks. */
+    private static final class Phases implements TransferListener {
+        final Map<String, long[]> at = new ConcurrentHashMap<>();
+        volatile String current;
+
+        @Override
+        public void start(String phase, String name, long totalBytes) {
+            current = phase;
+            at.put(phase, new long[] {System.nanoTime(), 0});
+        }
+
+        @Override
+        public void finish() {
+            long[] t = at.get(current);
+            if (t != null) {
+                t[1] = System.nanoTime();
+            }
+        }
+
+        double seconds(String phase) {
+            long[] t = at.get(phase);
+            return t == null || t[1] == 0 ? 0 : (t[1] - t[0]) / 1e9;
+        }
+    }
+
+    private record Raw(String label, int objectSize, double seconds) {}
+
+    String run() throws Exception {
+        Path dir = Files.createDirectories(ctx.work.resolve("push"));
+        Path file = dir.resolve("new-data.bin");
+        writeRandom(file, size, new Random(ctx.seed ^ 0x5eed));
+        ctx.s3.createBucket(b -> b.bucket(rawBucket));
+        double mib = size / (double) (1 << 20);
+
+        List<Raw> raws = new ArrayList<>();
+        raws.add(rawPut(file, 4 << 20, "raw PUT, 4 MiB objects (before the push)"));
+
+        // The push: a fresh account, so every chunk is new to the service.
+        Phases phases = new Phases();
+        FilePusher.Result result;
+        long t0 = System.nanoTime();
+        try (ChunkvaultClient client = ctx.client("push", false)) {
+            result = new FilePusher(client, PushJournal.inMemory())
+                    .push(FilePusher.Request.of(file, "bench/new-data.bin", null).withListener(phases));
+        }
+        double pushSeconds = (System.nanoTime() - t0) / 1e9;
+        if (result.stats().chunksUploaded() != result.stats().chunks()) {
+            throw new IllegalStateException("the push skipped chunks of new data: " + result.stats());
+        }
+
+        raws.add(rawPut(file, 256 << 10, "raw PUT, 256 KiB objects (Chunkvault's average chunk size)"));
+        raws.add(rawPut(file, 4 << 20, "raw PUT, 4 MiB objects (after the push)"));
+        ctx.s3.deleteBucket(b -> b.bucket(rawBucket));
+
+        double[] grant1 = grantProbe(1);
+        double[] grant4 = grantProbe(4);
+        double raw4 = (raws.get(0).seconds() + raws.get(2).seconds()) / 2;
+        double pushRate = mib / pushSeconds;
+        double rawRate = mib / raw4;
+        double scan = phases.seconds("hash");
+        double upload = phases.seconds("upload");
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "%,d bytes (%.0f MiB) of new random data; %d parallel transfers for "
+                + "both; the push cut it into %d chunks (average %.0f KiB).%n%n", size, mib, parallelism,
+                result.stats().chunks(), size / 1024.0 / result.stats().chunks()));
+        md.append("| run | seconds | MiB/s |\n|---|---:|---:|\n");
+        md.append(String.format(Locale.ROOT, "| Chunkvault push (`FilePusher`, as `chunkvault push`) | %.2f | %.1f |%n",
+                pushSeconds, pushRate));
+        for (Raw r : raws) {
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f |%n", r.label(), r.seconds(), mib / r.seconds()));
+        }
+        md.append(String.format(Locale.ROOT, "| **ratio push / raw PUT of 4 MiB objects (mean of the two runs)** | | "
+                + "**%s** (goal ≥ 0.8: %s) |%n", ratio(pushRate / rawRate), mark(pushRate / rawRate >= 0.8)));
+        md.append(String.format(Locale.ROOT, "%nThe push's phases: chunk + hash %s, upload %s (grants and PUTs), "
+                + "commit %s (%d chunks, the large-commit path: the version written PENDING, chunks verified and pinned "
+                + "in batches, then published).%n%n", secs(scan), secs(upload),
+                secs(Math.max(0, pushSeconds - scan - upload)), result.stats().chunks()));
+        md.append(String.format(Locale.ROOT, "Upload grants, measured alone (%d chunks of new ids per request, the "
+                + "push's batch): one request at a time %.0f ms each, i.e. %.0f chunks/s (%.1f MiB/s of 256 KiB "
+                + "chunks); four at a time %.0f chunks/s. The push asks for one grant at a time, one batch ahead "
+                + "of its uploads.%n%n", GRANT_BATCH, grant1[0], grant1[1], grant1[1] / 4, grant4[1]));
+        return md.toString();
+    }
+
+    /** Same as the client's grant batch. */
+    private static final int GRANT_BATCH = 128;
+
+    /**
+     * Times upload-grant requests for {@link #GRANT_BATCH} random (new) chunk ids, {@code concurrency} at a time,
+     * twice per thread; returns {mean milliseconds per request, chunks granted per second}.
+     */
+    private double[] grantProbe(int concurrency) throws Exception {
+        Random random = new Random(ctx.seed + concurrency);
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        try (ChunkvaultClient client = ctx.client("grants-" + concurrency, false)) {
+            List<List<ChunkvaultClient.ChunkRef>> batches = new ArrayList<>();
+            for (int g = 0; g < 2 * concurrency; g++) {
+                List<ChunkvaultClient.ChunkRef> refs = new ArrayList<>();
+                for (int i = 0; i < GRANT_BATCH; i++) {
+                    byte[] id = new byte[32];
+                    random.nextBytes(id);
+                    refs.add(new ChunkvaultClient.ChunkRef(java.util.HexFormat.of().formatHex(id), 256 << 10));
+                }
+                batches.add(refs);
+            }
+            List<Future<Long>> futures = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (List<ChunkvaultClient.ChunkRef> b : batches) {
+                futures.add(pool.submit(() -> {
+                    long s = System.nanoTime();
+                    if (client.requestUploads(b).uploads().size() != b.size()) {
+                        throw new IllegalStateException("a grant for new chunks did not grant them all");
+                    }
+                    return System.nanoTime() - s;
+                }));
+            }
+            long sum = 0;
+            for (Future<Long> f : futures) {
+                sum += f.get();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new double[] {sum / 1e6 / batches.size(), batches.size() * GRANT_BATCH / seconds};
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void writeRandom(Path file, long size, Random random) throws IOException {
+        byte[] buf = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long done = 0; done < size; done += buf.length) {
+                random.nextBytes(buf);
+                out.write(buf, 0, (int) Math.min(buf.length, size - done));
+            }
+        }
+    }
+
+    /** PUTs the file as objects of {@code objectSize} bytes, {@code parallelism} at a time; the seconds it took. */
+    private Raw rawPut(Path file, int objectSize, String label) throws Exception {
+        int count = (int) ((size + objectSize - 1) / objectSize);
+        String prefix = "raw-" + objectSize + "-" + System.nanoTime() + "/";
+        List<PresignedPutObjectRequest> urls = new ArrayList<>(count);
+        try (S3Presigner presigner = ctx.aws.presigner(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int i = 0; i < count; i++) {
+                byte[] part = read(ch, (long) i * objectSize, (int) Math.min(objectSize, size - (long) i * objectSize));
+                String sha = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(part));
+                String key = prefix + i;
+                long length = part.length;
+                urls.add(presigner.presignPutObject(b -> b.signatureDuration(Duration.ofHours(1))
+                        .putObjectRequest(r -> r.bucket(rawBucket).key(key).contentLength(length).checksumSHA256(sha))));
+            }
+        }
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(15)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> {
+                    long off = (long) n * objectSize;
+                    byte[] part = read(ch, off, (int) Math.min(objectSize, size - off));
+                    PresignedPutObjectRequest p = urls.get(n);
+                    HttpRequest.Builder b = HttpRequest.newBuilder(p.url().toURI()).timeout(Duration.ofMinutes(2))
+                            .PUT(HttpRequest.BodyPublishers.ofByteArray(part));
+                    p.signedHeaders().forEach((name, values) -> {
+                        if (!name.equalsIgnoreCase("host") && !name.equalsIgnoreCase("content-length")) {
+                            b.header(name, String.join(",", values));
+                        }
+                    });
+                    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() != 200) {
+                        throw new IOException("raw PUT answered " + r.statusCode() + ": " + new String(r.body()));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        deleteAll(prefix, count);
+        return new Raw(label, objectSize, seconds);
+    }
+
+    private void deleteAll(String prefix, int count) {
+        for (int i = 0; i < count; i += 1000) {
+            List<ObjectIdentifier> ids = new ArrayList<>();
+            for (int j = i; j < Math.min(count, i + 1000); j++) {
+                ids.add(ObjectIdentifier.builder().key(prefix + j).build());
+            }
+            ctx.s3.deleteObjects(b -> b.bucket(rawBucket).delete(Delete.builder().objects(ids).quiet(true).build()));
+        }
+    }
+
+    private static byte[] read(FileChannel ch, long offset, int length) throws IOException {
+        byte[] b = new byte[length];
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("short read");
+            }
+            pos += n;
+        }
+        return b;
+    }
+}
