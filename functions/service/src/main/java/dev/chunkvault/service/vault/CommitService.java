@@ -302,14 +302,14 @@ public final class CommitService {
         List<Object> checked = parallel.map(added, c -> {
             ChunkRow row = rows.get(c);
             int size = sizes.get(c);
-            if (row == null || row.state() == ChunkRow.State.DELETING || (row.size() >= 0 && row.size() != size)) {
-                return c;
-            }
-            if (held.contains(c)) {
+            boolean rowUsable = row != null && row.state() != ChunkRow.State.DELETING && (row.size() < 0 || row.size() == size);
+            if (held.contains(c) && rowUsable) {
                 return new RefOps.Pin(c, row.incarnation(), size, null);
             }
+            // Not held: verified by the object, and the object is looked at whether or not a row exists, so a refusal
+            // takes the same work (and time) either way — nobody learns whether another tenant stores the chunk.
             Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(c)));
-            if (info.isEmpty() || info.get().size() != size || !c.base64().equals(info.get().sha256Base64())
+            if (!rowUsable || info.isEmpty() || info.get().size() != size || !c.base64().equals(info.get().sha256Base64())
                     || !owner.tag().equals(info.get().metadata().get(Limits.OWNER_METADATA))) {
                 return c;
             }

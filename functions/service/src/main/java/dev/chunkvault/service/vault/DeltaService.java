@@ -166,22 +166,12 @@ public final class DeltaService {
      * if absent, else its grant time refreshed — refused while the chunk is being collected.
      */
     private void ensurePendingRow(ChunkId id) {
-        long now = clock.millis();
-        Item fresh = Item.builder().set(ChunkRow.ID, id.hex()).set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
-                .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
-                .set(ChunkRow.CREATED_AT, now).set(ChunkRow.LAST_GRANT_AT, now)
-                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now).build();
         try {
-            retry.run(() -> store.put(Tables.CHUNKS, fresh, notExists(ChunkRow.ID)));
-        } catch (ConditionFailedException exists) {
-            try {
-                retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), Update.update().set(ChunkRow.LAST_GRANT_AT, now),
-                        Condition.and(Condition.exists(ChunkRow.ID),
-                                Condition.ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()))));
-            } catch (ConditionFailedException deleting) {
-                throw ServiceException.unavailable("CHUNK_BEING_COLLECTED",
-                        "That chunk is being garbage-collected; send it again shortly.", UploadService.DELETING_RETRY, null);
-            }
+            retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), UploadService.grantUpdate(id, clock.millis()),
+                    UploadService.GRANTABLE));
+        } catch (ConditionFailedException deleting) {
+            throw ServiceException.unavailable("CHUNK_BEING_COLLECTED",
+                    "That chunk is being garbage-collected; send it again shortly.", UploadService.DELETING_RETRY, null);
         }
     }
 

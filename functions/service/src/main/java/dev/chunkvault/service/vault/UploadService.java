@@ -39,6 +39,26 @@ public final class UploadService {
 
     public record Grant(List<ChunkId> have, List<Upload> uploads, List<Later> retry) {}
 
+    /** A grant may create the row or refresh it, but not while the chunk is being collected. */
+    static final Condition GRANTABLE = Condition.or(notExists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()));
+
+    /**
+     * The one write of a grant, the same whether the chunk row exists or not — so neither the answer nor the time it
+     * takes tells a caller whether anyone else stores the chunk: an absent row is created PENDING (with a fresh
+     * incarnation, in the gc index), an existing one only gets {@code lastGrantAt} (and, if it had left the gc index,
+     * goes back in; the GC drops it again while refs > 0).
+     */
+    static Update grantUpdate(ChunkId id, long now) {
+        return Update.update()
+                .setIfAbsent(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+                .setIfAbsent(ChunkRow.REFS, 0L)
+                .setIfAbsent(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                .setIfAbsent(ChunkRow.CREATED_AT, now)
+                .set(ChunkRow.LAST_GRANT_AT, now)
+                .setIfAbsent(ChunkRow.GC_SHARD, Tables.shardOf(id.hex()))
+                .setIfAbsent(ChunkRow.GC_AT, now);
+    }
+
     /** While a chunk is DELETING, grants say to come back after this. */
     static final Duration DELETING_RETRY = Duration.ofSeconds(30);
 
@@ -96,30 +116,10 @@ public final class UploadService {
     }
 
     private Object grantOne(Owner owner, ChunkRequest c) {
-        long now = clock.millis();
-        Item fresh = Item.builder()
-                .set(ChunkRow.ID, c.id().hex())
-                .set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
-                .set(ChunkRow.REFS, 0L)
-                .set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
-                .set(ChunkRow.CREATED_AT, now)
-                .set(ChunkRow.LAST_GRANT_AT, now)
-                .set(ChunkRow.GC_SHARD, Tables.shardOf(c.id().hex()))
-                .set(ChunkRow.GC_AT, now)
-                .build();
         try {
-            store.put(Tables.CHUNKS, fresh, notExists(ChunkRow.ID));
-        } catch (ConditionFailedException exists) {
-            Key key = ChunkRow.key(c.id());
-            try {
-                store.update(Tables.CHUNKS, key, Update.update().set(ChunkRow.LAST_GRANT_AT, now),
-                        Condition.and(exists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name())));
-            } catch (ConditionFailedException deleting) {
-                if (deleting.current().isPresent()) {
-                    return new Later(c.id(), DELETING_RETRY);
-                }
-                return grantOne(owner, c); // collected between our two writes: start over
-            }
+            store.update(Tables.CHUNKS, ChunkRow.key(c.id()), grantUpdate(c.id(), clock.millis()), GRANTABLE);
+        } catch (ConditionFailedException deleting) {
+            return new Later(c.id(), DELETING_RETRY);
         }
         PresignedRequest put = presigner.presignPut(ChunkRow.objectKey(c.id()), c.size(), c.id().base64(),
                 Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
