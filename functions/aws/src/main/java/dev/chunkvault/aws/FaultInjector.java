@@ -70,8 +70,15 @@ public final class FaultInjector implements ExecutionInterceptor {
         return injected.get();
     }
 
+    private volatile boolean enabled = true;
+
+    /** Stops (or resumes) injecting; tests switch faults off to check a quiescent state. */
+    public void enabled(boolean on) {
+        this.enabled = on;
+    }
+
     private synchronized Kind draw(String operation) {
-        if (random.nextDouble() >= rate) {
+        if (!enabled || random.nextDouble() >= rate) {
             return null;
         }
         Kind k = kinds.get(random.nextInt(kinds.size()));

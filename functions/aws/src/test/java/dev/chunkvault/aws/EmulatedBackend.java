@@ -33,21 +33,28 @@ final class EmulatedBackend implements Backend, AutoCloseable {
     final LocalS3 s3;
     private final DynamoItemStore items;
     private final S3BlobStore blobs;
+    private final DynamoItemStore serviceItems;
+    private final S3BlobStore serviceBlobs;
     private final S3ChunkPresigner presigner;
+    private final List<ExecutionInterceptor> interceptors;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     EmulatedBackend(List<ExecutionInterceptor> interceptors) {
+        this.interceptors = List.copyOf(interceptors);
         dynamo = LocalDynamo.start(LocalDynamo.Options.inMemory());
         // One identity for both endpoints, as a function has: DynamoDB Local accepts only alphanumeric key ids.
         s3 = LocalS3.start(LocalS3.Options.temporary().withCredentials(
                 new dev.chunkvault.emulators.Credentials("chunkvaultit", "chunkvaultitsecret")));
         String bucket = "it-" + UUID.randomUUID().toString().substring(0, 8);
         s3.ensureBucket(bucket);
-        AwsClients clients = new AwsClients(Map.of("AWS_REGION", "us-east-1",
+        Map<String, String> env = Map.of("AWS_REGION", "us-east-1",
                 "AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString(),
                 "AWS_ENDPOINT_URL_S3", s3.endpoint().toString(), "S3_FORCE_PATH_STYLE", "true",
                 "AWS_ACCESS_KEY_ID", s3.credentials().accessKeyId(),
-                "AWS_SECRET_ACCESS_KEY", s3.credentials().secretAccessKey()), Duration.ofSeconds(30), interceptors);
+                "AWS_SECRET_ACCESS_KEY", s3.credentials().secretAccessKey());
+        // The service under test talks through the interceptors (faults); the oracles through clean clients.
+        AwsClients clients = new AwsClients(env, Duration.ofSeconds(30), List.of());
+        AwsClients faulty = new AwsClients(env, Duration.ofSeconds(30), interceptors);
         Map<String, String> physical = new HashMap<>();
         var ddb = clients.dynamo();
         for (TableSchema schema : Tables.all()) {
@@ -56,6 +63,8 @@ final class EmulatedBackend implements Backend, AutoCloseable {
         }
         items = new DynamoItemStore(ddb, Tables.all(), physical);
         blobs = new S3BlobStore(clients.s3(), bucket);
+        serviceItems = new DynamoItemStore(faulty.dynamo(), Tables.all(), physical);
+        serviceBlobs = new S3BlobStore(faulty.s3(), bucket);
         presigner = new S3ChunkPresigner(clients.presigner(), bucket);
     }
 
@@ -67,6 +76,25 @@ final class EmulatedBackend implements Backend, AutoCloseable {
     @Override
     public BlobStore blobs() {
         return blobs;
+    }
+
+    @Override
+    public void faultsOff() {
+        interceptors.forEach(i -> {
+            if (i instanceof FaultInjector f) {
+                f.enabled(false);
+            }
+        });
+    }
+
+    @Override
+    public ItemStore serviceItems() {
+        return serviceItems;
+    }
+
+    @Override
+    public BlobStore serviceBlobs() {
+        return serviceBlobs;
     }
 
     @Override

@@ -22,6 +22,20 @@ public interface Backend {
 
     Presigner presigner();
 
+    /** The item store the service under test uses (may inject faults); {@link #items()} is the oracles' clean view. */
+    default ItemStore serviceItems() {
+        return items();
+    }
+
+    /** The blob store the service under test uses (may inject faults); {@link #blobs()} is the oracles' clean view. */
+    default BlobStore serviceBlobs() {
+        return blobs();
+    }
+
+    /** Stops any faults the backend itself injects (the quiescent end of a model run). */
+    default void faultsOff() {
+    }
+
     /** Sends a request to a presigned URL with exactly these headers. */
     Sent send(String method, URI url, Map<String, String> headers, byte[] body);
 

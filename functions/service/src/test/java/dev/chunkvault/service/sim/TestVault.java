@@ -44,8 +44,8 @@ public final class TestVault {
         this.items = backend instanceof Backend.InMemory m ? m.items() : null;
         this.blobs = backend instanceof Backend.InMemory m ? m.blobs() : null;
         this.settings = settings;
-        this.itemPort = wrapItems.apply(backend.items());
-        this.blobPort = wrapBlobs.apply(backend.blobs());
+        this.itemPort = wrapItems.apply(backend.serviceItems());
+        this.blobPort = wrapBlobs.apply(backend.serviceBlobs());
         Parallel inline = Parallel.inline();
         this.uploads = new UploadService(itemPort, backend.presigner(), clock, settings, inline, retry);
         this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);

@@ -113,6 +113,7 @@ public final class StorageModel {
         // Quiescence: no writers, no faults. Versions past retention expire in the first run; their chunks,
         // now unreferenced, pass the grace period and go in the second.
         faulty[0].enabled(false);
+        backend.faultsOff();
         oracle.referencedChunksIntact();
         oracle.countsMatchRecount();
         v.clock.advance(settings().retention().plusHours(1));
