@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -112,6 +113,8 @@ class ApiInputsIT {
     private String bobV1;
     private Tenant.Content bobContent;
     private String changeCursor;
+    private String bobChangeCursor;
+    private long fixtureDone;
     private final Map<String, Req> valid = new LinkedHashMap<>();
     private final List<Case> cases = new ArrayList<>();
     /** Cases that changed the stored state (the baseline moved on after each). */
@@ -160,6 +163,9 @@ class ApiInputsIT {
         alice = new Tenant(cloud, "inputs-alice");
         bob = new Tenant(cloud, "inputs-bob");
         raw = new RawState(cloud);
+        // Feed positions from before the fixture's first write (a listing's change cursor is 10 s in the past).
+        changeCursor = Tenant.expect(200, alice.get("/v1/files")).path("changeCursor").asText();
+        bobChangeCursor = Tenant.expect(200, bob.get("/v1/files")).path("changeCursor").asText();
 
         a1 = Tenant.Content.of(Tenant.random(701, 70_000));
         a2 = Tenant.Content.of(Tenant.random(702, 70_000));
@@ -176,7 +182,7 @@ class ApiInputsIT {
         goneTomb = alice.delete("docs/gone.bin", goneV1).path("versionId").asText();
         bobContent = Tenant.Content.of(Tenant.random(707, 5000));
         bobV1 = bob.putId("secret/b.bin", null, bobContent);
-        changeCursor = Tenant.expect(200, alice.get("/v1/files")).path("changeCursor").asText();
+        fixtureDone = System.nanoTime();
 
         buildValidRequests();
         buildCases();
@@ -1001,11 +1007,39 @@ class ApiInputsIT {
         return s.length() > 400 ? s.substring(0, 400) + "..." : s;
     }
 
+    /** The change feed from {@code cursor} to now, as path -> version (the latest change of each file). */
+    private static Map<String, String> feed(Tenant t, String cursor) {
+        Map<String, String> out = new TreeMap<>();
+        for (int pages = 0; pages < 100; pages++) {
+            JsonNode page = Tenant.expect(200, t.get("/v1/changes?limit=1000&cursor=" + Tenant.encode(cursor)));
+            page.path("changes").forEach(c -> out.put(c.path("path").asText(), c.path("version").asText()));
+            cursor = page.path("cursor").asText();
+            if (!page.path("more").asBoolean()) {
+                return out;
+            }
+        }
+        throw new AssertionError("the change feed does not end");
+    }
+
+    private static Map<String, String> versions(JsonNode observedTenant) {
+        Map<String, String> out = new TreeMap<>();
+        observedTenant.path("files").forEach(f -> out.put(f.path("path").asText(), f.path("version").asText()));
+        return out;
+    }
+
     @Test
     @Order(3)
-    void theTenantsSeeExactlyWhatTheyHadBefore() {
+    void theTenantsSeeExactlyWhatTheyHadBefore() throws InterruptedException {
         assertTrue(failures.isEmpty(), "cases that changed the stored state: " + failures);
         assertEquals(observedBefore, observed(), "listings, files and histories after all the bad requests");
+        // The change feed shows a change only once it has settled (10 s); the cases took longer than that as a rule.
+        long settle = Duration.ofSeconds(11).toNanos() - (System.nanoTime() - fixtureDone);
+        if (settle > 0) {
+            Thread.sleep(settle / 1_000_000);
+        }
+        assertEquals(versions(observedBefore.path(alice.user)), feed(alice, changeCursor),
+                "alice's change feed since the fixture: the fixture's own changes, nothing else");
+        assertEquals(versions(observedBefore.path(bob.user)), feed(bob, bobChangeCursor), "bob's change feed");
         List<String> diff = baseline.diff(raw.snapshot());
         assertTrue(diff.isEmpty(), () -> "the stored state changed:\n  " + String.join("\n  ", diff));
     }

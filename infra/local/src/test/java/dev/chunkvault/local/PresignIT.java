@@ -86,8 +86,21 @@ class PresignIT {
         return g.path("uploads").get(0);
     }
 
+    /**
+     * A PUT to s3proxy. When it refuses a request from its headers alone it may answer and close the connection while
+     * the body is still being sent, and the client then sees a cut-off answer: such a refusal has no effect, so the
+     * request is sent again to read the answer whole.
+     */
     private static Http.Response put(URI url, Map<String, String> headers, byte[] body) {
-        return Http.send("PUT", url, null, null, body, headers);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Http.send("PUT", url, null, null, body, headers);
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** s3proxy's error code (the {@code <Code>} of its XML answer). */
