@@ -183,7 +183,7 @@ class TemplatePoliciesIT {
         JsonNode grant = ok(served, "POST /v1/uploads", Http.postJson(api, "/v1/uploads", token,
                 Map.of("chunks", List.of(Map.of("id", idA, "size", a.length)))));
         put(grant.path("uploads").get(0), a);
-        JsonNode v1 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", null, idA, a.length, "k1")));
+        JsonNode v1 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", null, idA, a.length, "policy-key-1")));
         String version1 = v1.path("version").path("versionId").asText();
 
         JsonNode sig = ok(served, "POST /v1/signatures", Http.postJson(api, "/v1/signatures", token,
@@ -192,7 +192,7 @@ class TemplatePoliciesIT {
         byte[] delta = DeltaEncoder.encode(BlockSignature.decode(signature), b).encode();
         ok(served, "POST /v1/delta-uploads", Http.postJson(api, "/v1/delta-uploads", token,
                 Map.of("baseChunk", idA, "targetChunk", idB, "delta", Base64.getEncoder().encodeToString(delta))));
-        JsonNode v2 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", version1, idB, b.length, "k2")));
+        JsonNode v2 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", version1, idB, b.length, "policy-key-2")));
         String version2 = v2.path("version").path("versionId").asText();
 
         JsonNode listing = ok(served, "GET /v1/files", Http.get(api, "/v1/files?folder=p", token));
@@ -208,9 +208,9 @@ class TemplatePoliciesIT {
             ok(served, "POST /v1/conflict-check", Http.postJson(api, "/v1/conflict-check", token, check));
         }
         JsonNode deleted = ok(served, "POST /v1/delete", Http.postJson(api, "/v1/delete", token,
-                Map.of("path", "p/a.bin", "parentVersion", version2, "idempotencyKey", "k3")));
+                Map.of("path", "p/a.bin", "parentVersion", version2, "idempotencyKey", "policy-key-3")));
         ok(served, "POST /v1/restore", Http.postJson(api, "/v1/restore", token, Map.of("path", "p/a.bin", "version", version1,
-                "parentVersion", deleted.path("version").path("versionId").asText(), "idempotencyKey", "k4")));
+                "parentVersion", deleted.path("version").path("versionId").asText(), "idempotencyKey", "policy-key-4")));
         ok(served, "POST /v1/admin/audit", Http.postJson(api, "/v1/admin/audit", token, "{}"));
         ok(served, "POST /v1/admin/gc", Http.postJson(api, "/v1/admin/gc", token, "{}"));
         assertTrue(cloud.runGc().has("gc"));
