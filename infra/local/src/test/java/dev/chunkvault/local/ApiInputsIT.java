@@ -19,6 +19,7 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestEntry;
 import dev.chunkvault.local.auth.LocalIssuer;
+import dev.chunkvault.local.http.LocalHttpApi;
 import dev.chunkvault.service.vault.DeltaService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -403,7 +404,7 @@ class ApiInputsIT {
         for (String route : valid.keySet()) {
             authCases(route);
             cases.add(new Case(route, "gateway", "a body over API Gateway's 10 MB", new Req(valid.get(route).method(),
-                    valid.get(route).target(), new byte[LocalHttpApiLimits.GATEWAY + 1]), alice.token,
+                    valid.get(route).target(), new byte[LocalHttpApi.MAX_BODY_BYTES + 1]), alice.token,
                     Expect.gateway(413, "Request Entity Too Large"), null, false));
         }
     }
@@ -1062,8 +1063,4 @@ class ApiInputsIT {
         assertFalse(diff.isEmpty(), "the valid requests do change the stored state (the snapshot sees changes)");
     }
 
-    /** The API Gateway limit the local HTTP API enforces. */
-    static final class LocalHttpApiLimits {
-        static final int GATEWAY = dev.chunkvault.local.http.LocalHttpApi.MAX_BODY_BYTES;
-    }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chunkvault.core.chunking.Chunk;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
-import dev.chunkvault.core.manifest.ManifestDelta;
 import dev.chunkvault.core.manifest.ManifestEntry;
 import java.util.ArrayList;
 import java.util.HashMap;
