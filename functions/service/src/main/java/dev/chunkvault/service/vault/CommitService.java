@@ -137,12 +137,21 @@ public final class CommitService {
 
     static FilePath parsePath(String raw) {
         try {
-            return FilePath.parse(raw);
+            FilePath p = FilePath.parse(raw);
+            if (!fitsKey(p)) {
+                throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable: PATH_TOO_LONG.");
+            }
+            return p;
         } catch (InvalidFilePathException e) {
             throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable: " + e.reason() + ".");
         } catch (IllegalArgumentException | NullPointerException e) {
             throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable.");
         }
+    }
+
+    /** Whether the path's key fits the files table (see {@link Limits#MAX_PATH_KEY_BYTES}). */
+    static boolean fitsKey(FilePath p) {
+        return p.foldKey().getBytes(StandardCharsets.UTF_8).length <= Limits.MAX_PATH_KEY_BYTES;
     }
 
     private void validate(CommitRequest r) {

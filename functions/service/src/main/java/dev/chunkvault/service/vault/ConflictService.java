@@ -411,6 +411,9 @@ public final class ConflictService {
             try {
                 candidate = at.withName(ConflictedCopies.name(at.name(), device, time, n));
             } catch (InvalidFilePathException e) {
+                candidate = null;
+            }
+            if (candidate == null || !CommitService.fitsKey(candidate)) {
                 throw ServiceException.badRequest("PATH_TOO_LONG_FOR_COPY",
                         "The path is too long to place a conflicted copy next to it.");
             }

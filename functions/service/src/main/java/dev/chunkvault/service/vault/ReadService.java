@@ -38,6 +38,8 @@ public final class ReadService {
     private static final int MAX_PAGE = 1000;
     /** The largest key any path can have after a prefix: U+10FFFF sorts last in UTF-8. */
     private static final String KEY_END = "\uDBFF\uDFFF";
+    /** A change-feed position: {@link FileRow#changeKey}. */
+    private static final java.util.regex.Pattern CHANGE_KEY = java.util.regex.Pattern.compile("[0-9]{13}#[0-9a-f]{0,64}");
 
     private final ItemStore store;
     private final Presigner presigner;
@@ -105,6 +107,10 @@ public final class ReadService {
         }
         int pageSize = Math.max(1, Math.min(MAX_PAGE, limit));
         String changeCursor = encodeCursor("c", FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), ""));
+        if (prefix.getBytes(StandardCharsets.UTF_8).length >= Limits.MAX_PATH_KEY_BYTES) {
+            // No file key is that long, so the folder is empty (and its upper bound would not fit a key condition).
+            return new Listing(List.of(), List.of(), null, changeCursor);
+        }
         List<FileEntry> files = new ArrayList<>();
         Set<String> folders = new LinkedHashSet<>();
         String next = start;
@@ -260,19 +266,31 @@ public final class ReadService {
         return kind + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The key a cursor of {@code kind} carries, checked to be one this service could have handed out: a listing
+     * position within the path-key limit ({@code l}), a change-feed position {@code <13 digits>#<fileId>} ({@code c})
+     * or a version id ({@code h}). Anything else is refused here rather than by the store.
+     */
     static String decodeCursor(String cursor, String kind) {
         if (cursor == null || !cursor.startsWith(kind + ".") || cursor.length() > 4096) {
             throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
         }
+        String key;
         try {
-            String key = new String(Base64.getUrlDecoder().decode(cursor.substring(2)), StandardCharsets.UTF_8);
-            if (key.indexOf('\uFFFD') >= 0) {
-                throw new IllegalArgumentException("not UTF-8");
-            }
-            return key;
+            key = new String(Base64.getUrlDecoder().decode(cursor.substring(2)), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
         }
+        boolean valid = key.indexOf('\uFFFD') < 0 && switch (kind) {
+            case "l" -> key.getBytes(StandardCharsets.UTF_8).length <= Limits.MAX_PATH_KEY_BYTES + 1;
+            case "c" -> CHANGE_KEY.matcher(key).matches();
+            case "h" -> VersionRow.seqOf(key) >= 1;
+            default -> false;
+        };
+        if (!valid) {
+            throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
+        }
+        return key;
     }
 
 }

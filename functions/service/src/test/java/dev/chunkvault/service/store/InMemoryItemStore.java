@@ -43,6 +43,20 @@ public final class InMemoryItemStore implements ItemStore {
         }
     }
 
+    /** DynamoDB's limits on key attribute values: 2,048 bytes for a partition key, 1,024 for a sort key (UTF-8). */
+    static final int MAX_PARTITION_KEY_BYTES = 2048;
+    static final int MAX_SORT_KEY_BYTES = 1024;
+
+    /** Like DynamoDB, refuses key values over its size limits, in keys and in key conditions alike. */
+    private static void checkKeySize(Object partition, Object sort) {
+        if (partition instanceof String s && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PARTITION_KEY_BYTES) {
+            throw new IllegalArgumentException("a partition key is at most " + MAX_PARTITION_KEY_BYTES + " bytes");
+        }
+        if (sort instanceof String s && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SORT_KEY_BYTES) {
+            throw new IllegalArgumentException("a sort key is at most " + MAX_SORT_KEY_BYTES + " bytes");
+        }
+    }
+
     private Table table(String name) {
         Table t = tables.get(name);
         if (t == null) {
@@ -55,6 +69,7 @@ public final class InMemoryItemStore implements ItemStore {
     public synchronized Optional<Item> get(String table, Key key) {
         Table t = table(table);
         t.schema.keyItem(key);
+        checkKeySize(key.partition(), key.sort());
         return Optional.ofNullable(t.items.get(key));
     }
 
@@ -78,6 +93,7 @@ public final class InMemoryItemStore implements ItemStore {
         Table t = table(table);
         Key key = t.schema.keyOf(item);
         checkItem(t.schema, item);
+        checkKeySize(key.partition(), key.sort());
         Item current = t.items.get(key);
         if (!evaluate(condition, current)) {
             throw new ConditionFailedException(table, current);
@@ -88,6 +104,7 @@ public final class InMemoryItemStore implements ItemStore {
     @Override
     public synchronized Item update(String table, Key key, Update update, Condition condition) {
         Table t = table(table);
+        checkKeySize(key.partition(), key.sort());
         Item current = t.items.get(key);
         Item next = applyUpdate(t.schema, key, current, update);
         if (!evaluate(condition, current)) {
@@ -101,6 +118,7 @@ public final class InMemoryItemStore implements ItemStore {
     public synchronized void delete(String table, Key key, Condition condition) {
         Table t = table(table);
         t.schema.keyItem(key);
+        checkKeySize(key.partition(), key.sort());
         Item current = t.items.get(key);
         if (!evaluate(condition, current)) {
             throw new ConditionFailedException(table, current);
@@ -122,6 +140,7 @@ public final class InMemoryItemStore implements ItemStore {
             Table t = table(a.table());
             Key key = a instanceof TxAction.Put p ? t.schema.keyOf(p.item()) : keyOf(a);
             t.schema.keyItem(key);
+            checkKeySize(key.partition(), key.sort());
             if (!touched.add(a.table() + "\u0000" + key)) {
                 throw new IllegalArgumentException("a transaction cannot touch one item twice");
             }
@@ -186,6 +205,15 @@ public final class InMemoryItemStore implements ItemStore {
                 || q.sort() instanceof Query.SortCondition.Between b && ("".equals(b.low()) || "".equals(b.high()))
                 || q.sort() instanceof Query.SortCondition.BeginsWith w && w.prefix().isEmpty()) {
             throw new IllegalArgumentException("a key condition cannot use an empty string");
+        }
+        checkKeySize(q.partition(), null);
+        if (q.sort() instanceof Query.SortCondition.Compare c) {
+            checkKeySize(null, c.value());
+        } else if (q.sort() instanceof Query.SortCondition.Between b) {
+            checkKeySize(null, b.low());
+            checkKeySize(null, b.high());
+        } else if (q.sort() instanceof Query.SortCondition.BeginsWith w) {
+            checkKeySize(null, w.prefix());
         }
         Comparator<Item> order = Comparator.comparing((Item i) -> i.get(sk == null ? pk.name() : sk.name()),
                         InMemoryItemStore::compareValues)

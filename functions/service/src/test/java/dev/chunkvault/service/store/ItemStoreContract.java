@@ -270,6 +270,23 @@ public abstract class ItemStoreContract {
         assertEquals(List.of("a"), sks(store.query(Query.table(RANGE.name(), p).where(SortCondition.le("z"))).items()));
     }
 
+    /** DynamoDB refuses sort-key values over 1,024 bytes of UTF-8, in keys and key conditions; so must every store. */
+    @Test
+    void sortKeysOver1024BytesAreRefused() {
+        String longest = "k".repeat(1022) + "\u00e9"; // 1,024 bytes
+        String over = "k".repeat(1023) + "\u00e9"; // 1,025 bytes, 1,024 characters
+        store.put(RANGE.name(), row(longest), Condition.ALWAYS);
+        assertTrue(get(longest).isPresent());
+        assertEquals(List.of(longest), sks(store.query(Query.table(RANGE.name(), p).where(SortCondition.le(longest))).items()));
+        assertThrows(IllegalArgumentException.class, () -> store.put(RANGE.name(), row(over), Condition.ALWAYS));
+        assertThrows(IllegalArgumentException.class, () -> get(over));
+        assertThrows(IllegalArgumentException.class, () -> store.query(Query.table(RANGE.name(), p)
+                .where(SortCondition.between("a", over))));
+        assertThrows(IllegalArgumentException.class, () -> store.query(Query.table(RANGE.name(), p)
+                .where(SortCondition.lt(over))));
+        assertTrue(sks(store.query(Query.table(RANGE.name(), p).where(SortCondition.ge("l"))).items()).isEmpty());
+    }
+
     @Test
     void sparseIndexHoldsOnlyItemsWithItsKeysAndFollowsUpdates() {
         String g = "g-" + p;

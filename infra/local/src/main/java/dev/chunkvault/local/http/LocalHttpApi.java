@@ -65,7 +65,14 @@ public final class LocalHttpApi implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", "120");
         }
+        // The JDK server writes a response's headers and its body as separate segments; with Nagle's algorithm on,
+        // the body waits for the client's delayed ACK, about 40 ms on every request. API Gateway has no such stall.
+        // (Read once, when the JDK's server configuration loads: before the first server of this JVM.)
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
     }
+
     private static final DateTimeFormatter REQUEST_TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
             .withZone(ZoneOffset.UTC);
 
