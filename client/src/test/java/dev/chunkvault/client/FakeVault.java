@@ -64,6 +64,8 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deferGrants = new AtomicInteger();
     /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
     public volatile long putDelayMillis;
+    /** Runs before each API call is answered (not object transfers): tests use it to act "during" a sync. */
+    public volatile Hook hook;
     /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
     public final List<String> putLog = java.util.Collections.synchronizedList(new ArrayList<>());
     private long seq;
@@ -77,6 +79,12 @@ public final class FakeVault implements AutoCloseable {
 
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Something a test does when the fake is about to answer {@code route} ("POST /v1/commits"). */
+    @FunctionalInterface
+    public interface Hook {
+        void before(String route, JsonNode body, Map<String, String> query) throws IOException;
     }
 
     /** The next {@code times} calls of {@code route} ("POST /v1/commits", "PUT /objects") answer {@code status}. */
@@ -149,6 +157,10 @@ public final class FakeVault implements AutoCloseable {
             byte[] in = ex.getRequestBody().readAllBytes();
             JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            Hook h = hook;
+            if (h != null) {
+                h.before(route, body, q);
+            }
             Object answer;
             synchronized (this) {
                 answer = switch (route) {

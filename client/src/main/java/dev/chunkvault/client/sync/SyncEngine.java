@@ -9,7 +9,6 @@ import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.IntegrityException;
 import dev.chunkvault.client.LocalFileChangedException;
 import dev.chunkvault.client.StaleParentException;
-import dev.chunkvault.client.TransferListener;
 import dev.chunkvault.client.model.Changes;
 import dev.chunkvault.client.model.ConflictCheck;
 import dev.chunkvault.client.model.FileEntry;
@@ -392,7 +391,7 @@ public final class SyncEngine {
             case DELETE_LOCAL -> deleteLocal(it, report);
             case DELETE_REMOTE -> deleteRemote(it, report);
             case FORGET -> state.remove(it.key);
-            case ADOPT -> adopt(it, it.remote.version());
+            case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash());
             case CONFLICT -> conflict(it, report, it.remote);
         }
     }
@@ -423,7 +422,7 @@ public final class SyncEngine {
                 }
                 push(it, report, null);
             } else if (Objects.equals(head.contentHash(), s.contentHash())) {
-                adopt(it, head.versionId());
+                adopt(it, head.versionId(), head.contentHash());
             } else {
                 conflict(it, report, entryOf(head));
             }
@@ -538,10 +537,28 @@ public final class SyncEngine {
         listener.event("delete-remote", rec.path(), "deleted here");
     }
 
-    private void adopt(Item it, String version) throws IOException {
+    /**
+     * Takes {@code version}, whose content is the local file's, as the file's new base. The file is not read again:
+     * what is recorded is what the scan saw (its stat, and the content hash that was compared), and only if the
+     * file is still exactly as scanned; an edit saved meanwhile stays an edit for the next sync.
+     */
+    private void adopt(Item it, String version, String remoteHash) throws IOException {
         LocalFile lf = it.local;
-        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), TransferListener.NONE);
-        record(it.key, lf.path(), version, s.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
+        String localHash = it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
+        if (localHash == null || !localHash.equals(remoteHash)) {
+            throw new LocalFileChangedException(lf.file(), "differs from the server's copy it was compared with");
+        }
+        LocalFile seen = it.scanned == null ? lf
+                : new LocalFile(lf.pathKey(), lf.path(), lf.file(), it.scanned.size(), it.scanned.mtimeMillis());
+        if (!unchangedSinceScan(lf.file(), seen)) {
+            throw new LocalFileChangedException(lf.file(), "changed during the sync");
+        }
+        // The server's manifest of the same bytes: later pushes send manifest deltas against exactly it.
+        Manifest m = client.manifest(lf.path(), version).manifest();
+        if (m.totalSize() != seen.size()) {
+            throw new LocalFileChangedException(lf.file(), "does not have the size of the server's copy");
+        }
+        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash);
     }
 
     private void record(String key, String path, VersionInfo v, Manifest m, long size, long mtime, String hash) {
@@ -577,7 +594,7 @@ public final class SyncEngine {
         switch (action) {
             case ConflictCheck.ACTION_NONE -> {
                 if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
-                    adopt(it, current.version());
+                    adopt(it, current.version(), current.contentHash());
                     return;
                 }
             }

@@ -49,9 +49,36 @@ class SyncEngineTest {
     }
 
     SyncReport sync(Path root, SyncEngine.Options o) throws IOException {
+        return sync(root, o, SyncListener.NONE);
+    }
+
+    SyncReport sync(Path root, SyncEngine.Options o, SyncListener listener) throws IOException {
         try (StateStore st = StateStore.open(root)) {
-            return new SyncEngine(client, st, o, SyncListener.NONE).run();
+            return new SyncEngine(client, st, o, listener).run();
         }
+    }
+
+    SyncReport sync(Path root, SyncListener listener) throws IOException {
+        return sync(root, SyncEngine.Options.defaults(root.getFileName().toString()), listener);
+    }
+
+    /** A listener that runs {@code action} once the plan is made, before anything is applied. */
+    static SyncListener beforeApplying(IoAction action) {
+        return new SyncListener() {
+            @Override
+            public void plan(int files, long bytes) {
+                try {
+                    action.run();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
     }
 
     static void write(Path f, String s) throws IOException {
@@ -257,5 +284,41 @@ class SyncEngineTest {
                 }
             }));
         }
+    }
+
+    @Test
+    void anEditSavedWhileTheSameRemoteContentIsAdoptedIsNotRecordedAsSynced() throws Exception {
+        write(a.resolve("n.txt"), "same bytes");
+        sync(a);
+        sync(b);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "other bytes");
+        sync(a);
+        client.restore("n.txt", v1, null, ChunkvaultClient.newIdempotencyKey()); // a new version, b's content
+        // b's copy is unchanged and the head has its content under a new version: b adopts the version. The user
+        // saves the file after the scan, before the adoption is recorded.
+        SyncReport r = sync(b, beforeApplying(() -> edit(b.resolve("n.txt"), "saved during the sync")));
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("n.txt")), r.warnings.toString());
+        assertEquals("saved during the sync", Files.readString(b.resolve("n.txt")));
+        SyncReport next = sync(b);
+        assertEquals(List.of("n.txt"), next.pushed, "the edit is still seen as an edit");
+        assertEquals("saved during the sync", new String(vault.content("n.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theSameContentUnderANewVersionIsAdoptedWithoutATransfer() throws Exception {
+        write(a.resolve("n.txt"), "same bytes");
+        sync(a);
+        sync(b);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "other bytes");
+        sync(a);
+        String v3 = client.restore("n.txt", v1, null, ChunkvaultClient.newIdempotencyKey()).version().versionId();
+        SyncReport r = sync(b);
+        assertTrue(r.pulled.isEmpty() && r.pushed.isEmpty(), r.pulled + " " + r.pushed);
+        try (StateStore st = StateStore.open(b)) {
+            assertEquals(v3, st.get("n.txt").orElseThrow().version());
+        }
+        assertTrue(sync(b).inSync());
     }
 }
