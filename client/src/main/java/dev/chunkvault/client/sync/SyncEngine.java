@@ -191,6 +191,7 @@ public final class SyncEngine {
         keys.addAll(remote.keySet());
         keys.removeAll(scan.collisions().keySet());
         List<Item> items = new ArrayList<>();
+        boolean skippedAny = false;
         for (String key : keys) {
             FileEntry re = remote.get(key);
             if (re != null && ignore.isIgnored(re.path(), false) && !records.containsKey(key)) {
@@ -201,10 +202,25 @@ public final class SyncEngine {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
             }
             Item it = new Item(key, rec, scan.files().get(key), re);
+            if (rec != null && it.local == null) {
+                // Not listed is not deleted: only a file that is really gone was deleted by the user.
+                if (ignore.isIgnored(rec.path(), false)) {
+                    it.action = Action.FORGET; // ignored now: no longer synced here, the server's copy stays
+                    items.add(it);
+                    continue;
+                }
+                String why = notDeleted(root, rec, scan);
+                if (why != null) {
+                    warn(report, rec.path(), "'" + LocalScanner.printable(rec.path()) + "' " + why + "; not synced");
+                    skippedAny = true;
+                    continue;
+                }
+            }
             try {
                 classify(it);
             } catch (LocalFileChangedException e) {
                 report.warnings.add(e.getMessage() + "; it will be synced next time");
+                skippedAny = true;
                 continue;
             }
             items.add(it);
@@ -236,7 +252,7 @@ public final class SyncEngine {
         List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
         List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
                 && i.action != Action.NONE).toList();
-        boolean allApplied = !refuse;
+        boolean allApplied = !refuse && !skippedAny;
         long planned = 0;
         for (Item i : transfers) {
             planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
@@ -334,6 +350,71 @@ public final class SyncEngine {
         } catch (InvalidFilePathException | NullPointerException bad) {
             report.warnings.add("the server listed a path that is not valid here; skipped");
         }
+    }
+
+    private void warn(SyncReport report, String path, String message) {
+        report.warnings.add(message);
+        listener.event("warning", path, message);
+    }
+
+    /**
+     * Why a tracked file that the scan did not list may still exist, or null when it is really gone. Only a file
+     * that is not on disk, with no folder on its way that was skipped (a link, a name not allowed, unreadable),
+     * and that did not move into a folder whose name is not allowed, was deleted by the user.
+     */
+    static String notDeleted(Path root, SyncRecord rec, LocalScanner.Scan scan) throws IOException {
+        String path = LocalScanner.nfc(rec.path());
+        for (int slash = path.indexOf('/'); ; slash = path.indexOf('/', slash + 1)) {
+            String prefix = slash < 0 ? path : path.substring(0, slash);
+            LocalScanner.Skipped s = scan.skipped().get(prefix);
+            if (s != null) {
+                String what = switch (s.kind()) {
+                    case LINK -> "a symbolic link";
+                    case SPECIAL -> "a special file";
+                    case INVALID_NAME -> "a name that is not allowed";
+                    case UNREADABLE -> "unreadable";
+                };
+                return slash < 0 ? "is " + what + " now"
+                        : "lies in '" + LocalScanner.printable(prefix) + "', which is " + what;
+            }
+            if (slash < 0) {
+                break;
+            }
+        }
+        Path file = SyncPaths.toLocal(root, rec.path());
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            return "is a folder now";
+        }
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return "is on disk but was not read (created during the scan, or not a regular file)";
+        }
+        // Renamed (the file, or a folder on its way) to a name the service does not allow: the same file is there.
+        for (Map.Entry<String, LocalScanner.Skipped> e : scan.skipped().entrySet()) {
+            if (e.getValue().kind() != LocalScanner.Skip.INVALID_NAME) {
+                continue;
+            }
+            String skipped = e.getKey();
+            int cut = skipped.lastIndexOf('/');
+            String parent = cut < 0 ? "" : skipped.substring(0, cut + 1);
+            if (!path.startsWith(parent)) {
+                continue;
+            }
+            String rest = path.substring(parent.length());
+            int slash = rest.indexOf('/');
+            if (e.getValue().directory() && slash > 0) {
+                if (Files.isRegularFile(SyncPaths.toLocal(root, skipped + rest.substring(slash)), LinkOption.NOFOLLOW_LINKS)) {
+                    return "seems to have moved into '" + LocalScanner.printable(skipped) + "', whose name is not allowed";
+                }
+            } else if (!e.getValue().directory() && slash < 0) {
+                Path candidate = SyncPaths.toLocal(root, skipped);
+                if (Files.isRegularFile(candidate, LinkOption.NOFOLLOW_LINKS) && Files.size(candidate) == rec.size()
+                        && FilePuller.sha256(candidate).equals(rec.contentHash())) {
+                    return "seems to have been renamed to '" + LocalScanner.printable(skipped) + "', a name that is not"
+                            + " allowed";
+                }
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- classification

@@ -321,4 +321,94 @@ class SyncEngineTest {
         }
         assertTrue(sync(b).inSync());
     }
+
+    // ---------------------------------------------------------------- a tracked file the scan did not list
+
+    @Test
+    void aNewIgnoreRuleStopsTrackingFilesButDeletesNothing() throws Exception {
+        write(a.resolve("logs/x.log"), "log");
+        write(a.resolve("a.log"), "another log");
+        write(a.resolve("keep.txt"), "k");
+        sync(a);
+        sync(b);
+        write(a.resolve(".chunkvaultignore"), "*.log\n");
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+        assertFalse(vault.head("logs/x.log").deleted());
+        assertFalse(vault.head("a.log").deleted());
+        SyncReport rb = sync(b);
+        assertTrue(rb.deletedLocal.isEmpty(), rb.deletedLocal.toString());
+        assertEquals("log", Files.readString(b.resolve("logs/x.log")));
+        assertEquals("another log", Files.readString(a.resolve("a.log")));
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("a.log").isEmpty(), "no longer tracked here");
+        }
+        assertTrue(sync(a).inSync());
+    }
+
+    @Test
+    void aTrackedFileOrFolderReplacedByASymbolicLinkIsNotADeletion() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        write(a.resolve("docs/d.txt"), "d");
+        write(a.resolve("gone.txt"), "really deleted");
+        sync(a);
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.move(a.resolve("docs"), outside.resolve("docs"));
+        Files.createSymbolicLink(a.resolve("docs"), outside.resolve("docs"));
+        Files.move(a.resolve("x.txt"), outside.resolve("x.txt"));
+        Files.createSymbolicLink(a.resolve("x.txt"), outside.resolve("x.txt"));
+        Files.delete(a.resolve("gone.txt"));
+        SyncReport r = sync(a);
+        assertEquals(List.of("gone.txt"), r.deletedRemote, "only the real deletion");
+        assertFalse(vault.head("x.txt").deleted());
+        assertFalse(vault.head("docs/d.txt").deleted());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("docs/d.txt")), r.warnings.toString());
+    }
+
+    @Test
+    void aFolderRenamedToANameTheServiceRejectsIsNotADeletion() throws Exception {
+        write(a.resolve("proj/a.txt"), "a");
+        write(a.resolve("proj/sub/b.txt"), "b");
+        write(a.resolve("z.txt"), "z");
+        sync(a);
+        Files.move(a.resolve("proj"), a.resolve("pro\\j")); // a backslash: not allowed in a name
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+        assertFalse(vault.head("proj/a.txt").deleted());
+        assertFalse(vault.head("proj/sub/b.txt").deleted());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("proj/sub/b.txt")), r.warnings.toString());
+        Files.delete(a.resolve("z.txt"));
+        assertEquals(List.of("z.txt"), sync(a).deletedRemote, "a real deletion next to it still syncs");
+    }
+
+    @Test
+    void filesInAnUnreadableFolderAreNotDeletions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "root reads any folder; see aPathUnderAFolderTheScanCouldNotReadIsNotDeleted");
+        write(a.resolve("private/p.txt"), "p");
+        write(a.resolve("q.txt"), "q");
+        sync(a);
+        Path dir = a.resolve("private");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        try {
+            SyncReport r = sync(a);
+            assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+            assertFalse(vault.head("private/p.txt").deleted());
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    void aPathUnderAFolderTheScanCouldNotReadIsNotDeleted() throws Exception {
+        Files.createDirectories(a.resolve("private"));
+        SyncRecord rec = new SyncRecord("private/p.txt", "private/p.txt", "0000000001-0000000000000001", 1, 1, "h",
+                dev.chunkvault.core.manifest.Manifest.empty(FakeVault.PROFILE));
+        LocalScanner.Scan scan = new LocalScanner.Scan(java.util.Map.of(), java.util.Map.of(), List.of(), 0,
+                java.util.Map.of("private", new LocalScanner.Skipped(LocalScanner.Skip.UNREADABLE, true)));
+        assertNotNull(SyncEngine.notDeleted(a, rec, scan));
+        LocalScanner.Scan clean = new LocalScanner.Scan(java.util.Map.of(), java.util.Map.of(), List.of(), 0,
+                java.util.Map.of());
+        assertEquals(null, SyncEngine.notDeleted(a, rec, clean), "gone, and nothing stood in the way");
+    }
 }
