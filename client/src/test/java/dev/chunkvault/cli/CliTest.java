@@ -161,4 +161,26 @@ class CliTest {
         assertEquals(0, run(tmp, "gc", "--now"), err);
         assertTrue(out.contains("GC complete"), out);
     }
+
+    @Test
+    void aFolderOfAnotherAccountIsRefusedWithExit7UntilRebound() throws Exception {
+        env.put("CHUNKVAULT_ENDPOINT", vault.endpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", vault.tokenFor("alice"));
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "alice's");
+        assertEquals(0, run(a, "sync"), err);
+        env.put("CHUNKVAULT_TOKEN", vault.tokenFor("bob"));
+        Files.delete(a.resolve("x.txt"));
+        assertEquals(ExitCodes.REFUSED, run(a, "sync"), out + err);
+        assertTrue(err.contains("--rebind"), err);
+        assertEquals(ExitCodes.REFUSED, run(a, "status"), out + err);
+        Files.writeString(a.resolve("y.txt"), "y");
+        assertEquals(ExitCodes.REFUSED, run(a, "push", "y.txt"), err);
+        assertEquals(null, vault.head("y.txt"));
+        assertFalse(vault.head("x.txt").deleted());
+        assertEquals(ExitCodes.USAGE, run(a, "sync", "--rebind", "--dry-run"));
+        assertEquals(0, run(a, "sync", "--rebind"), out + err);
+        assertEquals("alice's", Files.readString(a.resolve("x.txt")), "nothing deleted: the server's copy came back");
+        assertEquals(0, run(a, "sync"), out + err);
+    }
 }

@@ -64,6 +64,9 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deferGrants = new AtomicInteger();
     /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
     public volatile long putDelayMillis;
+    /** Bearer tokens accepted (every one sees the same files: the fake has one owner). */
+    private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+
     /** Runs before each API call is answered (not object transfers): tests use it to act "during" a sync. */
     public volatile Hook hook;
     /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
@@ -74,7 +77,23 @@ public final class FakeVault implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
         server.createContext("/", this::handle);
+        tokens.add("test-token");
         server.start();
+    }
+
+    /** A JWT-shaped token (not signed) with {@code sub}, accepted from now on. */
+    public String tokenFor(String sub) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String token = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(("{\"sub\":\"" + sub + "\",\"token_use\":\"access\"}").getBytes(StandardCharsets.UTF_8))
+                + ".sig";
+        tokens.add(token);
+        return token;
+    }
+
+    /** Removes every trace of a file, its tombstone too (as the service does past the retention period). */
+    public synchronized void purge(String path) {
+        files.remove(FilePath.parse(path).foldKey());
     }
 
     public URI endpoint() {
@@ -150,7 +169,9 @@ public final class FakeVault implements AutoCloseable {
                 object(ex, path.substring("/objects/".length()));
                 return;
             }
-            if (!path.startsWith("/local/") && !"Bearer test-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (!path.startsWith("/local/") && (auth == null || !auth.startsWith("Bearer ")
+                    || !tokens.contains(auth.substring("Bearer ".length())))) {
                 send(ex, 401, error("UNAUTHORIZED", "Sign in."));
                 return;
             }
@@ -472,6 +493,9 @@ public final class FakeVault implements AutoCloseable {
         Map<String, Object> seen = new LinkedHashMap<>();
         for (int i = from; i < changeLog.size(); i++) {
             List<Version> vs = files.get(changeLog.get(i));
+            if (vs == null) {
+                continue; // purged
+            }
             seen.put(changeLog.get(i), entry(vs.get(vs.size() - 1)));
         }
         return Map.of("changes", new ArrayList<>(seen.values()), "cursor", "c." + changeLog.size(), "more", false);

@@ -124,6 +124,30 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /**
+     * Forgets everything this folder's state knows about the service: every record and the chunk index, the upload
+     * journal and pending commit keys, the change cursor and other settings. The folder then syncs as if for the
+     * first time (nothing is taken for a deletion; files on both sides are compared by content).
+     */
+    public synchronized void reset() {
+        try {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("DELETE FROM files");
+                s.executeUpdate("DELETE FROM chunks");
+                s.executeUpdate("DELETE FROM uploaded");
+                s.executeUpdate("DELETE FROM commit_keys");
+                s.executeUpdate("DELETE FROM meta WHERE key <> 'schema'");
+            }
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw failed(e);
+        } finally {
+            autoCommit();
+        }
+    }
+
     // ---------------------------------------------------------------- files
 
     public synchronized Optional<SyncRecord> get(String pathKey) {

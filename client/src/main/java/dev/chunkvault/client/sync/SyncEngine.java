@@ -69,30 +69,38 @@ public final class SyncEngine {
      * @param maxDeleteFraction fraction of tracked files deletable without {@code force}
      */
     public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
-                          String device, Clock clock) {
+                          String device, Clock clock, boolean rebind) {
         public Options {
             Objects.requireNonNull(device, "device");
             Objects.requireNonNull(clock, "clock");
         }
 
         public static Options defaults(String device) {
-            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone());
+            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone(), false);
         }
 
         public Options withDryRun(boolean b) {
-            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind);
         }
 
         public Options withForce(boolean b) {
-            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind);
         }
 
         public Options withFullListing(boolean b) {
-            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind);
         }
 
         public Options withMaxDeletes(int n) {
-            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock);
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind);
+        }
+
+        /**
+         * Whether a folder bound to another account or endpoint (see {@link SyncBinding}) is rebound to this one:
+         * its state is forgotten and it syncs as if for the first time. Not with a dry run.
+         */
+        public Options withRebind(boolean b) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b);
         }
     }
 
@@ -142,6 +150,7 @@ public final class SyncEngine {
     public SyncReport run() throws IOException {
         SyncReport report = new SyncReport();
         report.dryRun = options.dryRun();
+        bindOrRefuse(report);
         Files.createDirectories(tmp);
         cleanTemp();
         IgnoreRules ignore = IgnoreRules.load(root);
@@ -268,6 +277,24 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /** The folder's state must belong to this endpoint and account; a first sync records them. */
+    private void bindOrRefuse(SyncReport report) {
+        SyncBinding.Identity who = SyncBinding.Identity.of(client);
+        java.util.Optional<String> mismatch = SyncBinding.mismatch(state, who);
+        if (mismatch.isPresent()) {
+            if (!options.rebind() || options.dryRun()) {
+                SyncBinding.require(state, who);
+            }
+            state.reset();
+            report.rebound = true;
+            warn(report, "", mismatch.get().replace(" Nothing was changed.", "") + " Rebound: the folder's sync state was"
+                    + " reset, and its files are compared with this account's afresh.");
+        }
+        if (!options.dryRun()) {
+            SyncBinding.bind(state, who);
+        }
     }
 
     /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
@@ -439,7 +466,9 @@ public final class SyncEngine {
                     it.localState = Local.MODIFIED;
                 }
             }
-            if (re == null || re.deleted()) {
+            if (re == null) {
+                it.remoteState = Remote.UNKNOWN; // in a full listing with deletions: not even a tombstone
+            } else if (re.deleted()) {
                 it.remoteState = Remote.DELETED;
             } else if (re.version().equals(rec.version()) || Objects.equals(re.contentHash(), rec.contentHash())) {
                 it.remoteState = Remote.UNCHANGED;
@@ -457,6 +486,10 @@ public final class SyncEngine {
         }
         boolean same = bothChanged && it.scanned.contentHash().equals(re.contentHash());
         it.action = SyncPlanner.decide(it.localState, it.remoteState, same);
+        if (it.remoteState == Remote.UNKNOWN && it.action == Action.PUSH) {
+            listener.event("warning", lf.path(), "unknown to the server (purged after its retention period?);"
+                    + " uploaded again from this folder");
+        }
         if (it.action == Action.NONE && rec != null && re != null && !re.deleted() && !re.version().equals(rec.version())) {
             it.action = Action.ADOPT; // same content, newer version (e.g. a restore of the same bytes)
         }
@@ -479,7 +512,7 @@ public final class SyncEngine {
 
     /** The parent of a push: the remote head when it is the base's content, none over a deletion. */
     private static String pushParent(Item it) {
-        if (it.rec == null || it.remoteState == Remote.DELETED) {
+        if (it.rec == null || it.remoteState == Remote.DELETED || it.remoteState == Remote.UNKNOWN) {
             return null;
         }
         return it.remote != null && !it.remote.deleted() ? it.remote.version() : it.rec.version();

@@ -27,6 +27,8 @@ public final class SyncReport {
     public long bytesDownloaded;
     public long bytesReused;
     public boolean dryRun;
+    /** The folder was bound to another account or endpoint and has been rebound to this one (its state reset). */
+    public boolean rebound;
     public boolean fullListing;
 
     public synchronized void addUploaded(long n) {

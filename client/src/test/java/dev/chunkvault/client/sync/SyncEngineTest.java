@@ -411,4 +411,75 @@ class SyncEngineTest {
                 java.util.Map.of());
         assertEquals(null, SyncEngine.notDeleted(a, rec, clean), "gone, and nothing stood in the way");
     }
+
+    // ---------------------------------------------------------------- a folder belongs to one account
+
+    ChunkvaultClient clientAs(java.net.URI endpoint, String token) {
+        return new ChunkvaultClient(dev.chunkvault.client.ClientOptions.of(endpoint,
+                dev.chunkvault.client.TokenProvider.of(token)).withRetry(new dev.chunkvault.client.RetryPolicy(2,
+                java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(1), () -> 0.5),
+                new TestFiles.RecordingSleeper()));
+    }
+
+    SyncReport syncWith(ChunkvaultClient c, Path root, SyncEngine.Options o) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(c, st, o, SyncListener.NONE).run();
+        }
+    }
+
+    @Test
+    void aFolderSyncedWithOneAccountIsNotSyncedWithAnotherUnlessRebound() throws Exception {
+        String alice = vault.tokenFor("alice");
+        String bob = vault.tokenFor("bob");
+        write(a.resolve("mine.txt"), "alice's");
+        try (ChunkvaultClient asAlice = clientAs(vault.endpoint(), alice);
+             ChunkvaultClient asBob = clientAs(vault.endpoint(), bob)) {
+            syncWith(asAlice, a, SyncEngine.Options.defaults("laptop"));
+            int commits = vault.calls.get("POST /v1/commits").get();
+            Files.delete(a.resolve("mine.txt"));
+            SyncRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asBob, a, SyncEngine.Options.defaults("laptop")));
+            assertTrue(refused.getMessage().contains("'alice'") && refused.getMessage().contains("'bob'"),
+                    refused.getMessage());
+            assertTrue(refused.getMessage().contains("--rebind"), refused.getMessage());
+            assertFalse(vault.head("mine.txt").deleted(), "nothing was done");
+            assertEquals(commits, vault.calls.get("POST /v1/commits").get());
+            org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asBob, a, SyncEngine.Options.defaults("laptop").withDryRun(true)));
+            // rebound: the state is forgotten, so the missing file is not a deletion; the server's copy comes back
+            SyncReport r = syncWith(asBob, a, SyncEngine.Options.defaults("laptop").withRebind(true));
+            assertTrue(r.rebound);
+            assertTrue(r.deletedRemote.isEmpty());
+            assertEquals(List.of("mine.txt"), r.pulled);
+            assertTrue(syncWith(asBob, a, SyncEngine.Options.defaults("laptop")).inSync());
+            org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asAlice, a, SyncEngine.Options.defaults("laptop")), "bound to bob now");
+        }
+    }
+
+    @Test
+    void aFolderSyncedWithOneServiceIsNotSyncedWithAnother() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        sync(a);
+        try (FakeVault other = new FakeVault(); ChunkvaultClient c = clientAs(other.endpoint(), "test-token")) {
+            SyncRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(c, a, SyncEngine.Options.defaults("laptop")));
+            assertTrue(refused.getMessage().contains(other.endpoint().toString()), refused.getMessage());
+            assertEquals(null, other.head("x.txt"));
+        }
+    }
+
+    @Test
+    void aFileTheServerHasNoTraceOfIsUploadedAgainNotDeletedHere() throws Exception {
+        write(a.resolve("old.txt"), "kept for years");
+        write(a.resolve("other.txt"), "o");
+        sync(a);
+        vault.purge("old.txt"); // e.g. collected after its retention period
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withFullListing(true));
+        assertTrue(r.deletedLocal.isEmpty(), r.deletedLocal.toString());
+        assertEquals("kept for years", Files.readString(a.resolve("old.txt")));
+        assertEquals(List.of("old.txt"), r.pushed);
+        assertEquals("kept for years", new String(vault.content("old.txt"), java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(sync(a, SyncEngine.Options.defaults("laptop").withFullListing(true)).inSync());
+    }
 }
