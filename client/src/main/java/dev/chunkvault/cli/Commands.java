@@ -471,7 +471,7 @@ public final class Commands {
         @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
         boolean dryRun;
 
-        @Option(names = "--force", description = "Allow mass deletions.")
+        @Option(names = "--force", description = "Allow mass deletions (with --watch: in the first sync only).")
         boolean force;
 
         @Option(names = "--full", description = "Compare against a full remote listing instead of the change feed.")
@@ -501,17 +501,36 @@ public final class Commands {
             if (interval < 1 || dryRun) {
                 throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
             }
+            return watch((f, r) -> runSync(this, dir, false, f, full, maxDelete, r), force, rebind,
+                    java.time.Duration.ofSeconds(interval), dev.chunkvault.client.Sleeper.SYSTEM, cli().err);
+        }
+
+        /** One sync of a watch. */
+        @FunctionalInterface
+        interface Once {
+            int run(boolean force, boolean rebind) throws IOException;
+        }
+
+        /**
+         * Syncs every {@code interval} until interrupted. {@code --force} and {@code --rebind} are for the first sync
+         * only (the first that ran): a mass delete found later is held back again, as without --watch.
+         */
+        static int watch(Once once, boolean force, boolean rebind, java.time.Duration interval,
+                         dev.chunkvault.client.Sleeper sleeper, java.io.PrintStream err) throws IOException {
             int last = ExitCodes.OK;
+            boolean first = true;
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    last = runSync(this, dir, false, force, full, maxDelete, rebind);
+                    last = once.run(force && first, rebind && first);
+                    first = false;
                 } catch (CliException e) {
                     throw e;
                 } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException e) {
-                    cli().err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval + " s)");
+                    err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval.toSeconds()
+                            + " s)");
                 }
                 try {
-                    Thread.sleep(interval * 1000L);
+                    sleeper.sleep(interval);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -567,7 +586,9 @@ public final class Commands {
         }
         r.collisions.forEach(c -> out.println("name collision (not synced; rename one): " + String.join(" | ", c)));
         if (!r.refusedDeletes.isEmpty()) {
-            out.println("Held back " + Human.plural(r.refusedDeletes.size(), "deletion") + " (mass-delete safeguard);"
+            boolean emptied = r.refusedDeletes.stream().anyMatch(d -> d.startsWith("empty "));
+            out.println("Held back " + (emptied ? r.refusedDeletes.size() + " changes that delete or empty files"
+                    : Human.plural(r.refusedDeletes.size(), "deletion")) + " (mass-delete safeguard);"
                     + " run again with --force if they are intended:");
             r.refusedDeletes.stream().limit(20).forEach(d -> out.println("  " + d));
         }

@@ -183,4 +183,32 @@ class CliTest {
         assertEquals("alice's", Files.readString(a.resolve("x.txt")), "nothing deleted: the server's copy came back");
         assertEquals(0, run(a, "sync"), out + err);
     }
+
+    @Test
+    void watchForcesOnlyTheFirstSync() throws Exception {
+        java.util.List<Boolean> forced = new java.util.ArrayList<>();
+        java.util.List<Boolean> rebound = new java.util.ArrayList<>();
+        int[] runs = {0};
+        int[] sleeps = {0};
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            Commands.Sync.watch((force, rebind) -> {
+                if (runs[0]++ == 0) {
+                    throw new dev.chunkvault.client.TransportException("unreachable", null);
+                }
+                forced.add(force);
+                rebound.add(rebind);
+                return ExitCodes.OK;
+            }, true, true, java.time.Duration.ofSeconds(30), d -> {
+                if (++sleeps[0] == 4) {
+                    throw new InterruptedException();
+                }
+            }, new PrintStream(e, true, StandardCharsets.UTF_8));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt ended the watch");
+        }
+        assertEquals(java.util.List.of(true, false, false), forced, "the first sync that ran, only");
+        assertEquals(java.util.List.of(true, false, false), rebound);
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("retrying in 30 s"), e.toString(StandardCharsets.UTF_8));
+    }
 }

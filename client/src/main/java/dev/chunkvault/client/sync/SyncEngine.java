@@ -235,17 +235,22 @@ public final class SyncEngine {
             items.add(it);
         }
 
-        // Mass-delete safeguard.
-        List<Item> deletions = items.stream()
-                .filter(i -> i.action == Action.DELETE_LOCAL || i.action == Action.DELETE_REMOTE).toList();
-        boolean refuse = !options.force() && SyncPlanner.isMassDelete(deletions.size(), records.size(),
+        // Mass-delete safeguard: deletions, and changes that empty a file (a disk failing, a script gone wrong).
+        List<Item> destructive = items.stream().filter(SyncEngine::deletesOrEmpties).toList();
+        boolean refuse = !options.force() && SyncPlanner.isMassDelete(destructive.size(), records.size(),
                 options.maxDeletes(), options.maxDeleteFraction());
         if (refuse) {
-            for (Item d : deletions) {
-                report.refusedDeletes.add((d.action == Action.DELETE_LOCAL ? "local " : "remote ") + d.displayPath());
+            for (Item d : destructive) {
+                String what = switch (d.action) {
+                    case DELETE_LOCAL -> "local ";
+                    case DELETE_REMOTE -> "remote ";
+                    case PULL -> "empty local ";
+                    default -> "empty remote ";
+                };
+                report.refusedDeletes.add(what + d.displayPath());
                 d.action = Action.NONE;
             }
-            listener.event("refused", "", deletions.size() + " deletions held back (mass-delete safeguard)");
+            listener.event("refused", "", destructive.size() + " deletions held back (mass-delete safeguard)");
         }
 
         if (options.dryRun()) {
@@ -277,6 +282,16 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /** A deletion, or a transfer that replaces a file's content with nothing. */
+    private static boolean deletesOrEmpties(Item i) {
+        return switch (i.action) {
+            case DELETE_LOCAL, DELETE_REMOTE -> true;
+            case PULL -> i.local != null && i.local.size() > 0 && i.remote.size() == 0;
+            case PUSH -> i.rec != null && i.rec.size() > 0 && i.local.size() == 0;
+            default -> false;
+        };
     }
 
     /** The folder's state must belong to this endpoint and account; a first sync records them. */

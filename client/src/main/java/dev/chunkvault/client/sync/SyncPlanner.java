@@ -65,11 +65,15 @@ public final class SyncPlanner {
     }
 
     /**
-     * The mass-delete safeguard: deleting more than {@code maxDeletes} files, or more than {@code maxFraction}
-     * of the tracked files when that is more than a handful (5), needs {@code --force}.
+     * The mass-delete safeguard: deleting more than {@code maxDeletes} files, more than {@code maxFraction} of the
+     * tracked files when that is more than a handful (5), or every tracked file when there are at least two (an
+     * emptied or unmounted folder looks like that), needs {@code --force}.
      */
     public static boolean isMassDelete(int deletions, int tracked, int maxDeletes, double maxFraction) {
         if (deletions > maxDeletes) {
+            return true;
+        }
+        if (deletions >= 2 && deletions >= tracked) {
             return true;
         }
         return deletions > 5 && tracked > 0 && deletions > maxFraction * tracked;

@@ -482,4 +482,41 @@ class SyncEngineTest {
         assertEquals("kept for years", new String(vault.content("old.txt"), java.nio.charset.StandardCharsets.UTF_8));
         assertTrue(sync(a, SyncEngine.Options.defaults("laptop").withFullListing(true)).inSync());
     }
+
+    // ---------------------------------------------------------------- mass-delete safeguard
+
+    @Test
+    void deletingEveryTrackedFileIsAMassDeleteEvenForAFew() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            write(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        sync(a);
+        for (int i = 0; i < 3; i++) {
+            Files.delete(a.resolve("f" + i + ".txt"));
+        }
+        SyncReport r = sync(a);
+        assertEquals(3, r.refusedDeletes.size(), r.refusedDeletes.toString());
+        assertFalse(vault.head("f0.txt").deleted());
+        assertEquals(3, sync(a, SyncEngine.Options.defaults("laptop").withForce(true)).deletedRemote.size());
+    }
+
+    @Test
+    void emptyingManyFilesAtOnceIsHeldBackLikeAMassDelete() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            write(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        sync(a);
+        sync(b);
+        for (int i = 0; i < 8; i++) {
+            edit(a.resolve("f" + i + ".txt"), "");
+        }
+        SyncReport r = sync(a);
+        assertEquals(8, r.refusedDeletes.size(), r.refusedDeletes.toString());
+        assertTrue(r.refusedDeletes.get(0).startsWith("empty remote "), r.refusedDeletes.toString());
+        assertEquals("content 0", new String(vault.content("f0.txt"), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(8, sync(a, SyncEngine.Options.defaults("laptop").withForce(true)).pushed.size());
+        SyncReport rb = sync(b);
+        assertEquals(8, rb.refusedDeletes.size(), "the other device holds them back too: " + rb.refusedDeletes);
+        assertEquals("content 3", Files.readString(b.resolve("f3.txt")));
+    }
 }
