@@ -67,32 +67,35 @@ public final class SyncEngine {
     /**
      * @param maxDeletes        deletions per sync allowed without {@code force}
      * @param maxDeleteFraction fraction of tracked files deletable without {@code force}
+     * @param rebind            see {@link #withRebind}
+     * @param windowsNames      whether names Windows cannot hold are skipped (on Windows, by default)
      */
     public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
-                          String device, Clock clock, boolean rebind) {
+                          String device, Clock clock, boolean rebind, boolean windowsNames) {
         public Options {
             Objects.requireNonNull(device, "device");
             Objects.requireNonNull(clock, "clock");
         }
 
         public static Options defaults(String device) {
-            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone(), false);
+            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone(), false,
+                    System.getProperty("os.name", "").startsWith("Windows"));
         }
 
         public Options withDryRun(boolean b) {
-            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind);
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withForce(boolean b) {
-            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind);
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withFullListing(boolean b) {
-            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind);
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withMaxDeletes(int n) {
-            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind);
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         /**
@@ -100,7 +103,12 @@ public final class SyncEngine {
          * its state is forgotten and it syncs as if for the first time. Not with a dry run.
          */
         public Options withRebind(boolean b) {
-            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b);
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames);
+        }
+
+        /** Whether remote names that Windows cannot hold ({@code a:b}, {@code CON.txt}, {@code x.}) are skipped. */
+        public Options withWindowsNames(boolean b) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b);
         }
     }
 
@@ -211,6 +219,12 @@ public final class SyncEngine {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
             }
             Item it = new Item(key, rec, scan.files().get(key), re);
+            if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
+                    && !SyncPaths.isWindowsPortable(re.path())) {
+                warn(report, re.path(), "'" + LocalScanner.printable(re.path()) + "' has a name Windows cannot hold;"
+                        + " not synced here (rename it on another device)");
+                continue; // for good, until renamed: the cursor may move on
+            }
             if (rec != null && it.local == null) {
                 // Not listed is not deleted: only a file that is really gone was deleted by the user.
                 if (ignore.isIgnored(rec.path(), false)) {
@@ -228,7 +242,17 @@ public final class SyncEngine {
             try {
                 classify(it);
             } catch (LocalFileChangedException e) {
-                report.warnings.add(e.getMessage() + "; it will be synced next time");
+                warn(report, it.displayPath(), e.getMessage() + "; it will be synced next time");
+                skippedAny = true;
+                continue;
+            } catch (java.nio.file.NoSuchFileException e) {
+                warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' disappeared during"
+                        + " the sync; it will be synced next time");
+                skippedAny = true;
+                continue;
+            } catch (IOException e) {
+                warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' could not be read ("
+                        + e.getClass().getSimpleName() + "); not synced");
                 skippedAny = true;
                 continue;
             }
@@ -368,7 +392,9 @@ public final class SyncEngine {
         } catch (LocalFileChangedException e) {
             report.warnings.add(e.getMessage() + "; it will be synced next time");
             listener.event("warning", it.displayPath(), e.getMessage());
-        } catch (IntegrityException | InvalidFilePathException e) {
+        } catch (StaleParentException e) {
+            warn(report, it.displayPath(), e.getMessage() + " It will be synced next time.");
+        } catch (IntegrityException | InvalidFilePathException | java.nio.file.InvalidPathException e) {
             report.errors.add(it.displayPath() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
         } catch (ApiException e) {
@@ -378,7 +404,9 @@ public final class SyncEngine {
             report.errors.add(it.displayPath() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
-            report.warnings.add(it.displayPath() + " disappeared during the sync; it will be synced next time");
+            warn(report, it.displayPath(), it.displayPath() + " disappeared during the sync; it will be synced next time");
+        } catch (java.nio.file.AccessDeniedException e) {
+            warn(report, it.displayPath(), it.displayPath() + ": permission denied; not synced");
         } catch (IOException e) {
             report.errors.add(it.displayPath() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());

@@ -519,4 +519,75 @@ class SyncEngineTest {
         assertEquals(8, rb.refusedDeletes.size(), "the other device holds them back too: " + rb.refusedDeletes);
         assertEquals("content 3", Files.readString(b.resolve("f3.txt")));
     }
+
+    // ---------------------------------------------------------------- one file's trouble is that file's alone
+
+    @Test
+    void aFileThatVanishesBeforeItIsHashedIsSkippedAndTheRestSyncs() throws Exception {
+        write(a.resolve("vanishing.txt"), "v1");
+        write(a.resolve("stays.txt"), "s1");
+        sync(a);
+        edit(a.resolve("vanishing.txt"), "v2");
+        edit(a.resolve("stays.txt"), "s2");
+        vault.hook = (route, body, query) -> {
+            if (route.equals("GET /v1/changes")) {
+                Files.deleteIfExists(a.resolve("vanishing.txt")); // after the scan listed it, before it is hashed
+            }
+        };
+        SyncReport r = sync(a);
+        vault.hook = null;
+        assertEquals(List.of("stays.txt"), r.pushed);
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("vanishing.txt")), r.warnings.toString());
+        assertEquals("v1", new String(vault.content("vanishing.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aConflictedCopyWhoseNameIsTakenMeanwhileIsSkippedNotTheWholeSync() throws Exception {
+        write(a.resolve("doc.txt"), "base");
+        write(a.resolve("other.txt"), "o1");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "laptop edit");
+        sync(a);
+        edit(b.resolve("doc.txt"), "desktop edit");
+        edit(b.resolve("other.txt"), "o2");
+        Path elsewhere = TestFiles.write(tmp.resolve("elsewhere.txt"), "someone else's".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        boolean[] once = {true};
+        vault.hook = (route, body, query) -> {
+            String path = body.path("path").asText();
+            if (route.equals("POST /v1/commits") && ConflictedCopies.isConflictedCopy(path) && once[0]) {
+                once[0] = false; // another device creates the very same name first
+                new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                        .push(dev.chunkvault.client.FilePusher.Request.of(elsewhere, path, null));
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        assertEquals(List.of("other.txt"), rb.pushed, "the rest synced");
+        assertFalse(rb.warnings.isEmpty() && rb.errors.isEmpty(), "the conflict is reported");
+        sync(b);
+        sync(b);
+        java.util.Set<String> contents = new java.util.HashSet<>();
+        try (Stream<Path> files = Files.list(b)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(p)) {
+                    contents.add(Files.readString(p));
+                }
+            }
+        }
+        assertTrue(contents.containsAll(List.of("laptop edit", "desktop edit", "someone else's")), contents.toString());
+    }
+
+    @Test
+    void onWindowsNamesItCannotHoldAreSkippedWithAWarning() throws Exception {
+        write(a.resolve("a:b.txt"), "colon");
+        write(a.resolve("x:y/z.txt"), "in a folder");
+        write(a.resolve("ok.txt"), "fine");
+        sync(a);
+        SyncReport r = sync(b, SyncEngine.Options.defaults("windows").withWindowsNames(true));
+        assertEquals(List.of("ok.txt"), r.pulled);
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("a:b.txt")), r.warnings.toString());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("x:y/z.txt")), r.warnings.toString());
+        assertFalse(Files.exists(b.resolve("a:b.txt")));
+    }
 }
