@@ -207,8 +207,13 @@ public final class SyncEngine {
         keys.addAll(records.keySet());
         keys.addAll(remote.keySet());
         keys.removeAll(scan.collisions().keySet());
-        List<Item> items = new ArrayList<>();
+        // A key skipped this time with a remote change pending keeps the cursor where it is, so the change is seen
+        // again next time (a skip with nothing new on the server lets it move on: the local side is rescanned anyway).
         boolean skippedAny = false;
+        for (String key : scan.collisions().keySet()) {
+            skippedAny |= remoteChangePending(full, remote.get(key), records.get(key));
+        }
+        List<Item> items = new ArrayList<>();
         for (String key : keys) {
             FileEntry re = remote.get(key);
             if (re != null && ignore.isIgnored(re.path(), false) && !records.containsKey(key)) {
@@ -235,7 +240,7 @@ public final class SyncEngine {
                 String why = notDeleted(root, rec, scan);
                 if (why != null) {
                     warn(report, rec.path(), "'" + LocalScanner.printable(rec.path()) + "' " + why + "; not synced");
-                    skippedAny = true;
+                    skippedAny |= remoteChangePending(full, remote.get(key), rec);
                     continue;
                 }
             }
@@ -243,17 +248,17 @@ public final class SyncEngine {
                 classify(it);
             } catch (LocalFileChangedException e) {
                 warn(report, it.displayPath(), e.getMessage() + "; it will be synced next time");
-                skippedAny = true;
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
                 continue;
             } catch (java.nio.file.NoSuchFileException e) {
                 warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' disappeared during"
                         + " the sync; it will be synced next time");
-                skippedAny = true;
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
                 continue;
             } catch (IOException e) {
                 warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' could not be read ("
                         + e.getClass().getSimpleName() + "); not synced");
-                skippedAny = true;
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
                 continue;
             }
             items.add(it);
@@ -306,6 +311,20 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /**
+     * Whether the server has a change for this key that the state does not know: its entry in the change feed, or
+     * in a full listing a head other than the recorded version.
+     */
+    private static boolean remoteChangePending(boolean full, FileEntry listed, SyncRecord rec) {
+        if (listed == null) {
+            return full && rec != null;
+        }
+        if (rec == null) {
+            return !listed.deleted();
+        }
+        return !listed.version().equals(rec.version());
     }
 
     /** A deletion, or a transfer that replaces a file's content with nothing. */

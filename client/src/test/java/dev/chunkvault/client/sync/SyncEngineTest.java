@@ -590,4 +590,21 @@ class SyncEngineTest {
         assertTrue(r.warnings.stream().anyMatch(w -> w.contains("x:y/z.txt")), r.warnings.toString());
         assertFalse(Files.exists(b.resolve("a:b.txt")));
     }
+
+    // ---------------------------------------------------------------- the change cursor
+
+    @Test
+    void aRemoteChangeToACollidingNameIsNotSkippedForGood() throws Exception {
+        write(a.resolve("report.txt"), "r1");
+        sync(a);
+        sync(b);
+        write(b.resolve("REPORT.txt"), "another file, same name but for case");
+        edit(a.resolve("report.txt"), "r2");
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(1, rb.collisions.size());
+        Files.delete(b.resolve("REPORT.txt")); // the user resolves the collision
+        sync(b);
+        assertEquals("r2", Files.readString(b.resolve("report.txt")), "the edit made meanwhile arrives");
+    }
 }
