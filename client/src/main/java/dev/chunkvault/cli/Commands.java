@@ -603,6 +603,7 @@ public final class Commands {
                         + " (" + Human.duration(nanos) + ").");
             }
         }
+        r.backups.forEach(b -> out.println("merged; your version from before the merge is kept as: " + b));
         r.conflicts.forEach(c -> out.println("conflicted copy: " + c));
         r.errors.forEach(e -> out.println("error: " + e));
     }

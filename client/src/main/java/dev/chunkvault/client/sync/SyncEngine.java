@@ -61,6 +61,11 @@ public final class SyncEngine {
     static final String CURSOR = "cursor";
     static final String LAST_FULL = "lastFullListing";
     static final Duration FULL_EVERY = Duration.ofHours(24);
+    /** How long the local version of a merged file is kept in {@code .chunkvault/backups}. */
+    static final Duration KEEP_BACKUPS = Duration.ofDays(30);
+    /** A backup folder per sync, named for its local time. */
+    static final java.time.format.DateTimeFormatter BACKUP_DIR_NAME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     /** Files transferred at the same time (each with its own parallel chunk transfers). */
     static final int FILE_PARALLELISM = 4;
 
@@ -120,6 +125,7 @@ public final class SyncEngine {
     private final FilePusher pusher;
     private final FilePuller puller;
     private final Path tmp;
+    private final Path backups;
 
     public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
         this.client = client;
@@ -130,6 +136,7 @@ public final class SyncEngine {
         this.pusher = new FilePusher(client, state);
         this.puller = new FilePuller(client);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
+        this.backups = root.resolve(".chunkvault").resolve("backups");
     }
 
     /** One path's situation and decision. */
@@ -161,6 +168,9 @@ public final class SyncEngine {
         bindOrRefuse(report);
         Files.createDirectories(tmp);
         cleanTemp();
+        if (!options.dryRun()) {
+            pruneBackups();
+        }
         IgnoreRules ignore = IgnoreRules.load(root);
         LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
         report.warnings.addAll(scan.warnings());
@@ -779,7 +789,12 @@ public final class SyncEngine {
                 return;
             }
             case ConflictCheck.ACTION_COMMIT_MERGED -> {
-                Manifest merged = current == null ? null : cc.merged(s.manifest());
+                String unfit = MergePolicy.unmergeable(lf.file());
+                Manifest merged = current == null || unfit != null ? null : cc.merged(s.manifest());
+                if (unfit != null) {
+                    listener.event("warning", lf.path(), "edited on both sides; " + unfit + " is not merged byte-wise,"
+                            + " keeping both versions");
+                }
                 if (merged != null && merge(it, report, s, ccHead, merged)) {
                     return;
                 }
@@ -845,13 +860,23 @@ public final class SyncEngine {
         try {
             FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
                     headManifest, merged, listener.transfer(lf.path())));
-            BasicFileAttributes a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf),
-                    options.clock().millis());
+            // Nothing but the server's history would keep the local version (its head moved on): keep it here too.
+            Path backup = keepLocalVersion(lf);
+            BasicFileAttributes a;
+            try {
+                a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf), options.clock().millis());
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(backup);
+                throw e;
+            }
             record(it.key, lf.path(), r.commit().version(), merged, a.size(), a.lastModifiedTime().toMillis(),
                     r.contentHash());
+            String kept = SyncPaths.relative(root, backup);
             report.merged.add(lf.path());
+            report.backups.add(kept);
             report.addUploaded(r.stats().bytesSent());
-            listener.event("merge", lf.path(), "both edits merged");
+            listener.event("merge", lf.path(), "both edits merged; your version from before the merge is kept as '"
+                    + kept + "'");
             return true;
         } catch (StaleParentException stale) {
             listener.event("warning", lf.path(), "the file changed again during the merge; keeping both copies");
@@ -859,6 +884,72 @@ public final class SyncEngine {
         } finally {
             Files.deleteIfExists(built.temp());
         }
+    }
+
+    /**
+     * Keeps the local file as it is now under {@code .chunkvault/backups/<time>/<its path>}: a hard link (no copy;
+     * the file is about to be replaced by a rename, so the link keeps exactly these bytes), or a copy where links
+     * are not supported. Never replaces an existing backup.
+     */
+    private Path keepLocalVersion(LocalFile lf) throws IOException {
+        LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
+        Path target = SyncPaths.toLocal(backups.resolve(BACKUP_DIR_NAME.format(now)), SyncPaths.relative(root, lf.file()));
+        Files.createDirectories(target.getParent());
+        String name = target.getFileName().toString();
+        for (int n = 2; Files.exists(target, LinkOption.NOFOLLOW_LINKS); n++) {
+            target = target.resolveSibling(name + "." + n);
+        }
+        try {
+            Files.createLink(target, lf.file());
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+            if (noLinks instanceof java.nio.file.FileAlreadyExistsException taken) {
+                throw taken;
+            }
+            Files.copy(lf.file(), target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        return target;
+    }
+
+    /** Removes backup folders older than {@link #KEEP_BACKUPS}; links in them are removed, never followed. */
+    private void pruneBackups() {
+        if (!Files.isDirectory(backups, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        LocalDateTime limit = LocalDateTime.ofInstant(options.clock().instant().minus(KEEP_BACKUPS), ZoneId.systemDefault());
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(backups)) {
+            for (Path d : s) {
+                LocalDateTime made;
+                try {
+                    made = LocalDateTime.parse(d.getFileName().toString(), BACKUP_DIR_NAME);
+                } catch (java.time.format.DateTimeParseException notOurs) {
+                    continue;
+                }
+                if (made.isBefore(limit) && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException ignored) {
+            // pruned next time
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.delete(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     static ChunkIndex indexOf(Path file, Manifest m) {

@@ -152,6 +152,9 @@ class SyncEngineTest {
         both[2_700_000] ^= 1;
         assertArrayEquals(both, Files.readAllBytes(b.resolve("m.bin")));
         assertArrayEquals(both, vault.content("m.bin"));
+        assertEquals(1, rb.backups.size(), "b's own version from before the merge is kept");
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.backups.get(0))));
+        assertTrue(rb.backups.get(0).startsWith(".chunkvault/backups/"), rb.backups.toString());
         sync(a);
         assertArrayEquals(both, Files.readAllBytes(a.resolve("m.bin")));
         assertTrue(sync(b).inSync());
@@ -606,5 +609,46 @@ class SyncEngineTest {
         Files.delete(b.resolve("REPORT.txt")); // the user resolves the collision
         sync(b);
         assertEquals("r2", Files.readString(b.resolve("report.txt")), "the edit made meanwhile arrives");
+    }
+
+    // ---------------------------------------------------------------- merges
+
+    @Test
+    void disjointEditsOfAZipContainerAreKeptAsBothNotMerged() throws Exception {
+        byte[] data = TestFiles.random(13, 3_000_000);
+        data[0] = 'P';
+        data[1] = 'K';
+        data[2] = 3;
+        data[3] = 4;
+        TestFiles.write(a.resolve("book.xlsx"), data);
+        sync(a);
+        sync(b);
+        byte[] left = data.clone();
+        left[300_000] ^= 1;
+        byte[] right = data.clone();
+        right[2_700_000] ^= 1;
+        Files.write(a.resolve("book.xlsx"), left);
+        Files.setLastModifiedTime(a.resolve("book.xlsx"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Files.write(b.resolve("book.xlsx"), right);
+        Files.setLastModifiedTime(b.resolve("book.xlsx"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        SyncReport rb = sync(b);
+        assertTrue(rb.merged.isEmpty(), "a byte-wise merge of a ZIP would be a broken file");
+        assertEquals(1, rb.conflicts.size());
+        assertArrayEquals(left, Files.readAllBytes(b.resolve("book.xlsx")));
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.conflicts.get(0))));
+    }
+
+    @Test
+    void oldBackupsArePruned() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        Path old = Files.createDirectories(a.resolve(".chunkvault/backups/20200101-000000"));
+        Files.writeString(old.resolve("x.txt"), "from long ago");
+        java.time.LocalDateTime recent = java.time.LocalDateTime.now().minusDays(1);
+        Path kept = Files.createDirectories(a.resolve(".chunkvault/backups/" + SyncEngine.BACKUP_DIR_NAME.format(recent)));
+        Files.writeString(kept.resolve("x.txt"), "yesterday");
+        sync(a);
+        assertFalse(Files.exists(old), "older than " + SyncEngine.KEEP_BACKUPS);
+        assertTrue(Files.exists(kept.resolve("x.txt")));
     }
 }
