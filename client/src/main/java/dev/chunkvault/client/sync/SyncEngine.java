@@ -525,7 +525,7 @@ public final class SyncEngine {
         if (rec != null) {
             if (lf == null) {
                 it.localState = Local.DELETED;
-            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis()) {
+            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()) {
                 it.localState = Local.UNCHANGED;
             } else {
                 it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));

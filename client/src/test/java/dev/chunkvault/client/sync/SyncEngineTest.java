@@ -651,4 +651,47 @@ class SyncEngineTest {
         assertFalse(Files.exists(old), "older than " + SyncEngine.KEEP_BACKUPS);
         assertTrue(Files.exists(kept.resolve("x.txt")));
     }
+
+    // ---------------------------------------------------------------- racily clean files
+
+    /** Counts the files hashed by a sync. */
+    static final class Hashes implements SyncListener {
+        final List<String> hashed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public dev.chunkvault.client.TransferListener transfer(String path) {
+            return new dev.chunkvault.client.TransferListener() {
+                @Override
+                public void start(String phase, String name, long totalBytes) {
+                    if (phase.equals("hash")) {
+                        hashed.add(path);
+                    }
+                }
+            };
+        }
+    }
+
+    @Test
+    void aSameSizeEditWithinTheTimestampGranularityOfTheLastSyncIsNoticed() throws Exception {
+        Path f = a.resolve("r.txt");
+        write(f, "aaaa");
+        sync(a); // records the stat right after the file was written
+        FileTime recorded = Files.getLastModifiedTime(f);
+        Files.writeString(f, "bbbb"); // an edit so quick (or a file system so coarse) that the mtime stays
+        Files.setLastModifiedTime(f, recorded);
+        SyncReport r = sync(a);
+        assertEquals(List.of("r.txt"), r.pushed, "re-hashed: its recorded mtime was too close to the sync");
+        assertEquals("bbbb", new String(vault.content("r.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFileLastModifiedWellBeforeItWasRecordedIsNotHashedAgain() throws Exception {
+        Path f = a.resolve("old.txt");
+        write(f, "old");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        sync(a);
+        Hashes h = new Hashes();
+        assertTrue(sync(a, h).inSync());
+        assertTrue(h.hashed.isEmpty(), h.hashed.toString());
+    }
 }
