@@ -968,20 +968,33 @@ public final class SyncEngine {
             throws IOException {
         LocalFile lf = it.local;
         FilePath original = FilePath.parse(lf.path());
-        String copyName = copyName(original, lf.file(), suggested);
-        FilePath copyPath = original.withName(copyName);
-        Path copyFile = lf.file().resolveSibling(copyName);
-        if (!unchangedSinceScan(lf.file(), lf)) {
-            throw new LocalFileChangedException(lf.file(), "changed during the sync");
+        String copyName;
+        Path copyFile;
+        for (int attempt = 1; ; attempt++) {
+            copyName = copyName(original, lf.file(), suggested);
+            copyFile = lf.file().resolveSibling(copyName);
+            if (!unchangedSinceScan(lf.file(), lf)) {
+                throw new LocalFileChangedException(lf.file(), "changed during the sync");
+            }
+            // A rename replaces an existing target on POSIX whatever the options say: look right before it, and
+            // take another name if something appeared under this one since it was chosen.
+            if (!Files.exists(copyFile, LinkOption.NOFOLLOW_LINKS)) {
+                break;
+            }
+            if (attempt >= 5) {
+                throw new LocalFileChangedException(copyFile, "keeps appearing; no conflicted copy was made");
+            }
         }
+        FilePath copyPath = original.withName(copyName);
         Files.move(lf.file(), copyFile, StandardCopyOption.ATOMIC_MOVE);
         report.conflicts.add(copyPath.toString());
         listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
+        // A rename keeps the stat: the copy is what was scanned (the push checks it), and that is what is recorded,
+        // so an edit of the copy saved meanwhile stays an edit.
         FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
-                listener.transfer(copyPath.toString())), new FilePusher.Scanned(s.manifest(), s.contentHash(), s.size(),
-                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis()));
-        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(),
-                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis(), s.contentHash());
+                listener.transfer(copyPath.toString())), s);
+        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(),
+                s.contentHash());
         report.addUploaded(r.stats().bytesSent());
         if (head != null && !head.deleted()) {
             Item moved = new Item(it.key, it.rec, null, head);

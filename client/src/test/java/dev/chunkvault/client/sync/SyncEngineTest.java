@@ -694,4 +694,57 @@ class SyncEngineTest {
         assertTrue(sync(a, h).inSync());
         assertTrue(h.hashed.isEmpty(), h.hashed.toString());
     }
+
+    // ---------------------------------------------------------------- conflicted copies
+
+    /** Both sides edit doc.txt; b's edit has an old mtime (so no racy re-hash covers up a wrong record). */
+    void conflictingEdits() throws IOException {
+        write(a.resolve("doc.txt"), "base");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "laptop edit");
+        sync(a);
+        Files.writeString(b.resolve("doc.txt"), "desktop edit");
+        Files.setLastModifiedTime(b.resolve("doc.txt"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+
+    @Test
+    void anEditOfTheConflictedCopyWhileItIsCommittedStaysAnEdit() throws Exception {
+        conflictingEdits();
+        vault.hook = (route, body, query) -> {
+            String path = body.path("path").asText();
+            if (route.equals("POST /v1/commits") && ConflictedCopies.isConflictedCopy(path)) {
+                Path copy = b.resolve(path);
+                Files.writeString(copy, "DESKTOP EDIT"); // same size, saved while the copy is being committed
+                Files.setLastModifiedTime(copy, FileTime.fromMillis(System.currentTimeMillis() - 30_000));
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        String copy = rb.conflicts.get(0);
+        SyncReport next = sync(b);
+        assertEquals(List.of(copy), next.pushed, "the copy's new edit is pushed");
+        assertEquals("DESKTOP EDIT", new String(vault.content(copy), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aConflictedCopyNeverReplacesAFileThatAppearedUnderItsName() throws Exception {
+        conflictingEdits();
+        String[] taken = {null};
+        vault.hook = (route, body, query) -> {
+            String path = query.get("path");
+            if (route.equals("GET /v1/file") && taken[0] == null && path != null && ConflictedCopies.isConflictedCopy(path)) {
+                taken[0] = path; // another program writes that very name just after the engine looked
+                Files.writeString(b.resolve(path), "not yours to replace");
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        assertNotNull(taken[0]);
+        assertEquals("not yours to replace", Files.readString(b.resolve(taken[0])));
+        assertEquals(1, rb.conflicts.size());
+        assertFalse(rb.conflicts.get(0).equals(taken[0]), rb.conflicts.toString());
+        assertEquals("desktop edit", Files.readString(b.resolve(rb.conflicts.get(0))));
+        assertEquals("laptop edit", Files.readString(b.resolve("doc.txt")));
+    }
 }
