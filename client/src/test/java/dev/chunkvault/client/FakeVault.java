@@ -91,6 +91,15 @@ public final class FakeVault implements AutoCloseable {
         return token;
     }
 
+    /** Forgets one version of a file's history (as retention expires old versions; the head stays). */
+    public synchronized void expire(String path, String versionId) {
+        List<Version> vs = files.get(FilePath.parse(path).foldKey());
+        if (vs.get(vs.size() - 1).id().equals(versionId)) {
+            throw new IllegalArgumentException("the head is never expired");
+        }
+        vs.removeIf(v -> v.id().equals(versionId));
+    }
+
     /** Removes every trace of a file, its tombstone too (as the service does past the retention period). */
     public synchronized void purge(String path) {
         files.remove(FilePath.parse(path).foldKey());
@@ -601,6 +610,9 @@ public final class FakeVault implements AutoCloseable {
             return m;
         }
         m.put("head", view(head));
+        if (b.has("localManifestDelta") && base == null) {
+            return new Status(422, error("BASE_NOT_RETAINED", "The base version is not retained; send localManifest."));
+        }
         Manifest local = b.has("localManifest") ? JSON.treeToValue(b.get("localManifest"), Manifest.class)
                 : b.has("localManifestDelta") && base != null
                 ? JSON.treeToValue(b.get("localManifestDelta"), ManifestDelta.class).apply(base.manifest()) : null;

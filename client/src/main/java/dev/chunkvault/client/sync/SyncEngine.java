@@ -763,9 +763,19 @@ public final class SyncEngine {
         it.scanned = s;
         ConflictCheck cc = null;
         try {
-            cc = client.conflictCheck(conflictQuery(it, s));
+            try {
+                cc = client.conflictCheck(conflictQuery(it, s, false));
+            } catch (ApiException e) {
+                if (e.status() != 422 || !"BASE_NOT_RETAINED".equals(e.code())) {
+                    throw e;
+                }
+                cc = client.conflictCheck(conflictQuery(it, s, true)); // the delta's base expired: the whole manifest
+            }
         } catch (ApiException e) {
-            if (e.isUnauthorized()) {
+            // Keep both only on a verdict, or where there is no conflict-check (an older service: 404). A service
+            // failing after retries (5xx, 429) ends the sync, and any other refusal is this file's error: neither
+            // renames the user's file.
+            if (!e.isNotFound()) {
                 throw e;
             }
             listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");
@@ -810,12 +820,12 @@ public final class SyncEngine {
     }
 
     /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
-    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s) {
+    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s, boolean whole) {
         LocalFile lf = it.local;
         String base = it.rec == null ? null : it.rec.version();
         Manifest full = s.manifest();
         dev.chunkvault.core.manifest.ManifestDelta delta = null;
-        if (it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
+        if (!whole && it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
             delta = dev.chunkvault.core.manifest.ManifestDelta.compute(it.rec.manifest(), full);
             full = null;
         }

@@ -747,4 +747,44 @@ class SyncEngineTest {
         assertEquals("desktop edit", Files.readString(b.resolve(rb.conflicts.get(0))));
         assertEquals("laptop edit", Files.readString(b.resolve("doc.txt")));
     }
+
+    @Test
+    void aFailingConflictCheckEndsTheSyncInsteadOfRenamingTheFile() throws Exception {
+        conflictingEdits();
+        vault.fail("POST /v1/conflict-check", 503, 4); // every attempt the client makes
+        dev.chunkvault.client.ApiException down = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.chunkvault.client.ApiException.class, () -> sync(b));
+        assertEquals(503, down.status());
+        assertEquals("desktop edit", Files.readString(b.resolve("doc.txt")), "the user's file stays where it is");
+        try (Stream<Path> files = Files.list(b)) {
+            assertFalse(files.anyMatch(p -> ConflictedCopies.isConflictedCopy(p.getFileName().toString())));
+        }
+        SyncReport rb = sync(b); // the service is back: the real verdict decides
+        assertEquals(1, rb.conflicts.size());
+        assertEquals("desktop edit", Files.readString(b.resolve(rb.conflicts.get(0))));
+    }
+
+    @Test
+    void aConflictCheckAgainstAnExpiredBaseAsksAgainWithTheWholeManifest() throws Exception {
+        byte[] data = TestFiles.random(14, 20_000_000); // more than 64 chunks: the question is a manifest delta
+        TestFiles.write(a.resolve("big.bin"), data);
+        sync(a);
+        sync(b);
+        String base = vault.head("big.bin").id();
+        byte[] left = data.clone();
+        left[1_000_000] ^= 1;
+        byte[] right = data.clone();
+        right[1_000_001] ^= 1; // the same chunk: a real conflict
+        Files.write(a.resolve("big.bin"), left);
+        Files.setLastModifiedTime(a.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        vault.expire("big.bin", base);
+        Files.write(b.resolve("big.bin"), right);
+        Files.setLastModifiedTime(b.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        SyncReport rb = sync(b);
+        assertTrue(rb.errors.isEmpty(), rb.errors.toString());
+        assertEquals(1, rb.conflicts.size());
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.conflicts.get(0))));
+        assertArrayEquals(left, Files.readAllBytes(b.resolve("big.bin")));
+    }
 }
