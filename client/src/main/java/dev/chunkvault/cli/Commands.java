@@ -44,7 +44,7 @@ public final class Commands {
 
     static final String EXIT_CODES = "%nExit codes: 0 ok, 1 error, 2 usage, 3 conflicts left, 4 not signed in,"
             + " 5 service unavailable, 6 integrity (hash mismatch), 7 refused by a safeguard (mass delete: --force;"
-            + " folder of another account: sync --rebind),"
+            + " folder of another account: sync --rebind), 8 another sync of the folder is running,"
             + " 130 interrupted.";
 
     @Command(name = "chunkvault", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -525,7 +525,8 @@ public final class Commands {
                     first = false;
                 } catch (CliException e) {
                     throw e;
-                } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException e) {
+                } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException
+                         | dev.chunkvault.client.sync.SyncBusyException e) {
                     err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval.toSeconds()
                             + " s)");
                 }

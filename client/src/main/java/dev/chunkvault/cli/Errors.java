@@ -28,6 +28,9 @@ public final class Errors {
         if (t instanceof picocli.CommandLine.ParameterException p) {
             return new Verdict(ExitCodes.USAGE, p.getMessage());
         }
+        if (t instanceof dev.chunkvault.client.sync.SyncBusyException b) {
+            return new Verdict(ExitCodes.BUSY, b.getMessage());
+        }
         if (t instanceof dev.chunkvault.client.sync.SyncRefusedException r) {
             return new Verdict(ExitCodes.REFUSED, r.getMessage());
         }

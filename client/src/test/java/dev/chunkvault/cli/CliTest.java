@@ -211,4 +211,20 @@ class CliTest {
         assertEquals(java.util.List.of(true, false, false), rebound);
         assertTrue(e.toString(StandardCharsets.UTF_8).contains("retrying in 30 s"), e.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aSyncOfAFolderThatIsBeingSyncedExitsWith8() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "x");
+        assertEquals(0, run(a, "sync"), err);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(a.resolve(".chunkvault/lock"),
+                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock held = ch.lock()) {
+            assertTrue(held.isValid());
+            assertEquals(ExitCodes.BUSY, run(a, "sync"), out + err);
+            assertTrue(err.contains("Another sync"), err);
+            assertEquals(0, run(a, "status"), "status reads without the lock: " + err);
+        }
+        assertEquals(0, run(a, "sync"), err);
+    }
 }

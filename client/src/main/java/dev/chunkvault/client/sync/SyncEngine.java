@@ -162,13 +162,32 @@ public final class SyncEngine {
         }
     }
 
+    /**
+     * Syncs once. A real sync holds the folder's {@link SyncLock} throughout; a dry run takes no lock and changes
+     * nothing (it does not even clean temporary files, which may be a running sync's downloads).
+     *
+     * @throws SyncBusyException     another sync of the folder is running
+     * @throws SyncRefusedException  the folder is bound to another account or endpoint
+     */
     public SyncReport run() throws IOException {
+        if (options.dryRun()) {
+            return runLocked();
+        }
+        SyncLock lock = SyncLock.acquire(root);
+        try {
+            return runLocked();
+        } finally {
+            lock.close();
+        }
+    }
+
+    private SyncReport runLocked() throws IOException {
         SyncReport report = new SyncReport();
         report.dryRun = options.dryRun();
         bindOrRefuse(report);
-        Files.createDirectories(tmp);
-        cleanTemp();
         if (!options.dryRun()) {
+            Files.createDirectories(tmp);
+            cleanTemp();
             pruneBackups();
         }
         IgnoreRules ignore = IgnoreRules.load(root);

@@ -787,4 +787,28 @@ class SyncEngineTest {
         assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.conflicts.get(0))));
         assertArrayEquals(left, Files.readAllBytes(b.resolve("big.bin")));
     }
+
+    // ---------------------------------------------------------------- one sync of a folder at a time
+
+    @Test
+    void aSecondSyncOfAFolderIsRefusedAndADryRunLeavesTheRunningSyncsFilesAlone() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        sync(a);
+        edit(a.resolve("x.txt"), "x2");
+        Path part = a.resolve(".chunkvault/tmp/.cv-download-in-progress.part");
+        boolean[] checked = {false};
+        SyncReport r = sync(a, beforeApplying(() -> {
+            Files.writeString(part, "half a download"); // as if the running sync were writing it
+            SyncBusyException busy = org.junit.jupiter.api.Assertions.assertThrows(SyncBusyException.class, () -> sync(a));
+            assertTrue(busy.getMessage().contains("Another sync"), busy.getMessage());
+            SyncReport status = sync(a, SyncEngine.Options.defaults("laptop").withDryRun(true));
+            assertEquals(List.of(new SyncReport.Planned("x.txt", "PUSH")), status.planned);
+            assertTrue(Files.exists(part), "a dry run does not clean a running sync's temporary files");
+            checked[0] = true;
+        }));
+        assertTrue(checked[0]);
+        assertEquals(List.of("x.txt"), r.pushed);
+        Files.deleteIfExists(part);
+        assertTrue(sync(a).inSync(), "the lock is released");
+    }
 }
