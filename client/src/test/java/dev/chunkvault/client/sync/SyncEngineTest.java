@@ -811,4 +811,16 @@ class SyncEngineTest {
         Files.deleteIfExists(part);
         assertTrue(sync(a).inSync(), "the lock is released");
     }
+
+    @Test
+    void aRemoteFileInTheStateFolderSpelledInAnotherCaseIsNeverPulled() throws Exception {
+        Path evil = TestFiles.write(tmp.resolve("state.db"), "not a database".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                .push(dev.chunkvault.client.FilePusher.Request.of(evil, ".Chunkvault/state.db", null));
+        write(a.resolve("ok.txt"), "ok");
+        sync(a);
+        SyncReport r = sync(b);
+        assertEquals(List.of("ok.txt"), r.pulled);
+        assertFalse(Files.exists(b.resolve(".Chunkvault"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
 }
