@@ -45,6 +45,8 @@ import java.util.TreeSet;
  * Two-way sync of a folder with the account root.
  *
  * <ol>
+ *   <li>Take the folder's lock (one sync at a time) and check that its state belongs to this endpoint and account
+ *       ({@link SyncBinding}).</li>
  *   <li>Scan the folder (ignore rules, no symlinks, collisions reported); a file whose size and mtime match its
  *       record is unchanged, otherwise its content hash decides.</li>
  *   <li>Find remote changes: the change feed from the saved cursor (cheap), or a full listing (first sync,
