@@ -14,6 +14,7 @@ import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.client.sync.IgnoreRules;
 import dev.chunkvault.client.sync.LocalScanner;
 import dev.chunkvault.client.sync.StateStore;
+import dev.chunkvault.client.sync.SyncBinding;
 import dev.chunkvault.client.sync.SyncEngine;
 import dev.chunkvault.client.sync.SyncPaths;
 import dev.chunkvault.client.sync.SyncRecord;
@@ -42,7 +43,8 @@ public final class Commands {
     private Commands() {}
 
     static final String EXIT_CODES = "%nExit codes: 0 ok, 1 error, 2 usage, 3 conflicts left, 4 not signed in,"
-            + " 5 service unavailable, 6 integrity (hash mismatch), 7 refused by a safeguard (use --force),"
+            + " 5 service unavailable, 6 integrity (hash mismatch), 7 refused by a safeguard (mass delete: --force;"
+            + " folder of another account: sync --rebind), 8 another sync of the folder is running,"
             + " 130 interrupted.";
 
     @Command(name = "chunkvault", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -284,6 +286,9 @@ public final class Commands {
                     remote = canonical(f.getFileName().toString());
                 }
                 try (StateStore st = folder != null ? StateStore.open(folder) : cli.globalJournal()) {
+                    if (folder != null) {
+                        SyncBinding.require(st, SyncBinding.Identity.of(client));
+                    }
                     FilePusher pusher = new FilePusher(client, st);
                     String key = FilePath.parse(remote).foldKey();
                     SyncRecord rec = folder != null ? st.get(key).orElse(null) : null;
@@ -386,6 +391,9 @@ public final class Commands {
                 Path t = j.getValue();
                 Path folder = Cli.syncFolderOf(t.getParent() == null ? t : t.getParent());
                 try (StateStore st = folder != null ? StateStore.open(folder) : null) {
+                    if (st != null) {
+                        SyncBinding.require(st, SyncBinding.Identity.of(client));
+                    }
                     String key = folder != null ? FilePath.parse(SyncPaths.relative(folder, t)).foldKey() : null;
                     SyncRecord rec = st != null ? st.get(key).orElse(null) : null;
                     ChunkIndex index = existingFileIndex(t);
@@ -463,7 +471,7 @@ public final class Commands {
         @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
         boolean dryRun;
 
-        @Option(names = "--force", description = "Allow mass deletions.")
+        @Option(names = "--force", description = "Allow mass deletions (with --watch: in the first sync only).")
         boolean force;
 
         @Option(names = "--full", description = "Compare against a full remote listing instead of the change feed.")
@@ -478,25 +486,52 @@ public final class Commands {
         @Option(names = "--interval", paramLabel = "SECONDS", description = "Pause between syncs with --watch (default 30).")
         int interval = 30;
 
+        @Option(names = "--rebind", description = "Sync a folder last synced with another account or endpoint with the"
+                + " current one: its sync state is reset and its files compared afresh (nothing is deleted).")
+        boolean rebind;
+
         @Override
         public Integer call() throws IOException {
+            if (rebind && dryRun) {
+                throw CliException.usage("--rebind and --dry-run do not go together.");
+            }
             if (!watch) {
-                return runSync(this, dir, dryRun, force, full, maxDelete);
+                return runSync(this, dir, dryRun, force, full, maxDelete, rebind);
             }
             if (interval < 1 || dryRun) {
                 throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
             }
+            return watch((f, r) -> runSync(this, dir, false, f, full, maxDelete, r), force, rebind,
+                    java.time.Duration.ofSeconds(interval), dev.chunkvault.client.Sleeper.SYSTEM, cli().err);
+        }
+
+        /** One sync of a watch. */
+        @FunctionalInterface
+        interface Once {
+            int run(boolean force, boolean rebind) throws IOException;
+        }
+
+        /**
+         * Syncs every {@code interval} until interrupted. {@code --force} and {@code --rebind} are for the first sync
+         * only (the first that ran): a mass delete found later is held back again, as without --watch.
+         */
+        static int watch(Once once, boolean force, boolean rebind, java.time.Duration interval,
+                         dev.chunkvault.client.Sleeper sleeper, java.io.PrintStream err) throws IOException {
             int last = ExitCodes.OK;
+            boolean first = true;
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    last = runSync(this, dir, false, force, full, maxDelete);
+                    last = once.run(force && first, rebind && first);
+                    first = false;
                 } catch (CliException e) {
                     throw e;
-                } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException e) {
-                    cli().err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval + " s)");
+                } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException
+                         | dev.chunkvault.client.sync.SyncBusyException e) {
+                    err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval.toSeconds()
+                            + " s)");
                 }
                 try {
-                    Thread.sleep(interval * 1000L);
+                    sleeper.sleep(interval);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -505,7 +540,8 @@ public final class Commands {
         }
     }
 
-    static int runSync(Sub cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete) throws IOException {
+    static int runSync(Sub cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind)
+            throws IOException {
         Cli cli = cmd.cli();
         Path root = cmd.local(dir == null ? "." : dir);
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
@@ -519,7 +555,7 @@ public final class Commands {
         Progress progress = cli.progress();
         try (StateStore st = StateStore.open(root)) {
             SyncEngine.Options o = SyncEngine.Options.defaults(cli.device()).withDryRun(dryRun).withForce(force)
-                    .withFullListing(full).withMaxDeletes(maxDelete);
+                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind);
             long started = System.nanoTime();
             SyncReport r;
             try {
@@ -551,7 +587,9 @@ public final class Commands {
         }
         r.collisions.forEach(c -> out.println("name collision (not synced; rename one): " + String.join(" | ", c)));
         if (!r.refusedDeletes.isEmpty()) {
-            out.println("Held back " + Human.plural(r.refusedDeletes.size(), "deletion") + " (mass-delete safeguard);"
+            boolean emptied = r.refusedDeletes.stream().anyMatch(d -> d.startsWith("empty "));
+            out.println("Held back " + (emptied ? r.refusedDeletes.size() + " changes that delete or empty files"
+                    : Human.plural(r.refusedDeletes.size(), "deletion")) + " (mass-delete safeguard);"
                     + " run again with --force if they are intended:");
             r.refusedDeletes.stream().limit(20).forEach(d -> out.println("  " + d));
         }
@@ -566,6 +604,7 @@ public final class Commands {
                         + " (" + Human.duration(nanos) + ").");
             }
         }
+        r.backups.forEach(b -> out.println("merged; your version from before the merge is kept as: " + b));
         r.conflicts.forEach(c -> out.println("conflicted copy: " + c));
         r.errors.forEach(e -> out.println("error: " + e));
     }
@@ -586,7 +625,7 @@ public final class Commands {
                         + " is not a sync folder; run `chunkvault sync DIR` first.");
             }
             String d = f.toString();
-            int code = runSync(this, d, true, false, full, 50);
+            int code = runSync(this, d, true, false, full, 50, false);
             return code == ExitCodes.REFUSED ? ExitCodes.OK : code;
         }
     }
@@ -689,6 +728,7 @@ public final class Commands {
                 String parent = null;
                 if (folder != null && lp.startsWith(folder)) {
                     try (StateStore st = StateStore.open(folder)) {
+                        SyncBinding.require(st, SyncBinding.Identity.of(cli().client()));
                         String key = FilePath.parse(path).foldKey();
                         SyncRecord rec = st.get(key).orElse(null);
                         parent = rec == null ? null : rec.version();

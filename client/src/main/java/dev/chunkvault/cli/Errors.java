@@ -28,6 +28,12 @@ public final class Errors {
         if (t instanceof picocli.CommandLine.ParameterException p) {
             return new Verdict(ExitCodes.USAGE, p.getMessage());
         }
+        if (t instanceof dev.chunkvault.client.sync.SyncBusyException b) {
+            return new Verdict(ExitCodes.BUSY, b.getMessage());
+        }
+        if (t instanceof dev.chunkvault.client.sync.SyncRefusedException r) {
+            return new Verdict(ExitCodes.REFUSED, r.getMessage());
+        }
         if (t instanceof StaleParentException s) {
             return new Verdict(ExitCodes.CONFLICTS, s.getMessage() + " Run `chunkvault sync` to reconcile, or use --force.");
         }

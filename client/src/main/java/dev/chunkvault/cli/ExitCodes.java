@@ -11,7 +11,9 @@ package dev.chunkvault.cli;
  *   4  AUTH          not signed in, session expired, or not allowed: run `chunkvault login`
  *   5  UNAVAILABLE   the service could not be reached or kept failing; nothing was lost, retry later
  *   6  INTEGRITY     bytes did not match their hashes (verify found differences; a download was refused)
- *   7  REFUSED       a safeguard held the command back (mass delete, overwriting a local change); use --force
+ *   7  REFUSED       a safeguard held the command back (mass delete, overwriting a local change: use --force;
+ *                    a folder synced with another account or endpoint: sync --rebind)
+ *   8  BUSY          another sync of the same folder is running; nothing was done, try again later
  * 130  INTERRUPTED   stopped by Ctrl-C; state is consistent, run the command again to resume
  * </pre>
  */
@@ -26,5 +28,6 @@ public final class ExitCodes {
     public static final int UNAVAILABLE = 5;
     public static final int INTEGRITY = 6;
     public static final int REFUSED = 7;
+    public static final int BUSY = 8;
     public static final int INTERRUPTED = 130;
 }

@@ -161,4 +161,70 @@ class CliTest {
         assertEquals(0, run(tmp, "gc", "--now"), err);
         assertTrue(out.contains("GC complete"), out);
     }
+
+    @Test
+    void aFolderOfAnotherAccountIsRefusedWithExit7UntilRebound() throws Exception {
+        env.put("CHUNKVAULT_ENDPOINT", vault.endpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", vault.tokenFor("alice"));
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "alice's");
+        assertEquals(0, run(a, "sync"), err);
+        env.put("CHUNKVAULT_TOKEN", vault.tokenFor("bob"));
+        Files.delete(a.resolve("x.txt"));
+        assertEquals(ExitCodes.REFUSED, run(a, "sync"), out + err);
+        assertTrue(err.contains("--rebind"), err);
+        assertEquals(ExitCodes.REFUSED, run(a, "status"), out + err);
+        Files.writeString(a.resolve("y.txt"), "y");
+        assertEquals(ExitCodes.REFUSED, run(a, "push", "y.txt"), err);
+        assertEquals(null, vault.head("y.txt"));
+        assertFalse(vault.head("x.txt").deleted());
+        assertEquals(ExitCodes.USAGE, run(a, "sync", "--rebind", "--dry-run"));
+        assertEquals(0, run(a, "sync", "--rebind"), out + err);
+        assertEquals("alice's", Files.readString(a.resolve("x.txt")), "nothing deleted: the server's copy came back");
+        assertEquals(0, run(a, "sync"), out + err);
+    }
+
+    @Test
+    void watchForcesOnlyTheFirstSync() throws Exception {
+        java.util.List<Boolean> forced = new java.util.ArrayList<>();
+        java.util.List<Boolean> rebound = new java.util.ArrayList<>();
+        int[] runs = {0};
+        int[] sleeps = {0};
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            Commands.Sync.watch((force, rebind) -> {
+                if (runs[0]++ == 0) {
+                    throw new dev.chunkvault.client.TransportException("unreachable", null);
+                }
+                forced.add(force);
+                rebound.add(rebind);
+                return ExitCodes.OK;
+            }, true, true, java.time.Duration.ofSeconds(30), d -> {
+                if (++sleeps[0] == 4) {
+                    throw new InterruptedException();
+                }
+            }, new PrintStream(e, true, StandardCharsets.UTF_8));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt ended the watch");
+        }
+        assertEquals(java.util.List.of(true, false, false), forced, "the first sync that ran, only");
+        assertEquals(java.util.List.of(true, false, false), rebound);
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("retrying in 30 s"), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSyncOfAFolderThatIsBeingSyncedExitsWith8() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "x");
+        assertEquals(0, run(a, "sync"), err);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(a.resolve(".chunkvault/lock"),
+                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock held = ch.lock()) {
+            assertTrue(held.isValid());
+            assertEquals(ExitCodes.BUSY, run(a, "sync"), out + err);
+            assertTrue(err.contains("Another sync"), err);
+            assertEquals(0, run(a, "status"), "status reads without the lock: " + err);
+        }
+        assertEquals(0, run(a, "sync"), err);
+    }
 }

@@ -64,6 +64,11 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deferGrants = new AtomicInteger();
     /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
     public volatile long putDelayMillis;
+    /** Bearer tokens accepted (every one sees the same files: the fake has one owner). */
+    private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+
+    /** Runs before each API call is answered (not object transfers): tests use it to act "during" a sync. */
+    public volatile Hook hook;
     /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
     public final List<String> putLog = java.util.Collections.synchronizedList(new ArrayList<>());
     private long seq;
@@ -72,11 +77,42 @@ public final class FakeVault implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
         server.createContext("/", this::handle);
+        tokens.add("test-token");
         server.start();
+    }
+
+    /** A JWT-shaped token (not signed) with {@code sub}, accepted from now on. */
+    public String tokenFor(String sub) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String token = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(("{\"sub\":\"" + sub + "\",\"token_use\":\"access\"}").getBytes(StandardCharsets.UTF_8))
+                + ".sig";
+        tokens.add(token);
+        return token;
+    }
+
+    /** Forgets one version of a file's history (as retention expires old versions; the head stays). */
+    public synchronized void expire(String path, String versionId) {
+        List<Version> vs = files.get(FilePath.parse(path).foldKey());
+        if (vs.get(vs.size() - 1).id().equals(versionId)) {
+            throw new IllegalArgumentException("the head is never expired");
+        }
+        vs.removeIf(v -> v.id().equals(versionId));
+    }
+
+    /** Removes every trace of a file, its tombstone too (as the service does past the retention period). */
+    public synchronized void purge(String path) {
+        files.remove(FilePath.parse(path).foldKey());
     }
 
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Something a test does when the fake is about to answer {@code route} ("POST /v1/commits"). */
+    @FunctionalInterface
+    public interface Hook {
+        void before(String route, JsonNode body, Map<String, String> query) throws IOException;
     }
 
     /** The next {@code times} calls of {@code route} ("POST /v1/commits", "PUT /objects") answer {@code status}. */
@@ -142,13 +178,19 @@ public final class FakeVault implements AutoCloseable {
                 object(ex, path.substring("/objects/".length()));
                 return;
             }
-            if (!path.startsWith("/local/") && !"Bearer test-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (!path.startsWith("/local/") && (auth == null || !auth.startsWith("Bearer ")
+                    || !tokens.contains(auth.substring("Bearer ".length())))) {
                 send(ex, 401, error("UNAUTHORIZED", "Sign in."));
                 return;
             }
             byte[] in = ex.getRequestBody().readAllBytes();
             JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            Hook h = hook;
+            if (h != null) {
+                h.before(route, body, q);
+            }
             Object answer;
             synchronized (this) {
                 answer = switch (route) {
@@ -460,6 +502,9 @@ public final class FakeVault implements AutoCloseable {
         Map<String, Object> seen = new LinkedHashMap<>();
         for (int i = from; i < changeLog.size(); i++) {
             List<Version> vs = files.get(changeLog.get(i));
+            if (vs == null) {
+                continue; // purged
+            }
             seen.put(changeLog.get(i), entry(vs.get(vs.size() - 1)));
         }
         return Map.of("changes", new ArrayList<>(seen.values()), "cursor", "c." + changeLog.size(), "more", false);
@@ -565,6 +610,9 @@ public final class FakeVault implements AutoCloseable {
             return m;
         }
         m.put("head", view(head));
+        if (b.has("localManifestDelta") && base == null) {
+            return new Status(422, error("BASE_NOT_RETAINED", "The base version is not retained; send localManifest."));
+        }
         Manifest local = b.has("localManifest") ? JSON.treeToValue(b.get("localManifest"), Manifest.class)
                 : b.has("localManifestDelta") && base != null
                 ? JSON.treeToValue(b.get("localManifestDelta"), ManifestDelta.class).apply(base.manifest()) : null;

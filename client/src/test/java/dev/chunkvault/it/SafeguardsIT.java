@@ -69,6 +69,25 @@ class SafeguardsIT {
     }
 
     @Test
+    void aFolderSyncedAsOneUserIsRefusedToAnotherUntilRebound(LocalCloud cloud) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("shared-laptop"));
+        Files.writeString(dir.resolve("alice.txt"), "alice's file");
+        Files.writeString(dir.resolve("notes.txt"), "alice's notes");
+        assertEquals(0, run(dir, "sync"), err);
+        env.put("CHUNKVAULT_TOKEN", cloud.mintToken(CloudClients.newUser("bob")));
+        Files.delete(dir.resolve("notes.txt"));
+        assertEquals(ExitCodes.REFUSED, run(dir, "sync"), out + err);
+        assertTrue(err.contains("--rebind"), err);
+        assertEquals(0, run(dir, "--json", "ls"));
+        assertFalse(out.contains("alice.txt"), "nothing reached bob's account: " + out);
+        assertEquals(0, run(dir, "sync", "--rebind"), out + err);
+        assertEquals(0, run(dir, "--json", "ls"));
+        assertTrue(out.contains("alice.txt"), "rebound: the folder's files are bob's now: " + out);
+        assertFalse(out.contains("notes.txt"), out);
+        assertEquals(0, run(dir, "sync"), out + err);
+    }
+
+    @Test
     void everyCommandOnTheRealService() throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work"));
         byte[] data = new byte[2_000_000];

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *   <li>{@code *} matches within a name, {@code ?} one character, {@code [a-z]} a class ({@code [!a]} negated),
  *       {@code **} any number of folders ({@code a/**}/b, {@code **}/x, {@code x/**}).</li>
  * </ul>
- * {@code .chunkvault/} (the sync state) is always ignored, whatever the file says, and so are a few files
+ * {@code .chunkvault/} (the sync state) is always ignored, in any case, whatever the file says, and so are a few files
  * operating systems and editors leave behind ({@link #DEFAULTS}) unless re-included.
  */
 public final class IgnoreRules {
@@ -151,7 +151,7 @@ public final class IgnoreRules {
      * ignored.
      */
     public boolean isIgnored(String relPath, boolean isDirectory) {
-        if (relPath.equals(".chunkvault") || relPath.startsWith(".chunkvault/")) {
+        if (isStateFolder(relPath)) {
             return true;
         }
         String[] parts = relPath.split("/");
@@ -166,6 +166,17 @@ public final class IgnoreRules {
             }
         }
         return matches(relPath, isDirectory);
+    }
+
+    /**
+     * Whether {@code relPath} is the state folder or in it, in any case or Unicode spelling (folded as names are
+     * on the server): on macOS and Windows {@code .Chunkvault/x} is a file inside {@code .chunkvault}, and a remote
+     * file so named must never be written there.
+     */
+    static boolean isStateFolder(String relPath) {
+        int slash = relPath.indexOf('/');
+        String first = slash < 0 ? relPath : relPath.substring(0, slash);
+        return first.length() <= 64 && dev.chunkvault.core.paths.FileNames.foldKey(first).equals(".chunkvault");
     }
 
     private boolean matches(String path, boolean isDirectory) {

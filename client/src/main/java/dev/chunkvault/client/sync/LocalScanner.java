@@ -24,20 +24,36 @@ import java.util.TreeMap;
  * reported and skipped. Two names that fold to the same key (case or Unicode normalisation: {@code Report.txt}
  * and {@code report.txt}) would be one file on the server and on case-insensitive disks: both are reported as a
  * collision and neither is synced until one is renamed.
+ *
+ * <p>Everything that is on disk but not listed (links, special files, names not allowed, what could not be read)
+ * is also reported in {@link Scan#skipped()}, so that a tracked file missing from the listing is not taken for a
+ * deletion when it is only out of sight. A sync folder that cannot be read at all fails the scan.
  */
 public final class LocalScanner {
     /** A regular file found on disk; {@code path} is the canonical (NFC) remote path. */
     public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {}
 
-    /** What a scan found. */
+    /** Why something on disk was not listed. */
+    public enum Skip { LINK, SPECIAL, INVALID_NAME, UNREADABLE }
+
+    /** Something on disk that is not listed; {@code directory} when it is (or may be) a folder. */
+    public record Skipped(Skip kind, boolean directory) {}
+
+    /**
+     * What a scan found.
+     *
+     * @param skipped what is on disk but not listed, by its path relative to the root ('/'-separated, NFC);
+     *                ignored paths are not in it (the ignore rules say which they are)
+     */
     public record Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings,
-                       int ignored) {}
+                       int ignored, Map<String, Skipped> skipped) {}
 
     private LocalScanner() {}
 
     public static Scan scan(Path root, IgnoreRules ignore) throws IOException {
         Map<String, List<LocalFile>> byKey = new TreeMap<>();
         List<String> warnings = new ArrayList<>();
+        Map<String, Skipped> skipped = new TreeMap<>();
         int[] ignored = {0};
         Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
@@ -56,6 +72,7 @@ public final class LocalScanner {
                         } catch (InvalidFilePathException e) {
                             warnings.add("skipped folder '" + printable(rel) + "': its name is not allowed ("
                                     + e.reason() + ")");
+                            skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, true));
                             return FileVisitResult.SKIP_SUBTREE;
                         }
                         return FileVisitResult.CONTINUE;
@@ -70,10 +87,12 @@ public final class LocalScanner {
                         }
                         if (attrs.isSymbolicLink()) {
                             warnings.add("skipped symbolic link '" + printable(rel) + "' (links are not synced)");
+                            skipped.put(nfc(rel), new Skipped(Skip.LINK, true));
                             return FileVisitResult.CONTINUE;
                         }
                         if (!attrs.isRegularFile()) {
                             warnings.add("skipped special file '" + printable(rel) + "'");
+                            skipped.put(nfc(rel), new Skipped(Skip.SPECIAL, attrs.isDirectory()));
                             return FileVisitResult.CONTINUE;
                         }
                         FilePath p;
@@ -81,6 +100,7 @@ public final class LocalScanner {
                             p = FilePath.parse(rel);
                         } catch (InvalidFilePathException e) {
                             warnings.add("skipped '" + printable(rel) + "': its name is not allowed (" + e.reason() + ")");
+                            skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, false));
                             return FileVisitResult.CONTINUE;
                         }
                         LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
@@ -90,9 +110,31 @@ public final class LocalScanner {
                     }
 
                     @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                        warnings.add("could not read '" + printable(SyncPaths.relative(root, file)) + "' ("
-                                + exc.getClass().getSimpleName() + ")");
+                    public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                        if (file.equals(root)) {
+                            throw exc; // nothing can be said about any file
+                        }
+                        String rel = SyncPaths.relative(root, file);
+                        if (ignore.isIgnored(rel, false) || ignore.isIgnored(rel, true)) {
+                            ignored[0]++;
+                            return FileVisitResult.CONTINUE;
+                        }
+                        warnings.add("could not read '" + printable(rel) + "' (" + exc.getClass().getSimpleName() + ")");
+                        skipped.put(nfc(rel), new Skipped(Skip.UNREADABLE, true));
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                        if (exc != null) {
+                            if (dir.equals(root)) {
+                                throw exc;
+                            }
+                            String rel = SyncPaths.relative(root, dir);
+                            warnings.add("could not read all of folder '" + printable(rel) + "' ("
+                                    + exc.getClass().getSimpleName() + ")");
+                            skipped.put(nfc(rel), new Skipped(Skip.UNREADABLE, true));
+                        }
                         return FileVisitResult.CONTINUE;
                     }
                 });
@@ -105,7 +147,12 @@ public final class LocalScanner {
                 collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
             }
         }
-        return new Scan(files, collisions, warnings, ignored[0]);
+        return new Scan(files, collisions, warnings, ignored[0], skipped);
+    }
+
+    /** The NFC spelling of a relative path as on disk (any name, valid or not), to compare with recorded paths. */
+    static String nfc(String rel) {
+        return java.text.Normalizer.normalize(rel, java.text.Normalizer.Form.NFC);
     }
 
     /** A name safe to print: control characters replaced. */

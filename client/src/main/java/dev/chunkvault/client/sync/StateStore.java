@@ -124,11 +124,35 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /**
+     * Forgets everything this folder's state knows about the service: every record and the chunk index, the upload
+     * journal and pending commit keys, the change cursor and other settings. The folder then syncs as if for the
+     * first time (nothing is taken for a deletion; files on both sides are compared by content).
+     */
+    public synchronized void reset() {
+        try {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("DELETE FROM files");
+                s.executeUpdate("DELETE FROM chunks");
+                s.executeUpdate("DELETE FROM uploaded");
+                s.executeUpdate("DELETE FROM commit_keys");
+                s.executeUpdate("DELETE FROM meta WHERE key <> 'schema'");
+            }
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw failed(e);
+        } finally {
+            autoCommit();
+        }
+    }
+
     // ---------------------------------------------------------------- files
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
         try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
-                + " manifest FROM files WHERE path_key = ?")) {
+                + " manifest, synced_at FROM files WHERE path_key = ?")) {
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -142,7 +166,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized Map<String, SyncRecord> all() {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, manifest FROM files ORDER BY path_key")) {
+                + " mtime, content_hash, manifest, synced_at FROM files ORDER BY path_key")) {
             while (r.next()) {
                 SyncRecord rec = record(r);
                 out.put(rec.pathKey(), rec);
@@ -163,10 +187,13 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     private static SyncRecord record(ResultSet r) throws SQLException {
         return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
-                r.getString(6), Manifest.decode(r.getBytes(7)));
+                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8));
     }
 
-    /** Records a file as in sync with {@code rec.version()}, and indexes its chunks at their offsets. */
+    /**
+     * Records a file as in sync with {@code rec.version()} (stamped with the current time, see
+     * {@link SyncRecord#racy}), and indexes its chunks at their offsets.
+     */
     public synchronized void put(SyncRecord rec) {
         try {
             db.setAutoCommit(false);
@@ -212,13 +239,15 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
-    /** Updates the local stat of an unchanged file (same content, new mtime). */
+    /** Updates the local stat of an unchanged file (same content, new mtime, or its content confirmed just now). */
     public synchronized void touch(String pathKey, String path, long size, long mtimeMillis) {
-        try (PreparedStatement p = db.prepareStatement("UPDATE files SET path = ?, size = ?, mtime = ? WHERE path_key = ?")) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE files SET path = ?, size = ?, mtime = ?, synced_at = ?"
+                + " WHERE path_key = ?")) {
             p.setString(1, path);
             p.setLong(2, size);
             p.setLong(3, mtimeMillis);
-            p.setString(4, pathKey);
+            p.setLong(4, System.currentTimeMillis());
+            p.setString(5, pathKey);
             p.executeUpdate();
         } catch (SQLException e) {
             throw failed(e);

@@ -9,7 +9,6 @@ import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.IntegrityException;
 import dev.chunkvault.client.LocalFileChangedException;
 import dev.chunkvault.client.StaleParentException;
-import dev.chunkvault.client.TransferListener;
 import dev.chunkvault.client.model.Changes;
 import dev.chunkvault.client.model.ConflictCheck;
 import dev.chunkvault.client.model.FileEntry;
@@ -46,6 +45,8 @@ import java.util.TreeSet;
  * Two-way sync of a folder with the account root.
  *
  * <ol>
+ *   <li>Take the folder's lock (one sync at a time) and check that its state belongs to this endpoint and account
+ *       ({@link SyncBinding}).</li>
  *   <li>Scan the folder (ignore rules, no symlinks, collisions reported); a file whose size and mtime match its
  *       record is unchanged, otherwise its content hash decides.</li>
  *   <li>Find remote changes: the change feed from the saved cursor (cheap), or a full listing (first sync,
@@ -62,38 +63,59 @@ public final class SyncEngine {
     static final String CURSOR = "cursor";
     static final String LAST_FULL = "lastFullListing";
     static final Duration FULL_EVERY = Duration.ofHours(24);
+    /** How long the local version of a merged file is kept in {@code .chunkvault/backups}. */
+    static final Duration KEEP_BACKUPS = Duration.ofDays(30);
+    /** A backup folder per sync, named for its local time. */
+    static final java.time.format.DateTimeFormatter BACKUP_DIR_NAME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     /** Files transferred at the same time (each with its own parallel chunk transfers). */
     static final int FILE_PARALLELISM = 4;
 
     /**
      * @param maxDeletes        deletions per sync allowed without {@code force}
      * @param maxDeleteFraction fraction of tracked files deletable without {@code force}
+     * @param rebind            see {@link #withRebind}
+     * @param windowsNames      whether names Windows cannot hold are skipped (on Windows, by default)
      */
     public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
-                          String device, Clock clock) {
+                          String device, Clock clock, boolean rebind, boolean windowsNames) {
         public Options {
             Objects.requireNonNull(device, "device");
             Objects.requireNonNull(clock, "clock");
         }
 
         public static Options defaults(String device) {
-            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone());
+            return new Options(false, false, false, 50, 0.5, device, Clock.systemDefaultZone(), false,
+                    System.getProperty("os.name", "").startsWith("Windows"));
         }
 
         public Options withDryRun(boolean b) {
-            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withForce(boolean b) {
-            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withFullListing(boolean b) {
-            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock);
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
         }
 
         public Options withMaxDeletes(int n) {
-            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock);
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames);
+        }
+
+        /**
+         * Whether a folder bound to another account or endpoint (see {@link SyncBinding}) is rebound to this one:
+         * its state is forgotten and it syncs as if for the first time. Not with a dry run.
+         */
+        public Options withRebind(boolean b) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames);
+        }
+
+        /** Whether remote names that Windows cannot hold ({@code a:b}, {@code CON.txt}, {@code x.}) are skipped. */
+        public Options withWindowsNames(boolean b) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b);
         }
     }
 
@@ -105,6 +127,7 @@ public final class SyncEngine {
     private final FilePusher pusher;
     private final FilePuller puller;
     private final Path tmp;
+    private final Path backups;
 
     public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
         this.client = client;
@@ -115,6 +138,7 @@ public final class SyncEngine {
         this.pusher = new FilePusher(client, state);
         this.puller = new FilePuller(client);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
+        this.backups = root.resolve(".chunkvault").resolve("backups");
     }
 
     /** One path's situation and decision. */
@@ -140,11 +164,34 @@ public final class SyncEngine {
         }
     }
 
+    /**
+     * Syncs once. A real sync holds the folder's {@link SyncLock} throughout; a dry run takes no lock and changes
+     * nothing (it does not even clean temporary files, which may be a running sync's downloads).
+     *
+     * @throws SyncBusyException     another sync of the folder is running
+     * @throws SyncRefusedException  the folder is bound to another account or endpoint
+     */
     public SyncReport run() throws IOException {
+        if (options.dryRun()) {
+            return runLocked();
+        }
+        SyncLock lock = SyncLock.acquire(root);
+        try {
+            return runLocked();
+        } finally {
+            lock.close();
+        }
+    }
+
+    private SyncReport runLocked() throws IOException {
         SyncReport report = new SyncReport();
         report.dryRun = options.dryRun();
-        Files.createDirectories(tmp);
-        cleanTemp();
+        bindOrRefuse(report);
+        if (!options.dryRun()) {
+            Files.createDirectories(tmp);
+            cleanTemp();
+            pruneBackups();
+        }
         IgnoreRules ignore = IgnoreRules.load(root);
         LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
         report.warnings.addAll(scan.warnings());
@@ -191,6 +238,12 @@ public final class SyncEngine {
         keys.addAll(records.keySet());
         keys.addAll(remote.keySet());
         keys.removeAll(scan.collisions().keySet());
+        // A key skipped this time with a remote change pending keeps the cursor where it is, so the change is seen
+        // again next time (a skip with nothing new on the server lets it move on: the local side is rescanned anyway).
+        boolean skippedAny = false;
+        for (String key : scan.collisions().keySet()) {
+            skippedAny |= remoteChangePending(full, remote.get(key), records.get(key));
+        }
         List<Item> items = new ArrayList<>();
         for (String key : keys) {
             FileEntry re = remote.get(key);
@@ -202,26 +255,62 @@ public final class SyncEngine {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
             }
             Item it = new Item(key, rec, scan.files().get(key), re);
+            if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
+                    && !SyncPaths.isWindowsPortable(re.path())) {
+                warn(report, re.path(), "'" + LocalScanner.printable(re.path()) + "' has a name Windows cannot hold;"
+                        + " not synced here (rename it on another device)");
+                continue; // for good, until renamed: the cursor may move on
+            }
+            if (rec != null && it.local == null) {
+                // Not listed is not deleted: only a file that is really gone was deleted by the user.
+                if (ignore.isIgnored(rec.path(), false)) {
+                    it.action = Action.FORGET; // ignored now: no longer synced here, the server's copy stays
+                    items.add(it);
+                    continue;
+                }
+                String why = notDeleted(root, rec, scan);
+                if (why != null) {
+                    warn(report, rec.path(), "'" + LocalScanner.printable(rec.path()) + "' " + why + "; not synced");
+                    skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                    continue;
+                }
+            }
             try {
                 classify(it);
             } catch (LocalFileChangedException e) {
-                report.warnings.add(e.getMessage() + "; it will be synced next time");
+                warn(report, it.displayPath(), e.getMessage() + "; it will be synced next time");
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                continue;
+            } catch (java.nio.file.NoSuchFileException e) {
+                warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' disappeared during"
+                        + " the sync; it will be synced next time");
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                continue;
+            } catch (IOException e) {
+                warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' could not be read ("
+                        + e.getClass().getSimpleName() + "); not synced");
+                skippedAny |= remoteChangePending(full, remote.get(key), rec);
                 continue;
             }
             items.add(it);
         }
 
-        // Mass-delete safeguard.
-        List<Item> deletions = items.stream()
-                .filter(i -> i.action == Action.DELETE_LOCAL || i.action == Action.DELETE_REMOTE).toList();
-        boolean refuse = !options.force() && SyncPlanner.isMassDelete(deletions.size(), records.size(),
+        // Mass-delete safeguard: deletions, and changes that empty a file (a disk failing, a script gone wrong).
+        List<Item> destructive = items.stream().filter(SyncEngine::deletesOrEmpties).toList();
+        boolean refuse = !options.force() && SyncPlanner.isMassDelete(destructive.size(), records.size(),
                 options.maxDeletes(), options.maxDeleteFraction());
         if (refuse) {
-            for (Item d : deletions) {
-                report.refusedDeletes.add((d.action == Action.DELETE_LOCAL ? "local " : "remote ") + d.displayPath());
+            for (Item d : destructive) {
+                String what = switch (d.action) {
+                    case DELETE_LOCAL -> "local ";
+                    case DELETE_REMOTE -> "remote ";
+                    case PULL -> "empty local ";
+                    default -> "empty remote ";
+                };
+                report.refusedDeletes.add(what + d.displayPath());
                 d.action = Action.NONE;
             }
-            listener.event("refused", "", deletions.size() + " deletions held back (mass-delete safeguard)");
+            listener.event("refused", "", destructive.size() + " deletions held back (mass-delete safeguard)");
         }
 
         if (options.dryRun()) {
@@ -237,7 +326,7 @@ public final class SyncEngine {
         List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
         List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
                 && i.action != Action.NONE).toList();
-        boolean allApplied = !refuse;
+        boolean allApplied = !refuse && !skippedAny;
         long planned = 0;
         for (Item i : transfers) {
             planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
@@ -253,6 +342,48 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /**
+     * Whether the server has a change for this key that the state does not know: its entry in the change feed, or
+     * in a full listing a head other than the recorded version.
+     */
+    private static boolean remoteChangePending(boolean full, FileEntry listed, SyncRecord rec) {
+        if (listed == null) {
+            return full && rec != null;
+        }
+        if (rec == null) {
+            return !listed.deleted();
+        }
+        return !listed.version().equals(rec.version());
+    }
+
+    /** A deletion, or a transfer that replaces a file's content with nothing. */
+    private static boolean deletesOrEmpties(Item i) {
+        return switch (i.action) {
+            case DELETE_LOCAL, DELETE_REMOTE -> true;
+            case PULL -> i.local != null && i.local.size() > 0 && i.remote.size() == 0;
+            case PUSH -> i.rec != null && i.rec.size() > 0 && i.local.size() == 0;
+            default -> false;
+        };
+    }
+
+    /** The folder's state must belong to this endpoint and account; a first sync records them. */
+    private void bindOrRefuse(SyncReport report) {
+        SyncBinding.Identity who = SyncBinding.Identity.of(client);
+        java.util.Optional<String> mismatch = SyncBinding.mismatch(state, who);
+        if (mismatch.isPresent()) {
+            if (!options.rebind() || options.dryRun()) {
+                SyncBinding.require(state, who);
+            }
+            state.reset();
+            report.rebound = true;
+            warn(report, "", mismatch.get().replace(" Nothing was changed.", "") + " Rebound: the folder's sync state was"
+                    + " reset, and its files are compared with this account's afresh.");
+        }
+        if (!options.dryRun()) {
+            SyncBinding.bind(state, who);
+        }
     }
 
     /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
@@ -311,7 +442,9 @@ public final class SyncEngine {
         } catch (LocalFileChangedException e) {
             report.warnings.add(e.getMessage() + "; it will be synced next time");
             listener.event("warning", it.displayPath(), e.getMessage());
-        } catch (IntegrityException | InvalidFilePathException e) {
+        } catch (StaleParentException e) {
+            warn(report, it.displayPath(), e.getMessage() + " It will be synced next time.");
+        } catch (IntegrityException | InvalidFilePathException | java.nio.file.InvalidPathException e) {
             report.errors.add(it.displayPath() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
         } catch (ApiException e) {
@@ -321,7 +454,9 @@ public final class SyncEngine {
             report.errors.add(it.displayPath() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
-            report.warnings.add(it.displayPath() + " disappeared during the sync; it will be synced next time");
+            warn(report, it.displayPath(), it.displayPath() + " disappeared during the sync; it will be synced next time");
+        } catch (java.nio.file.AccessDeniedException e) {
+            warn(report, it.displayPath(), it.displayPath() + ": permission denied; not synced");
         } catch (IOException e) {
             report.errors.add(it.displayPath() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
@@ -337,6 +472,71 @@ public final class SyncEngine {
         }
     }
 
+    private void warn(SyncReport report, String path, String message) {
+        report.warnings.add(message);
+        listener.event("warning", path, message);
+    }
+
+    /**
+     * Why a tracked file that the scan did not list may still exist, or null when it is really gone. Only a file
+     * that is not on disk, with no folder on its way that was skipped (a link, a name not allowed, unreadable),
+     * and that did not move into a folder whose name is not allowed, was deleted by the user.
+     */
+    static String notDeleted(Path root, SyncRecord rec, LocalScanner.Scan scan) throws IOException {
+        String path = LocalScanner.nfc(rec.path());
+        for (int slash = path.indexOf('/'); ; slash = path.indexOf('/', slash + 1)) {
+            String prefix = slash < 0 ? path : path.substring(0, slash);
+            LocalScanner.Skipped s = scan.skipped().get(prefix);
+            if (s != null) {
+                String what = switch (s.kind()) {
+                    case LINK -> "a symbolic link";
+                    case SPECIAL -> "a special file";
+                    case INVALID_NAME -> "a name that is not allowed";
+                    case UNREADABLE -> "unreadable";
+                };
+                return slash < 0 ? "is " + what + " now"
+                        : "lies in '" + LocalScanner.printable(prefix) + "', which is " + what;
+            }
+            if (slash < 0) {
+                break;
+            }
+        }
+        Path file = SyncPaths.toLocal(root, rec.path());
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            return "is a folder now";
+        }
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return "is on disk but was not read (created during the scan, or not a regular file)";
+        }
+        // Renamed (the file, or a folder on its way) to a name the service does not allow: the same file is there.
+        for (Map.Entry<String, LocalScanner.Skipped> e : scan.skipped().entrySet()) {
+            if (e.getValue().kind() != LocalScanner.Skip.INVALID_NAME) {
+                continue;
+            }
+            String skipped = e.getKey();
+            int cut = skipped.lastIndexOf('/');
+            String parent = cut < 0 ? "" : skipped.substring(0, cut + 1);
+            if (!path.startsWith(parent)) {
+                continue;
+            }
+            String rest = path.substring(parent.length());
+            int slash = rest.indexOf('/');
+            if (e.getValue().directory() && slash > 0) {
+                if (Files.isRegularFile(SyncPaths.toLocal(root, skipped + rest.substring(slash)), LinkOption.NOFOLLOW_LINKS)) {
+                    return "seems to have moved into '" + LocalScanner.printable(skipped) + "', whose name is not allowed";
+                }
+            } else if (!e.getValue().directory() && slash < 0) {
+                Path candidate = SyncPaths.toLocal(root, skipped);
+                if (Files.isRegularFile(candidate, LinkOption.NOFOLLOW_LINKS) && Files.size(candidate) == rec.size()
+                        && FilePuller.sha256(candidate).equals(rec.contentHash())) {
+                    return "seems to have been renamed to '" + LocalScanner.printable(skipped) + "', a name that is not"
+                            + " allowed";
+                }
+            }
+        }
+        return null;
+    }
+
     // ---------------------------------------------------------------- classification
 
     private void classify(Item it) throws IOException {
@@ -346,7 +546,7 @@ public final class SyncEngine {
         if (rec != null) {
             if (lf == null) {
                 it.localState = Local.DELETED;
-            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis()) {
+            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()) {
                 it.localState = Local.UNCHANGED;
             } else {
                 it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));
@@ -359,7 +559,9 @@ public final class SyncEngine {
                     it.localState = Local.MODIFIED;
                 }
             }
-            if (re == null || re.deleted()) {
+            if (re == null) {
+                it.remoteState = Remote.UNKNOWN; // in a full listing with deletions: not even a tombstone
+            } else if (re.deleted()) {
                 it.remoteState = Remote.DELETED;
             } else if (re.version().equals(rec.version()) || Objects.equals(re.contentHash(), rec.contentHash())) {
                 it.remoteState = Remote.UNCHANGED;
@@ -377,6 +579,10 @@ public final class SyncEngine {
         }
         boolean same = bothChanged && it.scanned.contentHash().equals(re.contentHash());
         it.action = SyncPlanner.decide(it.localState, it.remoteState, same);
+        if (it.remoteState == Remote.UNKNOWN && it.action == Action.PUSH) {
+            listener.event("warning", lf.path(), "unknown to the server (purged after its retention period?);"
+                    + " uploaded again from this folder");
+        }
         if (it.action == Action.NONE && rec != null && re != null && !re.deleted() && !re.version().equals(rec.version())) {
             it.action = Action.ADOPT; // same content, newer version (e.g. a restore of the same bytes)
         }
@@ -392,14 +598,14 @@ public final class SyncEngine {
             case DELETE_LOCAL -> deleteLocal(it, report);
             case DELETE_REMOTE -> deleteRemote(it, report);
             case FORGET -> state.remove(it.key);
-            case ADOPT -> adopt(it, it.remote.version());
+            case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash());
             case CONFLICT -> conflict(it, report, it.remote);
         }
     }
 
     /** The parent of a push: the remote head when it is the base's content, none over a deletion. */
     private static String pushParent(Item it) {
-        if (it.rec == null || it.remoteState == Remote.DELETED) {
+        if (it.rec == null || it.remoteState == Remote.DELETED || it.remoteState == Remote.UNKNOWN) {
             return null;
         }
         return it.remote != null && !it.remote.deleted() ? it.remote.version() : it.rec.version();
@@ -423,7 +629,7 @@ public final class SyncEngine {
                 }
                 push(it, report, null);
             } else if (Objects.equals(head.contentHash(), s.contentHash())) {
-                adopt(it, head.versionId());
+                adopt(it, head.versionId(), head.contentHash());
             } else {
                 conflict(it, report, entryOf(head));
             }
@@ -538,10 +744,28 @@ public final class SyncEngine {
         listener.event("delete-remote", rec.path(), "deleted here");
     }
 
-    private void adopt(Item it, String version) throws IOException {
+    /**
+     * Takes {@code version}, whose content is the local file's, as the file's new base. The file is not read again:
+     * what is recorded is what the scan saw (its stat, and the content hash that was compared), and only if the
+     * file is still exactly as scanned; an edit saved meanwhile stays an edit for the next sync.
+     */
+    private void adopt(Item it, String version, String remoteHash) throws IOException {
         LocalFile lf = it.local;
-        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), TransferListener.NONE);
-        record(it.key, lf.path(), version, s.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
+        String localHash = it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
+        if (localHash == null || !localHash.equals(remoteHash)) {
+            throw new LocalFileChangedException(lf.file(), "differs from the server's copy it was compared with");
+        }
+        LocalFile seen = it.scanned == null ? lf
+                : new LocalFile(lf.pathKey(), lf.path(), lf.file(), it.scanned.size(), it.scanned.mtimeMillis());
+        if (!unchangedSinceScan(lf.file(), seen)) {
+            throw new LocalFileChangedException(lf.file(), "changed during the sync");
+        }
+        // The server's manifest of the same bytes: later pushes send manifest deltas against exactly it.
+        Manifest m = client.manifest(lf.path(), version).manifest();
+        if (m.totalSize() != seen.size()) {
+            throw new LocalFileChangedException(lf.file(), "does not have the size of the server's copy");
+        }
+        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash);
     }
 
     private void record(String key, String path, VersionInfo v, Manifest m, long size, long mtime, String hash) {
@@ -560,9 +784,19 @@ public final class SyncEngine {
         it.scanned = s;
         ConflictCheck cc = null;
         try {
-            cc = client.conflictCheck(conflictQuery(it, s));
+            try {
+                cc = client.conflictCheck(conflictQuery(it, s, false));
+            } catch (ApiException e) {
+                if (e.status() != 422 || !"BASE_NOT_RETAINED".equals(e.code())) {
+                    throw e;
+                }
+                cc = client.conflictCheck(conflictQuery(it, s, true)); // the delta's base expired: the whole manifest
+            }
         } catch (ApiException e) {
-            if (e.isUnauthorized()) {
+            // Keep both only on a verdict, or where there is no conflict-check (an older service: 404). A service
+            // failing after retries (5xx, 429) ends the sync, and any other refusal is this file's error: neither
+            // renames the user's file.
+            if (!e.isNotFound()) {
                 throw e;
             }
             listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");
@@ -577,7 +811,7 @@ public final class SyncEngine {
         switch (action) {
             case ConflictCheck.ACTION_NONE -> {
                 if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
-                    adopt(it, current.version());
+                    adopt(it, current.version(), current.contentHash());
                     return;
                 }
             }
@@ -586,7 +820,12 @@ public final class SyncEngine {
                 return;
             }
             case ConflictCheck.ACTION_COMMIT_MERGED -> {
-                Manifest merged = current == null ? null : cc.merged(s.manifest());
+                String unfit = MergePolicy.unmergeable(lf.file());
+                Manifest merged = current == null || unfit != null ? null : cc.merged(s.manifest());
+                if (unfit != null) {
+                    listener.event("warning", lf.path(), "edited on both sides; " + unfit + " is not merged byte-wise,"
+                            + " keeping both versions");
+                }
                 if (merged != null && merge(it, report, s, ccHead, merged)) {
                     return;
                 }
@@ -602,12 +841,12 @@ public final class SyncEngine {
     }
 
     /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
-    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s) {
+    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s, boolean whole) {
         LocalFile lf = it.local;
         String base = it.rec == null ? null : it.rec.version();
         Manifest full = s.manifest();
         dev.chunkvault.core.manifest.ManifestDelta delta = null;
-        if (it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
+        if (!whole && it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
             delta = dev.chunkvault.core.manifest.ManifestDelta.compute(it.rec.manifest(), full);
             full = null;
         }
@@ -652,13 +891,23 @@ public final class SyncEngine {
         try {
             FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
                     headManifest, merged, listener.transfer(lf.path())));
-            BasicFileAttributes a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf),
-                    options.clock().millis());
+            // Nothing but the server's history would keep the local version (its head moved on): keep it here too.
+            Path backup = keepLocalVersion(lf);
+            BasicFileAttributes a;
+            try {
+                a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf), options.clock().millis());
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(backup);
+                throw e;
+            }
             record(it.key, lf.path(), r.commit().version(), merged, a.size(), a.lastModifiedTime().toMillis(),
                     r.contentHash());
+            String kept = SyncPaths.relative(root, backup);
             report.merged.add(lf.path());
+            report.backups.add(kept);
             report.addUploaded(r.stats().bytesSent());
-            listener.event("merge", lf.path(), "both edits merged");
+            listener.event("merge", lf.path(), "both edits merged; your version from before the merge is kept as '"
+                    + kept + "'");
             return true;
         } catch (StaleParentException stale) {
             listener.event("warning", lf.path(), "the file changed again during the merge; keeping both copies");
@@ -666,6 +915,72 @@ public final class SyncEngine {
         } finally {
             Files.deleteIfExists(built.temp());
         }
+    }
+
+    /**
+     * Keeps the local file as it is now under {@code .chunkvault/backups/<time>/<its path>}: a hard link (no copy;
+     * the file is about to be replaced by a rename, so the link keeps exactly these bytes), or a copy where links
+     * are not supported. Never replaces an existing backup.
+     */
+    private Path keepLocalVersion(LocalFile lf) throws IOException {
+        LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
+        Path target = SyncPaths.toLocal(backups.resolve(BACKUP_DIR_NAME.format(now)), SyncPaths.relative(root, lf.file()));
+        Files.createDirectories(target.getParent());
+        String name = target.getFileName().toString();
+        for (int n = 2; Files.exists(target, LinkOption.NOFOLLOW_LINKS); n++) {
+            target = target.resolveSibling(name + "." + n);
+        }
+        try {
+            Files.createLink(target, lf.file());
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+            if (noLinks instanceof java.nio.file.FileAlreadyExistsException taken) {
+                throw taken;
+            }
+            Files.copy(lf.file(), target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        return target;
+    }
+
+    /** Removes backup folders older than {@link #KEEP_BACKUPS}; links in them are removed, never followed. */
+    private void pruneBackups() {
+        if (!Files.isDirectory(backups, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        LocalDateTime limit = LocalDateTime.ofInstant(options.clock().instant().minus(KEEP_BACKUPS), ZoneId.systemDefault());
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(backups)) {
+            for (Path d : s) {
+                LocalDateTime made;
+                try {
+                    made = LocalDateTime.parse(d.getFileName().toString(), BACKUP_DIR_NAME);
+                } catch (java.time.format.DateTimeParseException notOurs) {
+                    continue;
+                }
+                if (made.isBefore(limit) && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException ignored) {
+            // pruned next time
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.delete(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     static ChunkIndex indexOf(Path file, Manifest m) {
@@ -684,20 +999,33 @@ public final class SyncEngine {
             throws IOException {
         LocalFile lf = it.local;
         FilePath original = FilePath.parse(lf.path());
-        String copyName = copyName(original, lf.file(), suggested);
-        FilePath copyPath = original.withName(copyName);
-        Path copyFile = lf.file().resolveSibling(copyName);
-        if (!unchangedSinceScan(lf.file(), lf)) {
-            throw new LocalFileChangedException(lf.file(), "changed during the sync");
+        String copyName;
+        Path copyFile;
+        for (int attempt = 1; ; attempt++) {
+            copyName = copyName(original, lf.file(), suggested);
+            copyFile = lf.file().resolveSibling(copyName);
+            if (!unchangedSinceScan(lf.file(), lf)) {
+                throw new LocalFileChangedException(lf.file(), "changed during the sync");
+            }
+            // A rename replaces an existing target on POSIX whatever the options say: look right before it, and
+            // take another name if something appeared under this one since it was chosen.
+            if (!Files.exists(copyFile, LinkOption.NOFOLLOW_LINKS)) {
+                break;
+            }
+            if (attempt >= 5) {
+                throw new LocalFileChangedException(copyFile, "keeps appearing; no conflicted copy was made");
+            }
         }
+        FilePath copyPath = original.withName(copyName);
         Files.move(lf.file(), copyFile, StandardCopyOption.ATOMIC_MOVE);
         report.conflicts.add(copyPath.toString());
         listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
+        // A rename keeps the stat: the copy is what was scanned (the push checks it), and that is what is recorded,
+        // so an edit of the copy saved meanwhile stays an edit.
         FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
-                listener.transfer(copyPath.toString())), new FilePusher.Scanned(s.manifest(), s.contentHash(), s.size(),
-                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis()));
-        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(),
-                Files.getLastModifiedTime(copyFile, LinkOption.NOFOLLOW_LINKS).toMillis(), s.contentHash());
+                listener.transfer(copyPath.toString())), s);
+        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(),
+                s.contentHash());
         report.addUploaded(r.stats().bytesSent());
         if (head != null && !head.deleted()) {
             Item moved = new Item(it.key, it.rec, null, head);

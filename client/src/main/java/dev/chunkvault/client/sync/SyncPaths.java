@@ -29,6 +29,16 @@ public final class SyncPaths {
         return b.toString();
     }
 
+    /** Whether Windows can hold every name of {@code path} (see core FileNames#isWindowsPortable). */
+    public static boolean isWindowsPortable(String path) {
+        for (String name : path.split("/")) {
+            if (name.isEmpty() || !dev.chunkvault.core.paths.FileNames.isWindowsPortable(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static String foldKey(String path) {
         return FilePath.parse(path).foldKey();
     }

@@ -6,9 +6,32 @@ import dev.chunkvault.core.manifest.Manifest;
  * What the last sync left a file as: the version the local copy is based on, and the local file's size, mtime
  * and content hash when it matched that version.
  *
- * @param pathKey  the fold key of the path (case and normalisation folded)
- * @param path     the path as it is spelled on this disk, relative to the sync root
- * @param manifest the base version's manifest (for manifest deltas and local chunk reuse)
+ * @param pathKey          the fold key of the path (case and normalisation folded)
+ * @param path             the path as it is spelled on this disk, relative to the sync root
+ * @param manifest         the base version's manifest (for manifest deltas and local chunk reuse)
+ * @param recordedAtMillis when the stat was recorded (wall clock; 0 when not known yet): a file whose mtime is
+ *                         that recent may have changed since without its stat showing it (see {@link #racy})
  */
 public record SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis,
-                         String contentHash, Manifest manifest) {}
+                         String contentHash, Manifest manifest, long recordedAtMillis) {
+    /**
+     * File systems keep mtimes with a granularity (2 s on FAT, 1 s on HFS+ and some network file systems); an edit
+     * within that much of the recording can leave size and mtime as recorded.
+     */
+    public static final long RACY_WINDOW_MILLIS = 2_000;
+
+    /** A record about to be stored (stored records carry the time they were written). */
+    public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
+                      Manifest manifest) {
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0);
+    }
+
+    /**
+     * Whether the recorded stat cannot vouch for the content (git's "racily clean" entries): the mtime is within
+     * {@link #RACY_WINDOW_MILLIS} of (or after) the time it was recorded, so a same-size edit saved right after the
+     * sync could have kept it. Such a file is hashed again by the next scan.
+     */
+    public boolean racy() {
+        return recordedAtMillis <= 0 || mtimeMillis >= recordedAtMillis - RACY_WINDOW_MILLIS;
+    }
+}

@@ -13,6 +13,8 @@ public final class SyncReport {
     public final List<String> deletedLocal = java.util.Collections.synchronizedList(new ArrayList<>());
     public final List<String> deletedRemote = java.util.Collections.synchronizedList(new ArrayList<>());
     public final List<String> merged = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** For each merged file, where its local version from before the merge is kept (under .chunkvault/backups). */
+    public final List<String> backups = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Conflicted copies created (each uploaded too). */
     public final List<String> conflicts = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Names that fold to one key (case / normalisation), not synced. */
@@ -27,6 +29,8 @@ public final class SyncReport {
     public long bytesDownloaded;
     public long bytesReused;
     public boolean dryRun;
+    /** The folder was bound to another account or endpoint and has been rebound to this one (its state reset). */
+    public boolean rebound;
     public boolean fullListing;
 
     public synchronized void addUploaded(long n) {

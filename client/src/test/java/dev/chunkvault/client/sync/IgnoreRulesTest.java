@@ -20,6 +20,16 @@ class IgnoreRulesTest {
     }
 
     @Test
+    void theStateFolderIsIgnoredInAnyCase() {
+        IgnoreRules r = rules("!.Chunkvault/", "!.CHUNKVAULT/**");
+        assertTrue(r.isIgnored(".Chunkvault", true), "one folder on macOS and Windows");
+        assertTrue(r.isIgnored(".CHUNKVAULT/state.db", false));
+        assertTrue(r.isIgnored(".chun\u212Avault/x", false), "KELVIN SIGN folds to k");
+        assertFalse(r.isIgnored("a/.Chunkvault/x", false), "only at the root");
+        assertFalse(r.isIgnored(".chunkvaultignore", false));
+    }
+
+    @Test
     void namePatternsMatchAtAnyDepth() {
         IgnoreRules r = rules("*.log", "# comment", "", "tmp?");
         assertTrue(r.isIgnored("a.log", false));

@@ -49,9 +49,36 @@ class SyncEngineTest {
     }
 
     SyncReport sync(Path root, SyncEngine.Options o) throws IOException {
+        return sync(root, o, SyncListener.NONE);
+    }
+
+    SyncReport sync(Path root, SyncEngine.Options o, SyncListener listener) throws IOException {
         try (StateStore st = StateStore.open(root)) {
-            return new SyncEngine(client, st, o, SyncListener.NONE).run();
+            return new SyncEngine(client, st, o, listener).run();
         }
+    }
+
+    SyncReport sync(Path root, SyncListener listener) throws IOException {
+        return sync(root, SyncEngine.Options.defaults(root.getFileName().toString()), listener);
+    }
+
+    /** A listener that runs {@code action} once the plan is made, before anything is applied. */
+    static SyncListener beforeApplying(IoAction action) {
+        return new SyncListener() {
+            @Override
+            public void plan(int files, long bytes) {
+                try {
+                    action.run();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
     }
 
     static void write(Path f, String s) throws IOException {
@@ -125,6 +152,9 @@ class SyncEngineTest {
         both[2_700_000] ^= 1;
         assertArrayEquals(both, Files.readAllBytes(b.resolve("m.bin")));
         assertArrayEquals(both, vault.content("m.bin"));
+        assertEquals(1, rb.backups.size(), "b's own version from before the merge is kept");
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.backups.get(0))));
+        assertTrue(rb.backups.get(0).startsWith(".chunkvault/backups/"), rb.backups.toString());
         sync(a);
         assertArrayEquals(both, Files.readAllBytes(a.resolve("m.bin")));
         assertTrue(sync(b).inSync());
@@ -257,5 +287,540 @@ class SyncEngineTest {
                 }
             }));
         }
+    }
+
+    @Test
+    void anEditSavedWhileTheSameRemoteContentIsAdoptedIsNotRecordedAsSynced() throws Exception {
+        write(a.resolve("n.txt"), "same bytes");
+        sync(a);
+        sync(b);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "other bytes");
+        sync(a);
+        client.restore("n.txt", v1, null, ChunkvaultClient.newIdempotencyKey()); // a new version, b's content
+        // b's copy is unchanged and the head has its content under a new version: b adopts the version. The user
+        // saves the file after the scan, before the adoption is recorded.
+        SyncReport r = sync(b, beforeApplying(() -> edit(b.resolve("n.txt"), "saved during the sync")));
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("n.txt")), r.warnings.toString());
+        assertEquals("saved during the sync", Files.readString(b.resolve("n.txt")));
+        SyncReport next = sync(b);
+        assertEquals(List.of("n.txt"), next.pushed, "the edit is still seen as an edit");
+        assertEquals("saved during the sync", new String(vault.content("n.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theSameContentUnderANewVersionIsAdoptedWithoutATransfer() throws Exception {
+        write(a.resolve("n.txt"), "same bytes");
+        sync(a);
+        sync(b);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "other bytes");
+        sync(a);
+        String v3 = client.restore("n.txt", v1, null, ChunkvaultClient.newIdempotencyKey()).version().versionId();
+        SyncReport r = sync(b);
+        assertTrue(r.pulled.isEmpty() && r.pushed.isEmpty(), r.pulled + " " + r.pushed);
+        try (StateStore st = StateStore.open(b)) {
+            assertEquals(v3, st.get("n.txt").orElseThrow().version());
+        }
+        assertTrue(sync(b).inSync());
+    }
+
+    // ---------------------------------------------------------------- a tracked file the scan did not list
+
+    @Test
+    void aNewIgnoreRuleStopsTrackingFilesButDeletesNothing() throws Exception {
+        write(a.resolve("logs/x.log"), "log");
+        write(a.resolve("a.log"), "another log");
+        write(a.resolve("keep.txt"), "k");
+        sync(a);
+        sync(b);
+        write(a.resolve(".chunkvaultignore"), "*.log\n");
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+        assertFalse(vault.head("logs/x.log").deleted());
+        assertFalse(vault.head("a.log").deleted());
+        SyncReport rb = sync(b);
+        assertTrue(rb.deletedLocal.isEmpty(), rb.deletedLocal.toString());
+        assertEquals("log", Files.readString(b.resolve("logs/x.log")));
+        assertEquals("another log", Files.readString(a.resolve("a.log")));
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("a.log").isEmpty(), "no longer tracked here");
+        }
+        assertTrue(sync(a).inSync());
+    }
+
+    @Test
+    void aTrackedFileOrFolderReplacedByASymbolicLinkIsNotADeletion() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        write(a.resolve("docs/d.txt"), "d");
+        write(a.resolve("gone.txt"), "really deleted");
+        sync(a);
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.move(a.resolve("docs"), outside.resolve("docs"));
+        Files.createSymbolicLink(a.resolve("docs"), outside.resolve("docs"));
+        Files.move(a.resolve("x.txt"), outside.resolve("x.txt"));
+        Files.createSymbolicLink(a.resolve("x.txt"), outside.resolve("x.txt"));
+        Files.delete(a.resolve("gone.txt"));
+        SyncReport r = sync(a);
+        assertEquals(List.of("gone.txt"), r.deletedRemote, "only the real deletion");
+        assertFalse(vault.head("x.txt").deleted());
+        assertFalse(vault.head("docs/d.txt").deleted());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("docs/d.txt")), r.warnings.toString());
+    }
+
+    @Test
+    void aFolderRenamedToANameTheServiceRejectsIsNotADeletion() throws Exception {
+        write(a.resolve("proj/a.txt"), "a");
+        write(a.resolve("proj/sub/b.txt"), "b");
+        write(a.resolve("z.txt"), "z");
+        sync(a);
+        Files.move(a.resolve("proj"), a.resolve("pro\\j")); // a backslash: not allowed in a name
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+        assertFalse(vault.head("proj/a.txt").deleted());
+        assertFalse(vault.head("proj/sub/b.txt").deleted());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("proj/sub/b.txt")), r.warnings.toString());
+        Files.delete(a.resolve("z.txt"));
+        assertEquals(List.of("z.txt"), sync(a).deletedRemote, "a real deletion next to it still syncs");
+    }
+
+    @Test
+    void filesInAnUnreadableFolderAreNotDeletions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "root reads any folder; see aPathUnderAFolderTheScanCouldNotReadIsNotDeleted");
+        write(a.resolve("private/p.txt"), "p");
+        write(a.resolve("q.txt"), "q");
+        sync(a);
+        Path dir = a.resolve("private");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        try {
+            SyncReport r = sync(a);
+            assertTrue(r.deletedRemote.isEmpty(), r.deletedRemote.toString());
+            assertFalse(vault.head("private/p.txt").deleted());
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    void aPathUnderAFolderTheScanCouldNotReadIsNotDeleted() throws Exception {
+        Files.createDirectories(a.resolve("private"));
+        SyncRecord rec = new SyncRecord("private/p.txt", "private/p.txt", "0000000001-0000000000000001", 1, 1, "h",
+                dev.chunkvault.core.manifest.Manifest.empty(FakeVault.PROFILE));
+        LocalScanner.Scan scan = new LocalScanner.Scan(java.util.Map.of(), java.util.Map.of(), List.of(), 0,
+                java.util.Map.of("private", new LocalScanner.Skipped(LocalScanner.Skip.UNREADABLE, true)));
+        assertNotNull(SyncEngine.notDeleted(a, rec, scan));
+        LocalScanner.Scan clean = new LocalScanner.Scan(java.util.Map.of(), java.util.Map.of(), List.of(), 0,
+                java.util.Map.of());
+        assertEquals(null, SyncEngine.notDeleted(a, rec, clean), "gone, and nothing stood in the way");
+    }
+
+    // ---------------------------------------------------------------- a folder belongs to one account
+
+    ChunkvaultClient clientAs(java.net.URI endpoint, String token) {
+        return new ChunkvaultClient(dev.chunkvault.client.ClientOptions.of(endpoint,
+                dev.chunkvault.client.TokenProvider.of(token)).withRetry(new dev.chunkvault.client.RetryPolicy(2,
+                java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(1), () -> 0.5),
+                new TestFiles.RecordingSleeper()));
+    }
+
+    SyncReport syncWith(ChunkvaultClient c, Path root, SyncEngine.Options o) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(c, st, o, SyncListener.NONE).run();
+        }
+    }
+
+    @Test
+    void aFolderSyncedWithOneAccountIsNotSyncedWithAnotherUnlessRebound() throws Exception {
+        String alice = vault.tokenFor("alice");
+        String bob = vault.tokenFor("bob");
+        write(a.resolve("mine.txt"), "alice's");
+        try (ChunkvaultClient asAlice = clientAs(vault.endpoint(), alice);
+             ChunkvaultClient asBob = clientAs(vault.endpoint(), bob)) {
+            syncWith(asAlice, a, SyncEngine.Options.defaults("laptop"));
+            int commits = vault.calls.get("POST /v1/commits").get();
+            Files.delete(a.resolve("mine.txt"));
+            SyncRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asBob, a, SyncEngine.Options.defaults("laptop")));
+            assertTrue(refused.getMessage().contains("'alice'") && refused.getMessage().contains("'bob'"),
+                    refused.getMessage());
+            assertTrue(refused.getMessage().contains("--rebind"), refused.getMessage());
+            assertFalse(vault.head("mine.txt").deleted(), "nothing was done");
+            assertEquals(commits, vault.calls.get("POST /v1/commits").get());
+            org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asBob, a, SyncEngine.Options.defaults("laptop").withDryRun(true)));
+            // rebound: the state is forgotten, so the missing file is not a deletion; the server's copy comes back
+            SyncReport r = syncWith(asBob, a, SyncEngine.Options.defaults("laptop").withRebind(true));
+            assertTrue(r.rebound);
+            assertTrue(r.deletedRemote.isEmpty());
+            assertEquals(List.of("mine.txt"), r.pulled);
+            assertTrue(syncWith(asBob, a, SyncEngine.Options.defaults("laptop")).inSync());
+            org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(asAlice, a, SyncEngine.Options.defaults("laptop")), "bound to bob now");
+        }
+    }
+
+    @Test
+    void aFolderSyncedWithOneServiceIsNotSyncedWithAnother() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        sync(a);
+        try (FakeVault other = new FakeVault(); ChunkvaultClient c = clientAs(other.endpoint(), "test-token")) {
+            SyncRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                    () -> syncWith(c, a, SyncEngine.Options.defaults("laptop")));
+            assertTrue(refused.getMessage().contains(other.endpoint().toString()), refused.getMessage());
+            assertEquals(null, other.head("x.txt"));
+        }
+    }
+
+    @Test
+    void aFileTheServerHasNoTraceOfIsUploadedAgainNotDeletedHere() throws Exception {
+        write(a.resolve("old.txt"), "kept for years");
+        write(a.resolve("other.txt"), "o");
+        sync(a);
+        vault.purge("old.txt"); // e.g. collected after its retention period
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withFullListing(true));
+        assertTrue(r.deletedLocal.isEmpty(), r.deletedLocal.toString());
+        assertEquals("kept for years", Files.readString(a.resolve("old.txt")));
+        assertEquals(List.of("old.txt"), r.pushed);
+        assertEquals("kept for years", new String(vault.content("old.txt"), java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(sync(a, SyncEngine.Options.defaults("laptop").withFullListing(true)).inSync());
+    }
+
+    // ---------------------------------------------------------------- mass-delete safeguard
+
+    @Test
+    void deletingEveryTrackedFileIsAMassDeleteEvenForAFew() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            write(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        sync(a);
+        for (int i = 0; i < 3; i++) {
+            Files.delete(a.resolve("f" + i + ".txt"));
+        }
+        SyncReport r = sync(a);
+        assertEquals(3, r.refusedDeletes.size(), r.refusedDeletes.toString());
+        assertFalse(vault.head("f0.txt").deleted());
+        assertEquals(3, sync(a, SyncEngine.Options.defaults("laptop").withForce(true)).deletedRemote.size());
+    }
+
+    @Test
+    void emptyingManyFilesAtOnceIsHeldBackLikeAMassDelete() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            write(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        sync(a);
+        sync(b);
+        for (int i = 0; i < 8; i++) {
+            edit(a.resolve("f" + i + ".txt"), "");
+        }
+        SyncReport r = sync(a);
+        assertEquals(8, r.refusedDeletes.size(), r.refusedDeletes.toString());
+        assertTrue(r.refusedDeletes.get(0).startsWith("empty remote "), r.refusedDeletes.toString());
+        assertEquals("content 0", new String(vault.content("f0.txt"), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(8, sync(a, SyncEngine.Options.defaults("laptop").withForce(true)).pushed.size());
+        SyncReport rb = sync(b);
+        assertEquals(8, rb.refusedDeletes.size(), "the other device holds them back too: " + rb.refusedDeletes);
+        assertEquals("content 3", Files.readString(b.resolve("f3.txt")));
+    }
+
+    // ---------------------------------------------------------------- one file's trouble is that file's alone
+
+    @Test
+    void aFileThatVanishesBeforeItIsHashedIsSkippedAndTheRestSyncs() throws Exception {
+        write(a.resolve("vanishing.txt"), "v1");
+        write(a.resolve("stays.txt"), "s1");
+        sync(a);
+        edit(a.resolve("vanishing.txt"), "v2");
+        edit(a.resolve("stays.txt"), "s2");
+        vault.hook = (route, body, query) -> {
+            if (route.equals("GET /v1/changes")) {
+                Files.deleteIfExists(a.resolve("vanishing.txt")); // after the scan listed it, before it is hashed
+            }
+        };
+        SyncReport r = sync(a);
+        vault.hook = null;
+        assertEquals(List.of("stays.txt"), r.pushed);
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("vanishing.txt")), r.warnings.toString());
+        assertEquals("v1", new String(vault.content("vanishing.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aConflictedCopyWhoseNameIsTakenMeanwhileIsSkippedNotTheWholeSync() throws Exception {
+        write(a.resolve("doc.txt"), "base");
+        write(a.resolve("other.txt"), "o1");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "laptop edit");
+        sync(a);
+        edit(b.resolve("doc.txt"), "desktop edit");
+        edit(b.resolve("other.txt"), "o2");
+        Path elsewhere = TestFiles.write(tmp.resolve("elsewhere.txt"), "someone else's".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        boolean[] once = {true};
+        vault.hook = (route, body, query) -> {
+            String path = body.path("path").asText();
+            if (route.equals("POST /v1/commits") && ConflictedCopies.isConflictedCopy(path) && once[0]) {
+                once[0] = false; // another device creates the very same name first
+                new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                        .push(dev.chunkvault.client.FilePusher.Request.of(elsewhere, path, null));
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        assertEquals(List.of("other.txt"), rb.pushed, "the rest synced");
+        assertFalse(rb.warnings.isEmpty() && rb.errors.isEmpty(), "the conflict is reported");
+        sync(b);
+        sync(b);
+        java.util.Set<String> contents = new java.util.HashSet<>();
+        try (Stream<Path> files = Files.list(b)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(p)) {
+                    contents.add(Files.readString(p));
+                }
+            }
+        }
+        assertTrue(contents.containsAll(List.of("laptop edit", "desktop edit", "someone else's")), contents.toString());
+    }
+
+    @Test
+    void onWindowsNamesItCannotHoldAreSkippedWithAWarning() throws Exception {
+        write(a.resolve("a:b.txt"), "colon");
+        write(a.resolve("x:y/z.txt"), "in a folder");
+        write(a.resolve("ok.txt"), "fine");
+        sync(a);
+        SyncReport r = sync(b, SyncEngine.Options.defaults("windows").withWindowsNames(true));
+        assertEquals(List.of("ok.txt"), r.pulled);
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("a:b.txt")), r.warnings.toString());
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("x:y/z.txt")), r.warnings.toString());
+        assertFalse(Files.exists(b.resolve("a:b.txt")));
+    }
+
+    // ---------------------------------------------------------------- the change cursor
+
+    @Test
+    void aRemoteChangeToACollidingNameIsNotSkippedForGood() throws Exception {
+        write(a.resolve("report.txt"), "r1");
+        sync(a);
+        sync(b);
+        write(b.resolve("REPORT.txt"), "another file, same name but for case");
+        edit(a.resolve("report.txt"), "r2");
+        sync(a);
+        SyncReport rb = sync(b);
+        assertEquals(1, rb.collisions.size());
+        Files.delete(b.resolve("REPORT.txt")); // the user resolves the collision
+        sync(b);
+        assertEquals("r2", Files.readString(b.resolve("report.txt")), "the edit made meanwhile arrives");
+    }
+
+    // ---------------------------------------------------------------- merges
+
+    @Test
+    void disjointEditsOfAZipContainerAreKeptAsBothNotMerged() throws Exception {
+        byte[] data = TestFiles.random(13, 3_000_000);
+        data[0] = 'P';
+        data[1] = 'K';
+        data[2] = 3;
+        data[3] = 4;
+        TestFiles.write(a.resolve("book.xlsx"), data);
+        sync(a);
+        sync(b);
+        byte[] left = data.clone();
+        left[300_000] ^= 1;
+        byte[] right = data.clone();
+        right[2_700_000] ^= 1;
+        Files.write(a.resolve("book.xlsx"), left);
+        Files.setLastModifiedTime(a.resolve("book.xlsx"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Files.write(b.resolve("book.xlsx"), right);
+        Files.setLastModifiedTime(b.resolve("book.xlsx"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        SyncReport rb = sync(b);
+        assertTrue(rb.merged.isEmpty(), "a byte-wise merge of a ZIP would be a broken file");
+        assertEquals(1, rb.conflicts.size());
+        assertArrayEquals(left, Files.readAllBytes(b.resolve("book.xlsx")));
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.conflicts.get(0))));
+    }
+
+    @Test
+    void oldBackupsArePruned() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        Path old = Files.createDirectories(a.resolve(".chunkvault/backups/20200101-000000"));
+        Files.writeString(old.resolve("x.txt"), "from long ago");
+        java.time.LocalDateTime recent = java.time.LocalDateTime.now().minusDays(1);
+        Path kept = Files.createDirectories(a.resolve(".chunkvault/backups/" + SyncEngine.BACKUP_DIR_NAME.format(recent)));
+        Files.writeString(kept.resolve("x.txt"), "yesterday");
+        sync(a);
+        assertFalse(Files.exists(old), "older than " + SyncEngine.KEEP_BACKUPS);
+        assertTrue(Files.exists(kept.resolve("x.txt")));
+    }
+
+    // ---------------------------------------------------------------- racily clean files
+
+    /** Counts the files hashed by a sync. */
+    static final class Hashes implements SyncListener {
+        final List<String> hashed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public dev.chunkvault.client.TransferListener transfer(String path) {
+            return new dev.chunkvault.client.TransferListener() {
+                @Override
+                public void start(String phase, String name, long totalBytes) {
+                    if (phase.equals("hash")) {
+                        hashed.add(path);
+                    }
+                }
+            };
+        }
+    }
+
+    @Test
+    void aSameSizeEditWithinTheTimestampGranularityOfTheLastSyncIsNoticed() throws Exception {
+        Path f = a.resolve("r.txt");
+        write(f, "aaaa");
+        sync(a); // records the stat right after the file was written
+        FileTime recorded = Files.getLastModifiedTime(f);
+        Files.writeString(f, "bbbb"); // an edit so quick (or a file system so coarse) that the mtime stays
+        Files.setLastModifiedTime(f, recorded);
+        SyncReport r = sync(a);
+        assertEquals(List.of("r.txt"), r.pushed, "re-hashed: its recorded mtime was too close to the sync");
+        assertEquals("bbbb", new String(vault.content("r.txt"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFileLastModifiedWellBeforeItWasRecordedIsNotHashedAgain() throws Exception {
+        Path f = a.resolve("old.txt");
+        write(f, "old");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        sync(a);
+        Hashes h = new Hashes();
+        assertTrue(sync(a, h).inSync());
+        assertTrue(h.hashed.isEmpty(), h.hashed.toString());
+    }
+
+    // ---------------------------------------------------------------- conflicted copies
+
+    /** Both sides edit doc.txt; b's edit has an old mtime (so no racy re-hash covers up a wrong record). */
+    void conflictingEdits() throws IOException {
+        write(a.resolve("doc.txt"), "base");
+        sync(a);
+        sync(b);
+        edit(a.resolve("doc.txt"), "laptop edit");
+        sync(a);
+        Files.writeString(b.resolve("doc.txt"), "desktop edit");
+        Files.setLastModifiedTime(b.resolve("doc.txt"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+
+    @Test
+    void anEditOfTheConflictedCopyWhileItIsCommittedStaysAnEdit() throws Exception {
+        conflictingEdits();
+        vault.hook = (route, body, query) -> {
+            String path = body.path("path").asText();
+            if (route.equals("POST /v1/commits") && ConflictedCopies.isConflictedCopy(path)) {
+                Path copy = b.resolve(path);
+                Files.writeString(copy, "DESKTOP EDIT"); // same size, saved while the copy is being committed
+                Files.setLastModifiedTime(copy, FileTime.fromMillis(System.currentTimeMillis() - 30_000));
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        String copy = rb.conflicts.get(0);
+        SyncReport next = sync(b);
+        assertEquals(List.of(copy), next.pushed, "the copy's new edit is pushed");
+        assertEquals("DESKTOP EDIT", new String(vault.content(copy), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aConflictedCopyNeverReplacesAFileThatAppearedUnderItsName() throws Exception {
+        conflictingEdits();
+        String[] taken = {null};
+        vault.hook = (route, body, query) -> {
+            String path = query.get("path");
+            if (route.equals("GET /v1/file") && taken[0] == null && path != null && ConflictedCopies.isConflictedCopy(path)) {
+                taken[0] = path; // another program writes that very name just after the engine looked
+                Files.writeString(b.resolve(path), "not yours to replace");
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        assertNotNull(taken[0]);
+        assertEquals("not yours to replace", Files.readString(b.resolve(taken[0])));
+        assertEquals(1, rb.conflicts.size());
+        assertFalse(rb.conflicts.get(0).equals(taken[0]), rb.conflicts.toString());
+        assertEquals("desktop edit", Files.readString(b.resolve(rb.conflicts.get(0))));
+        assertEquals("laptop edit", Files.readString(b.resolve("doc.txt")));
+    }
+
+    @Test
+    void aFailingConflictCheckEndsTheSyncInsteadOfRenamingTheFile() throws Exception {
+        conflictingEdits();
+        vault.fail("POST /v1/conflict-check", 503, 4); // every attempt the client makes
+        dev.chunkvault.client.ApiException down = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.chunkvault.client.ApiException.class, () -> sync(b));
+        assertEquals(503, down.status());
+        assertEquals("desktop edit", Files.readString(b.resolve("doc.txt")), "the user's file stays where it is");
+        try (Stream<Path> files = Files.list(b)) {
+            assertFalse(files.anyMatch(p -> ConflictedCopies.isConflictedCopy(p.getFileName().toString())));
+        }
+        SyncReport rb = sync(b); // the service is back: the real verdict decides
+        assertEquals(1, rb.conflicts.size());
+        assertEquals("desktop edit", Files.readString(b.resolve(rb.conflicts.get(0))));
+    }
+
+    @Test
+    void aConflictCheckAgainstAnExpiredBaseAsksAgainWithTheWholeManifest() throws Exception {
+        byte[] data = TestFiles.random(14, 20_000_000); // more than 64 chunks: the question is a manifest delta
+        TestFiles.write(a.resolve("big.bin"), data);
+        sync(a);
+        sync(b);
+        String base = vault.head("big.bin").id();
+        byte[] left = data.clone();
+        left[1_000_000] ^= 1;
+        byte[] right = data.clone();
+        right[1_000_001] ^= 1; // the same chunk: a real conflict
+        Files.write(a.resolve("big.bin"), left);
+        Files.setLastModifiedTime(a.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        sync(a);
+        vault.expire("big.bin", base);
+        Files.write(b.resolve("big.bin"), right);
+        Files.setLastModifiedTime(b.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        SyncReport rb = sync(b);
+        assertTrue(rb.errors.isEmpty(), rb.errors.toString());
+        assertEquals(1, rb.conflicts.size());
+        assertArrayEquals(right, Files.readAllBytes(b.resolve(rb.conflicts.get(0))));
+        assertArrayEquals(left, Files.readAllBytes(b.resolve("big.bin")));
+    }
+
+    // ---------------------------------------------------------------- one sync of a folder at a time
+
+    @Test
+    void aSecondSyncOfAFolderIsRefusedAndADryRunLeavesTheRunningSyncsFilesAlone() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        sync(a);
+        edit(a.resolve("x.txt"), "x2");
+        Path part = a.resolve(".chunkvault/tmp/.cv-download-in-progress.part");
+        boolean[] checked = {false};
+        SyncReport r = sync(a, beforeApplying(() -> {
+            Files.writeString(part, "half a download"); // as if the running sync were writing it
+            SyncBusyException busy = org.junit.jupiter.api.Assertions.assertThrows(SyncBusyException.class, () -> sync(a));
+            assertTrue(busy.getMessage().contains("Another sync"), busy.getMessage());
+            SyncReport status = sync(a, SyncEngine.Options.defaults("laptop").withDryRun(true));
+            assertEquals(List.of(new SyncReport.Planned("x.txt", "PUSH")), status.planned);
+            assertTrue(Files.exists(part), "a dry run does not clean a running sync's temporary files");
+            checked[0] = true;
+        }));
+        assertTrue(checked[0]);
+        assertEquals(List.of("x.txt"), r.pushed);
+        Files.deleteIfExists(part);
+        assertTrue(sync(a).inSync(), "the lock is released");
+    }
+
+    @Test
+    void aRemoteFileInTheStateFolderSpelledInAnotherCaseIsNeverPulled() throws Exception {
+        Path evil = TestFiles.write(tmp.resolve("state.db"), "not a database".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                .push(dev.chunkvault.client.FilePusher.Request.of(evil, ".Chunkvault/state.db", null));
+        write(a.resolve("ok.txt"), "ok");
+        sync(a);
+        SyncReport r = sync(b);
+        assertEquals(List.of("ok.txt"), r.pulled);
+        assertFalse(Files.exists(b.resolve(".Chunkvault"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 }

@@ -26,6 +26,9 @@ class SyncPlannerTest {
             "DELETED,   UNCHANGED, false, DELETE_REMOTE",
             "DELETED,   MODIFIED,  false, PULL",
             "DELETED,   DELETED,   false, FORGET",
+            "UNCHANGED, UNKNOWN,   false, PUSH",
+            "MODIFIED,  UNKNOWN,   false, PUSH",
+            "DELETED,   UNKNOWN,   false, FORGET",
             "ADDED,     ADDED,     false, CONFLICT",
             "ADDED,     ADDED,     true,  ADOPT",
             "ADDED,     ABSENT,    false, PUSH",
@@ -66,7 +69,10 @@ class SyncPlannerTest {
     void massDeleteThresholds() {
         assertFalse(SyncPlanner.isMassDelete(50, 1000, 50, 0.5));
         assertTrue(SyncPlanner.isMassDelete(51, 1000, 50, 0.5));
-        assertFalse(SyncPlanner.isMassDelete(2, 2, 50, 0.5), "a handful is never a mass delete");
+        assertFalse(SyncPlanner.isMassDelete(3, 4, 50, 0.5), "a handful is not a mass delete");
+        assertTrue(SyncPlanner.isMassDelete(2, 2, 50, 0.5), "but every tracked file is");
+        assertTrue(SyncPlanner.isMassDelete(4, 4, 50, 0.5));
+        assertFalse(SyncPlanner.isMassDelete(1, 1, 50, 0.5), "one file alone is not");
         assertTrue(SyncPlanner.isMassDelete(6, 10, 50, 0.5));
         assertFalse(SyncPlanner.isMassDelete(6, 12, 50, 0.5));
     }

@@ -1,0 +1,32 @@
+package dev.chunkvault.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Reads a claim of a JWT without verifying it: the service verifies tokens; the client only needs to tell two
+ * accounts apart (a sync folder belongs to one).
+ */
+public final class Jwts {
+    private Jwts() {}
+
+    /** The {@code sub} claim of a JWT, or empty when the token is not a JWT or has none. */
+    public static Optional<String> subject(String token) {
+        if (token == null) {
+            return Optional.empty();
+        }
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3 || parts[1].isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode claims = ClientJson.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            JsonNode sub = claims == null ? null : claims.get("sub");
+            return sub != null && sub.isTextual() && !sub.asText().isBlank() ? Optional.of(sub.asText()) : Optional.empty();
+        } catch (IllegalArgumentException | IOException notAJwt) {
+            return Optional.empty();
+        }
+    }
+}
