@@ -131,17 +131,9 @@ public final class Oracle {
                     verifiedObjects.remove(key + "@" + listed.lastModified() + "/" + listed.size());
                 }
             }
-            ChunkRow row = rows.get(id);
-            if (row == null) {
-                problems.add("no row for referenced chunk " + id);
-            } else if (row.state() != ChunkRow.State.LIVE || row.refs() < 1) {
-                problems.add("referenced chunk " + id + " is " + row.state() + " with refs " + row.refs());
-            }
+            checkRow(problems, id, rows.get(id));
         });
-        if (!problems.isEmpty()) {
-            throw new AssertionError(problems.size() + " referenced chunk problem(s), e.g. " + problems.subList(0,
-                    Math.min(5, problems.size())));
-        }
+        report(problems);
     }
 
     /** Invariant 1 on the fakes: a direct look at each referenced chunk (cheap in memory, unlike a scan per check). */
@@ -155,13 +147,20 @@ public final class Oracle {
             } else if (info.get().size() != size || !id.base64().equals(info.get().sha256Base64())) {
                 problems.add("wrong object " + id);
             }
-            ChunkRow row = vault.items.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from).orElse(null);
-            if (row == null) {
-                problems.add("no row for referenced chunk " + id);
-            } else if (row.state() != ChunkRow.State.LIVE || row.refs() < 1) {
-                problems.add("referenced chunk " + id + " is " + row.state() + " with refs " + row.refs());
-            }
+            checkRow(problems, id, vault.items.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from).orElse(null));
         });
+        report(problems);
+    }
+
+    private static void checkRow(List<String> problems, ChunkId id, ChunkRow row) {
+        if (row == null) {
+            problems.add("no row for referenced chunk " + id);
+        } else if (row.state() != ChunkRow.State.LIVE || row.refs() < 1) {
+            problems.add("referenced chunk " + id + " is " + row.state() + " with refs " + row.refs());
+        }
+    }
+
+    private static void report(List<String> problems) {
         if (!problems.isEmpty()) {
             throw new AssertionError(problems.size() + " referenced chunk problem(s), e.g. " + problems.subList(0,
                     Math.min(5, problems.size())));
