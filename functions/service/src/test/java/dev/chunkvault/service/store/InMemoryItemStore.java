@@ -35,11 +35,54 @@ public final class InMemoryItemStore implements ItemStore {
     private static final class Table {
         final TableSchema schema;
         final TreeMap<Key, Item> items;
+        /**
+         * Per index, the keys of the items in each index partition: an index query reads its partition only, as on
+         * DynamoDB, so a sparse index costs what it holds, not what the table holds.
+         */
+        final java.util.Map<String, java.util.Map<Object, java.util.Set<Key>>> partitions = new java.util.HashMap<>();
 
         Table(TableSchema schema) {
             this.schema = schema;
             this.items = new TreeMap<>(Comparator.comparing(Key::partition, InMemoryItemStore::compareValues)
                     .thenComparing(Key::sort, Comparator.nullsFirst(InMemoryItemStore::compareValues)));
+            schema.indexes().keySet().forEach(ix -> partitions.put(ix, new java.util.HashMap<>()));
+        }
+
+        void put(Key key, Item item) {
+            unindex(key, items.put(key, item));
+            schema.indexes().forEach((ix, idx) -> {
+                Object p = item.get(idx.partition().name());
+                if (p != null) {
+                    partitions.get(ix).computeIfAbsent(p, k -> new java.util.HashSet<>()).add(key);
+                }
+            });
+        }
+
+        void remove(Key key) {
+            unindex(key, items.remove(key));
+        }
+
+        private void unindex(Key key, Item old) {
+            if (old == null) {
+                return;
+            }
+            schema.indexes().forEach((ix, idx) -> {
+                Object p = old.get(idx.partition().name());
+                if (p != null) {
+                    java.util.Set<Key> keys = partitions.get(ix).get(p);
+                    if (keys != null && keys.remove(key) && keys.isEmpty()) {
+                        partitions.get(ix).remove(p);
+                    }
+                }
+            });
+        }
+
+        /** The items of one index partition. */
+        List<Item> indexPartition(String index, Object partition) {
+            java.util.Set<Key> keys = partitions.get(index).getOrDefault(partition, java.util.Set.of());
+            List<Item> out = new ArrayList<>(keys.size());
+            keys.forEach(k -> out.add(items.get(k)));
+            return out;
         }
     }
 
@@ -98,7 +141,7 @@ public final class InMemoryItemStore implements ItemStore {
         if (!evaluate(condition, current)) {
             throw new ConditionFailedException(table, current);
         }
-        t.items.put(key, item);
+        t.put(key, item);
     }
 
     @Override
@@ -110,7 +153,7 @@ public final class InMemoryItemStore implements ItemStore {
         if (!evaluate(condition, current)) {
             throw new ConditionFailedException(table, current);
         }
-        t.items.put(key, next);
+        t.put(key, next);
         return next;
     }
 
@@ -123,7 +166,7 @@ public final class InMemoryItemStore implements ItemStore {
         if (!evaluate(condition, current)) {
             throw new ConditionFailedException(table, current);
         }
-        t.items.remove(key);
+        t.remove(key);
     }
 
     @Override
@@ -148,13 +191,13 @@ public final class InMemoryItemStore implements ItemStore {
             if (a instanceof TxAction.Put p) {
                 checkItem(t.schema, p.item());
                 bytes += p.item().sizeBytes();
-                writes.add(() -> t.items.put(key, p.item()));
+                writes.add(() -> t.put(key, p.item()));
             } else if (a instanceof TxAction.UpdateItem u) {
                 Item next = applyUpdate(t.schema, key, current, u.update());
                 bytes += next.sizeBytes();
-                writes.add(() -> t.items.put(key, next));
+                writes.add(() -> t.put(key, next));
             } else if (a instanceof TxAction.Delete) {
-                writes.add(() -> t.items.remove(key));
+                writes.add(() -> t.remove(key));
             }
             boolean ok = evaluate(a.condition(), current);
             failed |= !ok;
@@ -222,8 +265,8 @@ public final class InMemoryItemStore implements ItemStore {
             order = order.reversed();
         }
         List<Item> matching = new ArrayList<>();
-        // Table queries read just the partition's slice of the sorted map (nulls sort first); index queries scan.
-        Iterable<Item> candidates = q.index() != null ? t.items.values()
+        // Table queries read just the partition's slice of the sorted map (nulls sort first); index queries their partition.
+        Iterable<Item> candidates = q.index() != null ? t.indexPartition(q.index(), q.partition())
                 : t.items.tailMap(new Key(q.partition(), null), true).values();
         for (Item i : candidates) {
             if (q.index() == null && compareValues(i.get(pk.name()), q.partition()) != 0) {
