@@ -1,6 +1,7 @@
 package dev.chunkvault.cli;
 
 import dev.chunkvault.client.ChunkIndex;
+import dev.chunkvault.client.SignatureCache;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.FilePusher;
@@ -401,7 +402,7 @@ public final class Commands {
                         index = index.or(st);
                     }
                     FilePuller.ReplaceGuard guard = force ? FilePuller.ReplaceGuard.ALWAYS : p -> mayReplace(p, rec);
-                    FilePuller.Result r = new FilePuller(client).pull(new FilePuller.Request(j.getKey(), version, t,
+                    FilePuller.Result r = new FilePuller(client, st != null ? st : SignatureCache.NONE).pull(new FilePuller.Request(j.getKey(), version, t,
                             folder != null ? folder.resolve(".chunkvault").resolve("tmp") : null, index, guard,
                             progress.transfer(j.getKey())));
                     if (st != null) {

@@ -144,12 +144,17 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
     }
 
-    record DeltaUploadBody(String baseChunk, String targetChunk, String delta) {}
-
-    /** {@code POST /v1/delta-uploads}: the service rebuilds {@code target} from {@code base} and the delta. */
+    /**
+     * {@code POST /v1/delta-uploads}: the service rebuilds {@code target} from {@code base} and the delta. Sent as the
+     * delta's binary encoding (which names both ids), gzip-compressed when that makes it smaller.
+     */
     public DeltaStored deltaUpload(String baseChunk, String targetChunk, byte[] encodedDelta) {
-        return transport.call(Call.post("/v1/delta-uploads", new DeltaUploadBody(baseChunk, targetChunk,
-                Base64.getEncoder().encodeToString(encodedDelta))), DeltaStored.class);
+        dev.chunkvault.core.delta.Delta.Header h = dev.chunkvault.core.delta.Delta.Header.read(encodedDelta)
+                .orElseThrow(() -> new IllegalArgumentException("not an encoded delta"));
+        if (!h.baseId().hex().equals(baseChunk) || !h.targetId().hex().equals(targetChunk)) {
+            throw new IllegalArgumentException("the delta is not from " + baseChunk + " to " + targetChunk);
+        }
+        return transport.call(Call.binary("/v1/delta-uploads", encodedDelta), DeltaStored.class);
     }
 
     private RuntimeException staleOr(ApiException e, String path) {

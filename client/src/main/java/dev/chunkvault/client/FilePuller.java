@@ -42,9 +42,16 @@ public final class FilePuller {
     private static final int GET_ATTEMPTS = 2;
 
     private final ChunkvaultClient client;
+    private final SignatureCache signatures;
 
     public FilePuller(ChunkvaultClient client) {
+        this(client, SignatureCache.NONE);
+    }
+
+    /** A puller that keeps the block signatures of the chunks it downloads, for deltas of later local edits. */
+    public FilePuller(ChunkvaultClient client, SignatureCache signatures) {
         this.client = Objects.requireNonNull(client, "client");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
     }
 
     /** Decides, just before the rename, whether the target may be replaced (e.g. it has no unsynced edit). */
@@ -202,6 +209,7 @@ public final class FilePuller {
                 int size = m.size(at.get(0));
                 futures.add(client.transferPool().submit(() -> {
                     byte[] bytes = fetchVerified(url, id, size);
+                    signatures.remember(id, bytes, m.totalSize());
                     for (int idx : at) {
                         writeAt(out, m.offset(idx), bytes);
                         listener.advance(bytes.length);

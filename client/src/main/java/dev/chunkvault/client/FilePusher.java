@@ -63,7 +63,10 @@ public final class FilePusher {
     static final int MAX_DELTA_CANDIDATES = 64;
     /** A delta is sent only when its encoding is at most this fraction of the chunk. */
     static final double DELTA_WORTH = 0.5;
-    static final int MIN_DELTA_CHUNK = 8 << 10;
+    /** Chunks smaller than this go whole: a delta could not save the delta route's own overhead. */
+    static final int MIN_DELTA_CHUNK = 1 << 10;
+    /** A signature is asked of the service only for chunks of at least this size (it costs a round trip). */
+    static final int MIN_FETCHED_DELTA_CHUNK = 8 << 10;
     static final int MAX_DELTA_BYTES = 4 << 20;
     private static final int MAX_COMMIT_ROUNDS = 4;
     private static final int MAX_RETRY_ROUNDS = 10;
@@ -242,34 +245,52 @@ public final class FilePusher {
         return need;
     }
 
-    /** For edited chunks: a binary delta against the parent chunk it most likely came from, when clearly smaller. */
+    /**
+     * For edited chunks: a binary delta against the parent chunk it most likely came from, when clearly smaller. The
+     * base's signature comes from the journal when this client had the base in hand (no round trip), else from the
+     * service, in batches — only for chunks big enough to repay that round trip.
+     */
     private void tryDeltas(Request r, FileChannel ch, Manifest m, Manifest parent, Map<String, Chunk> need,
                            Counters counters) throws IOException {
         if (parent.chunkCount() == 0) {
             return;
         }
         Map<String, String> baseOf = deltaBases(m, parent, need);
-        List<String> bases = new ArrayList<>(new java.util.LinkedHashSet<>(baseOf.values()));
         Map<String, BlockSignature> sigs = new LinkedHashMap<>();
-        for (int i = 0; i < bases.size(); i += MAX_SIGNATURES_PER_CALL) {
-            List<String> batch = bases.subList(i, Math.min(bases.size(), i + MAX_SIGNATURES_PER_CALL));
+        List<String> ask = new ArrayList<>();
+        for (Map.Entry<String, String> e : baseOf.entrySet()) {
+            String base = e.getValue();
+            if (sigs.containsKey(base) || ask.contains(base)) {
+                continue;
+            }
+            BlockSignature cached = journal.signature(base).map(b -> decodeFor(base, b)).orElse(null);
+            if (cached != null) {
+                sigs.put(base, cached);
+            } else if (need.get(e.getKey()).size() >= MIN_FETCHED_DELTA_CHUNK) {
+                ask.add(base);
+            }
+        }
+        for (int i = 0; i < ask.size(); i += MAX_SIGNATURES_PER_CALL) {
+            List<String> batch = ask.subList(i, Math.min(ask.size(), i + MAX_SIGNATURES_PER_CALL));
             Signatures answer;
             try {
                 answer = client.signatures(r.remotePath(), r.parentVersion(), r.parentVersion(), batch);
             } catch (ApiException e) {
-                return; // signatures unavailable: plain uploads
+                break; // signatures unavailable: plain uploads for these
             }
             for (Signatures.Signature sg : answer.signatures()) {
                 try {
-                    BlockSignature decoded = BlockSignature.decode(Base64.getDecoder().decode(sg.signature()));
-                    if (decoded.baseId().hex().equals(sg.id())) {
+                    BlockSignature decoded = decodeFor(sg.id(), Base64.getDecoder().decode(sg.signature()));
+                    if (decoded != null && batch.contains(sg.id())) {
                         sigs.put(sg.id(), decoded);
+                        journal.recordSignature(sg.id(), decoded.encode());
                     }
                 } catch (RuntimeException malformed) {
                     // skip this base: its chunk is uploaded whole
                 }
             }
         }
+        long fileSize = ch.size();
         for (Map.Entry<String, String> e : baseOf.entrySet()) {
             BlockSignature sig = sigs.get(e.getValue());
             Chunk c = need.get(e.getKey());
@@ -291,9 +312,20 @@ public final class FilePusher {
                 continue; // e.g. the base is being collected: upload the chunk whole
             }
             journal.recordUploaded(e.getKey(), c.size(), client.options().clock().instant());
+            journal.remember(e.getKey(), bytes, fileSize);
             need.remove(e.getKey());
             counters.deltas.incrementAndGet();
             counters.bytes.addAndGet(encoded.length);
+        }
+    }
+
+    /** A signature decoded and checked to be of {@code id}; null when it is not. */
+    private static BlockSignature decodeFor(String id, byte[] encoded) {
+        try {
+            BlockSignature s = BlockSignature.decode(encoded);
+            return s.baseId().hex().equals(id) ? s : null;
+        } catch (RuntimeException malformed) {
+            return null;
         }
     }
 
@@ -427,6 +459,7 @@ public final class FilePusher {
             byte[] bytes = readChunk(r.file(), ch, c);
             client.putObject(u.url(), u.headers(), bytes);
             journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+            journal.remember(u.id(), bytes, ch.size());
             counters.uploaded.incrementAndGet();
             counters.bytes.addAndGet(bytes.length);
             r.listener().advance(bytes.length);

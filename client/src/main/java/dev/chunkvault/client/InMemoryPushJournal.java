@@ -9,6 +9,17 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryPushJournal implements PushJournal {
     private final Map<String, Instant> uploaded = new ConcurrentHashMap<>();
     private final Map<String, String[]> keys = new ConcurrentHashMap<>();
+    private final SignatureCache signatures = SignatureCache.inMemory(64L << 20);
+
+    @Override
+    public Optional<byte[]> signature(String chunkId) {
+        return signatures.signature(chunkId);
+    }
+
+    @Override
+    public void recordSignature(String chunkId, byte[] encoded) {
+        signatures.recordSignature(chunkId, encoded);
+    }
 
     @Override
     public Optional<Instant> uploadedAt(String chunkId) {

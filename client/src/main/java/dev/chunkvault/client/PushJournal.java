@@ -9,9 +9,10 @@ import java.util.Optional;
  *
  * <p>The server answers "have" only for chunks the owner already references in a committed version, so
  * without this journal a re-run after a kill would upload again every chunk of the unfinished commit.
- * Implementations must be thread-safe: uploads run in parallel.
+ * Implementations must be thread-safe: uploads run in parallel. A journal also keeps the block signatures of the
+ * chunks it saw go up ({@link SignatureCache}), so the next edit of one is sent as a delta without a round trip.
  */
-public interface PushJournal {
+public interface PushJournal extends SignatureCache {
     /** When {@code chunkId} was last uploaded by this client, if it was. */
     Optional<Instant> uploadedAt(String chunkId);
 

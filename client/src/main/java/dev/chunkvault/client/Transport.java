@@ -79,6 +79,54 @@ public final class Transport {
         public static Call post(String path, Map<String, String> query, Object body) {
             return new Call("POST", path, query, body, true);
         }
+
+        /** A POST of raw bytes ({@code application/octet-stream}), gzip-compressed on the wire when that helps. */
+        public static Call binary(String path, byte[] bytes) {
+            return new Call("POST", path, Map.of(), new Binary(bytes), true);
+        }
+    }
+
+    /** A raw request body. */
+    record Binary(byte[] bytes) {}
+
+    /** Bodies smaller than this go as they are: gzip's framing would eat the saving. */
+    static final int GZIP_MIN_BYTES = 512;
+    /** The most a compressed API answer may inflate to (answers are at most Lambda's 6 MB, as JSON). */
+    static final int MAX_DECODED_BYTES = 64 << 20;
+
+    /** Gzip of {@code raw} when it is at least a tenth smaller, else null. */
+    static byte[] gzipIfSmaller(byte[] raw) {
+        if (raw.length < GZIP_MIN_BYTES) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length / 2 + 64);
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out, 8192)) {
+            z.write(raw);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // in memory: cannot happen
+        }
+        return out.size() <= raw.length * 0.9 ? out.toByteArray() : null;
+    }
+
+    /**
+     * Reads API answers, inflating those sent {@code Content-Encoding: gzip}. A body that does not inflate (or
+     * inflates past {@link #MAX_DECODED_BYTES}) reads as empty, which the JSON parsing then reports as a bad answer.
+     */
+    static final HttpResponse.BodyHandler<byte[]> DECODING = info -> {
+        boolean gzip = info.headers().firstValue("content-encoding").map(v -> v.trim().equalsIgnoreCase("gzip"))
+                .orElse(false);
+        return gzip ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), Transport::gunzip)
+                : HttpResponse.BodySubscribers.ofByteArray();
+    };
+
+    static byte[] gunzip(byte[] compressed) {
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                new java.io.ByteArrayInputStream(compressed))) {
+            byte[] out = in.readNBytes(MAX_DECODED_BYTES + 1);
+            return out.length > MAX_DECODED_BYTES ? new byte[0] : out;
+        } catch (IOException e) {
+            return new byte[0];
+        }
     }
 
     /** Sends an API call and maps a 2xx JSON answer to {@code type}. */
@@ -116,16 +164,24 @@ public final class Transport {
 
     private HttpResponse<byte[]> send(Call call) {
         byte[] body;
-        try {
-            body = call.body() == null ? null : json.writeValueAsBytes(call.body());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("request body cannot be written as JSON", e);
+        String contentType = "application/json";
+        byte[] gzipped = null;
+        if (call.body() instanceof Binary b) {
+            body = b.bytes();
+            contentType = "application/octet-stream";
+            gzipped = gzipIfSmaller(body);
+        } else {
+            try {
+                body = call.body() == null ? null : json.writeValueAsBytes(call.body());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("request body cannot be written as JSON", e);
+            }
         }
         URI uri = URI.create(endpoint + call.path() + queryString(call.query()));
         boolean refreshed = false;
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                    .header("Accept", "application/json");
+                    .header("Accept", "application/json").header("Accept-Encoding", "gzip");
             if (userAgent != null) {
                 b.header("User-Agent", userAgent);
             }
@@ -133,13 +189,16 @@ public final class Transport {
             if (token != null && !token.isBlank()) {
                 b.header("Authorization", "Bearer " + token);
             }
-            if (body != null) {
-                b.header("Content-Type", "application/json");
+            if (gzipped != null) {
+                b.header("Content-Type", contentType).header("Content-Encoding", "gzip");
+                b.method(call.method(), HttpRequest.BodyPublishers.ofByteArray(gzipped));
+            } else if (body != null) {
+                b.header("Content-Type", contentType);
                 b.method(call.method(), HttpRequest.BodyPublishers.ofByteArray(body));
             } else {
                 b.method(call.method(), HttpRequest.BodyPublishers.noBody());
             }
-            Outcome o = exchange(b.build(), call.idempotent(), attempt, call.method() + " " + call.path());
+            Outcome o = exchange(b.build(), DECODING, call.idempotent(), attempt);
             if (o.retryNow) {
                 continue;
             }
@@ -160,10 +219,11 @@ public final class Transport {
     /** Result of one exchange: a final response, or "retry now" after the wait was already slept. */
     private record Outcome(HttpResponse<byte[]> response, boolean retryNow) {}
 
-    private Outcome exchange(HttpRequest request, boolean idempotent, int attempt, String what) {
+    private Outcome exchange(HttpRequest request, HttpResponse.BodyHandler<byte[]> handler, boolean idempotent,
+                             int attempt) {
         HttpResponse<byte[]> r;
         try {
-            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            r = http.send(request, handler);
         } catch (IOException e) {
             if (idempotent && retry.canRetry(attempt)) {
                 pause(retry.delay(attempt, null).orElse(Duration.ZERO));
@@ -292,7 +352,7 @@ public final class Transport {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
             signedHeaders(b, headers);
-            Outcome o = exchange(b.build(), true, attempt, "PUT object");
+            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
             if (o.retryNow) {
                 continue;
             }
@@ -310,7 +370,7 @@ public final class Transport {
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET();
             signedHeaders(b, headers);
-            Outcome o = exchange(b.build(), true, attempt, "GET object");
+            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
             if (o.retryNow) {
                 continue;
             }

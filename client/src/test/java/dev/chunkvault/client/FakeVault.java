@@ -57,6 +57,8 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger puts = new AtomicInteger();
     public final AtomicInteger gets = new AtomicInteger();
     public final AtomicInteger deltaUploads = new AtomicInteger();
+    public final AtomicInteger signatureCalls = new AtomicInteger();
+    public final AtomicInteger gzippedRequests = new AtomicInteger();
     public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public volatile boolean corruptDownloads;
     public volatile boolean conflictCheckMissing;
@@ -185,7 +187,19 @@ public final class FakeVault implements AutoCloseable {
                 return;
             }
             byte[] in = ex.getRequestBody().readAllBytes();
-            JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
+            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+                in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(in)).readAllBytes();
+                gzippedRequests.incrementAndGet();
+            }
+            JsonNode body;
+            if ("application/octet-stream".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+                // a binary delta upload: the delta's header names base and target
+                var h = dev.chunkvault.core.delta.Delta.Header.read(in).orElseThrow();
+                body = JSON.createObjectNode().put("baseChunk", h.baseId().hex()).put("targetChunk", h.targetId().hex())
+                        .put("delta", Base64.getEncoder().encodeToString(in));
+            } else {
+                body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
+            }
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
             Hook h = hook;
             if (h != null) {
@@ -560,6 +574,7 @@ public final class FakeVault implements AutoCloseable {
     }
 
     private Object signatures(JsonNode b) {
+        signatureCalls.incrementAndGet();
         Version v = version(b.path("path").asText(), b.get("version"));
         if (v == null || v.deleted()) {
             return new Status(404, error("NOT_FOUND", "No such file."));

@@ -113,6 +113,90 @@ class FileTransferTest {
         assertArrayEquals(edited, vault.content("moved.bin"));
     }
 
+    /**
+     * A client that pushed (or pulled) a file keeps its chunks' block signatures: its next edit goes as a delta with no
+     * signature round trip. A client without them asks the service, and the result is the same file.
+     */
+    @Test
+    void anEditOfAChunkThisClientHadInHandNeedsNoSignatureRequest() throws Exception {
+        byte[] data = TestFiles.random(21, 600_000);
+        Path f = TestFiles.write(dir.resolve("sig.bin"), data);
+        PushJournal journal = PushJournal.inMemory();
+        FilePusher pusher = new FilePusher(client, journal);
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "sig.bin", null));
+        for (int i = 0; i < v1.manifest().chunkCount(); i++) {
+            assertTrue(journal.signature(v1.manifest().id(i).hex()).isPresent(), "signature of chunk " + i + " kept");
+        }
+        data[300_000] ^= 0x11;
+        Files.write(f, data);
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "sig.bin", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()));
+        assertEquals(0, vault.signatureCalls.get(), "no signature asked of the service");
+        assertTrue(v2.stats().chunksDelta() >= 1, "the edit went as a delta");
+        assertArrayEquals(data, vault.content("sig.bin"));
+
+        // Another device, which never had these chunks, pulls the file (keeping the signatures of what it downloads)...
+        Path other = dir.resolve("other/sig.bin");
+        PushJournal otherJournal = PushJournal.inMemory();
+        FilePuller.Result pulled = new FilePuller(client, otherJournal).pull(FilePuller.Request.of("sig.bin", other));
+        for (int i = 0; i < pulled.manifest().chunkCount(); i++) {
+            assertTrue(otherJournal.signature(pulled.manifest().id(i).hex()).isPresent(), "pulled chunk " + i);
+        }
+        // ...while a third with an empty journal must ask the service for the signature of the chunk it edits.
+        data[100_000] ^= 0x22;
+        Path third = TestFiles.write(dir.resolve("third.bin"), data);
+        FilePusher.Result v3 = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(third, "sig.bin",
+                v2.commit().version().versionId()).withParentManifest(v2.manifest()));
+        assertEquals(1, vault.signatureCalls.get(), "a client without the signature asks for it");
+        assertTrue(v3.stats().chunksDelta() >= 1);
+        assertArrayEquals(data, vault.content("sig.bin"));
+    }
+
+    /** A cached signature that is wrong (here: of other bytes under the same id) costs a refused delta, not a bad file. */
+    @Test
+    void aWrongCachedSignatureOnlyCostsAWholeUpload() throws Exception {
+        byte[] data = TestFiles.random(22, 300_000);
+        Path f = TestFiles.write(dir.resolve("w.bin"), data);
+        PushJournal journal = PushJournal.inMemory();
+        FilePusher pusher = new FilePusher(client, journal);
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "w.bin", null));
+        String id = v1.manifest().id(0).hex();
+        journal.recordSignature(id, new byte[] {1, 2, 3}); // garbage: ignored, the service is asked
+        data[10] ^= 1;
+        Files.write(f, data);
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "w.bin", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()));
+        assertEquals("created", v2.commit().outcome());
+        assertArrayEquals(data, vault.content("w.bin"));
+    }
+
+    /** Delta uploads go as binary bodies, gzip-compressed when that is smaller (text edits compress well). */
+    @Test
+    void deltaUploadsOfTextAreCompressed() throws Exception {
+        StringBuilder text = new StringBuilder();
+        java.util.Random rnd = new java.util.Random(23);
+        while (text.length() < 200_000) {
+            text.append("    public static int field").append(rnd.nextInt(1000)).append(" = compute(").append(rnd.nextInt())
+                    .append(");\n");
+        }
+        byte[] data = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path f = TestFiles.write(dir.resolve("T.java"), data);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "T.java", null));
+        byte[] edited = new byte[data.length + 3000];
+        System.arraycopy(data, 0, edited, 0, 100_000);
+        byte[] insert = text.substring(0, 3000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(insert, 0, edited, 100_000, 3000);
+        System.arraycopy(data, 100_000, edited, 103_000, data.length - 100_000);
+        Files.write(f, edited);
+        int gz = vault.gzippedRequests.get();
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "T.java", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()));
+        assertTrue(v2.stats().chunksDelta() >= 1, "sent as a delta");
+        assertTrue(vault.gzippedRequests.get() > gz, "the delta went compressed");
+        assertArrayEquals(edited, vault.content("T.java"));
+    }
+
     /** {@code data} cut in two at {@code at}, in the default profile. */
     private static Manifest cut(byte[] data, int at) {
         return Manifest.of(dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT.name(), java.util.List.of(

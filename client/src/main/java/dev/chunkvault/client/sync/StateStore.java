@@ -69,6 +69,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.execute("CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(path_key)");
                 s.execute("CREATE TABLE IF NOT EXISTS uploaded(chunk_id TEXT PRIMARY KEY, size INTEGER NOT NULL,"
                         + " uploaded_at INTEGER NOT NULL)");
+                // Added after schema 1 shipped; an older client ignores it, so the schema number stays.
+                s.execute("CREATE TABLE IF NOT EXISTS signatures(chunk_id TEXT PRIMARY KEY, signature BLOB NOT NULL,"
+                        + " used_at INTEGER NOT NULL)");
+                s.execute("CREATE INDEX IF NOT EXISTS signatures_by_use ON signatures(used_at)");
                 s.execute("CREATE TABLE IF NOT EXISTS commit_keys(path_key TEXT PRIMARY KEY, parent TEXT,"
                         + " manifest_hash TEXT NOT NULL, idem_key TEXT NOT NULL, created_at INTEGER NOT NULL)");
             }
@@ -137,6 +141,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.executeUpdate("DELETE FROM chunks");
                 s.executeUpdate("DELETE FROM uploaded");
                 s.executeUpdate("DELETE FROM commit_keys");
+                s.executeUpdate("DELETE FROM signatures");
                 s.executeUpdate("DELETE FROM meta WHERE key <> 'schema'");
             }
             db.commit();
@@ -324,6 +329,71 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try (PreparedStatement p = db.prepareStatement("DELETE FROM uploaded WHERE chunk_id = ?")) {
             p.setString(1, chunkId);
             p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- block signatures
+
+    /** At most this many bytes of signatures are kept (those of about 3 GB of small files); the least used go first. */
+    static final long MAX_SIGNATURE_BYTES = 64L << 20;
+    private int signaturesSincePrune;
+
+    @Override
+    public synchronized Optional<byte[]> signature(String chunkId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT signature FROM signatures WHERE chunk_id = ?")) {
+            p.setString(1, chunkId);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                byte[] sig = r.getBytes(1);
+                try (PreparedStatement u = db.prepareStatement("UPDATE signatures SET used_at = ? WHERE chunk_id = ?")) {
+                    u.setLong(1, System.currentTimeMillis());
+                    u.setString(2, chunkId);
+                    u.executeUpdate();
+                }
+                return Optional.of(sig);
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void recordSignature(String chunkId, byte[] encoded) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO signatures(chunk_id, signature, used_at)"
+                + " VALUES(?, ?, ?) ON CONFLICT(chunk_id) DO UPDATE SET used_at = excluded.used_at")) {
+            p.setString(1, chunkId);
+            p.setBytes(2, encoded);
+            p.setLong(3, System.currentTimeMillis());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        if (++signaturesSincePrune >= 256) {
+            signaturesSincePrune = 0;
+            pruneSignatures(MAX_SIGNATURE_BYTES);
+        }
+    }
+
+    /** Drops the least recently used signatures until at most {@code maxBytes} remain; returns how many went. */
+    synchronized int pruneSignatures(long maxBytes) {
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT COALESCE(SUM(LENGTH(signature)), 0), COUNT(*) FROM signatures")) {
+            long total = r.getLong(1);
+            long count = r.getLong(2);
+            if (total <= maxBytes || count == 0) {
+                return 0;
+            }
+            // Signatures of one file are of similar size: drop the oldest share that brings the total to 3/4 of max.
+            long drop = Math.max(1, (long) Math.ceil(count * (1 - 0.75 * maxBytes / (double) total)));
+            try (PreparedStatement p = db.prepareStatement("DELETE FROM signatures WHERE chunk_id IN"
+                    + " (SELECT chunk_id FROM signatures ORDER BY used_at LIMIT ?)")) {
+                p.setLong(1, drop);
+                return p.executeUpdate();
+            }
         } catch (SQLException e) {
             throw failed(e);
         }

@@ -136,7 +136,7 @@ public final class SyncEngine {
         this.options = options;
         this.listener = listener == null ? SyncListener.NONE : listener;
         this.pusher = new FilePusher(client, state);
-        this.puller = new FilePuller(client);
+        this.puller = new FilePuller(client, state);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
         this.backups = root.resolve(".chunkvault").resolve("backups");
     }

@@ -238,6 +238,90 @@ class DeltaUploadIT {
         assertEquals(404, viaDelta.status(), "bob does not hold the base: " + viaDelta.text());
     }
 
+    /**
+     * The binary form: the delta's own encoding as an application/octet-stream body, as it is or gzip-compressed;
+     * compressed bodies that do not inflate, inflate past the limit, or use another coding are refused storing nothing.
+     * And the JSON answers of a route come gzip-compressed to a caller that accepts it.
+     */
+    @Test
+    void binaryAndCompressedDeltasOverHttp() throws Exception {
+        Tenant t = new Tenant(cloud, "delta-fay");
+        Tenant.Content a = Tenant.Content.of(Tenant.random(1031, 250_000));
+        String v1 = t.putId("b/base.bin", null, a);
+        BlockSignature sig = signature(t, "b/base.bin", v1, a.id(0), a.chunk(0));
+        byte[] first = Tenant.edit(a.chunk(0), 2000, 100, 1032);
+        byte[] second = Tenant.edit(a.chunk(0), 9000, 100, 1033);
+        Delta d1 = DeltaEncoder.encode(sig, first);
+        Delta d2 = DeltaEncoder.encode(sig, second);
+
+        Http.Response plain = binary(t, d1.encode(), false, Map.of());
+        assertEquals(201, plain.status(), plain.text());
+        assertEquals(d1.targetId().hex(), plain.json().path("id").asText());
+        Http.Response zipped = binary(t, d2.encode(), true, Map.of());
+        assertEquals(201, zipped.status(), zipped.text());
+        assertEquals(d2.targetId().hex(), zipped.json().path("id").asText());
+        assertTrue(raw.objectExists("chunks/" + d2.targetId().hex()));
+
+        Delta d3 = DeltaEncoder.encode(sig, Tenant.edit(a.chunk(0), 20_000, 100, 1034));
+        byte[] bomb = gzip(new byte[8 << 20]);
+        List<String> failures = new ArrayList<>();
+        record Bad(String name, byte[] body, boolean gzip, Map<String, String> headers, int status, String code) {}
+        List<Bad> bad = List.of(
+                new Bad("not a delta", Tenant.random(1035, 300), false, Map.of(), 400, "MALFORMED_DELTA"),
+                new Bad("a truncated delta", Arrays.copyOf(d3.encode(), d3.encode().length - 1), true, Map.of(), 400,
+                        "MALFORMED_DELTA"),
+                new Bad("corrupt gzip", new byte[] {31, -117, 8, 0, 9, 9, 9, 9}, false, Map.of("Content-Encoding", "gzip"),
+                        400, "MALFORMED_BODY"),
+                new Bad("a gzip bomb", bomb, false, Map.of("Content-Encoding", "gzip"), 413, "PAYLOAD_TOO_LARGE"),
+                new Bad("brotli", d3.encode(), false, Map.of("Content-Encoding", "br"), 415, "UNSUPPORTED_ENCODING"));
+        for (Bad b : bad) {
+            RawState.Snapshot before = raw.snapshot();
+            Http.Response r = binary(t, b.body(), b.gzip(), b.headers());
+            if (r.status() != b.status() || !b.code().equals(r.json().path("error").asText())) {
+                failures.add(b.name() + " -> " + r.status() + " " + r.text());
+            }
+            List<String> diff = before.diff(raw.snapshot());
+            if (!diff.isEmpty()) {
+                failures.add(b.name() + " changed: " + diff);
+            }
+        }
+        assertTrue(failures.isEmpty(), "refused:\n  " + String.join("\n  ", failures));
+        assertNotStored(d3.targetId());
+
+        // A JSON answer over 1 KiB (a signature) comes compressed when asked for, plain otherwise.
+        ObjectNode req = Tenant.MAPPER.createObjectNode().put("path", "b/base.bin").put("version", v1);
+        req.putArray("chunks").add(a.id(0).hex());
+        byte[] json = Tenant.MAPPER.writeValueAsBytes(req);
+        Http.Response gz = Http.send("POST", cloud.apiEndpoint().resolve("/v1/signatures"), t.token, "application/json", json,
+                Map.of("Accept-Encoding", "gzip"));
+        assertEquals(200, gz.status());
+        assertEquals("gzip", gz.header("content-encoding"));
+        byte[] inflated = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes();
+        Http.Response asIs = t.post("/v1/signatures", req);
+        assertEquals(null, asIs.header("content-encoding"));
+        assertTrue(gz.body().length < asIs.body().length, gz.body().length + " vs " + asIs.body().length);
+        JsonNode unzipped = Tenant.MAPPER.readTree(inflated);
+        assertEquals(asIs.json().path("manifest"), unzipped.path("manifest"));
+        assertEquals(asIs.json().path("signatures").get(0).path("signature"), unzipped.path("signatures").get(0).path("signature"));
+    }
+
+    private Http.Response binary(Tenant t, byte[] body, boolean gzip, Map<String, String> headers) throws Exception {
+        Map<String, String> h = new LinkedHashMap<>(headers);
+        if (gzip) {
+            h.put("Content-Encoding", "gzip");
+        }
+        return Http.send("POST", cloud.apiEndpoint().resolve("/v1/delta-uploads"), t.token, "application/octet-stream",
+                gzip ? gzip(body) : body, h);
+    }
+
+    private static byte[] gzip(byte[] b) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(b);
+        }
+        return out.toByteArray();
+    }
+
     private static String withoutRequestId(Http.Response r) {
         ObjectNode n = (ObjectNode) r.json().deepCopy();
         n.remove("requestId");

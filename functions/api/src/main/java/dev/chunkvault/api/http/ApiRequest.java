@@ -97,6 +97,12 @@ public final class ApiRequest {
                 .map(Map.Entry::getValue).findFirst();
     }
 
+    /**
+     * The request body, decoded: base64 when API Gateway passed it so, then inflated when it is sent with
+     * {@code Content-Encoding: gzip} (at most {@link #MAX_BODY_BYTES} once inflated, so a small compressed body cannot
+     * expand without bound). Compressed bodies must travel with a binary media type: API Gateway hands text media
+     * types to the function as text, which a compressed body does not survive.
+     */
     public byte[] body() {
         String body = event.getBody();
         if (body == null) {
@@ -115,7 +121,65 @@ public final class ApiRequest {
         if (bytes.length > MAX_BODY_BYTES) {
             throw new PayloadTooLarge();
         }
-        return bytes;
+        String encoding = header("content-encoding").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("identity");
+        return switch (encoding) {
+            case "identity", "" -> bytes;
+            case "gzip", "x-gzip" -> {
+                if (!event.getIsBase64Encoded()) {
+                    throw new UnsupportedEncoding("A gzip-compressed body must be sent with a binary media type "
+                            + "(e.g. application/octet-stream).");
+                }
+                yield gunzip(bytes);
+            }
+            default -> throw new UnsupportedEncoding("Content-Encoding must be gzip or identity.");
+        };
+    }
+
+    private static byte[] gunzip(byte[] compressed) {
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
+            byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (out.length > MAX_BODY_BYTES) {
+                throw new PayloadTooLarge();
+            }
+            return out;
+        } catch (IOException e) {
+            throw new BadInput("MALFORMED_BODY", "The request body is not valid gzip.");
+        }
+    }
+
+    /** The media type the body was sent as (lower case, no parameters), or "" when not given. */
+    public String mediaType() {
+        return header("content-type").map(v -> v.split(";", 2)[0].trim().toLowerCase(Locale.ROOT)).orElse("");
+    }
+
+    /** True when the caller accepts gzip-compressed responses ({@code Accept-Encoding}, q-values honoured). */
+    public boolean acceptsGzip() {
+        return acceptsGzip(header("accept-encoding").orElse(null));
+    }
+
+    static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        for (String part : acceptEncoding.split(",")) {
+            String[] p = part.trim().split(";");
+            String coding = p[0].trim().toLowerCase(Locale.ROOT);
+            if (!coding.equals("gzip") && !coding.equals("x-gzip")) {
+                continue;
+            }
+            for (int i = 1; i < p.length; i++) {
+                String param = p[i].trim().toLowerCase(Locale.ROOT);
+                if (param.startsWith("q=")) {
+                    try {
+                        return Double.parseDouble(param.substring(2)) > 0;
+                    } catch (NumberFormatException e) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** The body as JSON of type {@code type}, strictly (see {@link Json}). */
@@ -135,6 +199,13 @@ public final class ApiRequest {
     public static final class PayloadTooLarge extends RuntimeException {
         PayloadTooLarge() {
             super("payload too large", null, false, false);
+        }
+    }
+
+    /** Raised when the body's Content-Encoding cannot be decoded (415). */
+    public static final class UnsupportedEncoding extends RuntimeException {
+        UnsupportedEncoding(String message) {
+            super(message, null, false, false);
         }
     }
 

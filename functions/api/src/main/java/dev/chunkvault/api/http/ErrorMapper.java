@@ -32,6 +32,9 @@ public final class ErrorMapper {
             return error(413, "PAYLOAD_TOO_LARGE", "The request body is larger than "
                     + ApiRequest.MAX_BODY_BYTES / (1024 * 1024) + " MiB.", requestId);
         }
+        if (t instanceof ApiRequest.UnsupportedEncoding e) {
+            return error(415, "UNSUPPORTED_ENCODING", e.getMessage(), requestId);
+        }
         if (t instanceof BadInput e) {
             return error(400, e.code(), e.getMessage(), requestId);
         }

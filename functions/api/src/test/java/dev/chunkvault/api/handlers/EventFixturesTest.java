@@ -58,6 +58,8 @@ class EventFixturesTest {
                 Map.entry("GET /v1/history", new HistoryHandler(w)),
                 Map.entry("POST /v1/downloads", new DownloadHandler(w)),
                 Map.entry("POST /v1/conflict-check", new ConflictCheckHandler(w)),
+                Map.entry("POST /v1/signatures", new SignatureHandler(w)),
+                Map.entry("POST /v1/delta-uploads", new DeltaUploadHandler(w)),
                 Map.entry("POST /v1/admin/gc", new AdminHandler(w)),
                 Map.entry("POST /v1/admin/audit", new AdminHandler(w)));
     }

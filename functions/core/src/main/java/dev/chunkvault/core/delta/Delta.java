@@ -56,6 +56,26 @@ public record Delta(int baseLength, ChunkId baseId, int targetLength, ChunkId ta
         }
     }
 
+    /** What an encoded delta's header says: the base it applies to and the target it must produce. */
+    public record Header(int baseLength, ChunkId baseId, int targetLength, ChunkId targetId) {
+        /** The header of an {@link #encode() encoded} delta, or empty when the input does not start with a v1 header. */
+        public static java.util.Optional<Header> read(byte[] encoded) {
+            try {
+                Wire.Reader in = new Wire.Reader(encoded);
+                if (in.readUnsignedByte() != VERSION) {
+                    return java.util.Optional.empty();
+                }
+                int baseLength = (int) in.readVarint(Integer.MAX_VALUE, "base length");
+                ChunkId baseId = ChunkId.ofDigest(encoded, in.skip(ChunkId.BYTES));
+                int targetLength = (int) in.readVarint(Integer.MAX_VALUE, "target length");
+                ChunkId targetId = ChunkId.ofDigest(encoded, in.skip(ChunkId.BYTES));
+                return java.util.Optional.of(new Header(baseLength, baseId, targetLength, targetId));
+            } catch (DeltaException malformed) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
     /** The number of bytes {@link #encode()} returns. */
     public int encodedLength() {
         long n = 1 + Wire.varintSize(baseLength) + ChunkId.BYTES + Wire.varintSize(targetLength) + ChunkId.BYTES;
