@@ -61,10 +61,13 @@ public final class FilePusher {
     static final int MAX_SIGNATURES_PER_CALL = 32;
     /** Binary deltas are tried for at most this many chunks per push (each costs the server a chunk read). */
     static final int MAX_DELTA_CANDIDATES = 64;
-    /** A delta is sent only when its encoding is at most this fraction of the chunk. */
+    /** A delta is sent only when it is at most this fraction of the chunk on the wire (compressed, if it compresses). */
     static final double DELTA_WORTH = 0.5;
-    /** Chunks smaller than this go whole: a delta could not save the delta route's own overhead. */
-    static final int MIN_DELTA_CHUNK = 1 << 10;
+    /**
+     * Chunks smaller than this go whole. Above it a delta always pays with a cached signature: one request instead of
+     * a grant and a PUT, and its literal bytes compress where an S3 object's cannot.
+     */
+    static final int MIN_DELTA_CHUNK = 128;
     /** A signature is asked of the service only for chunks of at least this size (it costs a round trip). */
     static final int MIN_FETCHED_DELTA_CHUNK = 8 << 10;
     static final int MAX_DELTA_BYTES = 4 << 20;
@@ -299,10 +302,14 @@ public final class FilePusher {
             }
             byte[] bytes = readChunk(r.file(), ch, c);
             Delta delta = DeltaEncoder.encode(sig, bytes);
-            if (delta.encodedLength() > c.size() * DELTA_WORTH || delta.encodedLength() > MAX_DELTA_BYTES) {
+            if (delta.encodedLength() > MAX_DELTA_BYTES) {
                 continue;
             }
             byte[] encoded = delta.encode();
+            byte[] gzipped = Transport.gzipIfSmaller(encoded); // what the wire will carry (the transport does it again)
+            if ((gzipped != null ? gzipped.length : encoded.length) > c.size() * DELTA_WORTH) {
+                continue;
+            }
             try {
                 DeltaStored stored = client.deltaUpload(e.getValue(), e.getKey(), encoded);
                 if (!e.getKey().equals(stored.id())) {

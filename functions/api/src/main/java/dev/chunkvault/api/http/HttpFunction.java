@@ -85,7 +85,6 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
                     .withBody("{\"error\":\"INTERNAL\",\"message\":\"Internal error.\",\"requestId\":\"" + requestId + "\"}")
                     .build();
         }
-        headers.put("vary", "accept-encoding");
         byte[] utf8 = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (gzip && utf8.length >= GZIP_MIN_BYTES) {
             headers.put("content-encoding", "gzip");
