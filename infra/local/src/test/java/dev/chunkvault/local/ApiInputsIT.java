@@ -70,6 +70,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ApiInputsIT {
     static final String UPLOADS = "POST /v1/uploads";
     static final String COMMITS = "POST /v1/commits";
+    static final String BATCH = "POST /v1/commit-batch";
     static final String DELETE = "POST /v1/delete";
     static final String RESTORE = "POST /v1/restore";
     static final String FILES = "GET /v1/files";
@@ -206,6 +207,9 @@ class ApiInputsIT {
         valid.put(UPLOADS, post(UPLOADS, obj(n -> n.putArray("chunks").addObject()
                 .put("id", ChunkId.sha256("inputs-valid-upload".getBytes(StandardCharsets.UTF_8)).hex()).put("size", 1000))));
         valid.put(COMMITS, post(COMMITS, Tenant.commitBody("docs/a.bin", aV2, a1, "inputs-commit-valid")));
+        valid.put(BATCH, post(BATCH, obj(n -> n.putArray("commits")
+                .add(Tenant.commitBody("docs/batch-1.bin", null, a1, "inputs-batch-valid-1"))
+                .add(Tenant.commitBody("docs/batch-2.bin", null, a2, "inputs-batch-valid-2")))));
         valid.put(DELETE, post(DELETE, obj(n -> n.put("path", "docs/del.bin").put("parentVersion", delHead)
                 .put("idempotencyKey", "inputs-delete-valid"))));
         valid.put(RESTORE, post(RESTORE, obj(n -> n.put("path", "docs/res.bin").put("version", resV1)
@@ -384,12 +388,13 @@ class ApiInputsIT {
     // ------------------------------------------------------------------------------------------ the table
 
     private void buildCases() {
-        List<String> jsonRoutes = List.of(UPLOADS, COMMITS, DELETE, RESTORE, DOWNLOADS, SIGNATURES, DELTAS, CONFLICTS);
+        List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, SIGNATURES, DELTAS, CONFLICTS);
         for (String route : jsonRoutes) {
             jsonCases(route);
         }
         uploadCases();
         commitCases();
+        batchCases();
         deleteCases();
         restoreCases();
         downloadCases();
@@ -474,6 +479,32 @@ class ApiInputsIT {
 
     private static Manifest manifestOf(ChunkId id, int size) {
         return Manifest.of(Tenant.PROFILE, List.of(new ManifestEntry(id, size)));
+    }
+
+    /** A bad batch is refused whole (one bad commit in it is enough) and changes nothing. */
+    private void batchCases() {
+        bad(BATCH, "no commits", mutate(BATCH, n -> n.remove("commits")), 400, "MISSING_FIELD");
+        bad(BATCH, "commits not a list", mutate(BATCH, n -> n.put("commits", "all")), 400, "INVALID_FIELD");
+        bad(BATCH, "an empty list", mutate(BATCH, n -> n.putArray("commits")), 400, "EMPTY_BATCH");
+        bad(BATCH, "a null commit", mutate(BATCH, n -> ((ArrayNode) n.get("commits")).addNull()), 400, "INVALID_FIELD");
+        bad(BATCH, "a commit that is a string", mutate(BATCH, n -> ((ArrayNode) n.get("commits")).add("x")), 400,
+                "INVALID_FIELD");
+        bad(BATCH, "two commits of one file (case-folded)", mutate(BATCH, n -> ((ObjectNode) n.get("commits").get(1))
+                .put("path", "DOCS/Batch-1.bin")), 400, "DUPLICATE_PATH");
+        badPaths().forEach((name, p) -> bad(BATCH, "second commit's path: " + name, mutate(BATCH, n ->
+                ((ObjectNode) n.get("commits").get(1)).put("path", p)), 400, "INVALID_PATH"));
+        bad(BATCH, "second commit without a size", mutate(BATCH, n -> ((ObjectNode) n.get("commits").get(1))
+                .remove("size")), 400, "MISSING_FIELD");
+        bad(BATCH, "second commit with an unknown field", mutate(BATCH, n -> ((ObjectNode) n.get("commits").get(1))
+                .put("owner", "bob")), 400, "UNKNOWN_FIELD");
+        bad(BATCH, "second commit's idempotencyKey too short", mutate(BATCH, n -> ((ObjectNode) n.get("commits").get(1))
+                .put("idempotencyKey", "short")), 400, "INVALID_IDEMPOTENCY_KEY");
+        bad(BATCH, "101 commits", mutate(BATCH, n -> {
+            ArrayNode list = n.putArray("commits");
+            for (int i = 0; i <= 100; i++) {
+                list.add(Tenant.commitBody("docs/many-" + i + ".bin", null, a1, "inputs-batch-many-" + i));
+            }
+        }), 413, "TOO_MANY_COMMITS");
     }
 
     private void commitCases() {

@@ -194,6 +194,10 @@ class TemplatePoliciesIT {
                 Map.of("baseChunk", idA, "targetChunk", idB, "delta", Base64.getEncoder().encodeToString(delta))));
         JsonNode v2 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", version1, idB, b.length, "policy-key-2")));
         String version2 = v2.path("version").path("versionId").asText();
+        JsonNode batch = ok(served, "POST /v1/commit-batch", Http.postJson(api, "/v1/commit-batch", token,
+                Map.of("commits", List.of(commit("p/b1.bin", null, idA, a.length, "policy-key-b1"),
+                        commit("p/b2.bin", null, idB, b.length, "policy-key-b2")))));
+        assertEquals(201, batch.path("results").get(1).path("status").asInt(), batch.toString());
 
         JsonNode listing = ok(served, "GET /v1/files", Http.get(api, "/v1/files?folder=p", token));
         ok(served, "GET /v1/file", Http.get(api, "/v1/file?path=p/a.bin", token));

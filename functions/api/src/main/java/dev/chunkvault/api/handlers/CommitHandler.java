@@ -1,6 +1,13 @@
 package dev.chunkvault.api.handlers;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.chunkvault.api.dto.CommitBatchRequestDto;
 import dev.chunkvault.api.dto.CommitRequestDto;
+import dev.chunkvault.api.http.ErrorMapper;
+import dev.chunkvault.api.http.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import dev.chunkvault.api.dto.CommitResponse;
 import dev.chunkvault.service.vault.CommitService;
 import dev.chunkvault.service.vault.Owner;
@@ -11,7 +18,12 @@ import dev.chunkvault.api.http.StructuredLog;
 import dev.chunkvault.api.wiring.Wiring;
 import java.util.Map;
 
-/** POST /v1/commits — commit-version: 201 new head, 409 stale parent (with the head), 422 missing chunks, 200 unchanged. */
+/**
+ * POST /v1/commits — commit-version: 201 new head, 409 stale parent (with the head), 422 missing chunks, 200 unchanged.
+ *
+ * <p>POST /v1/commit-batch — several files' commits in one request (a sync's small files): 200 with one result per
+ * commit, in order, each the status and body POST /v1/commits would have answered for it alone.
+ */
 public final class CommitHandler extends HttpFunction {
     private final CommitService commits;
 
@@ -29,11 +41,33 @@ public final class CommitHandler extends HttpFunction {
         this.commits = wiring.commits();
     }
 
+    static final String BATCH_ROUTE = "POST /v1/commit-batch";
+
     @Override
     protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
         Owner owner = request.caller();
+        if (BATCH_ROUTE.equals(request.routeKey())) {
+            CommitBatchRequestDto body = request.json(CommitBatchRequestDto.class);
+            List<Map<String, Object>> results = new ArrayList<>();
+            for (CommitService.BatchItem item : commits.commitBatch(body.toDomain(owner))) {
+                HttpResponse one = item.result() != null ? answer(item.result(), log)
+                        : ErrorMapper.map(item.error(), request.requestId(), log);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("status", one.status());
+                r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
+                results.add(r);
+                if (one.status() == 409) {
+                    log.metrics(Map.of("Conflicts", 1), Map.of());
+                }
+            }
+            log.metrics(Map.of("CommitBatchSize", results.size()), Map.of());
+            return HttpResponse.ok(Map.of("results", results));
+        }
         CommitRequestDto body = request.json(CommitRequestDto.class);
-        CommitService.CommitResult r = commits.commit(body.toDomain(owner));
+        return answer(commits.commit(body.toDomain(owner)), log);
+    }
+
+    private static HttpResponse answer(CommitService.CommitResult r, StructuredLog log) {
         log.metrics(Map.of("CommitChunks", r.chunks(), "CommitAddedChunks", r.addedChunks(),
                 "CommitDedupRatio", r.chunks() == 0 ? 1.0 : 1.0 - (double) r.addedChunks() / Math.max(1, r.distinctChunks()),
                 "CommitLarge", r.large() ? 1 : 0), Map.of("CommitDedupRatio", "None"));

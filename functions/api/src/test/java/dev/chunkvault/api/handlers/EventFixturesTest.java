@@ -50,6 +50,7 @@ class EventFixturesTest {
         return Map.ofEntries(
                 Map.entry("POST /v1/uploads", new UploadsHandler(w)),
                 Map.entry("POST /v1/commits", new CommitHandler(w)),
+                Map.entry("POST /v1/commit-batch", new CommitHandler(w)),
                 Map.entry("POST /v1/delete", new DeleteHandler(w)),
                 Map.entry("POST /v1/restore", new RestoreHandler(w)),
                 Map.entry("GET /v1/files", new ListHandler(w)),

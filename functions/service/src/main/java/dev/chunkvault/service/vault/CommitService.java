@@ -16,6 +16,7 @@ import dev.chunkvault.core.paths.FilePath;
 import dev.chunkvault.core.paths.InvalidFilePathException;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.error.ErrorKind;
 import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
@@ -126,6 +127,61 @@ public final class CommitService {
                 }
             }
         }
+    }
+
+    /** Commits per batch request. */
+    public static final int MAX_BATCH_COMMITS = 100;
+    /** Manifest entries (full manifests' chunks and manifest deltas' added entries) per batch request. */
+    public static final int MAX_BATCH_ENTRIES = 2_000;
+
+    /** One commit of a batch: its result, or the error that refused it (exactly one is set). */
+    public record BatchItem(CommitResult result, ServiceException error) {}
+
+    /**
+     * Commits several files in one request, each exactly as {@link #commit} would and independently of the others
+     * (one's stale parent does not stop the next). The batch is checked as a whole first — every request valid, no
+     * two for the same file (case-folded), at most {@link #MAX_BATCH_COMMITS} and {@link #MAX_BATCH_ENTRIES} — so a
+     * bad batch changes nothing. A file's own refusal (stale parent, missing chunks...) is its item's error; a
+     * failure of the service itself (store unavailable, throttling, contention) ends the request, and the caller
+     * retries the whole batch: the idempotency keys make the commits already done answer with their results.
+     */
+    public List<BatchItem> commitBatch(List<CommitRequest> requests) {
+        if (requests.isEmpty()) {
+            throw ServiceException.badRequest("EMPTY_BATCH", "Give at least one commit.");
+        }
+        if (requests.size() > MAX_BATCH_COMMITS) {
+            throw ServiceException.tooLarge("TOO_MANY_COMMITS", "At most " + MAX_BATCH_COMMITS + " commits per batch.");
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        long entries = 0;
+        for (CommitRequest r : requests) {
+            validate(r);
+            if (!keys.add(parsePath(r.path()).foldKey())) {
+                throw ServiceException.badRequest("DUPLICATE_PATH", "A batch commits each file at most once.");
+            }
+            if (r.source() instanceof Source.Full f) {
+                entries += f.manifest().chunkCount();
+            } else if (r.source() instanceof Source.Delta d) {
+                entries += d.delta().ops().stream()
+                        .mapToLong(op -> op instanceof ManifestDelta.Add a ? a.entries().size() : 0).sum();
+            }
+        }
+        if (entries > MAX_BATCH_ENTRIES) {
+            throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + MAX_BATCH_ENTRIES
+                    + " manifest entries per batch; commit large files on their own.");
+        }
+        List<BatchItem> out = new ArrayList<>(requests.size());
+        for (CommitRequest r : requests) {
+            try {
+                out.add(new BatchItem(commit(r), null));
+            } catch (ServiceException e) {
+                if (e.kind() == ErrorKind.UNAVAILABLE || e.kind() == ErrorKind.THROTTLED) {
+                    throw e;
+                }
+                out.add(new BatchItem(null, e));
+            }
+        }
+        return out;
     }
 
     /** A race this request lost in a way a fresh attempt resolves (re-read and re-decide). */

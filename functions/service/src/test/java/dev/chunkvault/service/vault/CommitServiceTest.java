@@ -93,6 +93,89 @@ class CommitServiceTest {
         assertEquals(beforeReuse.get(Tables.VERSIONS), v.items.snapshot().get(Tables.VERSIONS));
     }
 
+    private static CommitService.CommitRequest full(FakeClient c, String path, String parent, Content content, String key) {
+        return new CommitService.CommitRequest(c.owner, path, parent, new CommitService.Source.Full(content.manifest()),
+                content.size(), content.sha256(), 0, key);
+    }
+
+    /** A batch: each commit on its own (one stale, one missing chunks, one unchanged, two created), replayable whole. */
+    @Test
+    void aBatchCommitsEachFileOnItsOwnAndReplaysWhole() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content a1 = content(2);
+        Content b1 = content(2);
+        c.upload(a1);
+        c.upload(b1);
+        String va1 = c.commit("a.txt", null, a1, "key-batch-a1").version().versionId();
+        String vb1 = c.commit("b.txt", null, b1, "key-batch-b1").version().versionId();
+        Content a2 = content(3);
+        Content b2 = content(2);
+        Content fresh = content(4);
+        Content notUploaded = content(2);
+        c.upload(a2);
+        c.upload(b2);
+        c.upload(fresh);
+        String vb2 = c.commit("b.txt", vb1, b2, "key-batch-b2").version().versionId(); // b moves on meanwhile
+
+        List<CommitService.CommitRequest> batch = List.of(
+                full(c, "a.txt", va1, a2, "key-batch-a2"),
+                full(c, "b.txt", vb1, content(1), "key-batch-b3"),       // stale: b is at vb2 now
+                full(c, "new/c.txt", null, fresh, "key-batch-c1"),
+                full(c, "d.txt", null, notUploaded, "key-batch-d1"),    // its chunks were never uploaded
+                full(c, "e.txt", null, a1, "key-batch-e1"));
+        List<CommitService.BatchItem> r = v.commits.commitBatch(batch);
+        assertEquals(5, r.size());
+        assertEquals(CommitService.Outcome.CREATED, r.get(0).result().outcome());
+        assertEquals("STALE_PARENT", r.get(1).error().code());
+        assertEquals(vb2, ((VersionView) r.get(1).error().details().get("head")).versionId());
+        assertEquals(CommitService.Outcome.CREATED, r.get(2).result().outcome());
+        assertEquals(ErrorKind.UNPROCESSABLE, r.get(3).error().kind());
+        assertEquals("MISSING_CHUNKS", r.get(3).error().code());
+        assertEquals(CommitService.Outcome.CREATED, r.get(4).result().outcome(), "e.txt reuses a1's chunks");
+        for (CommitService.BatchItem i : r) {
+            assertTrue((i.result() == null) != (i.error() == null));
+        }
+
+        // The same batch again (a retry after a lost answer): the done commits replay, nothing is written twice.
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        List<CommitService.BatchItem> again = v.commits.commitBatch(batch);
+        assertEquals(CommitService.Outcome.REPLAYED, again.get(0).result().outcome());
+        assertEquals(r.get(0).result().version().versionId(), again.get(0).result().version().versionId());
+        assertEquals(CommitService.Outcome.REPLAYED, again.get(2).result().outcome());
+        assertEquals("STALE_PARENT", again.get(1).error().code());
+        assertEquals(before, v.items.snapshot());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
+    /** A bad batch is refused whole: nothing of it is committed. */
+    @Test
+    void aBadBatchChangesNothing() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = content(2);
+        c.upload(one);
+        Map<String, List<dev.chunkvault.service.store.Item>> before = v.items.snapshot();
+        CommitService.CommitRequest good = full(c, "ok.txt", null, one, "key-bad-batch-1");
+        assertEquals("DUPLICATE_PATH", fails(ErrorKind.BAD_REQUEST, () -> v.commits.commitBatch(List.of(good,
+                full(c, "OK.TXT", null, one, "key-bad-batch-2")))).code());
+        assertEquals("INVALID_PATH", fails(ErrorKind.BAD_REQUEST, () -> v.commits.commitBatch(List.of(good,
+                full(c, "a/../b.txt", null, one, "key-bad-batch-3")))).code());
+        assertEquals("INVALID_IDEMPOTENCY_KEY", fails(ErrorKind.BAD_REQUEST, () -> v.commits.commitBatch(List.of(good,
+                full(c, "k.txt", null, one, "short")))).code());
+        assertEquals("EMPTY_BATCH", fails(ErrorKind.BAD_REQUEST, () -> v.commits.commitBatch(List.of())).code());
+        List<CommitService.CommitRequest> many = new ArrayList<>();
+        for (int i = 0; i <= CommitService.MAX_BATCH_COMMITS; i++) {
+            many.add(full(c, "f" + i + ".txt", null, one, "key-many-" + i + "-000"));
+        }
+        assertEquals("TOO_MANY_COMMITS", fails(ErrorKind.TOO_LARGE, () -> v.commits.commitBatch(many)).code());
+        Content big = content(CommitService.MAX_BATCH_ENTRIES / 2 + 1);
+        assertEquals("TOO_MANY_CHUNKS", fails(ErrorKind.TOO_LARGE, () -> v.commits.commitBatch(List.of(
+                full(c, "big1.bin", null, big, "key-big-00001"), full(c, "big2.bin", null, big, "key-big-00002")))).code());
+        assertEquals(before, v.items.snapshot());
+    }
+
     @Test
     void staleParentGets409WithTheHead() {
         TestVault v = new TestVault();
