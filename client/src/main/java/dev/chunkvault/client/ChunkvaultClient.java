@@ -120,6 +120,52 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
     }
 
+    record BatchBody(List<CommitBody> commits) {}
+
+    /** One commit's answer within a batch: its result, or the exception {@link #commit} would have thrown for it. */
+    public record BatchOutcome(CommitResult result, RuntimeException error) {}
+
+    /** Commits per {@link #commitBatch} request (the service's limit). */
+    public static final int MAX_BATCH_COMMITS = 100;
+
+    /**
+     * {@code POST /v1/commit-batch}: several files' commits in one request, each with its own outcome, in order (a
+     * stale parent is a {@link StaleParentException} in its slot). A failure of the request itself is thrown; the
+     * whole batch may then be sent again, the idempotency keys answering for the commits already done.
+     */
+    public List<BatchOutcome> commitBatch(List<Commit> commits) {
+        List<CommitBody> bodies = commits.stream().map(c -> new CommitBody(c.path(), c.parentVersion(), c.manifest(),
+                c.manifestDelta(), c.size(), c.contentHash(), c.clientMtime(), c.idempotencyKey())).toList();
+        JsonNode answer = transport.callTree(Call.post("/v1/commit-batch", new BatchBody(bodies)));
+        JsonNode results = answer == null ? null : answer.get("results");
+        if (results == null || !results.isArray() || results.size() != commits.size()) {
+            throw new BadResponseException("The server's answer to /v1/commit-batch does not have one result per commit.",
+                    null);
+        }
+        List<BatchOutcome> out = new ArrayList<>(commits.size());
+        for (int i = 0; i < commits.size(); i++) {
+            JsonNode r = results.get(i);
+            int status = r.path("status").asInt(0);
+            if (status >= 200 && status < 300) {
+                try {
+                    String outcome = r.path("outcome").asText(null);
+                    VersionInfo version = ClientJson.MAPPER.treeToValue(r.get("version"), VersionInfo.class);
+                    if (outcome == null || version == null) {
+                        throw new IllegalArgumentException("no outcome or version");
+                    }
+                    out.add(new BatchOutcome(new CommitResult(outcome, version), null));
+                } catch (Exception e) {
+                    throw new BadResponseException("A result of /v1/commit-batch could not be read.", e);
+                }
+            } else {
+                ApiException e = new ApiException(status, r.path("error").asText(null), r.path("message").asText(null),
+                        r.path("requestId").asText(null), r.get("details"), null);
+                out.add(new BatchOutcome(null, staleOr(e, commits.get(i).path())));
+            }
+        }
+        return out;
+    }
+
     record DeleteBody(String path, String parentVersion, String idempotencyKey) {}
 
     /** {@code POST /v1/delete}: a tombstone; with a parent, only if that is still the head. */

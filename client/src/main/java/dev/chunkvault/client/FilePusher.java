@@ -74,18 +74,30 @@ public final class FilePusher {
     private static final int MAX_COMMIT_ROUNDS = 4;
     private static final int MAX_RETRY_ROUNDS = 10;
 
+    /** How a push sends its commit: {@link ChunkvaultClient#commit}, or a {@link CommitBatcher} that groups them. */
+    @FunctionalInterface
+    public interface Committer {
+        CommitResult commit(ChunkvaultClient.Commit c);
+    }
+
     private final ChunkvaultClient client;
     private final PushJournal journal;
     private final Chunker chunker;
+    private final Committer committer;
 
     public FilePusher(ChunkvaultClient client, PushJournal journal) {
         this(client, journal, Chunker.of(ChunkingProfile.DEFAULT));
     }
 
     public FilePusher(ChunkvaultClient client, PushJournal journal, Chunker chunker) {
+        this(client, journal, chunker, client::commit);
+    }
+
+    public FilePusher(ChunkvaultClient client, PushJournal journal, Chunker chunker, Committer committer) {
         this.client = Objects.requireNonNull(client, "client");
         this.journal = Objects.requireNonNull(journal, "journal");
         this.chunker = Objects.requireNonNull(chunker, "chunker");
+        this.committer = Objects.requireNonNull(committer, "committer");
     }
 
     /**
@@ -533,7 +545,7 @@ public final class FilePusher {
                         s.mtimeMillis(), key);
         for (int round = 1; ; round++) {
             try {
-                CommitResult result = client.commit(c);
+                CommitResult result = committer.commit(c);
                 journal.clearCommitKey(pathKey);
                 return result;
             } catch (StaleParentException stale) {

@@ -210,6 +210,7 @@ public final class FakeVault implements AutoCloseable {
                 answer = switch (route) {
                     case "POST /v1/uploads" -> uploads(body);
                     case "POST /v1/commits" -> commit(body);
+                    case "POST /v1/commit-batch" -> commitBatch(body);
                     case "POST /v1/delete" -> delete(body);
                     case "POST /v1/restore" -> restore(body);
                     case "GET /v1/files" -> list(q);
@@ -238,6 +239,38 @@ public final class FakeVault implements AutoCloseable {
     }
 
     private record Status(int status, Object body) {}
+
+    /** Batches of commits answered (a batch route like the service's: one result per commit). */
+    public final AtomicInteger commitBatches = new AtomicInteger();
+    public final AtomicInteger commitsInBatches = new AtomicInteger();
+    /** Answer the batch route as a gateway without it would (404, API Gateway's own body). */
+    public volatile boolean batchRouteMissing;
+
+    private Object commitBatch(JsonNode b) throws IOException {
+        if (batchRouteMissing) {
+            return new Status(404, Map.of("message", "Not Found"));
+        }
+        List<Object> results = new ArrayList<>();
+        for (JsonNode c : b.path("commits")) {
+            Object one = commit(c);
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (one instanceof Status st) {
+                r.put("status", st.status());
+                @SuppressWarnings("unchecked")
+                Map<String, Object> body = (Map<String, Object>) st.body();
+                r.putAll(body);
+            } else {
+                r.put("status", 201);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> body = (Map<String, Object>) one;
+                r.putAll(body);
+            }
+            results.add(r);
+        }
+        commitBatches.incrementAndGet();
+        commitsInBatches.addAndGet(results.size());
+        return Map.of("results", results);
+    }
 
     private static Map<String, Object> error(String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();

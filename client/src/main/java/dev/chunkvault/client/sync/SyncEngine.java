@@ -2,6 +2,7 @@ package dev.chunkvault.client.sync;
 
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.ChunkIndex;
+import dev.chunkvault.client.CommitBatcher;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.ChunkvaultException;
 import dev.chunkvault.client.FilePuller;
@@ -70,6 +71,10 @@ public final class SyncEngine {
             java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     /** Files transferred at the same time (each with its own parallel chunk transfers). */
     static final int FILE_PARALLELISM = 4;
+    /** At most this many commits go in one batch request. */
+    static final int COMMIT_BATCH = 50;
+    /** How long a commit may wait for others to join its batch when not every transfer thread is committing. */
+    static final Duration COMMIT_LINGER = Duration.ofMillis(250);
 
     /**
      * @param maxDeletes        deletions per sync allowed without {@code force}
@@ -125,6 +130,8 @@ public final class SyncEngine {
     private final Options options;
     private final SyncListener listener;
     private final FilePusher pusher;
+    /** Groups the commits the transfer threads reach together into one request (see {@link CommitBatcher}). */
+    private final CommitBatcher batcher;
     private final FilePuller puller;
     private final Path tmp;
     private final Path backups;
@@ -135,7 +142,9 @@ public final class SyncEngine {
         this.root = state.root();
         this.options = options;
         this.listener = listener == null ? SyncListener.NONE : listener;
-        this.pusher = new FilePusher(client, state);
+        this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER);
+        this.pusher = new FilePusher(client, state, dev.chunkvault.core.chunking.Chunker.of(
+                dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT), batcher);
         this.puller = new FilePuller(client, state);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
         this.backups = root.resolve(".chunkvault").resolve("backups");
@@ -403,7 +412,14 @@ public final class SyncEngine {
         try {
             List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
             for (Item it : items) {
-                futures.add(pool.submit(() -> applyGuarded(it, report)));
+                futures.add(pool.submit(() -> {
+                    batcher.enter();
+                    try {
+                        return applyGuarded(it, report);
+                    } finally {
+                        batcher.leave();
+                    }
+                }));
             }
             boolean ok = true;
             for (java.util.concurrent.Future<Boolean> f : futures) {

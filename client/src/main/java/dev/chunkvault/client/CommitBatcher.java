@@ -1,0 +1,193 @@
+package dev.chunkvault.client;
+
+import dev.chunkvault.client.model.CommitResult;
+import dev.chunkvault.core.manifest.ManifestDelta;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Group commit for a sync's small files: commits that several transfer threads reach at about the same time go to
+ * the service in one {@code POST /v1/commit-batch} instead of one request each — a request's head (the bearer token
+ * alone is about 0.9 KB) is most of what a small file's commit costs on the wire.
+ *
+ * <p>A thread calling {@link #commit} waits until its commit is sent: at once when every thread of the sync that is
+ * still working is waiting here too (nothing more can join) or the batch is full, else after at most
+ * {@link #linger}. Each caller gets exactly what {@link ChunkvaultClient#commit} would have given it (its result, or
+ * the {@link StaleParentException} / {@link ApiException} for its own commit); a failure of the batch request
+ * itself is thrown to each of its callers. Large commits (many manifest entries) and a batch of one go alone, by
+ * the plain route; a service without the batch route (404) is sent single commits from then on.
+ *
+ * <p>Threads register with {@link #enter} and {@link #leave} around their work so the batcher knows how many may
+ * still come.
+ */
+public final class CommitBatcher implements FilePusher.Committer {
+    /** Manifest entries above which a commit goes alone (the service allows 2,000 per batch). */
+    static final int MAX_ENTRIES_BATCHED = 500;
+    static final int MAX_BATCH_ENTRIES = 2_000;
+
+    private final ChunkvaultClient client;
+    private final int maxBatch;
+    private final Duration linger;
+    private final List<Pending> pending = new ArrayList<>();
+    private int active;
+    private int waiting;
+    private volatile boolean unsupported;
+    private int batchesSent;
+    private int commitsBatched;
+
+    private record Pending(ChunkvaultClient.Commit commit, CompletableFuture<CommitResult> done) {}
+
+    public CommitBatcher(ChunkvaultClient client, int maxBatch, Duration linger) {
+        this.client = Objects.requireNonNull(client, "client");
+        if (maxBatch < 1 || maxBatch > ChunkvaultClient.MAX_BATCH_COMMITS) {
+            throw new IllegalArgumentException("maxBatch must be 1.." + ChunkvaultClient.MAX_BATCH_COMMITS);
+        }
+        this.maxBatch = maxBatch;
+        this.linger = Objects.requireNonNull(linger, "linger");
+    }
+
+    /** A thread that may commit starts working. */
+    public synchronized void enter() {
+        active++;
+    }
+
+    /** A thread is done: if every thread left is waiting, their batch goes now. */
+    public void leave() {
+        List<Pending> batch;
+        synchronized (this) {
+            active--;
+            batch = waiting > 0 && waiting >= active ? takeAll() : null;
+        }
+        send(batch);
+    }
+
+    /** Batches sent and the commits they carried (for reports and tests). */
+    public synchronized int[] stats() {
+        return new int[] {batchesSent, commitsBatched};
+    }
+
+    @Override
+    public CommitResult commit(ChunkvaultClient.Commit c) {
+        if (unsupported || entries(c) > MAX_ENTRIES_BATCHED) {
+            return client.commit(c);
+        }
+        Pending mine = new Pending(c, new CompletableFuture<>());
+        List<Pending> batch = null;
+        synchronized (this) {
+            pending.add(mine);
+            waiting++;
+            if (pending.size() >= maxBatch || waiting >= active || pendingEntries() >= MAX_BATCH_ENTRIES - MAX_ENTRIES_BATCHED) {
+                batch = takeAll();
+            }
+        }
+        send(batch);
+        try {
+            return await(mine);
+        } finally {
+            synchronized (this) {
+                waiting--;
+            }
+        }
+    }
+
+    private CommitResult await(Pending mine) {
+        try {
+            try {
+                return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException lingered) {
+                List<Pending> batch;
+                synchronized (this) {
+                    batch = pending.contains(mine) ? takeAll() : null;
+                }
+                send(batch);
+                return mine.done().get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ChunkvaultException("Commit failed.", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkvaultException("Interrupted.", e);
+        }
+    }
+
+    private List<Pending> takeAll() {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        List<Pending> batch = new ArrayList<>(pending);
+        pending.clear();
+        return batch;
+    }
+
+    private int pendingEntries() {
+        return pending.stream().mapToInt(p -> entries(p.commit())).sum();
+    }
+
+    /** Sends a batch (on the calling thread) and completes each of its commits. */
+    private void send(List<Pending> batch) {
+        if (batch == null || batch.isEmpty()) {
+            return;
+        }
+        if (batch.size() == 1 || unsupported) {
+            for (Pending p : batch) {
+                single(p);
+            }
+            return;
+        }
+        List<ChunkvaultClient.BatchOutcome> outcomes;
+        try {
+            outcomes = client.commitBatch(batch.stream().map(Pending::commit).toList());
+        } catch (ApiException e) {
+            if (e.isNotFound() && !"NOT_FOUND".equals(e.code())) {
+                unsupported = true; // a gateway without the route: single commits from now on
+                batch.forEach(this::single);
+                return;
+            }
+            batch.forEach(p -> p.done().completeExceptionally(e));
+            return;
+        } catch (RuntimeException e) {
+            batch.forEach(p -> p.done().completeExceptionally(e));
+            return;
+        }
+        synchronized (this) {
+            batchesSent++;
+            commitsBatched += batch.size();
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            ChunkvaultClient.BatchOutcome o = outcomes.get(i);
+            if (o.error() != null) {
+                batch.get(i).done().completeExceptionally(o.error());
+            } else {
+                batch.get(i).done().complete(o.result());
+            }
+        }
+    }
+
+    private void single(Pending p) {
+        try {
+            p.done().complete(client.commit(p.commit()));
+        } catch (RuntimeException e) {
+            p.done().completeExceptionally(e);
+        }
+    }
+
+    static int entries(ChunkvaultClient.Commit c) {
+        if (c.manifest() != null) {
+            return c.manifest().chunkCount();
+        }
+        if (c.manifestDelta() != null) {
+            return c.manifestDelta().ops().stream()
+                    .mapToInt(op -> op instanceof ManifestDelta.Add a ? a.entries().size() : 0).sum();
+        }
+        return 0;
+    }
+}
