@@ -24,7 +24,8 @@ import java.util.Set;
  *       right-to-left override is the classic spoof ({@code "invoice\u202Efdp.exe"} displays as
  *       {@code invoicexe.pdf}). The implicit marks LRM, RLM and ALM stay allowed: they are needed in
  *       mixed-direction Arabic and Hebrew names and cannot reorder a run;</li>
- *   <li>be valid Unicode (no unpaired surrogate);</li>
+ *   <li>be valid Unicode (no unpaired surrogate) and hold no noncharacter (U+FDD0–U+FDEF, U+xxFFFE, U+xxFFFF:
+ *       reserved for programs' internal use; U+10FFFF is the key listings use as their upper bound);</li>
  *   <li>not consist only of invisible format characters. Zero-width characters are otherwise allowed:
  *       ZWJ builds emoji sequences and ZWNJ is required in Persian and Indic spellings. Their spoofing
  *       potential is handled by {@link #foldKey}, which ignores them, so {@code "report\u200B.pdf"} collides
@@ -84,6 +85,8 @@ public final class FileNames {
                 throw reject(Reason.SLASH, cp, i);
             } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
                 throw reject(Reason.BIDI_CONTROL, cp, i);
+            } else if (isNoncharacter(cp)) {
+                throw reject(Reason.NONCHARACTER, cp, i);
             }
             visible |= Character.getType(cp) != Character.FORMAT;
             i += Character.charCount(cp);
@@ -147,6 +150,15 @@ public final class FileNames {
 
     static int utf8Length(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * Unicode's 66 noncharacters (U+FDD0..U+FDEF and the last two code points of every plane), reserved for a
+     * program's internal use and never for interchange. Refusing them also keeps U+10FFFF free as the key that sorts
+     * after every name, which listings use as their upper bound.
+     */
+    static boolean isNoncharacter(int cp) {
+        return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
     }
 
     private static InvalidFilePathException reject(Reason reason, int codePoint, int index) {

@@ -24,6 +24,8 @@ public final class InvalidFilePathException extends IllegalArgumentException {
         SLASH,
         /** A bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069). */
         BIDI_CONTROL,
+        /** A Unicode noncharacter (U+FDD0..U+FDEF, U+xxFFFE, U+xxFFFF): for internal use only, never in names. */
+        NONCHARACTER,
         /** An unpaired UTF-16 surrogate: the text is not Unicode and has no UTF-8 form. */
         INVALID_UNICODE,
         /** The name consists only of invisible format characters (such as U+200B ZERO WIDTH SPACE). */
