@@ -327,6 +327,7 @@ class ApiInputsIT {
         m.put("a line separator", "docs/a\u2028.bin");
         m.put("a backslash", "docs\\a.bin");
         m.put("a bidi override", "docs/invoice\u202Efdp.exe");
+        m.put("a name starting with U+10FFFF (a noncharacter)", "docs/\uDBFF\uDFFFa.bin");
         m.put("only invisible characters", "docs/\u200B\u200D");
         m.put("a 256-byte segment", "docs/" + "x".repeat(256));
         m.put("a 256-byte segment of 128 characters", "docs/" + "\u00e9".repeat(128));
