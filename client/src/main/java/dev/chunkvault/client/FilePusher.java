@@ -424,8 +424,17 @@ public final class FilePusher {
 
     private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
         return client.transferPool().submit(() -> {
-            byte[] bytes = readChunk(r.file(), ch, c);
-            client.putObject(u.url(), u.headers(), bytes);
+            // Not hashed again here: the PUT signs the chunk's SHA-256, so the storage refuses bytes that changed
+            // since the scan; only then is it worth finding out whether the file did.
+            byte[] bytes = readFully(ch, c.offset(), c.size());
+            try {
+                client.putObject(u.url(), u.headers(), bytes);
+            } catch (ApiException refused) {
+                if (refused.status() >= 400 && refused.status() < 500 && !ChunkId.sha256(bytes).equals(c.id())) {
+                    throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
+                }
+                throw refused;
+            }
             journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
             counters.uploaded.incrementAndGet();
             counters.bytes.addAndGet(bytes.length);
