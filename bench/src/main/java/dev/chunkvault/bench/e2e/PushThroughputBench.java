@@ -152,10 +152,11 @@ final class PushThroughputBench {
                 + "**%s** (goal ≥ 0.8: %s) | |%n", ratio(pushRate / rawRate), mark(pushRate / rawRate >= 0.8)));
         md.append(String.format(Locale.ROOT, "| ratio push / raw PUT of 256 KiB objects | | %s | |%n",
                 ratio(raw256 / pushSeconds)));
-        md.append(String.format(Locale.ROOT, "%nThe push's phases: chunk + hash %s (%.1f CPU s), upload %s (%.1f CPU s; "
+        String scanText = scan > 0 ? String.format(Locale.ROOT, "chunk + hash %s (%.1f CPU s), ", secs(scan),
+                phases.cpuSeconds("hash")) : "chunk + hash overlapped with the upload, ";
+        md.append(String.format(Locale.ROOT, "%nThe push's phases: %supload %s (%.1f CPU s; "
                 + "grants and PUTs), commit %s (%.1f CPU s; %d chunks, the large-commit path: the version written "
-                + "PENDING, chunks verified and pinned in batches, then published).%n%n", secs(scan),
-                phases.cpuSeconds("hash"), secs(upload), phases.cpuSeconds("upload"),
+                + "PENDING, chunks verified and pinned in batches, then published).%n%n", scanText, secs(upload), phases.cpuSeconds("upload"),
                 secs(Math.max(0, pushSeconds - scan - upload)),
                 Math.max(0, pushCpu - phases.cpuSeconds("hash") - phases.cpuSeconds("upload")), result.stats().chunks()));
         md.append(String.format(Locale.ROOT, "Upload grants, measured alone (%d chunks of new ids per request, the "
