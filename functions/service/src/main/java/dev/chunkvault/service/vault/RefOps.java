@@ -81,16 +81,24 @@ final class RefOps {
     }
 
     /**
-     * Pins every chunk, batches concurrently on {@code parallel}: the chunks are distinct, so no two batches
-     * write the same edge, holding or chunk row, and each batch is idempotent on its own.
+     * Concurrent pin transactions of one commit. Each is {@value #CHUNKS_PER_TRANSACTION} chunks (99 writes): a few
+     * at a time take the round trips out of a large commit's time on DynamoDB, while more only queue on the
+     * table's write path (DynamoDB Local serialises them; docs/perf-push.md).
+     */
+    static final int PIN_CONCURRENCY = 4;
+
+    /**
+     * Pins every chunk, up to {@link #PIN_CONCURRENCY} batches at a time on {@code parallel}: the chunks are
+     * distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on its own.
      */
     PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
+        Parallel limited = parallel.atMost(PIN_CONCURRENCY);
         List<List<Pin>> batches = new ArrayList<>();
         for (int i = 0; i < pins.size(); i += CHUNKS_PER_TRANSACTION) {
             batches.add(pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION)));
         }
         List<ChunkId> unusable = new ArrayList<>();
-        parallel.map(batches, batch -> pinBatch(owner, fileId, versionId, batch)).forEach(unusable::addAll);
+        limited.map(batches, batch -> pinBatch(owner, fileId, versionId, batch)).forEach(unusable::addAll);
         return new PinResult(unusable);
     }
 
