@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Pushes one local file as a new version: chunk and hash it in one streaming pass (bounded memory, whatever the
  * file's size), upload only the chunks the service lacks — re-reading each chunk's bytes from the file by offset,
  * in parallel through presigned PUTs, or as a binary delta of the parent chunk it overlaps most when that is
- * clearly smaller — and commit a manifest delta against the parent.
+ * clearly smaller — and commit a manifest delta against the parent. A new file (no parent) is chunked while its
+ * chunks upload: a scanning thread hands each full grant batch to the uploads at once (see {@code pushNew}).
  *
  * <p>Resumable: every uploaded chunk is journaled (with its time) and skipped by a re-run; the commit's
  * idempotency key is journaled before it is sent, so a re-run after a crash replays it instead of committing
