@@ -37,7 +37,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Pushes one local file as a new version: chunk and hash it in one streaming pass (bounded memory, whatever the
  * file's size), upload only the chunks the service lacks — re-reading each chunk's bytes from the file by offset,
  * in parallel through presigned PUTs, or as a binary delta of the parent chunk it overlaps most when that is
- * clearly smaller — and commit a manifest delta against the parent.
+ * clearly smaller — and commit a manifest delta against the parent. A new file (no parent) is chunked while its
+ * chunks upload: a scanning thread hands each full grant batch to the uploads at once (see {@code pushNew}).
  *
  * <p>Resumable: every uploaded chunk is journaled (with its time) and skipped by a re-run; the commit's
  * idempotency key is journaled before it is sent, so a re-run after a crash replays it instead of committing
@@ -193,8 +198,153 @@ public final class FilePusher {
     }
 
     public Result push(Request r) throws IOException {
+        if (r.cut() == null && r.parentVersion() == null) {
+            return pushNew(r);
+        }
         Scanned s = r.cut() == null ? scan(r.file(), r.listener()) : verifyCut(r.file(), r.cut(), r.listener());
         return push(r, s);
+    }
+
+    /**
+     * A new file (no parent, so nothing to reuse and no delta to try): chunking and hashing overlap the uploads. A
+     * scanning thread cuts the file and hands each batch of chunks to upload to this thread as soon as it is full;
+     * this thread asks for grants and submits the PUTs as for {@link #push(Request, Scanned)}, re-reading each chunk
+     * by offset, so memory stays bounded whatever the file's size (the batches hold offsets and ids, never bytes).
+     * The same journal: a chunk uploaded recently is skipped, each upload is journaled when it succeeds, and the
+     * commit key is journaled before the commit, so a re-run after a kill resumes where this one stopped.
+     */
+    private Result pushNew(Request r) throws IOException {
+        String pathKey = FilePath.parse(r.remotePath()).foldKey();
+        Counters counters = new Counters();
+        BasicFileAttributes a = Files.readAttributes(r.file(), BasicFileAttributes.class);
+        BlockingQueue<List<Chunk>> batches = new LinkedBlockingQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Scanned> scanned = new CompletableFuture<>();
+        r.listener().start("upload", r.file().getFileName().toString(), a.size());
+        Thread scanner = new Thread(() -> {
+            try {
+                scanned.complete(scanInto(r, a, batches, stop, counters));
+            } catch (Throwable t) {
+                scanned.completeExceptionally(t);
+            } finally {
+                batches.add(END_OF_SCAN);
+            }
+        }, "chunkvault-scan");
+        scanner.setDaemon(true);
+        java.util.ArrayDeque<InFlight> inflight = new java.util.ArrayDeque<>();
+        Scanned s;
+        try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
+            try {
+                scanner.start();
+                for (List<Chunk> batch = batches.take(); batch != END_OF_SCAN; batch = batches.take()) {
+                    while (inflight.size() >= 2) {
+                        finish(r, ch, inflight.removeFirst(), counters);
+                    }
+                    inflight.add(grantAndSubmit(r, ch, batch, counters));
+                }
+                s = scanResult(scanned);
+                while (!inflight.isEmpty()) {
+                    finish(r, ch, inflight.removeFirst(), counters);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            } catch (RuntimeException | IOException e) {
+                inflight.forEach(b -> b.futures.forEach(f -> f.cancel(true)));
+                throw e;
+            } finally {
+                stop.set(true);
+                joinQuietly(scanner);
+                r.listener().finish();
+            }
+            checkUnchanged(r.file(), s);
+            CommitResult result = commit(r, ch, s, pathKey, null, null, counters);
+            Manifest m = s.manifest();
+            return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), counters.stats(m.chunkCount()));
+        }
+    }
+
+    /** Marks the end of the scanner's batches (compared by identity). */
+    private static final List<Chunk> END_OF_SCAN = java.util.Collections.unmodifiableList(new ArrayList<>());
+
+    /**
+     * Chunks and hashes the file like {@link #scan}, putting the chunks to upload (first occurrence, not journaled
+     * recently) on {@code batches} in groups of {@link #GRANT_BATCH}.
+     */
+    private Scanned scanInto(Request r, BasicFileAttributes a, BlockingQueue<List<Chunk>> batches, AtomicBoolean stop,
+                             Counters counters) throws IOException {
+        Instant trustedSince = client.options().clock().instant().minus(JOURNAL_TRUST);
+        List<ManifestEntry> entries = new ArrayList<>();
+        Set<ChunkId> seen = new HashSet<>();
+        List<List<Chunk>> pending = new ArrayList<>(List.of(new ArrayList<>()));
+        ContentHash hash;
+        try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
+            hash = chunker.chunk(ch, (chunk, bytes) -> {
+                if (stop.get()) {
+                    throw new java.io.InterruptedIOException("push abandoned");
+                }
+                entries.add(chunk.toManifestEntry());
+                if (!seen.add(chunk.id())) {
+                    r.listener().advance(chunk.size()); // sent once, with its first occurrence
+                    return;
+                }
+                if (journal.uploadedAt(chunk.id().hex()).filter(t -> t.isAfter(trustedSince)).isPresent()) {
+                    counters.skipped.incrementAndGet();
+                    r.listener().advance(chunk.size());
+                    return;
+                }
+                List<Chunk> batch = pending.get(0);
+                batch.add(chunk);
+                if (batch.size() == GRANT_BATCH) {
+                    batches.add(batch);
+                    pending.set(0, new ArrayList<>());
+                }
+            });
+        }
+        if (!pending.get(0).isEmpty()) {
+            batches.add(pending.get(0));
+        }
+        BasicFileAttributes b = Files.readAttributes(r.file(), BasicFileAttributes.class);
+        if (b.size() != hash.length() || b.lastModifiedTime().toMillis() != a.lastModifiedTime().toMillis()) {
+            throw new LocalFileChangedException(r.file(), "changed while it was being read");
+        }
+        return new Scanned(Manifest.of(chunker.profile().name(), entries), hash.sha256Hex(), hash.length(),
+                a.lastModifiedTime().toMillis());
+    }
+
+    private static Scanned scanResult(CompletableFuture<Scanned> scanned) throws IOException {
+        try {
+            return scanned.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkvaultException("Interrupted.", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new ChunkvaultException("Chunking failed.", cause);
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Pushes a file already scanned (its stat must not have changed since). */
@@ -475,8 +625,17 @@ public final class FilePusher {
 
     private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
         return client.transferPool().submit(() -> {
-            byte[] bytes = readChunk(r.file(), ch, c);
-            client.putObject(u.url(), u.headers(), bytes);
+            // Not hashed again here: the PUT signs the chunk's SHA-256, so the storage refuses bytes that changed
+            // since the scan; only then is it worth finding out whether the file did.
+            byte[] bytes = readFully(ch, c.offset(), c.size());
+            try {
+                client.putObject(u.url(), u.headers(), bytes);
+            } catch (ApiException refused) {
+                if (refused.status() >= 400 && refused.status() < 500 && !ChunkId.sha256(bytes).equals(c.id())) {
+                    throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
+                }
+                throw refused;
+            }
             journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
             journal.remember(u.id(), bytes, ch.size());
             counters.uploaded.incrementAndGet();

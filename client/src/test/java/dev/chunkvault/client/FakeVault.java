@@ -117,6 +117,11 @@ public final class FakeVault implements AutoCloseable {
         void before(String route, JsonNode body, Map<String, String> query) throws IOException;
     }
 
+    /** Drops the faults still queued for {@code route}. */
+    public void clearFaults(String route) {
+        faults.remove(route);
+    }
+
     /** The next {@code times} calls of {@code route} ("POST /v1/commits", "PUT /objects") answer {@code status}. */
     public void fail(String route, int status, int times) {
         Deque<int[]> q = faults.computeIfAbsent(route, k -> new ArrayDeque<>());

@@ -239,6 +239,42 @@ class FileTransferTest {
         assertEquals(3, sleeper.delays.size(), "three retries of the first run's commit, then it gave up");
     }
 
+    /**
+     * A new file's push chunks and uploads in one streaming pass; when it fails part way (here from the third upload
+     * grant on), what was uploaded is journaled, and a re-run sends none of it again: only the uploads that were
+     * in flight when it failed may be sent twice.
+     */
+    @Test
+    void aStreamingPushThatFailsPartWayResumesWithoutSendingJournaledChunks() throws Exception {
+        byte[] data = TestFiles.random(11, 80_000_000); // about 300 chunks: three grant batches
+        Path f = TestFiles.write(dir.resolve("s.bin"), data);
+        PushJournal journal = PushJournal.inMemory();
+        java.util.concurrent.atomic.AtomicInteger grants = new java.util.concurrent.atomic.AtomicInteger();
+        vault.hook = (route, body, query) -> {
+            if (route.equals("POST /v1/uploads") && grants.incrementAndGet() == 2) {
+                vault.fail("POST /v1/uploads", 500, 100); // every grant after the second
+            }
+        };
+        assertThrows(ApiException.class, () -> new FilePusher(client, journal).push(FilePusher.Request.of(f, "s.bin", null)));
+        vault.hook = null;
+        clearFaults("POST /v1/uploads");
+        int firstRun = vault.puts.get();
+        assertTrue(firstRun >= FilePusher.GRANT_BATCH, "the first batch was done before the third grant: " + firstRun);
+
+        FilePusher.Result r = new FilePusher(client, journal).push(FilePusher.Request.of(f, "s.bin", null));
+        assertTrue(r.stats().chunksSkipped() >= FilePusher.GRANT_BATCH, "journaled: " + r.stats().chunksSkipped());
+        int distinct = new java.util.HashSet<>(vault.putLog).size();
+        assertEquals(r.manifest().distinctIds().size(), distinct);
+        assertTrue(vault.putLog.size() - distinct <= client.options().parallelism(),
+                "only uploads in flight at the failure are sent twice: " + (vault.putLog.size() - distinct));
+        assertEquals(r.manifest().distinctIds().size(), r.stats().chunksSkipped() + r.stats().chunksUploaded());
+        assertArrayEquals(data, vault.content("s.bin"));
+    }
+
+    private void clearFaults(String route) {
+        vault.clearFaults(route);
+    }
+
     @Test
     void chunksTheCommitReportsMissingAreUploadedAgainExactly() throws Exception {
         byte[] data = TestFiles.random(5, 2_000_000);

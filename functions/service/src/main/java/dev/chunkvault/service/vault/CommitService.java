@@ -449,7 +449,7 @@ public final class CommitService {
                 throw new Race(); // a retry of this request got there first: replay it
             }
         }
-        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, pins);
+        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, pins, parallel);
         if (!pinned.unusable().isEmpty()) {
             rollback(version, added);
             throw missingChunks(pinned.unusable());

@@ -24,6 +24,11 @@ public final class Parallel {
         return new Parallel(null, 1);
     }
 
+    /** The same pool with at most {@code n} concurrent calls per {@link #map}. */
+    public Parallel atMost(int n) {
+        return new Parallel(pool, Math.max(1, Math.min(parallelism, n)));
+    }
+
     /** {@code fn} applied to each input, results in input order; the first failure is rethrown. */
     public <T, R> List<R> map(List<T> inputs, Function<T, R> fn) {
         if (parallelism <= 1 || inputs.size() <= 1) {

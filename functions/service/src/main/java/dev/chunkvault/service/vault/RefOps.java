@@ -75,24 +75,48 @@ final class RefOps {
     /** Outcome of pinning: the chunks whose row was gone, re-created or being collected. */
     record PinResult(List<ChunkId> unusable) {}
 
-    /** Pins every chunk (idempotent: a chunk already pinned for this version is skipped). */
+    /** Pins every chunk (idempotent: a chunk already pinned for this version is skipped), one batch at a time. */
     PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins) {
-        List<ChunkId> unusable = new ArrayList<>();
+        return pin(owner, fileId, versionId, pins, Parallel.inline());
+    }
+
+    /**
+     * Concurrent pin transactions of one commit. Each is {@value #CHUNKS_PER_TRANSACTION} chunks (99 writes): a few
+     * at a time take the round trips out of a large commit's time on DynamoDB, while more only queue on the
+     * table's write path (DynamoDB Local serialises them; docs/perf-push.md).
+     */
+    static final int PIN_CONCURRENCY = 4;
+
+    /**
+     * Pins every chunk, up to {@link #PIN_CONCURRENCY} batches at a time on {@code parallel}: the chunks are
+     * distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on its own.
+     */
+    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
+        Parallel limited = parallel.atMost(PIN_CONCURRENCY);
+        List<List<Pin>> batches = new ArrayList<>();
         for (int i = 0; i < pins.size(); i += CHUNKS_PER_TRANSACTION) {
-            List<Pin> batch = pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION));
-            List<TxAction> actions = new ArrayList<>();
-            batch.forEach(p -> actions.addAll(pinActions(owner, fileId, versionId, p)));
-            try {
-                retry.run(() -> store.transact(actions));
-            } catch (TransactionCancelledException cancelled) {
-                for (Pin p : batch) {
-                    if (!pinOne(owner, fileId, versionId, p)) {
-                        unusable.add(p.chunk());
-                    }
+            batches.add(pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION)));
+        }
+        List<ChunkId> unusable = new ArrayList<>();
+        limited.map(batches, batch -> pinBatch(owner, fileId, versionId, batch)).forEach(unusable::addAll);
+        return new PinResult(unusable);
+    }
+
+    private List<ChunkId> pinBatch(Owner owner, String fileId, String versionId, List<Pin> batch) {
+        List<TxAction> actions = new ArrayList<>();
+        batch.forEach(p -> actions.addAll(pinActions(owner, fileId, versionId, p)));
+        try {
+            retry.run(() -> store.transact(actions));
+            return List.of();
+        } catch (TransactionCancelledException cancelled) {
+            List<ChunkId> unusable = new ArrayList<>();
+            for (Pin p : batch) {
+                if (!pinOne(owner, fileId, versionId, p)) {
+                    unusable.add(p.chunk());
                 }
             }
+            return unusable;
         }
-        return new PinResult(unusable);
     }
 
     /** @return false if the chunk row is unusable */

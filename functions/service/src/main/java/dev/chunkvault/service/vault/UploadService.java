@@ -13,6 +13,9 @@ import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TransientStoreException;
+import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +62,13 @@ public final class UploadService {
                 .setIfAbsent(ChunkRow.GC_AT, now);
     }
 
+    /**
+     * Grant writes per transaction. A transactional write costs DynamoDB two write units instead of one, but one
+     * call instead of up to a hundred is far less work per chunk for the function and the table's front end
+     * (docs/perf-push.md).
+     */
+    static final int GRANTS_PER_TRANSACTION = ItemStore.MAX_TRANSACTION_ACTIONS;
+
     /** While a chunk is DELETING, grants say to come back after this. */
     static final Duration DELETING_RETRY = Duration.ofSeconds(30);
 
@@ -101,7 +111,24 @@ public final class UploadService {
         }
         Set<ChunkId> held = holdings.held(owner, chunks.stream().map(ChunkRequest::id).toList());
         List<ChunkRequest> toGrant = chunks.stream().filter(c -> !held.contains(c.id())).toList();
-        List<Object> outcomes = parallel.map(toGrant, c -> retry.call(() -> grantOne(owner, c)));
+        // Groups of (nearly) equal size, each one transaction; a group whose transaction did not go through is
+        // granted chunk by chunk.
+        int groupCount = (toGrant.size() + GRANTS_PER_TRANSACTION - 1) / GRANTS_PER_TRANSACTION;
+        int groupSize = groupCount == 0 ? 1 : (toGrant.size() + groupCount - 1) / groupCount;
+        List<List<ChunkRequest>> groups = new ArrayList<>();
+        for (int i = 0; i < toGrant.size(); i += groupSize) {
+            groups.add(toGrant.subList(i, Math.min(toGrant.size(), i + groupSize)));
+        }
+        List<List<Upload>> granted = parallel.map(groups, g -> grantGroup(owner, g));
+        List<ChunkRequest> oneByOne = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            if (granted.get(g) == null) {
+                oneByOne.addAll(groups.get(g));
+            }
+        }
+        List<Object> outcomes = new ArrayList<>(toGrant.size());
+        granted.stream().filter(java.util.Objects::nonNull).forEach(outcomes::addAll);
+        outcomes.addAll(parallel.map(oneByOne, c -> retry.call(() -> grantOne(owner, c))));
         List<Upload> uploads = new ArrayList<>();
         List<Later> retries = new ArrayList<>();
         for (Object o : outcomes) {
@@ -115,12 +142,40 @@ public final class UploadService {
         return new Grant(have, uploads, retries);
     }
 
+    /**
+     * Grants a group of chunks with one transaction of their grant writes (the same write per chunk as {@link
+     * #grantOne}, so it still takes the same work whether or not a row exists). The transaction applies all or
+     * nothing: if it is cancelled (a chunk of the group is being collected) or keeps failing, nothing was written
+     * and this answers null: the caller grants each chunk on its own, which answers the collected ones with a retry.
+     */
+    private List<Upload> grantGroup(Owner owner, List<ChunkRequest> group) {
+        if (group.size() < 2) {
+            return null;
+        }
+        long now = clock.millis();
+        List<TxAction> writes = group.stream()
+                .<TxAction>map(c -> TxAction.update(Tables.CHUNKS, ChunkRow.key(c.id()), grantUpdate(c.id(), now), GRANTABLE))
+                .toList();
+        try {
+            retry.run(() -> store.transact(writes));
+        } catch (TransactionCancelledException | TransientStoreException fallBack) {
+            return null;
+        }
+        List<Upload> out = new ArrayList<>(group.size());
+        group.forEach(c -> out.add(presign(owner, c)));
+        return out;
+    }
+
     private Object grantOne(Owner owner, ChunkRequest c) {
         try {
             store.update(Tables.CHUNKS, ChunkRow.key(c.id()), grantUpdate(c.id(), clock.millis()), GRANTABLE);
         } catch (ConditionFailedException deleting) {
             return new Later(c.id(), DELETING_RETRY);
         }
+        return presign(owner, c);
+    }
+
+    private Upload presign(Owner owner, ChunkRequest c) {
         PresignedRequest put = presigner.presignPut(ChunkRow.objectKey(c.id()), c.size(), c.id().base64(),
                 Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
         return new Upload(c.id(), put);

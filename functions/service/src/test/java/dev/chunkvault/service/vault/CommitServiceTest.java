@@ -45,6 +45,35 @@ class CommitServiceTest {
         return e;
     }
 
+    /**
+     * A grant writes its rows in transactions of {@link UploadService#GRANTS_PER_TRANSACTION}; when a chunk of a group
+     * is being collected the transaction is cancelled, and the group is granted chunk by chunk: that chunk is asked
+     * for later, every other one gets its URL and a PENDING row, and nothing else changes.
+     */
+    @Test
+    void aGrantWithAChunkBeingCollectedGrantsTheOthersAndDefersThatOne() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        List<UploadService.ChunkRequest> asks = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            asks.add(new UploadService.ChunkRequest(ChunkId.sha256(bytes(64)), 64));
+        }
+        ChunkId collected = asks.get(120).id();
+        v.items.put(Tables.CHUNKS, dev.chunkvault.service.store.Item.builder()
+                .set(ChunkRow.ID, collected.hex()).set(ChunkRow.STATE, ChunkRow.State.DELETING.name())
+                .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, "old").build(),
+                dev.chunkvault.service.store.Condition.ALWAYS);
+
+        UploadService.Grant g = v.uploads.grant(c.owner, asks);
+        assertEquals(List.of(collected), g.retry().stream().map(UploadService.Later::id).toList());
+        assertEquals(149, g.uploads().size());
+        assertTrue(g.have().isEmpty());
+        for (UploadService.ChunkRequest a : asks) {
+            ChunkRow row = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(a.id())).orElseThrow());
+            assertEquals(a.id().equals(collected) ? ChunkRow.State.DELETING : ChunkRow.State.PENDING, row.state());
+        }
+    }
+
     @Test
     void newFileThenEditThenHistory() {
         TestVault v = new TestVault();
