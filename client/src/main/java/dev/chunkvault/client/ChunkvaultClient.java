@@ -195,12 +195,17 @@ public final class ChunkvaultClient implements AutoCloseable {
      * delta's binary encoding (which names both ids), gzip-compressed when that makes it smaller.
      */
     public DeltaStored deltaUpload(String baseChunk, String targetChunk, byte[] encodedDelta) {
-        dev.chunkvault.core.delta.Delta.Header h = dev.chunkvault.core.delta.Delta.Header.read(encodedDelta)
+        return deltaUpload(baseChunk, targetChunk, Transport.Binary.of(encodedDelta));
+    }
+
+    /** As {@link #deltaUpload(String, String, byte[])}, for a body already compressed (to judge its wire size). */
+    DeltaStored deltaUpload(String baseChunk, String targetChunk, Transport.Binary delta) {
+        dev.chunkvault.core.delta.Delta.Header h = dev.chunkvault.core.delta.Delta.Header.read(delta.bytes())
                 .orElseThrow(() -> new IllegalArgumentException("not an encoded delta"));
         if (!h.baseId().hex().equals(baseChunk) || !h.targetId().hex().equals(targetChunk)) {
             throw new IllegalArgumentException("the delta is not from " + baseChunk + " to " + targetChunk);
         }
-        return transport.call(Call.binary("/v1/delta-uploads", encodedDelta), DeltaStored.class);
+        return transport.call(Call.binary("/v1/delta-uploads", delta), DeltaStored.class);
     }
 
     private RuntimeException staleOr(ApiException e, String path) {

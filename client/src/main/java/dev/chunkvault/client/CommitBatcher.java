@@ -1,7 +1,6 @@
 package dev.chunkvault.client;
 
 import dev.chunkvault.client.model.CommitResult;
-import dev.chunkvault.core.manifest.ManifestDelta;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,8 +184,7 @@ public final class CommitBatcher implements FilePusher.Committer {
             return c.manifest().chunkCount();
         }
         if (c.manifestDelta() != null) {
-            return c.manifestDelta().ops().stream()
-                    .mapToInt(op -> op instanceof ManifestDelta.Add a ? a.entries().size() : 0).sum();
+            return c.manifestDelta().addedEntryCount();
         }
         return 0;
     }

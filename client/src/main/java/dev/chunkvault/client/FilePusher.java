@@ -467,13 +467,12 @@ public final class FilePusher {
             if (delta.encodedLength() > MAX_DELTA_BYTES) {
                 continue;
             }
-            byte[] encoded = delta.encode();
-            byte[] gzipped = Transport.gzipIfSmaller(encoded); // what the wire will carry (the transport does it again)
-            if ((gzipped != null ? gzipped.length : encoded.length) > c.size() * DELTA_WORTH) {
+            Transport.Binary wire = Transport.Binary.of(delta.encode()); // compressed once: judged, then sent
+            if (wire.wireLength() > c.size() * DELTA_WORTH) {
                 continue;
             }
             try {
-                DeltaStored stored = client.deltaUpload(e.getValue(), e.getKey(), encoded);
+                DeltaStored stored = client.deltaUpload(e.getValue(), e.getKey(), wire);
                 if (!e.getKey().equals(stored.id())) {
                     continue;
                 }
@@ -484,7 +483,7 @@ public final class FilePusher {
             journal.remember(e.getKey(), bytes, fileSize);
             need.remove(e.getKey());
             counters.deltas.incrementAndGet();
-            counters.bytes.addAndGet(encoded.length);
+            counters.bytes.addAndGet(wire.bytes().length);
         }
     }
 

@@ -81,13 +81,22 @@ public final class Transport {
         }
 
         /** A POST of raw bytes ({@code application/octet-stream}), gzip-compressed on the wire when that helps. */
-        public static Call binary(String path, byte[] bytes) {
-            return new Call("POST", path, Map.of(), new Binary(bytes), true);
+        static Call binary(String path, Binary body) {
+            return new Call("POST", path, Map.of(), body, true);
         }
     }
 
-    /** A raw request body. */
-    record Binary(byte[] bytes) {}
+    /** A raw request body, with its gzip form when that is at least a tenth smaller (else null): compressed once. */
+    record Binary(byte[] bytes, byte[] gzipped) {
+        static Binary of(byte[] bytes) {
+            return new Binary(bytes, gzipIfSmaller(bytes));
+        }
+
+        /** The bytes the body takes on the wire. */
+        int wireLength() {
+            return gzipped != null ? gzipped.length : bytes.length;
+        }
+    }
 
     /** Bodies smaller than this go as they are: gzip's framing would eat the saving. */
     static final int GZIP_MIN_BYTES = 512;
@@ -169,7 +178,7 @@ public final class Transport {
         if (call.body() instanceof Binary b) {
             body = b.bytes();
             contentType = "application/octet-stream";
-            gzipped = gzipIfSmaller(body);
+            gzipped = b.gzipped();
         } else {
             try {
                 body = call.body() == null ? null : json.writeValueAsBytes(call.body());

@@ -31,9 +31,10 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         long started = System.nanoTime();
         String requestId = requestId(event, context);
         StructuredLog requestLog = log.forRequest(requestId);
+        ApiRequest request = new ApiRequest(event, requestId);
         HttpResponse response;
         try {
-            response = handle(new ApiRequest(event, requestId), requestLog);
+            response = handle(request, requestLog);
         } catch (Exception | StackOverflowError e) {
             response = ErrorMapper.map(e, requestId, requestLog);
         }
@@ -45,19 +46,12 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         if (response.status() == 409) {
             requestLog.metrics(Map.of("Conflicts", 1), Map.of());
         }
-        return toApiGateway(response, requestId, requestLog, ApiRequest.acceptsGzip(header(event, "accept-encoding")));
+        return toApiGateway(response, requestId, requestLog, request.acceptsGzip());
     }
 
     /** JSON bodies smaller than this go uncompressed: gzip's framing would eat most of the saving. */
     static final int GZIP_MIN_BYTES = 1024;
 
-    private static String header(APIGatewayV2HTTPEvent event, String name) {
-        if (event.getHeaders() == null) {
-            return null;
-        }
-        return event.getHeaders().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
-    }
 
     private static String requestId(APIGatewayV2HTTPEvent event, Context context) {
         if (event.getRequestContext() != null && event.getRequestContext().getRequestId() != null) {

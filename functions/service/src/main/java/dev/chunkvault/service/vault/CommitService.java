@@ -162,8 +162,7 @@ public final class CommitService {
             if (r.source() instanceof Source.Full f) {
                 entries += f.manifest().chunkCount();
             } else if (r.source() instanceof Source.Delta d) {
-                entries += d.delta().ops().stream()
-                        .mapToLong(op -> op instanceof ManifestDelta.Add a ? a.entries().size() : 0).sum();
+                entries += d.delta().addedEntryCount();
             }
         }
         if (entries > MAX_BATCH_ENTRIES) {
