@@ -397,7 +397,7 @@ public final class Commands {
                     }
                     String key = folder != null ? FilePath.parse(SyncPaths.relative(folder, t)).foldKey() : null;
                     SyncRecord rec = st != null ? st.get(key).orElse(null) : null;
-                    ChunkIndex index = existingFileIndex(t);
+                    ChunkIndex index = existingFileIndex(t, rec);
                     if (st != null) {
                         index = index.or(st);
                     }
@@ -446,13 +446,17 @@ public final class Commands {
                     || FilePuller.sha256(p).equals(rec.contentHash());
         }
 
-        /** The chunks of the file about to be replaced: an edit of a large file downloads only what changed. */
-        private static ChunkIndex existingFileIndex(Path t) throws IOException {
+        /**
+         * The chunks of the file about to be replaced: an edit of a large file downloads only what changed. The file is
+         * cut as its synced version was (or as a new file of its size), which is how the version pulled over it was
+         * most likely cut too.
+         */
+        private static ChunkIndex existingFileIndex(Path t, SyncRecord rec) throws IOException {
             if (!Files.isRegularFile(t, LinkOption.NOFOLLOW_LINKS)) {
                 return ChunkIndex.EMPTY;
             }
-            var content = dev.chunkvault.core.chunking.Chunker.of(dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT)
-                    .chunkAll(t);
+            String baseProfile = rec != null && rec.manifest() != null ? rec.manifest().profile() : null;
+            var content = dev.chunkvault.core.chunking.ChunkingPolicy.chunkerFor(Files.size(t), baseProfile).chunkAll(t);
             Map<String, ChunkIndex.Location> at = new java.util.HashMap<>();
             content.chunks().forEach(c -> at.putIfAbsent(c.id().hex(), new ChunkIndex.Location(t, c.offset(), c.size())));
             return id -> at.containsKey(id) ? List.of(at.get(id)) : List.of();

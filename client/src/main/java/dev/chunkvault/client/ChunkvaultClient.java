@@ -39,6 +39,7 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final ClientOptions options;
     private final Transport transport;
     private final ExecutorService transfers;
+    private final TransferMemory transferMemory = TransferMemory.forHeap();
     private final HttpClient http;
 
     public ChunkvaultClient(ClientOptions options) {
@@ -70,6 +71,11 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** The bounded pool presigned transfers run on ({@link ClientOptions#parallelism()} threads). */
     ExecutorService transferPool() {
         return transfers;
+    }
+
+    /** The memory the pool's transfers may hold chunk bytes in, shared by every push and pull of this client. */
+    TransferMemory transferMemory() {
+        return transferMemory;
     }
 
     /** A fresh idempotency key. */
@@ -382,6 +388,12 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     public void putObject(String url, java.util.Map<String, String> headers, byte[] body) {
         transport.presignedPut(url, headers, body);
+    }
+
+    /** A presigned PUT of {@code length} bytes streamed from {@code body}, which is called once per attempt. */
+    public void putObject(String url, java.util.Map<String, String> headers, long length,
+                          java.util.function.Supplier<java.io.InputStream> body) {
+        transport.presignedPut(url, headers, length, body);
     }
 
     public byte[] getObject(String url, java.util.Map<String, String> headers) {

@@ -208,15 +208,18 @@ public final class FilePuller {
                 List<Integer> at = positions.get(id);
                 int size = m.size(at.get(0));
                 futures.add(client.transferPool().submit(() -> {
-                    byte[] bytes = fetchVerified(url, id, size);
-                    signatures.remember(id, bytes, m.totalSize());
-                    for (int idx : at) {
-                        writeAt(out, m.offset(idx), bytes);
-                        listener.advance(bytes.length);
+                    try (TransferMemory.Lease held = client.transferMemory().acquire(2 * size)) {
+                        // twice the chunk: the HTTP client's buffers, then the body array
+                        byte[] bytes = fetchVerified(url, id, size);
+                        signatures.remember(id, bytes, m.totalSize());
+                        for (int idx : at) {
+                            writeAt(out, m.offset(idx), bytes);
+                            listener.advance(bytes.length);
+                        }
+                        downloaded.incrementAndGet();
+                        bytesDown.addAndGet(bytes.length);
+                        return null;
                     }
-                    downloaded.incrementAndGet();
-                    bytesDown.addAndGet(bytes.length);
-                    return null;
                 }));
             }
             await(futures);

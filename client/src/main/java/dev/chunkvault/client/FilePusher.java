@@ -6,7 +6,7 @@ import dev.chunkvault.client.model.Signatures;
 import dev.chunkvault.client.model.UploadGrant;
 import dev.chunkvault.core.chunking.Chunk;
 import dev.chunkvault.core.chunking.Chunker;
-import dev.chunkvault.core.chunking.ChunkingProfile;
+import dev.chunkvault.core.chunking.ChunkingPolicy;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.Delta;
 import dev.chunkvault.core.delta.DeltaEncoder;
@@ -62,7 +62,13 @@ public final class FilePusher {
     /** Journaled uploads older than this are not trusted (GC may collect unreferenced chunks after its grace). */
     static final Duration JOURNAL_TRUST = Duration.ofHours(12);
     /** Chunks per upload-grant request: small enough that URLs are used well before they expire. */
-    static final int GRANT_BATCH = 128;
+    public static final int GRANT_BATCH = 128;
+    /**
+     * Chunk bytes per upload-grant request, at most: with the large-file profile's 4 MiB chunks a batch is 32 chunks,
+     * so the first uploads start after 128 MiB of chunking, not 512 MiB, and two batches in flight keep 256 MiB
+     * granted ahead of the transfers.
+     */
+    public static final long GRANT_BATCH_BYTES = 128L << 20;
     static final int MAX_SIGNATURES_PER_CALL = 32;
     /** Binary deltas are tried for at most this many chunks per push (each costs the server a chunk read). */
     static final int MAX_DELTA_CANDIDATES = 64;
@@ -87,21 +93,16 @@ public final class FilePusher {
 
     private final ChunkvaultClient client;
     private final PushJournal journal;
-    private final Chunker chunker;
     private final Committer committer;
 
+    /** Files are cut as {@link ChunkingPolicy} says: by size, and as the version they replace was. */
     public FilePusher(ChunkvaultClient client, PushJournal journal) {
-        this(client, journal, Chunker.of(ChunkingProfile.DEFAULT));
+        this(client, journal, client::commit);
     }
 
-    public FilePusher(ChunkvaultClient client, PushJournal journal, Chunker chunker) {
-        this(client, journal, chunker, client::commit);
-    }
-
-    public FilePusher(ChunkvaultClient client, PushJournal journal, Chunker chunker, Committer committer) {
+    public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer) {
         this.client = Objects.requireNonNull(client, "client");
         this.journal = Objects.requireNonNull(journal, "journal");
-        this.chunker = Objects.requireNonNull(chunker, "chunker");
         this.committer = Objects.requireNonNull(committer, "committer");
     }
 
@@ -152,9 +153,18 @@ public final class FilePusher {
     /** The content of a local file: its chunks (offsets, sizes, ids), its SHA-256, and the stat it was read at. */
     public record Scanned(Manifest manifest, String contentHash, long size, long mtimeMillis) {}
 
-    /** Chunks and hashes {@code file} in one streaming pass. */
+    /** Chunks and hashes {@code file} in one streaming pass, cut as a new file of its size. */
     public Scanned scan(Path file, TransferListener listener) throws IOException {
+        return scan(file, null, listener);
+    }
+
+    /**
+     * Chunks and hashes {@code file} in one streaming pass, with the profile {@link ChunkingPolicy} gives for its size
+     * and the profile of the version it replaces ({@code baseProfile}, null for a new file).
+     */
+    public Scanned scan(Path file, String baseProfile, TransferListener listener) throws IOException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        Chunker chunker = ChunkingPolicy.chunkerFor(a.size(), baseProfile);
         listener.start("hash", file.getFileName().toString(), a.size());
         List<ManifestEntry> entries = new ArrayList<>();
         ContentHash hash;
@@ -201,8 +211,26 @@ public final class FilePusher {
         if (r.cut() == null && r.parentVersion() == null) {
             return pushNew(r);
         }
-        Scanned s = r.cut() == null ? scan(r.file(), r.listener()) : verifyCut(r.file(), r.cut(), r.listener());
-        return push(r, s);
+        // The parent first: the file is cut with the parent's profile, so that it dedups against it.
+        Manifest parentManifest = r.parentManifest() != null ? r.parentManifest() : fetchParent(r);
+        Scanned s = r.cut() != null ? verifyCut(r.file(), r.cut(), r.listener())
+                : scan(r.file(), parentManifest == null ? null : parentManifest.profile(), r.listener());
+        return push(r, s, parentManifest);
+    }
+
+    /** The parent version's manifest; null when the parent is a deletion (or expired). */
+    private Manifest fetchParent(Request r) {
+        if (r.parentVersion() == null) {
+            return null;
+        }
+        try {
+            return client.manifest(r.remotePath(), r.parentVersion()).manifest();
+        } catch (ApiException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+            return null; // the parent is a deletion (or expired): commit the full manifest on it
+        }
     }
 
     /**
@@ -274,9 +302,11 @@ public final class FilePusher {
     private Scanned scanInto(Request r, BasicFileAttributes a, BlockingQueue<List<Chunk>> batches, AtomicBoolean stop,
                              Counters counters) throws IOException {
         Instant trustedSince = client.options().clock().instant().minus(JOURNAL_TRUST);
+        Chunker chunker = ChunkingPolicy.chunkerFor(a.size(), null);
         List<ManifestEntry> entries = new ArrayList<>();
         Set<ChunkId> seen = new HashSet<>();
         List<List<Chunk>> pending = new ArrayList<>(List.of(new ArrayList<>()));
+        long[] pendingBytes = new long[1];
         ContentHash hash;
         try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
             hash = chunker.chunk(ch, (chunk, bytes) -> {
@@ -295,9 +325,11 @@ public final class FilePusher {
                 }
                 List<Chunk> batch = pending.get(0);
                 batch.add(chunk);
-                if (batch.size() == GRANT_BATCH) {
+                pendingBytes[0] += chunk.size();
+                if (batch.size() == GRANT_BATCH || pendingBytes[0] >= GRANT_BATCH_BYTES) {
                     batches.add(batch);
                     pending.set(0, new ArrayList<>());
+                    pendingBytes[0] = 0;
                 }
             });
         }
@@ -349,18 +381,11 @@ public final class FilePusher {
 
     /** Pushes a file already scanned (its stat must not have changed since). */
     public Result push(Request r, Scanned s) throws IOException {
+        return push(r, s, r.parentManifest() != null ? r.parentManifest() : fetchParent(r));
+    }
+
+    private Result push(Request r, Scanned s, Manifest parentManifest) throws IOException {
         String pathKey = FilePath.parse(r.remotePath()).foldKey();
-        Manifest parentManifest = r.parentManifest();
-        if (r.parentVersion() != null && parentManifest == null) {
-            try {
-                parentManifest = client.manifest(r.remotePath(), r.parentVersion()).manifest();
-            } catch (ApiException e) {
-                if (!e.isNotFound()) {
-                    throw e;
-                }
-                // the parent is a deletion (or expired): commit the full manifest on it
-            }
-        }
         Manifest m = s.manifest();
         if (parentManifest != null && !parentManifest.profile().equals(m.profile())) {
             parentManifest = null; // chunked differently: send the full manifest, nothing from the parent is reused
@@ -553,12 +578,11 @@ public final class FilePusher {
         r.listener().start("upload", r.file().getFileName().toString(), total);
         java.util.ArrayDeque<InFlight> inflight = new java.util.ArrayDeque<>();
         try {
-            List<Chunk> all = new ArrayList<>(need.values());
-            for (int i = 0; i < all.size(); i += GRANT_BATCH) {
+            for (List<Chunk> batch : grantBatches(new ArrayList<>(need.values()))) {
                 while (inflight.size() >= 2) {
                     finish(r, ch, inflight.removeFirst(), counters);
                 }
-                inflight.add(grantAndSubmit(r, ch, all.subList(i, Math.min(all.size(), i + GRANT_BATCH)), counters));
+                inflight.add(grantAndSubmit(r, ch, batch, counters));
             }
             while (!inflight.isEmpty()) {
                 finish(r, ch, inflight.removeFirst(), counters);
@@ -569,6 +593,26 @@ public final class FilePusher {
         } finally {
             r.listener().finish();
         }
+    }
+
+    /** {@code chunks} in order, cut into grant requests of at most {@link #GRANT_BATCH} chunks and {@link #GRANT_BATCH_BYTES}. */
+    static List<List<Chunk>> grantBatches(List<Chunk> chunks) {
+        List<List<Chunk>> out = new ArrayList<>();
+        List<Chunk> batch = new ArrayList<>();
+        long bytes = 0;
+        for (Chunk c : chunks) {
+            batch.add(c);
+            bytes += c.size();
+            if (batch.size() == GRANT_BATCH || bytes >= GRANT_BATCH_BYTES) {
+                out.add(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+        }
+        if (!batch.isEmpty()) {
+            out.add(batch);
+        }
+        return out;
     }
 
     /** One batch's submitted uploads. */
@@ -624,23 +668,42 @@ public final class FilePusher {
 
     private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
         return client.transferPool().submit(() -> {
-            // Not hashed again here: the PUT signs the chunk's SHA-256, so the storage refuses bytes that changed
-            // since the scan; only then is it worth finding out whether the file did.
-            byte[] bytes = readFully(ch, c.offset(), c.size());
-            try {
-                client.putObject(u.url(), u.headers(), bytes);
-            } catch (ApiException refused) {
-                if (refused.status() >= 400 && refused.status() < 500 && !ChunkId.sha256(bytes).equals(c.id())) {
-                    throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
+            if (ch.size() > SignatureCache.MAX_FILE_BYTES) {
+                // No signature to keep for a chunk of a file this large, so no need for its bytes in memory: the PUT
+                // streams them from the file (large-file chunks are up to 8 MiB, and several transfers run at once).
+                try {
+                    client.putObject(u.url(), u.headers(), c.size(), () -> new RegionInputStream(ch, c.offset(), c.size()));
+                } catch (ApiException refused) {
+                    if (refused.status() >= 400 && refused.status() < 500 && !regionId(ch, c).equals(c.id())) {
+                        throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
+                    }
+                    throw refused;
                 }
-                throw refused;
+                journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+                counters.uploaded.incrementAndGet();
+                counters.bytes.addAndGet(c.size());
+                r.listener().advance(c.size());
+                return null;
             }
-            journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
-            journal.remember(u.id(), bytes, ch.size());
-            counters.uploaded.incrementAndGet();
-            counters.bytes.addAndGet(bytes.length);
-            r.listener().advance(bytes.length);
-            return null;
+            try (TransferMemory.Lease held = client.transferMemory().acquire(c.size())) {
+                // Not hashed again here: the PUT signs the chunk's SHA-256, so the storage refuses bytes that changed
+                // since the scan; only then is it worth finding out whether the file did.
+                byte[] bytes = readFully(ch, c.offset(), c.size());
+                try {
+                    client.putObject(u.url(), u.headers(), bytes);
+                } catch (ApiException refused) {
+                    if (refused.status() >= 400 && refused.status() < 500 && !ChunkId.sha256(bytes).equals(c.id())) {
+                        throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
+                    }
+                    throw refused;
+                }
+                journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+                journal.remember(u.id(), bytes, ch.size());
+                counters.uploaded.incrementAndGet();
+                counters.bytes.addAndGet(bytes.length);
+                r.listener().advance(bytes.length);
+                return null;
+            }
         });
     }
 
@@ -752,6 +815,60 @@ public final class FilePusher {
             throw new LocalFileChangedException(file, "changed while it was being uploaded");
         }
         return b;
+    }
+
+    /** The SHA-256 of a chunk's range of the file as it is now, read in pieces. */
+    private static ChunkId regionId(FileChannel ch, Chunk c) throws IOException {
+        MessageDigest md = Sha256.newDigest();
+        ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+        long pos = c.offset();
+        long end = c.offset() + c.size();
+        while (pos < end) {
+            buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                break; // shorter now: the hash cannot match
+            }
+            md.update(buf.array(), 0, n);
+            pos += n;
+        }
+        return ChunkId.ofDigest(md.digest());
+    }
+
+    /** {@code length} bytes of a file from {@code offset}, by positional reads (the channel's position is not used). */
+    static final class RegionInputStream extends java.io.InputStream {
+        private final FileChannel ch;
+        private long pos;
+        private final long end;
+
+        RegionInputStream(FileChannel ch, long offset, long length) {
+            this.ch = ch;
+            this.pos = offset;
+            this.end = offset + length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (pos >= end) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+            if (n < 0) {
+                throw new EOFException("file shorter than expected");
+            }
+            pos += n;
+            return n;
+        }
     }
 
     static byte[] readFully(FileChannel ch, long offset, int size) throws IOException {

@@ -373,6 +373,35 @@ public final class Transport {
         }
     }
 
+    /**
+     * Sends a presigned PUT of {@code length} bytes streamed from {@code body} (called again for each attempt), so no
+     * chunk-sized array is held. Otherwise as {@link #presignedPut(String, Map, byte[])}.
+     */
+    public void presignedPut(String url, Map<String, String> headers, long length,
+                             java.util.function.Supplier<java.io.InputStream> body) {
+        URI uri = URI.create(url);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("content-length") && !h.getValue().trim().equals(Long.toString(length))) {
+                throw new IllegalStateException("the upload grant is for " + h.getValue() + " bytes, not " + length);
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length));
+            signedHeaders(b, headers);
+            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
+            if (o.retryNow) {
+                continue;
+            }
+            int status = o.response.statusCode();
+            if (status >= 200 && status < 300) {
+                return;
+            }
+            throw storageError(o.response, "upload");
+        }
+    }
+
     /** Sends a presigned GET and returns the body (objects are at most a few MiB: chunks and manifests). */
     public byte[] presignedGet(String url, Map<String, String> headers) {
         URI uri = URI.create(url);

@@ -603,7 +603,7 @@ public final class FakeVault implements AutoCloseable {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", view(v));
-        m.put("profile", PROFILE);
+        m.put("profile", v.manifest().profile());
         m.put("manifest", v.manifest());
         m.put("manifestHash", v.manifest().hash().hex());
         m.put("chunks", urls);
@@ -636,7 +636,7 @@ public final class FakeVault implements AutoCloseable {
         if (!held().contains(base)) {
             return new Status(404, error("NOT_FOUND", "No such chunk among your files."));
         }
-        byte[] rebuilt = DeltaApplier.apply(objects.get(base), Base64.getDecoder().decode(b.path("delta").asText()), 1 << 20);
+        byte[] rebuilt = DeltaApplier.apply(objects.get(base), Base64.getDecoder().decode(b.path("delta").asText()), 8 << 20);
         if (!ChunkId.sha256(rebuilt).hex().equals(target)) {
             return new Status(422, error("DELTA_TARGET_MISMATCH", "wrong result"));
         }

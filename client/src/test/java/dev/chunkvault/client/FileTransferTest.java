@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chunkvault.core.chunking.Chunk;
+import dev.chunkvault.core.chunking.ChunkingPolicy;
+import dev.chunkvault.core.chunking.ChunkingProfile;
+import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +91,58 @@ class FileTransferTest {
         assertTrue(v2.stats().chunksDelta() >= 1, "the edited chunk went as a binary delta");
         assertTrue(v2.stats().bytesSent() < 100_000, "sent " + v2.stats().bytesSent());
         assertArrayEquals(data, vault.content("big.bin"));
+    }
+
+    /**
+     * A new file of {@link ChunkingPolicy#LARGE_FILE_BYTES} is cut with the large-file profile, and an edit pushed by
+     * another client (no journal, no parent manifest given) is cut the same way, so it dedups against its parent and
+     * sends the edited chunk as a delta.
+     */
+    @Test
+    void aLargeFileIsCutWithTheLargeProfileAndItsEditsKeepIt() throws Exception {
+        int size = (int) ChunkingPolicy.LARGE_FILE_BYTES;
+        byte[] data = TestFiles.random(21, size);
+        Path f = TestFiles.write(dir.resolve("disk.img"), data);
+        FilePusher.Result v1 = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "disk.img", null));
+        assertEquals(ChunkingProfile.LARGE.name(), v1.manifest().profile());
+        for (int i = 0; i < v1.manifest().chunkCount(); i++) {
+            assertTrue(v1.manifest().size(i) <= ChunkingProfile.LARGE.maxSize());
+        }
+        assertTrue(v1.manifest().chunkCount() <= size / ChunkingProfile.LARGE.minSize(), v1.manifest().chunkCount() + " chunks");
+        assertEquals(v1.manifest().distinctIds().size(), vault.puts.get());
+        int putsAfterV1 = vault.puts.get();
+
+        data[size / 2] ^= 0x55;
+        Files.write(f, data);
+        FilePusher.Result v2 = new FilePusher(client, PushJournal.inMemory())
+                .push(FilePusher.Request.of(f, "disk.img", v1.commit().version().versionId()));
+        assertEquals(ChunkingProfile.LARGE.name(), v2.manifest().profile());
+        assertTrue(vault.puts.get() - putsAfterV1 + v2.stats().chunksDelta() <= 2, "one edited chunk (maybe split in two)");
+        assertTrue(v2.stats().chunksDelta() >= 1, "the edited chunk went as a binary delta");
+        assertTrue(v2.stats().bytesSent() < 100_000, "sent " + v2.stats().bytesSent());
+        assertArrayEquals(data, vault.content("disk.img"));
+
+        Path out = dir.resolve("out/disk.img");
+        new FilePuller(client).pull(FilePuller.Request.of("disk.img", out));
+        assertArrayEquals(data, Files.readAllBytes(out));
+    }
+
+    /** Grant requests close at 128 chunks or 128 MiB, whichever comes first, and keep the chunks' order. */
+    @Test
+    void grantBatchesAreBoundedByCountAndBytes() {
+        List<Chunk> small = new java.util.ArrayList<>();
+        List<Chunk> large = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            small.add(new Chunk(i * 1000L, 1000, ChunkId.sha256(new byte[] {(byte) i, 1})));
+        }
+        for (int i = 0; i < 70; i++) {
+            large.add(new Chunk(i * (5L << 20), 5 << 20, ChunkId.sha256(new byte[] {(byte) i, 2})));
+        }
+        assertEquals(List.of(128, 128, 44), FilePusher.grantBatches(small).stream().map(List::size).toList());
+        List<List<Chunk>> byBytes = FilePusher.grantBatches(large);
+        assertEquals(List.of(26, 26, 18), byBytes.stream().map(List::size).toList());
+        assertEquals(large, byBytes.stream().flatMap(List::stream).toList());
+        assertTrue(FilePusher.grantBatches(List.of()).isEmpty());
     }
 
     @Test

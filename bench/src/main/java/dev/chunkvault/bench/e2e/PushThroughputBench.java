@@ -107,8 +107,20 @@ final class PushThroughputBench {
         ctx.s3.createBucket(b -> b.bucket(rawBucket));
         double mib = size / (double) (1 << 20);
 
+        // Warm-up, not measured: every code path of the timed runs once (s3proxy's, DynamoDB Local's, the handlers',
+        // the client's), so that they compare steady states, not one run's JIT compilation against another's.
+        Path warm = dir.resolve("warm-up.bin");
+        long warmSize = Math.min(size, WARM_UP_BYTES);
+        writeRandom(warm, warmSize, new Random(ctx.seed ^ 0x3a3a));
+        rawPut(warm, warmSize, 4 << 20, "warm-up");
+        rawPut(warm, warmSize, 256 << 10, "warm-up");
+        try (ChunkvaultClient client = ctx.client("push-warm-up", false)) {
+            new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(warm, "bench/warm-up.bin", null));
+        }
+        Files.delete(warm);
+
         List<Raw> raws = new ArrayList<>();
-        raws.add(rawPut(file, 4 << 20, "raw PUT, 4 MiB objects (before the push)"));
+        raws.add(rawPut(file, size, 4 << 20, "raw PUT, 4 MiB objects (before the push)"));
 
         // The push: a fresh account, so every chunk is new to the service.
         Phases phases = new Phases();
@@ -125,8 +137,8 @@ final class PushThroughputBench {
             throw new IllegalStateException("the push skipped chunks of new data: " + result.stats());
         }
 
-        raws.add(rawPut(file, 256 << 10, "raw PUT, 256 KiB objects (Chunkvault's average chunk size)"));
-        raws.add(rawPut(file, 4 << 20, "raw PUT, 4 MiB objects (after the push)"));
+        raws.add(rawPut(file, size, 256 << 10, "raw PUT, 256 KiB objects (the default chunking profile's average)"));
+        raws.add(rawPut(file, size, 4 << 20, "raw PUT, 4 MiB objects (after the push)"));
         ctx.s3.deleteBucket(b -> b.bucket(rawBucket));
 
         double[] grant1 = grantProbe(1);
@@ -138,8 +150,10 @@ final class PushThroughputBench {
         double upload = phases.seconds("upload");
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "%,d bytes (%.0f MiB) of new random data; %d parallel transfers for "
-                + "both; the push cut it into %d chunks (average %.0f KiB).%n%n", size, mib, parallelism,
-                result.stats().chunks(), size / 1024.0 / result.stats().chunks()));
+                + "both; the push cut it into %d chunks (profile `%s`, average %.0f KiB). Before the timed runs, "
+                + "one untimed raw PUT of each object size and one untimed push of %.0f MiB to another account warm "
+                + "up every code path.%n%n", size, mib, parallelism, result.stats().chunks(), result.manifest().profile(),
+                size / 1024.0 / result.stats().chunks(), warmSize / (double) (1 << 20)));
         double raw256 = raws.get(1).seconds();
         md.append("| run | seconds | MiB/s | CPU seconds (whole process) |\n|---|---:|---:|---:|\n");
         md.append(String.format(Locale.ROOT, "| Chunkvault push (`FilePusher`, as `chunkvault push`) | %.2f | %.1f | %.1f |%n",
@@ -159,15 +173,19 @@ final class PushThroughputBench {
                 + "PENDING, chunks verified and pinned in batches, then published).%n%n", scanText, secs(upload), phases.cpuSeconds("upload"),
                 secs(Math.max(0, pushSeconds - scan - upload)),
                 Math.max(0, pushCpu - phases.cpuSeconds("hash") - phases.cpuSeconds("upload")), result.stats().chunks()));
-        md.append(String.format(Locale.ROOT, "Upload grants, measured alone (%d chunks of new ids per request, the "
-                + "push's batch): one request at a time %.0f ms each, i.e. %.0f chunks/s (%.1f MiB/s of 256 KiB "
-                + "chunks); four at a time %.0f chunks/s. The push asks for one grant at a time, one batch ahead "
-                + "of its uploads.%n%n", GRANT_BATCH, grant1[0], grant1[1], grant1[1] / 4, grant4[1]));
+        double avgMib = size / (double) (1 << 20) / result.stats().chunks();
+        md.append(String.format(Locale.ROOT, "Upload grants, measured alone (%d chunks of new ids per request): one "
+                + "request at a time %.0f ms each, i.e. %.0f chunks/s (%.0f MiB/s of this push's chunks); four at a "
+                + "time %.0f chunks/s. The push asks for one grant at a time (at most %d chunks or %d MiB), one batch "
+                + "ahead of its uploads.%n%n", GRANT_BATCH, grant1[0], grant1[1], grant1[1] * avgMib, grant4[1],
+                GRANT_BATCH, FilePusher.GRANT_BATCH_BYTES >> 20));
         return md.toString();
     }
 
-    /** Same as the client's grant batch. */
-    private static final int GRANT_BATCH = 128;
+    /** Same as the client's grant batch (by count). */
+    private static final int GRANT_BATCH = FilePusher.GRANT_BATCH;
+    /** The warm-up file's size: past the large-file threshold, so the warm-up takes the timed push's path. */
+    private static final long WARM_UP_BYTES = 256L << 20;
 
     /**
      * Times upload-grant requests for {@link #GRANT_BATCH} random (new) chunk ids, {@code concurrency} at a time,
@@ -220,7 +238,7 @@ final class PushThroughputBench {
     }
 
     /** PUTs the file as objects of {@code objectSize} bytes, {@code parallelism} at a time; the seconds it took. */
-    private Raw rawPut(Path file, int objectSize, String label) throws Exception {
+    private Raw rawPut(Path file, long size, int objectSize, String label) throws Exception {
         int count = (int) ((size + objectSize - 1) / objectSize);
         String prefix = "raw-" + objectSize + "-" + System.nanoTime() + "/";
         List<PresignedPutObjectRequest> urls = new ArrayList<>(count);

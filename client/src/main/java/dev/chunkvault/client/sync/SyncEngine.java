@@ -143,8 +143,7 @@ public final class SyncEngine {
         this.options = options;
         this.listener = listener == null ? SyncListener.NONE : listener;
         this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER);
-        this.pusher = new FilePusher(client, state, dev.chunkvault.core.chunking.Chunker.of(
-                dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT), batcher);
+        this.pusher = new FilePusher(client, state, batcher);
         this.puller = new FilePuller(client, state);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
         this.backups = root.resolve(".chunkvault").resolve("backups");
@@ -565,7 +564,7 @@ public final class SyncEngine {
             } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()) {
                 it.localState = Local.UNCHANGED;
             } else {
-                it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));
+                it.scanned = scan(it);
                 if (it.scanned.contentHash().equals(rec.contentHash())) {
                     it.localState = Local.UNCHANGED;
                     if (!options.dryRun()) {
@@ -591,7 +590,7 @@ public final class SyncEngine {
         boolean bothChanged = (it.localState == Local.MODIFIED && it.remoteState == Remote.MODIFIED)
                 || (it.localState == Local.ADDED && it.remoteState == Remote.ADDED);
         if (bothChanged && it.scanned == null) {
-            it.scanned = pusher.scan(lf.file(), listener.transfer(lf.path()));
+            it.scanned = scan(it);
         }
         boolean same = bothChanged && it.scanned.contentHash().equals(re.contentHash());
         it.action = SyncPlanner.decide(it.localState, it.remoteState, same);
@@ -602,6 +601,12 @@ public final class SyncEngine {
         if (it.action == Action.NONE && rec != null && re != null && !re.deleted() && !re.version().equals(rec.version())) {
             it.action = Action.ADOPT; // same content, newer version (e.g. a restore of the same bytes)
         }
+    }
+
+    /** Chunks and hashes the local file, cut as its base version was (so that it dedups against it). */
+    private FilePusher.Scanned scan(Item it) throws IOException {
+        String baseProfile = it.rec != null && it.rec.manifest() != null ? it.rec.manifest().profile() : null;
+        return pusher.scan(it.local.file(), baseProfile, listener.transfer(it.local.path()));
     }
 
     // ---------------------------------------------------------------- actions
@@ -629,7 +634,7 @@ public final class SyncEngine {
 
     private void push(Item it, SyncReport report, String parent) throws IOException {
         LocalFile lf = it.local;
-        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), listener.transfer(lf.path()));
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
         Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
         FilePusher.Result r;
@@ -796,7 +801,7 @@ public final class SyncEngine {
 
     private void conflict(Item it, SyncReport report, FileEntry head) throws IOException {
         LocalFile lf = it.local;
-        FilePusher.Scanned s = it.scanned != null ? it.scanned : pusher.scan(lf.file(), listener.transfer(lf.path()));
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
         ConflictCheck cc = null;
         try {

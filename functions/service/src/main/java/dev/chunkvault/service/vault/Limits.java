@@ -4,8 +4,8 @@ package dev.chunkvault.service.vault;
 public final class Limits {
     private Limits() {}
 
-    /** The largest chunk any known chunking profile produces. */
-    public static final int MAX_CHUNK_SIZE = 1 << 20;
+    /** The largest chunk any known chunking profile produces (the large-file profile's 8 MiB). */
+    public static final int MAX_CHUNK_SIZE = 8 << 20;
 
     /**
      * The longest case-folded path key (UTF-8 bytes) a file may have. It is the files table's sort key, and DynamoDB

@@ -74,6 +74,39 @@ class CommitServiceTest {
         }
     }
 
+    /**
+     * Both chunking profiles are accepted, each with its own size limit: a large-file manifest with chunks of up to
+     * 8 MiB commits (and its chunks are granted), a default-profile manifest with a 2 MiB chunk is refused, and no
+     * grant goes beyond the largest profile's maximum. The refusals change nothing.
+     */
+    @Test
+    void eachChunkingProfileIsCheckedAgainstItsOwnMaximum() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        byte[] big = bytes(dev.chunkvault.core.chunking.ChunkingProfile.LARGE.maxSize());
+        byte[] mid = bytes(2 << 20);
+        Content large = new Content(List.of(big, mid));
+        assertEquals(2, c.upload(large));
+        Manifest asLarge = Manifest.of(dev.chunkvault.core.chunking.ChunkingProfile.LARGE.name(),
+                large.manifest().entries());
+        CommitService.CommitResult r = v.commits.commit(new CommitService.CommitRequest(c.owner, "disk.img", null,
+                new CommitService.Source.Full(asLarge), large.size(), large.sha256(), 0, "key-large-1"));
+        assertEquals(CommitService.Outcome.CREATED, r.outcome());
+        assertEquals(2, r.addedChunks());
+
+        ServiceException tooLarge = fails(ErrorKind.BAD_REQUEST, () -> v.commits.commit(new CommitService.CommitRequest(
+                c.owner, "small.bin", null, new CommitService.Source.Full(new Content(List.of(mid)).manifest()),
+                mid.length, new Content(List.of(mid)).sha256(), 0, "key-default-1")));
+        assertEquals("CHUNK_TOO_LARGE", tooLarge.code());
+        assertEquals(ErrorKind.NOT_FOUND, fails(ErrorKind.NOT_FOUND, () -> v.reads.file(c.owner, "small.bin", true)).kind());
+
+        ServiceException grant = fails(ErrorKind.BAD_REQUEST, () -> v.uploads.grant(c.owner, List.of(
+                new UploadService.ChunkRequest(ChunkId.sha256(bytes(16)), Limits.MAX_CHUNK_SIZE + 1))));
+        assertEquals("BAD_CHUNK_SIZE", grant.code());
+        assertEquals(Limits.MAX_CHUNK_SIZE, dev.chunkvault.core.chunking.ChunkingProfile.known().stream()
+                .mapToInt(dev.chunkvault.core.chunking.ChunkingProfile::maxSize).max().orElseThrow());
+    }
+
     @Test
     void newFileThenEditThenHistory() {
         TestVault v = new TestVault();

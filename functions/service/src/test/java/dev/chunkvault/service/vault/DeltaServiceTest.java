@@ -104,7 +104,7 @@ class DeltaServiceTest {
                 () -> deltas.deltaUpload(alice.owner, base, target, new byte[] {9, 9, 9})).kind());
         assertEquals(ErrorKind.TOO_LARGE, assertThrows(ServiceException.class,
                 () -> deltas.deltaUpload(alice.owner, base, target, new byte[DeltaService.MAX_DELTA_BYTES + 1])).kind());
-        byte[] huge = new byte[2 << 20];
+        byte[] huge = new byte[Limits.MAX_CHUNK_SIZE + 1];
         Delta tooBig = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), huge);
         assertEquals(ErrorKind.TOO_LARGE, assertThrows(ServiceException.class,
                 () -> deltas.deltaUpload(alice.owner, base, tooBig.targetId(), tooBig.encode())).kind());
