@@ -69,6 +69,8 @@ public final class FilePusher {
      * granted ahead of the transfers.
      */
     public static final long GRANT_BATCH_BYTES = 128L << 20;
+    /** The first grant request of a push closes sooner, so that the transfers start while the rest is chunked. */
+    static final long FIRST_GRANT_BATCH_BYTES = 16L << 20;
     static final int MAX_SIGNATURES_PER_CALL = 32;
     /** Binary deltas are tried for at most this many chunks per push (each costs the server a chunk read). */
     static final int MAX_DELTA_CANDIDATES = 64;
@@ -307,6 +309,7 @@ public final class FilePusher {
         Set<ChunkId> seen = new HashSet<>();
         List<List<Chunk>> pending = new ArrayList<>(List.of(new ArrayList<>()));
         long[] pendingBytes = new long[1];
+        int[] sent = new int[1];
         ContentHash hash;
         try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
             hash = chunker.chunk(ch, (chunk, bytes) -> {
@@ -326,8 +329,9 @@ public final class FilePusher {
                 List<Chunk> batch = pending.get(0);
                 batch.add(chunk);
                 pendingBytes[0] += chunk.size();
-                if (batch.size() == GRANT_BATCH || pendingBytes[0] >= GRANT_BATCH_BYTES) {
+                if (batch.size() == GRANT_BATCH || pendingBytes[0] >= batchBytesLimit(sent[0])) {
                     batches.add(batch);
+                    sent[0]++;
                     pending.set(0, new ArrayList<>());
                     pendingBytes[0] = 0;
                 }
@@ -595,7 +599,15 @@ public final class FilePusher {
         }
     }
 
-    /** {@code chunks} in order, cut into grant requests of at most {@link #GRANT_BATCH} chunks and {@link #GRANT_BATCH_BYTES}. */
+    /** A grant request closes at {@link #GRANT_BATCH} chunks or at this many bytes (the first one sooner). */
+    private static long batchBytesLimit(int batchesBefore) {
+        return batchesBefore == 0 ? FIRST_GRANT_BATCH_BYTES : GRANT_BATCH_BYTES;
+    }
+
+    /**
+     * {@code chunks} in order, cut into grant requests of at most {@link #GRANT_BATCH} chunks that close once they
+     * reach {@link #FIRST_GRANT_BATCH_BYTES} (the first) or {@link #GRANT_BATCH_BYTES} (the others).
+     */
     static List<List<Chunk>> grantBatches(List<Chunk> chunks) {
         List<List<Chunk>> out = new ArrayList<>();
         List<Chunk> batch = new ArrayList<>();
@@ -603,7 +615,7 @@ public final class FilePusher {
         for (Chunk c : chunks) {
             batch.add(c);
             bytes += c.size();
-            if (batch.size() == GRANT_BATCH || bytes >= GRANT_BATCH_BYTES) {
+            if (batch.size() == GRANT_BATCH || bytes >= batchBytesLimit(out.size())) {
                 out.add(batch);
                 batch = new ArrayList<>();
                 bytes = 0;
