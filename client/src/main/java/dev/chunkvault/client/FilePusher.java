@@ -85,6 +85,12 @@ public final class FilePusher {
     static final int MIN_FETCHED_DELTA_CHUNK = 8 << 10;
     static final int MAX_DELTA_BYTES = 4 << 20;
     private static final int MAX_COMMIT_ROUNDS = 4;
+    /**
+     * How often a commit answered "in progress" (after the transport's own retries) is sent again: each answer means
+     * a large version's pinning went on for one request's time budget, so this bounds a commit at roughly
+     * {@value} × 7 × 20 s of service time.
+     */
+    static final int MAX_IN_PROGRESS_ROUNDS = 20;
     private static final int MAX_RETRY_ROUNDS = 10;
 
     /** How a push sends its commit: {@link ChunkvaultClient#commit}, or a {@link CommitBatcher} that groups them. */
@@ -776,7 +782,8 @@ public final class FilePusher {
                         s.size(), s.contentHash(), s.mtimeMillis(), key)
                 : new ChunkvaultClient.Commit(r.remotePath(), parent, m, null, s.size(), s.contentHash(),
                         s.mtimeMillis(), key);
-        for (int round = 1; ; round++) {
+        int inProgress = 0;
+        for (int round = 1; ; ) {
             try {
                 CommitResult result = committer.commit(c);
                 journal.clearCommitKey(pathKey);
@@ -785,9 +792,13 @@ public final class FilePusher {
                 journal.clearCommitKey(pathKey);
                 throw stale;
             } catch (ApiException e) {
+                if ("COMMIT_IN_PROGRESS".equals(e.code()) && ++inProgress < MAX_IN_PROGRESS_ROUNDS) {
+                    continue; // a large commit that needs more than one request's time: the same request goes on with it
+                }
                 if (!e.isMissingChunks() || round >= MAX_COMMIT_ROUNDS) {
                     throw e;
                 }
+                round++;
                 reuploadMissing(r, ch, m, e.missingChunks(), counters);
             }
         }

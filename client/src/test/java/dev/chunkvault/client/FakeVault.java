@@ -52,7 +52,9 @@ public final class FakeVault implements AutoCloseable {
     private final Map<String, List<Version>> files = new TreeMap<>();
     private final Map<String, Version> byKey = new HashMap<>();
     private final List<String> changeLog = new ArrayList<>();
-    private final Map<String, Deque<int[]>> faults = new ConcurrentHashMap<>();
+    private record Fault(int status, String code) {}
+
+    private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, Deque<byte[]>> bodies = new ConcurrentHashMap<>();
     public final AtomicInteger puts = new AtomicInteger();
     public final AtomicInteger gets = new AtomicInteger();
@@ -124,9 +126,14 @@ public final class FakeVault implements AutoCloseable {
 
     /** The next {@code times} calls of {@code route} ("POST /v1/commits", "PUT /objects") answer {@code status}. */
     public void fail(String route, int status, int times) {
-        Deque<int[]> q = faults.computeIfAbsent(route, k -> new ArrayDeque<>());
+        failWith(route, status, "INJECTED", times);
+    }
+
+    /** The next {@code times} calls of {@code route} answer {@code status} with error code {@code code}. */
+    public void failWith(String route, int status, String code, int times) {
+        Deque<Fault> q = faults.computeIfAbsent(route, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
         for (int i = 0; i < times; i++) {
-            q.add(new int[] {status});
+            q.add(new Fault(status, code));
         }
     }
 
@@ -165,11 +172,11 @@ public final class FakeVault implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String route = ex.getRequestMethod() + " " + (path.startsWith("/objects/") ? "/objects" : path);
             calls.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
-            Deque<int[]> f = faults.get(route);
-            int[] fault = f == null ? null : f.poll();
+            Deque<Fault> f = faults.get(route);
+            Fault fault = f == null ? null : f.poll();
             if (fault != null) {
                 ex.getResponseHeaders().set("Retry-After", "0");
-                send(ex, fault[0], error("INJECTED", "injected fault"));
+                send(ex, fault.status(), error(fault.code(), "injected fault"));
                 return;
             }
             Deque<byte[]> raw = bodies.get(route);

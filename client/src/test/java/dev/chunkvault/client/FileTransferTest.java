@@ -127,6 +127,21 @@ class FileTransferTest {
         assertArrayEquals(data, Files.readAllBytes(out));
     }
 
+    /**
+     * A large commit the service answers "in progress" (503 COMMIT_IN_PROGRESS) more often than the transport retries
+     * is sent again with the same idempotency key until it is done.
+     */
+    @Test
+    void aCommitInProgressIsSentAgainUntilItIsDone() throws Exception {
+        byte[] data = TestFiles.random(23, 1_500_000);
+        Path f = TestFiles.write(dir.resolve("slow.bin"), data);
+        vault.failWith("POST /v1/commits", 503, "COMMIT_IN_PROGRESS", 12);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "slow.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertEquals(13, vault.calls.get("POST /v1/commits").get(), "12 answers in progress, then the commit");
+        assertArrayEquals(data, vault.content("slow.bin"));
+    }
+
     /** Grant requests close at 128 chunks or 128 MiB (the first at 16 MiB), whichever comes first, in order. */
     @Test
     void grantBatchesAreBoundedByCountAndBytes() {

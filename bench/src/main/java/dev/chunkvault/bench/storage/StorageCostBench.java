@@ -140,11 +140,15 @@ public final class StorageCostBench {
     }
 
     static Manifest manifest(String tag, int chunks) {
+        return manifest(tag, chunks, ChunkingProfile.DEFAULT, CHUNK);
+    }
+
+    static Manifest manifest(String tag, int chunks, ChunkingProfile profile, int chunkSize) {
         List<ManifestEntry> entries = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
-            entries.add(new ManifestEntry(id(tag, i), CHUNK));
+            entries.add(new ManifestEntry(id(tag, i), chunkSize));
         }
-        return Manifest.of(ChunkingProfile.DEFAULT.name(), entries);
+        return Manifest.of(profile.name(), entries);
     }
 
     record Row(String scenario, long itemWrites, long writeUnits, long readUnits, long storeCalls, String s3, long clientRequests,
@@ -163,6 +167,18 @@ public final class StorageCostBench {
         rows.add(new Row("new 1 GB file (4,096 chunks): grants + uploads + commit", v.meter.itemWrites.get(),
                 v.meter.writeUnits.get(), v.meter.readUnits.get(), v.meter.calls.get(), s3(v.meter), v.clientPuts,
                 grantWrites + " item writes (" + grantUnits + " WCU) are the grants; the commit pins each chunk once"));
+
+        // 1b. The same 1 GB cut with the large-file profile (what the client does for a new file of 128 MiB or more):
+        // 256 chunks of 4 MiB.
+        Vault vl = new Vault();
+        Manifest gbl = manifest("gbl", 256, ChunkingProfile.LARGE, ChunkingProfile.LARGE.avgSize());
+        vl.upload(gbl.entries());
+        long grantWritesL = vl.meter.itemWrites.get();
+        long grantUnitsL = vl.meter.writeUnits.get();
+        vl.commit("big/1gb-large.bin", null, gbl, "bench-new-1gb-large");
+        rows.add(new Row("new 1 GB file, large-file profile (256 chunks of 4 MiB): grants + uploads + commit",
+                vl.meter.itemWrites.get(), vl.meter.writeUnits.get(), vl.meter.readUnits.get(), vl.meter.calls.get(),
+                s3(vl.meter), vl.clientPuts, grantWritesL + " item writes (" + grantUnitsL + " WCU) are the grants"));
 
         // 2. A one-chunk edit of a 40,000-chunk file, committed as a manifest delta.
         Vault e = new Vault();

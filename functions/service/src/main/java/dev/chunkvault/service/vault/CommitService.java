@@ -117,9 +117,10 @@ public final class CommitService {
     public CommitResult commit(CommitRequest r) {
         validate(r);
         FilePath path = parsePath(r.path());
+        long deadline = clock.millis() + settings.commitBudget().toMillis();
         for (int attempt = 1; ; attempt++) {
             try {
-                return attempt(r, path);
+                return attempt(r, path, deadline);
             } catch (Race race) {
                 if (attempt >= ATTEMPTS) {
                     throw ServiceException.unavailable("COMMIT_CONTENDED",
@@ -234,7 +235,7 @@ public final class CommitService {
         }
     }
 
-    private CommitResult attempt(CommitRequest r, FilePath path) {
+    private CommitResult attempt(CommitRequest r, FilePath path, long deadline) {
         Owner owner = r.owner();
         String pathKey = path.foldKey();
         Optional<FileRow> file = retry.call(() -> store.get(Tables.FILES, FileRow.key(owner, pathKey))).map(FileRow::from);
@@ -254,7 +255,7 @@ public final class CommitService {
 
         Optional<VersionRow> existing = getVersion(fileId, versionId);
         if (existing.isPresent()) {
-            return replay(r, existing.get(), requestHash, file, path);
+            return replay(r, existing.get(), requestHash, file, path, deadline);
         }
         String head = file.map(FileRow::head).orElse(null);
         if (!Objects.equals(head, parent)) {
@@ -279,7 +280,7 @@ public final class CommitService {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
-        return write(r, path, file, fileId, versionId, seq, parent, requestHash, plan, parentManifest, false);
+        return write(r, path, file, fileId, versionId, seq, parent, requestHash, plan, parentManifest, false, deadline);
     }
 
     /** The new version's content, resolved and checked. */
@@ -406,7 +407,7 @@ public final class CommitService {
 
     private CommitResult write(CommitRequest r, FilePath path, Optional<FileRow> file, String fileId, String versionId,
                                long seq, String parent, String requestHash, Planned plan, Manifest parentManifest,
-                               boolean resuming) {
+                               boolean resuming, long deadline) {
         Owner owner = r.owner();
         Manifest m = plan.manifest;
         List<ChunkId> added = parentManifest == null ? List.copyOf(m.distinctIds())
@@ -448,10 +449,18 @@ public final class CommitService {
                 throw new Race(); // a retry of this request got there first: replay it
             }
         }
-        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, pins, parallel);
+        // Going on with a version an earlier attempt began: what that one pinned is skipped, not replayed.
+        List<RefOps.Pin> toPin = resuming ? refs.notYetPinned(owner, fileId, versionId, pins, parallel) : pins;
+        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, toPin, parallel, deadline);
         if (!pinned.unusable().isEmpty()) {
             rollback(version, added);
             throw missingChunks(pinned.unusable());
+        }
+        if (!pinned.complete()) {
+            // Out of this request's time: the version stays PENDING with what is pinned so far, and the same request
+            // sent again goes on from there (a version nobody finishes is rolled back after the pending grace).
+            throw ServiceException.unavailable("COMMIT_IN_PROGRESS", "This large commit is still being written; send the"
+                    + " same request again to continue it.", Duration.ofSeconds(1), null);
         }
         List<TxAction> publish = new ArrayList<>();
         publish.add(TxAction.update(Tables.VERSIONS, version.key(), Update.update()
@@ -530,7 +539,8 @@ public final class CommitService {
                 "The file changed since your parent version; the current head is in 'head'.", details);
     }
 
-    private CommitResult replay(CommitRequest r, VersionRow v, String requestHash, Optional<FileRow> file, FilePath path) {
+    private CommitResult replay(CommitRequest r, VersionRow v, String requestHash, Optional<FileRow> file, FilePath path,
+                                long deadline) {
         String parent = v.parent();
         if (!requestHash.equals(v.requestHash())) {
             throw ServiceException.unprocessable("IDEMPOTENCY_KEY_REUSED",
@@ -550,7 +560,7 @@ public final class CommitService {
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
                 Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone());
                 return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parent, requestHash, plan,
-                        parentManifest, true);
+                        parentManifest, true, deadline);
             default:
                 throw ServiceException.unavailable("COMMIT_ABORTED",
                         "An earlier attempt of this commit is being rolled back; retry shortly.", Duration.ofSeconds(5), null);

@@ -72,8 +72,11 @@ final class RefOps {
                 eq(ChunkRow.INCARNATION, incarnation));
     }
 
-    /** Outcome of pinning: the chunks whose row was gone, re-created or being collected. */
-    record PinResult(List<ChunkId> unusable) {}
+    /**
+     * Outcome of pinning: the chunks whose row was gone, re-created or being collected, and whether every batch ran
+     * (false when the deadline stopped it: the pins not made are made by the next attempt).
+     */
+    record PinResult(List<ChunkId> unusable, boolean complete) {}
 
     /** Pins every chunk (idempotent: a chunk already pinned for this version is skipped), one batch at a time. */
     PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins) {
@@ -92,14 +95,46 @@ final class RefOps {
      * distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on its own.
      */
     PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
+        return pin(owner, fileId, versionId, pins, parallel, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #pin(Owner, String, String, List, Parallel)}, but no batch starts once {@code deadlineMillis} (on the
+     * clock) has passed, except the first, so that every call makes progress; a batch that started finishes.
+     */
+    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel, long deadlineMillis) {
         Parallel limited = parallel.atMost(PIN_CONCURRENCY);
         List<List<Pin>> batches = new ArrayList<>();
         for (int i = 0; i < pins.size(); i += CHUNKS_PER_TRANSACTION) {
             batches.add(pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION)));
         }
         List<ChunkId> unusable = new ArrayList<>();
-        limited.map(batches, batch -> pinBatch(owner, fileId, versionId, batch)).forEach(unusable::addAll);
-        return new PinResult(unusable);
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        limited.map(batches, batch -> {
+            if (batch != batches.get(0) && clock.millis() >= deadlineMillis) {
+                stopped.set(true);
+                return List.<ChunkId>of();
+            }
+            return pinBatch(owner, fileId, versionId, batch);
+        }).forEach(unusable::addAll);
+        return new PinResult(unusable, !stopped.get());
+    }
+
+    /**
+     * The pins whose run edge for this version does not exist yet (read in batches of 100): an attempt that goes on
+     * with a version an earlier attempt began skips what that one pinned, instead of replaying each such pin as a
+     * cancelled transaction. An edge exists only if its whole pin transaction happened.
+     */
+    List<Pin> notYetPinned(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
+        List<List<Pin>> groups = new ArrayList<>();
+        for (int i = 0; i < pins.size(); i += ItemStore.MAX_BATCH_GET) {
+            groups.add(pins.subList(i, Math.min(pins.size(), i + ItemStore.MAX_BATCH_GET)));
+        }
+        java.util.Set<String> pinned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        parallel.map(groups, g -> retry.call(() -> store.batchGet(Tables.REFS,
+                g.stream().map(p -> Refs.edge(owner, p.chunk(), fileId, versionId)).toList())))
+                .forEach(items -> items.forEach(i -> pinned.add(i.string(Refs.REF))));
+        return pins.stream().filter(p -> !pinned.contains(Refs.ref(owner, p.chunk()))).toList();
     }
 
     private List<ChunkId> pinBatch(Owner owner, String fileId, String versionId, List<Pin> batch) {

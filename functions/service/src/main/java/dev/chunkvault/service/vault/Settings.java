@@ -18,14 +18,18 @@ import java.time.Duration;
  * @param inlineManifestBytes  manifests up to this size live in the version item; larger ones in the blob store
  * @param smallCommitChunks    a commit adding at most this many chunks is one transaction
  * @param parallelism          concurrent store calls one request may make (1 = sequential)
+ * @param commitBudget         how long one commit request may spend pinning a large version's chunks before it
+ *                             answers "in progress" (503, the client sends the same request again and it goes on
+ *                             where this one stopped); well inside the functions' 29 s timeout
  */
 public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl, Duration downloadUrlTtl,
                        Duration pendingGrace, Duration leaseTtl, Duration storeCallTimeout, int maxChunksPerRequest,
-                       int maxManifestChunks, int inlineManifestBytes, int smallCommitChunks, int parallelism) {
+                       int maxManifestChunks, int inlineManifestBytes, int smallCommitChunks, int parallelism,
+                       Duration commitBudget) {
 
     public static final Settings DEFAULTS = new Settings(Duration.ofDays(30), Duration.ofHours(24),
             Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofMinutes(20),
-            Duration.ofSeconds(30), 1000, 200_000, 64 * 1024, 32, 16);
+            Duration.ofSeconds(30), 1000, 200_000, 64 * 1024, 32, 16, Duration.ofSeconds(20));
 
     public Settings {
         if (leaseTtl.compareTo(storeCallTimeout.plus(Duration.ofMinutes(2))) <= 0) {
@@ -34,7 +38,7 @@ public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl
         if (smallCommitChunks < 0 || 3 + 3L * smallCommitChunks > 100) {
             throw new IllegalArgumentException("a small commit must fit one 100-action transaction");
         }
-        if (retention.isNegative() || grace.isNegative() || parallelism < 1) {
+        if (retention.isNegative() || grace.isNegative() || commitBudget.isNegative() || parallelism < 1) {
             throw new IllegalArgumentException("durations must be positive and parallelism at least 1");
         }
     }
@@ -49,26 +53,31 @@ public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl
 
     public Settings withRetention(Duration d) {
         return new Settings(d, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
-                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism);
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism, commitBudget);
     }
 
     public Settings withGrace(Duration d) {
         return new Settings(retention, d, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
-                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism);
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism, commitBudget);
     }
 
     public Settings withParallelism(int n) {
         return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
-                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, n);
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, n, commitBudget);
     }
 
     public Settings withSmallCommitChunks(int n) {
         return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
-                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, n, parallelism);
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, n, parallelism, commitBudget);
+    }
+
+    public Settings withCommitBudget(Duration d) {
+        return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
+                maxChunksPerRequest, maxManifestChunks, inlineManifestBytes, smallCommitChunks, parallelism, d);
     }
 
     public Settings withInlineManifestBytes(int n) {
         return new Settings(retention, grace, uploadUrlTtl, downloadUrlTtl, pendingGrace, leaseTtl, storeCallTimeout,
-                maxChunksPerRequest, maxManifestChunks, n, smallCommitChunks, parallelism);
+                maxChunksPerRequest, maxManifestChunks, n, smallCommitChunks, parallelism, commitBudget);
     }
 }

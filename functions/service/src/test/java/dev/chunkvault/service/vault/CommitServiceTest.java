@@ -340,6 +340,59 @@ class CommitServiceTest {
         assertEquals(CommitService.Outcome.REPLAYED, c.commit("big.bin", null, big, "key-large-1").outcome());
     }
 
+    /**
+     * A large commit that runs out of its time budget answers COMMIT_IN_PROGRESS (503) with its version still PENDING
+     * and invisible; the same request sent again goes on where the last one stopped — one pin transaction per call
+     * here, nothing pinned twice or replayed — and publishes once every chunk is pinned.
+     */
+    @Test
+    void aLargeCommitOutOfTimeGoesOnWhereItStoppedWhenSentAgain() {
+        java.util.concurrent.atomic.AtomicInteger transactions = new java.util.concurrent.atomic.AtomicInteger();
+        TestVault v = new TestVault(Settings.DEFAULTS.withParallelism(1).withCommitBudget(java.time.Duration.ZERO), true,
+                items -> countingTransactions(items, transactions), java.util.function.UnaryOperator.identity(),
+                Retry.immediate(3));
+        FakeClient c = new FakeClient(v, "alice");
+        Content big = content(150); // five pin batches: 4 x 33 + 18
+        c.upload(big);
+        int calls = 0;
+        CommitService.CommitResult r = null;
+        while (r == null && calls < 10) {
+            calls++;
+            int before = transactions.get();
+            try {
+                r = c.commit("big.bin", null, big, "key-slow-1");
+            } catch (ServiceException e) {
+                assertEquals("COMMIT_IN_PROGRESS", e.code());
+                assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+                assertEquals(1, transactions.get() - before, "call " + calls + ": one pin batch, nothing replayed");
+                fails(ErrorKind.NOT_FOUND, () -> v.reads.file(c.owner, "big.bin", false));
+            }
+        }
+        assertEquals(5, calls);
+        assertNotNull(r);
+        assertEquals(CommitService.Outcome.CREATED, r.outcome());
+        assertEquals(big.sha256(), v.reads.file(c.owner, "big.bin", false).contentHash());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+        assertEquals(CommitService.Outcome.REPLAYED, c.commit("big.bin", null, big, "key-slow-1").outcome());
+    }
+
+    private static dev.chunkvault.service.store.ItemStore countingTransactions(dev.chunkvault.service.store.ItemStore inner,
+                                                                             java.util.concurrent.atomic.AtomicInteger n) {
+        return (dev.chunkvault.service.store.ItemStore) java.lang.reflect.Proxy.newProxyInstance(
+                dev.chunkvault.service.store.ItemStore.class.getClassLoader(),
+                new Class<?>[] {dev.chunkvault.service.store.ItemStore.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("transact")) {
+                        n.incrementAndGet();
+                    }
+                    try {
+                        return m.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     @Test
     void deleteAndRestore() {
         TestVault v = new TestVault();
