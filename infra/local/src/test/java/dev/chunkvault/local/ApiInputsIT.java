@@ -451,7 +451,7 @@ class ApiInputsIT {
         bad(UPLOADS, "a negative size", mutate(UPLOADS, n -> n.putArray("chunks").addObject().put("id", id).put("size", -1)),
                 400, "INVALID_FIELD");
         bad(UPLOADS, "a size over the largest chunk", mutate(UPLOADS, n -> n.putArray("chunks").addObject().put("id", id)
-                .put("size", (1 << 20) + 1)), 400, "BAD_CHUNK_SIZE");
+                .put("size", dev.chunkvault.service.vault.Limits.MAX_CHUNK_SIZE + 1)), 400, "BAD_CHUNK_SIZE");
         bad(UPLOADS, "a size as a string", mutate(UPLOADS, n -> n.putArray("chunks").addObject().put("id", id)
                 .put("size", "10")), 400, "INVALID_FIELD");
         bad(UPLOADS, "a fractional size", mutate(UPLOADS, n -> n.putArray("chunks").addObject().put("id", id)
@@ -468,7 +468,7 @@ class ApiInputsIT {
         bad(UPLOADS, "a bad chunk after a good one", mutate(UPLOADS, n -> {
             ArrayNode a = n.putArray("chunks");
             a.addObject().put("id", id).put("size", 10);
-            a.addObject().put("id", ChunkId.sha256(new byte[] {8}).hex()).put("size", (1 << 20) + 1);
+            a.addObject().put("id", ChunkId.sha256(new byte[] {8}).hex()).put("size", dev.chunkvault.service.vault.Limits.MAX_CHUNK_SIZE + 1);
         }), 400, "BAD_CHUNK_SIZE");
     }
 
