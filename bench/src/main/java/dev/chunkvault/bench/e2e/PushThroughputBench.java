@@ -114,10 +114,16 @@ final class PushThroughputBench {
         writeRandom(warm, warmSize, new Random(ctx.seed ^ 0x3a3a));
         rawPut(warm, warmSize, 4 << 20, "warm-up");
         rawPut(warm, warmSize, 256 << 10, "warm-up");
+        // A file under the large-file threshold too: its ~380 default-profile chunks take DynamoDB Local's
+        // transactional writes (grants, pins) through the JIT, which a few large chunks alone would not.
+        Path warmSmall = dir.resolve("warm-up-small.bin");
+        writeRandom(warmSmall, WARM_UP_SMALL_BYTES, new Random(ctx.seed ^ 0x5a5a));
         try (ChunkvaultClient client = ctx.client("push-warm-up", false)) {
+            new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(warmSmall, "bench/warm-up-small.bin", null));
             new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(warm, "bench/warm-up.bin", null));
         }
         Files.delete(warm);
+        Files.delete(warmSmall);
 
         List<Raw> raws = new ArrayList<>();
         raws.add(rawPut(file, size, 4 << 20, "raw PUT, 4 MiB objects (before the push)"));
@@ -151,9 +157,9 @@ final class PushThroughputBench {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "%,d bytes (%.0f MiB) of new random data; %d parallel transfers for "
                 + "both; the push cut it into %d chunks (profile `%s`, average %.0f KiB). Before the timed runs, "
-                + "one untimed raw PUT of each object size and one untimed push of %.0f MiB to another account warm "
-                + "up every code path.%n%n", size, mib, parallelism, result.stats().chunks(), result.manifest().profile(),
-                size / 1024.0 / result.stats().chunks(), warmSize / (double) (1 << 20)));
+                + "one untimed raw PUT of each object size and two untimed pushes to another account (%.0f MiB and %d MiB, "
+                + "cut with the large-file and the default profile) warm up every code path.%n%n", size, mib, parallelism, result.stats().chunks(), result.manifest().profile(),
+                size / 1024.0 / result.stats().chunks(), warmSize / (double) (1 << 20), WARM_UP_SMALL_BYTES >> 20));
         double raw256 = raws.get(1).seconds();
         md.append("| run | seconds | MiB/s | CPU seconds (whole process) |\n|---|---:|---:|---:|\n");
         md.append(String.format(Locale.ROOT, "| Chunkvault push (`FilePusher`, as `chunkvault push`) | %.2f | %.1f | %.1f |%n",
@@ -186,6 +192,8 @@ final class PushThroughputBench {
     private static final int GRANT_BATCH = FilePusher.GRANT_BATCH;
     /** The warm-up file's size: past the large-file threshold, so the warm-up takes the timed push's path. */
     private static final long WARM_UP_BYTES = 256L << 20;
+    /** The second warm-up file: under the large-file threshold, so cut with the default profile. */
+    private static final long WARM_UP_SMALL_BYTES = 96L << 20;
 
     /**
      * Times upload-grant requests for {@link #GRANT_BATCH} random (new) chunk ids, {@code concurrency} at a time,
