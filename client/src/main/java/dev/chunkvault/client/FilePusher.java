@@ -64,9 +64,9 @@ public final class FilePusher {
     /** Chunks per upload-grant request: small enough that URLs are used well before they expire. */
     public static final int GRANT_BATCH = 128;
     /**
-     * Chunk bytes per upload-grant request, at most: with the large-file profile's 4 MiB chunks a batch is 32 chunks,
-     * so the first uploads start after 128 MiB of chunking, not 512 MiB, and two batches in flight keep 256 MiB
-     * granted ahead of the transfers.
+     * A grant request closes once its chunks reach this many bytes (or {@link #GRANT_BATCH} chunks): with the
+     * large-file profile's 4 MiB chunks that is about 32 chunks, not 128 (512 MiB), and two batches in flight keep
+     * about 256 MiB granted ahead of the transfers.
      */
     public static final long GRANT_BATCH_BYTES = 128L << 20;
     /** The first grant request of a push closes sooner, so that the transfers start while the rest is chunked. */
