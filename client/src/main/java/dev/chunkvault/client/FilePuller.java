@@ -265,7 +265,8 @@ public final class FilePuller {
     private static void writeAt(FileChannel out, long offset, byte[] bytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         long pos = offset;
-        while (b.hasRemaining()) {
+        while (b.position() < bytes.length) {
+            b.limit(Math.min(bytes.length, b.position() + FilePusher.IO_SLICE)); // see FilePusher.IO_SLICE
             pos += out.write(b, pos);
         }
     }

@@ -885,7 +885,7 @@ public final class FilePusher {
             if (len == 0) {
                 return 0;
             }
-            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(Math.min(len, IO_SLICE), end - pos)), pos);
             if (n < 0) {
                 throw new EOFException("file shorter than expected");
             }
@@ -894,11 +894,19 @@ public final class FilePusher {
         }
     }
 
+    /**
+     * The most a single file read or write of a transfer moves. The JDK does file I/O from a heap buffer through a
+     * temporary direct buffer of the same size, which each thread keeps: whole 8 MiB chunks read or written at once
+     * by eight transfer threads would hold 64 MiB of direct memory (by default capped at the heap size).
+     */
+    static final int IO_SLICE = 256 << 10;
+
     static byte[] readFully(FileChannel ch, long offset, int size) throws IOException {
         byte[] b = new byte[size];
         ByteBuffer buf = ByteBuffer.wrap(b);
         long pos = offset;
-        while (buf.hasRemaining()) {
+        while (buf.position() < b.length) {
+            buf.limit(Math.min(b.length, buf.position() + IO_SLICE));
             int n = ch.read(buf, pos);
             if (n < 0) {
                 throw new EOFException("file shorter than expected");

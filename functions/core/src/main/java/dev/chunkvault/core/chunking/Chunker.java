@@ -39,6 +39,7 @@ import java.util.Objects;
  */
 public final class Chunker {
     private static final int INITIAL_CAPACITY = 64 << 10;
+    private static final int MAX_READ = 1 << 20;
     /** Keeps {@code 2 × maxSize} a valid array length. */
     private static final int MAX_SUPPORTED_MAX_SIZE = 1 << 29;
 
@@ -110,7 +111,10 @@ public final class Chunker {
         int initialCapacity = channel instanceof FileChannel file
                 ? capacityFor(file.size() - file.position())
                 : INITIAL_CAPACITY;
-        return stream((b, off, len) -> channel.read(ByteBuffer.wrap(b, off, len)), initialCapacity, visitor);
+        // Reads of at most 1 MiB: the JDK reads into a heap array through a temporary direct buffer of the read's size,
+        // kept per thread, and the large-file profile's buffer is 16 MiB.
+        return stream((b, off, len) -> channel.read(ByteBuffer.wrap(b, off, Math.min(len, MAX_READ))), initialCapacity,
+                visitor);
     }
 
     /** Chunks the file at {@code file}. */
