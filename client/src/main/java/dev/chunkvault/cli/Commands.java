@@ -455,8 +455,8 @@ public final class Commands {
             if (!Files.isRegularFile(t, LinkOption.NOFOLLOW_LINKS)) {
                 return ChunkIndex.EMPTY;
             }
-            String baseProfile = rec != null && rec.manifest() != null ? rec.manifest().profile() : null;
-            var content = dev.chunkvault.core.chunking.ChunkingPolicy.chunkerFor(Files.size(t), baseProfile).chunkAll(t);
+            var content = dev.chunkvault.core.chunking.ChunkingPolicy.chunkerFor(Files.size(t), rec == null ? null : rec.profile())
+                    .chunkAll(t);
             Map<String, ChunkIndex.Location> at = new java.util.HashMap<>();
             content.chunks().forEach(c -> at.putIfAbsent(c.id().hex(), new ChunkIndex.Location(t, c.offset(), c.size())));
             return id -> at.containsKey(id) ? List.of(at.get(id)) : List.of();

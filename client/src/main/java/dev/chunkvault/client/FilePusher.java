@@ -335,7 +335,7 @@ public final class FilePusher {
                 List<Chunk> batch = pending.get(0);
                 batch.add(chunk);
                 pendingBytes[0] += chunk.size();
-                if (batch.size() == GRANT_BATCH || pendingBytes[0] >= batchBytesLimit(sent[0])) {
+                if (batchFull(batch.size(), pendingBytes[0], sent[0])) {
                     batches.add(batch);
                     sent[0]++;
                     pending.set(0, new ArrayList<>());
@@ -605,9 +605,12 @@ public final class FilePusher {
         }
     }
 
-    /** A grant request closes at {@link #GRANT_BATCH} chunks or at this many bytes (the first one sooner). */
-    private static long batchBytesLimit(int batchesBefore) {
-        return batchesBefore == 0 ? FIRST_GRANT_BATCH_BYTES : GRANT_BATCH_BYTES;
+    /**
+     * Whether a grant request of {@code chunks} chunks and {@code bytes} bytes is full: at {@link #GRANT_BATCH} chunks,
+     * or at {@link #FIRST_GRANT_BATCH_BYTES} (the push's first request) or {@link #GRANT_BATCH_BYTES} (the others).
+     */
+    private static boolean batchFull(int chunks, long bytes, int batchesBefore) {
+        return chunks == GRANT_BATCH || bytes >= (batchesBefore == 0 ? FIRST_GRANT_BATCH_BYTES : GRANT_BATCH_BYTES);
     }
 
     /**
@@ -621,7 +624,7 @@ public final class FilePusher {
         for (Chunk c : chunks) {
             batch.add(c);
             bytes += c.size();
-            if (batch.size() == GRANT_BATCH || bytes >= batchBytesLimit(out.size())) {
+            if (batchFull(batch.size(), bytes, out.size())) {
                 out.add(batch);
                 batch = new ArrayList<>();
                 bytes = 0;
@@ -686,40 +689,34 @@ public final class FilePusher {
 
     private Future<?> submit(Request r, FileChannel ch, UploadGrant.Upload u, Chunk c, Counters counters) {
         return client.transferPool().submit(() -> {
-            if (ch.size() > SignatureCache.MAX_FILE_BYTES) {
-                // No signature to keep for a chunk of a file this large, so no need for its bytes in memory: the PUT
-                // streams them from the file (large-file chunks are up to 8 MiB, and several transfers run at once).
+            // A chunk of a file too large for its signature to be kept need not be in memory: the PUT streams it from
+            // the file (large-file chunks are up to 8 MiB, and several transfers run at once). Otherwise the chunk is
+            // read whole, within the transfers' memory budget, and its signature kept.
+            boolean streamed = ch.size() > SignatureCache.MAX_FILE_BYTES;
+            try (TransferMemory.Lease held = streamed ? null : client.transferMemory().acquire(c.size())) {
+                byte[] bytes = streamed ? null : readFully(ch, c.offset(), c.size());
                 try {
-                    client.putObject(u.url(), u.headers(), c.size(), () -> new RegionInputStream(ch, c.offset(), c.size()));
+                    if (streamed) {
+                        client.putObject(u.url(), u.headers(), c.size(), () -> new RegionInputStream(ch, c.offset(), c.size()));
+                    } else {
+                        client.putObject(u.url(), u.headers(), bytes);
+                    }
                 } catch (ApiException refused) {
-                    if (refused.status() >= 400 && refused.status() < 500 && !regionId(ch, c).equals(c.id())) {
+                    // Not hashed before the PUT: it signs the chunk's SHA-256, so the storage refuses bytes that changed
+                    // since the scan; only then is it worth finding out whether the file did.
+                    ChunkId sent = streamed ? regionId(ch, c) : ChunkId.sha256(bytes);
+                    if (refused.status() >= 400 && refused.status() < 500 && !sent.equals(c.id())) {
                         throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
                     }
                     throw refused;
                 }
                 journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+                if (bytes != null) {
+                    journal.remember(u.id(), bytes, ch.size());
+                }
                 counters.uploaded.incrementAndGet();
                 counters.bytes.addAndGet(c.size());
                 r.listener().advance(c.size());
-                return null;
-            }
-            try (TransferMemory.Lease held = client.transferMemory().acquire(c.size())) {
-                // Not hashed again here: the PUT signs the chunk's SHA-256, so the storage refuses bytes that changed
-                // since the scan; only then is it worth finding out whether the file did.
-                byte[] bytes = readFully(ch, c.offset(), c.size());
-                try {
-                    client.putObject(u.url(), u.headers(), bytes);
-                } catch (ApiException refused) {
-                    if (refused.status() >= 400 && refused.status() < 500 && !ChunkId.sha256(bytes).equals(c.id())) {
-                        throw new LocalFileChangedException(r.file(), "changed while it was being uploaded");
-                    }
-                    throw refused;
-                }
-                journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
-                journal.remember(u.id(), bytes, ch.size());
-                counters.uploaded.incrementAndGet();
-                counters.bytes.addAndGet(bytes.length);
-                r.listener().advance(bytes.length);
                 return null;
             }
         });

@@ -350,27 +350,7 @@ public final class Transport {
      * @throws ApiException with the storage's status when it refuses (e.g. 403 for an expired URL)
      */
     public void presignedPut(String url, Map<String, String> headers, byte[] body) {
-        URI uri = URI.create(url);
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("content-length") && !h.getValue().trim().equals(Integer.toString(body.length))) {
-                throw new IllegalStateException("the upload grant is for " + h.getValue() + " bytes, not " + body.length);
-            }
-        }
-        for (int attempt = 1; ; attempt++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
-            signedHeaders(b, headers);
-            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
-            if (o.retryNow) {
-                continue;
-            }
-            int status = o.response.statusCode();
-            if (status >= 200 && status < 300) {
-                return;
-            }
-            throw storageError(o.response, "upload");
-        }
+        put(url, headers, body.length, () -> HttpRequest.BodyPublishers.ofByteArray(body));
     }
 
     /**
@@ -379,6 +359,13 @@ public final class Transport {
      */
     public void presignedPut(String url, Map<String, String> headers, long length,
                              java.util.function.Supplier<java.io.InputStream> body) {
+        put(url, headers, length, () -> HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(body), length));
+    }
+
+    /** A presigned PUT of a body of {@code length} bytes, a fresh publisher of it for each attempt. */
+    private void put(String url, Map<String, String> headers, long length,
+                     java.util.function.Supplier<HttpRequest.BodyPublisher> body) {
         URI uri = URI.create(url);
         for (Map.Entry<String, String> h : headers.entrySet()) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
@@ -387,8 +374,7 @@ public final class Transport {
             }
         }
         for (int attempt = 1; ; attempt++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                    .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length));
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).PUT(body.get());
             signedHeaders(b, headers);
             Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
             if (o.retryNow) {

@@ -605,8 +605,7 @@ public final class SyncEngine {
 
     /** Chunks and hashes the local file, cut as its base version was (so that it dedups against it). */
     private FilePusher.Scanned scan(Item it) throws IOException {
-        String baseProfile = it.rec != null && it.rec.manifest() != null ? it.rec.manifest().profile() : null;
-        return pusher.scan(it.local.file(), baseProfile, listener.transfer(it.local.path()));
+        return pusher.scan(it.local.file(), it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
     }
 
     // ---------------------------------------------------------------- actions

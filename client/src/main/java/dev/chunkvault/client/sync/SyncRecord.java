@@ -34,4 +34,9 @@ public record SyncRecord(String pathKey, String path, String version, long size,
     public boolean racy() {
         return recordedAtMillis <= 0 || mtimeMillis >= recordedAtMillis - RACY_WINDOW_MILLIS;
     }
+
+    /** The chunking profile of the synced version, or null when its manifest is not kept. */
+    public String profile() {
+        return manifest == null ? null : manifest.profile();
+    }
 }

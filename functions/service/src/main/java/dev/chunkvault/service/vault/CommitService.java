@@ -352,13 +352,8 @@ public final class CommitService {
         }
         Set<ChunkId> held = holdings.held(owner, added);
         Map<ChunkId, ChunkRow> rows = new HashMap<>();
-        List<List<ChunkId>> batches = new ArrayList<>();
-        for (int i = 0; i < added.size(); i += dev.chunkvault.service.store.ItemStore.MAX_BATCH_GET) {
-            batches.add(added.subList(i, Math.min(added.size(), i + dev.chunkvault.service.store.ItemStore.MAX_BATCH_GET)));
-        }
-        for (List<Item> items : parallel.map(batches, b -> retry.call(() ->
-                store.batchGet(Tables.CHUNKS, b.stream().map(ChunkRow::key).toList())))) {
-            items.forEach(i -> rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i)));
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, added.stream().map(ChunkRow::key).toList())) {
+            rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
         }
         Map<ChunkId, Integer> sizes = new HashMap<>();
         for (int i = 0; i < m.chunkCount(); i++) {

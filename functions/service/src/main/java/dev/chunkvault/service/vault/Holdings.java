@@ -4,7 +4,6 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,17 +21,11 @@ final class Holdings {
     }
 
     Set<ChunkId> held(Owner owner, List<ChunkId> chunks) {
-        List<List<Key>> batches = new ArrayList<>();
-        for (int i = 0; i < chunks.size(); i += ItemStore.MAX_BATCH_GET) {
-            batches.add(chunks.subList(i, Math.min(chunks.size(), i + ItemStore.MAX_BATCH_GET)).stream()
-                    .distinct().map(c -> Refs.holding(owner, c)).toList());
-        }
+        List<Key> keys = chunks.stream().distinct().map(c -> Refs.holding(owner, c)).toList();
         Set<ChunkId> held = new HashSet<>();
-        for (List<Item> items : parallel.map(batches, keys -> retry.call(() -> store.batchGet(Tables.REFS, keys)))) {
-            for (Item i : items) {
-                if (i.numberOr(Refs.COUNT, 0) > 0) {
-                    held.add(Refs.chunkOf(i.string(Refs.REF)));
-                }
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.REFS, keys)) {
+            if (i.numberOr(Refs.COUNT, 0) > 0) {
+                held.add(Refs.chunkOf(i.string(Refs.REF)));
             }
         }
         return held;

@@ -126,14 +126,10 @@ final class RefOps {
      * cancelled transaction. An edge exists only if its whole pin transaction happened.
      */
     List<Pin> notYetPinned(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
-        List<List<Pin>> groups = new ArrayList<>();
-        for (int i = 0; i < pins.size(); i += ItemStore.MAX_BATCH_GET) {
-            groups.add(pins.subList(i, Math.min(pins.size(), i + ItemStore.MAX_BATCH_GET)));
-        }
-        java.util.Set<String> pinned = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        parallel.map(groups, g -> retry.call(() -> store.batchGet(Tables.REFS,
-                g.stream().map(p -> Refs.edge(owner, p.chunk(), fileId, versionId)).toList())))
-                .forEach(items -> items.forEach(i -> pinned.add(i.string(Refs.REF))));
+        java.util.Set<String> pinned = new java.util.HashSet<>();
+        BatchReads.getAll(store, parallel, retry, Tables.REFS,
+                pins.stream().map(p -> Refs.edge(owner, p.chunk(), fileId, versionId)).toList())
+                .forEach(i -> pinned.add(i.string(Refs.REF)));
         return pins.stream().filter(p -> !pinned.contains(Refs.ref(owner, p.chunk()))).toList();
     }
 
