@@ -53,6 +53,11 @@ public final class CommitService {
     private static final int ATTEMPTS = 4;
     /** The 422 answer lists at most this many chunks; the client re-offers all of them anyway. */
     static final int MAX_LISTED_MISSING = 1000;
+    /**
+     * Chunks a large commit verifies and then pins before it looks at the clock again: one round of concurrent pin
+     * transactions ({@link RefOps#PIN_CONCURRENCY} of {@link RefOps#CHUNKS_PER_TRANSACTION}).
+     */
+    static final int COMMIT_SLICE_CHUNKS = RefOps.PIN_CONCURRENCY * RefOps.CHUNKS_PER_TRANSACTION;
 
     /** Where the new version's manifest comes from. */
     public sealed interface Source {
@@ -345,21 +350,28 @@ public final class CommitService {
         }
     }
 
-    /** Checks the chunks the version adds and returns how to pin them; 422 if any is missing. */
-    private List<RefOps.Pin> pinsFor(Owner owner, Manifest m, List<ChunkId> added) {
-        if (added.isEmpty()) {
-            return List.of();
-        }
-        Set<ChunkId> held = holdings.held(owner, added);
-        Map<ChunkId, ChunkRow> rows = new HashMap<>();
-        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, added.stream().map(ChunkRow::key).toList())) {
-            rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
-        }
+    private static Map<ChunkId, Integer> sizes(Manifest m) {
         Map<ChunkId, Integer> sizes = new HashMap<>();
         for (int i = 0; i < m.chunkCount(); i++) {
             sizes.putIfAbsent(m.id(i), m.size(i));
         }
-        List<Object> checked = parallel.map(added, c -> {
+        return sizes;
+    }
+
+    /** Chunks checked for a commit: how to pin the present ones, and the ones that are missing. */
+    private record Verified(List<RefOps.Pin> pins, List<ChunkId> missing) {}
+
+    /** Checks chunks the version adds: held by the owner with a usable row, or else verified by their object. */
+    private Verified verify(Owner owner, Map<ChunkId, Integer> sizes, List<ChunkId> chunks) {
+        if (chunks.isEmpty()) {
+            return new Verified(List.of(), List.of());
+        }
+        Set<ChunkId> held = holdings.held(owner, chunks);
+        Map<ChunkId, ChunkRow> rows = new HashMap<>();
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, chunks.stream().map(ChunkRow::key).toList())) {
+            rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
+        }
+        List<Object> checked = parallel.map(chunks, c -> {
             ChunkRow row = rows.get(c);
             int size = sizes.get(c);
             boolean rowUsable = row != null && row.state() != ChunkRow.State.DELETING && (row.size() < 0 || row.size() == size);
@@ -384,10 +396,29 @@ public final class CommitService {
                 missing.add((ChunkId) o);
             }
         }
-        if (!missing.isEmpty()) {
-            throw missingChunks(missing);
-        }
-        return pins;
+        return new Verified(pins, missing);
+    }
+
+    /** The rows a commit writes and what it answers, drafted once its chunks are known to be there. */
+    private record Draft(VersionRow version, FileRow newFile, CommitResult result, long now) {}
+
+    /** Places the manifest (a large one is written to the blob store) and drafts the version and file rows. */
+    private Draft draft(CommitRequest r, FilePath path, Optional<FileRow> file, String fileId, String versionId, long seq,
+                        String parent, String requestHash, Planned plan, List<ChunkId> added, boolean large) {
+        Owner owner = r.owner();
+        Manifest m = plan.manifest;
+        long now = clock.millis();
+        ManifestStore.Placement placement = manifests.place(fileId, versionId, m);
+        VersionRow version = new VersionRow(fileId, versionId, owner.sub(), path.foldKey(), path.toString(), seq, parent,
+                large ? VersionRow.State.PENDING : VersionRow.State.ACTIVE, placement.inline(), placement.key(),
+                placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
+                requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
+                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null);
+        FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
+                plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId));
+        CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
+                m.chunkCount(), m.distinctIds().size(), added.size(), large);
+        return new Draft(version, newFile, result, now);
     }
 
     static ServiceException missingChunks(List<ChunkId> missing) {
@@ -407,56 +438,77 @@ public final class CommitService {
         Manifest m = plan.manifest;
         List<ChunkId> added = parentManifest == null ? List.copyOf(m.distinctIds())
                 : ManifestDiff.between(parentManifest, m).added();
-        List<RefOps.Pin> pins = pinsFor(owner, m, added);
-        long now = clock.millis();
-        ManifestStore.Placement placement = manifests.place(fileId, versionId, m);
-        boolean large = pins.size() > settings.smallCommitChunks() || resuming;
-        VersionRow version = new VersionRow(fileId, versionId, owner.sub(), path.foldKey(), path.toString(), seq, parent,
-                large ? VersionRow.State.PENDING : VersionRow.State.ACTIVE, placement.inline(), placement.key(),
-                placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
-                requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
-                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null);
-        FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
-                plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId));
-        CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
-                m.chunkCount(), m.distinctIds().size(), added.size(), large);
+        Map<ChunkId, Integer> sizes = sizes(m);
+        boolean large = added.size() > settings.smallCommitChunks() || resuming;
         if (!large) {
-            List<TxAction> actions = new ArrayList<>();
-            actions.add(TxAction.put(Tables.VERSIONS, version.toItem(), notExists(VersionRow.FILE_ID)));
-            actions.add(headCas(file, newFile, parent));
-            if (parent != null) {
-                actions.add(supersede(fileId, parent, now));
+            Verified v = verify(owner, sizes, added);
+            if (!v.missing().isEmpty()) {
+                throw missingChunks(v.missing());
             }
-            for (RefOps.Pin p : pins) {
+            Draft d = draft(r, path, file, fileId, versionId, seq, parent, requestHash, plan, added, false);
+            List<TxAction> actions = new ArrayList<>();
+            actions.add(TxAction.put(Tables.VERSIONS, d.version().toItem(), notExists(VersionRow.FILE_ID)));
+            actions.add(headCas(file, d.newFile(), parent));
+            if (parent != null) {
+                actions.add(supersede(fileId, parent, d.now()));
+            }
+            for (RefOps.Pin p : v.pins()) {
                 actions.addAll(RefOps.pinActions(owner, fileId, versionId, p));
             }
             try {
                 retry.run(() -> store.transact(actions));
-                return result;
+                return d.result();
             } catch (TransactionCancelledException e) {
                 throw explain(e);
             }
         }
-        if (!resuming) {
-            try {
-                retry.run(() -> store.put(Tables.VERSIONS, version.toItem(), notExists(VersionRow.FILE_ID)));
-            } catch (ConditionFailedException exists) {
-                throw new Race(); // a retry of this request got there first: replay it
+        // A large version is verified and pinned a slice at a time, and no slice starts once this request's time is
+        // up (except the first, so that every request gets further): its HEADs are bounded like its pins. Going on
+        // with a version an earlier attempt began, what that one pinned is skipped, neither verified nor pinned again.
+        List<ChunkId> todo = resuming ? refs.notYetPinned(owner, fileId, versionId, added, parallel) : added;
+        Draft d = resuming ? draft(r, path, file, fileId, versionId, seq, parent, requestHash, plan, added, true) : null;
+        List<ChunkId> missing = new ArrayList<>();
+        boolean stopped = false;
+        for (int i = 0; i < todo.size(); i += COMMIT_SLICE_CHUNKS) {
+            if (i > 0 && clock.millis() >= deadline) {
+                stopped = true;
+                break;
+            }
+            Verified v = verify(owner, sizes, todo.subList(i, Math.min(todo.size(), i + COMMIT_SLICE_CHUNKS)));
+            missing.addAll(v.missing());
+            if (!missing.isEmpty()) {
+                continue; // pin nothing more; verify on, to list every missing chunk this request has time for
+            }
+            if (d == null) {
+                d = draft(r, path, file, fileId, versionId, seq, parent, requestHash, plan, added, true);
+                VersionRow pending = d.version();
+                try {
+                    retry.run(() -> store.put(Tables.VERSIONS, pending.toItem(), notExists(VersionRow.FILE_ID)));
+                } catch (ConditionFailedException exists) {
+                    throw new Race(); // a retry of this request got there first: replay it
+                }
+            }
+            List<ChunkId> unusable = refs.pin(owner, fileId, versionId, v.pins(), parallel);
+            if (!unusable.isEmpty()) {
+                rollback(d.version(), added);
+                throw missingChunks(unusable);
             }
         }
-        // Going on with a version an earlier attempt began: what that one pinned is skipped, not replayed.
-        List<RefOps.Pin> toPin = resuming ? refs.notYetPinned(owner, fileId, versionId, pins, parallel) : pins;
-        RefOps.PinResult pinned = refs.pin(owner, fileId, versionId, toPin, parallel, deadline);
-        if (!pinned.unusable().isEmpty()) {
-            rollback(version, added);
-            throw missingChunks(pinned.unusable());
+        if (!missing.isEmpty()) {
+            // Nothing was written if the first slice lacked chunks; otherwise the version stays PENDING with what is
+            // pinned so far, and the same request, sent again once the chunks are uploaded, goes on from there.
+            throw missingChunks(missing);
         }
-        if (!pinned.complete()) {
+        if (stopped) {
             // Out of this request's time: the version stays PENDING with what is pinned so far, and the same request
             // sent again goes on from there (a version nobody finishes is rolled back after the pending grace).
             throw ServiceException.unavailable("COMMIT_IN_PROGRESS", "This large commit is still being written; send the"
                     + " same request again to continue it.", Duration.ofSeconds(1), null);
         }
+        VersionRow version = d.version();
+        FileRow newFile = d.newFile();
+        long now = d.now();
+        CommitResult result = d.result();
         List<TxAction> publish = new ArrayList<>();
         publish.add(TxAction.update(Tables.VERSIONS, version.key(), Update.update()
                 .set(VersionRow.STATE, VersionRow.State.ACTIVE.name())

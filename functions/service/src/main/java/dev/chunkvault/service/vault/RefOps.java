@@ -73,17 +73,6 @@ final class RefOps {
     }
 
     /**
-     * Outcome of pinning: the chunks whose row was gone, re-created or being collected, and whether every batch ran
-     * (false when the deadline stopped it: the pins not made are made by the next attempt).
-     */
-    record PinResult(List<ChunkId> unusable, boolean complete) {}
-
-    /** Pins every chunk (idempotent: a chunk already pinned for this version is skipped), one batch at a time. */
-    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins) {
-        return pin(owner, fileId, versionId, pins, Parallel.inline());
-    }
-
-    /**
      * Concurrent pin transactions of one commit. Each is {@value #CHUNKS_PER_TRANSACTION} chunks (99 writes): a few
      * at a time take the round trips out of a large commit's time on DynamoDB, while more only queue on the
      * table's write path (DynamoDB Local serialises them; docs/perf-push.md).
@@ -93,44 +82,31 @@ final class RefOps {
     /**
      * Pins every chunk, up to {@link #PIN_CONCURRENCY} batches at a time on {@code parallel}: the chunks are
      * distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on its own.
+     *
+     * @return the chunks whose row was gone, re-created or being collected (not pinned)
      */
-    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
-        return pin(owner, fileId, versionId, pins, parallel, Long.MAX_VALUE);
-    }
-
-    /**
-     * As {@link #pin(Owner, String, String, List, Parallel)}, but no batch starts once {@code deadlineMillis} (on the
-     * clock) has passed, except the first, so that every call makes progress; a batch that started finishes.
-     */
-    PinResult pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel, long deadlineMillis) {
-        Parallel limited = parallel.atMost(PIN_CONCURRENCY);
+    List<ChunkId> pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
         List<List<Pin>> batches = new ArrayList<>();
         for (int i = 0; i < pins.size(); i += CHUNKS_PER_TRANSACTION) {
             batches.add(pins.subList(i, Math.min(pins.size(), i + CHUNKS_PER_TRANSACTION)));
         }
         List<ChunkId> unusable = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
-        limited.map(batches, batch -> {
-            if (batch != batches.get(0) && clock.millis() >= deadlineMillis) {
-                stopped.set(true);
-                return List.<ChunkId>of();
-            }
-            return pinBatch(owner, fileId, versionId, batch);
-        }).forEach(unusable::addAll);
-        return new PinResult(unusable, !stopped.get());
+        parallel.atMost(PIN_CONCURRENCY).map(batches, batch -> pinBatch(owner, fileId, versionId, batch))
+                .forEach(unusable::addAll);
+        return unusable;
     }
 
     /**
-     * The pins whose run edge for this version does not exist yet (read in batches of 100): an attempt that goes on
-     * with a version an earlier attempt began skips what that one pinned, instead of replaying each such pin as a
-     * cancelled transaction. An edge exists only if its whole pin transaction happened.
+     * The chunks whose run edge for this version does not exist yet (read in batches of 100): an attempt that goes
+     * on with a version an earlier attempt began skips what that one pinned, instead of verifying it again and
+     * replaying each such pin as a cancelled transaction. An edge exists only if its whole pin transaction happened.
      */
-    List<Pin> notYetPinned(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
+    List<ChunkId> notYetPinned(Owner owner, String fileId, String versionId, List<ChunkId> chunks, Parallel parallel) {
         java.util.Set<String> pinned = new java.util.HashSet<>();
         BatchReads.getAll(store, parallel, retry, Tables.REFS,
-                pins.stream().map(p -> Refs.edge(owner, p.chunk(), fileId, versionId)).toList())
+                chunks.stream().map(c -> Refs.edge(owner, c, fileId, versionId)).toList())
                 .forEach(i -> pinned.add(i.string(Refs.REF)));
-        return pins.stream().filter(p -> !pinned.contains(Refs.ref(owner, p.chunk()))).toList();
+        return chunks.stream().filter(c -> !pinned.contains(Refs.ref(owner, c))).toList();
     }
 
     private List<ChunkId> pinBatch(Owner owner, String fileId, String versionId, List<Pin> batch) {

@@ -347,50 +347,22 @@ class CommitServiceTest {
      */
     @Test
     void aLargeCommitOutOfTimeGoesOnWhereItStoppedWhenSentAgain() {
-        java.util.concurrent.atomic.AtomicInteger transactions = new java.util.concurrent.atomic.AtomicInteger();
-        TestVault v = new TestVault(Settings.DEFAULTS.withParallelism(1).withCommitBudget(java.time.Duration.ZERO), true,
-                items -> countingTransactions(items, transactions), java.util.function.UnaryOperator.identity(),
-                Retry.immediate(3));
-        FakeClient c = new FakeClient(v, "alice");
-        Content big = content(150); // five pin batches: 4 x 33 + 18
-        c.upload(big);
-        int calls = 0;
-        CommitService.CommitResult r = null;
-        while (r == null && calls < 10) {
-            calls++;
-            int before = transactions.get();
-            try {
-                r = c.commit("big.bin", null, big, "key-slow-1");
-            } catch (ServiceException e) {
-                assertEquals("COMMIT_IN_PROGRESS", e.code());
-                assertEquals(ErrorKind.UNAVAILABLE, e.kind());
-                assertEquals(1, transactions.get() - before, "call " + calls + ": one pin batch, nothing replayed");
-                fails(ErrorKind.NOT_FOUND, () -> v.reads.file(c.owner, "big.bin", false));
-            }
-        }
-        assertEquals(5, calls);
-        assertNotNull(r);
-        assertEquals(CommitService.Outcome.CREATED, r.outcome());
-        assertEquals(big.sha256(), v.reads.file(c.owner, "big.bin", false).contentHash());
-        new Oracle(v).referencedChunksIntact();
-        new Oracle(v).countsMatchRecount();
-        assertEquals(CommitService.Outcome.REPLAYED, c.commit("big.bin", null, big, "key-slow-1").outcome());
+        inMemoryScenarios().aSlicedCommitGoesOnWhereItStopped();
     }
 
-    private static dev.chunkvault.service.store.ItemStore countingTransactions(dev.chunkvault.service.store.ItemStore inner,
-                                                                             java.util.concurrent.atomic.AtomicInteger n) {
-        return (dev.chunkvault.service.store.ItemStore) java.lang.reflect.Proxy.newProxyInstance(
-                dev.chunkvault.service.store.ItemStore.class.getClassLoader(),
-                new Class<?>[] {dev.chunkvault.service.store.ItemStore.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("transact")) {
-                        n.incrementAndGet();
-                    }
-                    try {
-                        return m.invoke(inner, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+    @Test
+    void aChunkMissingFromALaterSliceOfALargeCommitIsListedAndTheCommitGoesOnOnceUploaded() {
+        inMemoryScenarios().aChunkMissingFromALaterSliceIsListedAndTheCommitGoesOnOnceUploaded();
+    }
+
+    @Test
+    void aChunkMissingFromTheFirstSliceOfALargeCommitWritesNothing() {
+        inMemoryScenarios().aChunkMissingFromTheFirstSliceWritesNothing();
+    }
+
+    private static LargeCommitScenarios inMemoryScenarios() {
+        dev.chunkvault.service.TestClock clock = new dev.chunkvault.service.TestClock();
+        return new LargeCommitScenarios(dev.chunkvault.service.sim.Backend.inMemory(clock, true), clock);
     }
 
     @Test
