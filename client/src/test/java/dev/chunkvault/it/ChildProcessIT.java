@@ -55,16 +55,30 @@ class ChildProcessIT {
 
     @Test
     void killNineInTheMiddleOfALargeUploadThenResume(LocalCloud cloud) throws Exception {
+        killNineThenResume(cloud, "kill", 96L << 20, 60, 50); // the default profile: about 384 chunks of 256 KiB
+    }
+
+    /**
+     * A file over the large-file threshold: cut with the 4 MiB-average profile, its chunks PUT streamed from the
+     * file, and killed and resumed all the same.
+     */
+    @Test
+    void killNineInTheMiddleOfALargeProfileUploadThenResume(LocalCloud cloud) throws Exception {
+        killNineThenResume(cloud, "kill-large", 160L << 20, 16, 10); // about 40 chunks of 4 MiB
+    }
+
+    private void killNineThenResume(LocalCloud cloud, String user, long size, int killAfterPuts, int minJournaled)
+            throws Exception {
         Path f = tmp.resolve("big.bin");
-        randomFile(f, 96L << 20, 41);
+        randomFile(f, size, 41);
         try (TamperingProxy proxy = new TamperingProxy()) {
-            Map<String, String> env = env(cloud, CloudClients.newUser("kill"));
+            Map<String, String> env = env(cloud, CloudClients.newUser(user));
             env.put("CHUNKVAULT_PROXY", proxy.address());
             proxy.putDelayMillis = 30;
             Process p = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("run1.log"),
                     "--parallel", "2", "push", "big.bin");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (proxy.putCount.get() < 60 && p.isAlive() && System.nanoTime() < deadline) {
+            while (proxy.putCount.get() < killAfterPuts && p.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertTrue(p.isAlive(), "still uploading when killed: " + Files.readString(tmp.resolve("run1.log")));
@@ -81,7 +95,7 @@ class ChildProcessIT {
                     }
                 }
             }
-            assertTrue(journaled.size() >= 50, "journaled " + journaled.size() + " of " + firstRun.size());
+            assertTrue(journaled.size() >= minJournaled, "journaled " + journaled.size() + " of " + firstRun.size());
 
             Process q = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("run2.log"), "push", "big.bin");
             assertTrue(q.waitFor(300, TimeUnit.SECONDS));
@@ -94,8 +108,8 @@ class ChildProcessIT {
             Set<String> all = new HashSet<>(proxy.objectPuts);
             int repeated = proxy.objectPuts.size() - all.size();
             assertTrue(repeated <= 2, "only the uploads in flight at the kill (2) may repeat: " + repeated);
-            System.out.printf("kill/resume: run 1 sent %d chunks (%d journaled), run 2 sent %d, %d repeated%n",
-                    firstRun.size(), journaled.size(), secondRun.size(), repeated);
+            System.out.printf("kill/resume (%d MiB): run 1 sent %d chunks (%d journaled), run 2 sent %d, %d repeated%n",
+                    size >> 20, firstRun.size(), journaled.size(), secondRun.size(), repeated);
 
             Path dest = Files.createDirectories(tmp.resolve("dest"));
             env.remove("CHUNKVAULT_PROXY");
