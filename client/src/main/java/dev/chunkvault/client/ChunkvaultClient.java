@@ -400,6 +400,11 @@ public final class ChunkvaultClient implements AutoCloseable {
         return transport.presignedGet(url, headers);
     }
 
+    /** A presigned GET streamed into {@code sink} (reset before each attempt), so no object-sized array is held. */
+    public void getObject(String url, java.util.Map<String, String> headers, Transport.BodySink sink) {
+        transport.presignedGet(url, headers, sink);
+    }
+
     @Override
     public void close() {
         transfers.shutdownNow();

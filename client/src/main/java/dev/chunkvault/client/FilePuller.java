@@ -146,7 +146,7 @@ public final class FilePuller {
         try {
             Stats stats;
             listener.start("download", remotePath, manifest.totalSize());
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 stats = fill(remotePath, versionId, manifest, index, out, listener);
                 out.force(true);
             } finally {
@@ -207,19 +207,30 @@ public final class FilePuller {
                 }
                 List<Integer> at = positions.get(id);
                 int size = m.size(at.get(0));
+                // A chunk of a file too large for its signature to be kept need not be in memory: its body is
+                // streamed into its place in the file (as uploads of such files stream from it).
+                boolean streamed = m.totalSize() > SignatureCache.MAX_FILE_BYTES;
                 futures.add(client.transferPool().submit(() -> {
-                    try (TransferMemory.Lease held = client.transferMemory().acquire(2 * size)) {
-                        // twice the chunk: the HTTP client's buffers, then the body array
-                        byte[] bytes = fetchVerified(url, id, size);
-                        signatures.remember(id, bytes, m.totalSize());
-                        for (int idx : at) {
-                            writeAt(out, m.offset(idx), bytes);
-                            listener.advance(bytes.length);
+                    if (streamed) {
+                        fetchInto(url, id, size, out, m.offset(at.get(0)));
+                        for (int k = 1; k < at.size(); k++) {
+                            copyRegion(out, m.offset(at.get(0)), m.offset(at.get(k)), size);
                         }
-                        downloaded.incrementAndGet();
-                        bytesDown.addAndGet(bytes.length);
-                        return null;
+                        listener.advance((long) size * at.size());
+                    } else {
+                        try (TransferMemory.Lease held = client.transferMemory().acquire(2 * size)) {
+                            // twice the chunk: the HTTP client's buffers, then the body array
+                            byte[] bytes = fetchVerified(url, id, size);
+                            signatures.remember(id, bytes, m.totalSize());
+                            for (int idx : at) {
+                                writeAt(out, m.offset(idx), bytes);
+                                listener.advance(bytes.length);
+                            }
+                        }
                     }
+                    downloaded.incrementAndGet();
+                    bytesDown.addAndGet(size);
+                    return null;
                 }));
             }
             await(futures);
@@ -238,6 +249,77 @@ public final class FilePuller {
                 throw new IntegrityException("A downloaded chunk (" + id.substring(0, 12) + "…) does not match its hash;"
                         + " refusing it. Nothing was saved.");
             }
+        }
+    }
+
+    /**
+     * Downloads one chunk straight into {@code out} at {@code offset}, hashing it on the way; a body of the wrong size
+     * or hash is fetched again once, then refused. Never writes outside {@code [offset, offset + size)}.
+     */
+    private void fetchInto(DownloadPlan.ChunkUrl url, String id, int size, FileChannel out, long offset) {
+        for (int attempt = 1; ; attempt++) {
+            RegionSink sink = new RegionSink(out, offset, size);
+            client.getObject(url.url(), url.headers(), sink);
+            if (sink.checksOut(id)) {
+                return;
+            }
+            if (attempt >= GET_ATTEMPTS) {
+                throw new IntegrityException("A downloaded chunk (" + id.substring(0, 12) + "…) does not match its hash;"
+                        + " refusing it. Nothing was saved.");
+            }
+        }
+    }
+
+    /** A download's body written into its region of the file, hashed as it goes; bytes past the region are dropped. */
+    static final class RegionSink implements Transport.BodySink {
+        private final FileChannel out;
+        private final long offset;
+        private final int size;
+        private final java.security.MessageDigest digest = dev.chunkvault.core.hash.Sha256.newDigest();
+        private long received;
+
+        RegionSink(FileChannel out, long offset, int size) {
+            this.out = out;
+            this.offset = offset;
+            this.size = size;
+        }
+
+        @Override
+        public void reset() {
+            digest.reset();
+            received = 0;
+        }
+
+        @Override
+        public void write(byte[] buffer, int length) throws IOException {
+            int fits = (int) Math.max(0, Math.min(length, size - received));
+            if (fits > 0) {
+                writeAt(out, offset + received, buffer, fits);
+                digest.update(buffer, 0, fits);
+            }
+            received += length;
+        }
+
+        /** Whether exactly {@code size} bytes came and their SHA-256 is {@code id}. */
+        boolean checksOut(String id) {
+            return received == size && java.util.HexFormat.of().formatHex(digest.digest()).equals(id);
+        }
+    }
+
+    /** Copies {@code size} bytes of {@code ch} from {@code from} to {@code to} (a chunk that occurs twice). */
+    private static void copyRegion(FileChannel ch, long from, long to, int size) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.min(size, FilePusher.IO_SLICE));
+        for (long done = 0; done < size; ) {
+            b.clear().limit((int) Math.min(b.capacity(), size - done));
+            int n = ch.read(b, from + done);
+            if (n < 0) {
+                throw new IOException("the file ended inside a chunk it was just given");
+            }
+            b.flip();
+            while (b.hasRemaining()) {
+                ch.write(b, to + done + b.position());
+            }
+            done += n;
         }
     }
 
@@ -263,10 +345,14 @@ public final class FilePuller {
     }
 
     private static void writeAt(FileChannel out, long offset, byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+        writeAt(out, offset, bytes, bytes.length);
+    }
+
+    private static void writeAt(FileChannel out, long offset, byte[] bytes, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
         long pos = offset;
-        while (b.position() < bytes.length) {
-            b.limit(Math.min(bytes.length, b.position() + FilePusher.IO_SLICE)); // see FilePusher.IO_SLICE
+        while (b.position() < length) {
+            b.limit(Math.min(length, b.position() + FilePusher.IO_SLICE)); // see FilePusher.IO_SLICE
             pos += out.write(b, pos);
         }
     }

@@ -207,7 +207,7 @@ public final class Transport {
             } else {
                 b.method(call.method(), HttpRequest.BodyPublishers.noBody());
             }
-            Outcome o = exchange(b.build(), DECODING, call.idempotent(), attempt);
+            Outcome<byte[]> o = exchange(b.build(), DECODING, call.idempotent(), attempt);
             if (o.retryNow) {
                 continue;
             }
@@ -226,17 +226,17 @@ public final class Transport {
     }
 
     /** Result of one exchange: a final response, or "retry now" after the wait was already slept. */
-    private record Outcome(HttpResponse<byte[]> response, boolean retryNow) {}
+    private record Outcome<T>(HttpResponse<T> response, boolean retryNow) {}
 
-    private Outcome exchange(HttpRequest request, HttpResponse.BodyHandler<byte[]> handler, boolean idempotent,
-                             int attempt) {
-        HttpResponse<byte[]> r;
+    private <T> Outcome<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler, boolean idempotent,
+                                    int attempt) {
+        HttpResponse<T> r;
         try {
             r = http.send(request, handler);
         } catch (IOException e) {
             if (idempotent && retry.canRetry(attempt)) {
                 pause(retry.delay(attempt, null).orElse(Duration.ZERO));
-                return new Outcome(null, true);
+                return new Outcome<>(null, true);
             }
             throw new TransportException("Could not reach " + request.uri().getScheme() + "://"
                     + request.uri().getAuthority() + " (" + describe(e) + ").", e);
@@ -250,10 +250,10 @@ public final class Transport {
             Optional<Duration> wait = retry.canRetry(attempt) ? retry.delay(attempt, after) : Optional.empty();
             if (wait.isPresent()) {
                 pause(wait.get());
-                return new Outcome(null, true);
+                return new Outcome<>(null, true);
             }
         }
-        return new Outcome(r, false);
+        return new Outcome<>(r, false);
     }
 
     private static String describe(IOException e) {
@@ -376,7 +376,7 @@ public final class Transport {
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).PUT(body.get());
             signedHeaders(b, headers);
-            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
+            Outcome<byte[]> o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
             if (o.retryNow) {
                 continue;
             }
@@ -394,7 +394,7 @@ public final class Transport {
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET();
             signedHeaders(b, headers);
-            Outcome o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
+            Outcome<byte[]> o = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray(), true, attempt);
             if (o.retryNow) {
                 continue;
             }
@@ -406,6 +406,72 @@ public final class Transport {
         }
     }
 
+    /** Where a streamed download's body goes: {@link #reset()} before each attempt, then its bytes in order. */
+    public interface BodySink {
+        /** Forgets what an earlier attempt wrote (the next attempt writes the body from its start). */
+        void reset() throws IOException;
+
+        /** The next {@code length} bytes of the body, in {@code buffer[0, length)}. */
+        void write(byte[] buffer, int length) throws IOException;
+    }
+
+    /** Bytes of a streamed body read at a time: see FilePusher.IO_SLICE. */
+    private static final int STREAM_SLICE = 256 << 10;
+
+    /**
+     * Sends a presigned GET and streams the body into {@code sink}, {@value #STREAM_SLICE} bytes at a time, so no
+     * object-sized array is held. A failure part-way through the body is retried like a failure to connect: the sink
+     * is reset and the object read again from its start.
+     */
+    public void presignedGet(String url, Map<String, String> headers, BodySink sink) {
+        URI uri = URI.create(url);
+        // Error answers are small and read whole (so a retried one leaves no open stream behind); a 2xx is streamed.
+        HttpResponse.BodyHandler<java.io.InputStream> handler = info -> info.statusCode() / 100 == 2
+                ? HttpResponse.BodySubscribers.ofInputStream()
+                : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
+                        java.io.ByteArrayInputStream::new);
+        byte[] buffer = new byte[STREAM_SLICE];
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+            signedHeaders(b, headers);
+            Outcome<java.io.InputStream> o = exchange(b.build(), handler, true, attempt);
+            if (o.retryNow) {
+                continue;
+            }
+            int status = o.response.statusCode();
+            try (java.io.InputStream in = o.response.body()) {
+                if (status < 200 || status >= 300) {
+                    throw storageError(o.response, "download");
+                }
+                local(() -> sink.reset());
+                for (int n; (n = in.readNBytes(buffer, 0, buffer.length)) > 0; ) {
+                    int length = n;
+                    local(() -> sink.write(buffer, length));
+                }
+                return;
+            } catch (IOException e) { // the network's (the sink's own failures are not retried: see local)
+                if (!retry.canRetry(attempt)) {
+                    throw new TransportException("The download from " + uri.getScheme() + "://" + uri.getAuthority()
+                            + " broke off (" + describe(e) + ").", e);
+                }
+                pause(retry.delay(attempt, null).orElse(Duration.ZERO));
+            }
+        }
+    }
+
+    private interface LocalIo {
+        void run() throws IOException;
+    }
+
+    /** Runs a sink's step; its failure (a local write) is thrown unchecked, so it is not taken for the network's. */
+    private static void local(LocalIo step) {
+        try {
+            step.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static void signedHeaders(HttpRequest.Builder b, Map<String, String> headers) {
         for (Map.Entry<String, String> h : headers.entrySet()) {
             if (!COMPUTED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
@@ -414,7 +480,7 @@ public final class Transport {
         }
     }
 
-    private ApiException storageError(HttpResponse<byte[]> r, String what) {
+    private ApiException storageError(HttpResponse<?> r, String what) {
         int status = r.statusCode();
         String message = switch (status) {
             case 403 -> "The storage refused the " + what + " (the presigned URL expired or does not match).";

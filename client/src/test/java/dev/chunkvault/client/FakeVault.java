@@ -63,6 +63,8 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger gzippedRequests = new AtomicInteger();
     public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public volatile boolean corruptDownloads;
+    /** The next this many chunk downloads break off half-way through their body (the connection closes). */
+    public final AtomicInteger truncateDownloads = new AtomicInteger();
     public volatile boolean conflictCheckMissing;
     /** How many upload grants answer "retry later" for every chunk (as while GC is deleting them). */
     public final AtomicInteger deferGrants = new AtomicInteger();
@@ -352,6 +354,12 @@ public final class FakeVault implements AutoCloseable {
             b[0] ^= 1;
         }
         ex.sendResponseHeaders(200, b.length);
+        if (truncateDownloads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            ex.getResponseBody().write(b, 0, b.length / 2);
+            ex.getResponseBody().flush();
+            ex.close(); // fewer bytes than the Content-Length: the client sees the connection end mid-body
+            return;
+        }
         ex.getResponseBody().write(b);
     }
 

@@ -389,6 +389,39 @@ class FileTransferTest {
         }
     }
 
+    /**
+     * Chunks of a file over 64 MiB are downloaded straight into their place in the file: a chunk that occurs twice
+     * is copied from where it was written, a body that breaks off is fetched again, and a corrupt one is refused with
+     * the target untouched.
+     */
+    @Test
+    void aLargeFileIsDownloadedStreamedIntoPlaceAndBadBodiesAreRetriedOrRefused() throws Exception {
+        byte[] half = TestFiles.random(31, 33 << 20);
+        byte[] data = new byte[2 * half.length];
+        System.arraycopy(half, 0, data, 0, half.length);
+        System.arraycopy(half, 0, data, half.length, half.length);
+        Path f = TestFiles.write(dir.resolve("twice.bin"), data);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "twice.bin", null));
+        assertTrue(data.length > SignatureCache.MAX_FILE_BYTES);
+        assertTrue(r.manifest().distinctIds().size() < r.manifest().chunkCount() - 100, "chunks that occur twice");
+
+        vault.truncateDownloads.set(3);
+        int before = vault.gets.get();
+        Path out = dir.resolve("out/twice.bin");
+        new FilePuller(client).pull(FilePuller.Request.of("twice.bin", out));
+        assertArrayEquals(data, Files.readAllBytes(out));
+        assertEquals(r.manifest().distinctIds().size() + 3, vault.gets.get() - before, "each distinct chunk once, "
+                + "and the three broken bodies again");
+
+        Path target = TestFiles.write(dir.resolve("target.bin"), "old".getBytes());
+        vault.corruptDownloads = true;
+        assertThrows(IntegrityException.class, () -> new FilePuller(client).pull(FilePuller.Request.of("twice.bin", target)));
+        assertArrayEquals("old".getBytes(), Files.readAllBytes(target));
+        try (var s = Files.list(dir)) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".part")), "temp file removed");
+        }
+    }
+
     @Test
     void aStaleParentIsReportedWithTheHead() throws Exception {
         Path f = TestFiles.write(dir.resolve("s.txt"), "one".getBytes());
