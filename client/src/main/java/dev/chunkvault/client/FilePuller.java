@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * offset, per the {@link ChunkIndex}) is copied from disk, the rest downloaded through presigned GETs in
  * parallel. Everything is written into a temporary file next to the target, each chunk checked against its
  * SHA-256 and the whole file against the version's content hash, then fsynced and atomically renamed over the
- * target — so the target is either the old file or the complete, verified new one. Memory stays bounded by the
- * transfer parallelism times the largest chunk, whatever the file's size.
+ * target — so the target is either the old file or the complete, verified new one. Chunks of files over
+ * {@link SignatureCache#MAX_FILE_BYTES} are streamed into their place in the file (a 256 KiB buffer each); those of
+ * smaller files are held while their signature is computed, within the client's {@link TransferMemory} budget.
  */
 public final class FilePuller {
     static final int URL_BATCH = 1000;
