@@ -71,6 +71,11 @@ public final class FilePusher {
     public static final long GRANT_BATCH_BYTES = 128L << 20;
     /** The first grant request of a push closes sooner, so that the transfers start while the rest is chunked. */
     static final long FIRST_GRANT_BATCH_BYTES = 16L << 20;
+    /**
+     * Grant batches whose uploads may be submitted at once: while the oldest one's PUTs finish, the next one's are
+     * queued and the one after is being granted, so a grant slower than a batch's PUTs still leaves no transfer idle.
+     */
+    public static final int BATCHES_IN_FLIGHT = 3;
     static final int MAX_SIGNATURES_PER_CALL = 32;
     /** Binary deltas are tried for at most this many chunks per push (each costs the server a chunk read). */
     static final int MAX_DELTA_CANDIDATES = 64;
@@ -273,7 +278,7 @@ public final class FilePusher {
             try {
                 scanner.start();
                 for (List<Chunk> batch = batches.take(); batch != END_OF_SCAN; batch = batches.take()) {
-                    while (inflight.size() >= 2) {
+                    while (inflight.size() >= BATCHES_IN_FLIGHT) {
                         finish(r, ch, inflight.removeFirst(), counters);
                     }
                     inflight.add(grantAndSubmit(r, ch, batch, counters));
@@ -577,7 +582,7 @@ public final class FilePusher {
 
     /**
      * Grants and parallel presigned PUTs for {@code need}; each success is journaled at once. Grants are asked for
-     * one batch ahead of the uploads (at most two batches in flight), so the grant round trip overlaps the
+     * ahead of the uploads (at most {@link #BATCHES_IN_FLIGHT} batches in flight), so the grant round trip overlaps the
      * transfers while every URL is still used soon after it was issued.
      */
     private void upload(Request r, FileChannel ch, Map<String, Chunk> need, Counters counters) throws IOException {
@@ -589,7 +594,7 @@ public final class FilePusher {
         java.util.ArrayDeque<InFlight> inflight = new java.util.ArrayDeque<>();
         try {
             for (List<Chunk> batch : grantBatches(new ArrayList<>(need.values()))) {
-                while (inflight.size() >= 2) {
+                while (inflight.size() >= BATCHES_IN_FLIGHT) {
                     finish(r, ch, inflight.removeFirst(), counters);
                 }
                 inflight.add(grantAndSubmit(r, ch, batch, counters));
