@@ -241,16 +241,8 @@ public final class FilePuller {
 
     /** Downloads one chunk and checks size and SHA-256; a mismatch is retried once, then refused. */
     private byte[] fetchVerified(DownloadPlan.ChunkUrl url, String id, int size) {
-        for (int attempt = 1; ; attempt++) {
-            byte[] bytes = client.getObject(url.url(), url.headers());
-            if (bytes.length == size && ChunkId.sha256(bytes).hex().equals(id)) {
-                return bytes;
-            }
-            if (attempt >= GET_ATTEMPTS) {
-                throw new IntegrityException("A downloaded chunk (" + id.substring(0, 12) + "…) does not match its hash;"
-                        + " refusing it. Nothing was saved.");
-            }
-        }
+        return fetchChecked(id, () -> client.getObject(url.url(), url.headers()),
+                bytes -> bytes.length == size && ChunkId.sha256(bytes).hex().equals(id));
     }
 
     /**
@@ -258,11 +250,19 @@ public final class FilePuller {
      * or hash is fetched again once, then refused. Never writes outside {@code [offset, offset + size)}.
      */
     private void fetchInto(DownloadPlan.ChunkUrl url, String id, int size, FileChannel out, long offset) {
-        for (int attempt = 1; ; attempt++) {
+        fetchChecked(id, () -> {
             RegionSink sink = new RegionSink(out, offset, size);
             client.getObject(url.url(), url.headers(), sink);
-            if (sink.checksOut(id)) {
-                return;
+            return sink;
+        }, sink -> sink.checksOut(id));
+    }
+
+    /** Fetches chunk {@code id} until {@code ok} holds, at most {@value #GET_ATTEMPTS} times, then refuses it. */
+    private static <T> T fetchChecked(String id, java.util.function.Supplier<T> fetch, java.util.function.Predicate<T> ok) {
+        for (int attempt = 1; ; attempt++) {
+            T fetched = fetch.get();
+            if (ok.test(fetched)) {
+                return fetched;
             }
             if (attempt >= GET_ATTEMPTS) {
                 throw new IntegrityException("A downloaded chunk (" + id.substring(0, 12) + "…) does not match its hash;"
@@ -303,7 +303,7 @@ public final class FilePuller {
 
         /** Whether exactly {@code size} bytes came and their SHA-256 is {@code id}. */
         boolean checksOut(String id) {
-            return received == size && java.util.HexFormat.of().formatHex(digest.digest()).equals(id);
+            return received == size && ChunkId.ofDigest(digest.digest()).hex().equals(id);
         }
     }
 

@@ -382,13 +382,7 @@ class FileTransferTest {
         byte[] data = TestFiles.random(6, 500_000);
         Path f = TestFiles.write(dir.resolve("c.bin"), data);
         new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "c.bin", null));
-        Path target = TestFiles.write(dir.resolve("target.bin"), "old".getBytes());
-        vault.corruptDownloads = true;
-        assertThrows(IntegrityException.class, () -> new FilePuller(client).pull(FilePuller.Request.of("c.bin", target)));
-        assertArrayEquals("old".getBytes(), Files.readAllBytes(target));
-        try (var s = Files.list(dir)) {
-            assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".part")), "temp file removed");
-        }
+        aCorruptPullIsRefusedAndTheTargetIsUntouched("c.bin");
     }
 
     /**
@@ -415,9 +409,14 @@ class FileTransferTest {
         assertEquals(r.manifest().distinctIds().size() + 3, vault.gets.get() - before, "each distinct chunk once, "
                 + "and the three broken bodies again");
 
+        aCorruptPullIsRefusedAndTheTargetIsUntouched("twice.bin");
+    }
+
+    /** With every download corrupted, a pull of {@code remote} fails and leaves its target and no temp file. */
+    private void aCorruptPullIsRefusedAndTheTargetIsUntouched(String remote) throws Exception {
         Path target = TestFiles.write(dir.resolve("target.bin"), "old".getBytes());
         vault.corruptDownloads = true;
-        assertThrows(IntegrityException.class, () -> new FilePuller(client).pull(FilePuller.Request.of("twice.bin", target)));
+        assertThrows(IntegrityException.class, () -> new FilePuller(client).pull(FilePuller.Request.of(remote, target)));
         assertArrayEquals("old".getBytes(), Files.readAllBytes(target));
         try (var s = Files.list(dir)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".part")), "temp file removed");
