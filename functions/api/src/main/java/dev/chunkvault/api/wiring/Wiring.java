@@ -107,7 +107,8 @@ public final class Wiring {
         Settings s = Settings.DEFAULTS
                 .withRetention(Duration.ofDays(longEnv(env, "RETENTION_DAYS", 30)))
                 .withGrace(Duration.ofHours(longEnv(env, "GC_GRACE_HOURS", 24)))
-                .withParallelism((int) longEnv(env, "STORE_PARALLELISM", 16));
+                .withParallelism((int) longEnv(env, "STORE_PARALLELISM", 16))
+                .withCommitBudget(Duration.ofSeconds(commitBudgetSeconds(longEnv(env, "COMMIT_BUDGET_SECONDS", 20))));
         String faults = env.get("CHUNKVAULT_FAULTS");
         List<ExecutionInterceptor> interceptors = new java.util.ArrayList<>(extraInterceptors);
         if (!blank(faults)) {
@@ -170,6 +171,14 @@ public final class Wiring {
     /** A logger for one function, writing JSON lines to stdout. */
     public StructuredLog log(String function) {
         return new StructuredLog(service, env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", function), null, System.out);
+    }
+
+    /** The template allows 0–25 s: a commit request must answer well inside the functions' 29 s timeout. */
+    static long commitBudgetSeconds(long seconds) {
+        if (seconds < 0 || seconds > 25) {
+            throw new IllegalStateException("environment variable COMMIT_BUDGET_SECONDS must be 0 to 25 seconds");
+        }
+        return seconds;
     }
 
     private static long longEnv(Map<String, String> env, String name, long fallback) {

@@ -26,6 +26,7 @@ class SamTemplateTest {
         assertEquals("cv-FilesTable", commit.environment().get("FILES_TABLE"));
         assertEquals("cv-chunkbucket", commit.environment().get("CHUNK_BUCKET"));
         assertEquals("30", commit.environment().get("RETENTION_DAYS"));
+        assertEquals("20", commit.environment().get("COMMIT_BUDGET_SECONDS"));
         assertEquals(29, commit.timeoutSeconds());
         assertEquals(1024, commit.memoryMb());
         SamTemplate.Route route = commit.routes().get(0);
@@ -54,6 +55,9 @@ class SamTemplateTest {
     void parametersOverrideDefaultsAndAreValidated() {
         SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of("RetentionDays", "7"));
         assertEquals("7", t.function("CommitFunction").environment().get("RETENTION_DAYS"));
+        assertEquals("0", SamTemplate.load(TEMPLATE, "cv", Map.of("CommitBudgetSeconds", "0")).function("CommitFunction")
+                .environment().get("COMMIT_BUDGET_SECONDS"));
+        assertThrows(TemplateException.class, () -> SamTemplate.load(TEMPLATE, "cv", Map.of("CommitBudgetSeconds", "26")));
         TemplateException low = assertThrows(TemplateException.class,
                 () -> SamTemplate.load(TEMPLATE, "cv", Map.of("RetentionDays", "0")));
         assertTrue(low.getMessage().contains("at least 1"), low.getMessage());
