@@ -27,6 +27,12 @@ class SamTemplateTest {
         assertEquals("cv-chunkbucket", commit.environment().get("CHUNK_BUCKET"));
         assertEquals("30", commit.environment().get("RETENTION_DAYS"));
         assertEquals("20", commit.environment().get("COMMIT_BUDGET_SECONDS"));
+        // C1 only for fast cold starts, except where requests hash MiBs: C1 has no SHA-256 intrinsic.
+        assertTrue(commit.environment().get("JAVA_TOOL_OPTIONS").contains("TieredStopAtLevel=1"));
+        for (String hashing : List.of("SignatureFunction", "DeltaUploadFunction")) {
+            assertFalse(t.function(hashing).environment().get("JAVA_TOOL_OPTIONS").contains("TieredStopAtLevel"), hashing);
+            assertEquals("cv-FilesTable", t.function(hashing).environment().get("FILES_TABLE"), "Globals still merge in");
+        }
         assertEquals(29, commit.timeoutSeconds());
         assertEquals(1024, commit.memoryMb());
         SamTemplate.Route route = commit.routes().get(0);
