@@ -71,6 +71,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "- CPU: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $threads hardware threads; the local cloud and the JVM's own threads on CPU 0, the client's on CPU 1"
   echo "- $(java -version 2>&1 | sed -n 1p)"
   echo "- load average (1, 5, 15 min) before the run: $load_before; after: $load_after"
+  echo "- the table's \"CPU raw / push\" and \"ceiling\" assume that both runs share every core; here they do not, so"
+  echo "  they do not apply. The CPU by thread group below shows what each core carried (client threads: CPU 1)."
   cat "$tmp/pinned-body.md"
 } > "$out"
 rm -rf "$work"
