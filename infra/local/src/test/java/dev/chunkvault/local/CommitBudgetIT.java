@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class CommitBudgetIT {
     /** More than two slices of 132 default-profile chunks (256 KiB on average). */
     private static final int SIZE = 80 << 20;
+    private static final String HISTORY = "/v1/history?path=big%2Ffile.bin";
 
     @Test
     void aZeroBudgetMakesALargeCommitGoOnOneSliceAtATime() {
@@ -34,13 +35,15 @@ class CommitBudgetIT {
             while (r.status() == 503) {
                 assertEquals("COMMIT_IN_PROGRESS", r.json().path("error").asText(), r.text());
                 assertTrue(r.header("Retry-After") != null, "a 503 says when to come back");
-                assertEquals(404, t.get("/v1/files/history?path=big%2Ffile.bin").status(),
-                        "nothing is visible while the commit is in progress");
+                assertEquals(404, t.get(HISTORY).status(), "nothing is visible while the commit is in progress");
                 inProgress++;
                 assertTrue(inProgress < 10, "the commit does not make progress");
                 r = t.post("/v1/commits", body);
             }
             JsonNode version = Tenant.expect(201, r).path("version");
+            // The same route that answered 404 above now lists the version (so the 404 was the file's, not the route's).
+            assertEquals(version.path("versionId").asText(),
+                    Tenant.expect(200, t.get(HISTORY)).path("versions").path(0).path("versionId").asText());
             // One slice per request: ceil(chunks / 132) requests, all but the last answered 503.
             assertEquals((chunks + 131) / 132 - 1, inProgress, "requests answered in progress");
             assertArrayEquals(c.bytes(), t.download("big/file.bin", null));
