@@ -904,6 +904,10 @@ public final class Commands {
                         + ": stored " + d.stored() + ", expected " + d.expected()));
                 o.println(r.driftCount() == 0 ? "No drift." : Human.plural(r.driftCount(), "drift") + " found"
                         + (fix ? ", " + r.fixed() + " fixed." : "; run with --fix to repair."));
+                if (r.inFlight() > 0) {
+                    o.println(Human.plural(r.inFlight(), "count") + " changed while being audited (commits or expiry at"
+                            + " work): not judged and not touched; run the audit again to check them settled.");
+                }
             });
             if (!r.complete()) {
                 return ExitCodes.ERROR;

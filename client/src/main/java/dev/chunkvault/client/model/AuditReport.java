@@ -2,11 +2,17 @@ package dev.chunkvault.client.model;
 
 import java.util.List;
 
-/** The reference-count audit's report; {@code fixed} counts repaired counters (with {@code fix=true}). */
+/**
+ * The reference-count audit's report. {@code driftCount} counts differences proven against counters that did not
+ * change while they were audited; {@code inFlight} counts differences whose counters changed meanwhile (commits or
+ * expiry at work: not judged, never fixed, settled by a later audit); {@code fixed} counts repaired counters (with
+ * {@code fix=true}).
+ */
 public record AuditReport(long chunks, long edges, long holdings, long versions, long driftCount, List<Drift> drifts,
-                          long fixed, boolean complete) {
+                          long fixed, boolean complete, long inFlight, List<Drift> inFlightSample) {
     public AuditReport {
         drifts = drifts == null ? List.of() : List.copyOf(drifts);
+        inFlightSample = inFlightSample == null ? List.of() : List.copyOf(inFlightSample);
     }
 
     public boolean clean() {

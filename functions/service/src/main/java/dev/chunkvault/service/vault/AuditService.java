@@ -1,17 +1,23 @@
 package dev.chunkvault.service.vault;
 
+import static dev.chunkvault.service.store.Condition.and;
 import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.ne;
+import static dev.chunkvault.service.store.Condition.notExists;
 
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDiff;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Cursor;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.Page;
+import dev.chunkvault.service.store.Query;
 import dev.chunkvault.service.store.Update;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,16 +25,30 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * The audit (DESIGN.md §7, "verify"): recounts every chunk's refs and every holding from the run edges, and the
- * edges from the manifests of the retained versions; reports drift and, on request, fixes the counters
- * (conditionally on them being unchanged since read). Optionally checks that every referenced chunk's object
- * exists with its size. A full scan: run it on demand, not on a request path.
+ * edges from the manifests of the retained versions; reports drift and, on request, fixes the counters. Optionally
+ * checks that every referenced chunk's object exists with its size. A full scan: run it on demand, not on a request
+ * path.
+ *
+ * <p>It runs while commits and expiry go on, so a difference between a counter and what the scans counted is either
+ * <em>drift</em> or a change <em>in flight</em> (an edge written after the scan that counted it, before the scan that
+ * read the counter). Every write that adds or removes an edge advances its counters' stamps ({@link
+ * ChunkRow#REFS_SEQ}, {@link Refs#SEQ}) in the same transaction, so:
+ * <ul>
+ *   <li>the chunk rows are scanned <em>before</em> the edges; when a chunk's stamp, read again after the edge scan,
+ *       is the one the first scan saw, no edge of that chunk came or went while its edges were counted, and the
+ *       count is exact at that moment: that is drift, and a fix writes the count conditioned on the stamp (and moves
+ *       it on);</li>
+ *   <li>a holding is recounted on its own: stamp, a consistent query of its (owner, chunk) edges, the stamp again;</li>
+ *   <li>anything whose stamp moved is reported as in flight, not as drift, and is never written: a repair never sets
+ *       a count it cannot prove. A counter lowered to 0 enters the GC index with a fresh grace period.</li>
+ * </ul>
  */
 public final class AuditService {
     /** Drift kinds, most dangerous first. */
@@ -53,8 +73,14 @@ public final class AuditService {
 
     public record Drift(Kind kind, String chunk, String owner, String fileId, long stored, long expected) {}
 
+    /**
+     * @param driftCount drift proven against counters that did not change while they were audited
+     * @param inFlight   differences whose counters changed while they were audited: commits or expiry at work, not
+     *                   judged (and never fixed); a later audit sees them settled
+     * @param fixed      counters this run repaired
+     */
     public record AuditReport(long chunks, long edges, long holdings, long versions, long driftCount, List<Drift> drifts,
-                              long fixed, boolean complete) {
+                              long fixed, boolean complete, long inFlight, List<Drift> inFlightSample) {
         public boolean clean() {
             return complete && driftCount == 0;
         }
@@ -62,6 +88,7 @@ public final class AuditService {
 
     private static final int PAGE = 500;
     static final int MAX_LISTED = 1000;
+    static final int MAX_IN_FLIGHT_LISTED = 100;
 
     private final ItemStore store;
     private final BlobStore blobs;
@@ -77,27 +104,73 @@ public final class AuditService {
         this.manifests = new ManifestStore(blobs, settings, retry);
     }
 
-    public AuditReport audit(boolean fix, boolean checkObjects, BooleanSupplier go) {
-        List<Drift> drifts = new ArrayList<>();
-        long[] driftCount = {0};
-        long[] fixed = {0};
-        Consumer<Drift> report = d -> {
-            driftCount[0]++;
+    /** A chunk row as the first scan saw it. */
+    private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size) {
+        static Seen of(Item i) {
+            ChunkRow r = ChunkRow.from(i);
+            return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size());
+        }
+
+        boolean sameRow(Seen other) {
+            return other != null && stamp == other.stamp && Objects.equals(incarnation, other.incarnation);
+        }
+    }
+
+    /** What one audit found so far. */
+    private static final class Findings {
+        final List<Drift> drifts = new ArrayList<>();
+        final List<Drift> inFlightSample = new ArrayList<>();
+        long driftCount;
+        long inFlight;
+        long fixed;
+
+        void drift(Drift d) {
+            driftCount++;
             if (drifts.size() < MAX_LISTED) {
                 drifts.add(d);
             }
-        };
+        }
 
-        // 1. The edges, counted per chunk, per (owner, chunk) and per (owner, chunk, file); the holdings.
+        void inFlight(Drift d) {
+            inFlight++;
+            if (inFlightSample.size() < MAX_IN_FLIGHT_LISTED) {
+                inFlightSample.add(d);
+            }
+        }
+
+        AuditReport incomplete() {
+            return new AuditReport(0, 0, 0, 0, driftCount, drifts, fixed, false, inFlight, inFlightSample);
+        }
+    }
+
+    public AuditReport audit(boolean fix, boolean checkObjects, BooleanSupplier go) {
+        Findings found = new Findings();
+
+        // 1. The chunk rows, before any edge is counted (see the class comment).
+        Map<ChunkId, Seen> rows = new HashMap<>();
+        Cursor cursor = null;
+        do {
+            if (!go.getAsBoolean()) {
+                return found.incomplete();
+            }
+            Cursor c = cursor;
+            Page<Item> page = retry.call(() -> store.scan(Tables.CHUNKS, c, PAGE));
+            for (Item i : page.items()) {
+                rows.put(ChunkId.parse(i.string(ChunkRow.ID)), Seen.of(i));
+            }
+            cursor = page.next();
+        } while (cursor != null);
+
+        // 2. The edges, counted per chunk, per (owner, chunk) and per (owner, chunk, file); the holdings.
         Map<ChunkId, Long> edgesPerChunk = new HashMap<>();
         Map<String, Long> edgesPerRef = new HashMap<>();
         Map<String, Long> edgesPerRefFile = new HashMap<>();
         Map<String, Long> holdings = new HashMap<>();
         long edges = 0;
-        Cursor cursor = null;
+        cursor = null;
         do {
             if (!go.getAsBoolean()) {
-                return incomplete(drifts, driftCount[0]);
+                return found.incomplete();
             }
             Cursor c = cursor;
             Page<Item> page = retry.call(() -> store.scan(Tables.REFS, c, PAGE));
@@ -116,69 +189,47 @@ public final class AuditService {
             cursor = page.next();
         } while (cursor != null);
 
-        // 2. Holdings against edges.
+        // 3. Chunk rows against edges (and, optionally, their objects).
+        Set<ChunkId> chunkIds = new HashSet<>(rows.keySet());
+        chunkIds.addAll(edgesPerChunk.keySet());
+        for (ChunkId id : chunkIds) {
+            if (!go.getAsBoolean()) {
+                return found.incomplete();
+            }
+            Seen first = rows.get(id);
+            long expected = edgesPerChunk.getOrDefault(id, 0L);
+            boolean unavailable = expected > 0 && (first == null || first.state() == ChunkRow.State.DELETING);
+            boolean countDiffers = first != null && first.refs() != expected;
+            if (unavailable || countDiffers) {
+                judgeChunk(id, first, expected, unavailable, countDiffers, fix, found);
+            }
+            if (checkObjects && expected > 0 && first != null) {
+                Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
+                if (info.isEmpty() || (first.size() >= 0 && info.get().size() != first.size())) {
+                    found.drift(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
+                }
+            }
+        }
+
+        // 4. Holdings against edges, each difference recounted on its own.
         Set<String> refs = new HashSet<>(holdings.keySet());
         refs.addAll(edgesPerRef.keySet());
         for (String ref : refs) {
-            long stored = holdings.getOrDefault(ref, 0L);
-            long expected = edgesPerRef.getOrDefault(ref, 0L);
-            if (stored != expected) {
-                report.accept(new Drift(Kind.HOLDING, Refs.chunkOf(ref).hex(), Refs.ownerOf(ref), null, stored, expected));
-                if (fix && fixCounter(Tables.REFS, Refs.holding(new Owner(Refs.ownerOf(ref)), Refs.chunkOf(ref)),
-                        Refs.COUNT, stored, expected, holdings.containsKey(ref))) {
-                    fixed[0]++;
-                }
-            }
-        }
-
-        // 3. Chunk rows against edges (and, optionally, their objects).
-        long chunks = 0;
-        Set<ChunkId> seen = new HashSet<>();
-        cursor = null;
-        do {
             if (!go.getAsBoolean()) {
-                return incomplete(drifts, driftCount[0]);
+                return found.incomplete();
             }
-            Cursor c = cursor;
-            Page<Item> page = retry.call(() -> store.scan(Tables.CHUNKS, c, PAGE));
-            for (Item i : page.items()) {
-                chunks++;
-                ChunkRow row = ChunkRow.from(i);
-                seen.add(row.id());
-                long expected = edgesPerChunk.getOrDefault(row.id(), 0L);
-                if (expected > 0 && row.state() == ChunkRow.State.DELETING) {
-                    report.accept(new Drift(Kind.REFERENCED_CHUNK_UNAVAILABLE, row.id().hex(), null, null, row.refs(), expected));
-                }
-                if (row.refs() != expected) {
-                    report.accept(new Drift(row.refs() < expected ? Kind.REFS_TOO_LOW : Kind.REFS_TOO_HIGH, row.id().hex(),
-                            null, null, row.refs(), expected));
-                    if (fix && row.state() != ChunkRow.State.DELETING
-                            && fixCounter(Tables.CHUNKS, ChunkRow.key(row.id()), ChunkRow.REFS, row.refs(), expected, true)) {
-                        fixed[0]++;
-                    }
-                }
-                if (checkObjects && expected > 0) {
-                    Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(row.id())));
-                    if (info.isEmpty() || (row.size() >= 0 && info.get().size() != row.size())) {
-                        report.accept(new Drift(Kind.MISSING_OBJECT, row.id().hex(), null, null, 0, expected));
-                    }
-                }
-            }
-            cursor = page.next();
-        } while (cursor != null);
-        for (Map.Entry<ChunkId, Long> e : edgesPerChunk.entrySet()) {
-            if (!seen.contains(e.getKey())) {
-                report.accept(new Drift(Kind.REFERENCED_CHUNK_UNAVAILABLE, e.getKey().hex(), null, null, 0, e.getValue()));
+            if (holdings.getOrDefault(ref, 0L).longValue() != edgesPerRef.getOrDefault(ref, 0L).longValue()) {
+                judgeHolding(ref, fix, found);
             }
         }
 
-        // 4. Edges against the runs of the retained versions' manifests.
+        // 5. Edges against the runs of the retained versions' manifests.
         Map<String, List<VersionRow>> byFile = new HashMap<>();
         long versions = 0;
         cursor = null;
         do {
             if (!go.getAsBoolean()) {
-                return incomplete(drifts, driftCount[0]);
+                return found.incomplete();
             }
             Cursor c = cursor;
             Page<Item> page = retry.call(() -> store.scan(Tables.VERSIONS, c, PAGE));
@@ -194,24 +245,146 @@ public final class AuditService {
         long now = clock.millis();
         for (Map.Entry<String, List<VersionRow>> e : byFile.entrySet()) {
             if (!go.getAsBoolean()) {
-                return incomplete(drifts, driftCount[0]);
+                return found.incomplete();
             }
             expectedRuns(e.getKey(), e.getValue(), now, atLeast, atMost);
         }
         Set<String> keys = new HashSet<>(atMost.keySet());
         keys.addAll(edgesPerRefFile.keySet());
+        Map<ChunkId, Boolean> settled = new HashMap<>();
         for (String key : keys) {
             long stored = edgesPerRefFile.getOrDefault(key, 0L);
             long low = atLeast.getOrDefault(key, 0L);
             long high = atMost.getOrDefault(key, 0L);
             if (stored < low || stored > high) {
+                if (!go.getAsBoolean()) {
+                    return found.incomplete();
+                }
                 long expected = stored < low ? low : high;
                 String ref = key.substring(0, key.indexOf('|'));
-                report.accept(new Drift(Kind.EDGES, Refs.chunkOf(ref).hex(), Refs.ownerOf(ref),
-                        key.substring(key.indexOf('|') + 1), stored, expected));
+                ChunkId chunk = Refs.chunkOf(ref);
+                Drift d = new Drift(Kind.EDGES, chunk.hex(), Refs.ownerOf(ref), key.substring(key.indexOf('|') + 1),
+                        stored, expected);
+                // Versions and edges change together with the chunk's stamp (a commit's pins, an expiry's unpins), so
+                // an unchanged stamp since the first scan means this file's edges were read in a settled state.
+                if (settled.computeIfAbsent(chunk, id -> rows.containsKey(id) && rows.get(id).sameRow(reread(id)))) {
+                    found.drift(d);
+                } else {
+                    found.inFlight(d);
+                }
             }
         }
-        return new AuditReport(chunks, edges, holdings.size(), versions, driftCount[0], drifts, fixed[0], true);
+        return new AuditReport(rows.size(), edges, holdings.size(), versions, found.driftCount, found.drifts, found.fixed,
+                true, found.inFlight, found.inFlightSample);
+    }
+
+    private Seen reread(ChunkId id) {
+        return retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(Seen::of).orElse(null);
+    }
+
+    /**
+     * A chunk whose row the first scan saw differ from its edges: read again; if its stamp has not moved, the edge
+     * count is exact now, so it is drift (and, with {@code fix}, the count is written on that same stamp).
+     */
+    private void judgeChunk(ChunkId id, Seen first, long expected, boolean unavailable, boolean countDiffers, boolean fix,
+                            Findings found) {
+        Seen now = reread(id);
+        boolean settled = first != null && first.sameRow(now);
+        if (unavailable) {
+            Drift d = new Drift(Kind.REFERENCED_CHUNK_UNAVAILABLE, id.hex(), null, null, first == null ? 0 : first.refs(),
+                    expected);
+            if (settled || (first == null && now == null)) {
+                found.drift(d); // still no row, or still DELETING with the same edges
+            } else {
+                found.inFlight(d);
+            }
+        }
+        if (!countDiffers) {
+            return;
+        }
+        Drift d = new Drift(first.refs() < expected ? Kind.REFS_TOO_LOW : Kind.REFS_TOO_HIGH, id.hex(), null, null,
+                first.refs(), expected);
+        if (!settled) {
+            found.inFlight(d);
+            return;
+        }
+        found.drift(d);
+        if (fix && now.state() != ChunkRow.State.DELETING && fixChunk(id, now, expected)) {
+            found.fixed++;
+        }
+    }
+
+    private boolean fixChunk(ChunkId id, Seen seen, long expected) {
+        long now = clock.millis();
+        Update u = Update.update().set(ChunkRow.REFS, expected).add(ChunkRow.REFS_SEQ, 1);
+        if (expected == 0) {
+            // Unreferenced from now on: into the gc index, with the whole grace period from now.
+            u = u.set(ChunkRow.LAST_DEC_AT, now).set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now);
+        }
+        Condition unchanged = and(stampIs(ChunkRow.REFS_SEQ, seen.stamp()), eq(ChunkRow.INCARNATION, seen.incarnation()),
+                eq(ChunkRow.REFS, seen.refs()), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()));
+        Update update = u;
+        try {
+            retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), update, unchanged));
+            return true;
+        } catch (ConditionFailedException changed) {
+            return false; // an edge came or went since the proof: not ours to write
+        }
+    }
+
+    /** A holding's stamp and count, read consistently (absent: 0 and 0). */
+    private record HoldingSeen(long count, long stamp) {}
+
+    private HoldingSeen readHolding(Key key) {
+        return retry.call(() -> store.get(Tables.REFS, key))
+                .map(i -> new HoldingSeen(i.numberOr(Refs.COUNT, 0), i.numberOr(Refs.SEQ, 0)))
+                .orElse(new HoldingSeen(0, 0));
+    }
+
+    /**
+     * A holding the scan saw differ from its edges: its stamp, a consistent count of its own edges, its stamp again.
+     * An unchanged stamp makes the count exact; a count equal to the holding means the scan saw a change in flight.
+     */
+    private void judgeHolding(String ref, boolean fix, Findings found) {
+        Owner owner = new Owner(Refs.ownerOf(ref));
+        ChunkId chunk = Refs.chunkOf(ref);
+        Key key = Refs.holding(owner, chunk);
+        HoldingSeen before = readHolding(key);
+        long counted = 0;
+        Cursor cursor = null;
+        do {
+            Query q = Query.table(Tables.REFS, ref).after(cursor);
+            Page<Item> page = retry.call(() -> store.query(q));
+            counted += page.items().stream().filter(i -> !Refs.HOLDING.equals(i.string(Refs.EDGE))).count();
+            cursor = page.next();
+        } while (cursor != null);
+        HoldingSeen after = readHolding(key);
+        Drift d = new Drift(Kind.HOLDING, chunk.hex(), owner.sub(), null, after.count(), counted);
+        if (after.stamp() != before.stamp() || after.count() != before.count()) {
+            found.inFlight(d);
+            return;
+        }
+        if (counted == after.count()) {
+            found.inFlight(d); // the scan read the holding and its edges on either side of a change; settled now
+            return;
+        }
+        found.drift(d);
+        if (!fix) {
+            return;
+        }
+        Condition unchanged = stampIs(Refs.SEQ, after.stamp());
+        long count = counted;
+        try {
+            retry.run(() -> store.update(Tables.REFS, key, Update.update().set(Refs.COUNT, count).add(Refs.SEQ, 1), unchanged));
+            found.fixed++;
+        } catch (ConditionFailedException changed) {
+            // an edge came or went since the count
+        }
+    }
+
+    /** The stamp is still {@code seen} (0 = never advanced: absent). */
+    private static Condition stampIs(String attribute, long seen) {
+        return seen == 0 ? notExists(attribute) : eq(attribute, seen);
     }
 
     /**
@@ -255,20 +428,5 @@ public final class AuditService {
             }
             previous = current;
         }
-    }
-
-    private boolean fixCounter(String table, dev.chunkvault.service.store.Key key, String attribute, long stored,
-                               long expected, boolean exists) {
-        try {
-            retry.run(() -> store.update(table, key, Update.update().set(attribute, expected),
-                    exists ? eq(attribute, stored) : dev.chunkvault.service.store.Condition.notExists(attribute)));
-            return true;
-        } catch (ConditionFailedException changed) {
-            return false;
-        }
-    }
-
-    private static AuditReport incomplete(List<Drift> drifts, long count) {
-        return new AuditReport(0, 0, 0, 0, count, drifts, 0, false);
     }
 }

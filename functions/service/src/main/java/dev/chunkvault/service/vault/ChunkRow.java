@@ -20,6 +20,11 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
     public static final String ID = "chunkId";
     public static final String STATE = "state";
     public static final String REFS = "refs";
+    /**
+     * The refs stamp: advanced (never reset) by every write that adds or removes one of this chunk's edges. Absent on
+     * rows no edge ever touched (read as 0).
+     */
+    public static final String REFS_SEQ = "refsSeq";
     public static final String INCARNATION = "incarnation";
     public static final String SIZE = "size";
     public static final String CREATED_AT = "createdAt";

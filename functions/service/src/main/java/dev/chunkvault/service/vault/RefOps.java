@@ -23,7 +23,9 @@ import java.util.logging.Logger;
 /**
  * The paired reference-count writes of the span model: an edge item and the two counters it stands for
  * (the owner's holding count and the chunk's global refs), written in one transaction so each step happens
- * exactly once however often it is retried. Steps are batched, {@value #CHUNKS_PER_TRANSACTION} chunks to a
+ * exactly once however often it is retried. Every write that adds or removes an edge also advances both counters'
+ * stamps ({@link ChunkRow#REFS_SEQ}, {@link Refs#SEQ}): an unchanged stamp proves that no edge of that counter came
+ * or went in between, which is what lets the audit repair a counter while commits go on. Steps are batched, {@value #CHUNKS_PER_TRANSACTION} chunks to a
  * transaction; a batch that cancels because some step already happened is replayed chunk by chunk.
  */
 final class RefOps {
@@ -55,13 +57,13 @@ final class RefOps {
                 TxAction.put(Tables.REFS, Item.builder()
                         .set(Refs.REF, Refs.ref(owner, pin.chunk()))
                         .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF)),
-                TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()), Update.update().add(Refs.COUNT, 1),
-                        Condition.ALWAYS),
+                TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()),
+                        Update.update().add(Refs.COUNT, 1).add(Refs.SEQ, 1), Condition.ALWAYS),
                 TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin), usable(pin.incarnation())));
     }
 
     private static Update chunkUpdate(Pin pin) {
-        Update u = Update.update().add(ChunkRow.REFS, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
+        Update u = Update.update().add(ChunkRow.REFS, 1).add(ChunkRow.REFS_SEQ, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
                 .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT).setIfAbsent(ChunkRow.SIZE, (long) pin.size());
         return pin.s3Version() == null ? u : u.setIfAbsent(ChunkRow.S3_VERSION, pin.s3Version());
     }
@@ -144,10 +146,10 @@ final class RefOps {
         long now = clock.millis();
         return List.of(
                 TxAction.delete(Tables.REFS, Refs.edge(owner, u.chunk(), fileId, u.runStartVersionId()), exists(Refs.REF)),
-                TxAction.update(Tables.REFS, Refs.holding(owner, u.chunk()), Update.update().add(Refs.COUNT, -1),
-                        gt(Refs.COUNT, 0L)),
+                TxAction.update(Tables.REFS, Refs.holding(owner, u.chunk()),
+                        Update.update().add(Refs.COUNT, -1).add(Refs.SEQ, 1), gt(Refs.COUNT, 0L)),
                 TxAction.update(Tables.CHUNKS, ChunkRow.key(u.chunk()),
-                        Update.update().add(ChunkRow.REFS, -1).set(ChunkRow.LAST_DEC_AT, now)
+                        Update.update().add(ChunkRow.REFS, -1).add(ChunkRow.REFS_SEQ, 1).set(ChunkRow.LAST_DEC_AT, now)
                                 .set(ChunkRow.GC_SHARD, Tables.shardOf(u.chunk().hex())).set(ChunkRow.GC_AT, now),
                         gt(ChunkRow.REFS, 0L)));
     }
@@ -181,9 +183,19 @@ final class RefOps {
             }
             // The edge exists but a counter is already 0: the counts drifted below the edges. Never let a
             // count go negative; remove the edge alone and leave the drift for the audit to report.
+            // The counters' stamps still move with the edge, so an audit that counted it cannot prove a count with it.
             LOG.severe(() -> "refcount drift at " + u.chunk() + " (file " + fileId + "): counter already 0");
             Key edge = Refs.edge(owner, u.chunk(), fileId, u.runStartVersionId());
-            retry.run(() -> store.delete(Tables.REFS, edge, Condition.ALWAYS));
+            TxAction removeEdge = TxAction.delete(Tables.REFS, edge, Condition.ALWAYS);
+            TxAction holdingStamp = TxAction.update(Tables.REFS, Refs.holding(owner, u.chunk()),
+                    Update.update().add(Refs.SEQ, 1), Condition.ALWAYS);
+            TxAction chunkStamp = TxAction.update(Tables.CHUNKS, ChunkRow.key(u.chunk()),
+                    Update.update().add(ChunkRow.REFS_SEQ, 1), exists(ChunkRow.ID));
+            try {
+                retry.run(() -> store.transact(List.of(removeEdge, holdingStamp, chunkStamp)));
+            } catch (TransactionCancelledException rowGone) {
+                retry.run(() -> store.transact(List.of(removeEdge, holdingStamp)));
+            }
             return true;
         }
     }

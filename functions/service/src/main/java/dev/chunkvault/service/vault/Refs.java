@@ -14,6 +14,8 @@ public final class Refs {
     public static final String EDGE = "edge";
     public static final String HOLDING = "#";
     public static final String COUNT = "n";
+    /** The holding's stamp: advanced by every write that adds or removes an edge of this (owner, chunk). */
+    public static final String SEQ = "seq";
 
     public static String ref(Owner owner, ChunkId chunk) {
         return owner.sub() + "#" + chunk.hex();

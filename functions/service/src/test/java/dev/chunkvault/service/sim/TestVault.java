@@ -34,7 +34,10 @@ public final class TestVault {
     public final CommitService commits;
     public final ReadService reads;
     public final GcService gc;
+    /** The audit on the backend's own stores: an oracle's recount, outside the simulation's interleavings. */
     public final AuditService audit;
+    /** The audit as an operator runs it: through the wrapped stores, interleaved with (and faulted like) everyone. */
+    public final AuditService liveAudit;
     public final ConflictService conflicts;
 
     public TestVault(Backend backend, TestClock clock, Settings settings, UnaryOperator<ItemStore> wrapItems,
@@ -52,6 +55,7 @@ public final class TestVault {
         this.reads = new ReadService(itemPort, blobPort, backend.presigner(), clock, settings, retry);
         this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
         this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));
+        this.liveAudit = new AuditService(itemPort, blobPort, clock, settings, retry);
         this.conflicts = new ConflictService(itemPort, blobPort, clock, settings, retry);
     }
 
