@@ -570,7 +570,7 @@ public final class Commands {
             }
             long took = System.nanoTime() - started;
             int code = !r.errors.isEmpty() ? ExitCodes.ERROR
-                    : !r.refusedDeletes.isEmpty() ? ExitCodes.REFUSED
+                    : !r.refusedDeletes.isEmpty() || !r.heldDownloads.isEmpty() ? ExitCodes.REFUSED
                     : !r.conflicts.isEmpty() || !r.collisions.isEmpty() ? ExitCodes.CONFLICTS : ExitCodes.OK;
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("root", root.toString());
@@ -591,12 +591,21 @@ public final class Commands {
             }
         }
         r.collisions.forEach(c -> out.println("name collision (not synced; rename one): " + String.join(" | ", c)));
+        if (r.heldBackBecause != null) {
+            out.println("Mass-delete safeguard: " + r.heldBackBecause + ".");
+        }
         if (!r.refusedDeletes.isEmpty()) {
             boolean emptied = r.refusedDeletes.stream().anyMatch(d -> d.startsWith("empty "));
             out.println("Held back " + (emptied ? r.refusedDeletes.size() + " changes that delete or empty files"
                     : Human.plural(r.refusedDeletes.size(), "deletion")) + " (mass-delete safeguard);"
                     + " run again with --force if they are intended:");
             r.refusedDeletes.stream().limit(20).forEach(d -> out.println("  " + d));
+        }
+        if (!r.heldDownloads.isEmpty()) {
+            out.println("Not downloaded while files are missing here: " + Human.plural(r.heldDownloads.size(), "file")
+                    + " edited elsewhere (the edits stay on the server; they come down when the folder is back, or"
+                    + " with --force):");
+            r.heldDownloads.stream().limit(20).forEach(d -> out.println("  " + d));
         }
         if (!r.dryRun && !quiet) {
             if (r.inSync() && r.collisions.isEmpty()) {

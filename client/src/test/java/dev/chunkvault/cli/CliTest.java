@@ -154,6 +154,59 @@ class CliTest {
         assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
     }
 
+    /** Issue 13: an emptied folder of 5 files, one of them edited on another device, exited 0 after deleting 4. */
+    @Test
+    void anEmptiedFolderExitsWith7WhenAnotherDeviceEditedOneOfItsFiles() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        assertEquals(0, run(a, "sync"), err);
+        assertEquals(0, run(b, "sync"), err);
+        editLater(b.resolve("f2.txt"), "edited on b");
+        assertEquals(0, run(b, "sync"), err);
+        for (int i = 0; i < 5; i++) {
+            Files.delete(a.resolve("f" + i + ".txt"));
+        }
+        assertEquals(ExitCodes.REFUSED, run(a, "sync"), out + err);
+        assertTrue(out.contains("looks emptied or unmounted"), out);
+        assertTrue(out.contains("Held back 4 deletions"), out);
+        assertTrue(out.contains("1 file edited elsewhere"), out);
+        for (int i = 0; i < 5; i++) {
+            assertFalse(vault.head("f" + i + ".txt").deleted(), "f" + i + ".txt deleted on the server");
+        }
+        assertEquals("edited on b", new String(vault.content("f2.txt"), StandardCharsets.UTF_8));
+    }
+
+    /** No deletion planned at all (every missing file was edited elsewhere): still held back, and still exit 7. */
+    @Test
+    void anEmptiedFolderWhoseFilesWereAllEditedElsewhereExitsWith7() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(a.resolve("x.txt"), "x");
+        Files.writeString(a.resolve("y.txt"), "y");
+        assertEquals(0, run(a, "sync"), err);
+        assertEquals(0, run(b, "sync"), err);
+        editLater(b.resolve("x.txt"), "x edited on b");
+        editLater(b.resolve("y.txt"), "y edited on b");
+        assertEquals(0, run(b, "sync"), err);
+        Files.delete(a.resolve("x.txt"));
+        Files.delete(a.resolve("y.txt"));
+        assertEquals(ExitCodes.REFUSED, run(a, "--json", "sync"), out + err);
+        JsonNode report = ClientJson.MAPPER.readTree(out).path("report");
+        assertEquals(2, report.path("heldDownloads").size(), out);
+        assertEquals(ExitCodes.REFUSED, run(a, "sync"), out + err);
+        assertTrue(out.contains("2 files edited elsewhere"), out);
+    }
+
+    static void editLater(Path f, String s) throws java.io.IOException {
+        Files.writeString(f, s);
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3000));
+    }
+
     @Test
     void gcNeedsNow() {
         assertEquals(0, login());

@@ -52,7 +52,8 @@ import java.util.TreeSet;
  *       record is unchanged, otherwise its content hash decides.</li>
  *   <li>Find remote changes: the change feed from the saved cursor (cheap), or a full listing (first sync,
  *       {@code --full}, or once a day).</li>
- *   <li>Decide per path with {@link SyncPlanner}; hold back deletions beyond the mass-delete safeguard unless
+ *   <li>Decide per path with {@link SyncPlanner}; when more tracked files are gone (on either side) than the
+ *       mass-delete safeguard allows, hold back every deletion, and the downloads into files missing here, unless
  *       forced.</li>
  *   <li>Apply: pushes commit on the base version (a 409 turns into a conflict), pulls write atomically and never
  *       replace a file that changed since the scan, conflicts go through conflict-check (clean merge, or a
@@ -303,22 +304,48 @@ public final class SyncEngine {
             items.add(it);
         }
 
-        // Mass-delete safeguard: deletions, and changes that empty a file (a disk failing, a script gone wrong).
-        List<Item> destructive = items.stream().filter(SyncEngine::deletesOrEmpties).toList();
-        boolean refuse = !options.force() && SyncPlanner.isMassDelete(destructive.size(), records.size(),
-                options.maxDeletes(), options.maxDeleteFraction());
-        if (refuse) {
-            for (Item d : destructive) {
-                String what = switch (d.action) {
-                    case DELETE_LOCAL -> "local ";
-                    case DELETE_REMOTE -> "remote ";
-                    case PULL -> "empty local ";
-                    default -> "empty remote ";
-                };
-                report.refusedDeletes.add(what + d.displayPath());
-                d.action = Action.NONE;
+        // Mass-delete safeguard. It counts what is gone, not what the plan does with it: every tracked file that is
+        // missing or emptied on disk, or deleted or emptied on the server (a disk failing, a script gone wrong, a
+        // folder emptied or unmounted). Counted by plan, an emptied folder whose files another device had edited
+        // slipped through: those edits turn local deletions into downloads ("the edit wins"), and the remaining
+        // deletions passed the thresholds and were then applied on every device.
+        List<Item> gone = items.stream().filter(i -> goneHere(i) || goneThere(i) || deletesOrEmpties(i)).toList();
+        boolean heldBack = false;
+        if (!options.force() && SyncPlanner.isMassDelete(gone.size(), records.size(), options.maxDeletes(),
+                options.maxDeleteFraction())) {
+            for (Item d : gone) {
+                if (deletesOrEmpties(d)) {
+                    String what = switch (d.action) {
+                        case DELETE_LOCAL -> "local ";
+                        case DELETE_REMOTE -> "remote ";
+                        case PULL -> "empty local ";
+                        default -> "empty remote ";
+                    };
+                    report.refusedDeletes.add(what + d.displayPath());
+                    d.action = Action.NONE;
+                } else if (d.action == Action.PULL && goneHere(d)) {
+                    // Missing here, edited elsewhere: not downloaded either. The folder may be unmounted, and a copy
+                    // written into the empty mount point would be recorded as the edited version; once the disk is
+                    // back, its old copy would look like a local edit of that version and be pushed over the edit.
+                    // Left alone, nothing is lost: the edit stays the server's head, and comes down once the folder
+                    // is back, or with --force (where the edit wins over the deletion, as always).
+                    report.heldDownloads.add(d.displayPath());
+                    d.action = Action.NONE;
+                }
+                // A push of a local edit over a remote deletion goes on: it brings the file back on the server, and
+                // nothing is lost by that. A conflict keeps both versions, as always.
             }
-            listener.event("refused", "", destructive.size() + " deletions held back (mass-delete safeguard)");
+            heldBack = !report.refusedDeletes.isEmpty() || !report.heldDownloads.isEmpty();
+        }
+        if (heldBack) {
+            long missingHere = gone.stream().filter(SyncEngine::goneHere).count();
+            report.heldBackBecause = missingHere >= 2 && missingHere >= records.size()
+                    ? "all " + records.size() + " tracked files are missing or emptied in this folder: it looks emptied"
+                            + " or unmounted"
+                    : gone.size() + " of " + records.size() + " tracked files are missing or emptied here or deleted"
+                            + " or emptied on the server";
+            listener.event("refused", "", (report.refusedDeletes.size() + report.heldDownloads.size())
+                    + " changes held back (mass-delete safeguard: " + report.heldBackBecause + ")");
         }
 
         if (options.dryRun()) {
@@ -334,7 +361,7 @@ public final class SyncEngine {
         List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
         List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
                 && i.action != Action.NONE).toList();
-        boolean allApplied = !refuse && !skippedAny;
+        boolean allApplied = !heldBack && !skippedAny;
         long planned = 0;
         for (Item i : transfers) {
             planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
@@ -364,6 +391,21 @@ public final class SyncEngine {
             return !listed.deleted();
         }
         return !listed.version().equals(rec.version());
+    }
+
+    /** A tracked file that is gone from disk (really deleted: see {@link #notDeleted}) or emptied there. */
+    private static boolean goneHere(Item i) {
+        return i.localState == Local.DELETED
+                || i.rec != null && i.local != null && i.local.size() == 0 && i.rec.size() > 0;
+    }
+
+    /**
+     * A tracked file deleted or emptied on the server. Not one the server has no trace of ({@link Remote#UNKNOWN}):
+     * nobody is known to have deleted that, and it is uploaded again.
+     */
+    private static boolean goneThere(Item i) {
+        return i.remoteState == Remote.DELETED
+                || i.rec != null && i.remote != null && !i.remote.deleted() && i.remote.size() == 0 && i.rec.size() > 0;
     }
 
     /** A deletion, or a transfer that replaces a file's content with nothing. */

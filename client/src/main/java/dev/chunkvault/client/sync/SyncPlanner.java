@@ -65,9 +65,12 @@ public final class SyncPlanner {
     }
 
     /**
-     * The mass-delete safeguard: deleting more than {@code maxDeletes} files, more than {@code maxFraction} of the
+     * The mass-delete safeguard: more than {@code maxDeletes} files gone, more than {@code maxFraction} of the
      * tracked files when that is more than a handful (5), or every tracked file when there are at least two (an
      * emptied or unmounted folder looks like that), needs {@code --force}.
+     *
+     * @param deletions the tracked files gone (deleted or emptied) on either side, whatever the plan does with each:
+     *                  an edit on the other side that turns a deletion into a transfer still counts
      */
     public static boolean isMassDelete(int deletions, int tracked, int maxDeletes, double maxFraction) {
         if (deletions > maxDeletes) {

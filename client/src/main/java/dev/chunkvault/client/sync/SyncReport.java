@@ -21,6 +21,13 @@ public final class SyncReport {
     public final List<List<String>> collisions = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Deletions held back by the mass-delete safeguard. */
     public final List<String> refusedDeletes = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * Files missing here and edited elsewhere, not downloaded because the mass-delete safeguard held back the sync's
+     * deletions (the edits stay on the server).
+     */
+    public final List<String> heldDownloads = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Why the mass-delete safeguard held changes back (how many tracked files are gone), or null. */
+    public String heldBackBecause;
     public final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
     public final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
     /** For a dry run: the planned action of each path that is not in sync. */
@@ -51,6 +58,6 @@ public final class SyncReport {
     public boolean inSync() {
         return pushed.isEmpty() && pulled.isEmpty() && deletedLocal.isEmpty() && deletedRemote.isEmpty()
                 && merged.isEmpty() && conflicts.isEmpty() && planned.isEmpty() && errors.isEmpty()
-                && refusedDeletes.isEmpty();
+                && refusedDeletes.isEmpty() && heldDownloads.isEmpty();
     }
 }

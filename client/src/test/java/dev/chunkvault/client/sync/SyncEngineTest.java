@@ -580,6 +580,172 @@ class SyncEngineTest {
         assertEquals("content 3", Files.readString(b.resolve("f3.txt")));
     }
 
+    // ---------------------------------------------------------------- the safeguard counts what is gone (issue 13)
+
+    static final String[] FIVE = {"f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt"};
+
+    /** The five files on both devices, in step. */
+    void fiveFilesOnBothDevices() throws IOException {
+        for (String f : FIVE) {
+            write(a.resolve(f), "content of " + f);
+        }
+        assertEquals(5, sync(a).pushed.size());
+        assertEquals(5, sync(b).pulled.size());
+    }
+
+    /** Edits files on b and syncs them. */
+    void editOnB(String... files) throws IOException {
+        for (String f : files) {
+            edit(b.resolve(f), "edited on b: " + f);
+        }
+        assertEquals(List.of(files), sync(b).pushed.stream().sorted().toList());
+    }
+
+    /** Deletes every file and folder of {@code root} but its {@code .chunkvault} (what {@code rm -r root/*} does). */
+    static void empty(Path root) throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!p.getFileName().toString().equals(".chunkvault")) {
+                    deleteTree(p);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    String onServer(String path) {
+        assertNotNull(vault.head(path), path);
+        assertFalse(vault.head(path).deleted(), path + " deleted on the server");
+        return new String(vault.content(path), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The five files are on the server, each with {@code edited} ones as b saved them, the others as first written. */
+    void serverStillHasAllFive(String... edited) {
+        List<String> e = List.of(edited);
+        for (String f : FIVE) {
+            assertEquals((e.contains(f) ? "edited on b: " : "content of ") + f, onServer(f));
+        }
+    }
+
+    /** b syncs and still has the five files, with its edits. */
+    void bStillHasAllFive(String... edited) throws IOException {
+        SyncReport rb = sync(b);
+        assertTrue(rb.deletedLocal.isEmpty(), "b deleted " + rb.deletedLocal);
+        List<String> e = List.of(edited);
+        for (String f : FIVE) {
+            assertEquals((e.contains(f) ? "edited on b: " : "content of ") + f, Files.readString(b.resolve(f)));
+        }
+    }
+
+    /**
+     * The reported case: 5 tracked files, the folder emptied on a while b edited one of them. The edit turns that
+     * file's local deletion into a download, so only 4 deletions were planned, and 4 of 5 passed the thresholds:
+     * they were deleted on the server and then on b. The safeguard counts the 5 files missing on disk.
+     */
+    @Test
+    void anEmptiedFolderIsHeldBackEvenWhenAnotherDeviceEditedOneOfItsFiles() throws Exception {
+        fiveFilesOnBothDevices();
+        editOnB("f2.txt");
+        empty(a);
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), "deleted on the server: " + r.deletedRemote);
+        serverStillHasAllFive("f2.txt");
+        assertEquals(List.of("remote f0.txt", "remote f1.txt", "remote f3.txt", "remote f4.txt"), r.refusedDeletes);
+        assertEquals(List.of("f2.txt"), r.heldDownloads, "the edit waits on the server while the folder is empty");
+        assertTrue(r.heldBackBecause.contains("looks emptied or unmounted"), r.heldBackBecause);
+        assertFalse(r.inSync());
+        bStillHasAllFive("f2.txt");
+        SyncReport again = sync(a);
+        assertEquals(4, again.refusedDeletes.size(), "held back again, not forgotten: " + again.refusedDeletes);
+        serverStillHasAllFive("f2.txt");
+        // The folder comes back (restored, remounted): the edit comes down, nothing else changes.
+        for (String f : FIVE) {
+            write(a.resolve(f), "content of " + f);
+        }
+        SyncReport back = sync(a);
+        assertEquals(List.of("f2.txt"), back.pulled);
+        assertTrue(back.refusedDeletes.isEmpty() && back.deletedRemote.isEmpty() && back.pushed.isEmpty(),
+                back.refusedDeletes + " " + back.deletedRemote + " " + back.pushed);
+        assertEquals("edited on b: f2.txt", Files.readString(a.resolve("f2.txt")));
+        serverStillHasAllFive("f2.txt");
+    }
+
+    @Test
+    void anEmptiedFolderIsHeldBackWhenAnotherDeviceEditedSeveralOfItsFiles() throws Exception {
+        fiveFilesOnBothDevices();
+        editOnB("f1.txt", "f2.txt", "f3.txt");
+        empty(a);
+        SyncReport r = sync(a);
+        assertTrue(r.deletedRemote.isEmpty(), "deleted on the server: " + r.deletedRemote);
+        serverStillHasAllFive("f1.txt", "f2.txt", "f3.txt");
+        assertEquals(List.of("remote f0.txt", "remote f4.txt"), r.refusedDeletes);
+        assertEquals(List.of("f1.txt", "f2.txt", "f3.txt"), r.heldDownloads);
+        bStillHasAllFive("f1.txt", "f2.txt", "f3.txt");
+    }
+
+    /** Even when every missing file was edited elsewhere (no deletion planned at all), the sync says it held back. */
+    @Test
+    void anEmptiedFolderWhoseFilesWereAllEditedElsewhereIsHeldBackToo() throws Exception {
+        fiveFilesOnBothDevices();
+        editOnB(FIVE);
+        empty(a);
+        SyncReport r = sync(a);
+        assertTrue(r.refusedDeletes.isEmpty(), r.refusedDeletes.toString());
+        assertEquals(List.of(FIVE), r.heldDownloads);
+        assertTrue(r.pulled.isEmpty(), r.pulled.toString());
+        assertFalse(r.inSync());
+        serverStillHasAllFive(FIVE);
+    }
+
+    /**
+     * The other direction: b deleted every file (with --force) while a edited one of them. The edit wins there (it
+     * is uploaded again), which left 4 local deletions, under the thresholds; the 5 files deleted on the server
+     * count, and the local deletions are held back.
+     */
+    @Test
+    void remoteDeletionsOfEveryFileAreHeldBackEvenWhenOneWasEditedHere() throws Exception {
+        fiveFilesOnBothDevices();
+        edit(a.resolve("f0.txt"), "edited on a");
+        empty(b);
+        assertEquals(5, sync(b, SyncEngine.Options.defaults("desktop").withForce(true)).deletedRemote.size());
+        SyncReport r = sync(a);
+        assertTrue(r.deletedLocal.isEmpty(), "deleted here: " + r.deletedLocal);
+        assertEquals(List.of("local f1.txt", "local f2.txt", "local f3.txt", "local f4.txt"), r.refusedDeletes);
+        for (String f : FIVE) {
+            assertTrue(Files.exists(a.resolve(f)), f);
+        }
+        assertEquals(List.of("f0.txt"), r.pushed, "an edit is never held back: it brings the file back");
+        assertEquals("edited on a", onServer("f0.txt"));
+        SyncReport forced = sync(a, SyncEngine.Options.defaults("laptop").withForce(true));
+        assertEquals(4, forced.deletedLocal.size(), forced.deletedLocal.toString());
+        assertEquals("edited on a", Files.readString(a.resolve("f0.txt")));
+    }
+
+    /** --force applies the deletions of an emptied folder; the file edited elsewhere comes back (the edit wins). */
+    @Test
+    void forceDeletesWhatIsMissingAndTheEditElsewhereComesBack() throws Exception {
+        fiveFilesOnBothDevices();
+        editOnB("f2.txt");
+        empty(a);
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withForce(true));
+        assertTrue(r.refusedDeletes.isEmpty() && r.heldDownloads.isEmpty());
+        assertEquals(List.of("f0.txt", "f1.txt", "f3.txt", "f4.txt"), r.deletedRemote.stream().sorted().toList());
+        assertEquals(List.of("f2.txt"), r.pulled);
+        assertEquals("edited on b: f2.txt", Files.readString(a.resolve("f2.txt")));
+        assertTrue(vault.head("f0.txt").deleted());
+        assertEquals("edited on b: f2.txt", onServer("f2.txt"));
+        SyncReport rb = sync(b);
+        assertEquals(4, rb.deletedLocal.size(), rb.deletedLocal.toString());
+        assertEquals("edited on b: f2.txt", Files.readString(b.resolve("f2.txt")));
+    }
+
     // ---------------------------------------------------------------- one file's trouble is that file's alone
 
     @Test
