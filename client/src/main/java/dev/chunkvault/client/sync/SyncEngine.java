@@ -178,9 +178,16 @@ public final class SyncEngine {
      * nothing (it does not even clean temporary files, which may be a running sync's downloads).
      *
      * @throws SyncBusyException     another sync of the folder is running
-     * @throws SyncRefusedException  the folder is bound to another account or endpoint
+     * @throws SyncRefusedException  the folder is bound to another account or endpoint, or is not there at all
      */
     public SyncReport run() throws IOException {
+        // A folder that is gone (moved, deleted, on a disk that is not mounted) is not synced, as Dropbox and Syncthing
+        // stop a folder they cannot find: taking the lock would create it again, empty, and that looks like a
+        // folder whose files were all deleted.
+        if (!Files.isDirectory(root)) {
+            throw new SyncRefusedException("The sync folder " + root + " is not there (moved, deleted, or on a disk"
+                    + " that is not mounted?); nothing was changed.");
+        }
         if (options.dryRun()) {
             return runLocked();
         }

@@ -704,6 +704,41 @@ class SyncEngineTest {
         serverStillHasAllFive(FIVE);
     }
 
+    /** The folder on a disk that is not mounted: an empty mount point, or no folder at all (state kept elsewhere). */
+    @Test
+    void anUnmountedFolderIsHeldBackOrRefused() throws Exception {
+        Path state = tmp.resolve("state-elsewhere/state.db");
+        Files.createDirectories(state.getParent());
+        for (String f : FIVE) {
+            write(a.resolve(f), "content of " + f);
+        }
+        assertEquals(5, syncWithStateAt(a, state).pushed.size());
+        sync(b);
+        editOnB("f2.txt");
+        deleteTree(a);
+        Files.createDirectories(a); // the empty mount point
+        SyncReport r = syncWithStateAt(a, state);
+        assertTrue(r.deletedRemote.isEmpty(), "deleted on the server: " + r.deletedRemote);
+        assertEquals(4, r.refusedDeletes.size(), r.refusedDeletes.toString());
+        assertEquals(List.of("f2.txt"), r.heldDownloads);
+        assertTrue(r.heldBackBecause.contains("looks emptied or unmounted"), r.heldBackBecause);
+        serverStillHasAllFive("f2.txt");
+
+        deleteTree(a); // not even the mount point
+        SyncRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class,
+                () -> syncWithStateAt(a, state));
+        assertTrue(refused.getMessage().contains("not there"), refused.getMessage());
+        assertFalse(Files.exists(a), "the folder is not created again");
+        serverStillHasAllFive("f2.txt");
+        bStillHasAllFive("f2.txt");
+    }
+
+    SyncReport syncWithStateAt(Path root, Path stateFile) throws IOException {
+        try (StateStore st = StateStore.openFile(root, stateFile)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults("laptop"), SyncListener.NONE).run();
+        }
+    }
+
     /**
      * The other direction: b deleted every file (with --force) while a edited one of them. The edit wins there (it
      * is uploaded again), which left 4 local deletions, under the thresholds; the 5 files deleted on the server
