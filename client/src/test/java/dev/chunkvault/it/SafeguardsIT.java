@@ -39,9 +39,13 @@ class SafeguardsIT {
     }
 
     int run(Path cwd, String... args) {
+        return runWith(env, cwd, args);
+    }
+
+    int runWith(Map<String, String> deviceEnv, Path cwd, String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = new Cli(env, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
+        int code = new Cli(deviceEnv, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true,
                 StandardCharsets.UTF_8), false).withCwd(cwd).run(args);
         out = o.toString(StandardCharsets.UTF_8);
         err = e.toString(StandardCharsets.UTF_8);
@@ -66,6 +70,64 @@ class SafeguardsIT {
         assertEquals(0, run(dir, "--json", "ls"));
         assertFalse(out.contains("\"file-0.txt\""), out);
         assertTrue(out.contains("file-59.txt"));
+    }
+
+    /**
+     * Issue 13 on the real service, two devices of one account: a's folder of 5 files is emptied while b edits one
+     * of them. The edit made a's plan 4 deletions and a download, under the thresholds: a exited 0 after deleting 4
+     * files on the server, and b deleted them too. Now a holds everything back (exit 7) and nothing is lost.
+     */
+    @Test
+    void anEmptiedFolderIsHeldBackWhenAnotherDeviceEditedOneOfItsFiles() throws Exception {
+        Map<String, String> envA = device("device-a");
+        Map<String, String> envB = device("device-b");
+        Path a = Files.createDirectories(tmp.resolve("device-a"));
+        Path b = Files.createDirectories(tmp.resolve("device-b"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(a.resolve("f" + i + ".txt"), "content " + i);
+        }
+        assertEquals(0, runWith(envA, a, "sync", "--full"), out + err);
+        assertEquals(0, runWith(envB, b, "sync", "--full"), out + err);
+        assertEquals("content 2", Files.readString(b.resolve("f2.txt")));
+        Files.writeString(b.resolve("f2.txt"), "edited on b");
+        Files.setLastModifiedTime(b.resolve("f2.txt"), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(b.resolve("f2.txt")).toMillis() + 2000));
+        assertEquals(0, runWith(envB, b, "sync", "--full"), out + err);
+        for (int i = 0; i < 5; i++) {
+            Files.delete(a.resolve("f" + i + ".txt"));
+        }
+
+        assertEquals(ExitCodes.REFUSED, runWith(envA, a, "sync", "--full"), out + err);
+        assertTrue(out.contains("looks emptied or unmounted"), out);
+        assertTrue(out.contains("Held back 4 deletions"), out);
+        assertTrue(out.contains("1 file edited elsewhere"), out);
+        assertEquals(ExitCodes.REFUSED, runWith(envA, a, "--json", "sync", "--full"), out + err);
+        com.fasterxml.jackson.databind.JsonNode report = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(out).path("report");
+        assertEquals(4, report.path("refusedDeletes").size(), out);
+        assertEquals("f2.txt", report.path("heldDownloads").path(0).asText(), out);
+        assertEquals(0, report.path("deletedRemote").size(), out);
+
+        assertEquals(0, runWith(envA, a, "--json", "ls"), err);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(out.contains("\"f" + i + ".txt\""), "f" + i + ".txt still on the server: " + out);
+        }
+        Path check = Files.createDirectories(tmp.resolve("check"));
+        assertEquals(0, runWith(envA, check, "pull", "f2.txt"), err);
+        assertEquals("edited on b", Files.readString(check.resolve("f2.txt")), "b's edit is the server's head");
+
+        assertEquals(0, runWith(envB, b, "sync", "--full"), out + err);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i == 2 ? "edited on b" : "content " + i, Files.readString(b.resolve("f" + i + ".txt")));
+        }
+    }
+
+    /** Another device of the same account: its own config and device name. */
+    Map<String, String> device(String name) {
+        Map<String, String> e = new HashMap<>(env);
+        e.put("CHUNKVAULT_CONFIG_DIR", tmp.resolve("config-" + name).toString());
+        e.put("CHUNKVAULT_DEVICE", name);
+        return e;
     }
 
     @Test
