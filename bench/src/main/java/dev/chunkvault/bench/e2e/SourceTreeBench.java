@@ -190,10 +190,10 @@ final class SourceTreeBench {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Snapshot used = ctx.meter.snapshot().since(before);
         if (!report.errors.isEmpty() || !report.conflicts.isEmpty() || !report.refusedDeletes.isEmpty()
-                || !report.collisions.isEmpty()) {
+                || !report.heldDownloads.isEmpty() || !report.collisions.isEmpty()) {
             throw new IllegalStateException("the sync did not finish cleanly: errors " + report.errors + ", conflicts "
-                    + report.conflicts + ", refused deletes " + report.refusedDeletes + ", collisions "
-                    + report.collisions);
+                    + report.conflicts + ", refused deletes " + report.refusedDeletes + ", held downloads "
+                    + report.heldDownloads + ", collisions " + report.collisions);
         }
         return new Synced(used.total(), used, seconds, report);
     }
