@@ -49,6 +49,7 @@ public final class DynamoItemStore implements ItemStore {
     private static final int UNPROCESSED_RETRIES = 8;
 
     private final DynamoDbClient dynamo;
+    private final java.time.Duration callTimeout;
     private final Map<String, TableSchema> schemas = new HashMap<>();
     private final Map<String, String> physicalNames;
 
@@ -56,7 +57,14 @@ public final class DynamoItemStore implements ItemStore {
      * @param physicalNames logical table name → DynamoDB table name
      */
     public DynamoItemStore(DynamoDbClient dynamo, List<TableSchema> schemas, Map<String, String> physicalNames) {
+        this(dynamo, schemas, physicalNames, java.time.Duration.ofSeconds(30));
+    }
+
+    /** @param callTimeout the client's own API call timeout ({@link CallBudget} bounds it by the invocation's deadline) */
+    public DynamoItemStore(DynamoDbClient dynamo, List<TableSchema> schemas, Map<String, String> physicalNames,
+                           java.time.Duration callTimeout) {
         this.dynamo = dynamo;
+        this.callTimeout = callTimeout;
         schemas.forEach(s -> this.schemas.put(s.name(), s));
         for (TableSchema s : schemas) {
             if (!physicalNames.containsKey(s.name())) {
@@ -86,7 +94,7 @@ public final class DynamoItemStore implements ItemStore {
     @Override
     public Optional<Item> get(String table, Key key) {
         return call(() -> {
-            var r = dynamo.getItem(b -> b.tableName(physical(table)).key(key(table, key)).consistentRead(true));
+            var r = dynamo.getItem(b -> b.overrideConfiguration(bound()).tableName(physical(table)).key(key(table, key)).consistentRead(true));
             return r.hasItem() && !r.item().isEmpty() ? Optional.of(toItem(r.item())) : Optional.empty();
         });
     }
@@ -112,7 +120,7 @@ public final class DynamoItemStore implements ItemStore {
                 sleep(Math.min(1000, 20L << attempt));
             }
             List<Map<String, AttributeValue>> request = List.copyOf(pending);
-            BatchGetItemResponse r = call(() -> dynamo.batchGetItem(b -> b.requestItems(
+            BatchGetItemResponse r = call(() -> dynamo.batchGetItem(b -> b.overrideConfiguration(bound()).requestItems(
                     Map.of(name, KeysAndAttributes.builder().keys(request).consistentRead(true).build()))));
             r.responses().getOrDefault(name, List.of()).forEach(i -> out.add(toItem(i)));
             pending.clear();
@@ -129,7 +137,7 @@ public final class DynamoItemStore implements ItemStore {
         Expressions ex = new Expressions();
         String cond = ex.condition(condition);
         try {
-            call(() -> dynamo.putItem(b -> b.tableName(physical(table)).item(toAttributes(item))
+            call(() -> dynamo.putItem(b -> b.overrideConfiguration(bound()).tableName(physical(table)).item(toAttributes(item))
                     .conditionExpression(cond).expressionAttributeNames(ex.names())
                     .expressionAttributeValues(ex.values())
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)));
@@ -144,7 +152,7 @@ public final class DynamoItemStore implements ItemStore {
         String cond = ex.condition(condition);
         String expr = ex.update(update);
         try {
-            var r = call(() -> dynamo.updateItem(b -> b.tableName(physical(table)).key(key(table, key))
+            var r = call(() -> dynamo.updateItem(b -> b.overrideConfiguration(bound()).tableName(physical(table)).key(key(table, key))
                     .updateExpression(expr).conditionExpression(cond)
                     .expressionAttributeNames(ex.names()).expressionAttributeValues(ex.values())
                     .returnValues(ReturnValue.ALL_NEW)
@@ -160,7 +168,7 @@ public final class DynamoItemStore implements ItemStore {
         Expressions ex = new Expressions();
         String cond = ex.condition(condition);
         try {
-            call(() -> dynamo.deleteItem(b -> b.tableName(physical(table)).key(key(table, key))
+            call(() -> dynamo.deleteItem(b -> b.overrideConfiguration(bound()).tableName(physical(table)).key(key(table, key))
                     .conditionExpression(cond).expressionAttributeNames(ex.names())
                     .expressionAttributeValues(ex.values())
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)));
@@ -187,7 +195,7 @@ public final class DynamoItemStore implements ItemStore {
             items.add(toTransactItem(a));
         }
         try {
-            call(() -> dynamo.transactWriteItems(b -> b.transactItems(items)));
+            call(() -> dynamo.transactWriteItems(b -> b.overrideConfiguration(bound()).transactItems(items)));
         } catch (TransactionCanceledException e) {
             List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
             boolean transientReason = reasons.stream().map(CancellationReason::code).anyMatch(c ->
@@ -274,7 +282,7 @@ public final class DynamoItemStore implements ItemStore {
         if (q.after() != null) {
             b.exclusiveStartKey(toAttributes(q.after().lastKey()));
         }
-        QueryResponse r = call(() -> dynamo.query(b.build()));
+        QueryResponse r = call(() -> dynamo.query(b.overrideConfiguration(bound()).build()));
         return new Page<>(r.items().stream().map(DynamoItemStore::toItem).toList(),
                 r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? new Cursor(toItem(r.lastEvaluatedKey())) : null);
     }
@@ -282,13 +290,18 @@ public final class DynamoItemStore implements ItemStore {
     @Override
     public Page<Item> scan(String table, Cursor after, int limit) {
         ScanResponse r = call(() -> dynamo.scan(b -> {
-            b.tableName(physical(table)).limit(limit).consistentRead(true);
+            b.overrideConfiguration(bound()).tableName(physical(table)).limit(limit).consistentRead(true);
             if (after != null) {
                 b.exclusiveStartKey(toAttributes(after.lastKey()));
             }
         }));
         return new Page<>(r.items().stream().map(DynamoItemStore::toItem).toList(),
                 r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? new Cursor(toItem(r.lastEvaluatedKey())) : null);
+    }
+
+    /** This call's timeout: the client's, or less when the invocation's deadline is nearer. */
+    private software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration bound() {
+        return CallBudget.bound(callTimeout);
     }
 
     /** Translates SDK failures into the port's exceptions. */

@@ -24,16 +24,27 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3BlobStore implements BlobStore {
     private final S3Client s3;
     private final String bucket;
+    private final java.time.Duration callTimeout;
 
     public S3BlobStore(S3Client s3, String bucket) {
+        this(s3, bucket, java.time.Duration.ofSeconds(30));
+    }
+
+    /** @param callTimeout the client's own API call timeout ({@link CallBudget} bounds it by the invocation's deadline) */
+    public S3BlobStore(S3Client s3, String bucket, java.time.Duration callTimeout) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.callTimeout = callTimeout;
+    }
+
+    private software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration bound() {
+        return CallBudget.bound(callTimeout);
     }
 
     @Override
     public Optional<BlobInfo> head(String key) {
         try {
-            HeadObjectResponse r = call(() -> s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED)));
+            HeadObjectResponse r = call(() -> s3.headObject(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED)));
             return Optional.of(new BlobInfo(key, r.contentLength(), r.checksumSHA256(), r.metadata(),
                     r.versionId(), r.lastModified()));
         } catch (NoSuchKeyException e) {
@@ -44,7 +55,7 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public Optional<byte[]> get(String key) {
         try {
-            return Optional.of(call(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()));
+            return Optional.of(call(() -> s3.getObjectAsBytes(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key)).asByteArray()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         }
@@ -53,18 +64,18 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void put(String key, byte[] bytes, Map<String, String> metadata) {
         String checksum = ChunkId.sha256(bytes).base64();
-        call(() -> s3.putObject(b -> b.bucket(bucket).key(key).metadata(metadata).checksumSHA256(checksum)
+        call(() -> s3.putObject(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key).metadata(metadata).checksumSHA256(checksum)
                 .contentLength((long) bytes.length), RequestBody.fromBytes(bytes)));
     }
 
     @Override
     public void delete(String key, String versionId) {
-        call(() -> s3.deleteObject(b -> b.bucket(bucket).key(key).versionId(versionId)));
+        call(() -> s3.deleteObject(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key).versionId(versionId)));
     }
 
     @Override
     public BlobPage list(String prefix, String startAfter, int limit) {
-        ListObjectsV2Response r = call(() -> s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix)
+        ListObjectsV2Response r = call(() -> s3.listObjectsV2(b -> b.overrideConfiguration(bound()).bucket(bucket).prefix(prefix)
                 .startAfter(startAfter).maxKeys(limit)));
         List<BlobSummary> blobs = r.contents().stream()
                 .map(o -> new BlobSummary(o.key(), o.size(), o.lastModified())).toList();

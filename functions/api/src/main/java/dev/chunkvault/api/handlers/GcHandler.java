@@ -8,6 +8,8 @@ import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.GcReport;
 import dev.chunkvault.service.vault.GcService;
+import dev.chunkvault.service.time.Deadline;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -46,6 +48,16 @@ public final class GcHandler implements RequestHandler<ScheduledEvent, Map<Strin
         String requestId = context != null ? context.getAwsRequestId() : UUID.randomUUID().toString();
         StructuredLog requestLog = log.forRequest(requestId);
         BooleanSupplier hasTime = () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MILLIS;
+        // New work stops a minute before the limit (hasTime); no store call starts, and none runs on, past this.
+        Deadline deadline = context == null ? Deadline.none()
+                : Deadline.in(Duration.ofMillis(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MILLIS)));
+        return deadline.call(() -> run(event, requestLog, hasTime));
+    }
+
+    /** No store call of a run starts or goes on this close to the Lambda time limit (its lease release excepted). */
+    static final long DEADLINE_MARGIN_MILLIS = 10_000;
+
+    private Map<String, Object> run(ScheduledEvent event, StructuredLog requestLog, BooleanSupplier hasTime) {
         Map<String, Object> detail = event == null || event.getDetail() == null ? Map.of() : event.getDetail();
         if (Boolean.TRUE.equals(detail.get("audit"))) {
             AuditService.AuditReport r = audit.audit(Boolean.TRUE.equals(detail.get("fix")),

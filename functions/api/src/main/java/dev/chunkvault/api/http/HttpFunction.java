@@ -5,6 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.chunkvault.service.time.Deadline;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -32,12 +34,7 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
         String requestId = requestId(event, context);
         StructuredLog requestLog = log.forRequest(requestId);
         ApiRequest request = new ApiRequest(event, requestId);
-        HttpResponse response;
-        try {
-            response = handle(request, requestLog);
-        } catch (Exception | StackOverflowError e) {
-            response = ErrorMapper.map(e, requestId, requestLog);
-        }
+        HttpResponse response = deadline(context).call(() -> respond(request, requestLog));
         Map<String, Object> access = new HashMap<>();
         access.put("route", event.getRouteKey());
         access.put("status", response.status());
@@ -47,6 +44,28 @@ public abstract class HttpFunction implements RequestHandler<APIGatewayV2HTTPEve
             requestLog.metrics(Map.of("Conflicts", 1), Map.of());
         }
         return toApiGateway(response, requestId, requestLog, request.acceptsGzip());
+    }
+
+    /**
+     * Work stops this long before the function's timeout ({@link Deadline}): time to map the answer and send it, so a
+     * request that runs out of time gets the service's own 503 rather than the platform's anonymous 500.
+     */
+    static final long ANSWER_MARGIN_MILLIS = 2_000;
+
+    /** The invocation's deadline: its remaining time less {@link #ANSWER_MARGIN_MILLIS} (none without a context). */
+    static Deadline deadline(Context context) {
+        if (context == null) {
+            return Deadline.none();
+        }
+        return Deadline.in(Duration.ofMillis(Math.max(0, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MILLIS)));
+    }
+
+    private HttpResponse respond(ApiRequest request, StructuredLog requestLog) {
+        try {
+            return handle(request, requestLog);
+        } catch (Exception | StackOverflowError e) {
+            return ErrorMapper.map(e, request.requestId(), requestLog);
+        }
     }
 
     /** JSON bodies smaller than this go uncompressed: gzip's framing would eat most of the saving. */

@@ -116,8 +116,8 @@ public final class Wiring {
         }
         Supplier<AwsClients> clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
         return new Wiring(env, s, Clock.systemUTC(),
-                memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env))),
-                memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"))),
+                memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env), s.storeCallTimeout())),
+                memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"), s.storeCallTimeout())),
                 memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))));
     }
 

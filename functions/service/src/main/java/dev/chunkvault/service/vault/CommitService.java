@@ -26,6 +26,7 @@ import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.TransactionCancelledException;
 import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
+import dev.chunkvault.service.time.Deadline;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +59,13 @@ public final class CommitService {
      * transactions ({@link RefOps#PIN_CONCURRENCY} of {@link RefOps#CHUNKS_PER_TRANSACTION}).
      */
     static final int COMMIT_SLICE_CHUNKS = RefOps.PIN_CONCURRENCY * RefOps.CHUNKS_PER_TRANSACTION;
+
+    /**
+     * A slice starts only while the invocation has this much time left (besides the commit budget): about what one
+     * slice's HEADs and pins take on a slow table, so the request answers COMMIT_IN_PROGRESS rather than running out
+     * of time half way through a slice (which is safe too, but wastes the slice's work).
+     */
+    static final Duration SLICE_RESERVE = Duration.ofSeconds(4);
 
     /** Where the new version's manifest comes from. */
     public sealed interface Source {
@@ -470,7 +478,8 @@ public final class CommitService {
         List<ChunkId> missing = new ArrayList<>();
         boolean stopped = false;
         for (int i = 0; i < todo.size(); i += COMMIT_SLICE_CHUNKS) {
-            if (i > 0 && clock.millis() >= deadline) {
+            if (i > 0 && (clock.millis() >= deadline
+                    || Deadline.current().remaining().compareTo(SLICE_RESERVE) < 0)) {
                 stopped = true;
                 break;
             }

@@ -1,5 +1,6 @@
 package dev.chunkvault.service.vault;
 
+import dev.chunkvault.service.time.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -43,13 +44,14 @@ public final class Parallel {
         @SuppressWarnings("unchecked")
         R[] results = (R[]) new Object[inputs.size()];
         List<Future<?>> futures = new ArrayList<>(tasks);
+        Deadline deadline = Deadline.current(); // the request's, on the pool's threads too
         for (int t = 0; t < tasks; t++) {
             int first = t;
-            futures.add(pool.submit(() -> {
+            futures.add(pool.submit(() -> deadline.run(() -> {
                 for (int i = first; i < inputs.size(); i += tasks) {
                     results[i] = fn.apply(inputs.get(i));
                 }
-            }));
+            })));
         }
         RuntimeException first = null;
         for (Future<?> f : futures) {
@@ -75,7 +77,7 @@ public final class Parallel {
             f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            throw Deadline.timedOut(); // the runtime is stopping this invocation
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;

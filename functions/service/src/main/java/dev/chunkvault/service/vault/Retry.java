@@ -2,12 +2,16 @@ package dev.chunkvault.service.vault;
 
 import dev.chunkvault.service.blob.BlobStoreException;
 import dev.chunkvault.service.store.TransientStoreException;
+import dev.chunkvault.service.time.Deadline;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
  * Retries an idempotent step on transient store failures with capped exponential backoff and full jitter,
- * then lets the last failure through (the API answers it with 503/429 and Retry-After).
+ * then lets the last failure through (the API answers it with 503/429 and Retry-After). It keeps to the invocation's
+ * {@link Deadline}: no attempt starts after it and no back-off sleeps past it; either, and an interrupt of the
+ * waiting thread, ends the step with the 503 {@link Deadline#TIMED_OUT} answer (never a 500: the outcome of what was
+ * sent is unknown, and the caller's retry with the same request resolves it).
  */
 public final class Retry {
     /** How to wait; tests that simulate time pass one that does not sleep. */
@@ -41,14 +45,16 @@ public final class Retry {
     }
 
     public <T> T call(Supplier<T> step) {
+        Deadline deadline = Deadline.current();
         for (int attempt = 1; ; attempt++) {
+            deadline.check();
             try {
                 return step.get();
             } catch (TransientStoreException | BlobStoreException e) {
                 if (attempt >= attempts) {
                     throw e;
                 }
-                backoff(attempt);
+                backoff(attempt, deadline);
             }
         }
     }
@@ -60,16 +66,20 @@ public final class Retry {
         });
     }
 
-    private void backoff(int attempt) {
+    private void backoff(int attempt, Deadline deadline) {
         long ceiling = Math.min(capMillis, baseMillis << Math.min(attempt, 20));
         if (ceiling <= 0) {
             return;
         }
+        long pause = ThreadLocalRandom.current().nextLong(ceiling + 1);
+        if (deadline.remaining().toMillis() <= pause) {
+            throw Deadline.timedOut();
+        }
         try {
-            sleeper.sleep(ThreadLocalRandom.current().nextLong(ceiling + 1));
+            sleeper.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while backing off", e);
+            throw Deadline.timedOut();
         }
     }
 }
