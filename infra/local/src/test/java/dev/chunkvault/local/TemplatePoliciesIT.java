@@ -163,6 +163,11 @@ class TemplatePoliciesIT {
                 assertTrue(Iam.allows(p, "dynamodb:DeleteItem", CallRecorder.table(cloud.template().physicalName(t))), fn + " " + t);
             }
         }
+        // Taking back a chunk a dead GC run left DELETING reads the lease; a fresh store has no such chunk either.
+        for (String fn : List.of("UploadsFunction", "DeltaUploadFunction")) {
+            assertTrue(Iam.allows(cloud.template().function(fn).policies(), "dynamodb:GetItem",
+                    CallRecorder.table(cloud.template().physicalName("ControlTable"))), fn + " reads the GC lease");
+        }
         // And a sanity check of the checker: what nobody was granted is denied.
         assertTrue(!Iam.allows(cloud.template().function("ListFunction").policies(), "dynamodb:PutItem",
                 CallRecorder.table(cloud.template().physicalName("FilesTable"))));

@@ -20,6 +20,7 @@ import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Update;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -166,12 +167,10 @@ public final class DeltaService {
      * if absent, else its grant time refreshed — refused while the chunk is being collected.
      */
     private void ensurePendingRow(ChunkId id) {
-        try {
-            retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), UploadService.grantUpdate(id, clock.millis()),
-                    UploadService.GRANTABLE));
-        } catch (ConditionFailedException deleting) {
+        java.util.Optional<Duration> wait = retry.call(() -> UploadService.grantWrite(store, clock, settings, id));
+        if (wait.isPresent()) {
             throw ServiceException.unavailable("CHUNK_BEING_COLLECTED",
-                    "That chunk is being garbage-collected; send it again shortly.", UploadService.DELETING_RETRY, null);
+                    "That chunk is being garbage-collected; send it again shortly.", wait.get(), null);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.chunkvault.service.vault;
 
 import static dev.chunkvault.service.store.Condition.and;
 import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.gt;
 import static dev.chunkvault.service.store.Condition.lt;
 import static dev.chunkvault.service.store.Condition.notExists;
 import static dev.chunkvault.service.store.Condition.or;
@@ -10,6 +11,7 @@ import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.TransientStoreException;
 import dev.chunkvault.service.store.Update;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,11 +19,15 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
- * The GC lease: one run at a time, each with a fencing token larger than every earlier run's. A run may
- * issue object deletes only while {@link #mayDelete()}: its own monotonic clock, started before it asked
- * for the lease, says less than {@link Settings#deleteCutoff()} has passed. The lease outlives that by more
- * than one store call, and is taken over only after it expired, so no delete of an earlier run can land
- * after a later run started (docs/storage-model.md, "Zombie deletes").
+ * The GC lease: one run at a time, each with a fencing token larger than every earlier run's. The lease is short
+ * ({@link Settings#leaseTtl()}, minutes) and a working run renews it every {@link Settings#leaseRenewEvery()}
+ * ({@link #keepAlive()}), so a run that died frees it within minutes, not after the function's timeout. A run may
+ * issue object deletes only while {@link #mayDelete()}: its own monotonic clock, read before it sent its last
+ * successful take or renewal, says less than {@link Settings#deleteCutoff()} has passed since. The lease outlives
+ * that by more than one store call plus a clock-skew margin; it is renewed only while it has not expired (so a run
+ * that missed its renewals cannot come back), and it is taken over only after it expired. So no delete of an earlier
+ * run can land after a later run started, or after a grant took back a chunk row of that run (docs/storage-model.md,
+ * "Zombie deletes").
  */
 public final class GcLease {
     static final String NAME = "gc-lease";
@@ -33,17 +39,24 @@ public final class GcLease {
     static final String CHECKPOINT_PREFIX = "ckpt_";
 
     private final ItemStore store;
+    private final Clock clock;
     private final String runId;
     private final long token;
     private final long startedNanos;
     private final LongSupplier nanos;
     private final Settings settings;
+    /** When (own monotonic clock) the last successful take or renewal was sent. */
+    private volatile long renewedNanos;
+    private volatile boolean lost;
 
-    private GcLease(ItemStore store, String runId, long token, long startedNanos, LongSupplier nanos, Settings settings) {
+    private GcLease(ItemStore store, Clock clock, String runId, long token, long startedNanos, LongSupplier nanos,
+                    Settings settings) {
         this.store = store;
+        this.clock = clock;
         this.runId = runId;
         this.token = token;
         this.startedNanos = startedNanos;
+        this.renewedNanos = startedNanos;
         this.nanos = nanos;
         this.settings = settings;
     }
@@ -81,7 +94,7 @@ public final class GcLease {
         try {
             // eq(HOLDER, runId): a retry after a lost answer finds its own lease (the token moves on, harmlessly).
             Item after = store.update(Tables.CONTROL, key, u, or(notExists(HOLDER), lt(EXPIRES_AT, now), eq(HOLDER, runId)));
-            return new Acquired(new GcLease(store, runId, after.number(TOKEN), started, nanos, settings), null);
+            return new Acquired(new GcLease(store, clock, runId, after.number(TOKEN), started, nanos, settings), null);
         } catch (ConditionFailedException held) {
             return new Acquired(null, Refusal.HELD_BY_ANOTHER_RUN);
         }
@@ -102,7 +115,54 @@ public final class GcLease {
 
     /** Whether an object delete sent now is sure to land while this lease is still valid. */
     public boolean mayDelete() {
-        return elapsed().compareTo(settings.deleteCutoff()) < 0;
+        return !lost && nanos.getAsLong() - renewedNanos < settings.deleteCutoff().toNanos();
+    }
+
+    /**
+     * Renews the lease if a renewal is due; says whether the run may go on. A renewal is refused once the lease has
+     * expired (or was released or taken over): the run has lost it for good and must stop. A renewal that fails for
+     * want of the store is tried again at the next call; meanwhile {@link #mayDelete()} keeps counting from the last
+     * renewal that went through.
+     */
+    public boolean keepAlive() {
+        if (lost) {
+            return false;
+        }
+        long sent = nanos.getAsLong();
+        if (sent - renewedNanos < settings.leaseRenewEvery().toNanos()) {
+            return true;
+        }
+        long now = clock.millis();
+        try {
+            store.update(Tables.CONTROL, Key.of(NAME), Update.update().set(EXPIRES_AT, now + settings.leaseTtl().toMillis()),
+                    and(held(), gt(EXPIRES_AT, now)));
+            renewedNanos = sent;
+        } catch (ConditionFailedException expired) {
+            lost = true;
+        } catch (TransientStoreException unavailable) {
+            // tried again at the next call
+        }
+        return !lost;
+    }
+
+    /** {@link #keepAlive()}, and whether deletes may still be sent: what a phase asks before each piece of work. */
+    public boolean alive() {
+        return keepAlive() && mayDelete();
+    }
+
+    /**
+     * Whether the run that holds (or held) {@code token} can no longer delete anything: a later run took the lease,
+     * or the run released it, or its lease expired more than {@link Settings#leaseSkew()} ago (so it can no longer
+     * be renewed, whatever the renewer's clock says). Every delete such a run sent has landed. Otherwise, empty
+     * stands for "alive", with how long its lease may still last.
+     */
+    public static Optional<Duration> aliveFor(ItemStore store, Clock clock, Settings settings, long token) {
+        Optional<Item> lease = store.get(Tables.CONTROL, Key.of(NAME));
+        if (lease.isEmpty() || lease.get().numberOr(TOKEN, 0) != token || !lease.get().has(HOLDER)) {
+            return Optional.empty();
+        }
+        long over = lease.get().numberOr(EXPIRES_AT, 0) + settings.leaseSkew().toMillis() - clock.millis();
+        return over < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(over));
     }
 
     /** The run's saved position in a phase, if any. */
@@ -110,23 +170,54 @@ public final class GcLease {
         return store.get(Tables.CONTROL, Key.of(NAME)).map(i -> i.string(CHECKPOINT_PREFIX + phase));
     }
 
-    /** Saves (or, with null, clears) the position in a phase; fenced by the token. */
-    public void saveCheckpoint(String phase, String value) {
+    /**
+     * Saves (or, with null, clears) the position in a phase; fenced by the token.
+     *
+     * @return false if the lease is no longer this run's (taken over or released): the run has lost it and stops
+     */
+    public boolean saveCheckpoint(String phase, String value) {
         Update u = value == null ? Update.update().remove(CHECKPOINT_PREFIX + phase)
                 : Update.update().set(CHECKPOINT_PREFIX + phase, value);
-        store.update(Tables.CONTROL, Key.of(NAME), u, held());
+        try {
+            store.update(Tables.CONTROL, Key.of(NAME), u, held());
+            return true;
+        } catch (ConditionFailedException taken) {
+            lost = true;
+            return false;
+        }
     }
 
-    /** Gives the lease up; {@code completedEvent} (if any) marks that event's run as done. */
+    /**
+     * Gives the lease up; {@code completedEvent} (if any) marks that event's run as done. Runs to the end whatever
+     * the invocation's deadline or an interrupt says (a few tries without waiting), so the next run need not wait for
+     * the lease to expire; if the store stays unavailable, the lease simply expires.
+     */
     public void release(String completedEvent) {
+        lost = true;
         Update u = Update.update().remove(HOLDER).remove(EXPIRES_AT);
         if (completedEvent != null) {
             u = u.set(COMPLETED_EVENT, completedEvent);
         }
+        Update release = u;
+        boolean interrupted = Thread.interrupted();
         try {
-            store.update(Tables.CONTROL, Key.of(NAME), u, held());
-        } catch (ConditionFailedException lost) {
-            // Another run took over after our lease expired; nothing of ours to release.
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                try {
+                    dev.chunkvault.service.time.Deadline.none().call(() -> store.update(Tables.CONTROL, Key.of(NAME),
+                            release, held()));
+                    return;
+                } catch (ConditionFailedException taken) {
+                    return; // another run took over after our lease expired; nothing of ours to release
+                } catch (TransientStoreException unavailable) {
+                    if (attempt == 3) {
+                        throw unavailable;
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

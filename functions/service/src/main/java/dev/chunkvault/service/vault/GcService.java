@@ -99,7 +99,8 @@ public final class GcService {
             return GcReport.skipped(runId, acquired.refusal().name());
         }
         GcLease lease = acquired.lease();
-        BooleanSupplier go = () -> hasTime.getAsBoolean() && lease.mayDelete();
+        // Before each piece of work: time left in the invocation, the lease renewed when due, deletes still allowed.
+        BooleanSupplier go = () -> hasTime.getAsBoolean() && lease.alive();
         Tally t = new Tally();
         boolean complete = false;
         try {
@@ -107,8 +108,9 @@ public final class GcService {
                     && collect(lease, go, true, true, t)
                     && orphans(lease, go, t);
         } finally {
-            boolean done = complete;
-            retry.run(() -> lease.release(done ? eventId : null));
+            // Not through the retry: the release must not be cut short by the deadline or an interrupt (it tries a few
+            // times on its own), or the next run would wait for the lease to expire.
+            lease.release(complete ? eventId : null);
         }
         GcReport report = new GcReport(runId, lease.token(), null, t.versionsExpired, t.filesPurged,
                 t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, complete);
@@ -253,7 +255,9 @@ public final class GcService {
             }
             after = page.nextStartAfter();
             String checkpoint = after;
-            retry.run(() -> lease.saveCheckpoint(ORPHAN_PHASE, checkpoint));
+            if (!retry.call(() -> lease.saveCheckpoint(ORPHAN_PHASE, checkpoint))) {
+                return false; // the lease is no longer ours: stop, the run that holds it goes on
+            }
             if (after == null) {
                 return true;
             }

@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param uploadUrlTtl         lifetime of a presigned upload URL
  * @param downloadUrlTtl       lifetime of a presigned download URL
  * @param pendingGrace         after this, an unpublished (PENDING) version is abandoned and rolled back
- * @param leaseTtl             GC lease lifetime; must exceed the GC function's timeout
+ * @param leaseTtl             GC lease lifetime from its last renewal (a working run renews it every quarter of it)
  * @param storeCallTimeout     upper bound of one store call (the SDK's API call timeout)
  * @param maxChunksPerRequest  chunk ids in one upload-grant or download request
  * @param maxManifestChunks    chunks in one manifest
@@ -27,13 +27,17 @@ public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl
                        int maxManifestChunks, int inlineManifestBytes, int smallCommitChunks, int parallelism,
                        Duration commitBudget) {
 
+    /** How far the clocks of two functions may disagree, as the GC lease's margins allow for. */
+    static final Duration LEASE_SKEW = Duration.ofSeconds(30);
+
     public static final Settings DEFAULTS = new Settings(Duration.ofDays(30), Duration.ofHours(24),
-            Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofMinutes(20),
+            Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofMinutes(2),
             Duration.ofSeconds(30), 1000, 200_000, 64 * 1024, 32, 16, Duration.ofSeconds(20));
 
     public Settings {
-        if (leaseTtl.compareTo(storeCallTimeout.plus(Duration.ofMinutes(2))) <= 0) {
-            throw new IllegalArgumentException("the GC lease must outlast a store call by minutes");
+        if (leaseTtl.minus(storeCallTimeout).minus(LEASE_SKEW).compareTo(leaseTtl.dividedBy(4)) <= 0) {
+            throw new IllegalArgumentException("the GC lease must outlast a store call, the clock skew margin and a"
+                    + " renewal interval");
         }
         if (smallCommitChunks < 0 || 3 + 3L * smallCommitChunks > 100) {
             throw new IllegalArgumentException("a small commit must fit one 100-action transaction");
@@ -44,11 +48,22 @@ public record Settings(Duration retention, Duration grace, Duration uploadUrlTtl
     }
 
     /**
-     * How long after acquiring its lease a GC run may still issue object deletes: any delete it sends
-     * lands before the lease can expire and be taken over (docs/storage-model.md, "Zombie deletes").
+     * How long after it sent its last successful take or renewal of the lease a GC run may still issue object
+     * deletes: any delete it sends lands before the lease can expire, on any clock within {@link #leaseSkew()}, and
+     * be taken over (docs/storage-model.md, "Zombie deletes").
      */
     public Duration deleteCutoff() {
-        return leaseTtl.minus(storeCallTimeout).minus(Duration.ofMinutes(1));
+        return leaseTtl.minus(storeCallTimeout).minus(LEASE_SKEW);
+    }
+
+    /** How often a working GC run renews its lease: well inside {@link #deleteCutoff()}. */
+    public Duration leaseRenewEvery() {
+        return leaseTtl.dividedBy(4);
+    }
+
+    /** The clock-skew margin of the GC lease. */
+    public Duration leaseSkew() {
+        return LEASE_SKEW;
     }
 
     public Settings withRetention(Duration d) {

@@ -1,5 +1,7 @@
 package dev.chunkvault.service.vault;
 
+import static dev.chunkvault.service.store.Condition.and;
+import static dev.chunkvault.service.store.Condition.eq;
 import static dev.chunkvault.service.store.Condition.exists;
 import static dev.chunkvault.service.store.Condition.ne;
 import static dev.chunkvault.service.store.Condition.notExists;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -167,12 +170,68 @@ public final class UploadService {
     }
 
     private Object grantOne(Owner owner, ChunkRequest c) {
+        Optional<Duration> wait = grantWrite(store, clock, settings, c.id());
+        return wait.isPresent() ? new Later(c.id(), wait.get()) : presign(owner, c);
+    }
+
+    /**
+     * The grant write of one chunk; a row that a GC run left DELETING and can no longer delete is taken back first
+     * ({@link #reclaim}). Used by grants and by delta uploads.
+     *
+     * @return empty if the row is granted, else how long to wait: the chunk is being collected by a live run
+     */
+    static Optional<Duration> grantWrite(ItemStore store, Clock clock, Settings settings, ChunkId id) {
         try {
-            store.update(Tables.CHUNKS, ChunkRow.key(c.id()), grantUpdate(c.id(), clock.millis()), GRANTABLE);
+            store.update(Tables.CHUNKS, ChunkRow.key(id), grantUpdate(id, clock.millis()), GRANTABLE);
+            return Optional.empty();
         } catch (ConditionFailedException deleting) {
-            return new Later(c.id(), DELETING_RETRY);
+            Optional<Duration> collecting = reclaim(store, clock, settings, id);
+            if (collecting.isPresent()) {
+                return collecting;
+            }
         }
-        return presign(owner, c);
+        try {
+            store.update(Tables.CHUNKS, ChunkRow.key(id), grantUpdate(id, clock.millis()), GRANTABLE);
+            return Optional.empty();
+        } catch (ConditionFailedException takenOver) {
+            return Optional.of(DELETING_RETRY); // a live run took the row over meanwhile
+        }
+    }
+
+    /**
+     * Takes back a chunk row left DELETING by a GC run that can no longer delete anything (a later run took the lease,
+     * or the run released it, or its lease expired past renewal: {@link GcLease#aliveFor}): every delete that run sent
+     * has landed, so the row becomes PENDING again with a new incarnation, as if the row had been swept and granted
+     * anew. The object need not be deleted first: it is content-addressed, the new grant's upload replaces it (on a
+     * versioned bucket, as a new version that the dead run's recorded version id cannot name), and a commit verifies
+     * whatever is there. Without this, a run killed mid-sweep blocked re-uploads of its chunks until a later run swept
+     * them. The write is conditional on the row still being that run's, so a live run that took it over keeps it.
+     *
+     * @return empty if the row may be granted now, else how long the live run collecting it may still hold it
+     */
+    static Optional<Duration> reclaim(ItemStore store, Clock clock, Settings settings, ChunkId id) {
+        Optional<ChunkRow> row = store.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from);
+        if (row.isEmpty() || row.get().state() != ChunkRow.State.DELETING) {
+            return Optional.empty(); // swept or taken back meanwhile
+        }
+        Optional<Duration> alive = GcLease.aliveFor(store, clock, settings, row.get().gcRun());
+        if (alive.isPresent()) {
+            long seconds = Math.max(1, Math.min(DELETING_RETRY.toSeconds(), alive.get().toSeconds() + 1));
+            return Optional.of(Duration.ofSeconds(seconds));
+        }
+        long now = clock.millis();
+        try {
+            store.update(Tables.CHUNKS, ChunkRow.key(id), Update.update()
+                            .set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+                            .set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                            .remove(ChunkRow.GC_RUN).remove(ChunkRow.S3_VERSION)
+                            .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, now),
+                    and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, row.get().gcRun()),
+                            eq(ChunkRow.INCARNATION, row.get().incarnation())));
+        } catch (ConditionFailedException changed) {
+            // taken over by a live run, or back already: the grant write decides
+        }
+        return Optional.empty();
     }
 
     private Upload presign(Owner owner, ChunkRequest c) {
