@@ -89,7 +89,11 @@ public final class FilePusher {
     /** A signature is asked of the service only for chunks of at least this size (it costs a round trip). */
     static final int MIN_FETCHED_DELTA_CHUNK = 8 << 10;
     static final int MAX_DELTA_BYTES = 4 << 20;
-    private static final int MAX_COMMIT_ROUNDS = 4;
+    /**
+     * How many commit rounds in a row may report missing a chunk that the round before sent again, before the push
+     * gives up: the service keeps refusing it (refused uploads, a collector racing every upload), so more would not help.
+     */
+    static final int MAX_STALLED_COMMIT_ROUNDS = 3;
     /**
      * How often a commit answered "in progress" (after the transport's own retries) is sent again: each answer means
      * a large version's pinning went on for one request's time budget, so this bounds a commit at roughly
@@ -785,6 +789,13 @@ public final class FilePusher {
                 : new ChunkvaultClient.Commit(r.remotePath(), parent, m, null, s.size(), s.contentHash(),
                         s.mtimeMillis(), key);
         int inProgress = 0;
+        // A large commit verifies a slice of its chunks at a time and lists the missing ones it had time to find, so a
+        // version whose chunks were collected after they were uploaded can take a round per slice: go on as long as
+        // each round makes progress (nothing sent again in the round before is still missing), up to a bound no
+        // honest answer reaches (every progressing round names chunks of this file).
+        Set<String> sentAgain = Set.of();
+        int stalled = 0;
+        int maxRounds = m.distinctIds().size() + MAX_STALLED_COMMIT_ROUNDS;
         for (int round = 1; ; ) {
             try {
                 CommitResult result = committer.commit(c);
@@ -797,11 +808,17 @@ public final class FilePusher {
                 if ("COMMIT_IN_PROGRESS".equals(e.code()) && ++inProgress < MAX_IN_PROGRESS_ROUNDS) {
                     continue; // a large commit that needs more than one request's time: the same request goes on with it
                 }
-                if (!e.isMissingChunks() || round >= MAX_COMMIT_ROUNDS) {
+                if (!e.isMissingChunks()) {
                     throw e;
                 }
-                round++;
-                reuploadMissing(r, ch, m, e.missingChunks(), counters);
+                List<String> missing = e.missingChunks();
+                Set<String> before = sentAgain;
+                stalled = missing.stream().anyMatch(before::contains) ? stalled + 1 : 0;
+                if (stalled >= MAX_STALLED_COMMIT_ROUNDS || ++round > maxRounds) {
+                    throw e;
+                }
+                reuploadMissing(r, ch, m, missing, counters);
+                sentAgain = new HashSet<>(missing);
             }
         }
     }

@@ -68,6 +68,16 @@ public final class FakeVault implements AutoCloseable {
     public volatile boolean conflictCheckMissing;
     /** How many upload grants answer "retry later" for every chunk (as while GC is deleting them). */
     public final AtomicInteger deferGrants = new AtomicInteger();
+    /**
+     * Chunks whose first PUT is answered 200 and lost (as if collected between the upload and the commit): each id is
+     * lost once.
+     */
+    public final Set<String> loseFirstPut = ConcurrentHashMap.newKeySet();
+    /**
+     * A missing-chunks answer lists at most this many (0: all), in manifest order, as a large commit lists the ones of
+     * the slice it had time to verify.
+     */
+    public volatile int missingListedPerCommit;
     /** Slows every chunk PUT down (to kill a client in the middle of an upload). */
     public volatile long putDelayMillis;
     /** Bearer tokens accepted (every one sees the same files: the fake has one owner). */
@@ -339,7 +349,9 @@ public final class FakeVault implements AutoCloseable {
             }
             puts.incrementAndGet();
             putLog.add(id);
-            objects.put(id, b);
+            if (!loseFirstPut.remove(id)) {
+                objects.put(id, b);
+            }
             ex.sendResponseHeaders(200, -1);
             return;
         }
@@ -502,6 +514,9 @@ public final class FakeVault implements AutoCloseable {
             }
         }
         if (!missing.isEmpty() && !byKey.containsKey(b.path("idempotencyKey").asText())) {
+            if (missingListedPerCommit > 0 && missing.size() > missingListedPerCommit) {
+                missing = new ArrayList<>(missing.subList(0, missingListedPerCommit));
+            }
             Map<String, Object> e = error("MISSING_CHUNKS", missing.size() + " chunk(s) are not stored.");
             e.put("details", Map.of("missing", missing, "missingCount", missing.size()));
             return new Status(422, e);

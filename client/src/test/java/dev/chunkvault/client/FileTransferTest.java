@@ -370,6 +370,42 @@ class FileTransferTest {
         assertNotNull(r.commit().version());
     }
 
+    /**
+     * A large commit lists the missing chunks a slice at a time (issue 13, item 3): a version with collected chunks in
+     * many slices takes a round per slice, and the push goes on while every round makes progress (it gave up after 4).
+     */
+    @Test
+    void aCommitMissingChunksSliceBySliceGoesOnWhileEachRoundMakesProgress() throws Exception {
+        byte[] data = TestFiles.random(13, 3_000_000);
+        Path f = TestFiles.write(dir.resolve("slices.bin"), data);
+        Manifest m = new FilePusher(client, PushJournal.inMemory()).scan(f, TransferListener.NONE).manifest();
+        List<String> ids = m.distinctIds().stream().map(dev.chunkvault.core.hash.ChunkId::hex).toList();
+        assertTrue(ids.size() >= 8, "enough chunks for several rounds: " + ids.size());
+        ids.stream().limit(7).forEach(vault.loseFirstPut::add); // lost after their upload, before the commit
+        vault.missingListedPerCommit = 1;
+
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "slices.bin", null));
+        assertNotNull(r.commit().version());
+        assertArrayEquals(data, vault.content("slices.bin"));
+        assertTrue(vault.loseFirstPut.isEmpty(), "every lost chunk was sent again");
+        assertEquals(ids.size() + 7, vault.puts.get(), "each lost chunk sent twice, every other once");
+    }
+
+    /** A chunk the service keeps reporting missing after it was sent again stops the push, a few rounds on. */
+    @Test
+    void aCommitThatKeepsMissingTheSameChunkStops() throws Exception {
+        byte[] data = TestFiles.random(14, 1_000_000);
+        Path f = TestFiles.write(dir.resolve("stuck.bin"), data);
+        Manifest m = new FilePusher(client, PushJournal.inMemory()).scan(f, TransferListener.NONE).manifest();
+        String stuck = m.id(0).hex();
+        vault.hook = (route, body, query) -> vault.dropObject(stuck); // gone again before every call
+        ApiException e = assertThrows(ApiException.class,
+                () -> new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "stuck.bin", null)));
+        assertTrue(e.isMissingChunks());
+        long sent = vault.putLog.stream().filter(stuck::equals).count();
+        assertEquals(1 + FilePusher.MAX_STALLED_COMMIT_ROUNDS, sent, "sent, then again each round until it stalls");
+    }
+
     /** Hex SHA-256 of bytes. */
     static final class ChunkIdHex {
         static String of(byte[] b) {

@@ -50,6 +50,8 @@ final class TamperingProxy implements AutoCloseable {
     final AtomicInteger putCount = new AtomicInteger();
     volatile Tamper tamper;
     volatile long putDelayMillis;
+    /** Chunk ids whose next object PUT is answered 200 without reaching the store (lost, as if collected), once each. */
+    final Set<String> loseNextPut = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     TamperingProxy() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -81,6 +83,11 @@ final class TamperingProxy implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (objectPut && loseNextPut.remove(target.getRawPath().substring(target.getRawPath().lastIndexOf('/') + 1))) {
+                seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), 200));
+                ex.sendResponseHeaders(200, -1);
+                return;
             }
             HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60))
                     .method(method, body.length == 0 && !method.equals("PUT") && !method.equals("POST")
