@@ -21,6 +21,7 @@ public final class Sim {
     private int checkEvery = 1;
     private volatile boolean stepDone;
     private long switches;
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
     public Sim(long seed) {
         this.random = new Random(seed);
@@ -79,6 +80,7 @@ public final class Sim {
         if (me == null) {
             return;
         }
+        calls.incrementAndGet();
         scheduler.release();
         me.baton.acquireUninterruptibly();
     }
@@ -112,6 +114,14 @@ public final class Sim {
             }
             throw new AssertionError(failure);
         }
+    }
+
+    /**
+     * Scheduling points the actors reached so far: a clock that moves with the simulated work (deadlines that pass
+     * after a given amount of it run on this).
+     */
+    public long calls() {
+        return calls.get();
     }
 
     public long switches() {

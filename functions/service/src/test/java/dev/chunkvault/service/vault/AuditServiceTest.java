@@ -14,13 +14,11 @@ import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.Page;
 import dev.chunkvault.service.store.Query;
-import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,11 +45,12 @@ class AuditServiceTest {
     }
 
     /** An item store that runs an action once, right after a scan of one table has returned its last page. */
-    static final class Interleaved implements ItemStore {
+    static final class Interleaved extends GcOrphansTest.Delegating {
         private final ItemStore inner;
         private final Map<String, Runnable> afterScan = new HashMap<>();
 
         Interleaved(ItemStore inner) {
+            super(inner);
             this.inner = inner;
         }
 
@@ -70,41 +69,6 @@ class AuditServiceTest {
                 }
             }
             return page;
-        }
-
-        @Override
-        public Optional<Item> get(String table, Key key) {
-            return inner.get(table, key);
-        }
-
-        @Override
-        public List<Item> batchGet(String table, List<Key> keys) {
-            return inner.batchGet(table, keys);
-        }
-
-        @Override
-        public void put(String table, Item item, Condition condition) {
-            inner.put(table, item, condition);
-        }
-
-        @Override
-        public Item update(String table, Key key, Update update, Condition condition) {
-            return inner.update(table, key, update, condition);
-        }
-
-        @Override
-        public void delete(String table, Key key, Condition condition) {
-            inner.delete(table, key, condition);
-        }
-
-        @Override
-        public void transact(List<TxAction> actions) {
-            inner.transact(actions);
-        }
-
-        @Override
-        public Page<Item> query(Query query) {
-            return inner.query(query);
         }
     }
 
