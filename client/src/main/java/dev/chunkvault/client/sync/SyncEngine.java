@@ -847,7 +847,31 @@ public final class SyncEngine {
 
     // ---------------------------------------------------------------- conflicts
 
+    /**
+     * How often a merge whose commit found the head moved on (another device committed, often a merge of its own) is
+     * checked and built again on the new head before both copies are kept: many devices editing disjoint parts of
+     * one file at once each win a round, and each attempt after a lost one waits a random, growing pause first.
+     */
+    static final int MAX_MERGE_ATTEMPTS = 8;
+
     private void conflict(Item it, SyncReport report, FileEntry head) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            if (!conflictOnce(it, report, head, attempt < MAX_MERGE_ATTEMPTS)) {
+                return;
+            }
+            try {
+                long ceiling = Math.min(2_000, 100L << Math.min(attempt, 5));
+                client.options().sleeper().sleep(Duration.ofMillis(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted");
+            }
+        }
+    }
+
+    /** @return true if a merge lost the race for the head and {@code mayRetry}: check again on the new head */
+    private boolean conflictOnce(Item it, SyncReport report, FileEntry head, boolean mayRetry) throws IOException {
         LocalFile lf = it.local;
         FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
@@ -872,7 +896,7 @@ public final class SyncEngine {
         }
         if (cc == null) {
             conflictedCopy(it, report, s, head, null);
-            return;
+            return false;
         }
         VersionInfo ccHead = cc.head();
         FileEntry current = ccHead != null && !ccHead.deleted() ? entryOf(ccHead) : null;
@@ -881,12 +905,12 @@ public final class SyncEngine {
             case ConflictCheck.ACTION_NONE -> {
                 if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
                     adopt(it, current.version(), current.contentHash());
-                    return;
+                    return false;
                 }
             }
             case ConflictCheck.ACTION_PUSH -> {
                 push(it, report, ccHead == null || ccHead.deleted() ? null : ccHead.versionId());
-                return;
+                return false;
             }
             case ConflictCheck.ACTION_COMMIT_MERGED -> {
                 String unfit = MergePolicy.unmergeable(lf.file());
@@ -895,8 +919,15 @@ public final class SyncEngine {
                     listener.event("warning", lf.path(), "edited on both sides; " + unfit + " is not merged byte-wise,"
                             + " keeping both versions");
                 }
-                if (merged != null && merge(it, report, s, ccHead, merged)) {
-                    return;
+                Merge m = merged == null ? Merge.FAILED : merge(it, report, s, ccHead, merged);
+                if (m == Merge.MERGED) {
+                    return false;
+                }
+                if (m == Merge.HEAD_MOVED) {
+                    if (mayRetry) {
+                        return true;
+                    }
+                    listener.event("warning", lf.path(), "the file kept changing during the merge; keeping both copies");
                 }
             }
             default -> { }
@@ -907,7 +938,11 @@ public final class SyncEngine {
             suggested = cc.conflictedCopyPath().substring(cc.conflictedCopyPath().lastIndexOf('/') + 1);
         }
         conflictedCopy(it, report, s, current != null ? current : head, suggested);
+        return false;
     }
+
+    /** How a merge ended: committed and installed, not possible (keep both), or its commit found a newer head. */
+    private enum Merge { MERGED, FAILED, HEAD_MOVED }
 
     /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
     private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s, boolean whole) {
@@ -945,7 +980,7 @@ public final class SyncEngine {
      * Both sides edited disjoint regions: build the merged file (local chunks from disk, the head's from the
      * server), commit it on the head, then replace the local file if it is still as scanned.
      */
-    private boolean merge(Item it, SyncReport report, FilePusher.Scanned local, VersionInfo head, Manifest merged)
+    private Merge merge(Item it, SyncReport report, FilePusher.Scanned local, VersionInfo head, Manifest merged)
             throws IOException {
         LocalFile lf = it.local;
         Manifest headManifest = client.manifest(lf.path(), head.versionId()).manifest();
@@ -955,7 +990,7 @@ public final class SyncEngine {
             built = puller.build(lf.path(), head.versionId(), merged, null, tmp, localChunks, listener.transfer(lf.path()));
         } catch (ApiException | IntegrityException e) {
             listener.event("warning", lf.path(), "merge failed (" + e.getMessage() + "); keeping both copies");
-            return false;
+            return Merge.FAILED;
         }
         try {
             FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
@@ -977,10 +1012,9 @@ public final class SyncEngine {
             report.addUploaded(r.stats().bytesSent());
             listener.event("merge", lf.path(), "both edits merged; your version from before the merge is kept as '"
                     + kept + "'");
-            return true;
+            return Merge.MERGED;
         } catch (StaleParentException stale) {
-            listener.event("warning", lf.path(), "the file changed again during the merge; keeping both copies");
-            return false;
+            return Merge.HEAD_MOVED; // another device committed first: check again against its version
         } finally {
             Files.deleteIfExists(built.temp());
         }

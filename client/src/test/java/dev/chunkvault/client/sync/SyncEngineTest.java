@@ -217,6 +217,51 @@ class SyncEngineTest {
         assertTrue(sync(b).inSync());
     }
 
+    /**
+     * Devices editing disjoint parts of one file at once (issue 13): a merge whose commit finds that another device
+     * committed first (its own merge) is checked and built again on the new head, not turned into a conflicted copy.
+     */
+    @Test
+    void aMergeThatLosesTheRaceForTheHeadIsMergedAgainOnTheNewHead() throws Exception {
+        Path c = Files.createDirectories(tmp.resolve("tablet"));
+        byte[] data = TestFiles.random(15, 3_000_000);
+        TestFiles.write(a.resolve("m.bin"), data);
+        sync(a);
+        sync(b);
+        sync(c);
+        int[] at = {300_000, 1_500_000, 2_700_000};
+        Path[] devices = {a, b, c};
+        for (int i = 0; i < 3; i++) {
+            byte[] edited = data.clone();
+            edited[at[i]] ^= 1;
+            Files.write(devices[i].resolve("m.bin"), edited);
+            Files.setLastModifiedTime(devices[i].resolve("m.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        }
+        sync(a);
+        boolean[] once = {true};
+        vault.hook = (route, body, query) -> {
+            if (route.equals("POST /v1/commits") && once[0]) {
+                once[0] = false; // b's merged commit is on its way: c's merge lands first
+                SyncReport rc = sync(c);
+                assertEquals(List.of("m.bin"), rc.merged, "c merged: " + rc.conflicts);
+            }
+        };
+        SyncReport rb = sync(b);
+        vault.hook = null;
+        assertEquals(List.of("m.bin"), rb.merged, "merged on the new head, not a conflicted copy: " + rb.conflicts);
+        assertTrue(rb.conflicts.isEmpty());
+        byte[] all = data.clone();
+        for (int offset : at) {
+            all[offset] ^= 1;
+        }
+        assertArrayEquals(all, vault.content("m.bin"));
+        assertArrayEquals(all, Files.readAllBytes(b.resolve("m.bin")));
+        sync(a);
+        sync(c);
+        assertArrayEquals(all, Files.readAllBytes(a.resolve("m.bin")));
+        assertArrayEquals(all, Files.readAllBytes(c.resolve("m.bin")));
+    }
+
     @Test
     void withoutConflictCheckTheConflictStillKeepsBothEdits() throws Exception {
         vault.conflictCheckMissing = true;
