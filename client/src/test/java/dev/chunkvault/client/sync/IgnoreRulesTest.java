@@ -30,6 +30,17 @@ class IgnoreRulesTest {
     }
 
     @Test
+    void theStateFolderIsIgnoredHoweverLongItsSpelling() {
+        // U+200C ZERO WIDTH NON-JOINER is a format character: names fold without it, as on the server (and HFS+
+        // ignores it in names), so this is the state folder; 60 of them make a first name of 71 characters.
+        String padded = ".chunk" + "\u200C".repeat(60) + "vault";
+        assertTrue(padded.length() > 64);
+        assertTrue(rules().isIgnored(padded + "/state.db", false));
+        assertTrue(rules().isIgnored(padded, true));
+        assertFalse(rules().isIgnored(padded + "-notes", false));
+    }
+
+    @Test
     void namePatternsMatchAtAnyDepth() {
         IgnoreRules r = rules("*.log", "# comment", "", "tmp?");
         assertTrue(r.isIgnored("a.log", false));

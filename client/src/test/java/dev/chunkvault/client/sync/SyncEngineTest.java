@@ -1126,4 +1126,18 @@ class SyncEngineTest {
         assertEquals(List.of("ok.txt"), r.pulled);
         assertFalse(Files.exists(b.resolve(".Chunkvault"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
+
+    @Test
+    void aRemoteFileInTheStateFolderSpelledWithMoreThan64CharactersIsNeverPulled() throws Exception {
+        // Zero-width non-joiners fold away (the server holds this name as the state folder's), and HFS+ ignores them.
+        String folder = ".chunk" + "\u200C".repeat(60) + "vault";
+        Path evil = TestFiles.write(tmp.resolve("state.db"), "not a database".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                .push(dev.chunkvault.client.FilePusher.Request.of(evil, folder + "/state.db", null));
+        write(a.resolve("ok.txt"), "ok");
+        sync(a);
+        SyncReport r = sync(b);
+        assertEquals(List.of("ok.txt"), r.pulled);
+        assertFalse(Files.exists(b.resolve(folder), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
 }
