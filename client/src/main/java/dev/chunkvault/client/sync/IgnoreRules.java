@@ -168,22 +168,9 @@ public final class IgnoreRules {
         return matches(relPath, isDirectory);
     }
 
-    /**
-     * Whether {@code relPath} is the state folder or in it, in any case or Unicode spelling (folded as names are
-     * on the server): on macOS and Windows {@code .Chunkvault/x} is a file inside {@code .chunkvault}, and a remote
-     * file so named must never be written there.
-     *
-     * <p>Format characters fold away however many there are ({@code ".chunk\u200Cvault"} is the state folder too,
-     * and HFS+ even ignores them in names), so only what is left is measured: a name of more than 64 characters
-     * once they are dropped cannot fold to 11, and is not normalised at all.
-     */
+    /** Whether {@code relPath} is the state folder or in it: see {@link dev.chunkvault.client.LocalTargets#isStateFolder}. */
     static boolean isStateFolder(String relPath) {
-        int slash = relPath.indexOf('/');
-        String first = slash < 0 ? relPath : relPath.substring(0, slash);
-        StringBuilder visible = new StringBuilder();
-        first.codePoints().filter(cp -> Character.getType(cp) != Character.FORMAT).forEach(visible::appendCodePoint);
-        return visible.length() <= 64
-                && dev.chunkvault.core.paths.FileNames.foldKey(visible.toString()).equals(".chunkvault");
+        return dev.chunkvault.client.LocalTargets.isStateFolder(relPath);
     }
 
     private boolean matches(String path, boolean isDirectory) {

@@ -155,16 +155,8 @@ public final class LocalScanner {
         return java.text.Normalizer.normalize(rel, java.text.Normalizer.Form.NFC);
     }
 
-    /** A name safe to print: control characters replaced. */
+    /** A name safe to print: control characters replaced (see {@link dev.chunkvault.client.LocalTargets#printable}). */
     static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029) {
-                b.append('?');
-            } else {
-                b.appendCodePoint(cp);
-            }
-        });
-        return b.toString();
+        return dev.chunkvault.client.LocalTargets.printable(s);
     }
 }
