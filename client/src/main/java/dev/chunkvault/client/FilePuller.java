@@ -15,8 +15,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -65,11 +67,15 @@ public final class FilePuller {
 
     /**
      * @param version  the version to pull; null for the head
-     * @param tempDir  where the temporary file is built: must be on the target's file system (rename)
+     * @param tempDir  where the temporary file is built: must be on the target's file system (rename); null for
+     *                 the target's folder
      * @param index    local chunk locations to reuse
+     * @param root     the folder the target is written in (a sync folder, a pull's destination): no symbolic link
+     *                 may lie between it and the target, nor be the target (see {@link LocalTargets}); folders
+     *                 missing below it are created without following links. Null for the target's own folder.
      */
     public record Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
-                          ReplaceGuard guard, TransferListener listener) {
+                          ReplaceGuard guard, TransferListener listener, Path root) {
         public Request {
             Objects.requireNonNull(remotePath, "remotePath");
             Objects.requireNonNull(target, "target");
@@ -78,28 +84,42 @@ public final class FilePuller {
             listener = listener == null ? TransferListener.NONE : listener;
         }
 
+        public Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
+                       ReplaceGuard guard, TransferListener listener) {
+            this(remotePath, version, target, tempDir, index, guard, listener, null);
+        }
+
         public static Request of(String remotePath, Path target) {
-            return new Request(remotePath, null, target, null, null, null, null);
+            return new Request(remotePath, null, target, null, null, null, null, null);
         }
 
         public Request withVersion(String v) {
-            return new Request(remotePath, v, target, tempDir, index, guard, listener);
+            return new Request(remotePath, v, target, tempDir, index, guard, listener, root);
         }
 
         public Request withIndex(ChunkIndex i) {
-            return new Request(remotePath, version, target, tempDir, i, guard, listener);
+            return new Request(remotePath, version, target, tempDir, i, guard, listener, root);
         }
 
         public Request withTempDir(Path d) {
-            return new Request(remotePath, version, target, d, index, guard, listener);
+            return new Request(remotePath, version, target, d, index, guard, listener, root);
         }
 
         public Request withGuard(ReplaceGuard g) {
-            return new Request(remotePath, version, target, tempDir, index, g, listener);
+            return new Request(remotePath, version, target, tempDir, index, g, listener, root);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(remotePath, version, target, tempDir, index, guard, l);
+            return new Request(remotePath, version, target, tempDir, index, guard, l, root);
+        }
+
+        public Request withRoot(Path r) {
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, r);
+        }
+
+        /** The folder the target must stay in: {@link #root}, or the target's own. */
+        Path rootOrParent() {
+            return root != null ? root : parentOf(target);
         }
     }
 
@@ -112,16 +132,20 @@ public final class FilePuller {
     public record Built(Path temp, String contentHash, Stats stats) {}
 
     public Result pull(Request r) throws IOException {
+        // Before anything is downloaded: a target under a link is refused at once, not after the transfer.
+        LocalTargets.check(r.rootOrParent(), r.target());
         DownloadPlan plan = client.downloadPlan(r.remotePath(), r.version(), List.of());
         VersionInfo v = ChunkvaultClient.requireVersion(plan);
         Manifest m = client.manifestOf(plan);
         if (m.totalSize() != v.size()) {
             throw new BadResponseException("The manifest of " + r.remotePath() + " does not add up to its size.", null);
         }
-        Path tempDir = r.tempDir() != null ? r.tempDir() : parentOf(r.target());
+        // Next to the target by default: its folders are made here, one at a time and never through a link (the
+        // temporary file would otherwise be created wherever a link on the way pointed).
+        Path tempDir = r.tempDir() != null ? r.tempDir() : LocalTargets.createParents(r.rootOrParent(), r.target());
         Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener());
         long mtime = v.clientMtime() == null ? System.currentTimeMillis() : v.clientMtime().toEpochMilli();
-        BasicFileAttributes a = install(built.temp(), r.target(), r.guard(), mtime);
+        BasicFileAttributes a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime);
         return new Result(v, m, a.size(), a.lastModifiedTime().toMillis(), built.stats());
     }
 
@@ -147,7 +171,8 @@ public final class FilePuller {
         try {
             Stats stats;
             listener.start("download", remotePath, manifest.totalSize());
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
                 stats = fill(remotePath, versionId, manifest, index, out, listener);
                 out.force(true);
             } finally {
@@ -414,27 +439,43 @@ public final class FilePuller {
      */
     public static BasicFileAttributes install(Path temp, Path target, ReplaceGuard guard, long mtimeMillis)
             throws IOException {
+        return install(temp, parentOf(target), target, guard, mtimeMillis);
+    }
+
+    /**
+     * As {@link #install(Path, Path, ReplaceGuard, long)}, for a target in folder {@code root}: no symbolic link may
+     * lie between them (see {@link LocalTargets}), checked first and again right before the rename, and the folders
+     * missing on the way are created without following links.
+     *
+     * @throws UnsafePathException a link is on the way, or is the target
+     */
+    public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis)
+            throws IOException {
         try {
-            if (Files.isSymbolicLink(target)) {
-                throw new LocalFileChangedException(target, "is a symbolic link; it is not replaced");
-            }
-            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            Path t = LocalTargets.check(root, target);
+            if (Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
                 throw new LocalFileChangedException(target, "is a folder; the file was not written");
             }
-            if (!guard.mayReplace(target)) {
+            if (!guard.mayReplace(t)) {
                 throw new LocalFileChangedException(target, "has local changes that are not synced; it was not replaced");
             }
-            Path parent = parentOf(target);
-            Files.createDirectories(parent);
-            Files.setLastModifiedTime(temp, FileTime.fromMillis(mtimeMillis));
-            keepPermissions(target, temp);
+            // After the guard, which may take a while (it hashes the old file): a folder swapped meanwhile is seen here.
+            Path parent = LocalTargets.createParents(root, t);
+            // The temporary file is this puller's own, but a link put in its place would still be followed by a
+            // plain set-time or chmod: neither follows one here.
+            Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(FileTime.fromMillis(mtimeMillis), null, null);
+            keepPermissions(t, temp);
+            // Again right before the rename, the last moment Java offers: what is left open is the time between this
+            // check and the rename. A rename never follows a link at the target itself; it replaces it.
+            LocalTargets.check(root, t);
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename atomically into " + parent + " (another file system?)", e);
             }
             fsyncDir(parent);
-            return Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return Files.readAttributes(t, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -442,9 +483,11 @@ public final class FilePuller {
 
     /** A file replaced by a newer version keeps its permissions (an executable stays executable). */
     private static void keepPermissions(Path replaced, Path temp) {
+        PosixFileAttributeView view = Files.getFileAttributeView(temp, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
         try {
-            if (Files.exists(replaced, LinkOption.NOFOLLOW_LINKS)) {
-                Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(replaced, LinkOption.NOFOLLOW_LINKS));
+            if (view != null && Files.exists(replaced, LinkOption.NOFOLLOW_LINKS)) {
+                view.setPermissions(Files.getPosixFilePermissions(replaced, LinkOption.NOFOLLOW_LINKS));
             }
         } catch (UnsupportedOperationException | IOException notPosix) {
             // Windows or a file system without POSIX modes: the default mode stays.

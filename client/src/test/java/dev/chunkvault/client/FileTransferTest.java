@@ -15,6 +15,7 @@ import dev.chunkvault.core.manifest.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,52 @@ class FileTransferTest {
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
         new FilePuller(client).pull(FilePuller.Request.of("docs/p.bin", script));
         assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(script)));
+    }
+
+    /** Issue 14: a target below a link in its folder is refused before anything is downloaded. */
+    @Test
+    void aTargetUnderALinkInItsFolderIsRefusedBeforeTheDownload() throws Exception {
+        Path f = TestFiles.write(dir.resolve("src.bin"), TestFiles.random(31, 100_000));
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "docs/s.bin", null));
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("link"), outside);
+        int gets = vault.gets.get();
+        UnsafePathException e = assertThrows(UnsafePathException.class, () -> new FilePuller(client).pull(
+                FilePuller.Request.of("docs/s.bin", root.resolve("link/sub/s.bin")).withRoot(root)));
+        assertEquals(UnsafePathException.Reason.LINK, e.reason());
+        assertEquals(gets, vault.gets.get(), "nothing downloaded");
+        try (Stream<Path> s = Files.list(outside)) {
+            assertEquals(List.of(), s.toList());
+        }
+        assertThrows(UnsafePathException.class, () -> new FilePuller(client).pull(
+                FilePuller.Request.of("docs/s.bin", root.resolve("link"))), "nor is a link at the target replaced");
+        assertTrue(Files.isSymbolicLink(root.resolve("link")));
+    }
+
+    /**
+     * Issue 14: a folder on the way swapped for a link after the first check (here while the guard looks at the old
+     * file) is refused when the file is put in place; nothing is written through it, no temporary file is left.
+     */
+    @Test
+    void aFolderSwappedForALinkBeforeTheRenameIsNotWrittenThrough() throws Exception {
+        Path f = TestFiles.write(dir.resolve("src.bin"), TestFiles.random(32, 100_000));
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "docs/s.bin", null));
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path target = TestFiles.write(root.resolve("sub/s.bin"), "old".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path elsewhere = dir.resolve("elsewhere");
+        FilePuller.ReplaceGuard swap = t -> {
+            Files.move(root.resolve("sub"), elsewhere);
+            Files.createSymbolicLink(root.resolve("sub"), elsewhere);
+            return true;
+        };
+        UnsafePathException e = assertThrows(UnsafePathException.class, () -> new FilePuller(client).pull(
+                FilePuller.Request.of("docs/s.bin", target).withRoot(root).withGuard(swap)));
+        assertEquals(UnsafePathException.Reason.LINK, e.reason());
+        assertEquals("old", Files.readString(elsewhere.resolve("s.bin")));
+        try (Stream<Path> s = Files.list(elsewhere)) {
+            assertEquals(List.of(elsewhere.resolve("s.bin")), s.toList(), "no temporary file left behind the link");
+        }
     }
 
     @Test
