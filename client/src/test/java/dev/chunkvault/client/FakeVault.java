@@ -85,6 +85,11 @@ public final class FakeVault implements AutoCloseable {
 
     /** Runs before each API call is answered (not object transfers): tests use it to act "during" a sync. */
     public volatile Hook hook;
+    /**
+     * A hostile (or compromised) service: names listed besides the real files, each standing for a stored file
+     * whose content is served for it ({@code "../x"} -> {@code "payload.txt"}). No real service holds such names.
+     */
+    public final Map<String, String> hostileNames = new ConcurrentHashMap<>();
     /** Every chunk id stored by a PUT, in order (duplicates mean a chunk was sent twice). */
     public final List<String> putLog = java.util.Collections.synchronizedList(new ArrayList<>());
     private long seq;
@@ -424,7 +429,8 @@ public final class FakeVault implements AutoCloseable {
     }
 
     private List<Version> versions(String path) {
-        return files.get(FilePath.parse(path).foldKey());
+        String stored = hostileNames.get(path);
+        return files.get(FilePath.parse(stored != null ? stored : path).foldKey());
     }
 
     private Map<String, Object> view(Version v) {
@@ -563,6 +569,11 @@ public final class FakeVault implements AutoCloseable {
             if (e.getKey().startsWith(prefix) && (deleted || !h.deleted())) {
                 out.add(entry(h));
             }
+        }
+        for (Map.Entry<String, String> hostile : hostileNames.entrySet()) {
+            Map<String, Object> e = entry(head(hostile.getValue()));
+            e.put("path", hostile.getKey()); // listed whatever folder was asked for
+            out.add(e);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("files", out);

@@ -9,7 +9,9 @@ import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.IntegrityException;
 import dev.chunkvault.client.LocalFileChangedException;
+import dev.chunkvault.client.LocalTargets;
 import dev.chunkvault.client.StaleParentException;
+import dev.chunkvault.client.UnsafePathException;
 import dev.chunkvault.client.model.Changes;
 import dev.chunkvault.client.model.ConflictCheck;
 import dev.chunkvault.client.model.FileEntry;
@@ -277,6 +279,14 @@ public final class SyncEngine {
                         + " not synced here (rename it on another device)");
                 continue; // for good, until renamed: the cursor may move on
             }
+            if (rec == null && it.local == null && re != null && !re.deleted()) {
+                try {
+                    LocalTargets.validate(re.path()); // what a listing may name and no folder may hold (../x, C:x)
+                } catch (UnsafePathException e) {
+                    warn(report, re.path(), e.getMessage() + "; not synced here (rename it on another device)");
+                    continue; // for good, until renamed, as above
+                }
+            }
             if (rec != null && it.local == null) {
                 // Not listed is not deleted: only a file that is really gone was deleted by the user.
                 if (ignore.isIgnored(rec.path(), false)) {
@@ -506,6 +516,9 @@ public final class SyncEngine {
         } catch (LocalFileChangedException e) {
             report.warnings.add(e.getMessage() + "; it will be synced next time");
             listener.event("warning", it.displayPath(), e.getMessage());
+        } catch (UnsafePathException e) {
+            // A link on the way (the name itself was checked when planning): synced once it is gone.
+            warn(report, it.displayPath(), e.getMessage() + "; not synced");
         } catch (StaleParentException e) {
             warn(report, it.displayPath(), e.getMessage() + " It will be synced next time.");
         } catch (IntegrityException | InvalidFilePathException | java.nio.file.InvalidPathException e) {
@@ -718,12 +731,11 @@ public final class SyncEngine {
 
     private void pull(Item it, SyncReport report, FileEntry head) throws IOException {
         String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
-        Path target = it.local != null ? it.local.file() : SyncPaths.toLocal(root, localPath);
-        checkInside(target);
+        Path target = it.local != null ? LocalTargets.check(root, it.local.file()) : LocalTargets.resolve(root, localPath);
         LocalFile seen = it.local;
         FilePuller.ReplaceGuard guard = t -> unchangedSinceScan(t, seen);
         FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
-                guard, listener.transfer(localPath)));
+                guard, listener.transfer(localPath), root));
         record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
         report.pulled.add(localPath);
         report.addDownloaded(r.stats().bytesDownloaded());
@@ -734,20 +746,6 @@ public final class SyncEngine {
 
     private static String plural(long n, String word) {
         return n + " " + word + (n == 1 ? "" : "s");
-    }
-
-    /** A target must stay under the root, and no folder on the way may be a symbolic link. */
-    private void checkInside(Path target) {
-        Path abs = target.toAbsolutePath().normalize();
-        Path r = root.toAbsolutePath().normalize();
-        if (!abs.startsWith(r)) {
-            throw new ChunkvaultException("refusing to write outside the sync folder: " + target);
-        }
-        for (Path p = abs.getParent(); p != null && p.startsWith(r) && !p.equals(r); p = p.getParent()) {
-            if (Files.isSymbolicLink(p)) {
-                throw new LocalFileChangedException(target, "lies under a symbolic link; not written");
-            }
-        }
     }
 
     /** The file is exactly as the scan saw it (absent if it was absent). */
@@ -999,7 +997,8 @@ public final class SyncEngine {
             Path backup = keepLocalVersion(lf);
             BasicFileAttributes a;
             try {
-                a = FilePuller.install(built.temp(), lf.file(), t -> unchangedSinceScan(t, lf), options.clock().millis());
+                a = FilePuller.install(built.temp(), root, lf.file(), t -> unchangedSinceScan(t, lf),
+                        options.clock().millis());
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(backup);
                 throw e;
@@ -1028,7 +1027,7 @@ public final class SyncEngine {
     private Path keepLocalVersion(LocalFile lf) throws IOException {
         LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
         Path target = SyncPaths.toLocal(backups.resolve(BACKUP_DIR_NAME.format(now)), SyncPaths.relative(root, lf.file()));
-        Files.createDirectories(target.getParent());
+        LocalTargets.createParents(backups, target);
         String name = target.getFileName().toString();
         for (int n = 2; Files.exists(target, LinkOption.NOFOLLOW_LINKS); n++) {
             target = target.resolveSibling(name + "." + n);
@@ -1120,6 +1119,7 @@ public final class SyncEngine {
             }
         }
         FilePath copyPath = original.withName(copyName);
+        LocalTargets.check(root, copyFile); // the file's own folder, unless swapped for a link since the scan
         Files.move(lf.file(), copyFile, StandardCopyOption.ATOMIC_MOVE);
         report.conflicts.add(copyPath.toString());
         listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
@@ -1145,9 +1145,10 @@ public final class SyncEngine {
             try {
                 String n = FileNames.normalize(suggested);
                 if (ConflictedCopies.isConflictedCopy(n)) {
+                    LocalTargets.validate(original.withName(n).toString()); // a name from the server: not C:x here
                     candidates.add(n);
                 }
-            } catch (InvalidFilePathException ignored) {
+            } catch (InvalidFilePathException | UnsafePathException ignored) {
                 // the server's suggestion is not usable here: make one
             }
         }

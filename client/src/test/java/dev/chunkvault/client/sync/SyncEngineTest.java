@@ -1140,4 +1140,56 @@ class SyncEngineTest {
         assertEquals(List.of("ok.txt"), r.pulled);
         assertFalse(Files.exists(b.resolve(folder), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
+
+    // ---------------------------------------------------------------- issue 14: names from a hostile service
+
+    @Test
+    void aHostileListingWritesNothingOutsideTheFolderAndItsBadNamesAreSkippedWithAWarning() throws Exception {
+        write(a.resolve("ok.txt"), "ok");
+        write(a.resolve("payload.txt"), "EVIL");
+        sync(a);
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(b.resolve("link"), outside);
+        List<String> hostile = List.of("../escaped.txt", "a/../../escaped.txt", "..\\escaped.txt", "/etc/escaped.txt",
+                "C:escaped.txt", "C:\\escaped.txt", "nul\u0000.txt", "new\nline.txt", ".chunkvault/state.db",
+                ".chunk" + "\u200C".repeat(60) + "vault/state.db", "link/escaped.txt");
+        hostile.forEach(n -> vault.hostileNames.put(n, "payload.txt"));
+        SyncReport r = sync(b);
+        assertEquals(List.of("ok.txt", "payload.txt"), r.pulled.stream().sorted().toList());
+        try (Stream<Path> top = Files.list(b)) {
+            assertEquals(List.of(".chunkvault", "link", "ok.txt", "payload.txt"),
+                    top.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        try (Stream<Path> out = Files.list(outside); Stream<Path> beside = Files.list(tmp)) {
+            assertEquals(List.of(), out.toList());
+            assertFalse(beside.anyMatch(p -> p.getFileName().toString().contains("escaped")));
+        }
+        for (String shown : List.of("/etc/escaped.txt", "C:escaped.txt", "link/escaped.txt")) {
+            assertTrue(r.warnings.stream().anyMatch(w -> w.contains("'" + shown + "'")), shown + ": " + r.warnings);
+        }
+        assertTrue(r.errors.isEmpty(), r.errors.toString());
+        assertFalse(sync(b).warnings.isEmpty(), "skipped again, never written");
+        assertEquals("EVIL", Files.readString(b.resolve("payload.txt")));
+    }
+
+    /** Issue 14: a folder swapped for a link while a download is on its way is not written through. */
+    @Test
+    void aFolderSwappedForALinkDuringADownloadIsNotWrittenThrough() throws Exception {
+        write(a.resolve("docs/new.txt"), "new");
+        sync(a);
+        Files.createDirectories(b.resolve("docs"));
+        Path outside = tmp.resolve("outside");
+        vault.hook = (route, body, q) -> {
+            if (route.equals("POST /v1/downloads") && !Files.isSymbolicLink(b.resolve("docs"))) {
+                Files.move(b.resolve("docs"), outside); // another program, between the check and the write
+                Files.createSymbolicLink(b.resolve("docs"), outside);
+            }
+        };
+        SyncReport r = sync(b);
+        vault.hook = null;
+        assertTrue(Files.isSymbolicLink(b.resolve("docs")), "the swap happened");
+        assertFalse(Files.exists(outside.resolve("new.txt")), "written through the link");
+        assertEquals(List.of(), r.pulled);
+        assertTrue(r.warnings.stream().anyMatch(w -> w.contains("symbolic link")), r.warnings.toString());
+    }
 }
