@@ -5,7 +5,9 @@ import dev.chunkvault.client.SignatureCache;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.FilePusher;
+import dev.chunkvault.client.LocalTargets;
 import dev.chunkvault.client.StaleParentException;
+import dev.chunkvault.client.UnsafePathException;
 import dev.chunkvault.client.model.AuditReport;
 import dev.chunkvault.client.model.CommitResult;
 import dev.chunkvault.client.model.FileEntry;
@@ -45,7 +47,8 @@ public final class Commands {
 
     static final String EXIT_CODES = "%nExit codes: 0 ok, 1 error, 2 usage, 3 conflicts left, 4 not signed in,"
             + " 5 service unavailable, 6 integrity (hash mismatch), 7 refused by a safeguard (mass delete: --force;"
-            + " folder of another account: sync --rebind), 8 another sync of the folder is running,"
+            + " folder of another account: sync --rebind; names pull may not write here: skipped), 8 another sync of"
+            + " the folder is running,"
             + " 130 interrupted.";
 
     @Command(name = "chunkvault", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -347,7 +350,9 @@ public final class Commands {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "pull", description = {"Download a remote file or folder (one way).",
-            "A local file that differs is not replaced unless --force (or it is synced and unchanged)."})
+            "A local file that differs is not replaced unless --force (or it is synced and unchanged). Names that may not"
+                    + " be written here (../x, /x, C:x, control characters, .chunkvault/, under a symbolic link) are"
+                    + " skipped with a warning, and the exit code is 7."})
     static final class Pull extends Sub {
         @Parameters(index = "0", paramLabel = "REMOTE", description = "Remote file or folder.")
         String remote;
@@ -361,35 +366,57 @@ public final class Commands {
         @Option(names = "--force", description = "Replace local files even if they differ.")
         boolean force;
 
+        /** One file to write: remote path, the folder it is written in, and the file. */
+        private record Job(String remote, Path root, Path target) {}
+
         @Override
         public Integer call() throws IOException {
             Cli cli = cli();
             ChunkvaultClient client = cli.client();
+            Progress progress = cli.progress();
             String rp = remote.equals("/") || remote.isEmpty() ? "" : canonical(remote);
-            Map<String, Path> jobs = new LinkedHashMap<>();
+            List<Job> jobs = new ArrayList<>();
+            // Names not written, each with why (the service, or whatever answers in its place, chose them).
+            List<Map<String, Object>> skipped = new ArrayList<>();
             java.util.Optional<FileEntry> single = rp.isEmpty() ? java.util.Optional.empty() : client.file(rp, false);
             Path dest = target == null ? cli.cwd : local(target);
             if (single.isPresent() || version != null) {
-                Path t = Files.isDirectory(dest) ? dest.resolve(FilePath.parse(rp).name()) : dest;
-                jobs.put(rp, t);
+                if (Files.isDirectory(dest)) {
+                    String name = FilePath.parse(rp).name();
+                    try {
+                        jobs.add(new Job(rp, dest, LocalTargets.resolve(dest, name)));
+                    } catch (UnsafePathException e) {
+                        skip(skipped, progress, rp, e);
+                    }
+                } else {
+                    jobs.add(new Job(rp, dest.getParent(), dest)); // a file the user named: only links are checked
+                }
             } else {
                 ChunkvaultClient.FullListing all = client.listAll(rp, true, false);
                 if (all.files().isEmpty()) {
                     throw new CliException(ExitCodes.ERROR, "Not found: no file or folder '" + remote + "' on the server.");
                 }
                 String prefix = rp.isEmpty() ? "" : rp + "/";
+                java.util.Set<String> listed = new java.util.HashSet<>();
                 for (FileEntry e : all.files()) {
-                    String rel = e.path().length() > prefix.length() && e.path().regionMatches(true, 0, prefix, 0, prefix.length())
-                            ? e.path().substring(prefix.length()) : FilePath.parse(e.path()).name();
-                    jobs.put(e.path(), SyncPaths.toLocal(dest, rel));
+                    String p = e.path() == null ? "" : e.path();
+                    if (!listed.add(p)) {
+                        continue;
+                    }
+                    String rel = p.length() > prefix.length() && p.regionMatches(true, 0, prefix, 0, prefix.length())
+                            ? p.substring(prefix.length()) : p.substring(p.lastIndexOf('/') + 1);
+                    try {
+                        jobs.add(new Job(p, dest, LocalTargets.resolve(dest, rel)));
+                    } catch (UnsafePathException bad) {
+                        skip(skipped, progress, p, bad);
+                    }
                 }
             }
-            Progress progress = cli.progress();
             List<Map<String, Object>> results = new ArrayList<>();
             long started = System.nanoTime();
             long down = 0;
-            for (Map.Entry<String, Path> j : jobs.entrySet()) {
-                Path t = j.getValue();
+            for (Job j : jobs) {
+                Path t = j.target();
                 Path folder = Cli.syncFolderOf(t.getParent() == null ? t : t.getParent());
                 try (StateStore st = folder != null ? StateStore.open(folder) : null) {
                     if (st != null) {
@@ -402,35 +429,57 @@ public final class Commands {
                         index = index.or(st);
                     }
                     FilePuller.ReplaceGuard guard = force ? FilePuller.ReplaceGuard.ALWAYS : p -> mayReplace(p, rec);
-                    FilePuller.Result r = new FilePuller(client, st != null ? st : SignatureCache.NONE).pull(new FilePuller.Request(j.getKey(), version, t,
-                            folder != null ? folder.resolve(".chunkvault").resolve("tmp") : null, index, guard,
-                            progress.transfer(j.getKey())));
+                    FilePuller.Result r = new FilePuller(client, st != null ? st : SignatureCache.NONE).pull(
+                            new FilePuller.Request(j.remote(), version, t,
+                                    folder != null ? folder.resolve(".chunkvault").resolve("tmp") : null, index, guard,
+                                    progress.transfer(j.remote()), j.root()));
                     if (st != null) {
                         st.put(new SyncRecord(key, SyncPaths.relative(folder, t), r.version().versionId(), r.size(),
                                 r.mtimeMillis(), r.version().contentHash(), r.manifest()));
                     }
                     down += r.stats().bytesDownloaded();
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("path", j.getKey());
+                    m.put("path", j.remote());
                     m.put("file", t.toString());
                     m.put("version", r.version());
                     m.put("stats", r.stats());
                     results.add(m);
-                    progress.event("pull", j.getKey(), Human.bytes(r.size()) + ", " + Human.plural(r.stats().chunksDownloaded(),
+                    progress.event("pull", j.remote(), Human.bytes(r.size()) + ", " + Human.plural(r.stats().chunksDownloaded(),
                             "chunk") + " downloaded, " + r.stats().chunksReused() + " reused");
+                } catch (UnsafePathException e) {
+                    skip(skipped, progress, j.remote(), e); // a link that appeared on the way since the names were checked
                 } catch (dev.chunkvault.client.LocalFileChangedException e) {
                     throw CliException.refused(e.getMessage() + ". Use --force to replace it.");
                 }
             }
             long took = System.nanoTime() - started;
             long total = down;
-            cli.emit(Map.of("pulled", results, "bytesDownloaded", total), o -> {
-                if (!cli.quiet) {
-                    o.println(Human.plural(jobs.size(), "file") + " pulled, " + Human.bytes(total) + " downloaded ("
-                            + Human.rate(total, took) + ").");
+            // Skipped names are refused by a safeguard, as a local file that differs is: exit 7, after the rest.
+            int code = skipped.isEmpty() ? ExitCodes.OK : ExitCodes.REFUSED;
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("pulled", results);
+            j.put("skipped", skipped);
+            j.put("bytesDownloaded", total);
+            j.put("exitCode", code);
+            cli.emit(j, o -> {
+                if (!cli.quiet || !skipped.isEmpty()) {
+                    o.println(Human.plural(results.size(), "file") + " pulled, " + Human.bytes(total) + " downloaded ("
+                            + Human.rate(total, took) + ")" + (skipped.isEmpty() ? "." : "; " + Human.plural(skipped.size(),
+                            "name") + " skipped, not safe to write here (see the warnings)."));
                 }
             });
-            return ExitCodes.OK;
+            return code;
+        }
+
+        /** Reports a remote name that is not written; the warning quotes it with control characters replaced. */
+        private static void skip(List<Map<String, Object>> skipped, Progress progress, String remote,
+                                 UnsafePathException e) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", remote);
+            m.put("reason", e.reason().name());
+            m.put("message", e.why());
+            skipped.add(m);
+            progress.event("warning", "", "skipped '" + LocalTargets.printable(remote) + "': it " + e.why());
         }
 
         /** Absent, or synced and unchanged since. */

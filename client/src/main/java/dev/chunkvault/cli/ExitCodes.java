@@ -12,7 +12,8 @@ package dev.chunkvault.cli;
  *   5  UNAVAILABLE   the service could not be reached or kept failing; nothing was lost, retry later
  *   6  INTEGRITY     bytes did not match their hashes (verify found differences; a download was refused)
  *   7  REFUSED       a safeguard held the command back (mass delete, overwriting a local change: use --force;
- *                    a folder synced with another account or endpoint: sync --rebind)
+ *                    a folder synced with another account or endpoint: sync --rebind; remote names not safe to
+ *                    write here, which pull skips while it pulls the rest)
  *   8  BUSY          another sync of the same folder is running; nothing was done, try again later
  * 130  INTERRUPTED   stopped by Ctrl-C; state is consistent, run the command again to resume
  * </pre>
