@@ -296,6 +296,10 @@ public final class Commands {
                     FilePusher pusher = new FilePusher(client, st);
                     String key = FilePath.parse(remote).foldKey();
                     SyncRecord rec = folder != null ? st.get(key).orElse(null) : null;
+                    // A record says which version the file at its path here is based on, so only a file pushed to its
+                    // own place in the folder gets one. Pushed under another name (--to), it is not that name's copy:
+                    // recorded, the next sync took the missing file for a deletion and deleted it on the server.
+                    boolean ownPlace = folder != null && isAt(folder, f, key);
                     String parent;
                     if (rec != null && !force) {
                         parent = rec.version();
@@ -315,7 +319,7 @@ public final class Commands {
                         throw new CliException(ExitCodes.CONFLICTS, "'" + remote + "' changed on the server since it was"
                                 + " last synced; run `chunkvault sync` to reconcile (or push --force).");
                     }
-                    if (folder != null) {
+                    if (ownPlace) {
                         st.put(new SyncRecord(key, remote, r.commit().version().versionId(), r.size(), r.mtimeMillis(),
                                 r.contentHash(), r.manifest()));
                     }
@@ -335,6 +339,15 @@ public final class Commands {
                 }
             });
             return ExitCodes.OK;
+        }
+
+        /** Whether {@code file} is the file of the folder whose path has fold key {@code key}. */
+        private static boolean isAt(Path folder, Path file, String key) {
+            try {
+                return FilePath.parse(SyncPaths.relative(folder, file)).foldKey().equals(key);
+            } catch (InvalidFilePathException notASyncedName) {
+                return false;
+            }
         }
 
         private static Map<String, Object> pushJson(String remote, FilePusher.Result r) {

@@ -202,6 +202,30 @@ class CliTest {
         assertTrue(out.contains("2 files edited elsewhere"), out);
     }
 
+    /**
+     * Issue 14: a push to another name from inside a sync folder recorded that name in the folder's state, as if its
+     * file were here; the next sync took the missing file for a deletion and deleted it on the server.
+     */
+    @Test
+    void aPushUnderAnotherNameInsideASyncFolderRecordsNothingForThatName() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "x");
+        assertEquals(0, run(a, "sync"), err);
+        assertEquals(0, run(a, "push", "x.txt", "--to", "other/y.txt"), err);
+        assertEquals(0, run(a, "sync"), out + err);
+        assertFalse(vault.head("other/y.txt").deleted(), "the next sync deleted the pushed file");
+        assertEquals("x", Files.readString(a.resolve("other/y.txt")), "it comes down like any file new on the server");
+        // pushed over a synced file of the folder: its synced version is the parent, and the file here follows
+        Files.writeString(a.resolve("z.txt"), "z");
+        assertEquals(0, run(a, "push", "z.txt", "--to", "x.txt"), err);
+        assertEquals(0, run(a, "sync"), out + err);
+        assertEquals("z", Files.readString(a.resolve("x.txt")));
+        assertEquals("z", new String(vault.content("x.txt"), StandardCharsets.UTF_8));
+        assertEquals(0, run(a, "sync"), out + err);
+        assertTrue(out.contains("Everything is in sync."), out);
+    }
+
     static void editLater(Path f, String s) throws java.io.IOException {
         Files.writeString(f, s);
         Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3000));
