@@ -918,6 +918,10 @@ public final class Commands {
 
     @Command(mixinStandardHelpOptions = true, name = "gc", description = "Run garbage collection now (operators; needs the admin scope).")
     static final class Gc extends Sub {
+        /** While another run holds the lease: ask again this often, this many times (about its lease's lifetime). */
+        static final java.time.Duration LEASE_WAIT = java.time.Duration.ofSeconds(5);
+        static final int MAX_LEASE_WAITS = 36;
+
         @Option(names = "--now", description = "Confirm: run GC steps until the run is complete.")
         boolean now;
 
@@ -931,9 +935,23 @@ public final class Commands {
             }
             List<GcReport> steps = new ArrayList<>();
             GcReport last;
+            int waited = 0;
             do {
                 last = cli().client().gcStep();
                 steps.add(last);
+                if (last.skipped() != null) {
+                    // Another run holds the lease (the nightly one, or a run that died: its lease lapses within
+                    // minutes). Wait for it rather than asking again at once.
+                    if (++waited > MAX_LEASE_WAITS) {
+                        break;
+                    }
+                    try {
+                        cli().client().options().sleeper().sleep(LEASE_WAIT);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
             } while (!last.complete() && steps.size() < maxSteps);
             long versions = steps.stream().mapToLong(GcReport::versionsExpired).sum();
             long swept = steps.stream().mapToLong(GcReport::chunksSwept).sum();
