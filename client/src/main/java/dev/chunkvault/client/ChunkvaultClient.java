@@ -376,8 +376,25 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     /** {@code POST /v1/admin/audit}. */
     public AuditReport audit(boolean fix, boolean checkObjects) {
-        AuditAnswer a = transport.call(Call.post("/v1/admin/audit", Transport.query("fix", Boolean.toString(fix),
-                "checkObjects", Boolean.toString(checkObjects)), null), AuditAnswer.class);
+        return audit(fix, checkObjects, false, false, null);
+    }
+
+    /**
+     * {@code POST /v1/admin/audit} with the content check: {@code contentOnly} skips the recount (for the calls that go
+     * on from {@code contentAfter}, an earlier report's {@code content.next}).
+     */
+    public AuditReport audit(boolean fix, boolean checkObjects, boolean checkContent, boolean contentOnly,
+                             String contentAfter) {
+        java.util.List<String> q = new java.util.ArrayList<>(java.util.List.of("fix", Boolean.toString(fix),
+                "checkObjects", Boolean.toString(checkObjects)));
+        if (checkContent) {
+            q.addAll(java.util.List.of("checkContent", "true", "contentOnly", Boolean.toString(contentOnly)));
+            if (contentAfter != null) {
+                q.addAll(java.util.List.of("contentAfter", contentAfter));
+            }
+        }
+        AuditAnswer a = transport.call(Call.post("/v1/admin/audit", Transport.query(q.toArray(String[]::new)), null),
+                AuditAnswer.class);
         if (a.audit() == null) {
             throw new BadResponseException("The audit answer has no report.", null);
         }

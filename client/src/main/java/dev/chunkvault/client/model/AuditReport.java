@@ -9,7 +9,7 @@ import java.util.List;
  * {@code fix=true}).
  */
 public record AuditReport(long chunks, long edges, long holdings, long versions, long driftCount, List<Drift> drifts,
-                          long fixed, boolean complete, long inFlight, List<Drift> inFlightSample) {
+                          long fixed, boolean complete, long inFlight, List<Drift> inFlightSample, Content content) {
     public AuditReport {
         drifts = drifts == null ? List.of() : List.copyOf(drifts);
         inFlightSample = inFlightSample == null ? List.of() : List.copyOf(inFlightSample);
@@ -18,6 +18,12 @@ public record AuditReport(long chunks, long edges, long holdings, long versions,
     public boolean clean() {
         return complete && driftCount == 0;
     }
+
+    /**
+     * The quarantine and the content check: objects read and hashed, where the next call goes on ({@code next}, null at
+     * the end), chunks still quarantined as damaged, marks lifted because the object is right again.
+     */
+    public record Content(long checked, long bytes, String from, String next, long quarantined, long healed) {}
 
     /** One counter that differs from its recount. */
     public record Drift(String kind, String chunk, String owner, String fileId, long stored, long expected) {}

@@ -847,7 +847,11 @@ class ApiInputsIT {
     }
 
     private void auditCases() {
-        for (String param : List.of("fix", "checkObjects")) {
+        for (String v : List.of("zz", "ABC", "0123", "../x")) {
+            bad(AUDIT, "contentAfter '" + v + "'", new Req("POST", "/v1/admin/audit?checkContent=true&contentAfter="
+                    + Tenant.encode(v), null), 400, "INVALID_CURSOR");
+        }
+        for (String param : List.of("fix", "checkObjects", "checkContent", "contentOnly")) {
             for (String v : List.of("maybe", "1", "")) {
                 bad(AUDIT, param + " '" + v + "'", new Req("POST", "/v1/admin/audit?" + param + "=" + v, null), 400,
                         "INVALID_PARAMETER");

@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Operator routes (scope chunkvault/admin): {@code POST /v1/admin/gc} runs one GC step within the API's time
  * limit (repeat until {@code complete}); {@code POST /v1/admin/audit} audits reference counts
- * ({@code ?fix=true} repairs counters, {@code ?checkObjects=true} also checks every referenced object). A
+ * ({@code ?fix=true} repairs counters and quarantines damaged objects, {@code ?checkObjects=true} also checks every
+ * referenced object exists, {@code ?checkContent=true} reads and hashes them, going on from {@code contentAfter}). A
  * store too large to audit within the API's time limit answers {@code complete: false}: invoke the GC
  * function with {@code {"detail": {"audit": true}}} instead.
  */
@@ -40,6 +41,15 @@ public final class AdminHandler extends HttpFunction {
         this.audit = wiring.audit();
     }
 
+    /** Where a content check goes on: a chunk id an earlier report gave as {@code content.next}. */
+    static String contentAfter(ApiRequest request) {
+        String after = request.query("contentAfter").orElse(null);
+        if (after != null && !dev.chunkvault.core.hash.ChunkId.isValid(after)) {
+            throw new BadInput("INVALID_CURSOR", "contentAfter is a chunk id (64 lowercase hex) from an earlier report.");
+        }
+        return after;
+    }
+
     @Override
     protected HttpResponse handle(ApiRequest request, StructuredLog log) {
         request.caller();
@@ -47,8 +57,10 @@ public final class AdminHandler extends HttpFunction {
         BooleanSupplier hasTime = () -> System.nanoTime() < deadline;
         return switch (request.routeKey()) {
             case "POST /v1/admin/gc" -> HttpResponse.ok(Map.of("gc", gc.run(null, hasTime)));
-            case "POST /v1/admin/audit" -> HttpResponse.ok(Map.of("audit", audit.audit(request.boolQuery("fix", false),
-                    request.boolQuery("checkObjects", false), hasTime)));
+            case "POST /v1/admin/audit" -> HttpResponse.ok(Map.of("audit", audit.audit(new AuditService.Options(
+                    request.boolQuery("fix", false), request.boolQuery("checkObjects", false),
+                    request.boolQuery("checkContent", false), contentAfter(request), 0,
+                    !request.boolQuery("contentOnly", false)), hasTime)));
             default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");
         };
     }

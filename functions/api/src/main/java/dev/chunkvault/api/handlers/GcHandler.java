@@ -60,8 +60,11 @@ public final class GcHandler implements RequestHandler<ScheduledEvent, Map<Strin
     private Map<String, Object> run(ScheduledEvent event, StructuredLog requestLog, BooleanSupplier hasTime) {
         Map<String, Object> detail = event == null || event.getDetail() == null ? Map.of() : event.getDetail();
         if (Boolean.TRUE.equals(detail.get("audit"))) {
-            AuditService.AuditReport r = audit.audit(Boolean.TRUE.equals(detail.get("fix")),
-                    Boolean.TRUE.equals(detail.get("checkObjects")), hasTime);
+            Object after = detail.get("contentAfter");
+            AuditService.AuditReport r = audit.audit(new AuditService.Options(Boolean.TRUE.equals(detail.get("fix")),
+                    Boolean.TRUE.equals(detail.get("checkObjects")), Boolean.TRUE.equals(detail.get("checkContent")),
+                    after instanceof String a && dev.chunkvault.core.hash.ChunkId.isValid(a) ? a : null, 0,
+                    !Boolean.TRUE.equals(detail.get("contentOnly"))), hasTime);
             requestLog.info("audit done", Map.of("driftCount", r.driftCount(), "complete", r.complete(), "fixed", r.fixed()));
             requestLog.metrics(Map.of("AuditDrift", r.driftCount()), Map.of());
             Map<String, Object> out = new LinkedHashMap<>();

@@ -57,6 +57,11 @@ public final class AuditService {
         REFERENCED_CHUNK_UNAVAILABLE,
         /** A referenced chunk's object is missing or has the wrong size. */
         MISSING_OBJECT,
+        /**
+         * A referenced chunk's object does not hold its bytes (content check), or is quarantined as damaged and still
+         * is. A fix quarantines it; a client that has the bytes heals it (its grant asks for them).
+         */
+        DAMAGED_OBJECT,
         /** refs below the edge count: GC could collect a chunk that is still needed. */
         REFS_TOO_LOW,
         /** refs above the edge count: the chunk would leak. */
@@ -80,10 +85,42 @@ public final class AuditService {
      * @param fixed      counters this run repaired
      */
     public record AuditReport(long chunks, long edges, long holdings, long versions, long driftCount, List<Drift> drifts,
-                              long fixed, boolean complete, long inFlight, List<Drift> inFlightSample) {
+                              long fixed, boolean complete, long inFlight, List<Drift> inFlightSample,
+                              Content content) {
         public boolean clean() {
             return complete && driftCount == 0;
         }
+    }
+
+    /**
+     * The content check of this run: {@code checked} objects read and hashed, from just after {@code from} (a chunk id;
+     * null: the beginning) up to {@code next}, where the next run goes on (null: it reached the end); {@code quarantined}
+     * chunks still marked damaged after this run, {@code healed} marks lifted because the object is right again.
+     */
+    public record Content(long checked, long bytes, String from, String next, long quarantined, long healed) {}
+
+    /**
+     * What to check. {@code checkContent} reads and hashes the objects of referenced chunks in chunk-id order, from
+     * just after {@code contentAfter}, for as long as the run has time (and at most {@code maxContentBytes}): an
+     * audit too large for one invocation goes on where the last one stopped.
+     */
+    public record Options(boolean fix, boolean checkObjects, boolean checkContent, String contentAfter,
+                          long maxContentBytes, boolean counts) {
+        public static Options of(boolean fix, boolean checkObjects) {
+            return new Options(fix, checkObjects, false, null, 0, true);
+        }
+
+        /** The content check alone, going on from {@code after}: no recount (an earlier run of the series did it). */
+        public static Options contentOnly(boolean fix, String after) {
+            return new Options(fix, false, true, after, 0, false);
+        }
+    }
+
+    /** By default one content check reads at most this much (about a minute of GETs on a Lambda). */
+    public static final long DEFAULT_CONTENT_BYTES = 4L << 30;
+
+    public AuditReport audit(boolean fix, boolean checkObjects, BooleanSupplier go) {
+        return audit(Options.of(fix, checkObjects), go);
     }
 
     private static final int PAGE = 500;
@@ -95,6 +132,7 @@ public final class AuditService {
     private final java.time.Clock clock;
     private final Retry retry;
     private final ManifestStore manifests;
+    private final Quarantine quarantine;
 
     public AuditService(ItemStore store, BlobStore blobs, java.time.Clock clock, Settings settings, Retry retry) {
         this.store = store;
@@ -102,13 +140,15 @@ public final class AuditService {
         this.blobs = blobs;
         this.retry = retry;
         this.manifests = new ManifestStore(blobs, settings, retry);
+        this.quarantine = new Quarantine(store, clock, retry);
     }
 
     /** A chunk row as the first scan saw it. */
-    private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size) {
+    private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size, long damagedAt) {
         static Seen of(Item i) {
             ChunkRow r = ChunkRow.from(i);
-            return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size());
+            return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size(),
+                    r.damagedAt());
         }
 
         boolean sameRow(Seen other) {
@@ -139,11 +179,13 @@ public final class AuditService {
         }
 
         AuditReport incomplete() {
-            return new AuditReport(0, 0, 0, 0, driftCount, drifts, fixed, false, inFlight, inFlightSample);
+            return new AuditReport(0, 0, 0, 0, driftCount, drifts, fixed, false, inFlight, inFlightSample, null);
         }
     }
 
-    public AuditReport audit(boolean fix, boolean checkObjects, BooleanSupplier go) {
+    public AuditReport audit(Options options, BooleanSupplier go) {
+        boolean fix = options.fix();
+        boolean checkObjects = options.checkObjects();
         Findings found = new Findings();
 
         // 1. The chunk rows, before any edge is counted (see the class comment).
@@ -160,6 +202,14 @@ public final class AuditService {
             }
             cursor = page.next();
         } while (cursor != null);
+
+        if (!options.counts()) {
+            Map<ChunkId, Long> referenced = new HashMap<>();
+            rows.forEach((id, row) -> referenced.put(id, row.refs()));
+            Content content = content(options, rows, referenced, go, found);
+            return new AuditReport(rows.size(), 0, 0, 0, found.driftCount, found.drifts, found.fixed, true,
+                    found.inFlight, found.inFlightSample, content);
+        }
 
         // 2. The edges, counted per chunk, per (owner, chunk) and per (owner, chunk, file); the holdings.
         Map<ChunkId, Long> edgesPerChunk = new HashMap<>();
@@ -207,6 +257,10 @@ public final class AuditService {
                 Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
                 if (info.isEmpty() || (first.size() >= 0 && info.get().size() != first.size())) {
                     found.drift(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
+                    if (fix && first.damagedAt() == 0) {
+                        quarantine.markDamaged(id);
+                        found.fixed++;
+                    }
                 }
             }
         }
@@ -274,8 +328,77 @@ public final class AuditService {
                 }
             }
         }
+        Content content = content(options, rows, edgesPerChunk, go, found);
         return new AuditReport(rows.size(), edges, holdings.size(), versions, found.driftCount, found.drifts, found.fixed,
-                true, found.inFlight, found.inFlightSample);
+                true, found.inFlight, found.inFlightSample, content);
+    }
+
+    /**
+     * The quarantine, and (with {@code checkContent}) the objects' bytes. Every chunk marked damaged is looked at by
+     * its object's checksum: right again (a client re-uploaded it) → the mark is lifted (with fix); still wrong →
+     * drift. Then referenced chunks are read and hashed in id order from {@code contentAfter}, while there is time
+     * and budget: a mismatch or a missing object is drift, and a fix quarantines the chunk.
+     */
+    private Content content(Options options, Map<ChunkId, Seen> rows, Map<ChunkId, Long> edgesPerChunk, BooleanSupplier go,
+                            Findings found) {
+        long quarantined = 0;
+        long healed = 0;
+        for (Map.Entry<ChunkId, Seen> e : rows.entrySet()) {
+            Seen row = e.getValue();
+            if (row.damagedAt() == 0 || row.state() == ChunkRow.State.DELETING) {
+                continue;
+            }
+            ChunkId id = e.getKey();
+            if (Quarantine.intact(id, row.size(), retry.call(() -> blobs.head(ChunkRow.objectKey(id))))
+                    && intactBytes(id)) {
+                if (options.fix() && quarantine.clear(id, row.damagedAt())) {
+                    healed++;
+                    found.fixed++;
+                } else {
+                    quarantined++;
+                }
+            } else {
+                quarantined++;
+                found.drift(new Drift(Kind.DAMAGED_OBJECT, id.hex(), null, null, 0, edgesPerChunk.getOrDefault(id, 0L)));
+            }
+        }
+        if (!options.checkContent()) {
+            return new Content(0, 0, null, null, quarantined, healed);
+        }
+        long budget = options.maxContentBytes() > 0 ? options.maxContentBytes() : DEFAULT_CONTENT_BYTES;
+        List<ChunkId> order = rows.entrySet().stream()
+                .filter(e -> e.getValue().state() != ChunkRow.State.DELETING && e.getValue().damagedAt() == 0
+                        && edgesPerChunk.getOrDefault(e.getKey(), 0L) > 0)
+                .map(Map.Entry::getKey)
+                .filter(id -> options.contentAfter() == null || id.hex().compareTo(options.contentAfter()) > 0)
+                .sorted(Comparator.comparing(ChunkId::hex)).toList();
+        long checked = 0;
+        long bytes = 0;
+        String last = options.contentAfter();
+        for (ChunkId id : order) {
+            if (bytes >= budget || !go.getAsBoolean()) {
+                return new Content(checked, bytes, options.contentAfter(), last, quarantined, healed);
+            }
+            Optional<byte[]> got = retry.call(() -> blobs.get(ChunkRow.objectKey(id)));
+            checked++;
+            bytes += got.map(b -> (long) b.length).orElse(0L);
+            last = id.hex();
+            if (got.isEmpty() || !ChunkId.sha256(got.get()).equals(id)) {
+                found.drift(new Drift(got.isEmpty() ? Kind.MISSING_OBJECT : Kind.DAMAGED_OBJECT, id.hex(), null, null,
+                        0, edgesPerChunk.getOrDefault(id, 0L)));
+                if (options.fix()) {
+                    quarantine.markDamaged(id);
+                    found.fixed++;
+                }
+                quarantined++;
+            }
+        }
+        return new Content(checked, bytes, options.contentAfter(), null, quarantined, healed);
+    }
+
+    /** Whether the object's bytes hash to its id (read whole: only for the few chunks under quarantine). */
+    private boolean intactBytes(ChunkId id) {
+        return retry.call(() -> blobs.get(ChunkRow.objectKey(id))).map(b -> ChunkId.sha256(b).equals(id)).orElse(false);
     }
 
     private Seen reread(ChunkId id) {

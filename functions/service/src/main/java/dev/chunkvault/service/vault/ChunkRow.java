@@ -12,9 +12,10 @@ import dev.chunkvault.service.store.Key;
  * @param size        verified size, or -1 before the first verification
  * @param s3Version   object version recorded at verification (versioned buckets), or null
  * @param gcRun       fencing token of the GC run that marked it DELETING, or -1
+ * @param damagedAt   when its stored object was found not to hold its bytes (see {@link Quarantine}), or 0
  */
 public record ChunkRow(ChunkId id, State state, long refs, String incarnation, long size, long lastGrantAt,
-                       long lastDecAt, long gcRun, String s3Version) {
+                       long lastDecAt, long gcRun, String s3Version, long damagedAt) {
     public enum State { PENDING, LIVE, DELETING }
 
     public static final String ID = "chunkId";
@@ -34,6 +35,8 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
     public static final String GC_AT = "gcAt";
     public static final String GC_RUN = "gcRun";
     public static final String S3_VERSION = "s3Version";
+    /** Set while the object is known to be damaged (missing, or bytes that do not hash to the id): quarantined. */
+    public static final String DAMAGED_AT = "damagedAt";
 
     public static Key key(ChunkId id) {
         return Key.of(id.hex());
@@ -43,9 +46,14 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
         return "chunks/" + id.hex();
     }
 
+    public boolean damaged() {
+        return damagedAt > 0;
+    }
+
     public static ChunkRow from(Item item) {
         return new ChunkRow(ChunkId.parse(item.string(ID)), State.valueOf(item.string(STATE)), item.numberOr(REFS, 0),
                 item.string(INCARNATION), item.numberOr(SIZE, -1), item.numberOr(LAST_GRANT_AT, 0),
-                item.numberOr(LAST_DEC_AT, 0), item.numberOr(GC_RUN, -1), item.string(S3_VERSION));
+                item.numberOr(LAST_DEC_AT, 0), item.numberOr(GC_RUN, -1), item.string(S3_VERSION),
+                item.numberOr(DAMAGED_AT, 0));
     }
 }

@@ -113,6 +113,7 @@ public final class CommitService {
     private final RefOps refs;
     private final Parallel parallel;
     private final Unpublished unpublished;
+    private final Quarantine quarantine;
 
     public CommitService(ItemStore store, BlobStore blobs, Clock clock, Settings settings, Parallel parallel, Retry retry) {
         this.store = store;
@@ -125,6 +126,7 @@ public final class CommitService {
         this.manifests = new ManifestStore(blobs, settings, retry);
         this.refs = new RefOps(store, clock, retry);
         this.unpublished = new Unpublished(store, manifests, refs, retry);
+        this.quarantine = new Quarantine(store, clock, retry);
     }
 
     public CommitResult commit(CommitRequest r) {
@@ -383,7 +385,17 @@ public final class CommitService {
             ChunkRow row = rows.get(c);
             int size = sizes.get(c);
             boolean rowUsable = row != null && row.state() != ChunkRow.State.DELETING && (row.size() < 0 || row.size() == size);
+            if (held.contains(c) && rowUsable && !row.damaged()) {
+                return new RefOps.Pin(c, row.incarnation(), size, null);
+            }
             if (held.contains(c) && rowUsable) {
+                // Quarantined as damaged: referenced again only once its object is right (re-uploaded through a grant,
+                // which asks holders for it); then the mark goes. Otherwise it is missing, and the client uploads it.
+                Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(c)));
+                if (!Quarantine.intact(c, size, info)) {
+                    return c;
+                }
+                quarantine.clear(c, row.damagedAt());
                 return new RefOps.Pin(c, row.incarnation(), size, null);
             }
             // Not held: verified by the object, and the object is looked at whether or not a row exists, so a refusal

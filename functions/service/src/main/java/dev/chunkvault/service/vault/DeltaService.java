@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -51,6 +52,7 @@ public final class DeltaService {
     private final Presigner presigner;
     private final Clock clock;
     private final Settings settings;
+    private final Quarantine quarantine;
     private final Retry retry;
     private final ReadService reads;
     private final Holdings holdings;
@@ -67,6 +69,7 @@ public final class DeltaService {
         this.reads = new ReadService(store, blobs, presigner, clock, settings, retry);
         this.holdings = new Holdings(store, parallel, retry);
         this.manifests = new ManifestStore(blobs, settings, retry);
+        this.quarantine = new Quarantine(store, clock, retry);
     }
 
     /** One chunk's block signature, with a presigned GET of the chunk (for ranged reads). */
@@ -112,15 +115,18 @@ public final class DeltaService {
         return new Signatures(VersionView.of(v), against, delta == null ? m : null, delta, out);
     }
 
-    /** The stored bytes of a chunk, checked against its id (a corrupt object must never be used as a base). */
+    /**
+     * The stored bytes of a referenced chunk, checked against its id: a damaged object (gone, or other bytes) is never
+     * used as a base; it is quarantined and the caller gets 422 {@link Quarantine#DAMAGED_CODE} (a client then sends
+     * its chunk whole).
+     */
     private byte[] chunkBytes(ChunkId c) {
-        byte[] bytes = retry.call(() -> blobs.get(ChunkRow.objectKey(c))).orElseThrow(() ->
-                ServiceException.unavailable("CHUNK_UNAVAILABLE", "A stored chunk could not be read; retry later.",
-                        java.time.Duration.ofSeconds(5), null));
-        if (!ChunkId.sha256(bytes).equals(c)) {
-            throw new IllegalStateException("stored chunk " + c + " does not match its id");
+        Optional<byte[]> bytes = retry.call(() -> blobs.get(ChunkRow.objectKey(c)));
+        if (bytes.isEmpty() || !ChunkId.sha256(bytes.get()).equals(c)) {
+            quarantine.markDamaged(c);
+            throw Quarantine.damaged(c);
         }
-        return bytes;
+        return bytes.get();
     }
 
     /** What a delta upload did. */

@@ -190,7 +190,7 @@ public final class GcService {
         }
         if (sweep) {
             sweepOne(lease, new ChunkRow(row.id(), ChunkRow.State.DELETING, 0, row.incarnation(), row.size(),
-                    row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version()), t);
+                    row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version(), row.damagedAt()), t);
         }
     }
 

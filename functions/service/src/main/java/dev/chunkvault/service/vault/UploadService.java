@@ -113,6 +113,7 @@ public final class UploadService {
             }
         }
         Set<ChunkId> held = holdings.held(owner, chunks.stream().map(ChunkRequest::id).toList());
+        held.removeAll(damaged(held));
         List<ChunkRequest> toGrant = chunks.stream().filter(c -> !held.contains(c.id())).toList();
         // Groups of (nearly) equal size, each one transaction; a group whose transaction did not go through is
         // granted chunk by chunk.
@@ -143,6 +144,24 @@ public final class UploadService {
         }
         List<ChunkId> have = chunks.stream().map(ChunkRequest::id).filter(held::contains).toList();
         return new Grant(have, uploads, retries);
+    }
+
+    /**
+     * Of the chunks the caller holds, those quarantined as damaged ({@link Quarantine}): the caller is asked to upload
+     * them again rather than told "have", so any client that has the bytes heals the chunk. Only the caller's own
+     * holdings are looked at, so the answer tells nothing about anyone else's.
+     */
+    private Set<ChunkId> damaged(Set<ChunkId> held) {
+        if (held.isEmpty()) {
+            return Set.of();
+        }
+        Set<ChunkId> out = new HashSet<>();
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, held.stream().map(ChunkRow::key).toList())) {
+            if (i.numberOr(ChunkRow.DAMAGED_AT, 0) > 0) {
+                out.add(ChunkId.parse(i.string(ChunkRow.ID)));
+            }
+        }
+        return out;
     }
 
     /**
