@@ -220,7 +220,7 @@ class TemplatePoliciesIT {
                 Map.of("path", "p/a.bin", "parentVersion", version2, "idempotencyKey", "policy-key-3")));
         ok(served, "POST /v1/restore", Http.postJson(api, "/v1/restore", token, Map.of("path", "p/a.bin", "version", version1,
                 "parentVersion", deleted.path("version").path("versionId").asText(), "idempotencyKey", "policy-key-4")));
-        ok(served, "POST /v1/admin/audit", Http.postJson(api, "/v1/admin/audit", token, "{}"));
+        ok(served, "POST /v1/admin/audit", Http.postJson(api, "/v1/admin/audit?checkObjects=true&checkContent=true", token, "{}"));
         ok(served, "POST /v1/admin/gc", Http.postJson(api, "/v1/admin/gc", token, "{}"));
         assertTrue(cloud.runGc().has("gc"));
         return served;
