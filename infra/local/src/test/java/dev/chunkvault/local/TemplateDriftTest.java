@@ -116,6 +116,19 @@ class TemplateDriftTest {
     }
 
     @Test
+    void theAuthorizersReadTheHeaderTheFunctionsReadTheSubjectFrom() {
+        // The functions read the token's sub from the identity source (ApiRequest.caller): API Gateway's claims are
+        // all strings, so only the token tells a string subject from a number, null, array or object.
+        assertTrue(TEMPLATE.apis().stream().anyMatch(a -> !a.authorizers().isEmpty()), "the API has a JWT authorizer");
+        for (SamTemplate.HttpApi api : TEMPLATE.apis()) {
+            for (SamTemplate.JwtAuthorizer j : api.authorizers().values()) {
+                assertEquals("$request.header." + dev.chunkvault.api.http.ApiRequest.IDENTITY_HEADER,
+                        j.identitySource().toLowerCase(java.util.Locale.ROOT), j.name());
+            }
+        }
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void theTemplateTablesAreTheServiceTables() {
         Map<String, String> env = TEMPLATE.functions().get(0).environment();

@@ -1,6 +1,8 @@
 package dev.chunkvault.api.http;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chunkvault.service.vault.Owner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,8 @@ import java.util.Optional;
 public final class ApiRequest {
     /** Lambda's synchronous invocation limit bounds every request body. */
     public static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
+    /** The JWT authorizer's identity source ({@code $request.header.Authorization} in template.yaml), lower-cased. */
+    public static final String IDENTITY_HEADER = "authorization";
 
     private final APIGatewayV2HTTPEvent event;
     private final String requestId;
@@ -29,7 +33,13 @@ public final class ApiRequest {
     /**
      * The tenant: the JWT {@code sub} the authorizer verified. Never taken from the path or the body.
      *
-     * @throws NotAuthenticated when the request carries no verified subject
+     * <p>API Gateway hands the claims to the function as strings: a token whose {@code sub} is the number 123, null,
+     * an array or an object arrives as "123", "null", "[a b]" or its JSON text, just like a string subject that
+     * reads so; and text that is not well-formed Unicode may arrive altered. So the subject is also read from the
+     * token itself (the identity source, {@link #IDENTITY_HEADER}, which the authorizer has verified): it must be a
+     * JSON string there, equal to the claim, and acceptable to {@link Owner#of(String)}. Anything else is 401.
+     *
+     * @throws NotAuthenticated when the request carries no verified subject, or one that cannot be a tenant
      */
     public Owner caller() {
         var ctx = event.getRequestContext();
@@ -37,11 +47,44 @@ public final class ApiRequest {
                 || ctx.getAuthorizer().getJwt().getClaims() == null) {
             throw new NotAuthenticated();
         }
-        String sub = ctx.getAuthorizer().getJwt().getClaims().get("sub");
-        if (sub == null || sub.isBlank() || sub.length() > 256) {
+        String claimed = ctx.getAuthorizer().getJwt().getClaims().get("sub");
+        JsonNode sub = tokenClaims().get("sub");
+        if (sub == null || !sub.isTextual()) {
+            throw NotAuthenticated.subject("the token's sub is " + (sub == null ? "missing" : "a JSON " + sub.getNodeType()));
+        }
+        if (!sub.textValue().equals(claimed)) {
+            throw NotAuthenticated.subject("the token's sub differs from the authorizer's claim");
+        }
+        try {
+            return Owner.of(sub.textValue());
+        } catch (Owner.InvalidSubject e) {
+            throw NotAuthenticated.subject(e.getMessage());
+        }
+    }
+
+    /**
+     * The claims of the bearer token in {@link #IDENTITY_HEADER}, read strictly (duplicate keys are refused: a parser
+     * that takes the first and one that takes the last would see different subjects). The signature is not checked
+     * here: the authorizer did that before the function was invoked.
+     */
+    private ObjectNode tokenClaims() {
+        String value = header(IDENTITY_HEADER).map(String::strip).orElse("");
+        if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            value = value.substring(7).strip();
+        }
+        String[] parts = value.split("\\.", -1);
+        if (parts.length != 3) {
             throw new NotAuthenticated();
         }
-        return new Owner(sub);
+        try {
+            JsonNode claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            if (claims instanceof ObjectNode o) {
+                return o;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // not base64url, or not JSON: answered below
+        }
+        throw new NotAuthenticated();
     }
 
     public Optional<String> query(String name) {
@@ -209,10 +252,29 @@ public final class ApiRequest {
         }
     }
 
-    /** Raised when there is no verified caller. */
+    /**
+     * Raised when there is no verified caller (401 UNAUTHORIZED), or when the verified token's subject cannot be a
+     * tenant (401 INVALID_SUBJECT; {@link #getMessage()} says why, for the log only).
+     */
     public static final class NotAuthenticated extends RuntimeException {
+        private final boolean badSubject;
+
         NotAuthenticated() {
-            super("no verified caller", null, false, false);
+            this("no verified caller", false);
+        }
+
+        private NotAuthenticated(String why, boolean badSubject) {
+            super(why, null, false, false);
+            this.badSubject = badSubject;
+        }
+
+        static NotAuthenticated subject(String why) {
+            return new NotAuthenticated(why, true);
+        }
+
+        /** True when a token was verified but its subject is not an acceptable tenant id. */
+        public boolean badSubject() {
+            return badSubject;
         }
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.chunkvault.service.blob.BlobStoreException;
 import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.store.TransientStoreException;
+import dev.chunkvault.service.vault.Owner;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -24,6 +25,12 @@ public final class ErrorMapper {
             HttpResponse r = HttpResponse.of(status(e), new ApiError(e.code(), e.getMessage(), requestId,
                     e.details().isEmpty() ? null : e.details()));
             return e.retryAfter() == null ? r : r.withHeader("Retry-After", seconds(e.retryAfter()));
+        }
+        if (t instanceof ApiRequest.NotAuthenticated e && e.badSubject()) {
+            log.warn("token subject refused", Map.of("reason", e.getMessage()));
+            return error(401, "INVALID_SUBJECT", "The token's subject (sub) must be a string of 1 to "
+                    + Owner.MAX_SUBJECT_BYTES + " bytes (UTF-8) of well-formed Unicode text without control characters.",
+                    requestId).withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         }
         if (t instanceof ApiRequest.NotAuthenticated) {
             return error(401, "UNAUTHORIZED", "Sign in: this route needs a valid bearer token.", requestId);

@@ -51,6 +51,7 @@ class ConflictCheckHandlerTest {
         APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
         event.setRouteKey(route);
         event.setBody(body);
+        event.setHeaders(Map.of("authorization", Tokens.bearerFor(alice.sub())));
         var ctx = new APIGatewayV2HTTPEvent.RequestContext();
         var auth = new APIGatewayV2HTTPEvent.RequestContext.Authorizer();
         var jwt = new APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT();

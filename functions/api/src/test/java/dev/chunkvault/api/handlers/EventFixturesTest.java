@@ -130,6 +130,7 @@ class EventFixturesTest {
         APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
         event.setRouteKey("POST /v1/uploads");
         event.setBody("x".repeat(7 * 1024 * 1024));
+        event.setHeaders(Map.of("authorization", Tokens.bearerFor("alice")));
         var ctx = new APIGatewayV2HTTPEvent.RequestContext();
         var auth = new APIGatewayV2HTTPEvent.RequestContext.Authorizer();
         var jwt = new APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT();
