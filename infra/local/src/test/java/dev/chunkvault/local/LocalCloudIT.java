@@ -62,6 +62,28 @@ class LocalCloudIT {
     }
 
     @Test
+    void datesThatAreNotNumbersOrDoNotFitALongMakeTheToken401() {
+        long now = java.time.Instant.now().getEpochSecond();
+        java.math.BigInteger wrap = java.math.BigInteger.ONE.shiftLeft(64);
+        Map<String, ObjectNode> bad = new java.util.LinkedHashMap<>();
+        bad.put("exp 1e30", claims("it-dates").put("exp", 1e30));
+        bad.put("exp 99999999999999999999", claims("it-dates").put("exp", new java.math.BigInteger("99999999999999999999")));
+        bad.put("exp 2^64 + now + 300", claims("it-dates").put("exp", wrap.add(java.math.BigInteger.valueOf(now + 300))));
+        bad.put("exp as a string", claims("it-dates").put("exp", Long.toString(now + 300)));
+        bad.put("nbf 2^64 + 1", claims("it-dates").put("nbf", wrap.add(java.math.BigInteger.ONE)));
+        bad.put("nbf as a string", claims("it-dates").put("nbf", "yesterday"));
+        bad.put("iat 2^64", claims("it-dates").put("iat", wrap));
+        bad.put("iat as a string", claims("it-dates").put("iat", Long.toString(now)));
+        bad.forEach((what, claims) -> {
+            Http.Response r = Http.get(api, "/v1/files", cloud.issuer().sign(claims));
+            assertEquals(401, r.status(), () -> what + ": " + r.text());
+            assertEquals("Unauthorized", r.json().path("message").asText(), what);
+        });
+        Http.Response fractional = Http.get(api, "/v1/files", cloud.issuer().sign(claims("it-dates").put("exp", now + 300.5)));
+        assertEquals(200, fractional.status(), "RFC 7519 dates may be fractional: " + fractional.text());
+    }
+
+    @Test
     void routesCheckTheirScopes() {
         String readOnly = cloud.mintToken("it-scopes", List.of("chunkvault/read"), Duration.ofMinutes(5));
         assertEquals(200, Http.get(api, "/v1/files", readOnly).status());

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -24,7 +26,8 @@ import java.util.Set;
  * Validates a bearer token the way an API Gateway HTTP API JWT authorizer does: a JWS in compact form signed with
  * RS256/RS384/RS512 by a key of the issuer's JWKS (matched by {@code kid}), {@code iss} equal to the configured
  * issuer, {@code aud} — or, for access tokens without one, {@code client_id} — among the configured audiences,
- * {@code exp} in the future, {@code nbf} (if present) in the past, {@code iat} (if present) not in the future.
+ * {@code exp} in the future, {@code nbf} (if present) in the past, {@code iat} (if present) not in the future, each
+ * of them a JSON number of seconds from 0 to the end of the year 9999 (anything else is not a date: the token is refused).
  * Scopes come from {@code scope} (space-separated) or {@code scp}. The reason a token is refused is logged, never sent.
  */
 public final class JwtVerifier {
@@ -34,6 +37,8 @@ public final class JwtVerifier {
     /** API Gateway tolerates no clock skew on exp; iat a little in the future is a clock difference, not a forgery. */
     private static final long IAT_SKEW_SECONDS = 300;
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
+    /** The last second of the year 9999 (253402300799): no token is meant to live longer; a larger date is an error. */
+    static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
     private final String issuer;
     private final Set<String> audiences;
@@ -122,19 +127,37 @@ public final class JwtVerifier {
             throw new Rejected("wrong audience");
         }
         long now = clock.instant().getEpochSecond();
-        if (!claims.path("exp").isNumber()) {
+        if (!claims.has("exp")) {
             throw new Rejected("no exp");
         }
-        if (claims.path("exp").asLong() <= now) {
+        if (numericDate(claims, "exp") <= now) {
             throw new Rejected("expired");
         }
-        if (claims.has("nbf") && (!claims.path("nbf").isNumber() || claims.path("nbf").asLong() > now)) {
+        if (claims.has("nbf") && numericDate(claims, "nbf") > now) {
             throw new Rejected("not yet valid");
         }
-        if (claims.has("iat") && (!claims.path("iat").isNumber() || claims.path("iat").asLong() > now + IAT_SKEW_SECONDS)) {
+        if (claims.has("iat") && numericDate(claims, "iat") > now + IAT_SKEW_SECONDS) {
             throw new Rejected("issued in the future");
         }
         return new Verified(stringClaims((ObjectNode) claims), scopes(claims));
+    }
+
+    /**
+     * A NumericDate claim (RFC 7519 §2: seconds since the epoch, possibly fractional) in whole seconds, rounded down.
+     * Only a JSON number from 0 to {@link #MAX_NUMERIC_DATE} is one: a value that does not fit a long (1e30,
+     * 99999999999999999999) would otherwise wrap or saturate into a date that lets a token through (an exp of
+     * 2^64 + t is read as t, an nbf of 2^64 as 0), and a string, boolean or null is not a date at all.
+     */
+    static long numericDate(JsonNode claims, String name) throws Rejected {
+        JsonNode n = claims.get(name);
+        if (n == null || !n.isNumber() || (n.isFloatingPointNumber() && !Double.isFinite(n.doubleValue()))) {
+            throw new Rejected(name + " is not a NumericDate");
+        }
+        BigDecimal seconds = n.decimalValue();
+        if (seconds.signum() < 0 || seconds.compareTo(BigDecimal.valueOf(MAX_NUMERIC_DATE)) > 0) {
+            throw new Rejected(name + " is out of range");
+        }
+        return seconds.setScale(0, RoundingMode.FLOOR).longValueExact();
     }
 
     private boolean audienceMatches(JsonNode claims) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +90,39 @@ class JwtVerifierTest {
             assertThrows(JwtVerifier.Rejected.class, () -> verifier.verify(bad), bad.length() > 80 ? bad.substring(0, 80) : bad);
         }
         assertThrows(JwtVerifier.Rejected.class, () -> verifier.verify(null));
+    }
+
+    @Test
+    void datesThatAreNotNumbersOrDoNotFitALongAreRefused() throws Exception {
+        long now = NOW.getEpochSecond();
+        BigInteger wrap = BigInteger.ONE.shiftLeft(64);
+        Map<String, ObjectNode> bad = new LinkedHashMap<>();
+        bad.put("exp 1e30", claims().put("exp", 1e30));
+        bad.put("exp 99999999999999999999", claims().put("exp", new BigInteger("99999999999999999999")));
+        bad.put("exp Long.MAX_VALUE + 1", claims().put("exp", BigInteger.valueOf(Long.MAX_VALUE).add(BigInteger.ONE)));
+        bad.put("exp 2^64 + now + 60 (wraps to a valid date)", claims().put("exp", wrap.add(BigInteger.valueOf(now + 60))));
+        bad.put("exp 1E+400 (infinite as a double)", claims().put("exp", new java.math.BigDecimal("1e400")));
+        bad.put("exp after the year 9999", claims().put("exp", JwtVerifier.MAX_NUMERIC_DATE + 1));
+        bad.put("exp as a string", claims().put("exp", Long.toString(now + 60)));
+        bad.put("exp null", claims().putNull("exp"));
+        bad.put("exp true", claims().put("exp", true));
+        bad.put("exp an array", (ObjectNode) claims().set("exp", JSON.createArrayNode().add(now + 60)));
+        bad.put("nbf 2^64 (wraps to 0)", claims().put("nbf", wrap));
+        bad.put("nbf 1e30", claims().put("nbf", 1e30));
+        bad.put("nbf as a string", claims().put("nbf", Long.toString(now - 60)));
+        bad.put("nbf negative", claims().put("nbf", -1));
+        bad.put("iat 2^64 (wraps to 0)", claims().put("iat", wrap));
+        bad.put("iat as a string", claims().put("iat", Long.toString(now)));
+        bad.put("iat null", claims().putNull("iat"));
+        for (Map.Entry<String, ObjectNode> e : bad.entrySet()) {
+            assertThrows(JwtVerifier.Rejected.class, () -> verifier.verify(issuer.sign(e.getValue())), e.getKey());
+        }
+        // Still accepted: fractional dates (RFC 7519 allows them), and the largest date there is.
+        verifier.verify(issuer.sign(claims().put("exp", now + 60.5).put("iat", now - 0.5).put("nbf", now - 10.25)));
+        verifier.verify(issuer.sign(claims().put("exp", JwtVerifier.MAX_NUMERIC_DATE)));
+        verifier.verify(issuer.sign(claims().put("exp", new BigInteger(Long.toString(now + 60))).put("nbf", 0)));
+        assertThrows(JwtVerifier.Rejected.class, () -> verifier.verify(issuer.sign(claims().put("exp", now + 0.5))),
+                "a fractional exp that has passed");
     }
 
     @Test
