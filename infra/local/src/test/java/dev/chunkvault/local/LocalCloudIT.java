@@ -84,6 +84,56 @@ class LocalCloudIT {
     }
 
     @Test
+    void requestsWithTooManyOrTooLargeHeadersAre431LikeApiGateway() {
+        String token = cloud.mintToken("it-headers");
+        int port = api.getPort();
+        // Many small headers within API Gateway's 10,240 bytes are served (the JDK's default cut them off at 200).
+        assertTrue(rawRequest(port, token, headers(300, "X-Probe-", "v")).startsWith("HTTP/1.1 200"));
+        assertTrue(rawRequest(port, token, headers(9, "X-Pad-", "p".repeat(800))).startsWith("HTTP/1.1 200"),
+                "about 7.5 KB of headers and a token are within the limit");
+        // Over the limit, by count or by size: 431 in API Gateway's own shape, never a dropped connection.
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("2,000 small headers", headers(2000, "X-Probe-", "v"));
+        cases.put("20,000 small headers", headers(20_000, "X-", ""));
+        cases.put("12 headers of 1,000 bytes", headers(12, "X-Pad-", "p".repeat(1000)));
+        cases.put("one header of 400 KB", headers(1, "X-Big-", "b".repeat(400 * 1024)));
+        cases.put("one header of 1,000,000 bytes", headers(1, "X-Big-", "b".repeat(1_000_000)));
+        cases.forEach((what, extra) -> {
+            String answer = rawRequest(port, token, extra);
+            assertTrue(answer.startsWith("HTTP/1.1 431"), () -> what + " -> " + answer.substring(0, Math.min(200, answer.length())));
+            assertTrue(answer.endsWith("{\"message\":\"Request Header Fields Too Large\"}"), what + " -> " + answer);
+        });
+        // A request line that long counts too.
+        String longQuery = rawRequest(port, token, "", "/v1/files?folder=" + "q".repeat(11_000));
+        assertTrue(longQuery.startsWith("HTTP/1.1 431"), longQuery);
+        assertEquals(200, Http.get(api, "/v1/files", token).status(), "and the API serves on");
+    }
+
+    private static String headers(int count, String prefix, String value) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            b.append(prefix).append(i).append(": ").append(value).append("\r\n");
+        }
+        return b.toString();
+    }
+
+    private static String rawRequest(int port, String token, String extraHeaders) {
+        return rawRequest(port, token, extraHeaders, "/v1/files");
+    }
+
+    /** A GET over a raw socket (java.net.http would refuse some of these headers); "" when the server hung up. */
+    private static String rawRequest(int port, String token, String extraHeaders, String pathAndQuery) {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer "
+                    + token + "\r\n" + extraHeaders + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return "(no answer: " + e + ")";
+        }
+    }
+
+    @Test
     void routesCheckTheirScopes() {
         String readOnly = cloud.mintToken("it-scopes", List.of("chunkvault/read"), Duration.ofMinutes(5));
         assertEquals(200, Http.get(api, "/v1/files", readOnly).status());

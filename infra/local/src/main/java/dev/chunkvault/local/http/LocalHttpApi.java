@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * cookies split out, query parameters decoded and joined, text bodies as text and others base64, the authorizer's
  * claims and scopes in {@code requestContext.authorizer.jwt}), invokes the route's function and writes its response
  * ({@code statusCode}, headers, multi-value headers, cookies, base64 bodies; any other output is a 200 JSON body).
- * Failures look like API Gateway's: 404 Not Found, 413 Request Entity Too Large (a 10 MB body, or a 6 MB event), 500
+ * Failures look like API Gateway's: 404 Not Found, 413 Request Entity Too Large (a 10 MB body, or a 6 MB event), 431
+ * Request Header Fields Too Large (over {@link #MAX_HEADER_BYTES} of request line and headers), 500
  * Internal Server Error (the function threw, timed out, was throttled or answered over 6 MB), 503 Service Unavailable
  * (the 30-second integration timeout). Requests whose Host is not this machine's loopback name get 403 (DNS
  * rebinding). Paths under {@code /local/} are the local
@@ -56,6 +57,20 @@ public final class LocalHttpApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** API Gateway HTTP APIs accept request bodies up to 10 MB. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /**
+     * API Gateway HTTP APIs refuse a request whose request line and headers together exceed 10,240 bytes (a quota
+     * that cannot be raised) with 431. Counted here as the request line plus every header's name and value: a little
+     * stricter than a count of values alone, so what passes here passes there.
+     */
+    public static final int MAX_HEADER_BYTES = 10_240;
+    /**
+     * The JDK server's own limits, far above {@link #MAX_HEADER_BYTES} so that every request up to them reaches
+     * {@link #handle} and is answered 431: past its limits the JDK closes the connection without an answer (its
+     * defaults, 200 headers and 380 KiB, cut off requests API Gateway would answer). It counts 32 bytes of overhead per
+     * header, so its size limit binds before its count does. Only a header section over 1 MiB is cut off unanswered.
+     */
+    static final int JDK_MAX_HEADER_SECTION_BYTES = 1024 * 1024;
+    static final int JDK_MAX_HEADERS = 40_000;
     /** API Gateway stops waiting for an integration after 30 seconds (503); the function may run on. */
     public static final java.time.Duration INTEGRATION_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_THREADS = 64;
@@ -70,6 +85,13 @@ public final class LocalHttpApi implements AutoCloseable {
         // (Read once, when the JDK's server configuration loads: before the first server of this JVM.)
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        // Read at the same time: see JDK_MAX_HEADER_SECTION_BYTES.
+        if (System.getProperty("sun.net.httpserver.maxReqHeaderSize") == null) {
+            System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(JDK_MAX_HEADER_SECTION_BYTES));
+        }
+        if (System.getProperty("sun.net.httpserver.maxReqHeaders") == null) {
+            System.setProperty("sun.net.httpserver.maxReqHeaders", Integer.toString(JDK_MAX_HEADERS));
         }
     }
 
@@ -167,7 +189,12 @@ public final class LocalHttpApi implements AutoCloseable {
             String path = uri.getRawPath();
             String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
             byte[] body = readBody(ex.getRequestBody());
-            if (!localHost(ex.getRequestHeaders().getFirst("Host"))) {
+            long headerBytes = headerBytes(ex);
+            if (headerBytes > MAX_HEADER_BYTES) {
+                LOG.warn("{} {}: {} bytes of request line and headers (at most {})", method,
+                        path.length() > 200 ? path.substring(0, 200) + "..." : path, headerBytes, MAX_HEADER_BYTES);
+                reply = Reply.message(431, "Request Header Fields Too Large");
+            } else if (!localHost(ex.getRequestHeaders().getFirst("Host"))) {
                 // Only this machine's own names: a web page that rebinds its DNS name to 127.0.0.1 must not reach
                 // the API or mint tokens from a browser.
                 LOG.warn("{} {}: refused Host '{}'", method, path, ex.getRequestHeaders().getFirst("Host"));
@@ -193,6 +220,20 @@ public final class LocalHttpApi implements AutoCloseable {
         write(ex, reply, requestId);
         LOG.info("{} {} {} {} ms ({})", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), reply.status,
                 (System.nanoTime() - started) / 1_000_000, fn);
+    }
+
+    /**
+     * The size API Gateway limits: the request line and every header's name and value, in bytes (the JDK reads header
+     * bytes as ISO-8859-1, one char each).
+     */
+    static long headerBytes(HttpExchange ex) {
+        long n = ex.getRequestMethod().length() + 1L + ex.getRequestURI().toString().length() + 1L + ex.getProtocol().length();
+        for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
+            for (String v : h.getValue()) {
+                n += h.getKey().length() + (v == null ? 0 : v.length());
+            }
+        }
+        return n;
     }
 
     /** Whether a Host header names this server on loopback (127.0.0.1, localhost, [::1], with or without our port). */
