@@ -1,0 +1,113 @@
+package dev.chunkvault.bench.e2e;
+
+import dev.chunkvault.bench.e2e.WireMeter.Counts;
+import dev.chunkvault.bench.e2e.WireMeter.Snapshot;
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.sync.StateStore;
+import dev.chunkvault.client.sync.SyncEngine;
+import dev.chunkvault.client.sync.SyncListener;
+import dev.chunkvault.client.sync.SyncReport;
+import dev.chunkvault.local.LocalCloud;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where a sync of a tree of many small files spends its requests, time and CPU (issue 15, "measure first"): a first
+ * sync of the tree, a second device getting it, and a sync with nothing to do, each through the wire meter (requests,
+ * bytes and summed request time by API route and S3 object kind) and the per-thread CPU sampler (client threads,
+ * the functions' threads, DynamoDB Local, s3proxy, JIT and GC). Everything runs in this JVM on an in-memory local
+ * cloud, as the e2e bench does.
+ *
+ * <pre>
+ * java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.ManyFilesProfile --tree DIR [--out FILE] [--work DIR]
+ * </pre>
+ */
+public final class ManyFilesProfile {
+    private ManyFilesProfile() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path tree = Path.of(a.get("tree")).toAbsolutePath();
+        Path out = Path.of(a.getOrDefault("out", "bench/results/tmp/many-files.md"));
+        Path work = Path.of(a.getOrDefault("work", "bench/results/tmp/many-files-work")).toAbsolutePath();
+        Trees.deleteTree(work);
+        long files;
+        long bytes;
+        try (var s = Files.walk(tree)) {
+            long[] fb = {0, 0};
+            s.filter(Files::isRegularFile).forEach(p -> {
+                fb[0]++;
+                fb[1] += p.toFile().length();
+            });
+            files = fb[0];
+            bytes = fb[1];
+        }
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Tree: %s — %,d files, %s%n%n", tree, files, BenchContext.bytes(bytes)));
+        try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory());
+             BenchContext ctx = new BenchContext(cloud, work, 1)) {
+            Path a1 = work.resolve("device-a");
+            Trees.mirror(tree, a1, java.util.Set.of());
+            ChunkvaultClient alice = ctx.client("many", true);
+            md.append(step(ctx, "first sync (device A pushes the tree)", files, () -> sync(alice, a1, "a")));
+            Path b1 = Files.createDirectories(work.resolve("device-b"));
+            ChunkvaultClient aliceB = ctx.client("many", true);
+            md.append(step(ctx, "second device (device B gets the tree)", files, () -> sync(aliceB, b1, "b")));
+            md.append(step(ctx, "no-op sync (device A, nothing changed)", files, () -> sync(alice, a1, "a")));
+        }
+        System.out.println(md);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
+    }
+
+    interface Step {
+        SyncReport run() throws IOException;
+    }
+
+    private static SyncReport sync(ChunkvaultClient client, Path root, String device) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults(device).withFullListing(true),
+                    SyncListener.NONE).run();
+        }
+    }
+
+    private static String step(BenchContext ctx, String title, long files, Step step) throws IOException {
+        Snapshot before = ctx.meter.snapshot();
+        long t0 = System.nanoTime();
+        SyncReport r;
+        ThreadCpu.Usage cpu;
+        try (ThreadCpu.Sampler sampler = new ThreadCpu.Sampler(100)) {
+            r = step.run();
+            cpu = sampler.report();
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Snapshot d = ctx.meter.snapshot().since(before);
+        StringBuilder sb = new StringBuilder();
+        sb.append("### ").append(title).append("\n\n");
+        sb.append(String.format(Locale.ROOT, "Wall %.1f s; pushed %,d, pulled %,d, errors %d; process CPU %.1f s%n%n",
+                wall, r.pushed.size(), r.pulled.size(), r.errors.size(), cpu.processSeconds()));
+        sb.append("| requests of | count | per file | bytes sent | bytes received | summed time s | mean ms |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        long api = 0;
+        for (Map.Entry<String, Counts> e : d.byCategory().entrySet()) {
+            Counts c = e.getValue();
+            if (e.getKey().startsWith("API")) {
+                api += c.requests();
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %,d | %.3f | %s | %s | %.1f | %.1f |%n", e.getKey(), c.requests(),
+                    (double) c.requests() / files, BenchContext.bytes(c.sent()), BenchContext.bytes(c.received()),
+                    c.nanos() / 1e9, c.meanMillis()));
+        }
+        sb.append(String.format(Locale.ROOT, "%nAPI requests per file: %.3f%n%n", (double) api / files));
+        sb.append("CPU by thread group (s): ").append(cpu).append("\n\n");
+        System.out.print(sb);
+        return sb.toString();
+    }
+}
