@@ -78,6 +78,7 @@ class ApiInputsIT {
     static final String CHANGES = "GET /v1/changes";
     static final String HISTORY = "GET /v1/history";
     static final String DOWNLOADS = "POST /v1/downloads";
+    static final String DOWNLOAD_BATCH = "POST /v1/download-batch";
     static final String SIGNATURES = "POST /v1/signatures";
     static final String DELTAS = "POST /v1/delta-uploads";
     static final String CONFLICTS = "POST /v1/conflict-check";
@@ -220,6 +221,11 @@ class ApiInputsIT {
         valid.put(HISTORY, get(HISTORY, "path=docs/a.bin&limit=10"));
         valid.put(DOWNLOADS, post(DOWNLOADS, obj(n -> n.put("path", "docs/a.bin").put("version", aV2)
                 .putArray("chunks").add(chunkA2()))));
+        valid.put(DOWNLOAD_BATCH, post(DOWNLOAD_BATCH, obj(n -> {
+            ArrayNode files = n.putArray("files");
+            files.addObject().put("path", "docs/a.bin").put("version", aV2);
+            files.addObject().put("path", "docs/gone.bin");
+        })));
         valid.put(SIGNATURES, post(SIGNATURES, obj(n -> n.put("path", "docs/a.bin").put("version", aV2)
                 .put("against", aV1).putArray("chunks").add(chunkA2()))));
         valid.put(DELTAS, post(DELTAS, deltaBody(chunkA2(), a2.chunk(0))));
@@ -389,7 +395,8 @@ class ApiInputsIT {
     // ------------------------------------------------------------------------------------------ the table
 
     private void buildCases() {
-        List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, SIGNATURES, DELTAS, CONFLICTS);
+        List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, DOWNLOAD_BATCH, SIGNATURES,
+                DELTAS, CONFLICTS);
         for (String route : jsonRoutes) {
             jsonCases(route);
         }
@@ -399,6 +406,7 @@ class ApiInputsIT {
         deleteCases();
         restoreCases();
         downloadCases();
+        downloadBatchCases();
         signatureCases();
         deltaCases();
         conflictCases();
@@ -662,6 +670,30 @@ class ApiInputsIT {
         chunkListCases(DOWNLOADS, 1000);
         bad(DOWNLOADS, "1,001 chunks", mutate(DOWNLOADS, n -> fillIds(n.putArray("chunks"), 1001)), 413, "TOO_MANY_CHUNKS");
         bad(DOWNLOADS, "10,001 chunks", mutate(DOWNLOADS, n -> fillIds(n.putArray("chunks"), 10_001)), 400, "TOO_MANY_ITEMS");
+    }
+
+    private void downloadBatchCases() {
+        bad(DOWNLOAD_BATCH, "no files", mutate(DOWNLOAD_BATCH, n -> n.remove("files")), 400, "MISSING_FIELD");
+        bad(DOWNLOAD_BATCH, "files not a list", mutate(DOWNLOAD_BATCH, n -> n.put("files", "all")), 400, "INVALID_FIELD");
+        bad(DOWNLOAD_BATCH, "an empty list", mutate(DOWNLOAD_BATCH, n -> n.putArray("files")), 400, "EMPTY_BATCH");
+        bad(DOWNLOAD_BATCH, "a null file", mutate(DOWNLOAD_BATCH, n -> ((ArrayNode) n.get("files")).addNull()), 400,
+                "INVALID_FIELD");
+        bad(DOWNLOAD_BATCH, "a file without a path", mutate(DOWNLOAD_BATCH, n -> ((ObjectNode) n.get("files").get(1))
+                .remove("path")), 400, "MISSING_FIELD");
+        badPaths().forEach((name, p) -> bad(DOWNLOAD_BATCH, "second file's path: " + name, mutate(DOWNLOAD_BATCH, n ->
+                ((ObjectNode) n.get("files").get(1)).put("path", p)), 400, "INVALID_PATH"));
+        bad(DOWNLOAD_BATCH, "a file with an unknown field", mutate(DOWNLOAD_BATCH, n -> ((ObjectNode) n.get("files").get(1))
+                .put("extra", 1)), 400, "UNKNOWN_FIELD");
+        bad(DOWNLOAD_BATCH, "101 files", mutate(DOWNLOAD_BATCH, n -> {
+            ArrayNode list = n.putArray("files");
+            for (int i = 0; i <= 100; i++) {
+                list.addObject().put("path", "docs/many-" + i + ".bin");
+            }
+        }), 413, "TOO_MANY_FILES");
+        bad(DOWNLOAD_BATCH, "1,001 chunks in all", mutate(DOWNLOAD_BATCH, n -> {
+            fillIds(((ObjectNode) n.get("files").get(0)).putArray("chunks"), 600);
+            fillIds(((ObjectNode) n.get("files").get(1)).putArray("chunks"), 401);
+        }), 413, "TOO_MANY_CHUNKS");
     }
 
     private static void fillIds(ArrayNode a, int n) {

@@ -209,6 +209,8 @@ class TemplatePoliciesIT {
         ok(served, "GET /v1/changes", Http.get(api, "/v1/changes?cursor=" + listing.path("changeCursor").asText(), token));
         ok(served, "GET /v1/history", Http.get(api, "/v1/history?path=p/a.bin", token));
         ok(served, "POST /v1/downloads", Http.postJson(api, "/v1/downloads", token, Map.of("path", "p/a.bin")));
+        ok(served, "POST /v1/download-batch", Http.postJson(api, "/v1/download-batch", token,
+                Map.of("files", List.of(Map.of("path", "p/a.bin"), Map.of("path", "p/b1.bin"), Map.of("path", "p/none.bin")))));
         if (cloud.template().routes().stream().anyMatch(r -> r.routeKey().equals("POST /v1/conflict-check"))) {
             ObjectNode check = Http.JSON.createObjectNode();
             check.put("path", "p/a.bin");

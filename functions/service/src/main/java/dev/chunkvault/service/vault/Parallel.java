@@ -25,6 +25,23 @@ public final class Parallel {
         return new Parallel(null, 1);
     }
 
+    /**
+     * A pool of its own with {@code n} threads, for work that itself uses this one: a task on the pool that waits for
+     * tasks on the same pool could wait forever once all its threads wait. Inline stays inline (simulation tests).
+     */
+    public Parallel separate(int n, String threadName) {
+        if (pool == null || n <= 1) {
+            return inline();
+        }
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService own = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, threadName + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        return new Parallel(own, n);
+    }
+
     /** The same pool with at most {@code n} concurrent calls per {@link #map}. */
     public Parallel atMost(int n) {
         return new Parallel(pool, Math.max(1, Math.min(parallelism, n)));

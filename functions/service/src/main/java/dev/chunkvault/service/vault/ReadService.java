@@ -203,17 +203,106 @@ public final class ReadService {
         FilePath p = CommitService.parsePath(path);
         FileRow f = fileRow(owner, p).orElseThrow(() -> ServiceException.notFound("No such file."));
         String id = versionId == null ? f.head() : versionId;
-        VersionRow v = readableVersion(f, id);
+        return plan(readableVersion(f, id), versionId == null, wanted, settings.maxChunksPerRequest());
+    }
+
+    /** One file of a batch of download plans: as {@link #download}'s arguments. */
+    public record FileRequest(String path, String versionId, List<ChunkId> wanted) {}
+
+    /** One file's plan, or the error {@link #download} would have answered for it (exactly one is set). */
+    public record BatchPlan(DownloadPlan plan, ServiceException error) {}
+
+    /** Files per batch of download plans. */
+    public static final int MAX_BATCH_FILES = 100;
+
+    /**
+     * The download plans of many files in one request (a second device getting a tree of small files): each exactly
+     * as {@link #download} would answer it alone, a file's own refusal (no such file, a deletion...) its item's
+     * error. The file rows and the versions are read with two batched reads for the whole batch, not two reads per
+     * file. Presigned chunk URLs are shared out in file order up to the per-request limit; a file past it gets a plan
+     * with {@code allChunks = false}, and its remaining URLs are asked for by {@link #download}.
+     */
+    public List<BatchPlan> downloadBatch(Owner owner, List<FileRequest> files) {
+        if (files.isEmpty()) {
+            throw ServiceException.badRequest("EMPTY_BATCH", "Name at least one file.");
+        }
+        if (files.size() > MAX_BATCH_FILES) {
+            throw ServiceException.tooLarge("TOO_MANY_FILES", "At most " + MAX_BATCH_FILES + " files per request.");
+        }
+        int listed = files.stream().mapToInt(f -> f.wanted() == null ? 0 : f.wanted().size()).sum();
+        if (listed > settings.maxChunksPerRequest()) {
+            throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + settings.maxChunksPerRequest()
+                    + " chunks per request.");
+        }
+        List<FilePath> paths = files.stream().map(f -> CommitService.parsePath(f.path())).toList();
+        java.util.Map<String, FileRow> rows = new java.util.HashMap<>();
+        BatchReads.getAll(store, Parallel.inline(), retry, Tables.FILES, paths.stream().map(p -> FileRow.key(owner,
+                p.foldKey())).distinct().toList()).forEach(i -> {
+                    FileRow r = FileRow.from(i);
+                    rows.put(r.pathKey(), r);
+                });
+        List<dev.chunkvault.service.store.Key> versionKeys = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            FileRow f = rows.get(paths.get(i).foldKey());
+            String v = files.get(i).versionId() == null && f != null ? f.head() : files.get(i).versionId();
+            if (f != null && VersionRow.seqOf(v) >= 1) {
+                versionKeys.add(VersionRow.key(f.fileId(), v));
+            }
+        }
+        java.util.Map<String, VersionRow> versions = new java.util.HashMap<>();
+        BatchReads.getAll(store, Parallel.inline(), retry, Tables.VERSIONS, versionKeys.stream().distinct().toList())
+                .forEach(i -> {
+                    VersionRow v = VersionRow.from(i);
+                    versions.put(v.fileId() + "#" + v.versionId(), v);
+                });
+        long now = clock.millis();
+        int urls = settings.maxChunksPerRequest();
+        List<BatchPlan> out = new ArrayList<>(files.size());
+        for (int i = 0; i < files.size(); i++) {
+            FileRequest r = files.get(i);
+            try {
+                FileRow f = rows.get(paths.get(i).foldKey());
+                if (f == null) {
+                    throw ServiceException.notFound("No such file.");
+                }
+                String id = r.versionId() == null ? f.head() : r.versionId();
+                if (VersionRow.seqOf(id) < 1) {
+                    throw ServiceException.badRequest("INVALID_VERSION", "That is not a version id.");
+                }
+                VersionRow v = versions.get(f.fileId() + "#" + id);
+                if (v == null || !v.readableAt(now)) {
+                    throw ServiceException.notFound("No such version of this file.");
+                }
+                DownloadPlan plan = plan(v, r.versionId() == null, r.wanted(), urls);
+                urls -= plan.chunks().size();
+                out.add(new BatchPlan(plan, null));
+            } catch (ServiceException e) {
+                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
+                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                    throw e;
+                }
+                out.add(new BatchPlan(null, e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A version's plan: its manifest and presigned GETs for {@code wanted} chunks (all of them, up to {@code maxUrls},
+     * when null). Only chunks of this version are presigned.
+     */
+    private DownloadPlan plan(VersionRow v, boolean head, List<ChunkId> wanted, int maxUrls) {
         if (v.tombstone()) {
-            throw ServiceException.notFound(versionId == null ? "The file is deleted." : "That version is a deletion.");
+            throw ServiceException.notFound(head ? "The file is deleted." : "That version is a deletion.");
         }
         Manifest m = manifests.load(v);
         List<ChunkId> ids;
         boolean all;
         if (wanted == null) {
             List<ChunkId> distinct = new ArrayList<>(new LinkedHashSet<>(m.entries().stream().map(e -> e.id()).toList()));
-            all = distinct.size() <= settings.maxChunksPerRequest();
-            ids = all ? distinct : distinct.subList(0, settings.maxChunksPerRequest());
+            int n = Math.max(0, Math.min(maxUrls, settings.maxChunksPerRequest()));
+            all = distinct.size() <= n;
+            ids = all ? distinct : distinct.subList(0, n);
         } else {
             if (wanted.size() > settings.maxChunksPerRequest()) {
                 throw ServiceException.tooLarge("TOO_MANY_CHUNKS",
