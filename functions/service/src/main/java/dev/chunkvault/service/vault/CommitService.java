@@ -487,7 +487,10 @@ public final class CommitService {
                 actions.addAll(RefOps.pinActions(owner, fileId, versionId, p));
             }
             try {
-                retry.run(() -> store.transact(actions));
+                retry.run(() -> {
+                    freshChangeKey(d.now());
+                    store.transact(actions);
+                });
                 return d.result();
             } catch (TransactionCancelledException e) {
                 throw explain(e);
@@ -563,7 +566,10 @@ public final class CommitService {
             publish.add(supersede(fileId, parent, now));
         }
         try {
-            retry.run(() -> store.transact(publish));
+            retry.run(() -> {
+                freshChangeKey(publishedAt);
+                store.transact(publish);
+            });
             return result;
         } catch (TransactionCancelledException e) {
             if (e.conditionFailed(0)) {
@@ -577,6 +583,20 @@ public final class CommitService {
     private String currentHead(FileRow f) {
         return retry.call(() -> store.get(Tables.FILES, Key.of(f.owner(), f.pathKey()))).map(i -> i.string(FileRow.HEAD))
                 .orElse(f.head());
+    }
+
+    /**
+     * A change key older than this is not sent: the attempt starts over with a fresh one. So a change lands at most
+     * this plus one store call (bounded by the call timeout and the invocation's deadline) after its key, well inside
+     * the change feed's settle window ({@link ReadService#CHANGE_SETTLE}), and a reader's position can never have
+     * passed it for good.
+     */
+    static final Duration CHANGE_KEY_MAX_AGE = Duration.ofSeconds(10);
+
+    private void freshChangeKey(long keyMillis) {
+        if (clock.millis() - keyMillis > CHANGE_KEY_MAX_AGE.toMillis()) {
+            throw new Race();
+        }
     }
 
     /** The head moves from {@code parent} to the new version, or the file is created. */

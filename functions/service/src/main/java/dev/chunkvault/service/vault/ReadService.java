@@ -31,15 +31,21 @@ import java.util.Set;
  */
 public final class ReadService {
     /**
-     * The change feed hands out positions only this far in the past: a commit that started earlier but
-     * became visible (transaction, then the eventually consistent index) later is still caught.
+     * How late a change can become visible after the position it was given: a commit sends its change key at most
+     * {@link CommitService#CHANGE_KEY_MAX_AGE} (10 s) after taking it, the call lands within its timeout (30 s), the
+     * feed's index is eventually consistent (well under a second on DynamoDB), and two functions' clocks may differ
+     * (by up to 30 s, the margin the GC lease allows too). The feed shows every change at once, but hands out positions
+     * only this far in the past, so a change that lands late behind a reader's position is still caught; the price is
+     * that a reader sees the changes of the last minute and a half again on its next call (it knows their versions).
      */
-    static final Duration CHANGE_SETTLE = Duration.ofSeconds(10);
+    static final Duration CHANGE_SETTLE = Duration.ofSeconds(90);
+
     private static final int MAX_PAGE = 1000;
     /** The largest key any path can have after a prefix: U+10FFFF sorts last in UTF-8. */
     private static final String KEY_END = "\uDBFF\uDFFF";
     /** A change-feed position: {@link FileRow#changeKey}. */
-    private static final java.util.regex.Pattern CHANGE_KEY = java.util.regex.Pattern.compile("[0-9]{13}#[0-9a-f]{0,64}");
+    private static final java.util.regex.Pattern CHANGE_KEY = java.util.regex.Pattern.compile(
+            "[0-9]{13}#[0-9a-f]{0,64}(\\|[0-9]{13}#[0-9a-f]{0,64}\\|[0-9]{13}#[0-9a-f]{0,64})?");
 
     private final ItemStore store;
     private final Presigner presigner;
@@ -151,25 +157,45 @@ public final class ReadService {
         return new Listing(files, List.copyOf(folders), exhausted ? null : encodeCursor("l", next), changeCursor);
     }
 
-    /** Files changed after {@code cursor} (from a listing or a previous call), oldest change first. */
+    /**
+     * Files changed after {@code cursor} (from a listing or a previous call), oldest change first — up to now, so an
+     * acknowledged commit is seen by the next call, with no blind spot. A reader calls again while {@code more}, then
+     * keeps the last cursor for its next poll.
+     *
+     * <p>Positions: a round of calls reads everything after the cursor's position, page by page; the cursor it hands
+     * out at the end moves only up to the round's settled point ({@link #CHANGE_SETTLE} before its first call), so a
+     * change that lands late — behind a key that some reader has already read past — is still ahead of every position
+     * handed out, and the changes of the last {@code CHANGE_SETTLE} are read again by the next round (a reader knows
+     * them by their version). Between the pages of a round the cursor carries the position, the round's settled point
+     * and where the page stopped ({@code position|settled|resume}).
+     */
     public Changes changes(Owner owner, String cursor, int limit) {
-        String after = decodeCursor(cursor, "c");
-        String settled = FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), "");
+        String[] c = decodeCursor(cursor, "c").split("\\|");
+        String after = c[0];
+        String settled = c.length == 3 ? c[1] : FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), "");
+        String from = c.length == 3 ? c[2] : after;
         int pageSize = Math.max(1, Math.min(MAX_PAGE, limit));
         Query q = Query.index(Tables.FILES, Tables.CHANGES_INDEX, owner.sub())
-                .where(SortCondition.between(after + "\u0000", settled)).limit(pageSize);
+                .where(SortCondition.gt(from)).limit(pageSize);
         Page<Item> page = retry.call(() -> store.query(q));
         List<FileEntry> out = new ArrayList<>();
-        String last = after;
+        String position = after;
+        String lastRead = from;
         for (Item i : page.items()) {
             FileRow f = FileRow.from(i);
             out.add(FileEntry.of(f));
-            last = f.changeKey();
+            lastRead = f.changeKey();
+            if (lastRead.compareTo(settled) <= 0) {
+                position = lastRead; // settled: no change can appear before it any more
+            }
         }
-        if (out.isEmpty() && after.compareTo(settled) < 0) {
-            last = settled; // nothing new up to the settled point: move the cursor there
+        if (page.hasMore() && !page.items().isEmpty()) {
+            return new Changes(out, encodeCursor("c", position + "|" + settled + "|" + lastRead), true);
         }
-        return new Changes(out, encodeCursor("c", last), page.hasMore());
+        if (position.compareTo(settled) < 0) {
+            position = settled; // the round read everything after the cursor: move up to its settled point
+        }
+        return new Changes(out, encodeCursor("c", position), false);
     }
 
     public History history(Owner owner, String path, String cursor, int limit) {

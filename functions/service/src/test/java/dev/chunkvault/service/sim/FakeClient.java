@@ -20,9 +20,17 @@ public final class FakeClient {
     private final TestVault vault;
     public final Owner owner;
 
+    private final CommitService commits;
+
     public FakeClient(TestVault vault, String sub) {
+        this(vault, sub, vault.commits);
+    }
+
+    /** A client whose commits go to {@code commits} (e.g. a function whose clock is skewed). */
+    public FakeClient(TestVault vault, String sub, CommitService commits) {
         this.vault = vault;
         this.owner = new Owner(sub);
+        this.commits = commits;
     }
 
     /** A file's content as its chunks (the tests choose the cut points; the service never re-chunks). */
@@ -79,17 +87,17 @@ public final class FakeClient {
     }
 
     public CommitService.CommitResult commit(String path, String parent, Content content, String idempotencyKey) {
-        return vault.commits.commit(new CommitService.CommitRequest(owner, path, parent,
+        return commits.commit(new CommitService.CommitRequest(owner, path, parent,
                 new CommitService.Source.Full(content.manifest()), content.size(), content.sha256(), 0, idempotencyKey));
     }
 
     public CommitService.CommitResult delete(String path, String parent, String idempotencyKey) {
-        return vault.commits.commit(new CommitService.CommitRequest(owner, path, parent,
+        return commits.commit(new CommitService.CommitRequest(owner, path, parent,
                 new CommitService.Source.Tombstone(), 0, null, 0, idempotencyKey));
     }
 
     public CommitService.CommitResult restore(String path, String version, String idempotencyKey) {
-        return vault.commits.commit(new CommitService.CommitRequest(owner, path, null,
+        return commits.commit(new CommitService.CommitRequest(owner, path, null,
                 new CommitService.Source.FromVersion(version), 0, null, 0, idempotencyKey));
     }
 }

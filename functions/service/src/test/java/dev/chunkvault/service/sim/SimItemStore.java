@@ -12,14 +12,23 @@ import dev.chunkvault.service.store.Update;
 import java.util.List;
 import java.util.Optional;
 
-/** An {@link ItemStore} whose every call is a scheduling point of a {@link Sim}. */
+/**
+ * An {@link ItemStore} whose every call is a scheduling point of a {@link Sim}. A transaction is sent when it is
+ * called and lands at the scheduling point: if the test clock moved on by more than a call's timeout in between
+ * (other actors advanced time), it timed out and did nothing, as the SDK's call timeout would have cut it off — no
+ * real call lands hours after it was sent, and the protocols' time margins (change keys, leases) rely on that.
+ */
 public final class SimItemStore implements ItemStore {
     private final ItemStore inner;
     private final Sim sim;
+    private final java.time.Clock clock;
+    private final java.time.Duration callTimeout;
 
-    public SimItemStore(ItemStore inner, Sim sim) {
+    public SimItemStore(ItemStore inner, Sim sim, java.time.Clock clock, java.time.Duration callTimeout) {
         this.inner = inner;
         this.sim = sim;
+        this.clock = clock;
+        this.callTimeout = callTimeout;
     }
 
     @Override
@@ -54,7 +63,12 @@ public final class SimItemStore implements ItemStore {
 
     @Override
     public void transact(List<TxAction> actions) {
+        long sent = clock.millis();
         sim.yieldPoint();
+        if (clock.millis() - sent > callTimeout.toMillis()) {
+            throw new dev.chunkvault.service.store.TransientStoreException(
+                    dev.chunkvault.service.store.TransientStoreException.Kind.UNAVAILABLE, "transaction timed out", null);
+        }
         inner.transact(actions);
     }
 

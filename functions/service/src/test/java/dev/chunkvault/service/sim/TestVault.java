@@ -32,6 +32,10 @@ public final class TestVault {
     public final BlobStore blobPort;
     public final UploadService uploads;
     public final CommitService commits;
+    /** Commits from a function whose clock is behind the others' (the change feed must allow for it). */
+    public final CommitService skewedCommits;
+    /** How far behind: within the 30 s the service's time margins allow two functions' clocks to differ. */
+    public static final java.time.Duration SKEW = java.time.Duration.ofSeconds(-25);
     public final ReadService reads;
     public final GcService gc;
     /** The audit on the backend's own stores: an oracle's recount, outside the simulation's interleavings. */
@@ -52,6 +56,8 @@ public final class TestVault {
         Parallel inline = Parallel.inline();
         this.uploads = new UploadService(itemPort, backend.presigner(), clock, settings, inline, retry);
         this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
+        this.skewedCommits = new CommitService(itemPort, blobPort, java.time.Clock.offset(clock, SKEW), settings, inline,
+                retry);
         this.reads = new ReadService(itemPort, blobPort, backend.presigner(), clock, settings, retry);
         this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
         this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));

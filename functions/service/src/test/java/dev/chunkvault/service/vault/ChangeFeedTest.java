@@ -67,4 +67,97 @@ class ChangeFeedTest {
         assertEquals(List.of("big/file.bin"), after.changes().stream().map(ReadService.FileEntry::path).toList(),
                 "the change shows up after the cursor a device got while the commit ran");
     }
+
+    private static Content content(long seed) {
+        byte[] b = new byte[700];
+        new Random(seed).nextBytes(b);
+        return new Content(List.of(b));
+    }
+
+    private static List<String> paths(ReadService.Changes c) {
+        return c.changes().stream().map(ReadService.FileEntry::path).toList();
+    }
+
+    /** Issue 16: the feed hid the last 10 s, so a sync right after a restore or an rm said "in sync". */
+    @Test
+    void anAcknowledgedCommitIsInTheVeryNextCall() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        Content c = content(1);
+        alice.upload(c);
+        String version = alice.commit("now.bin", null, c, "feed-now-0001").version().versionId();
+        ReadService.Changes seen = v.reads.changes(alice.owner, cursor, 100);
+        assertEquals(List.of("now.bin"), paths(seen), "no blind spot");
+        assertEquals(version, seen.changes().get(0).version());
+        alice.delete("now.bin", version, "feed-now-0002");
+        ReadService.Changes again = v.reads.changes(alice.owner, seen.cursor(), 100);
+        assertTrue(again.changes().stream().anyMatch(e -> e.deleted()), "the deletion at once too");
+    }
+
+    /**
+     * A commit whose change key was taken on a clock behind the reader's (or before a slow transaction) lands behind
+     * a position the reader already had: the reader's next call still shows it.
+     */
+    @Test
+    void aChangeThatLandsLateBehindAReadersPositionIsStillSeen() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        CommitService behind = new CommitService(v.itemPort, v.blobPort,
+                java.time.Clock.offset(v.clock, Duration.ofSeconds(-45)), v.settings, Parallel.inline(), Retry.immediate(3));
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        Content first = content(2);
+        alice.upload(first);
+        alice.commit("a.bin", null, first, "feed-late-0001");
+        v.clock.advance(Duration.ofSeconds(20));
+        ReadService.Changes poll = v.reads.changes(alice.owner, cursor, 100);
+        assertEquals(List.of("a.bin"), paths(poll));
+        Content late = content(3);
+        alice.upload(late);
+        behind.commit(new CommitService.CommitRequest(alice.owner, "late.bin", null,
+                new CommitService.Source.Full(late.manifest()), late.size(), late.sha256(), 0, "feed-late-0002"));
+        ReadService.Changes next = v.reads.changes(alice.owner, poll.cursor(), 100);
+        assertTrue(paths(next).contains("late.bin"), "a change keyed behind the reader's last answer: " + paths(next));
+    }
+
+    /** A round of pages reads everything; recent changes come again next round; settled ones only once. */
+    @Test
+    void aRoundReadsEverythingAndOnlyRecentChangesComeAgain() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        for (int i = 0; i < 5; i++) {
+            Content c = content(10 + i);
+            alice.upload(c);
+            alice.commit("f" + i + ".bin", null, c, "feed-settle-000" + i);
+            v.clock.advance(Duration.ofSeconds(1));
+        }
+        List<String> first = new ArrayList<>();
+        String end = round(v, alice.owner, cursor, first);
+        assertEquals(List.of("f0.bin", "f1.bin", "f2.bin", "f3.bin", "f4.bin"), first, "all five in pages of two");
+        List<String> again = new ArrayList<>();
+        round(v, alice.owner, end, again);
+        assertEquals(first, again, "within the settle window the next round reads them again");
+
+        v.clock.advance(ReadService.CHANGE_SETTLE.plusSeconds(1));
+        List<String> settledRound = new ArrayList<>();
+        String past = round(v, alice.owner, end, settledRound);
+        assertEquals(first, settledRound, "once more, now settled");
+        List<String> none = new ArrayList<>();
+        round(v, alice.owner, past, none);
+        assertTrue(none.isEmpty(), "settled changes come only once: " + none);
+    }
+
+    /** Calls while {@code more}, pages of two; returns the cursor to keep. */
+    private static String round(TestVault v, Owner owner, String cursor, List<String> into) {
+        ReadService.Changes page;
+        int calls = 0;
+        do {
+            page = v.reads.changes(owner, cursor, 2);
+            into.addAll(paths(page));
+            cursor = page.cursor();
+            assertTrue(++calls < 20, "a round ends");
+        } while (page.more());
+        return cursor;
+    }
 }

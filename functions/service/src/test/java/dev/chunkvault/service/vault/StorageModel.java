@@ -39,12 +39,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StorageModel {
     private StorageModel() {}
 
-    enum Op { EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED }
+    enum Op { EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED, FEED }
 
     private static final Map<Op, Integer> WEIGHTS = new EnumMap<>(Map.ofEntries(
             Map.entry(Op.EDIT, 34), Map.entry(Op.DUPLICATE_EDIT, 6), Map.entry(Op.ABANDON, 4), Map.entry(Op.DELETE, 8),
             Map.entry(Op.RESTORE, 8), Map.entry(Op.DOWNLOAD, 12), Map.entry(Op.ADVANCE, 12), Map.entry(Op.GC_RUN, 8),
-            Map.entry(Op.GC_PHASES, 8), Map.entry(Op.AUDIT_FIX, 2), Map.entry(Op.GC_KILLED, 3)));
+            Map.entry(Op.GC_PHASES, 8), Map.entry(Op.AUDIT_FIX, 2), Map.entry(Op.GC_KILLED, 3), Map.entry(Op.FEED, 8)));
 
     public static Settings settings() {
         return Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(3)).withGrace(Duration.ofHours(6))
@@ -64,7 +64,7 @@ public final class StorageModel {
         TestVault v = new TestVault(backend, clock, settings(),
                 items -> {
                     faulty[0] = new FaultyItemStore(items, seed, faultRate);
-                    return new SimItemStore(faulty[0], sim);
+                    return new SimItemStore(faulty[0], sim, clock, settings().storeCallTimeout());
                 },
                 blobs -> new SimBlobStore(blobs, sim, clock, settings().storeCallTimeout()), Retry.immediate(3));
         Oracle oracle = new Oracle(v);
@@ -73,7 +73,8 @@ public final class StorageModel {
         Map<Op, AtomicInteger> counts = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         for (int a = 0; a < actors; a++) {
-            FakeClient client = new FakeClient(v, "owner-" + (a % 4));
+            // Half the actors commit through a function whose clock is behind (issue 16: the feed allows for skew).
+            FakeClient client = new FakeClient(v, "owner-" + (a % 4), a % 2 == 1 ? v.skewedCommits : v.commits);
             String device = "device-" + a;
             sim.actor(device, random -> {
                 for (int i = 0; i < opsPerActor; i++) {
@@ -291,6 +292,10 @@ public final class StorageModel {
                     }
                     return "phases";
                 }
+                case FEED -> {
+                    feed(c, device);
+                    return "polled";
+                }
                 case AUDIT_FIX -> {
                     // An operator's `audit --fix` while everyone else goes on. Every transaction keeps the counters
                     // equal to the edges, so nothing here is drift: any drift it reports is a change in flight taken
@@ -328,6 +333,69 @@ public final class StorageModel {
                 }
             }
             throw last;
+        }
+
+        /** What one device has read of one owner's change feed: its cursor and the highest version seen per path. */
+        static final class Reader {
+            String cursor;
+            final Map<String, Long> seen = new java.util.HashMap<>();
+        }
+
+        final Map<String, Reader> readers = new ConcurrentHashMap<>();
+
+        /**
+         * A device polls its owner's change feed (issue 16): every head that was visible when the poll began must be
+         * known to the device afterwards (seen now or by an earlier poll, or a newer version of it), whatever the
+         * interleaving, the commits' durations and the skew of the committers' clocks. A file purged or recreated
+         * meanwhile is not judged (a purge removes its row from the feed; syncs list in full once a day).
+         */
+        void feed(FakeClient c, String device) {
+            Reader r = readers.computeIfAbsent(device + "|" + c.owner.sub(), k -> new Reader());
+            if (r.cursor == null) {
+                String listingCursor = null;
+                String next = null;
+                do {
+                    ReadService.Listing l = v.reads.list(c.owner, "", true, true, next, 100);
+                    listingCursor = listingCursor == null ? l.changeCursor() : listingCursor;
+                    l.files().forEach(e -> r.seen.merge(e.path(), VersionRow.seqOf(e.version()), Math::max));
+                    next = l.cursor();
+                } while (next != null);
+                r.cursor = listingCursor;
+                return;
+            }
+            Map<String, FileRow> before = heads(c.owner);
+            String startCursor = r.cursor;
+            long startTime = v.clock.millis();
+            ReadService.Changes ch;
+            int pages = 0;
+            do {
+                ch = v.reads.changes(c.owner, r.cursor, 3);
+                ch.changes().forEach(e -> r.seen.merge(e.path(), VersionRow.seqOf(e.version()), Math::max));
+                r.cursor = ch.cursor();
+            } while (ch.more() && ++pages < 200);
+            Map<String, FileRow> after = heads(c.owner);
+            before.forEach((path, f) -> {
+                FileRow now = after.get(path);
+                if (now == null || !now.fileId().equals(f.fileId())) {
+                    return;
+                }
+                long seen = r.seen.getOrDefault(path, 0L);
+                assertTrue(seen >= f.headSeq(), device + " missed " + path + " v" + f.headSeq() + " (saw v" + seen
+                        + ") in the change feed; its key " + f.changeKey() + ", the poll's cursor " + startCursor
+                        + " at " + startTime);
+            });
+        }
+
+        /** The heads of one owner's files as stored now (read around the service, no scheduling point). */
+        Map<String, FileRow> heads(Owner owner) {
+            Map<String, FileRow> out = new java.util.HashMap<>();
+            for (var i : new Oracle(v).all(Tables.FILES)) {
+                FileRow f = FileRow.from(i);
+                if (f.owner().equals(owner.sub())) {
+                    out.put(f.displayPath(), f);
+                }
+            }
+            return out;
         }
 
         /** A deadline that passes after up to {@code calls} more store calls (of anyone) in the simulation. */
