@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -19,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * s3proxy ({@code org.gaul:s3proxy}) in this JVM on 127.0.0.1, storing objects in a directory (its filesystem
  * store), with AWS Signature V4 authentication enforced: requests and presigned URLs must be signed with
  * {@link #credentials()}, and s3proxy checks the signature, the signed headers and the expiry.
+ *
+ * <p>In front of s3proxy's handler, {@link S3Front} does what S3 does and s3proxy does not: it refuses presigned
+ * requests carrying {@code x-amz-*} (or {@code Content-MD5}) headers their signature does not cover (403
+ * {@code AccessDenied}, {@code HeadersNotSigned}).
  */
 public final class LocalS3 implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalS3.class);
@@ -83,6 +88,7 @@ public final class LocalS3 implements AutoCloseable {
                         options.credentials().secretAccessKey())
                 .ignoreUnknownHeaders(false)
                 .build();
+        installFront(proxy, new S3Front());
         try {
             proxy.start();
             for (int i = 0; i < 200 && !"STARTED".equals(proxy.getState()); i++) {
@@ -100,6 +106,29 @@ public final class LocalS3 implements AutoCloseable {
             throw new IllegalStateException("s3proxy did not start", e);
         }
         return new LocalS3(proxy, store, proxy.getPort(), dir, temporary, options.credentials());
+    }
+
+    /**
+     * Puts {@code front} before s3proxy's handler: a servlet filter on the servlet context s3proxy's Jetty serves (s3proxy
+     * has no hook for one; its Jetty is shaded into its jar, so an s3proxy upgrade that moves it fails here, loudly).
+     */
+    private static void installFront(S3Proxy proxy, jakarta.servlet.Filter front) {
+        try {
+            java.lang.reflect.Field field = S3Proxy.class.getDeclaredField("server");
+            field.setAccessible(true);
+            var server = (org.gaul.shaded.org.eclipse.jetty.server.Server) field.get(proxy);
+            var handler = server.getHandler();
+            while (handler instanceof org.gaul.shaded.org.eclipse.jetty.server.Handler.Wrapper w
+                    && !(handler instanceof org.gaul.shaded.org.eclipse.jetty.ee10.servlet.ServletContextHandler)) {
+                handler = w.getHandler();
+            }
+            if (!(handler instanceof org.gaul.shaded.org.eclipse.jetty.ee10.servlet.ServletContextHandler context)) {
+                throw new IllegalStateException("s3proxy serves no servlet context: " + server.getHandler());
+            }
+            context.addFilter(front, "/*", EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot put the S3 front before this s3proxy version's handler", e);
+        }
     }
 
     private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

@@ -105,9 +105,14 @@ class PresignIT {
 
     /** s3proxy's error code (the {@code <Code>} of its XML answer). */
     private static String s3Code(Http.Response r) {
+        return s3Element(r, "Code");
+    }
+
+    /** An element of the local S3's XML error answer ("" if there is none). */
+    static String s3Element(Http.Response r, String name) {
         String t = r.text();
-        int a = t.indexOf("<Code>");
-        return a < 0 ? "" : t.substring(a + 6, t.indexOf("</Code>", a));
+        int a = t.indexOf("<" + name + ">");
+        return a < 0 ? "" : t.substring(a + name.length() + 2, t.indexOf("</" + name + ">", a));
     }
 
     private static String ownerTag(String user) {
@@ -205,13 +210,14 @@ class PresignIT {
         assertEquals(200, ok.status(), ok.text());
         assertEquals(ownerTag(alice.user), raw.objectMetadata(key).get("owner"), "stored with the grant's owner tag");
 
-        // A known gap of the emulator: S3 refuses unsigned x-amz-* headers on a presigned request (HeadersNotSigned);
-        // s3proxy stores them. What the service verifies at commit time — the signed owner tag, the checksum, the
-        // length — cannot be changed that way, as the refusals above show.
+        // Like S3, the local S3 refuses x-amz-* headers a presigned request does not sign (it used to store them).
         Map<String, String> extraMeta = new HashMap<>(headers);
         extraMeta.put("x-amz-meta-role", "admin");
-        assertEquals(200, put(url, extraMeta, bytes).status(), "s3proxy still accepts unsigned extra headers");
-        assertEquals(ownerTag(alice.user), raw.objectMetadata(key).get("owner"));
+        Http.Response extra = put(url, extraMeta, bytes);
+        assertEquals(403, extra.status(), "an unsigned x-amz-meta-* header is refused: " + extra.text());
+        assertEquals("AccessDenied", s3Code(extra));
+        assertEquals("x-amz-meta-role", s3Element(extra, "HeadersNotSigned"));
+        assertEquals(Map.of("owner", ownerTag(alice.user)), raw.objectMetadata(key));
         Http.Response again = put(url, headers, bytes);
         assertEquals(200, again.status(), "the granted upload may be retried while the URL lives: " + again.text());
     }
@@ -340,6 +346,68 @@ class PresignIT {
         assertEquals(400, garbage.status(), garbage.text());
         assertEquals(Map.of(bobs, theirs.chunk(0)).keySet(), bob.fetch("b.bin", null, null).keySet());
         assertTrue(Arrays.equals(theirs.chunk(0), bob.fetch("b.bin", null, null).get(bobs)), "bob's bytes are intact");
+    }
+
+    /**
+     * Issue 14, item 2, end to end: alice stores a chunk; mallory, who knows only its id and size, gets his own grant for
+     * it (he does not hold it, so he is granted an upload, like anyone) and sends that PUT with headers it does not sign:
+     * a copy of the stored object onto itself that replaces its metadata (his owner tag on her bytes, which would let
+     * him commit and read them), a copy of his own junk chunk of the same size over it (which the audit, checking sizes,
+     * would not notice), more metadata, an ACL, a storage class. Every one is refused 403 AccessDenied
+     * (HeadersNotSigned), as S3 refuses them; her bytes and metadata stay hers, and his commit of her chunk is 422.
+     */
+    @Test
+    void aGrantForAnotherTenantsChunkCannotCopyOrOverwriteIt() {
+        Tenant alice = new Tenant(cloud, "presign-ivy");
+        Tenant mallory = new Tenant(cloud, "presign-mallory");
+        Tenant.Content hers = Tenant.Content.of(Tenant.random(810, 9000));
+        alice.putId("secret.bin", null, hers);
+        ChunkId id = hers.id(0);
+        String key = "chunks/" + id.hex();
+        Map<String, String> before = raw.objectMetadata(key);
+        assertEquals(Map.of("owner", ownerTag(alice.user)), before);
+
+        // Mallory's own chunk of the same size, uploaded and committed the ordinary way: the junk to copy over hers.
+        Tenant.Content junk = Tenant.Content.of(Tenant.random(811, 9000));
+        mallory.putId("junk.bin", null, junk);
+        // His grant for her chunk: he knows its id and size, nothing more.
+        ObjectNode ask = Tenant.MAPPER.createObjectNode();
+        ask.putArray("chunks").addObject().put("id", id.hex()).put("size", 9000);
+        JsonNode grant = Tenant.expect(200, mallory.post("/v1/uploads", ask)).path("uploads").get(0);
+        URI url = URI.create(grant.path("url").asText());
+        Map<String, String> headers = Tenant.headers(grant);
+        assertEquals(ownerTag(mallory.user), headers.get("x-amz-meta-owner"));
+
+        Map<String, Map<String, String>> attempts = new LinkedHashMap<>();
+        attempts.put("copy in place, metadata replaced", Map.of("x-amz-copy-source", "/" + raw.bucket + "/" + key,
+                "x-amz-metadata-directive", "REPLACE"));
+        attempts.put("copy in place", Map.of("x-amz-copy-source", "/" + raw.bucket + "/" + key));
+        attempts.put("copy of his junk over hers", Map.of("x-amz-copy-source", "/" + raw.bucket + "/chunks/" + junk.id(0).hex(),
+                "x-amz-metadata-directive", "COPY"));
+        attempts.put("more metadata", Map.of("x-amz-meta-owner-2", ownerTag(mallory.user)));
+        attempts.put("an ACL", Map.of("x-amz-acl", "public-read"));
+        attempts.put("a storage class", Map.of("x-amz-storage-class", "REDUCED_REDUNDANCY"));
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> a : attempts.entrySet()) {
+            Map<String, String> h = new HashMap<>(headers);
+            h.putAll(a.getValue());
+            // The signed length and checksum are hers: the body is her size (junk bytes; a copy ignores them).
+            Http.Response r = put(url, h, junk.chunk(0));
+            if (r.status() != 403 || !s3Code(r).equals("AccessDenied")
+                    || !s3Element(r, "HeadersNotSigned").equals(String.join(", ", new TreeSet<>(a.getValue().keySet())))) {
+                wrong.add(a.getKey() + " -> " + r.status() + " " + r.text());
+            }
+        }
+        assertTrue(wrong.isEmpty(), "the local S3 must refuse, as S3 does:\n  " + String.join("\n  ", wrong));
+
+        assertEquals(before, raw.objectMetadata(key), "her object's metadata is untouched");
+        assertTrue(Arrays.equals(hers.chunk(0), raw.s3().getObjectAsBytes(b -> b.bucket(raw.bucket).key(key)).asByteArray()),
+                "her object's bytes are untouched");
+        Http.Response stolen = mallory.commit("stolen.bin", null, hers);
+        assertEquals(422, stolen.status(), "he cannot commit her chunk: " + stolen.text());
+        assertEquals("MISSING_CHUNKS", stolen.json().path("error").asText());
+        alice.assertContent("secret.bin", hers.bytes());
+        assertEquals(Set.of(id), alice.fetch("secret.bin", null, null).keySet());
     }
 
     @Test

@@ -23,10 +23,33 @@ import org.junit.jupiter.api.Test;
  * and against s3proxy over HTTP. Each test works under its own key prefix.
  */
 public abstract class BlobStoreContract {
-    /** A response to a request sent to a presigned URL. */
-    public record Sent(int status, byte[] body) {
+    /** A response to a request sent to a presigned URL (header names in lower case). */
+    public record Sent(int status, byte[] body, Map<String, String> headers) {
+        public Sent {
+            Map<String, String> lower = new HashMap<>();
+            headers.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+            headers = Map.copyOf(lower);
+        }
+
+        public Sent(int status, byte[] body) {
+            this(status, body, Map.of());
+        }
+
         public boolean ok() {
             return status / 100 == 2;
+        }
+
+        /** A response header (null: absent). */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        /** The text of an element of S3's XML error answer ("" if there is none): {@code element("Code")}. */
+        public String element(String name) {
+            String t = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            int a = t.indexOf("<" + name + ">");
+            int b = t.indexOf("</" + name + ">");
+            return a < 0 || b < a ? "" : t.substring(a + name.length() + 2, b);
         }
     }
 
@@ -155,6 +178,89 @@ public abstract class BlobStoreContract {
         assertTrue(send("PUT", put.url(), missing, body).status() >= 400);
         assertTrue(blobs().head(key).isEmpty());
         assertTrue(blobs().head(prefix + "chunk2").isEmpty());
+    }
+
+    /**
+     * The x-amz-* headers a client could add to a presigned request to make S3 do more than its signer allowed: more
+     * metadata, an ACL, a storage class, a copy (in place, replacing the metadata), tags, a redirect, encryption.
+     */
+    private static Map<String, String> unsignedExtras(URI self, byte[] body) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        out.put("x-amz-meta-role", "admin");
+        out.put("x-amz-acl", "public-read");
+        out.put("x-amz-storage-class", "REDUCED_REDUNDANCY");
+        out.put("x-amz-copy-source", self.getRawPath());
+        out.put("x-amz-metadata-directive", "REPLACE");
+        out.put("x-amz-tagging", "a=b");
+        out.put("x-amz-website-redirect-location", "/elsewhere");
+        out.put("x-amz-server-side-encryption", "AES256");
+        try {
+            out.put("content-md5", java.util.Base64.getEncoder().encodeToString(
+                    java.security.MessageDigest.getInstance("MD5").digest(body)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    @Test
+    void presignedRequestsRefuseHeadersTheirSignatureDoesNotCover() {
+        byte[] body = bytes(700);
+        String key = prefix + "chunk";
+        PresignedRequest put = presignPut(key, body, Duration.ofMinutes(5));
+        List<String> wrong = new ArrayList<>();
+        unsignedExtras(put.url(), body).forEach((name, value) -> {
+            Map<String, String> headers = new HashMap<>(put.headers());
+            headers.put(name, value);
+            Sent sent = send("PUT", put.url(), headers, body);
+            if (sent.status() != 403 || !sent.element("Code").equals("AccessDenied") || !sent.element("HeadersNotSigned").equals(name)) {
+                wrong.add("PUT + " + name + " -> " + sent.status() + " " + new String(sent.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+        assertTrue(wrong.isEmpty(), "S3 refuses a presigned request carrying an x-amz-* or Content-MD5 header it does not sign "
+                + "(403 AccessDenied, HeadersNotSigned):\n  " + String.join("\n  ", wrong));
+        assertTrue(blobs().head(key).isEmpty(), "nothing was stored");
+
+        assertTrue(send("PUT", put.url(), put.headers(), body).ok(), "the granted PUT itself is honoured");
+        PresignedRequest get = presigner().presignGet(key, Duration.ofMinutes(5));
+        for (Map.Entry<String, String> extra : Map.of("x-amz-checksum-mode", "ENABLED", "x-amz-request-payer", "requester",
+                "x-amz-expected-bucket-owner", "000000000000").entrySet()) {
+            Map<String, String> headers = new HashMap<>(get.headers());
+            headers.put(extra.getKey(), extra.getValue());
+            Sent got = send("GET", get.url(), headers, new byte[0]);
+            assertEquals(403, got.status(), "GET + " + extra.getKey());
+            assertEquals("AccessDenied", got.element("Code"));
+            assertEquals(extra.getKey(), got.element("HeadersNotSigned"));
+        }
+        assertEquals(200, send("GET", get.url(), get.headers(), new byte[0]).status());
+    }
+
+    /**
+     * The Dropship attack on a shared key, in the object store: the owner of a chunk stored it (with its owner tag);
+     * another uploader, who knows only its id and size, has his own grant for the same key and tries to turn it into a
+     * copy in place that replaces the metadata (his owner tag on the other's bytes), or into an overwrite with more
+     * metadata. Refused; the stored object is untouched.
+     */
+    @Test
+    void aGrantForAKeyCannotCopyTheStoredObjectOntoItselfWithNewMetadata() {
+        byte[] theirs = bytes(900);
+        String key = prefix + "shared";
+        blobs().put(key, theirs, Map.of("owner", "tag-a"));
+        PresignedRequest mine = presigner().presignPut(key, theirs.length, ChunkId.sha256(theirs).base64(),
+                Map.of("owner", "tag-b"), Duration.ofMinutes(5));
+        byte[] junk = bytes(theirs.length);
+        for (byte[] body : List.of(junk, new byte[theirs.length])) {
+            Map<String, String> copy = new HashMap<>(mine.headers());
+            copy.put("x-amz-copy-source", mine.url().getRawPath());
+            copy.put("x-amz-metadata-directive", "REPLACE");
+            Sent sent = send("PUT", mine.url(), copy, body);
+            assertEquals(403, sent.status(), new String(sent.body(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("AccessDenied", sent.element("Code"));
+        }
+        BlobInfo after = blobs().head(key).orElseThrow();
+        assertEquals("tag-a", after.metadata().get("owner"), "the owner tag is the first uploader's");
+        assertEquals(Map.of("owner", "tag-a"), after.metadata());
+        assertArrayEquals(theirs, blobs().get(key).orElseThrow(), "the bytes are the first uploader's");
     }
 
     @Test

@@ -20,8 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * An in-memory object store and presigner that checks presigned requests the way S3 does: signature over
- * method, key, expiry and signed headers; expiry; the signed SHA-256 checksum and length against the body.
- * Versioned (like an S3 bucket with versioning) or not (like s3proxy).
+ * method, key, expiry and signed headers; expiry; the signed SHA-256 checksum and length against the body; and no
+ * {@code x-amz-*} (or {@code Content-MD5}) header the signature does not cover (403 AccessDenied, HeadersNotSigned).
+ * Errors carry S3's codes in S3's XML body. Versioned (like an S3 bucket with versioning) or not (like s3proxy).
  */
 public final class InMemoryBlobStore implements BlobStore, Presigner {
     private record Stored(byte[] bytes, String sha256, Map<String, String> metadata, String versionId, Instant at) {}
@@ -139,8 +140,33 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
         return new PresignedRequest(method, url, headers, expires);
     }
 
-    /** What an HTTP response to a presigned request would be. */
-    public record Response(int status, byte[] body) {}
+    /** What an HTTP response to a presigned request would be: status, headers, body. */
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public Response {
+            headers = Map.copyOf(headers);
+        }
+
+        public Response(int status, byte[] body) {
+            this(status, Map.of(), body);
+        }
+
+        /** S3's error answer: status and an XML body naming the error code (and any more elements). */
+        static Response error(int status, String code, String message, Map<String, String> more) {
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>").append(code)
+                    .append("</Code><Message>").append(message).append("</Message>");
+            more.forEach((k, v) -> xml.append('<').append(k).append('>').append(v).append("</").append(k).append('>'));
+            xml.append("</Error>");
+            return new Response(status, Map.of("content-type", "application/xml"), xml.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Whether S3 refuses a presigned request that carries this (lower-case) header without signing it: every
+     * {@code x-amz-*} header but {@code x-amz-content-sha256}, and {@code Content-MD5}.
+     */
+    static boolean mustBeSigned(String header) {
+        return header.startsWith("x-amz-") && !header.equals("x-amz-content-sha256") || header.equals("content-md5");
+    }
 
     /** Executes a request against a presigned URL as S3 would, at the store clock's now. */
     public synchronized Response execute(String method, URI url, Map<String, String> requestHeaders, byte[] body) {
@@ -159,32 +185,38 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
         Map<String, String> lower = new HashMap<>();
         requestHeaders.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
         String names = query.get("signedHeaders");
-        if (!names.isEmpty()) {
-            for (String h : names.split(";")) {
-                if (!lower.containsKey(h)) {
-                    return new Response(403, new byte[0]);
-                }
-                signed.put(h, lower.get(h));
+        List<String> signedNames = names.isEmpty() ? List.of() : List.of(names.split(";"));
+        java.util.TreeSet<String> unsigned = new java.util.TreeSet<>();
+        lower.keySet().stream().filter(h -> mustBeSigned(h) && !signedNames.contains(h)).forEach(unsigned::add);
+        if (!unsigned.isEmpty()) {
+            return Response.error(403, "AccessDenied", "There were headers present in the request which were not signed",
+                    Map.of("HeadersNotSigned", String.join(", ", unsigned)));
+        }
+        for (String h : signedNames) {
+            if (!lower.containsKey(h)) {
+                return Response.error(403, "SignatureDoesNotMatch", "A signed header is missing.", Map.of());
             }
+            signed.put(h, lower.get(h));
         }
         if (!hmac(method + "\n" + key + "\n" + expires + "\n" + signed).equals(query.get("sig"))) {
-            return new Response(403, new byte[0]);
+            return Response.error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", Map.of());
         }
         if (clock.millis() > expires) {
-            return new Response(403, new byte[0]);
+            return Response.error(403, "AccessDenied", "Request has expired", Map.of());
         }
         if (method.equals("GET")) {
-            return current(key).map(s -> new Response(200, s.bytes.clone())).orElse(new Response(404, new byte[0]));
+            return current(key).map(s -> new Response(200, s.bytes.clone()))
+                    .orElse(Response.error(404, "NoSuchKey", "The specified key does not exist.", Map.of()));
         }
         if (!method.equals("PUT")) {
-            return new Response(405, new byte[0]);
+            return Response.error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", Map.of());
         }
         if (body.length != Long.parseLong(signed.getOrDefault("content-length", "-1"))) {
-            return new Response(400, new byte[0]);
+            return Response.error(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.", Map.of());
         }
         String checksum = signed.get("x-amz-checksum-sha256");
         if (checksum != null && !checksum.equals(sha256(body))) {
-            return new Response(400, new byte[0]);
+            return Response.error(400, "BadDigest", "The SHA256 you specified did not match the calculated checksum.", Map.of());
         }
         Map<String, String> metadata = new HashMap<>();
         signed.forEach((k, v) -> {
