@@ -340,8 +340,16 @@ public final class FakeVault implements AutoCloseable {
             String len = ex.getRequestHeaders().getFirst("Content-Length");
             String owner = ex.getRequestHeaders().getFirst("x-amz-meta-owner");
             ChunkId actual = ChunkId.sha256(b);
+            // The grant's other signed headers, sent exactly (a signed header's value is part of the signature).
+            boolean served = List.of("application/octet-stream").equals(ex.getRequestHeaders().get("Content-Type"))
+                    && List.of("attachment").equals(ex.getRequestHeaders().get("Content-Disposition"))
+                    && List.of("private, no-store").equals(ex.getRequestHeaders().get("Cache-Control"))
+                    // ...and no x-amz-* header the grant did not sign (S3 refuses those: HeadersNotSigned).
+                    && ex.getRequestHeaders().keySet().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT))
+                            .filter(k -> k.startsWith("x-amz-"))
+                            .allMatch(k -> k.equals("x-amz-checksum-sha256") || k.equals("x-amz-meta-owner"));
             if (sum == null || !sum.equals(actual.base64()) || !actual.hex().equals(id) || len == null
-                    || Integer.parseInt(len) != b.length || !"owner-1".equals(owner)) {
+                    || Integer.parseInt(len) != b.length || !"owner-1".equals(owner) || !served) {
                 ex.sendResponseHeaders(403, -1);
                 return;
             }
@@ -418,6 +426,9 @@ public final class FakeVault implements AutoCloseable {
                 h.put("x-amz-checksum-sha256", ChunkId.parse(id).base64());
                 h.put("content-length", Integer.toString(c.path("size").asInt()));
                 h.put("x-amz-meta-owner", "owner-1");
+                h.put("content-type", "application/octet-stream");
+                h.put("content-disposition", "attachment");
+                h.put("cache-control", "private, no-store");
                 u.put("expiresAt", Instant.now().plusSeconds(600).toString());
             }
         }

@@ -13,9 +13,11 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
 import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
 
 /**
- * Presigned URLs for one bucket. The PUT signs the SHA-256 checksum, the content length and the metadata as
- * headers, so S3 rejects any other body or owner tag; the client must send exactly {@link
- * PresignedRequest#headers()}.
+ * Presigned URLs for one bucket. The PUT signs the SHA-256 checksum, the content length, the metadata and the fixed
+ * content type, disposition and cache policy ({@link Presigner#CONTENT_TYPE} ...) as headers, so S3 rejects any other
+ * body, owner tag or way of serving the object; the client must send exactly {@link PresignedRequest#headers()}. The GET
+ * overrides the answer's content type, disposition and cache policy with the same fixed values (signed query
+ * parameters), whatever the object was stored with.
  */
 public final class S3ChunkPresigner implements Presigner {
     private final S3Presigner presigner;
@@ -31,14 +33,16 @@ public final class S3ChunkPresigner implements Presigner {
                                        Duration ttl) {
         PresignedPutObjectRequest p = presigner.presignPutObject(b -> b.signatureDuration(ttl)
                 .putObjectRequest(r -> r.bucket(bucket).key(key).contentLength(contentLength)
-                        .checksumSHA256(sha256Base64).metadata(metadata)));
+                        .checksumSHA256(sha256Base64).metadata(metadata).contentType(CONTENT_TYPE)
+                        .contentDisposition(CONTENT_DISPOSITION).cacheControl(CACHE_CONTROL)));
         return new PresignedRequest("PUT", toUri(p.url()), headers(p.signedHeaders()), p.expiration());
     }
 
     @Override
     public PresignedRequest presignGet(String key, Duration ttl) {
         PresignedGetObjectRequest p = presigner.presignGetObject(b -> b.signatureDuration(ttl)
-                .getObjectRequest(r -> r.bucket(bucket).key(key)));
+                .getObjectRequest(r -> r.bucket(bucket).key(key).responseContentType(CONTENT_TYPE)
+                        .responseContentDisposition(CONTENT_DISPOSITION).responseCacheControl(CACHE_CONTROL)));
         return new PresignedRequest("GET", toUri(p.url()), headers(p.signedHeaders()), p.expiration());
     }
 

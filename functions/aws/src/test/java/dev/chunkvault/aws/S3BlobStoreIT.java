@@ -104,7 +104,9 @@ class S3BlobStoreIT extends BlobStoreContract {
         });
         try {
             HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Sent(r.statusCode(), r.body());
+            Map<String, String> answered = new java.util.HashMap<>();
+            r.headers().map().forEach((name, values) -> answered.put(name, String.join(",", values)));
+            return new Sent(r.statusCode(), r.body(), answered);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -145,6 +147,11 @@ class S3BlobStoreIT extends BlobStoreContract {
         List<String> signed = signedHeaders(put.url());
         assertTrue(signed.containsAll(List.of("host", "x-amz-checksum-sha256", "content-length", "x-amz-meta-owner")),
                 "signed headers " + signed);
+        assertTrue(signed.containsAll(List.of("content-type", "content-disposition", "cache-control")),
+                "how the object is served is signed too: " + signed);
+        assertEquals(Presigner.CONTENT_TYPE, put.headers().get("content-type"));
+        assertEquals(Presigner.CONTENT_DISPOSITION, put.headers().get("content-disposition"));
+        assertEquals(Presigner.CACHE_CONTROL, put.headers().get("cache-control"));
         assertEquals(sha, put.headers().get("x-amz-checksum-sha256"));
         assertEquals(Long.toString(body.length), put.headers().get("content-length"));
         assertEquals("o-1", put.headers().get("x-amz-meta-owner"));
@@ -154,6 +161,21 @@ class S3BlobStoreIT extends BlobStoreContract {
         assertTrue(put.url().toString().startsWith(local.endpoint() + "/" + BUCKET + "/chunks/x?"), put.url().toString());
         assertTrue(put.headers().keySet().stream().allMatch(h -> h.equals(h.toLowerCase(Locale.ROOT))),
                 put.headers().keySet().stream().collect(Collectors.joining(",")));
+    }
+
+    @Test
+    void presignedGetSignsTheResponseOverridesInItsQuery() {
+        PresignedRequest get = chunkPresigner.presignGet("chunks/x", Duration.ofMinutes(10));
+        Map<String, String> q = new java.util.HashMap<>();
+        for (String param : get.url().getRawQuery().split("&")) {
+            String[] kv = param.split("=", 2);
+            q.put(kv[0], URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+        }
+        assertEquals("application/octet-stream", q.get("response-content-type"));
+        assertEquals("attachment", q.get("response-content-disposition"));
+        assertEquals("private, no-store", q.get("response-cache-control"));
+        assertEquals(List.of("host"), signedHeaders(get.url()), "a GET signs only the host; its query is always signed");
+        assertTrue(get.headers().isEmpty(), get.headers().toString());
     }
 
     @Test

@@ -145,6 +145,11 @@ class PresignIT {
         assertTrue(!expiresAt.isBefore(before.plusSeconds(590)) && !expiresAt.isAfter(Instant.now().plusSeconds(610)), expiresAt.toString());
 
         Map<String, String> headers = Tenant.headers(upload);
+        assertTrue(signed.containsAll(List.of("content-type", "content-disposition", "cache-control")),
+                "the uploader does not choose how the chunk is served: " + signed);
+        assertEquals("application/octet-stream", headers.get("content-type"));
+        assertEquals("attachment", headers.get("content-disposition"));
+        assertEquals("private, no-store", headers.get("cache-control"));
         assertEquals(id.base64(), headers.get("x-amz-checksum-sha256"));
         assertEquals(Integer.toString(bytes.length), headers.get("content-length"));
         assertEquals(ownerTag(alice.user), headers.get("x-amz-meta-owner"));
@@ -191,6 +196,18 @@ class PresignIT {
                 AMZ_DATE.format(Instant.now().minus(Duration.ofHours(2)))), headers, bytes));
         refused.put("no signature", put(URI.create(url.toString().replaceAll("&?X-Amz-Signature=[0-9a-f]+", "")), headers, bytes));
         refused.put("a GET of the object with the PUT's URL", Http.send("GET", url, null, null, null, Map.of()));
+        Map<String, String> html = new HashMap<>(headers);
+        html.put("content-type", "text/html");
+        refused.put("Content-Type: text/html", put(url, html, bytes));
+        Map<String, String> inline = new HashMap<>(headers);
+        inline.put("content-disposition", "inline");
+        refused.put("Content-Disposition: inline", put(url, inline, bytes));
+        Map<String, String> cached = new HashMap<>(headers);
+        cached.put("cache-control", "public, max-age=31536000");
+        refused.put("Cache-Control: a year, public", put(url, cached, bytes));
+        Map<String, String> untyped = new HashMap<>(headers);
+        untyped.remove("content-type");
+        refused.put("no Content-Type", put(url, untyped, bytes));
 
         List<String> wrong = new ArrayList<>();
         refused.forEach((what, r) -> {
@@ -203,6 +220,10 @@ class PresignIT {
         assertEquals("SignatureDoesNotMatch", s3Code(refused.get("another body with its own checksum")), "the checksum is signed");
         assertEquals("SignatureDoesNotMatch", s3Code(refused.get("the key edited in the URL")), "the key is signed");
         assertEquals("SignatureDoesNotMatch", s3Code(refused.get("another owner tag")), "the owner tag is signed");
+        for (String served : List.of("Content-Type: text/html", "Content-Disposition: inline", "Cache-Control: a year, public")) {
+            assertEquals(403, refused.get(served).status(), served);
+            assertEquals("SignatureDoesNotMatch", s3Code(refused.get(served)), served + " is signed");
+        }
         assertFalse(raw.objectExists(key), "nothing was stored under the granted key");
         assertFalse(raw.objectExists("chunks/" + otherId.hex()), "nothing was stored under the edited key");
 
@@ -318,6 +339,56 @@ class PresignIT {
         assertEquals(mine.bytes().length, alice.download("mine/a.bin", v1).length);
         // And bob reads his own chunk with his own plan.
         assertEquals(Set.of(bobs), bob.fetch("theirs/b.bin", null, null).keySet());
+    }
+
+    /**
+     * Issue 14, item 5: every presigned GET the service hands out — a download plan's, a signature answer's — makes the
+     * store answer {@code application/octet-stream}, {@code attachment}, {@code private, no-store}, whatever the object
+     * was stored with. Here the chunk is stored again by the bucket owner as a page to render inline and cache for a
+     * year (what an uploader could store before grants signed these headers): a plain read replays that; the
+     * presigned GETs do not.
+     */
+    @Test
+    void everyPresignedGetServesAnAttachmentOfBytesThatNobodyCaches() {
+        Tenant alice = new Tenant(cloud, "presign-judy");
+        Tenant.Content c = Tenant.Content.of(Tenant.random(812, 7000));
+        alice.putId("page.html", null, c);
+        ChunkId id = c.id(0);
+        String key = "chunks/" + id.hex();
+        Map<String, String> owner = raw.objectMetadata(key);
+        raw.s3().putObject(b -> b.bucket(raw.bucket).key(key).metadata(owner).checksumSHA256(id.base64())
+                .contentType("text/html").contentDisposition("inline").cacheControl("public, max-age=31536000"),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(c.chunk(0)));
+        var stored = raw.s3().getObjectAsBytes(b -> b.bucket(raw.bucket).key(key)).response();
+        assertEquals("text/html", stored.contentType(), "a plain read replays what the object was stored with");
+        assertEquals("inline", stored.contentDisposition());
+
+        List<JsonNode> urls = new ArrayList<>();
+        alice.plan("page.html", null, null).path("chunks").forEach(urls::add);
+        ObjectNode sig = Tenant.MAPPER.createObjectNode().put("path", "page.html");
+        sig.putArray("chunks").add(id.hex());
+        for (JsonNode s : Tenant.expect(200, alice.post("/v1/signatures", sig)).path("signatures")) {
+            urls.add(s.path("get"));
+        }
+        assertEquals(2, urls.size(), urls.toString());
+        for (JsonNode u : urls) {
+            URI url = URI.create(u.path("url").asText());
+            Map<String, String> q = query(url);
+            assertEquals("application/octet-stream", q.get("response-content-type"), url.toString());
+            assertEquals("attachment", q.get("response-content-disposition"), url.toString());
+            assertEquals("private, no-store", q.get("response-cache-control"), url.toString());
+            Http.Response got = Http.send("GET", url, null, null, null, Tenant.headers(u));
+            assertEquals(200, got.status(), got.text());
+            assertTrue(Arrays.equals(c.chunk(0), got.body()));
+            assertEquals("application/octet-stream", got.header("Content-Type"));
+            assertEquals("attachment", got.header("Content-Disposition"));
+            assertEquals("private, no-store", got.header("Cache-Control"));
+        }
+        // The overrides are signed: the GET's URL with another one is refused.
+        URI first = URI.create(urls.get(0).path("url").asText());
+        Http.Response edited = Http.send("GET", withParam(first, "response-content-type", "text/html"), null, null, null, Map.of());
+        assertEquals(403, edited.status(), edited.text());
+        assertEquals("SignatureDoesNotMatch", s3Code(edited));
     }
 
     @Test

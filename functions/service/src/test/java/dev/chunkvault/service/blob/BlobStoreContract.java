@@ -263,6 +263,67 @@ public abstract class BlobStoreContract {
         assertArrayEquals(theirs, blobs().get(key).orElseThrow(), "the bytes are the first uploader's");
     }
 
+    /**
+     * Uploaders do not choose how objects are served (issue 14, item 5): a grant signs a fixed content type,
+     * disposition and cache policy, so a PUT that would store a page a browser renders inline, or a year-long public
+     * cache policy, is refused.
+     */
+    @Test
+    void presignedPutSignsAFixedContentTypeDispositionAndCachePolicy() {
+        byte[] body = bytes(600);
+        String key = prefix + "chunk";
+        PresignedRequest put = presignPut(key, body, Duration.ofMinutes(5));
+        assertEquals(Presigner.CONTENT_TYPE, put.headers().get("content-type"));
+        assertEquals("application/octet-stream", Presigner.CONTENT_TYPE);
+        assertEquals(Presigner.CONTENT_DISPOSITION, put.headers().get("content-disposition"));
+        assertEquals("attachment", Presigner.CONTENT_DISPOSITION);
+        assertEquals(Presigner.CACHE_CONTROL, put.headers().get("cache-control"));
+        assertEquals("private, no-store", Presigner.CACHE_CONTROL);
+        Map<String, String> changes = new java.util.LinkedHashMap<>();
+        changes.put("content-type", "text/html");
+        changes.put("content-disposition", "inline");
+        changes.put("cache-control", "public, max-age=31536000");
+        List<String> wrong = new ArrayList<>();
+        changes.forEach((name, value) -> {
+            Map<String, String> headers = new HashMap<>(put.headers());
+            headers.put(name, value);
+            Sent sent = send("PUT", put.url(), headers, body);
+            if (sent.status() != 403) {
+                wrong.add(name + ": " + value + " -> " + sent.status());
+            }
+            Map<String, String> without = new HashMap<>(put.headers());
+            without.remove(name);
+            Sent missing = send("PUT", put.url(), without, body);
+            if (missing.status() != 403) {
+                wrong.add("no " + name + " -> " + missing.status());
+            }
+        });
+        assertTrue(wrong.isEmpty(), "a PUT that changes how the object is served must be refused: " + wrong);
+        assertTrue(blobs().head(key).isEmpty(), "nothing was stored");
+        assertTrue(send("PUT", put.url(), put.headers(), body).ok());
+    }
+
+    /** Every presigned GET answers bytes to save, as an attachment nobody caches, whatever the object was stored with. */
+    @Test
+    void everyPresignedGetServesAnAttachmentOfBytesThatNobodyCaches() {
+        byte[] uploaded = bytes(500);
+        String viaGrant = prefix + "granted";
+        PresignedRequest put = presignPut(viaGrant, uploaded, Duration.ofMinutes(5));
+        assertTrue(send("PUT", put.url(), put.headers(), uploaded).ok());
+        byte[] written = bytes(300);
+        String byService = prefix + "written";
+        blobs().put(byService, written, Map.of());
+        for (Map.Entry<String, byte[]> e : Map.of(viaGrant, uploaded, byService, written).entrySet()) {
+            PresignedRequest get = presigner().presignGet(e.getKey(), Duration.ofMinutes(5));
+            Sent got = send("GET", get.url(), get.headers(), new byte[0]);
+            assertEquals(200, got.status(), e.getKey());
+            assertArrayEquals(e.getValue(), got.body());
+            assertEquals("application/octet-stream", got.header("content-type"), e.getKey() + " " + got.headers());
+            assertEquals("attachment", got.header("content-disposition"), e.getKey() + " " + got.headers());
+            assertEquals("private, no-store", got.header("cache-control"), e.getKey() + " " + got.headers());
+        }
+    }
+
     @Test
     void presignedUrlsExpire() {
         byte[] body = bytes(64);

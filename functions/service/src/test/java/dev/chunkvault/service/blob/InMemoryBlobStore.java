@@ -2,6 +2,8 @@ package dev.chunkvault.service.blob;
 
 import dev.chunkvault.core.hash.Sha256;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +24,17 @@ import javax.crypto.spec.SecretKeySpec;
  * An in-memory object store and presigner that checks presigned requests the way S3 does: signature over
  * method, key, expiry and signed headers; expiry; the signed SHA-256 checksum and length against the body; and no
  * {@code x-amz-*} (or {@code Content-MD5}) header the signature does not cover (403 AccessDenied, HeadersNotSigned).
- * Errors carry S3's codes in S3's XML body. Versioned (like an S3 bucket with versioning) or not (like s3proxy).
+ * Errors carry S3's codes in S3's XML body. Like S3, a PUT stores the content type, disposition, cache policy...
+ * it was sent with (signed or not), and a GET answers with them unless its signed {@code response-*} query
+ * parameters override them. Versioned (like an S3 bucket with versioning) or not (like s3proxy).
  */
 public final class InMemoryBlobStore implements BlobStore, Presigner {
-    private record Stored(byte[] bytes, String sha256, Map<String, String> metadata, String versionId, Instant at) {}
+    private record Stored(byte[] bytes, String sha256, Map<String, String> metadata, String versionId, Instant at,
+                          Map<String, String> served) {}
+
+    /** The headers S3 stores with an object from its PUT (signed or not) and answers a GET with. */
+    private static final List<String> SERVED = List.of("content-type", "content-disposition", "cache-control",
+            "content-encoding", "content-language", "expires");
 
     private final TreeMap<String, List<Stored>> objects = new TreeMap<>();
     private final Clock clock;
@@ -63,8 +72,12 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
     }
 
     private void store(String key, byte[] bytes, Map<String, String> metadata) {
+        store(key, bytes, metadata, Map.of());
+    }
+
+    private void store(String key, byte[] bytes, Map<String, String> metadata, Map<String, String> served) {
         Stored s = new Stored(bytes, sha256(bytes), Map.copyOf(metadata),
-                versioned ? "v" + versions.incrementAndGet() : null, clock.instant());
+                versioned ? "v" + versions.incrementAndGet() : null, clock.instant(), Map.copyOf(served));
         List<Stored> vs = objects.computeIfAbsent(key, k -> new ArrayList<>());
         if (!versioned) {
             vs.clear();
@@ -123,20 +136,29 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
         headers.put("content-length", Long.toString(contentLength));
         headers.put("x-amz-checksum-sha256", sha256Base64);
         metadata.forEach((k, v) -> headers.put("x-amz-meta-" + k.toLowerCase(Locale.ROOT), v));
-        return sign("PUT", key, headers, ttl);
+        headers.put("content-type", CONTENT_TYPE);
+        headers.put("content-disposition", CONTENT_DISPOSITION);
+        headers.put("cache-control", CACHE_CONTROL);
+        return sign("PUT", key, headers, Map.of(), ttl);
     }
 
     @Override
     public PresignedRequest presignGet(String key, Duration ttl) {
-        return sign("GET", key, Map.of(), ttl);
+        return sign("GET", key, Map.of(), Map.of("response-content-type", CONTENT_TYPE,
+                "response-content-disposition", CONTENT_DISPOSITION, "response-cache-control", CACHE_CONTROL), ttl);
     }
 
-    private PresignedRequest sign(String method, String key, Map<String, String> headers, Duration ttl) {
+    /** Signs method, key, expiry, the signed headers' values and the query's {@code response-*} overrides. */
+    private PresignedRequest sign(String method, String key, Map<String, String> headers, Map<String, String> overrides,
+                                  Duration ttl) {
         Instant expires = clock.instant().plus(ttl);
         TreeMap<String, String> signed = new TreeMap<>(headers);
-        String sig = hmac(method + "\n" + key + "\n" + expires.toEpochMilli() + "\n" + signed);
+        TreeMap<String, String> params = new TreeMap<>(overrides);
+        String sig = hmac(method + "\n" + key + "\n" + expires.toEpochMilli() + "\n" + signed + "\n" + params);
+        StringBuilder query = new StringBuilder();
+        params.forEach((k, v) -> query.append('&').append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
         URI url = URI.create("mem://bucket/" + key + "?expires=" + expires.toEpochMilli()
-                + "&signedHeaders=" + String.join(";", signed.keySet()) + "&sig=" + sig);
+                + "&signedHeaders=" + String.join(";", signed.keySet()) + query + "&sig=" + sig);
         return new PresignedRequest(method, url, headers, expires);
     }
 
@@ -176,9 +198,15 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
         }
         String key = path.substring(1);
         Map<String, String> query = new HashMap<>();
+        TreeMap<String, String> overrides = new TreeMap<>();
         for (String part : url.getRawQuery().split("&")) {
             int eq = part.indexOf('=');
-            query.put(part.substring(0, eq), part.substring(eq + 1));
+            String name = part.substring(0, eq);
+            String value = URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            query.put(name, value);
+            if (name.startsWith("response-")) {
+                overrides.put(name, value);
+            }
         }
         long expires = Long.parseLong(query.get("expires"));
         TreeMap<String, String> signed = new TreeMap<>();
@@ -198,14 +226,14 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
             }
             signed.put(h, lower.get(h));
         }
-        if (!hmac(method + "\n" + key + "\n" + expires + "\n" + signed).equals(query.get("sig"))) {
+        if (!hmac(method + "\n" + key + "\n" + expires + "\n" + signed + "\n" + overrides).equals(query.get("sig"))) {
             return Response.error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", Map.of());
         }
         if (clock.millis() > expires) {
             return Response.error(403, "AccessDenied", "Request has expired", Map.of());
         }
         if (method.equals("GET")) {
-            return current(key).map(s -> new Response(200, s.bytes.clone()))
+            return current(key).map(s -> new Response(200, served(s, overrides), s.bytes.clone()))
                     .orElse(Response.error(404, "NoSuchKey", "The specified key does not exist.", Map.of()));
         }
         if (!method.equals("PUT")) {
@@ -224,8 +252,27 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
                 metadata.put(k.substring("x-amz-meta-".length()), v);
             }
         });
-        store(key, body.clone(), metadata);
+        Map<String, String> served = new HashMap<>();
+        SERVED.forEach(h -> {
+            if (lower.containsKey(h)) {
+                served.put(h, lower.get(h));
+            }
+        });
+        store(key, body.clone(), metadata, served);
         return new Response(200, new byte[0]);
+    }
+
+    /** What a GET answers with: the stored headers, each replaced by its {@code response-*} override if any. */
+    private static Map<String, String> served(Stored s, Map<String, String> overrides) {
+        Map<String, String> out = new HashMap<>(s.served);
+        out.putIfAbsent("content-type", "binary/octet-stream");
+        SERVED.forEach(h -> {
+            String o = overrides.get("response-" + h);
+            if (o != null) {
+                out.put(h, o);
+            }
+        });
+        return out;
     }
 
     private String hmac(String data) {

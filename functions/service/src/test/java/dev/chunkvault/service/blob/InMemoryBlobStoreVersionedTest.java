@@ -22,7 +22,7 @@ class InMemoryBlobStoreVersionedTest extends BlobStoreContract {
     @Override
     protected Sent send(String method, URI url, Map<String, String> headers, byte[] body) {
         InMemoryBlobStore.Response r = store.execute(method, url, headers, body);
-        return new Sent(r.status(), r.body());
+        return new Sent(r.status(), r.body(), r.headers());
     }
 
     @Override
