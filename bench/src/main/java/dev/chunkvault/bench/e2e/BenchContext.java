@@ -36,7 +36,7 @@ final class BenchContext implements AutoCloseable {
         this.run = Long.toString(System.currentTimeMillis(), 36);
         String api = cloud.apiEndpoint().getRawAuthority();
         this.meter = new WireMeter((method, authority, path) -> category(api, method, authority, path));
-        Map<String, String> env = new HashMap<>(cloud.functionEnvironment("UploadsFunction"));
+        Map<String, String> env = new HashMap<>(cloud.ownerEnvironment("UploadsFunction"));
         this.aws = new AwsClients(env, Duration.ofMinutes(2), List.of());
         this.s3 = aws.s3();
         this.bucket = env.get("CHUNK_BUCKET");

@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.gaul.s3proxy.AccessGrant;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -19,37 +23,61 @@ import org.slf4j.LoggerFactory;
 /**
  * s3proxy ({@code org.gaul:s3proxy}) in this JVM on 127.0.0.1, storing objects in a directory (its filesystem
  * store), with AWS Signature V4 authentication enforced: requests and presigned URLs must be signed with
- * {@link #credentials()}, and s3proxy checks the signature, the signed headers and the expiry.
+ * {@link #credentials()} (the bucket owner: anything goes) or with one of the {@link Options#identities() identities}
+ * (each limited by its {@link Policy}), and s3proxy checks the signature, the signed headers and the expiry.
  *
  * <p>In front of s3proxy's handler, {@link S3Front} does what S3 does and s3proxy does not: it refuses presigned
  * requests carrying {@code x-amz-*} (or {@code Content-MD5}) headers their signature does not cover (403
- * {@code AccessDenied}, {@code HeadersNotSigned}).
+ * {@code AccessDenied}, {@code HeadersNotSigned}); it refuses an identity's requests its policy does not allow; and it
+ * answers a missing key with 403 {@code AccessDenied}, not 404, to an identity whose policy does not allow
+ * {@code s3:ListBucket} on the bucket.
  */
 public final class LocalS3 implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalS3.class);
     public static final Credentials DEFAULT_CREDENTIALS = new Credentials("chunkvault-local", "chunkvault-local-secret");
 
     /**
+     * What an identity may do, as IAM decides it for S3: {@code allows("s3:GetObject", "arn:aws:s3:::bucket/key")}.
+     * Only explicit permissions count (anything not allowed is denied).
+     */
+    @FunctionalInterface
+    public interface Policy {
+        boolean allows(String action, String resourceArn);
+    }
+
+    /** Another access key s3proxy accepts, limited to what {@code policy} allows (like a Lambda function's role). */
+    public record Identity(Credentials credentials, Policy policy) {}
+
+    /**
      * @param port        the port, or 0 for a free one
      * @param dataDir     the directory objects are stored in (one sub-directory per bucket), or null for a
      *                    temporary directory deleted on {@link #close()}
-     * @param credentials the only identity s3proxy accepts
+     * @param credentials the bucket owner's identity: not limited by any policy
+     * @param identities  other identities, each limited by its policy
      */
-    public record Options(int port, Path dataDir, Credentials credentials) {
+    public record Options(int port, Path dataDir, Credentials credentials, List<Identity> identities) {
+        public Options {
+            identities = List.copyOf(identities);
+        }
+
         public static Options temporary() {
-            return new Options(0, null, DEFAULT_CREDENTIALS);
+            return new Options(0, null, DEFAULT_CREDENTIALS, List.of());
         }
 
         public Options withPort(int p) {
-            return new Options(p, dataDir, credentials);
+            return new Options(p, dataDir, credentials, identities);
         }
 
         public Options withDataDir(Path d) {
-            return new Options(port, d, credentials);
+            return new Options(port, d, credentials, identities);
         }
 
         public Options withCredentials(Credentials c) {
-            return new Options(port, dataDir, c);
+            return new Options(port, dataDir, c, identities);
+        }
+
+        public Options withIdentities(List<Identity> ids) {
+            return new Options(port, dataDir, credentials, ids);
         }
     }
 
@@ -88,7 +116,20 @@ public final class LocalS3 implements AutoCloseable {
                         options.credentials().secretAccessKey())
                 .ignoreUnknownHeaders(false)
                 .build();
-        installFront(proxy, new S3Front());
+        Map<String, String> secrets = new HashMap<>();
+        Map<String, Policy> policies = new HashMap<>();
+        secrets.put(options.credentials().accessKeyId(), options.credentials().secretAccessKey());
+        for (Identity id : options.identities()) {
+            if (secrets.put(id.credentials().accessKeyId(), id.credentials().secretAccessKey()) != null) {
+                throw new IllegalArgumentException("access key " + id.credentials().accessKeyId() + " given twice");
+            }
+            policies.put(id.credentials().accessKeyId(), id.policy());
+        }
+        proxy.setBlobStoreLocator((identity, container, blob) -> {
+            String secret = identity == null ? null : secrets.get(identity);
+            return secret == null ? null : new AccessGrant(secret, store);
+        });
+        installFront(proxy, new S3Front(policies, store::containerExists));
         try {
             proxy.start();
             for (int i = 0; i < 200 && !"STARTED".equals(proxy.getState()); i++) {

@@ -3,12 +3,17 @@ package dev.chunkvault.emulators;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,9 +25,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * What S3 decides before serving a request that s3proxy does not, as a servlet filter in front of s3proxy's handler:
+ * What S3 decides before (and around) serving a request that s3proxy does not, as a servlet filter in front of
+ * s3proxy's handler:
  * <ul>
  *   <li><b>Unsigned headers on presigned requests.</b> A query-string authenticated (presigned, SigV4) request whose
  *   {@code x-amz-*} or {@code Content-MD5} headers are not all listed in {@code X-Amz-SignedHeaders}, or whose signed
@@ -31,10 +40,31 @@ import java.util.concurrent.ThreadLocalRandom;
  *   exception (it is part of the signature's payload hash, not a header to sign). s3proxy only checks the headers that
  *   are signed and honours the rest: a presigned PUT could carry {@code x-amz-copy-source}, a metadata directive,
  *   more {@code x-amz-meta-*}, an ACL or a storage class its signer never allowed.</li>
+ *   <li><b>An identity's policy</b>, for identities given one ({@link LocalS3.Identity}): a request for an action its
+ *   policy does not allow is refused 403 {@code AccessDenied}; and a GET or HEAD of a missing object answers 403
+ *   {@code AccessDenied}, not 404, unless the policy allows {@code s3:ListBucket} on the bucket — S3 does not tell a
+ *   caller that may not list the bucket whether a key exists. Presigned requests act with the identity that signed
+ *   them, as on AWS. Unlike S3, the policy is checked before s3proxy checks the signature (both answer 403).</li>
  * </ul>
  */
 final class S3Front implements Filter {
     static final String UNSIGNED_MESSAGE = "There were headers present in the request which were not signed";
+    private static final Pattern HEADER_CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
+    /** Query parameters that name a sub-resource (another operation than the plain object or bucket one). */
+    private static final Set<String> OBJECT_SUBRESOURCES = Set.of("acl", "tagging", "attributes", "uploadId", "uploads",
+            "restore", "retention", "legal-hold", "torrent", "select");
+    private static final Set<String> BUCKET_SUBRESOURCES = Set.of("versions", "uploads", "location", "acl", "versioning",
+            "lifecycle", "policy", "policyStatus", "encryption", "cors", "delete", "tagging", "website", "logging",
+            "notification", "replication", "ownershipControls", "publicAccessBlock", "object-lock", "accelerate",
+            "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering");
+
+    private final Map<String, LocalS3.Policy> policies;
+    private final Predicate<String> bucketExists;
+
+    S3Front(Map<String, LocalS3.Policy> policies, Predicate<String> bucketExists) {
+        this.policies = Map.copyOf(policies);
+        this.bucketExists = bucketExists;
+    }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
@@ -48,6 +78,31 @@ final class S3Front implements Filter {
                 error(req, res, 403, "AccessDenied", UNSIGNED_MESSAGE, Map.of("HeadersNotSigned", String.join(", ", unsigned)));
                 return;
             }
+        }
+        String accessKey = accessKey(req, query);
+        LocalS3.Policy policy = accessKey == null ? null : policies.get(accessKey);
+        if (policy == null || req.getMethod().equals("OPTIONS")) {
+            chain.doFilter(req, res);
+            return;
+        }
+        Target target = Target.of(req.getRequestURI());
+        if (target == null) {
+            chain.doFilter(req, res);
+            return;
+        }
+        for (String[] need : needs(req.getMethod(), target, query, req.getHeader("x-amz-copy-source"))) {
+            if (!policy.allows(need[0], need[1])) {
+                error(req, res, 403, "AccessDenied", "Access Denied", Map.of());
+                return;
+            }
+        }
+        boolean readsObject = target.key() != null && (req.getMethod().equals("GET") || req.getMethod().equals("HEAD"))
+                && Collections.disjoint(query.keySet(), OBJECT_SUBRESOURCES);
+        if (readsObject && !policy.allows("s3:ListBucket", bucketArn(target.bucket())) && bucketExists.test(target.bucket())) {
+            MissingAsDenied wrapped = new MissingAsDenied(res);
+            chain.doFilter(req, wrapped);
+            wrapped.finish(req);
+            return;
         }
         chain.doFilter(req, res);
     }
@@ -74,6 +129,111 @@ final class S3Front implements Filter {
     /** Whether S3 refuses a presigned request that carries this (lower-case) header unsigned. */
     static boolean mustBeSigned(String header) {
         return header.startsWith("x-amz-") && !header.equals("x-amz-content-sha256") || header.equals("content-md5");
+    }
+
+    /** The access key a request is signed with, from its query (presigned) or its Authorization header; null: none. */
+    private static String accessKey(HttpServletRequest req, Map<String, List<String>> query) {
+        if (query.containsKey("X-Amz-Credential")) {
+            String credential = first(query, "X-Amz-Credential");
+            int slash = credential.indexOf('/');
+            return slash < 0 ? credential : credential.substring(0, slash);
+        }
+        String auth = req.getHeader("Authorization");
+        if (auth == null) {
+            return null;
+        }
+        Matcher m = HEADER_CREDENTIAL.matcher(auth);
+        return m.find() ? m.group(1) : null;
+    }
+
+    static String bucketArn(String bucket) {
+        return "arn:aws:s3:::" + bucket;
+    }
+
+    static String objectArn(String bucket, String key) {
+        return "arn:aws:s3:::" + bucket + "/" + key;
+    }
+
+    /** A path-style request's bucket and key (null: the bucket itself). */
+    record Target(String bucket, String key) {
+        static Target of(String rawPath) {
+            if (rawPath == null || rawPath.length() < 2) {
+                return null;
+            }
+            String path = rawPath.substring(1);
+            int slash = path.indexOf('/');
+            if (slash < 0 || slash == path.length() - 1) {
+                return new Target(decode(slash < 0 ? path : path.substring(0, slash)), null);
+            }
+            return new Target(decode(path.substring(0, slash)), decode(path.substring(slash + 1)));
+        }
+    }
+
+    /**
+     * The IAM actions (with their resource ARNs) S3 requires for this request, as the service authorization reference
+     * lists them for the operations a function may make; anything else is named after its method and sub-resource,
+     * which no policy of ours grants.
+     */
+    static List<String[]> needs(String method, Target t, Map<String, List<String>> query, String copySource) {
+        List<String[]> out = new ArrayList<>();
+        if (t.key() == null) {
+            String bucket = bucketArn(t.bucket());
+            String sub = subresource(query, BUCKET_SUBRESOURCES);
+            String action = switch (method + " " + (sub == null ? "" : sub)) {
+                case "GET ", "HEAD " -> "s3:ListBucket";
+                case "GET versions" -> "s3:ListBucketVersions";
+                case "GET uploads" -> "s3:ListBucketMultipartUploads";
+                case "GET location" -> "s3:GetBucketLocation";
+                case "PUT " -> "s3:CreateBucket";
+                case "DELETE " -> "s3:DeleteBucket";
+                default -> null;
+            };
+            if (method.equals("POST") && "delete".equals(sub)) {
+                // DeleteObjects: S3 checks s3:DeleteObject per key of the body; here, on every key of the bucket.
+                out.add(new String[] {"s3:DeleteObject", bucket + "/*"});
+            } else {
+                out.add(new String[] {action != null ? action : unsupported(method, sub), bucket});
+            }
+            return out;
+        }
+        String object = objectArn(t.bucket(), t.key());
+        String sub = subresource(query, OBJECT_SUBRESOURCES);
+        boolean version = query.containsKey("versionId");
+        String action = switch (method + " " + (sub == null ? "" : sub)) {
+            case "GET ", "HEAD " -> version ? "s3:GetObjectVersion" : "s3:GetObject";
+            case "PUT ", "POST uploads", "POST uploadId", "PUT uploadId" -> "s3:PutObject";
+            case "DELETE " -> version ? "s3:DeleteObjectVersion" : "s3:DeleteObject";
+            case "DELETE uploadId" -> "s3:AbortMultipartUpload";
+            case "GET uploadId" -> "s3:ListMultipartUploadParts";
+            case "GET acl" -> "s3:GetObjectAcl";
+            case "PUT acl" -> "s3:PutObjectAcl";
+            case "GET tagging" -> "s3:GetObjectTagging";
+            case "PUT tagging" -> "s3:PutObjectTagging";
+            case "GET attributes" -> "s3:GetObjectAttributes";
+            default -> unsupported(method, sub);
+        };
+        out.add(new String[] {action, object});
+        if (copySource != null && action.equals("s3:PutObject")) {
+            // CopyObject / UploadPartCopy also read the source.
+            String source = decode(copySource.startsWith("/") ? copySource.substring(1) : copySource);
+            int q = source.indexOf("?versionId=");
+            String sourceKey = q < 0 ? source : source.substring(0, q);
+            out.add(new String[] {q < 0 ? "s3:GetObject" : "s3:GetObjectVersion", "arn:aws:s3:::" + sourceKey});
+        }
+        return out;
+    }
+
+    private static String subresource(Map<String, List<String>> query, Set<String> known) {
+        for (String k : query.keySet()) {
+            if (known.contains(k)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private static String unsupported(String method, String sub) {
+        return "s3:Unsupported(" + method + (sub == null ? "" : " ?" + sub) + ")";
     }
 
     /** The query's parameters, decoded, in order (null: none). */
@@ -146,5 +306,156 @@ final class S3Front implements Filter {
 
     private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /**
+     * Lets s3proxy answer, but turns its 404 (a missing key: the bucket is known to exist) into S3's 403 AccessDenied
+     * for a caller that may not list the bucket. Everything s3proxy writes after the 404 is dropped.
+     */
+    static final class MissingAsDenied extends HttpServletResponseWrapper {
+        private final HttpServletResponse real;
+        private boolean denied;
+        private ServletOutputStream stream;
+        private PrintWriter writer;
+
+        MissingAsDenied(HttpServletResponse real) {
+            super(real);
+            this.real = real;
+        }
+
+        @Override
+        public void setStatus(int sc) {
+            if (sc == 404) {
+                denied = true;
+                return;
+            }
+            super.setStatus(sc);
+        }
+
+        @Override
+        public void sendError(int sc) throws IOException {
+            if (sc == 404) {
+                denied = true;
+                return;
+            }
+            super.sendError(sc);
+        }
+
+        @Override
+        public void sendError(int sc, String msg) throws IOException {
+            if (sc == 404) {
+                denied = true;
+                return;
+            }
+            super.sendError(sc, msg);
+        }
+
+        @Override
+        public void setContentLength(int len) {
+            if (!denied) {
+                super.setContentLength(len);
+            }
+        }
+
+        @Override
+        public void setContentLengthLong(long len) {
+            if (!denied) {
+                super.setContentLengthLong(len);
+            }
+        }
+
+        @Override
+        public void setContentType(String type) {
+            if (!denied) {
+                super.setContentType(type);
+            }
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            if (!denied) {
+                super.setHeader(name, value);
+            }
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            if (!denied) {
+                super.addHeader(name, value);
+            }
+        }
+
+        @Override
+        public void flushBuffer() throws IOException {
+            if (!denied) {
+                super.flushBuffer();
+            }
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            if (stream == null) {
+                ServletOutputStream inner = real.getOutputStream();
+                stream = new ServletOutputStream() {
+                    @Override
+                    public boolean isReady() {
+                        return inner.isReady();
+                    }
+
+                    @Override
+                    public void setWriteListener(WriteListener listener) {
+                        inner.setWriteListener(listener);
+                    }
+
+                    @Override
+                    public void write(int b) throws IOException {
+                        if (!denied) {
+                            inner.write(b);
+                        }
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        if (!denied) {
+                            inner.write(b, off, len);
+                        }
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        if (!denied) {
+                            inner.flush();
+                        }
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        if (!denied) {
+                            inner.close();
+                        }
+                    }
+                };
+            }
+            return stream;
+        }
+
+        @Override
+        public PrintWriter getWriter() throws IOException {
+            if (writer == null) {
+                writer = new PrintWriter(new OutputStreamWriter(getOutputStream(), StandardCharsets.UTF_8));
+            }
+            return writer;
+        }
+
+        /** After s3proxy answered: S3's answer in place of a 404. */
+        void finish(HttpServletRequest req) throws IOException {
+            if (writer != null && !denied) {
+                writer.flush();
+            }
+            if (denied) {
+                real.resetBuffer();
+                error(req, real, 403, "AccessDenied", "Access Denied", Map.of());
+            }
+        }
     }
 }

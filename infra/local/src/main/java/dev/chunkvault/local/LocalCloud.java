@@ -17,6 +17,7 @@ import dev.chunkvault.local.http.LocalHttpApi;
 import dev.chunkvault.local.lambda.LocalFunction;
 import dev.chunkvault.local.schedule.LocalScheduler;
 import dev.chunkvault.local.schedule.ScheduleExpression;
+import dev.chunkvault.local.template.Iam;
 import dev.chunkvault.local.template.SamTemplate;
 import dev.chunkvault.local.template.TemplateException;
 import java.net.BindException;
@@ -44,6 +45,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * definitions, an HTTP API that routes each request to the handler class the template names — constructed with the
  * environment the template gives it, plus local endpoints — behind a JWT authorizer that validates tokens like API
  * Gateway (with a local issuer standing in for Cognito), and the template's schedules fired as EventBridge would.
+ * Each function reaches the local S3 with an access key of its own, which the local S3 limits to that function's
+ * template policies the way S3 applies a role's (refused actions, and 403 rather than 404 for a missing key without
+ * {@code s3:ListBucket}), so the template's policies and the code are tested together.
  *
  * <p>{@link Options#inMemory()} is for tests (free ports, nothing on disk, no schedules firing);
  * {@link Options#persistent(Path)} is the run mode ({@code infra/local-cloud start}): fixed ports, data and the
@@ -56,8 +60,9 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
     public static final int DEFAULT_S3_PORT = 4751;
     public static final int DEFAULT_DYNAMODB_PORT = 4752;
     /**
-     * One identity for both emulators, as one function role has (DynamoDB Local wants alphanumeric key ids): this
-     * fixed one for in-memory clouds (tests); persistent ones make their own (see {@link #credentials()}).
+     * The emulators' own identity (the bucket owner, unlimited; DynamoDB Local wants alphanumeric key ids): this fixed
+     * one for in-memory clouds (tests); persistent ones make their own (see {@link #credentials()}). Each function gets
+     * an access key of its own, derived from it and limited by the function's policies in the local S3.
      */
     public static final Credentials CREDENTIALS = new Credentials("chunkvaultlocal", "chunkvaultlocalsecret");
 
@@ -161,8 +166,18 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
             LocalDynamo dynamo = LocalDynamo.start(LocalDynamo.Options.inMemory().withPort(options.dynamoPort())
                     .withDbPath(data == null ? null : data.resolve("dynamodb")));
             started.add(dynamo);
+            // Each function signs its S3 requests (and the URLs it presigns) with its own access key, limited by the
+            // template's policies for it, as a function's execution role is on AWS.
+            Map<String, Credentials> functionCredentials = new LinkedHashMap<>();
+            List<LocalS3.Identity> identities = new ArrayList<>();
+            for (SamTemplate.Function f : template.functions()) {
+                Credentials c = functionCredentials(credentials, f.logicalId());
+                functionCredentials.put(f.logicalId(), c);
+                List<Object> policies = f.policies();
+                identities.add(new LocalS3.Identity(c, (action, resource) -> Iam.allows(policies, action, resource)));
+            }
             LocalS3 s3 = LocalS3.start(LocalS3.Options.temporary().withPort(options.s3Port()).withCredentials(credentials)
-                    .withDataDir(data == null ? null : data.resolve("s3")));
+                    .withIdentities(identities).withDataDir(data == null ? null : data.resolve("s3")));
             started.add(s3);
 
             Map<String, String> localEnv = new LinkedHashMap<>();
@@ -187,6 +202,8 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
                 env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(f.memoryMb()));
                 env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
                 env.put("_HANDLER", f.handler());
+                env.put("AWS_ACCESS_KEY_ID", functionCredentials.get(f.logicalId()).accessKeyId());
+                env.put("AWS_SECRET_ACCESS_KEY", functionCredentials.get(f.logicalId()).secretAccessKey());
                 env.putAll(options.environment());
                 LocalFunction lf = new LocalFunction(f, name, env, options.handlers());
                 functions.put(f.logicalId(), lf);
@@ -319,6 +336,26 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         }
     }
 
+    /**
+     * A function's own access key, derived from the emulators' identity (so a persistent cloud's stay the same across
+     * restarts and nobody without that identity's secret can make them): the key id names the function; DynamoDB Local
+     * wants it alphanumeric.
+     */
+    static Credentials functionCredentials(Credentials owner, String logicalId) {
+        if (!logicalId.matches("[A-Za-z0-9]+")) {
+            throw new TemplateException("function " + logicalId + ": a logical id is alphanumeric");
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(owner.secretAccessKey().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            byte[] secret = mac.doFinal(("function:" + logicalId).getBytes(StandardCharsets.UTF_8));
+            return new Credentials(owner.accessKeyId() + logicalId,
+                    java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Path findTemplate() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path t = dir.resolve("template.yaml");
@@ -386,13 +423,27 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         return startup;
     }
 
-    /** The environment a function runs with (the template's, plus the local endpoints). */
+    /**
+     * The environment a function runs with (the template's, plus the local endpoints and the function's own access key,
+     * which the local S3 limits to the function's policies).
+     */
     public Map<String, String> functionEnvironment(String logicalId) {
         LocalFunction f = functions.get(logicalId);
         if (f == null) {
             throw new IllegalArgumentException("no function " + logicalId);
         }
         return f.environment();
+    }
+
+    /**
+     * A function's environment with the emulators' own identity ({@link #credentials()}) in place of the function's
+     * access key: for tools and tests that look at or arrange raw state beyond what the function may do.
+     */
+    public Map<String, String> ownerEnvironment(String logicalId) {
+        Map<String, String> env = new LinkedHashMap<>(functionEnvironment(logicalId));
+        env.put("AWS_ACCESS_KEY_ID", credentials().accessKeyId());
+        env.put("AWS_SECRET_ACCESS_KEY", credentials().secretAccessKey());
+        return Map.copyOf(env);
     }
 
     @Override

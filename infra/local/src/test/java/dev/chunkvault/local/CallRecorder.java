@@ -32,6 +32,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * Records, per function, the IAM action and resource ARN every SDK call it makes needs — as IAM authorizes them:
  * a TransactWriteItems needs each item's PutItem/UpdateItem/DeleteItem/ConditionCheckItem on its table, a HEAD needs
  * s3:GetObject, a call naming a version id needs the *Version action, a listing needs s3:ListBucket on the bucket.
+ * A HEAD or GET also counts as needing s3:ListBucket: the code reads a 404 as "no such object", and S3 answers a missing
+ * key with 404 only to a caller that may list the bucket (403 AccessDenied otherwise).
  */
 final class CallRecorder implements ExecutionInterceptor {
     record Call(String function, String action, String resource) {}
@@ -46,6 +48,10 @@ final class CallRecorder implements ExecutionInterceptor {
 
     static String table(String name) {
         return "arn:aws:dynamodb:us-east-1:000000000000:table/" + name;
+    }
+
+    static String bucket(String bucket) {
+        return "arn:aws:s3:::" + bucket;
     }
 
     static String object(String bucket, String key) {
@@ -88,8 +94,10 @@ final class CallRecorder implements ExecutionInterceptor {
             }
         } else if (r instanceof HeadObjectRequest h) {
             out.add(call(h.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion", object(h.bucket(), h.key())));
+            out.add(call("s3:ListBucket", bucket(h.bucket())));
         } else if (r instanceof GetObjectRequest g) {
             out.add(call(g.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion", object(g.bucket(), g.key())));
+            out.add(call("s3:ListBucket", bucket(g.bucket())));
         } else if (r instanceof PutObjectRequest p) {
             out.add(call("s3:PutObject", object(p.bucket(), p.key())));
         } else if (r instanceof DeleteObjectRequest d) {
@@ -98,7 +106,7 @@ final class CallRecorder implements ExecutionInterceptor {
             d.delete().objects().forEach(o -> out.add(call(o.versionId() == null ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
                     object(d.bucket(), o.key()))));
         } else if (r instanceof ListObjectsV2Request l) {
-            out.add(call("s3:ListBucket", "arn:aws:s3:::" + l.bucket()));
+            out.add(call("s3:ListBucket", bucket(l.bucket())));
         } else if (r instanceof ListObjectVersionsRequest l) {
             out.add(call("s3:ListBucketVersions", "arn:aws:s3:::" + l.bucket()));
         } else {

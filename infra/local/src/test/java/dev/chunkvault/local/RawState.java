@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The local cloud's storage as it really is, read around the service: every item of every table in DynamoDB Local
- * and every object in the s3proxy bucket, with the credentials, endpoints and physical names the functions use. A
+ * and every object in the s3proxy bucket, with the endpoints and physical names the functions use and the emulators'
+ * own (unlimited) credentials. A
  * {@link Snapshot} of all of it is what "nothing changed" is checked against.
  */
 final class RawState implements AutoCloseable {
@@ -37,7 +38,7 @@ final class RawState implements AutoCloseable {
     final String bucket;
 
     RawState(LocalCloud cloud) {
-        Map<String, String> env = cloud.functionEnvironment("CommitFunction");
+        Map<String, String> env = cloud.ownerEnvironment("CommitFunction");
         AwsClients clients = new AwsClients(env, Duration.ofSeconds(30), List.of());
         this.dynamo = clients.dynamo();
         this.s3 = clients.s3();

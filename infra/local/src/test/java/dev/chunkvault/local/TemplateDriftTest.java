@@ -115,6 +115,28 @@ class TemplateDriftTest {
         }
     }
 
+    /**
+     * S3 tells a role that a key is missing (404, which the code reads as "not there": a commit's chunk to upload, a
+     * manifest gone) only if the role may list the bucket; to any other role it answers 403, which the code reads as a
+     * failure (a commit of a chunk never uploaded answered 503 instead of 422). So a function that may read objects may
+     * list the bucket. (The local cloud answers each function as S3 would: MissingObjectsIT.)
+     */
+    @Test
+    void everyFunctionThatReadsObjectsMayListTheBucket() {
+        String bucket = TEMPLATE.buckets().get(0).physicalName();
+        int readers = 0;
+        for (SamTemplate.Function f : TEMPLATE.functions()) {
+            for (String prefix : List.of("chunks/", "manifests/")) {
+                if (dev.chunkvault.local.template.Iam.allows(f.policies(), "s3:GetObject", "arn:aws:s3:::" + bucket + "/" + prefix + "00ff")) {
+                    readers++;
+                    assertTrue(dev.chunkvault.local.template.Iam.allows(f.policies(), "s3:ListBucket", "arn:aws:s3:::" + bucket),
+                            f.logicalId() + " reads " + prefix + "* but may not list the bucket: a missing key would answer it 403");
+                }
+            }
+        }
+        assertTrue(readers >= 9, "the check sees the readers: " + readers);
+    }
+
     @Test
     void theAuthorizersReadTheHeaderTheFunctionsReadTheSubjectFrom() {
         // The functions read the token's sub from the identity source (ApiRequest.caller): API Gateway's claims are

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.DeltaEncoder;
+import dev.chunkvault.local.template.Iam;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,7 +26,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,6 +109,10 @@ class TemplatePoliciesIT {
                     String method = n.path("method").asText("GET");
                     CALLS.add(new CallRecorder.Call(function, method.equals("PUT") ? "s3:PutObject" : "s3:GetObject",
                             CallRecorder.object(path.substring(0, slash), path.substring(slash + 1))));
+                    if (!method.equals("PUT")) {
+                        // A client reads a 404 as "no such object" only if S3 may say so to this role.
+                        CALLS.add(new CallRecorder.Call(function, "s3:ListBucket", CallRecorder.bucket(path.substring(0, slash))));
+                    }
                 }
                 n.fields().forEachRemaining(e -> walk(e.getValue()));
             } else if (n.isArray()) {
@@ -169,8 +173,10 @@ class TemplatePoliciesIT {
                     CallRecorder.table(cloud.template().physicalName("ControlTable"))), fn + " reads the GC lease");
         }
         // And a sanity check of the checker: what nobody was granted is denied.
+        String bucketArn = CallRecorder.bucket(cloud.template().buckets().get(0).physicalName());
         assertTrue(!Iam.allows(cloud.template().function("ListFunction").policies(), "dynamodb:PutItem",
                 CallRecorder.table(cloud.template().physicalName("FilesTable"))));
+        assertTrue(!Iam.allows(cloud.template().function("UploadsFunction").policies(), "s3:ListBucket", bucketArn));
     }
 
     /** Drives every route with valid requests of one tenant; returns the route keys that reached their handler. */
@@ -256,38 +262,5 @@ class TemplatePoliciesIT {
         c.put("contentHash", id);
         c.put("idempotencyKey", key);
         return c;
-    }
-
-    /** The part of IAM policy evaluation the template uses: inline Allow statements with wildcards. */
-    static final class Iam {
-        @SuppressWarnings("unchecked")
-        static boolean allows(List<Object> policies, String action, String resource) {
-            for (Object policy : policies) {
-                if (!(policy instanceof Map<?, ?> p) || !p.containsKey("Statement")) {
-                    throw new AssertionError("only inline policy statements are checked; extend Iam for " + policy);
-                }
-                Object statements = p.get("Statement");
-                for (Object s : statements instanceof List<?> l ? l : List.of(statements)) {
-                    Map<String, Object> st = (Map<String, Object>) s;
-                    if (!"Allow".equals(st.get("Effect"))) {
-                        continue;
-                    }
-                    if (matchesAny(st.get("Action"), action, true) && matchesAny(st.get("Resource"), resource, false)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        private static boolean matchesAny(Object patterns, String value, boolean caseInsensitive) {
-            for (Object p : patterns instanceof List<?> l ? l : List.of(patterns)) {
-                String regex = "\\Q" + String.valueOf(p).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q") + "\\E";
-                if (Pattern.compile(regex, caseInsensitive ? Pattern.CASE_INSENSITIVE : 0).matcher(value).matches()) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 }

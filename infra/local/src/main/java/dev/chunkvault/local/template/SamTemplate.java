@@ -245,6 +245,7 @@ public final class SamTemplate {
         }
         Object policies = in.resolve(props.getOrDefault("Policies", List.of()));
         List<Object> policyList = policies instanceof List<?> l ? List.copyOf((List<Object>) l) : List.of(policies);
+        Iam.check(id + ".Policies", policyList);
         return new Function(id, handler, Map.copyOf(env), timeout, memory, reserved, List.copyOf(routes),
                 List.copyOf(schedules), policyList, (Map<String, Object>) in.resolve(merged));
     }
