@@ -86,8 +86,12 @@ final class S3Front implements Filter {
             return;
         }
         Target target = Target.of(req.getRequestURI());
-        if (target == null) {
-            chain.doFilter(req, res);
+        if (target == null) { // the service: ListBuckets
+            if (policy.allows("s3:ListAllMyBuckets", "*")) {
+                chain.doFilter(req, res);
+            } else {
+                error(req, res, 403, "AccessDenied", "Access Denied", Map.of());
+            }
             return;
         }
         for (String[] need : needs(req.getMethod(), target, query, req.getHeader("x-amz-copy-source"))) {

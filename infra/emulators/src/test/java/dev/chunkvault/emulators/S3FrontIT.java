@@ -106,6 +106,7 @@ class S3FrontIT {
             assertEquals(403, status(() -> reader.deleteObject(b -> b.bucket("bkt").key("r/here"))));
             assertEquals(403, status(() -> reader.headObject(b -> b.bucket("bkt").key("other/here"))));
             assertEquals(403, status(() -> reader.listObjectsV2(b -> b.bucket("bkt"))));
+            assertEquals(403, status(() -> reader.listBuckets()));
         }
         try (S3Presigner p = presigner(READER)) {
             URI put = p.presignPutObject(b -> b.signatureDuration(Duration.ofMinutes(5)).putObjectRequest(r -> r.bucket("bkt").key("r/new")))
