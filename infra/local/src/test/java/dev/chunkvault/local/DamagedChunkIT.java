@@ -26,7 +26,7 @@ class DamagedChunkIT {
     @Test
     void aChunkOverwrittenWithJunkIsRefusedFoundHealedAndDownloadsWholeAgain() throws Exception {
         try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory());
-             S3Client s3 = new AwsClients(cloud.functionEnvironment("CommitFunction"), Duration.ofSeconds(30), List.of()).s3()) {
+             S3Client s3 = new AwsClients(cloud.ownerEnvironment("CommitFunction"), Duration.ofSeconds(30), List.of()).s3()) {
             String bucket = cloud.functionEnvironment("CommitFunction").get("CHUNK_BUCKET");
             String admin = cloud.mintToken("damaged-admin", List.of("chunkvault/admin"), Duration.ofMinutes(10));
             Tenant alice = new Tenant(cloud, "damaged-alice");

@@ -152,7 +152,7 @@ class DeadlinesIT {
         try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory()
                 .withHandlers((type, env, id) -> type.getConstructor(Wiring.class).newInstance(
                         Wiring.fromEnv(env, id.equals("GcFunction") ? List.of(stalled) : List.of()))));
-             DynamoDbClient dynamo = new AwsClients(cloud.functionEnvironment("GcFunction"), Duration.ofSeconds(30),
+             DynamoDbClient dynamo = new AwsClients(cloud.ownerEnvironment("GcFunction"), Duration.ofSeconds(30),
                      List.of()).dynamo()) {
             Map<String, String> env = cloud.functionEnvironment("GcFunction");
             String chunks = env.get("CHUNKS_TABLE");
