@@ -280,9 +280,26 @@ final class S3Front implements Filter {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads what is left of a refused request's body (up to a bound), as S3 does before it answers: a client still
+     * sending its body when the answer comes and the connection closes sees a broken pipe instead of the 403.
+     */
+    private static void drain(HttpServletRequest req) {
+        try (var in = req.getInputStream()) {
+            byte[] buffer = new byte[64 << 10];
+            long left = 64L << 20;
+            for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0; ) {
+                left -= n;
+            }
+        } catch (IOException | IllegalStateException unreadable) {
+            // the answer goes out all the same
+        }
+    }
+
     /** An S3 error answer: the XML body S3 sends (none to a HEAD). */
     static void error(HttpServletRequest req, HttpServletResponse res, int status, String code, String message,
                       Map<String, String> extra) throws IOException {
+        drain(req);
         res.setStatus(status);
         if (req.getMethod().equals("HEAD")) {
             res.setContentLength(0);
