@@ -75,6 +75,19 @@ public final class ManifestDelta {
     }
 
     /**
+     * Entries of the manifest this delta makes (copied and added), known without applying it: a delta of a few bytes can
+     * copy a long run of its parent, or the same run, many times over. Saturates at {@link Long#MAX_VALUE}.
+     */
+    public long expandedEntryCount() {
+        long n = 0;
+        for (Op op : ops) {
+            long k = op instanceof Copy c ? c.count() : ((Add) op).entries().size();
+            n = n > Long.MAX_VALUE - k ? Long.MAX_VALUE : n + k;
+        }
+        return n;
+    }
+
+    /**
      * The delta from {@code parent} to {@code child}: greedily extends runs of consecutive parent entries, found
      * through a compact hash index of the parent's ids. Roughly linear time.
      */

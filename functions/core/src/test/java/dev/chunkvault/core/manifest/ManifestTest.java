@@ -191,6 +191,25 @@ class ManifestTest {
         assertEquals(List.of(), ManifestDelta.of(List.of()).apply(parent).entries());
     }
 
+    /**
+     * The entries a delta makes are known before it is applied (a service refuses a delta past its limit without
+     * building the manifest): a few bytes can repeat a run of the parent many times.
+     */
+    @Test
+    void expandedEntryCountIsTheAppliedManifestsSize() {
+        Manifest parent = manifest(new Random(2), 10, 10);
+        ManifestDelta d = ManifestDelta.of(List.of(new ManifestDelta.Copy(0, 10), new ManifestDelta.Copy(2, 3),
+                new ManifestDelta.Add(parent.entries().subList(0, 4)), new ManifestDelta.Copy(0, 10)));
+        assertEquals(27, d.expandedEntryCount());
+        assertEquals(27, d.apply(parent).chunkCount());
+        assertEquals(4, d.addedEntryCount());
+        ManifestDelta repeat = ManifestDelta.of(java.util.Collections.nCopies(1000, new ManifestDelta.Copy(0, 10)));
+        assertEquals(10_000, repeat.expandedEntryCount());
+        assertTrue(repeat.encode().length < 4_100, "about 4 bytes on the wire per 10 entries");
+        ManifestDelta huge = ManifestDelta.of(java.util.Collections.nCopies(3, new ManifestDelta.Copy(0, Integer.MAX_VALUE)));
+        assertEquals(3L * Integer.MAX_VALUE, huge.expandedEntryCount(), "no int overflow");
+    }
+
     @Test
     void deltaJsonRoundTripAndStrictness() throws Exception {
         Random r = new Random(9);
