@@ -8,6 +8,8 @@ import dev.chunkvault.api.http.StructuredLog;
 import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.GcService;
+import dev.chunkvault.service.vault.UsageService;
+import dev.chunkvault.api.dto.QuotaRequestDto;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -17,7 +19,8 @@ import java.util.function.BooleanSupplier;
  * ({@code ?fix=true} repairs counters and quarantines damaged objects, {@code ?checkObjects=true} also checks every
  * referenced object exists, {@code ?checkContent=true} reads and hashes them, going on from {@code contentAfter}). A
  * store too large to audit within the API's time limit answers {@code complete: false}: invoke the GC
- * function with {@code {"detail": {"audit": true}}} instead.
+ * function with {@code {"detail": {"audit": true}}} instead. {@code PUT /v1/admin/quota} sets (or clears) one account's
+ * quota and answers with that account's usage.
  */
 public final class AdminHandler extends HttpFunction {
     /** API Gateway gives an integration 30 s; leave room for the answer. */
@@ -25,6 +28,7 @@ public final class AdminHandler extends HttpFunction {
 
     private final GcService gc;
     private final AuditService audit;
+    private final UsageService usage;
 
     public AdminHandler() {
         this(System.getenv());
@@ -39,6 +43,7 @@ public final class AdminHandler extends HttpFunction {
         super("admin", wiring.log("admin"));
         this.gc = wiring.gc();
         this.audit = wiring.audit();
+        this.usage = wiring.usage();
     }
 
     /** Where a content check goes on: a chunk id an earlier report gave as {@code content.next}. */
@@ -51,8 +56,15 @@ public final class AdminHandler extends HttpFunction {
     }
 
     @Override
-    protected HttpResponse handle(ApiRequest request, StructuredLog log) {
+    protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
         request.caller();
+        if (request.routeKey().equals("PUT /v1/admin/quota")) {
+            QuotaRequestDto body = request.json(QuotaRequestDto.class);
+            UsageService.OwnerUsage answer = usage.setQuota(body.target(), body.quotaBytes());
+            log.info("quota set", java.util.Map.of("owner", body.owner(),
+                    "quotaBytes", body.quotaBytes() == null ? "default" : body.quotaBytes()));
+            return HttpResponse.ok(answer);
+        }
         long deadline = System.nanoTime() + BUDGET_MILLIS * 1_000_000;
         BooleanSupplier hasTime = () -> System.nanoTime() < deadline;
         return switch (request.routeKey()) {

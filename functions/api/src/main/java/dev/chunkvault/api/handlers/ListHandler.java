@@ -2,6 +2,7 @@ package dev.chunkvault.api.handlers;
 
 import dev.chunkvault.api.http.BadInput;
 import dev.chunkvault.service.vault.ReadService;
+import dev.chunkvault.service.vault.UsageService;
 import dev.chunkvault.api.http.ApiRequest;
 import dev.chunkvault.api.http.HttpFunction;
 import dev.chunkvault.api.http.HttpResponse;
@@ -9,9 +10,13 @@ import dev.chunkvault.api.http.StructuredLog;
 import dev.chunkvault.api.wiring.Wiring;
 import java.util.Map;
 
-/** GET /v1/files (list a folder), GET /v1/file (one file), GET /v1/changes (the change feed). */
+/**
+ * GET /v1/files (list a folder), GET /v1/file (one file), GET /v1/changes (the change feed), GET /v1/usage (the caller's
+ * usage and quota).
+ */
 public final class ListHandler extends HttpFunction {
     private final ReadService reads;
+    private final UsageService usage;
 
     public ListHandler() {
         this(System.getenv());
@@ -25,6 +30,7 @@ public final class ListHandler extends HttpFunction {
     public ListHandler(Wiring wiring) {
         super("list", wiring.log("list"));
         this.reads = wiring.reads();
+        this.usage = wiring.usage();
     }
 
     @Override
@@ -38,6 +44,7 @@ public final class ListHandler extends HttpFunction {
                     request.boolQuery("includeDeleted", false)));
             case "GET /v1/changes" -> HttpResponse.ok(reads.changes(owner, request.requiredQuery("cursor"),
                     request.intQuery("limit", 500, 1, 1000)));
+            case "GET /v1/usage" -> HttpResponse.ok(usage.usage(owner));
             default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");
         };
     }

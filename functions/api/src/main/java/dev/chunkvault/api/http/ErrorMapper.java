@@ -78,6 +78,7 @@ public final class ErrorMapper {
     private static int status(ServiceException e) {
         return switch (e.kind()) {
             case BAD_REQUEST -> 400;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case UNPROCESSABLE -> 422;

@@ -20,6 +20,8 @@ import dev.chunkvault.service.vault.Retry;
 import dev.chunkvault.service.vault.Settings;
 import dev.chunkvault.service.vault.Tables;
 import dev.chunkvault.service.vault.UploadService;
+import dev.chunkvault.service.vault.Usage;
+import dev.chunkvault.service.vault.UsageService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +39,8 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  *
  * <p>Environment: {@code FILES_TABLE, VERSIONS_TABLE, CHUNKS_TABLE, REFS_TABLE, CONTROL_TABLE, CHUNK_BUCKET}
  * (required); {@code RETENTION_DAYS} (30), {@code GC_GRACE_HOURS} (24), {@code SERVICE_NAME} (chunkvault),
- * {@code STORE_PARALLELISM} (16); endpoint overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS}
+ * {@code STORE_PARALLELISM} (16), {@code COMMIT_BUDGET_SECONDS} (20), {@code DEFAULT_QUOTA_GIB} (0 = unlimited),
+ * {@code MAX_VERSIONS_PER_FILE_PER_HOUR} (0 = unlimited); endpoint overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS}
  * enables fault injection (tests only).
  */
 public final class Wiring {
@@ -63,6 +66,7 @@ public final class Wiring {
     private final Supplier<AuditService> audit;
     private final Supplier<DeltaService> deltas;
     private final Supplier<ConflictService> conflicts;
+    private final Supplier<UsageService> usage;
 
     private Wiring(Map<String, String> env, Settings s, Clock clock, Supplier<ItemStore> items,
                    Supplier<BlobStore> blobs, Supplier<Presigner> presigner) {
@@ -88,6 +92,7 @@ public final class Wiring {
         this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
         this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.conflicts = memo(() -> new ConflictService(items.get(), blobs.get(), clock, s, retry()));
+        this.usage = memo(() -> new UsageService(items.get(), s, retry()));
     }
 
     /** The production wiring: DynamoDB and S3, configured by the function's environment. */
@@ -108,7 +113,9 @@ public final class Wiring {
                 .withRetention(Duration.ofDays(longEnv(env, "RETENTION_DAYS", 30)))
                 .withGrace(Duration.ofHours(longEnv(env, "GC_GRACE_HOURS", 24)))
                 .withParallelism((int) longEnv(env, "STORE_PARALLELISM", 16))
-                .withCommitBudget(Duration.ofSeconds(commitBudgetSeconds(longEnv(env, "COMMIT_BUDGET_SECONDS", 20))));
+                .withCommitBudget(Duration.ofSeconds(commitBudgetSeconds(longEnv(env, "COMMIT_BUDGET_SECONDS", 20))))
+                .withDefaultQuotaBytes(quotaBytes(longEnv(env, "DEFAULT_QUOTA_GIB", 0)))
+                .withMaxVersionsPerFilePerHour(versionsPerHour(longEnv(env, "MAX_VERSIONS_PER_FILE_PER_HOUR", 0)));
         String faults = env.get("CHUNKVAULT_FAULTS");
         List<ExecutionInterceptor> interceptors = new java.util.ArrayList<>(extraInterceptors);
         if (!blank(faults)) {
@@ -168,6 +175,10 @@ public final class Wiring {
         return conflicts.get();
     }
 
+    public UsageService usage() {
+        return usage.get();
+    }
+
     /** A logger for one function, writing JSON lines to stdout. */
     public StructuredLog log(String function) {
         return new StructuredLog(service, env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", function), null, System.out);
@@ -179,6 +190,24 @@ public final class Wiring {
             throw new IllegalStateException("environment variable COMMIT_BUDGET_SECONDS must be 0 to 25 seconds");
         }
         return seconds;
+    }
+
+    /** The template's DefaultQuotaGiB: whole GiB, 0 = unlimited. */
+    static long quotaBytes(long gib) {
+        if (gib < 0 || gib > (Usage.MAX_QUOTA_BYTES >> 30)) {
+            throw new IllegalStateException("environment variable DEFAULT_QUOTA_GIB must be 0 (unlimited) to "
+                    + (Usage.MAX_QUOTA_BYTES >> 30));
+        }
+        return gib << 30;
+    }
+
+    /** The template's MaxVersionsPerFilePerHour: 0 = unlimited. */
+    static int versionsPerHour(long n) {
+        if (n < 0 || n > 1_000_000) {
+            throw new IllegalStateException("environment variable MAX_VERSIONS_PER_FILE_PER_HOUR must be 0 (unlimited)"
+                    + " to 1000000");
+        }
+        return (int) n;
     }
 
     private static long longEnv(Map<String, String> env, String name, long fallback) {

@@ -62,7 +62,9 @@ class EventFixturesTest {
                 Map.entry("POST /v1/signatures", new SignatureHandler(w)),
                 Map.entry("POST /v1/delta-uploads", new DeltaUploadHandler(w)),
                 Map.entry("POST /v1/admin/gc", new AdminHandler(w)),
-                Map.entry("POST /v1/admin/audit", new AdminHandler(w)));
+                Map.entry("POST /v1/admin/audit", new AdminHandler(w)),
+                Map.entry("GET /v1/usage", new ListHandler(w)),
+                Map.entry("PUT /v1/admin/quota", new AdminHandler(w)));
     }
 
     static Stream<Path> fixtures() throws IOException {

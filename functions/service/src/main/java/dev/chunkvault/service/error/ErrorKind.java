@@ -4,6 +4,11 @@ package dev.chunkvault.service.error;
 public enum ErrorKind {
     /** Malformed or invalid request (400). */
     BAD_REQUEST,
+    /**
+     * Well formed and understood, but the caller's account may not do it now: over its storage quota (403). Not an
+     * authentication problem: signing in again changes nothing.
+     */
+    FORBIDDEN,
     /** No such object for this caller — also what another tenant's object looks like (404). */
     NOT_FOUND,
     /** The state moved on: a stale parent, a chunk being collected (409). */

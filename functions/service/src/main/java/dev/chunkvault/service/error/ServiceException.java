@@ -42,6 +42,15 @@ public final class ServiceException extends RuntimeException {
         return new ServiceException(ErrorKind.UNPROCESSABLE, code, message, details, null, null);
     }
 
+    public static ServiceException forbidden(String code, String message, Map<String, Object> details) {
+        return new ServiceException(ErrorKind.FORBIDDEN, code, message, details, null, null);
+    }
+
+    /** A limit of the caller's own (not the service's load): retry after {@code retryAfter}, not sooner (429). */
+    public static ServiceException limited(String code, String message, Duration retryAfter, Map<String, Object> details) {
+        return new ServiceException(ErrorKind.THROTTLED, code, message, details, retryAfter, null);
+    }
+
     public static ServiceException tooLarge(String code, String message) {
         return new ServiceException(ErrorKind.TOO_LARGE, code, message, Map.of(), null, null);
     }

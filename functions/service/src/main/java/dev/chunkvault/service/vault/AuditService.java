@@ -68,6 +68,14 @@ public final class AuditService {
         REFS_TOO_HIGH,
         /** An owner's holding count differs from their edges. */
         HOLDING,
+        /** An owner's usage counter of logical bytes (the heads of their live files) differs from its recount. */
+        USAGE_LOGICAL_BYTES,
+        /** An owner's usage counter of live files differs from its recount. */
+        USAGE_FILES,
+        /** An owner's usage counter of stored versions with content differs from its recount. */
+        USAGE_VERSIONS,
+        /** An owner's usage counter of the bytes of versions that are not heads differs from its recount. */
+        USAGE_HISTORY_BYTES,
         /**
          * The edges of a (file, chunk) are outside what its versions' manifests allow: at least one per run of
          * readable versions, at most that plus the runs only versions past retention (expired, not yet removed)
@@ -83,10 +91,11 @@ public final class AuditService {
      * @param inFlight   differences whose counters changed while they were audited: commits or expiry at work, not
      *                   judged (and never fixed); a later audit sees them settled
      * @param fixed      counters this run repaired
+     * @param owners     owners whose usage was recounted (with fix, each one's stored bytes were measured too)
      */
     public record AuditReport(long chunks, long edges, long holdings, long versions, long driftCount, List<Drift> drifts,
                               long fixed, boolean complete, long inFlight, List<Drift> inFlightSample,
-                              Content content) {
+                              Content content, long owners) {
         public boolean clean() {
             return complete && driftCount == 0;
         }
@@ -179,7 +188,7 @@ public final class AuditService {
         }
 
         AuditReport incomplete() {
-            return new AuditReport(0, 0, 0, 0, driftCount, drifts, fixed, false, inFlight, inFlightSample, null);
+            return new AuditReport(0, 0, 0, 0, driftCount, drifts, fixed, false, inFlight, inFlightSample, null, 0);
         }
     }
 
@@ -208,7 +217,7 @@ public final class AuditService {
             rows.forEach((id, row) -> referenced.put(id, row.refs()));
             Content content = content(options, rows, referenced, go, found);
             return new AuditReport(rows.size(), 0, 0, 0, found.driftCount, found.drifts, found.fixed, true,
-                    found.inFlight, found.inFlightSample, content);
+                    found.inFlight, found.inFlightSample, content, 0);
         }
 
         // 2. The edges, counted per chunk, per (owner, chunk) and per (owner, chunk, file); the holdings.
@@ -277,7 +286,25 @@ public final class AuditService {
             }
         }
 
-        // 5. Edges against the runs of the retained versions' manifests.
+        // 5. The usage items, before the versions and files they count are scanned (see recountUsage).
+        Map<String, Usage.Row> usageSeen = new HashMap<>();
+        cursor = null;
+        do {
+            if (!go.getAsBoolean()) {
+                return found.incomplete();
+            }
+            Cursor c = cursor;
+            Page<Item> page = retry.call(() -> store.scan(Tables.CONTROL, c, PAGE));
+            for (Item i : page.items()) {
+                String owner = Usage.ownerOf(i.string(Usage.NAME));
+                if (owner != null) {
+                    usageSeen.put(owner, Usage.Row.from(i));
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+
+        // 6. Edges against the runs of the retained versions' manifests.
         Map<String, List<VersionRow>> byFile = new HashMap<>();
         long versions = 0;
         cursor = null;
@@ -328,9 +355,121 @@ public final class AuditService {
                 }
             }
         }
+        // 7. Usage: recounted from the files and the versions, judged against the items read in step 5.
+        Map<String, Usage.Counters> recount = recountUsage(byFile, go);
+        if (recount == null) {
+            return found.incomplete();
+        }
+        Set<String> owners = new HashSet<>(usageSeen.keySet());
+        owners.addAll(recount.keySet());
+        for (String owner : owners) {
+            if (!go.getAsBoolean()) {
+                return found.incomplete();
+            }
+            Usage.Row seen = usageSeen.getOrDefault(owner, Usage.Row.EMPTY);
+            Usage.Counters counted = recount.getOrDefault(owner, Usage.Counters.ZERO);
+            if (!seen.counters().equals(counted)) {
+                judgeUsage(new Owner(owner), seen, counted, fix, found);
+            }
+        }
+        if (fix) {
+            measureStoredBytes(usageSeen.keySet(), holdings, rows);
+        }
         Content content = content(options, rows, edgesPerChunk, go, found);
         return new AuditReport(rows.size(), edges, holdings.size(), versions, found.driftCount, found.drifts, found.fixed,
-                true, found.inFlight, found.inFlightSample, content);
+                true, found.inFlight, found.inFlightSample, content, owners.size());
+    }
+
+    /**
+     * Every owner's usage counters, recounted from the versions (already read, in {@code byFile}) and the files (scanned
+     * now: after the usage items were read). Null if it ran out of time.
+     */
+    private Map<String, Usage.Counters> recountUsage(Map<String, List<VersionRow>> byFile, BooleanSupplier go) {
+        Map<String, Usage.Counters> out = new HashMap<>();
+        Set<String> heads = new HashSet<>();
+        Cursor cursor = null;
+        do {
+            if (!go.getAsBoolean()) {
+                return null;
+            }
+            Cursor c = cursor;
+            Page<Item> page = retry.call(() -> store.scan(Tables.FILES, c, PAGE));
+            for (Item i : page.items()) {
+                FileRow f = FileRow.from(i);
+                heads.add(f.fileId() + "#" + f.head());
+                if (!f.deleted()) {
+                    out.merge(f.owner(), new Usage.Counters(f.size(), 1, 0, 0), Usage.Counters::plus);
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        for (List<VersionRow> versions : byFile.values()) {
+            for (VersionRow v : versions) {
+                if (v.state() != VersionRow.State.ACTIVE || v.tombstone()) {
+                    continue; // unpublished versions and deletions are not counted
+                }
+                long history = heads.contains(v.fileId() + "#" + v.versionId()) ? 0 : v.size();
+                out.merge(v.owner(), new Usage.Counters(0, 0, 1, history), Usage.Counters::plus);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An owner whose usage item, as read before the files and versions were scanned, differs from their recount: read
+     * again; if its stamp has not moved, no commit or expiry of theirs happened while they were counted (each one moves
+     * the stamp in its own transaction), so the recount is exact: that is drift, and a fix writes it on that stamp.
+     */
+    private void judgeUsage(Owner owner, Usage.Row seen, Usage.Counters counted, boolean fix, Findings found) {
+        Usage.Row now = Usage.Row.from(retry.call(() -> store.get(Tables.CONTROL, Usage.key(owner))));
+        Usage.Counters stored = seen.counters();
+        List<Drift> differences = new ArrayList<>();
+        addIfDiffers(differences, Kind.USAGE_LOGICAL_BYTES, owner, stored.logicalBytes(), counted.logicalBytes());
+        addIfDiffers(differences, Kind.USAGE_FILES, owner, stored.files(), counted.files());
+        addIfDiffers(differences, Kind.USAGE_VERSIONS, owner, stored.versions(), counted.versions());
+        addIfDiffers(differences, Kind.USAGE_HISTORY_BYTES, owner, stored.historyBytes(), counted.historyBytes());
+        if (now.seq() != seen.seq()) {
+            differences.forEach(found::inFlight);
+            return;
+        }
+        differences.forEach(found::drift);
+        if (!fix) {
+            return;
+        }
+        Update u = Update.update().set(Usage.LOGICAL_BYTES, counted.logicalBytes()).set(Usage.FILES, counted.files())
+                .set(Usage.VERSIONS, counted.versions()).set(Usage.HISTORY_BYTES, counted.historyBytes())
+                .add(Usage.SEQ, 1);
+        try {
+            retry.run(() -> store.update(Tables.CONTROL, Usage.key(owner), u, stampIs(Usage.SEQ, seen.seq())));
+            found.fixed++;
+        } catch (ConditionFailedException changed) {
+            // a commit or an expiry of theirs since the proof: not ours to write
+        }
+    }
+
+    private static void addIfDiffers(List<Drift> out, Kind kind, Owner owner, long stored, long expected) {
+        if (stored != expected) {
+            out.add(new Drift(kind, null, owner.sub(), null, stored, expected));
+        }
+    }
+
+    /**
+     * Bytes after dedup: per owner, the sizes of the distinct chunks they hold (holding count at least 1), as the scans
+     * saw them, written to their usage item with the time (owners without one get one only if they hold something). A
+     * measurement, not a counter: it moves no stamp and is not drift.
+     */
+    private void measureStoredBytes(Set<String> usageOwners, Map<String, Long> holdings, Map<ChunkId, Seen> rows) {
+        Map<String, Long> stored = new HashMap<>();
+        usageOwners.forEach(o -> stored.put(o, 0L));
+        holdings.forEach((ref, n) -> {
+            if (n > 0) {
+                Seen row = rows.get(Refs.chunkOf(ref));
+                stored.merge(Refs.ownerOf(ref), row == null ? 0L : Math.max(0, row.size()), Long::sum);
+            }
+        });
+        long now = clock.millis();
+        stored.forEach((owner, bytes) -> retry.run(() -> store.update(Tables.CONTROL, Usage.key(new Owner(owner)),
+                Update.update().set(Usage.STORED_BYTES, bytes).set(Usage.STORED_BYTES_AT, now), Condition.ALWAYS)));
     }
 
     /**

@@ -67,6 +67,11 @@ public final class CommitService {
      */
     static final Duration SLICE_RESERVE = Duration.ofSeconds(4);
 
+    /** 403: the commit would take the owner's logical bytes past their quota. */
+    public static final String QUOTA_EXCEEDED = "QUOTA_EXCEEDED";
+    /** 429: the file got {@link Settings#maxVersionsPerFilePerHour()} new versions this clock hour already. */
+    public static final String TOO_MANY_VERSIONS = "TOO_MANY_VERSIONS";
+
     /** Where the new version's manifest comes from. */
     public sealed interface Source {
         record Full(Manifest manifest) implements Source {}
@@ -195,10 +200,11 @@ public final class CommitService {
             try {
                 return new BatchItem(commit(r), null);
             } catch (ServiceException e) {
-                if (e.kind() == ErrorKind.UNAVAILABLE || e.kind() == ErrorKind.THROTTLED) {
-                    throw e;
+                if (e.kind() == ErrorKind.UNAVAILABLE
+                        || (e.kind() == ErrorKind.THROTTLED && !TOO_MANY_VERSIONS.equals(e.code()))) {
+                    throw e; // the service's own trouble: the whole batch is retried
                 }
-                return new BatchItem(null, e);
+                return new BatchItem(null, e); // this file's refusal (a too-busy file too: its own limit)
             }
         });
     }
@@ -306,7 +312,78 @@ public final class CommitService {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
-        return write(r, path, file, fileId, versionId, seq, parent, requestHash, plan, parentManifest, false, deadline);
+        if (isContent(r)) {
+            checkVersionRate(file);
+        }
+        return write(r, path, file, fileId, versionId, seq, parentRow.orElse(null), requestHash, plan, parentManifest,
+                false, deadline);
+    }
+
+    /** Commits with new content (not restores or deletes): these are what quotas and the version rate limit. */
+    private static boolean isContent(CommitRequest r) {
+        return r.source() instanceof Source.Full || r.source() instanceof Source.Delta;
+    }
+
+    /**
+     * A file may get {@link Settings#maxVersionsPerFilePerHour()} new versions with content per clock hour: the count
+     * is on the files row and moves with the head CAS, so racing commits cannot get past it together.
+     */
+    private void checkVersionRate(Optional<FileRow> file) {
+        int max = settings.maxVersionsPerFilePerHour();
+        long now = clock.millis();
+        if (max > 0 && file.isPresent() && file.get().versionsInHourOf(now) >= max) {
+            long wait = FileRow.HOUR_MILLIS - now % FileRow.HOUR_MILLIS;
+            Map<String, Object> details = new HashMap<>();
+            details.put("limit", max);
+            details.put("retryAfterSeconds", (wait + 999) / 1000);
+            throw ServiceException.limited(TOO_MANY_VERSIONS, "This file got " + max + " new versions this hour already;"
+                    + " commit it again after the time in Retry-After.", Duration.ofMillis(wait), details);
+        }
+    }
+
+    /** What the commit is allowed to do to the owner's usage: the condition on the usage item, and what it read. */
+    private record QuotaGuard(Condition condition, Usage.Row seen, long quota, long growth) {
+        static final QuotaGuard NONE = new QuotaGuard(Condition.ALWAYS, null, 0, 0);
+    }
+
+    /**
+     * A commit with content that grows the owner's logical bytes must stay within the quota: refused at once (nothing
+     * written) when the usage read now leaves no room, and written on a condition that holds only while it does, so
+     * concurrent commits cannot pass the quota together. Restores and deletes are never limited (a way back must stay
+     * open); nor is a commit that shrinks or keeps the size.
+     */
+    private QuotaGuard quotaGuard(CommitRequest r, Usage.Counters delta) {
+        if (!isContent(r) || delta.logicalBytes() <= 0) {
+            return QuotaGuard.NONE;
+        }
+        Usage.Row row = Usage.Row.from(retry.call(() -> store.get(Tables.CONTROL, Usage.key(r.owner()))));
+        long quota = row.effectiveQuota(settings);
+        long growth = delta.logicalBytes();
+        if (quota > 0 && row.counters().logicalBytes() + growth > quota) {
+            throw quotaExceeded(quota, row.counters().logicalBytes(), growth);
+        }
+        return new QuotaGuard(Usage.withinQuota(row, quota, growth), row, quota, growth);
+    }
+
+    /**
+     * The usage item's condition failed: over the quota, or the quota was changed meanwhile (then the next attempt reads
+     * it again).
+     */
+    private RuntimeException explainQuota(QuotaGuard guard, TransactionCancelledException.Reason reason) {
+        Usage.Row now = Usage.Row.from(reason.currentItem());
+        if (!Objects.equals(now.quota(), guard.seen().quota())) {
+            return new Race();
+        }
+        return quotaExceeded(guard.quota(), now.counters().logicalBytes(), guard.growth());
+    }
+
+    static ServiceException quotaExceeded(long quota, long used, long needed) {
+        Map<String, Object> details = new HashMap<>();
+        details.put("quota", quota);
+        details.put("used", Math.max(0, used));
+        details.put("needed", needed);
+        return ServiceException.forbidden(QUOTA_EXCEEDED, "This change would take your files past your storage quota;"
+                + " nothing was changed. Delete files to make room, or ask for a larger quota.", details);
     }
 
     /** The new version's content, resolved and checked. */
@@ -333,8 +410,10 @@ public final class CommitService {
             if (parentManifest == null) {
                 throw ServiceException.badRequest("DELTA_WITHOUT_PARENT", "A manifest delta needs a parent version.");
             }
-            if (d.delta().addedEntryCount() > settings.maxManifestChunks()) {
-                throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "The manifest has too many chunks.");
+            // Counted expanded, before it is applied: a delta of a few bytes can repeat a run of its parent.
+            if (d.delta().expandedEntryCount() > settings.maxManifestChunks()) {
+                throw ServiceException.tooLarge("TOO_MANY_CHUNKS",
+                        "A file has at most " + settings.maxManifestChunks() + " chunks.");
             }
             try {
                 m = d.delta().apply(parentManifest);
@@ -445,8 +524,16 @@ public final class CommitService {
                 placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
                 requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
                         : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null);
+        // The version rate window: a new version with content counts in this hour's; a restore or a delete keeps it.
+        long windowHour = file.map(FileRow::windowHour).orElse(0L);
+        long windowCount = file.map(FileRow::windowCount).orElse(0L);
+        if (isContent(r)) {
+            windowCount = file.map(f -> f.versionsInHourOf(now)).orElse(0L) + 1;
+            windowHour = now / FileRow.HOUR_MILLIS;
+        }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
-                plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId));
+                plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
+                windowCount);
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -463,15 +550,18 @@ public final class CommitService {
     }
 
     private CommitResult write(CommitRequest r, FilePath path, Optional<FileRow> file, String fileId, String versionId,
-                               long seq, String parent, String requestHash, Planned plan, Manifest parentManifest,
+                               long seq, VersionRow parentRow, String requestHash, Planned plan, Manifest parentManifest,
                                boolean resuming, long deadline) {
         Owner owner = r.owner();
+        String parent = parentRow == null ? null : parentRow.versionId();
+        Usage.Counters usage = Usage.ofNewHead(parentRow, plan.size, plan.tombstone);
         Manifest m = plan.manifest;
         List<ChunkId> added = parentManifest == null ? List.copyOf(m.distinctIds())
                 : ManifestDiff.between(parentManifest, m).added();
         Map<ChunkId, Integer> sizes = sizes(m);
         boolean large = added.size() > settings.smallCommitChunks() || resuming;
         if (!large) {
+            QuotaGuard guard = quotaGuard(r, usage);
             Verified v = verify(owner, sizes, added);
             if (!v.missing().isEmpty()) {
                 throw missingChunks(v.missing());
@@ -483,6 +573,8 @@ public final class CommitService {
             if (parent != null) {
                 actions.add(supersede(fileId, parent, d.now()));
             }
+            int usageAction = actions.size();
+            actions.add(Usage.change(owner, usage, guard.condition()));
             for (RefOps.Pin p : v.pins()) {
                 actions.addAll(RefOps.pinActions(owner, fileId, versionId, p));
             }
@@ -493,8 +585,11 @@ public final class CommitService {
                 });
                 return d.result();
             } catch (TransactionCancelledException e) {
-                throw explain(e);
+                throw explain(e, usageAction, guard);
             }
+        }
+        if (!resuming) {
+            quotaGuard(r, usage); // refused before anything is verified or pinned; checked again at publish
         }
         // A large version is verified and pinned a slice at a time, and no slice starts once this request's time is
         // up (except the first, so that every request gets further): its HEADs are bounded like its pins. Going on
@@ -560,11 +655,20 @@ public final class CommitService {
         long publishedAt = clock.millis();
         FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
                 newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
-                publishedAt, FileRow.changeKey(publishedAt, fileId));
+                publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount());
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
         }
+        QuotaGuard guard;
+        try {
+            guard = quotaGuard(r, usage);
+        } catch (ServiceException overQuota) {
+            rollback(version, added);
+            throw overQuota;
+        }
+        int usageAction = publish.size();
+        publish.add(Usage.change(owner, usage, guard.condition()));
         try {
             retry.run(() -> {
                 freshChangeKey(publishedAt);
@@ -574,6 +678,13 @@ public final class CommitService {
         } catch (TransactionCancelledException e) {
             if (e.conditionFailed(0)) {
                 throw new Race(); // published by a retry of this request, or aborted by GC: re-read
+            }
+            if (!e.conditionFailed(1) && e.conditionFailed(usageAction)) {
+                RuntimeException answer = explainQuota(guard, e.reasons().get(usageAction));
+                if (answer instanceof ServiceException) {
+                    rollback(version, added);
+                }
+                throw answer;
             }
             rollback(version, added);
             throw stale(file.flatMap(f -> getVersion(f.fileId(), currentHead(f))));
@@ -618,13 +729,16 @@ public final class CommitService {
     }
 
     /** Turns a cancelled small-commit transaction into the caller's answer. */
-    private RuntimeException explain(TransactionCancelledException e) {
+    private RuntimeException explain(TransactionCancelledException e, int usageAction, QuotaGuard guard) {
         if (e.conditionFailed(0)) {
             return new Race(); // our version exists: a retry of this request won; replay it
         }
         if (e.conditionFailed(1)) {
             return stale(e.reasons().get(1).currentItem().map(FileRow::from)
                     .flatMap(f -> getVersion(f.fileId(), f.head())));
+        }
+        if (e.conditionFailed(usageAction)) {
+            return explainQuota(guard, e.reasons().get(usageAction));
         }
         // A chunk was marked by GC, or its row re-created by a new grant, since we read it: the next attempt
         // re-reads and re-verifies, and answers 422 for the chunks that are really gone.
@@ -658,8 +772,8 @@ public final class CommitService {
                 }
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
                 Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone());
-                return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parent, requestHash, plan,
-                        parentManifest, true, deadline);
+                return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parentRow.orElse(null), requestHash,
+                        plan, parentManifest, true, deadline);
             default:
                 throw ServiceException.unavailable("COMMIT_ABORTED",
                         "An earlier attempt of this commit is being rolled back; retry shortly.", Duration.ofSeconds(5), null);

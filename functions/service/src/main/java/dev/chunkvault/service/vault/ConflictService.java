@@ -242,7 +242,7 @@ public final class ConflictService {
         if (local instanceof LocalState.Modified m) {
             checkManifest(m.manifest());
         }
-        if (local instanceof LocalState.ModifiedDelta d && d.delta().addedEntryCount() > settings.maxManifestChunks()) {
+        if (local instanceof LocalState.ModifiedDelta d && d.delta().expandedEntryCount() > settings.maxManifestChunks()) {
             throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "A file has at most " + settings.maxManifestChunks() + " chunks.");
         }
         LocalDateTime time = now != null ? now : LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);

@@ -6,10 +6,14 @@ import dev.chunkvault.service.store.Key;
 /**
  * A row of the files table: one file of one owner, keyed by its case-folded path, pointing at its head.
  *
- * @param changeKey sort key of the change feed: {@code <13-digit millis>#<fileId>}
+ * @param changeKey   sort key of the change feed: {@code <13-digit millis>#<fileId>}
+ * @param windowHour  the clock hour (millis / 3,600,000) of the file's last new version with content, or 0
+ * @param windowCount how many new versions with content it got in that hour: written by the head CAS itself, so the
+ *                    limit on versions per file per hour is exact (a row whose head did not move has the same count)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
-                      long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey) {
+                      long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
+                      long windowHour, long windowCount) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -22,6 +26,9 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String MTIME = "mtime";
     public static final String UPDATED_AT = "updatedAt";
     public static final String CHANGE_KEY = "changeKey";
+    public static final String WINDOW_HOUR = "windowHour";
+    public static final String WINDOW_COUNT = "windowCount";
+    static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
         return Key.of(owner.sub(), pathKey);
@@ -30,13 +37,19 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static FileRow from(Item i) {
         return new FileRow(i.string(OWNER), i.string(PATH), i.string(DISPLAY_PATH), i.string(FILE_ID), i.string(HEAD),
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
-                i.number(UPDATED_AT), i.string(CHANGE_KEY));
+                i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0));
     }
 
     public Item toItem() {
         return Item.builder().set(OWNER, owner).set(PATH, pathKey).set(DISPLAY_PATH, displayPath).set(FILE_ID, fileId)
                 .set(HEAD, head).set(HEAD_SEQ, headSeq).set(SIZE, size).set(CONTENT_HASH, contentHash)
-                .set(DELETED, deleted).set(MTIME, mtime).set(UPDATED_AT, updatedAt).set(CHANGE_KEY, changeKey).build();
+                .set(DELETED, deleted).set(MTIME, mtime).set(UPDATED_AT, updatedAt).set(CHANGE_KEY, changeKey).set(WINDOW_HOUR, windowHour)
+                .set(WINDOW_COUNT, windowCount).build();
+    }
+
+    /** New versions with content this file got in the clock hour of {@code now}. */
+    long versionsInHourOf(long now) {
+        return windowHour == now / HOUR_MILLIS ? windowCount : 0;
     }
 
     static String changeKey(long millis, String fileId) {

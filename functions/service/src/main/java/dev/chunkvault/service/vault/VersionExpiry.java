@@ -7,6 +7,7 @@ import static dev.chunkvault.service.store.Condition.exists;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDiff;
+import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Cursor;
 import dev.chunkvault.service.store.Item;
@@ -14,6 +15,8 @@ import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Page;
 import dev.chunkvault.service.store.Query;
 import dev.chunkvault.service.store.Query.SortCondition;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TxAction;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -132,13 +135,29 @@ final class VersionExpiry {
                 t.chunksDecremented += refs.unpin(owner, fileId, unpins);
                 manifests.delete(v);
             }
-            try {
-                retry.run(() -> store.delete(Tables.VERSIONS, v.key(), exists(VersionRow.FILE_ID)));
+            if (deleteVersion(v)) {
                 t.versionsExpired++;
-            } catch (ConditionFailedException gone) {
-                // expired by an earlier attempt
             }
             cached = mn;
+        }
+    }
+
+    /**
+     * Deletes an expired version, and takes it off its owner's usage in the same transaction: the delete is conditioned
+     * on the version being there, so a retry after a lost answer changes the counters once.
+     *
+     * @return false if an earlier attempt deleted it
+     */
+    private boolean deleteVersion(VersionRow v) {
+        TxAction delete = TxAction.delete(Tables.VERSIONS, v.key(), exists(VersionRow.FILE_ID));
+        Usage.Counters usage = Usage.ofExpired(v);
+        List<TxAction> actions = usage.isZero() ? List.of(delete)
+                : List.of(delete, Usage.change(new Owner(v.owner()), usage, Condition.ALWAYS));
+        try {
+            retry.run(() -> store.transact(actions));
+            return true;
+        } catch (TransactionCancelledException gone) {
+            return false; // expired by an earlier attempt
         }
     }
 
@@ -190,7 +209,8 @@ final class VersionExpiry {
             // gone already: a retry after a lost answer
         }
         manifests.delete(tombstone);
-        retry.run(() -> store.delete(Tables.VERSIONS, tombstone.key(), dev.chunkvault.service.store.Condition.ALWAYS));
+        // A deletion holds nothing and is not a version in its owner's usage: nothing to count here.
+        retry.run(() -> store.delete(Tables.VERSIONS, tombstone.key(), Condition.ALWAYS));
         t.filesPurged++;
     }
 

@@ -14,6 +14,7 @@ import dev.chunkvault.service.vault.ReadService;
 import dev.chunkvault.service.vault.Retry;
 import dev.chunkvault.service.vault.Settings;
 import dev.chunkvault.service.vault.UploadService;
+import dev.chunkvault.service.vault.UsageService;
 import java.util.function.UnaryOperator;
 
 /**
@@ -43,6 +44,7 @@ public final class TestVault {
     /** The audit as an operator runs it: through the wrapped stores, interleaved with (and faulted like) everyone. */
     public final AuditService liveAudit;
     public final ConflictService conflicts;
+    public final UsageService usage;
 
     public TestVault(Backend backend, TestClock clock, Settings settings, UnaryOperator<ItemStore> wrapItems,
                      UnaryOperator<BlobStore> wrapBlobs, Retry retry) {
@@ -63,6 +65,7 @@ public final class TestVault {
         this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));
         this.liveAudit = new AuditService(itemPort, blobPort, clock, settings, retry);
         this.conflicts = new ConflictService(itemPort, blobPort, clock, settings, retry);
+        this.usage = new UsageService(itemPort, settings, retry);
     }
 
     private TestVault(TestClock clock, Settings settings, boolean versioned, UnaryOperator<ItemStore> wrapItems,

@@ -167,12 +167,64 @@ public final class Oracle {
         }
     }
 
-    /** Invariant 2: the counters equal the recount from edges, and the edges equal the runs of the manifests. */
+    /**
+     * Invariant 2: the counters equal the recount from edges, and the edges equal the runs of the manifests; every
+     * owner's usage counters equal their recount from the files and versions (the audit's, and this oracle's own).
+     */
     public void countsMatchRecount() {
         AuditService.AuditReport r = vault.audit.audit(false, false, () -> true);
         if (!r.clean()) {
             throw new AssertionError("audit found " + r.driftCount() + " drift(s): " + r.drifts().subList(0,
                     Math.min(5, r.drifts().size())));
+        }
+        usageMatchesRecount();
+    }
+
+    /**
+     * Usage counters equal a recount done here, independently of the audit's code: per owner, the sizes and number of
+     * live files' heads, the published versions with content, and the sizes of those that are not heads. They move in
+     * the same transactions as what they count, so this holds at every point, not only at rest. No file got more new
+     * versions in an hour than the limit.
+     */
+    public void usageMatchesRecount() {
+        Map<String, Usage.Counters> recount = new HashMap<>();
+        Set<String> heads = new HashSet<>();
+        int maxPerHour = vault.settings.maxVersionsPerFilePerHour();
+        for (Item i : all(Tables.FILES)) {
+            FileRow f = FileRow.from(i);
+            heads.add(f.fileId() + "#" + f.head());
+            if (!f.deleted()) {
+                recount.merge(f.owner(), new Usage.Counters(f.size(), 1, 0, 0), Usage.Counters::plus);
+            }
+            if (maxPerHour > 0 && f.windowCount() > maxPerHour) {
+                throw new AssertionError(f.displayPath() + " got " + f.windowCount() + " versions in one hour");
+            }
+        }
+        for (VersionRow v : versions()) {
+            if (v.state() == VersionRow.State.ACTIVE && !v.tombstone()) {
+                recount.merge(v.owner(), new Usage.Counters(0, 0, 1,
+                        heads.contains(v.fileId() + "#" + v.versionId()) ? 0 : v.size()), Usage.Counters::plus);
+            }
+        }
+        Map<String, Usage.Counters> stored = new HashMap<>();
+        for (Item i : all(Tables.CONTROL)) {
+            String owner = Usage.ownerOf(i.string(Usage.NAME));
+            if (owner != null) {
+                stored.put(owner, Usage.Row.from(i).counters());
+            }
+        }
+        Set<String> owners = new HashSet<>(recount.keySet());
+        owners.addAll(stored.keySet());
+        List<String> wrong = new ArrayList<>();
+        for (String owner : owners) {
+            Usage.Counters want = recount.getOrDefault(owner, Usage.Counters.ZERO);
+            Usage.Counters have = stored.getOrDefault(owner, Usage.Counters.ZERO);
+            if (!want.equals(have)) {
+                wrong.add(owner + ": stored " + have + ", recounted " + want);
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new AssertionError("usage differs from its recount: " + wrong);
         }
     }
 

@@ -48,8 +48,12 @@ public final class StorageModel {
 
     public static Settings settings() {
         return Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(3)).withGrace(Duration.ofHours(6))
-                .withSmallCommitChunks(6).withInlineManifestBytes(600);
+                .withSmallCommitChunks(6).withInlineManifestBytes(600).withMaxVersionsPerFilePerHour(3);
     }
+
+    /** One owner has a quota small enough to be met: commits race for its last room (and restores pass it). */
+    static final String QUOTA_OWNER = "owner-3";
+    static final long QUOTA_BYTES = 40_000;
 
     /**
      * Runs {@code actors} × {@code opsPerActor} random operations on {@code backend}, checking the invariants after
@@ -68,6 +72,7 @@ public final class StorageModel {
                 },
                 blobs -> new SimBlobStore(blobs, sim, clock, settings().storeCallTimeout()), Retry.immediate(3));
         Oracle oracle = new Oracle(v);
+        new UsageService(backend.items(), settings(), Retry.immediate(1)).setQuota(new Owner(QUOTA_OWNER), QUOTA_BYTES);
         Model model = new Model(v, new Random(seed ^ 0x5EED), sim);
         AtomicInteger ops = new AtomicInteger();
         Map<Op, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -84,9 +89,11 @@ public final class StorageModel {
                     try {
                         outcome = model.perform(op, client, device, random);
                     } catch (ServiceException e) {
+                        boolean overQuota = e.kind() == ErrorKind.FORBIDDEN && client.owner.sub().equals(QUOTA_OWNER)
+                                && CommitService.QUOTA_EXCEEDED.equals(e.code());
                         if (e.kind() != ErrorKind.CONFLICT && e.kind() != ErrorKind.UNPROCESSABLE
                                 && e.kind() != ErrorKind.NOT_FOUND && e.kind() != ErrorKind.UNAVAILABLE
-                                && e.kind() != ErrorKind.THROTTLED) {
+                                && e.kind() != ErrorKind.THROTTLED && !overQuota) {
                             throw new AssertionError(op + " answered " + e.kind() + " " + e.code(), e);
                         }
                         outcome = e.kind() + ":" + e.code();
