@@ -1,6 +1,7 @@
 package dev.chunkvault.api.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -54,6 +55,12 @@ public final class ErrorMapper {
         }
         if (t instanceof MismatchedInputException e) {
             return error(400, "INVALID_FIELD", "Missing or wrongly typed value at " + path(e) + ".", requestId);
+        }
+        if (t instanceof JsonMappingException e && e.getCause() instanceof InputCoercionException) {
+            return error(400, "INVALID_FIELD", "A number out of range at " + path(e) + ".", requestId);
+        }
+        if (t instanceof InputCoercionException) {
+            return error(400, "INVALID_FIELD", "A number in the request is out of range.", requestId);
         }
         if (t instanceof JsonProcessingException) {
             return error(400, "MALFORMED_JSON", "The request body is not valid JSON of the expected shape.", requestId);

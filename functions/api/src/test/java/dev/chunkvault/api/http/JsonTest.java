@@ -29,6 +29,16 @@ class JsonTest {
         assertThrows(MismatchedInputException.class, () -> Json.MAPPER.readValue(json, Numbers.class));
     }
 
+    /** A number too large for its field (a quota past 2^63) is the field's fault, not malformed JSON. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"size\": 99999999999999999999}", "{\"size\": -99999999999999999999}"})
+    void aNumberPastItsFieldsRangeIsInvalidField(String json) {
+        Exception e = assertThrows(Exception.class, () -> Json.MAPPER.readValue(json, Numbers.class));
+        HttpResponse r = ErrorMapper.map(e, "r-2", new StructuredLog("test", "json", "r-2", System.out));
+        assertEquals(400, r.status());
+        assertEquals("INVALID_FIELD", ((ApiError) r.body()).error(), e.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"name\": \"12345678\"}", "{\"name\": null}"})
     void stringsAndNullStillRead(String json) throws Exception {
