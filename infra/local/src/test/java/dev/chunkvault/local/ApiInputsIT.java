@@ -84,8 +84,10 @@ class ApiInputsIT {
     static final String CONFLICTS = "POST /v1/conflict-check";
     static final String GC = "POST /v1/admin/gc";
     static final String AUDIT = "POST /v1/admin/audit";
+    static final String USAGE = "GET /v1/usage";
+    static final String QUOTA = "PUT /v1/admin/quota";
     /** Routes that read no input at all: only the auth and gateway cases apply to them. */
-    static final Set<String> NO_INPUT = Set.of(GC);
+    static final Set<String> NO_INPUT = Set.of(GC, USAGE);
 
     /** Bodies go out with every non-ASCII character escaped, so lone surrogates and controls reach the API as written. */
     static final ObjectMapper OUT = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
@@ -232,6 +234,8 @@ class ApiInputsIT {
         valid.put(CONFLICTS, post(CONFLICTS, conflictBody()));
         valid.put(GC, new Req("POST", "/v1/admin/gc", null));
         valid.put(AUDIT, new Req("POST", "/v1/admin/audit?fix=false&checkObjects=false", null));
+        valid.put(USAGE, get(USAGE, ""));
+        valid.put(QUOTA, post(QUOTA, obj(n -> n.put("owner", "inputs-quota-target").put("quotaBytes", 10L << 30))));
     }
 
     private ObjectNode conflictBody() {
@@ -271,16 +275,21 @@ class ApiInputsIT {
         return route.substring(route.indexOf(' ') + 1);
     }
 
+    static String methodOf(String route) {
+        return route.substring(0, route.indexOf(' '));
+    }
+
+    /** A request with a JSON body to {@code route} (POST, or the route's own method). */
     static Req post(String route, JsonNode body) {
         try {
-            return new Req("POST", pathOf(route), OUT.writeValueAsBytes(body));
+            return new Req(methodOf(route), pathOf(route), OUT.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     static Req postText(String route, String body) {
-        return new Req("POST", pathOf(route), body.getBytes(StandardCharsets.UTF_8));
+        return new Req(methodOf(route), pathOf(route), body.getBytes(StandardCharsets.UTF_8));
     }
 
     static Req get(String route, String query) {
@@ -396,7 +405,7 @@ class ApiInputsIT {
 
     private void buildCases() {
         List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, DOWNLOAD_BATCH, SIGNATURES,
-                DELTAS, CONFLICTS);
+                DELTAS, CONFLICTS, QUOTA);
         for (String route : jsonRoutes) {
             jsonCases(route);
         }
@@ -415,6 +424,7 @@ class ApiInputsIT {
         changesCases();
         historyCases();
         auditCases();
+        quotaCases();
         for (String route : valid.keySet()) {
             authCases(route);
             cases.add(new Case(route, "gateway", "a body over API Gateway's 10 MB", new Req(valid.get(route).method(),
@@ -428,7 +438,7 @@ class ApiInputsIT {
         String path = pathOf(route);
         bad(route, "malformed JSON", postText(route, "{\"path\": "), 400, "MALFORMED_JSON");
         bad(route, "not JSON at all", postText(route, "hello"), 400, "MALFORMED_JSON");
-        bad(route, "an empty body", new Req("POST", path, null), 400, "EMPTY_BODY");
+        bad(route, "an empty body", new Req(methodOf(route), path, null), 400, "EMPTY_BODY");
         bad(route, "JSON null", postText(route, "null"), 400, "EMPTY_BODY");
         bad(route, "an array", postText(route, "[]"), 400, "INVALID_FIELD");
         bad(route, "a string", postText(route, "\"x\""), 400, "INVALID_FIELD");
@@ -609,6 +619,13 @@ class ApiInputsIT {
             n.put("parentVersion", aV1);
             n.put("idempotencyKey", "inputs-a-v2");
         }), 422, "IDEMPOTENCY_KEY_REUSED");
+        bad(COMMITS, "a manifest delta repeating one chunk past 50,000 entries", mutate(COMMITS, n -> {
+            n.remove("manifest");
+            ArrayNode ops = n.putObject("manifestDelta").putArray("ops");
+            for (int i = 0; i <= 50_000; i++) {
+                ops.addObject().putArray("copy").add(0).add(1);
+            }
+        }), 413, "TOO_MANY_CHUNKS");
     }
 
     /** The bad paths in the JSON field {@code field} of {@code route}. */
@@ -889,6 +906,25 @@ class ApiInputsIT {
                         "INVALID_PARAMETER");
             }
         }
+    }
+
+    private void quotaCases() {
+        bad(QUOTA, "no owner", mutate(QUOTA, n -> n.remove("owner")), 400, "MISSING_FIELD");
+        bad(QUOTA, "owner null", mutate(QUOTA, n -> n.putNull("owner")), 400, "MISSING_FIELD");
+        bad(QUOTA, "owner a number", mutate(QUOTA, n -> n.put("owner", 7)), 400, "INVALID_FIELD");
+        bad(QUOTA, "owner an object", mutate(QUOTA, n -> n.putObject("owner")), 400, "INVALID_FIELD");
+        bad(QUOTA, "an empty owner", mutate(QUOTA, n -> n.put("owner", "")), 400, "INVALID_OWNER");
+        bad(QUOTA, "an owner of 257 characters", mutate(QUOTA, n -> n.put("owner", "o".repeat(257))), 400, "INVALID_OWNER");
+        bad(QUOTA, "an owner with a newline", mutate(QUOTA, n -> n.put("owner", "alice\nbob")), 400, "INVALID_OWNER");
+        bad(QUOTA, "an owner with NUL", mutate(QUOTA, n -> n.put("owner", "alice\u0000")), 400, "INVALID_OWNER");
+        bad(QUOTA, "a negative quota", mutate(QUOTA, n -> n.put("quotaBytes", -1)), 400, "INVALID_QUOTA");
+        bad(QUOTA, "a quota over 1 EiB", mutate(QUOTA, n -> n.put("quotaBytes", (1L << 60) + 1)), 400, "INVALID_QUOTA");
+        bad(QUOTA, "a fractional quota", mutate(QUOTA, n -> n.put("quotaBytes", 1.5)), 400, "INVALID_FIELD");
+        bad(QUOTA, "a quota as a string", mutate(QUOTA, n -> n.put("quotaBytes", "100")), 400, "INVALID_FIELD");
+        bad(QUOTA, "a quota as a boolean", mutate(QUOTA, n -> n.put("quotaBytes", true)), 400, "INVALID_FIELD");
+        bad(QUOTA, "a quota past a 64-bit number", postText(QUOTA, "{\"owner\": \"x\", \"quotaBytes\": 99999999999999999999}"),
+                400, "INVALID_FIELD");
+        bad(QUOTA, "a quota in GiB (unknown field)", mutate(QUOTA, n -> n.put("quotaGiB", 10)), 400, "UNKNOWN_FIELD");
     }
 
     /** Missing, malformed, expired, forged and under-scoped tokens, each on the route's valid request. */

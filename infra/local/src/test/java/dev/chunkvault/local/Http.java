@@ -71,9 +71,17 @@ public final class Http {
     }
 
     public static Response postJson(URI base, String path, String token, Object body) {
+        return json("POST", base, path, token, body);
+    }
+
+    public static Response putJson(URI base, String path, String token, Object body) {
+        return json("PUT", base, path, token, body);
+    }
+
+    private static Response json(String method, URI base, String path, String token, Object body) {
         try {
             byte[] bytes = body instanceof String s ? s.getBytes(java.nio.charset.StandardCharsets.UTF_8) : JSON.writeValueAsBytes(body);
-            return send("POST", base.resolve(path), token, "application/json", bytes, Map.of());
+            return send(method, base.resolve(path), token, "application/json", bytes, Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

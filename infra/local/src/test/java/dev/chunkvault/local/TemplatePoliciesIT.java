@@ -230,6 +230,14 @@ class TemplatePoliciesIT {
                 "parentVersion", deleted.path("version").path("versionId").asText(), "idempotencyKey", "policy-key-4")));
         ok(served, "POST /v1/admin/audit", Http.postJson(api, "/v1/admin/audit?checkObjects=true&checkContent=true", token, "{}"));
         ok(served, "POST /v1/admin/gc", Http.postJson(api, "/v1/admin/gc", token, "{}"));
+        ok(served, "GET /v1/usage", Http.get(api, "/v1/usage", token));
+        ok(served, "PUT /v1/admin/quota", Http.putJson(api, "/v1/admin/quota", token,
+                Map.of("owner", dev.chunkvault.local.auth.LocalIssuer.subjectOf("policy-alice"), "quotaBytes", 1L << 40)));
+        // Over the quota: the commit function reads the usage item and its transaction's condition fails on it.
+        ok(served, "PUT /v1/admin/quota", Http.putJson(api, "/v1/admin/quota", token,
+                Map.of("owner", dev.chunkvault.local.auth.LocalIssuer.subjectOf("policy-alice"), "quotaBytes", 1)));
+        assertEquals(403, Http.postJson(api, "/v1/commits", token, commit("p/over.bin", null, idA, a.length,
+                "policy-key-over")).status());
         assertTrue(cloud.runGc().has("gc"));
         return served;
     }

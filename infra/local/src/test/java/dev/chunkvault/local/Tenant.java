@@ -125,6 +125,27 @@ final class Tenant {
         return Http.get(api, pathAndQuery, token);
     }
 
+    /** The subject ({@code sub}) of this tenant's tokens: the owner an operator names. */
+    String subject() {
+        return dev.chunkvault.local.auth.LocalIssuer.subjectOf(user);
+    }
+
+    /** Sets this tenant's own quota ({@code null}: back to the default) with the admin route; returns the answer. */
+    JsonNode setQuota(Long quotaBytes) {
+        ObjectNode body = MAPPER.createObjectNode().put("owner", subject());
+        if (quotaBytes == null) {
+            body.putNull("quotaBytes");
+        } else {
+            body.put("quotaBytes", quotaBytes);
+        }
+        return expect(200, Http.putJson(api, "/v1/admin/quota", token, body));
+    }
+
+    /** {@code GET /v1/usage}. */
+    JsonNode usage() {
+        return expect(200, get("/v1/usage"));
+    }
+
     static JsonNode expect(int status, Http.Response r) {
         assertEquals(status, r.status(), () -> "answer: " + r.text());
         return r.json();
