@@ -13,6 +13,7 @@ import dev.chunkvault.client.model.CommitResult;
 import dev.chunkvault.client.model.FileEntry;
 import dev.chunkvault.client.model.GcReport;
 import dev.chunkvault.client.model.History;
+import dev.chunkvault.client.model.Usage;
 import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.client.sync.IgnoreRules;
 import dev.chunkvault.client.sync.LocalScanner;
@@ -55,7 +56,8 @@ public final class Commands {
             description = "Chunkvault: a file store with content-defined chunking and delta sync.",
             footer = EXIT_CODES,
             subcommands = {Login.class, Logout.class, Push.class, Pull.class, Sync.class, Status.class, Ls.class,
-                    HistoryCmd.class, Restore.class, Rm.class, Conflicts.class, Verify.class, Gc.class, Audit.class})
+                    HistoryCmd.class, Restore.class, Rm.class, Conflicts.class, Verify.class, UsageCmd.class, Gc.class,
+                    Audit.class, Quota.class})
     public static final class Root implements Callable<Integer> {
         final Cli cli;
 
@@ -683,6 +685,13 @@ public final class Commands {
         r.backups.forEach(b -> out.println("merged; your version from before the merge is kept as: " + b));
         r.conflicts.forEach(c -> out.println("conflicted copy: " + c));
         r.errors.forEach(e -> out.println("error: " + e));
+        if (!r.notUploaded.isEmpty()) {
+            out.println("Over your storage quota" + (r.quota > 0 ? " (" + Human.bytes(r.quotaUsed) + " of "
+                    + Human.bytes(r.quota) + " used)" : "") + ": " + Human.plural(r.notUploaded.size(), "file")
+                    + " not uploaded; everything else was synced and nothing was lost. Delete files you no longer need"
+                    + " (earlier versions do not count), or ask for a larger quota, then sync again. `chunkvault usage`"
+                    + " shows what counts.");
+        }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "status", description = "Show what sync would do, without changing anything.")
@@ -914,7 +923,96 @@ public final class Commands {
         }
     }
 
+    @Command(mixinStandardHelpOptions = true, name = "usage", description = {"Your storage: what counts toward"
+            + " your quota, and the rest.",
+            "  The quota limits the current versions of your files; earlier versions and deleted files kept for"
+                    + " restoring do not count."})
+    static final class UsageCmd extends Sub {
+        @Override
+        public Integer call() {
+            Usage u = cli().client().usage();
+            cli().emit(u, o -> describe(o, u));
+            return ExitCodes.OK;
+        }
+
+        /** "12.3 GiB of 100 GiB used (12 %), 1,234 files, ..." and a line per other figure. */
+        static void describe(java.io.PrintStream o, Usage u) {
+            String used = Human.bytes(u.logicalBytes());
+            if (u.quota() == null) {
+                o.print(used + " used (no quota)");
+            } else {
+                long percent = u.quota() == 0 ? 100 : (long) Math.floor(100.0 * u.logicalBytes() / u.quota());
+                o.print(used + " of " + Human.bytes(u.quota()) + " used (" + percent + " %)");
+            }
+            o.println(", " + count(u.files(), "file") + ", " + count(u.versions(), "version") + " kept.");
+            o.println("Earlier versions: " + Human.bytes(u.historyBytes()) + " (not counted toward the quota).");
+            if (u.storedBytes() != null) {
+                o.println("Stored after dedup: " + Human.bytes(u.storedBytes()) + " (as of " + Human.time(u.storedBytesAt())
+                        + ").");
+            }
+            if (u.overQuota()) {
+                o.println("Over your quota: new content is refused until you delete files (deleting and restoring"
+                        + " always work), or ask for a larger quota.");
+            } else if (u.available() != null) {
+                o.println(Human.bytes(u.available()) + " free.");
+            }
+        }
+
+        private static String count(long n, String word) {
+            return String.format(java.util.Locale.ROOT, "%,d", n) + " " + word + (n == 1 ? "" : "s");
+        }
+    }
+
     // ------------------------------------------------------------------ operators
+
+    @Command(mixinStandardHelpOptions = true, name = "quota", description = {"Set one account's storage quota"
+            + " (operators; needs the admin scope).",
+            "  chunkvault quota SUB 50GiB    chunkvault quota SUB unlimited    chunkvault quota SUB --default"})
+    static final class Quota extends Sub {
+        @Parameters(index = "0", paramLabel = "ACCOUNT", description = "The account's subject (the sub of its tokens).")
+        String owner;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE",
+                description = "The quota: bytes, or with a unit (500MiB, 50GiB, 2TiB; KB, MB, GB, TB are powers of"
+                        + " 1000), or 'unlimited'.")
+        String size;
+
+        @Option(names = "--default", description = "Remove the account's own quota: the deployment's default applies.")
+        boolean clear;
+
+        @Override
+        public Integer call() {
+            if (clear == (size != null)) {
+                throw CliException.usage("Give a SIZE, or --default to remove the account's own quota.");
+            }
+            Usage u = cli().client().setQuota(owner, clear ? null : parseSize(size));
+            cli().emit(u, o -> {
+                o.println("Quota of " + owner + ": " + (u.quota() == null ? "unlimited" : Human.bytes(u.quota()))
+                        + (clear ? " (the default)" : "") + ".");
+                UsageCmd.describe(o, u);
+            });
+            return ExitCodes.OK;
+        }
+
+        static long parseSize(String s) {
+            String t = s.trim().toLowerCase(java.util.Locale.ROOT).replace(" ", "");
+            if (t.equals("unlimited") || t.equals("0")) {
+                return 0;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)([kmgtp]?i?b?)").matcher(t);
+            if (!m.matches()) {
+                throw CliException.usage("'" + s + "' is not a size (e.g. 50GiB, 500MB, 1073741824 or unlimited).");
+            }
+            String unit = m.group(2).replace("b", "");
+            int power = unit.isEmpty() ? 0 : "kmgtp".indexOf(unit.charAt(0)) + 1;
+            double base = unit.endsWith("i") ? 1024 : 1000;
+            double bytes = Double.parseDouble(m.group(1)) * Math.pow(base, power);
+            if (bytes < 1 || bytes > (double) (1L << 60)) {
+                throw CliException.usage("'" + s + "' is out of range (1 byte to 1 EiB, or unlimited).");
+            }
+            return (long) Math.ceil(bytes);
+        }
+    }
 
     @Command(mixinStandardHelpOptions = true, name = "gc", description = "Run garbage collection now (operators; needs the admin scope).")
     static final class Gc extends Sub {

@@ -39,6 +39,12 @@ public final class Errors {
         }
         if (t instanceof ApiException a) {
             String id = a.requestId() == null ? "" : " (request " + a.requestId() + ")";
+            if (a.isQuotaExceeded()) {
+                return new Verdict(ExitCodes.ERROR, quotaMessage(a) + id);
+            }
+            if (a.isTooManyVersions()) {
+                return new Verdict(ExitCodes.UNAVAILABLE, tooManyVersionsMessage(a) + id);
+            }
             if (a.isUnauthorized()) {
                 return new Verdict(ExitCodes.AUTH, (a.status() == 403 ? "Not allowed: " : "Not signed in or the session"
                         + " expired: ") + a.getMessage() + " Run `chunkvault login`." + id);
@@ -87,5 +93,36 @@ public final class Errors {
         }
         return new Verdict(ExitCodes.ERROR, "Unexpected error (" + t.getClass().getSimpleName() + "). Run with --debug"
                 + " for details.");
+    }
+
+    /**
+     * What to tell someone whose commit was refused for their storage quota: how much it needed, what is used of
+     * what, and what to do (nothing was changed, so the same command works once there is room).
+     */
+    public static String quotaMessage(ApiException a) {
+        var d = a.details();
+        if (!d.path("quota").isNumber()) {
+            return "Over your storage quota: nothing was changed. Delete files to make room, or ask for a larger quota"
+                    + " (`chunkvault usage` shows what counts).";
+        }
+        long quota = d.path("quota").asLong();
+        long used = d.path("used").asLong();
+        long needed = d.path("needed").asLong();
+        return "Over your storage quota: this needs " + Human.bytes(needed) + " more, and " + Human.bytes(used)
+                + " of your " + Human.bytes(quota) + " are used (" + Human.bytes(Math.max(0, quota - used)) + " free)."
+                + " Nothing was changed. Delete files you no longer need (earlier versions do not count), or ask for"
+                + " a larger quota, then run the command again; `chunkvault usage` shows what counts.";
+    }
+
+    /** What to tell someone whose file got too many new versions this hour: when it can be committed again. */
+    public static String tooManyVersionsMessage(ApiException a) {
+        // A single commit's answer has Retry-After; a batch's item has the same in its details.
+        java.util.Optional<java.time.Duration> after = a.retryAfter().or(() -> a.details().path("retryAfterSeconds")
+                .isNumber() ? java.util.Optional.of(java.time.Duration.ofSeconds(a.details().path("retryAfterSeconds")
+                .asLong())) : java.util.Optional.empty());
+        String when = after.map(d -> " in " + Human.duration(d.toNanos())).orElse(" later");
+        int limit = a.details().path("limit").asInt(0);
+        return "This file changed too often: " + (limit > 0 ? limit + " new versions" : "the limit of new versions")
+                + " this hour. Nothing was lost; it can be committed again" + when + ".";
     }
 }

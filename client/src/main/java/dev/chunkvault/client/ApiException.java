@@ -52,12 +52,23 @@ public class ApiException extends ChunkvaultException {
         return status == 404;
     }
 
+    /** 401, or a 403 that is about the caller's token or scopes (not the account's quota). */
     public boolean isUnauthorized() {
-        return status == 401 || status == 403;
+        return status == 401 || (status == 403 && !isQuotaExceeded());
     }
 
     public boolean isStaleParent() {
         return status == 409 && "STALE_PARENT".equals(code);
+    }
+
+    /** 403 QUOTA_EXCEEDED: the commit would take the account past its storage quota; nothing changed. */
+    public boolean isQuotaExceeded() {
+        return status == 403 && "QUOTA_EXCEEDED".equals(code);
+    }
+
+    /** 429 TOO_MANY_VERSIONS: the file got its limit of new versions this hour; {@link #retryAfter()} says when. */
+    public boolean isTooManyVersions() {
+        return status == 429 && "TOO_MANY_VERSIONS".equals(code);
     }
 
     public boolean isMissingChunks() {

@@ -14,6 +14,7 @@ import dev.chunkvault.client.model.History;
 import dev.chunkvault.client.model.Listing;
 import dev.chunkvault.client.model.Signatures;
 import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.client.model.Usage;
 import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
@@ -359,7 +360,22 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
     }
 
+    /** {@code GET /v1/usage}: the caller's usage and quota. */
+    public Usage usage() {
+        return transport.call(Call.get("/v1/usage", java.util.Map.of()), Usage.class);
+    }
+
     // ------------------------------------------------------------------ admin
+
+    record QuotaBody(String owner, Long quotaBytes) {}
+
+    /**
+     * {@code PUT /v1/admin/quota}: sets one account's quota on logical bytes ({@code quotaBytes}: 0 = unlimited), or
+     * with null removes it (the deployment's default applies again). Returns that account's usage.
+     */
+    public Usage setQuota(String owner, Long quotaBytes) {
+        return transport.call(Call.put("/v1/admin/quota", new QuotaBody(owner, quotaBytes)), Usage.class);
+    }
 
     record GcAnswer(GcReport gc) {}
 

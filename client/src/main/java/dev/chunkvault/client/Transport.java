@@ -80,6 +80,10 @@ public final class Transport {
             return new Call("POST", path, query, body, true);
         }
 
+        public static Call put(String path, Object body) {
+            return new Call("PUT", path, Map.of(), body, true);
+        }
+
         /** A POST of raw bytes ({@code application/octet-stream}), gzip-compressed on the wire when that helps. */
         static Call binary(String path, Binary body) {
             return new Call("POST", path, Map.of(), body, true);

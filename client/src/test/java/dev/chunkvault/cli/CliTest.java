@@ -129,6 +129,87 @@ class CliTest {
         assertEquals(ExitCodes.ERROR, run(tmp, "pull", "docs/report.bin"));
     }
 
+    /** `chunkvault usage`: what counts toward the quota and the rest, for people and (--json) for scripts. */
+    @Test
+    void usageShowsTheQuotaAndWhatCounts() throws Exception {
+        assertEquals(0, login());
+        TestFiles.write(tmp.resolve("work/a.bin"), TestFiles.random(31, 300_000));
+        assertEquals(0, run(tmp.resolve("work"), "push", "a.bin"), err);
+        Files.write(tmp.resolve("work/a.bin"), TestFiles.random(32, 200_000));
+        assertEquals(0, run(tmp.resolve("work"), "push", "a.bin"), err);
+        assertEquals(0, run(tmp, "usage"), err);
+        assertTrue(out.startsWith("195 KiB used (no quota), 1 file, 2 versions kept."), out);
+        assertTrue(out.contains("Earlier versions: 293 KiB (not counted toward the quota)."), out);
+
+        vault.quota = 1_000_000L;
+        assertEquals(0, run(tmp, "usage"), err);
+        assertTrue(out.startsWith("195 KiB of 977 KiB used (20 %), 1 file, 2 versions kept."), out);
+        assertTrue(out.contains("781 KiB free."), out);
+        assertEquals(0, run(tmp, "--json", "usage"), err);
+        JsonNode j = ClientJson.MAPPER.readTree(out);
+        assertEquals(200_000, j.path("logicalBytes").asLong());
+        assertEquals(1_000_000, j.path("quota").asLong());
+        assertEquals(300_000, j.path("historyBytes").asLong());
+
+        assertEquals(0, run(tmp, "quota", "someone", "50GiB"), err);
+        assertEquals(50L << 30, vault.quota);
+        assertTrue(out.startsWith("Quota of someone: 50.0 GiB."), out);
+        assertEquals(0, run(tmp, "quota", "someone", "--default"), err);
+        assertEquals(null, vault.quota);
+        assertEquals(ExitCodes.USAGE, run(tmp, "quota", "someone", "lots"));
+        assertEquals(ExitCodes.USAGE, run(tmp, "quota", "someone"));
+    }
+
+    /**
+     * A push past the quota says what happened and what to do, not "sign in again"; a sync uploads what it can't no
+     * more, still deletes and downloads, and tells how to make room.
+     */
+    @Test
+    void overTheQuotaTheCliSaysWhatToDo() throws Exception {
+        assertEquals(0, login());
+        vault.quota = 500_000L;
+        TestFiles.write(tmp.resolve("work/big.bin"), TestFiles.random(41, 600_000));
+        assertEquals(ExitCodes.ERROR, run(tmp.resolve("work"), "push", "big.bin"));
+        assertTrue(err.contains("Over your storage quota: this needs 586 KiB more, and 0 B of your 488 KiB are used"),
+                err);
+        assertTrue(err.contains("chunkvault usage") && !err.contains("chunkvault login"), err);
+
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.write(a.resolve("small.bin"), TestFiles.random(42, 100_000));
+        Files.write(a.resolve("old.bin"), TestFiles.random(43, 100_000));
+        assertEquals(0, run(a, "sync"), err);
+        Files.write(a.resolve("large.bin"), TestFiles.random(44, 400_000));
+        Files.write(a.resolve("larger.bin"), TestFiles.random(45, 450_000));
+        Files.delete(a.resolve("old.bin"));
+        assertEquals(ExitCodes.ERROR, run(a, "sync"), out + err);
+        assertTrue(out.contains("Over your storage quota (195 KiB of 488 KiB used): 2 files not uploaded"), out);
+        assertTrue(out.contains("Delete files you no longer need"), out);
+        assertTrue(vault.head("old.bin").deleted(), "the deletion went through");
+        assertEquals(null, vault.head("large.bin"));
+        Files.delete(a.resolve("larger.bin"));
+        assertEquals(0, run(a, "sync"), out + err);
+        assertTrue(!vault.head("large.bin").deleted(), "with room, the next sync uploads it");
+    }
+
+    /** A file past its hourly limit of new versions is left for the next sync, with a warning; the rest is synced. */
+    @Test
+    void aFileChangedTooOftenWaitsForTheNextSync() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("hot.txt"), "v1");
+        assertEquals(0, run(a, "sync"), err);
+        Files.writeString(a.resolve("hot.txt"), "v2, saved again");
+        Files.writeString(a.resolve("cold.txt"), "new");
+        vault.busy.add("hot.txt");
+        assertEquals(0, run(a, "sync"), out + err);
+        assertTrue((out + err).contains("hot.txt changed too often (its limit of new versions this hour); it will be"
+                + " synced next time"), out + err);
+        assertTrue(vault.content("cold.txt") != null, "the other file was synced");
+        vault.busy.clear();
+        assertEquals(0, run(a, "sync"), out + err);
+        assertEquals("v2, saved again", new String(vault.content("hot.txt"), StandardCharsets.UTF_8));
+    }
+
     @Test
     void syncStatusConflictsAndVerify() throws Exception {
         assertEquals(0, login());

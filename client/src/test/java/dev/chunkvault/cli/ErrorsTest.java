@@ -38,6 +38,27 @@ class ErrorsTest {
         assertEquals(ExitCodes.ERROR, code(new IllegalStateException("boom secret")));
     }
 
+    /** A commit refused for the quota is not a sign-in problem; a file past its hourly limit is "try again later". */
+    @Test
+    void quotaAndVersionLimitsSayWhatToDo() throws Exception {
+        var details = dev.chunkvault.client.ClientJson.MAPPER.readTree(
+                "{\"quota\": 107374182400, \"used\": 107000000000, \"needed\": 500000000}");
+        ApiException quota = new ApiException(403, "QUOTA_EXCEEDED", "over", "req-8", details, null);
+        Errors.Verdict v = Errors.classify(quota);
+        assertEquals(ExitCodes.ERROR, v.exitCode());
+        assertTrue(v.message().startsWith("Over your storage quota: this needs 477 MiB more, and 99.7 GiB of your 100 GiB"
+                + " are used (357 MiB free)."), v.message());
+        assertTrue(v.message().contains("chunkvault usage") && !v.message().contains("login"), v.message());
+
+        var limit = dev.chunkvault.client.ClientJson.MAPPER.readTree("{\"limit\": 600}");
+        ApiException busy = new ApiException(429, "TOO_MANY_VERSIONS", "busy", "req-9", limit,
+                java.time.Duration.ofMinutes(25));
+        v = Errors.classify(busy);
+        assertEquals(ExitCodes.UNAVAILABLE, v.exitCode());
+        assertTrue(v.message().startsWith("This file changed too often: 600 new versions this hour. Nothing was lost; it"
+                + " can be committed again in 25 min 0 s."), v.message());
+    }
+
     @Test
     void messagesAreForPeople() {
         String m = Errors.classify(api(400, "INVALID_PATH")).message();

@@ -136,6 +136,47 @@ public final class FakeVault implements AutoCloseable {
         void before(String route, JsonNode body, Map<String, String> query) throws IOException;
     }
 
+    /** Paths whose new versions answer 429 TOO_MANY_VERSIONS (their hourly limit is reached), like the service's. */
+    public final java.util.Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The account's quota on logical bytes, like the service's (commits that would pass it answer 403); null: none. */
+    public volatile Long quota;
+
+    /** The sizes of the heads of the live files: what the quota limits. */
+    public synchronized long logicalBytes() {
+        long n = 0;
+        for (List<Version> vs : files.values()) {
+            Version h = vs.get(vs.size() - 1);
+            n += h.deleted() ? 0 : h.size();
+        }
+        return n;
+    }
+
+    private Object usage() {
+        long live = 0;
+        long versions = 0;
+        long history = 0;
+        for (List<Version> vs : files.values()) {
+            Version h = vs.get(vs.size() - 1);
+            live += h.deleted() ? 0 : 1;
+            for (Version v : vs) {
+                if (!v.deleted()) {
+                    versions++;
+                    history += v == h ? 0 : v.size();
+                }
+            }
+        }
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("logicalBytes", logicalBytes());
+        u.put("files", live);
+        u.put("versions", versions);
+        u.put("historyBytes", history);
+        if (quota != null) {
+            u.put("quota", quota);
+        }
+        return u;
+    }
+
     /** Drops the faults still queued for {@code route}. */
     public void clearFaults(String route) {
         faults.remove(route);
@@ -250,6 +291,17 @@ public final class FakeVault implements AutoCloseable {
                     case "POST /v1/signatures" -> signatures(body);
                     case "POST /v1/delta-uploads" -> deltaUpload(body);
                     case "POST /v1/conflict-check" -> conflictCheck(body);
+                    case "GET /v1/usage" -> usage();
+                    case "PUT /v1/admin/quota" -> {
+                        quota = body.hasNonNull("quotaBytes") && body.get("quotaBytes").asLong() > 0
+                                ? body.get("quotaBytes").asLong() : null;
+                        Map<String, Object> u = new LinkedHashMap<>();
+                        u.put("owner", body.path("owner").asText());
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> mine = (Map<String, Object>) usage();
+                        u.putAll(mine);
+                        yield u;
+                    }
                     case "POST /v1/admin/gc" -> Map.of("gc", Map.of("runId", "r", "token", 1, "complete", true,
                             "versionsExpired", 0, "chunksSwept", 0, "bytesReclaimed", 0));
                     case "POST /v1/local/v1/token", "POST /local/v1/token" -> Map.of("token", "test-token",
@@ -540,6 +592,23 @@ public final class FakeVault implements AutoCloseable {
         }
         if (m.totalSize() != b.path("size").asLong()) {
             return new Status(400, error("SIZE_MISMATCH", "size does not equal the sum of the chunk sizes."));
+        }
+        if (busy.contains(path) && !byKey.containsKey(b.path("idempotencyKey").asText())) {
+            Map<String, Object> e = error("TOO_MANY_VERSIONS", "This file got 600 new versions this hour already.");
+            e.put("details", Map.of("limit", 600, "retryAfterSeconds", 1500));
+            return new Status(429, e);
+        }
+        Long q = quota;
+        if (q != null && !byKey.containsKey(b.path("idempotencyKey").asText())) {
+            Version head = head(path);
+            long growth = m.totalSize() - (head == null || head.deleted() ? 0 : head.size());
+            long used = logicalBytes();
+            if (growth > 0 && used + growth > q) {
+                Map<String, Object> e = error("QUOTA_EXCEEDED", "This change would take your files past your storage"
+                        + " quota; nothing was changed.");
+                e.put("details", Map.of("quota", q, "used", used, "needed", growth));
+                return new Status(403, e);
+            }
         }
         return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
                 b.path("idempotencyKey").asText(), false);

@@ -149,6 +149,52 @@ class SafeguardsIT {
         assertEquals(0, run(dir, "sync"), out + err);
     }
 
+    /**
+     * `chunkvault usage` and the quota on the real service (issue 14, item 7): the template's default quota, the
+     * numbers after a push, an operator's quota set with `chunkvault quota`, a push past it refused with what to do
+     * (exit 1, nothing uploaded to the head), a sync that uploads the rest and says which files it could not.
+     */
+    @Test
+    void usageAndTheQuotaOnTheRealService(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("quota");
+        env.put("CHUNKVAULT_TOKEN", cloud.mintToken(user));
+        String sub = dev.chunkvault.local.auth.LocalIssuer.subjectOf(user);
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        byte[] data = new byte[300_000];
+        new java.util.Random(11).nextBytes(data);
+        Files.write(work.resolve("a.bin"), data);
+        assertEquals(0, run(work, "push", "a.bin"), err);
+        assertEquals(0, run(work, "usage"), err);
+        assertTrue(out.startsWith("293 KiB of 100 GiB used (0 %), 1 file, 1 version kept."), out);
+        assertEquals(0, run(work, "--json", "usage"), err);
+        com.fasterxml.jackson.databind.JsonNode u = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(out);
+        assertEquals(300_000, u.path("logicalBytes").asLong(), out);
+        assertEquals(100L << 30, u.path("quota").asLong(), out);
+
+        assertEquals(0, run(work, "quota", sub, "400000"), err);
+        assertTrue(out.startsWith("Quota of " + sub + ": 391 KiB."), out);
+        Files.write(work.resolve("b.bin"), new byte[200_000]);
+        assertEquals(ExitCodes.ERROR, run(work, "push", "b.bin"), out + err);
+        assertTrue(err.contains("Over your storage quota: this needs 195 KiB more, and 293 KiB of your 391 KiB are used"
+                + " (97.7 KiB free). Nothing was changed."), err);
+        assertEquals(0, run(work, "usage"), err);
+        assertTrue(out.startsWith("293 KiB of 391 KiB used (75 %), 1 file, 1 version kept."), out);
+
+        Path folder = Files.createDirectories(tmp.resolve("synced"));
+        Files.write(folder.resolve("small.txt"), new byte[50_000]);
+        Files.write(folder.resolve("big.bin"), new byte[90_000]);
+        assertEquals(ExitCodes.ERROR, run(folder, "sync"), out + err);
+        assertTrue(out.contains("Over your storage quota (") && out.contains("1 file not uploaded"), out);
+        assertEquals(0, run(folder, "--json", "ls"), err);
+        assertTrue(out.contains("small.txt") != out.contains("big.bin"), "one of the two fits: " + out);
+
+        assertEquals(0, run(work, "quota", sub, "--default"), err);
+        assertEquals(0, run(folder, "sync"), out + err);
+        assertEquals(0, run(folder, "--json", "ls"), err);
+        assertTrue(out.contains("small.txt") && out.contains("big.bin"), out);
+    }
+
     @Test
     void everyCommandOnTheRealService() throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work"));

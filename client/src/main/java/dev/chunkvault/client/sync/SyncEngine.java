@@ -510,6 +510,11 @@ public final class SyncEngine {
      * returns false; a problem with the service or the sign-in (401, 429, 5xx, unreachable) ends the sync.
      */
     private boolean applyGuarded(Item it, SyncReport report) throws IOException {
+        if (overQuota.get() && growsRemote(it)) {
+            // The account is over its quota: this upload would be refused after its bytes were sent.
+            notUploadedOverQuota(it, report);
+            return false;
+        }
         try {
             apply(it, report);
             return true;
@@ -525,6 +530,18 @@ public final class SyncEngine {
             report.errors.add(it.displayPath() + ": " + e.getMessage());
             listener.event("error", it.displayPath(), e.getMessage());
         } catch (ApiException e) {
+            if (e.isQuotaExceeded()) {
+                // Nothing changed on the server; deletions and downloads go on, uploads that would grow do not.
+                overQuota.set(true);
+                report.overQuota(e.details().path("quota").asLong(-1), e.details().path("used").asLong(-1));
+                notUploadedOverQuota(it, report);
+                return false;
+            }
+            if (e.isTooManyVersions()) {
+                warn(report, it.displayPath(), it.displayPath() + " changed too often (its limit of new versions this"
+                        + " hour); it will be synced next time");
+                return false;
+            }
             if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429) {
                 throw e;
             }
@@ -547,6 +564,24 @@ public final class SyncEngine {
         } catch (InvalidFilePathException | NullPointerException bad) {
             report.warnings.add("the server listed a path that is not valid here; skipped");
         }
+    }
+
+    /** Set once a commit of this sync was refused for the account's storage quota. */
+    private final java.util.concurrent.atomic.AtomicBoolean overQuota = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** An upload that would make the account's files larger (a new file, or one that grew). */
+    private static boolean growsRemote(Item it) {
+        if (it.action != Action.PUSH || it.local == null) {
+            return false;
+        }
+        long remote = it.remote != null && !it.remote.deleted() ? it.remote.size() : 0;
+        return it.local.size() > remote;
+    }
+
+    private void notUploadedOverQuota(Item it, SyncReport report) {
+        report.notUploaded.add(it.displayPath());
+        report.errors.add(it.displayPath() + ": not uploaded: over your storage quota");
+        listener.event("error", it.displayPath(), "not uploaded: over your storage quota");
     }
 
     private void warn(SyncReport report, String path, String message) {

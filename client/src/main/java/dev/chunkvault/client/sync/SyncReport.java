@@ -28,6 +28,11 @@ public final class SyncReport {
     public final List<String> heldDownloads = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Why the mass-delete safeguard held changes back (how many tracked files are gone), or null. */
     public String heldBackBecause;
+    /** Files not uploaded because the account is over its storage quota (also listed under errors). */
+    public final List<String> notUploaded = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** When a commit was refused for the quota: the quota and the bytes used then, in bytes (else -1). */
+    public long quota = -1;
+    public long quotaUsed = -1;
     public final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
     public final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
     /** For a dry run: the planned action of each path that is not in sync. */
@@ -39,6 +44,11 @@ public final class SyncReport {
     /** The folder was bound to another account or endpoint and has been rebound to this one (its state reset). */
     public boolean rebound;
     public boolean fullListing;
+
+    public synchronized void overQuota(long quota, long used) {
+        this.quota = quota;
+        this.quotaUsed = used;
+    }
 
     public synchronized void addUploaded(long n) {
         bytesUploaded += n;
