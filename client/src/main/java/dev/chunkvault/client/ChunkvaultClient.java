@@ -20,7 +20,6 @@ import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;

@@ -1,7 +1,5 @@
 package dev.chunkvault.core.chunking;
 
-import java.util.Arrays;
-
 /**
  * The 256 random 64-bit values of the gear rolling hash, one per byte value, generated from a seed.
  *

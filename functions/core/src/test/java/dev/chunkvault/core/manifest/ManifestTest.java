@@ -136,8 +136,16 @@ class ManifestTest {
                 int at = child.isEmpty() ? 0 : r.nextInt(child.size() + 1);
                 switch (kind) {
                     case 0 -> child.add(at, new ManifestEntry(id(100_000 + r.nextInt(1000)), 7));
-                    case 1 -> { if (!child.isEmpty() && at < child.size()) child.remove(at); }
-                    case 2 -> { if (at < child.size()) child.set(at, new ManifestEntry(id(200_000 + r.nextInt(1000)), 9)); }
+                    case 1 -> {
+                        if (!child.isEmpty() && at < child.size()) {
+                            child.remove(at);
+                        }
+                    }
+                    case 2 -> {
+                        if (at < child.size()) {
+                            child.set(at, new ManifestEntry(id(200_000 + r.nextInt(1000)), 9));
+                        }
+                    }
                     case 3 -> child.add(new ManifestEntry(id(r.nextInt(50)), 1 + r.nextInt(50) % 1_000_000));
                     case 4 -> child.add(0, new ManifestEntry(id(300_000 + r.nextInt(1000)), 3));
                     default -> { if (child.size() > 2) { ManifestEntry x = child.remove(0); child.add(x); } }

@@ -1,7 +1,5 @@
 package dev.chunkvault.service.vault;
 
-import static dev.chunkvault.service.store.Condition.notExists;
-
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.Delta;
@@ -14,11 +12,7 @@ import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.blob.PresignedRequest;
 import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.error.ServiceException;
-import dev.chunkvault.service.store.Condition;
-import dev.chunkvault.service.store.ConditionFailedException;
-import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
-import dev.chunkvault.service.store.Update;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Delta sync below chunk granularity (DESIGN.md §8).

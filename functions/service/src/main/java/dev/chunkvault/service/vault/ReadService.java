@@ -7,7 +7,6 @@ import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.blob.PresignedRequest;
 import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.error.ServiceException;
-import dev.chunkvault.service.store.Cursor;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Page;

@@ -2,7 +2,6 @@ package dev.chunkvault.service.vault;
 
 import static dev.chunkvault.service.store.Condition.and;
 import static dev.chunkvault.service.store.Condition.eq;
-import static dev.chunkvault.service.store.Condition.exists;
 import static dev.chunkvault.service.store.Condition.ne;
 import static dev.chunkvault.service.store.Condition.notExists;
 
@@ -14,7 +13,6 @@ import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
-import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.TransactionCancelledException;
 import dev.chunkvault.service.store.TransientStoreException;
 import dev.chunkvault.service.store.TxAction;
