@@ -109,7 +109,12 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     /** What to commit: exactly one of a full manifest and a delta against the parent's manifest. */
     public record Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
-                         String contentHash, Long clientMtime, String idempotencyKey) {}
+                         String contentHash, Long clientMtime, String idempotencyKey) {
+        /** The same commit under another idempotency key. */
+        public Commit withIdempotencyKey(String key) {
+            return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, key);
+        }
+    }
 
     /**
      * {@code POST /v1/commits}. Retried safely: the idempotency key makes a repeated commit find its own result.

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Threads register with {@link #enter} and {@link #leave} around their work so the batcher knows how many may
  * still come.
  */
-public final class CommitBatcher implements FilePusher.Committer {
+public final class CommitBatcher implements Committer {
     /** Manifest entries above which a commit goes alone (the service allows 2,000 per batch). */
     static final int MAX_ENTRIES_BATCHED = 500;
     static final int MAX_BATCH_ENTRIES = 2_000;

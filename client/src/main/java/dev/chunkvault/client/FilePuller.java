@@ -334,7 +334,7 @@ public final class FilePuller {
 
     /** Copies {@code size} bytes of {@code ch} from {@code from} to {@code to} (a chunk that occurs twice). */
     private static void copyRegion(FileChannel ch, long from, long to, int size) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(Math.min(size, FilePusher.IO_SLICE));
+        ByteBuffer b = ByteBuffer.allocate(Math.min(size, FileRegions.IO_SLICE));
         for (long done = 0; done < size; ) {
             b.clear().limit((int) Math.min(b.capacity(), size - done));
             int n = ch.read(b, from + done);
@@ -359,7 +359,7 @@ public final class FilePuller {
                 if (ch.size() < loc.offset() + size) {
                     continue;
                 }
-                byte[] b = FilePusher.readFully(ch, loc.offset(), size);
+                byte[] b = FileRegions.readFully(ch, loc.offset(), size);
                 if (ChunkId.sha256(b).hex().equals(id)) {
                     return b;
                 }
@@ -378,7 +378,7 @@ public final class FilePuller {
         ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
         long pos = offset;
         while (b.position() < length) {
-            b.limit(Math.min(length, b.position() + FilePusher.IO_SLICE)); // see FilePusher.IO_SLICE
+            b.limit(Math.min(length, b.position() + FileRegions.IO_SLICE)); // see FileRegions.IO_SLICE
             pos += out.write(b, pos);
         }
     }

@@ -419,7 +419,7 @@ public final class Transport {
         void write(byte[] buffer, int length) throws IOException;
     }
 
-    /** Bytes of a streamed body read at a time: see FilePusher.IO_SLICE. */
+    /** Bytes of a streamed body read at a time: see FileRegions.IO_SLICE. */
     private static final int STREAM_SLICE = 256 << 10;
 
     /**

@@ -202,11 +202,11 @@ class FileTransferTest {
         for (int i = 0; i < 70; i++) {
             large.add(new Chunk(i * (5L << 20), 5 << 20, ChunkId.sha256(new byte[] {(byte) i, 2})));
         }
-        assertEquals(List.of(128, 128, 44), FilePusher.grantBatches(small).stream().map(List::size).toList());
-        List<List<Chunk>> byBytes = FilePusher.grantBatches(large);
+        assertEquals(List.of(128, 128, 44), GrantBatcher.cut(small).stream().map(List::size).toList());
+        List<List<Chunk>> byBytes = GrantBatcher.cut(large);
         assertEquals(List.of(4, 26, 26, 14), byBytes.stream().map(List::size).toList());
         assertEquals(large, byBytes.stream().flatMap(List::stream).toList());
-        assertTrue(FilePusher.grantBatches(List.of()).isEmpty());
+        assertTrue(GrantBatcher.cut(List.of()).isEmpty());
     }
 
     @Test
@@ -382,7 +382,7 @@ class FileTransferTest {
         int firstRun = vault.puts.get();
         // the first grant closes with the chunk that holds the file's FIRST_GRANT_BATCH_BYTES-th byte
         Manifest cut = new FilePusher(client, PushJournal.inMemory()).scan(f, TransferListener.NONE).manifest();
-        int firstBatch = cut.indexAt(FilePusher.FIRST_GRANT_BATCH_BYTES - 1) + 1;
+        int firstBatch = cut.indexAt(GrantBatcher.FIRST_GRANT_BATCH_BYTES - 1) + 1;
         assertTrue(firstRun >= firstBatch, "the first batch was done before the third grant: " + firstRun);
 
         FilePusher.Result r = new FilePusher(client, journal).push(FilePusher.Request.of(f, "s.bin", null));
@@ -450,7 +450,7 @@ class FileTransferTest {
                 () -> new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "stuck.bin", null)));
         assertTrue(e.isMissingChunks());
         long sent = vault.putLog.stream().filter(stuck::equals).count();
-        assertEquals(1 + FilePusher.MAX_STALLED_COMMIT_ROUNDS, sent, "sent, then again each round until it stalls");
+        assertEquals(1 + VersionCommitter.MAX_STALLED_COMMIT_ROUNDS, sent, "sent, then again each round until it stalls");
     }
 
     /** Hex SHA-256 of bytes. */

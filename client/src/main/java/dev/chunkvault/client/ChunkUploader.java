@@ -1,0 +1,243 @@
+package dev.chunkvault.client;
+
+import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.core.chunking.Chunk;
+import dev.chunkvault.core.hash.ChunkId;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * The grant and upload stage of a push: asks the service for upload grants a request at a time
+ * ({@link GrantBatcher}) and sends each granted chunk by presigned PUT on the client's transfer pool, re-reading its
+ * bytes from the file by offset within the transfers' memory budget (a chunk of a file too large for its signature to
+ * be kept is streamed from the file instead). Every upload is journaled the moment it succeeds, with the chunk's
+ * block signature when its bytes were in hand; chunks the service already holds are skipped, chunks it is collecting
+ * are asked for again after the pause it names, and a PUT refused because its URL expired is granted and sent once
+ * more.
+ *
+ * <p>Grants are asked for ahead of the uploads through a {@link Window} (at most {@link #BATCHES_IN_FLIGHT} requests
+ * in flight), so the grant round trip overlaps the transfers while every URL is still used soon after it was issued.
+ * A request's chunks may come from several files: each carries its {@link PushSource}. The chunk ids within one
+ * request must be distinct.
+ */
+final class ChunkUploader {
+    /**
+     * Grant batches whose uploads may be submitted at once: while the oldest one's PUTs finish, the next one's are
+     * queued and the one after is being granted, so a grant slower than a batch's PUTs still leaves no transfer idle.
+     */
+    static final int BATCHES_IN_FLIGHT = 3;
+    /** Grant requests for one batch while the service keeps deferring some of its chunks. */
+    private static final int MAX_GRANT_ROUNDS = 10;
+
+    /** A chunk to send and the file it is read from. */
+    record ChunkToSend(PushSource from, Chunk chunk) {}
+
+    private final ChunkvaultClient client;
+    private final PushJournal journal;
+
+    ChunkUploader(ChunkvaultClient client, PushJournal journal) {
+        this.client = client;
+        this.journal = journal;
+    }
+
+    /** Sends {@code chunks} of one file, reporting progress as its phase "upload"; waits until every one is sent. */
+    void upload(PushSource from, Collection<Chunk> chunks) throws IOException {
+        if (chunks.isEmpty()) {
+            return;
+        }
+        long total = chunks.stream().mapToLong(Chunk::size).sum();
+        from.listener().start("upload", from.file().getFileName().toString(), total);
+        Window uploads = window();
+        try {
+            List<List<ChunkToSend>> batches = new ArrayList<>();
+            GrantBatcher<ChunkToSend> batcher = new GrantBatcher<>(c -> c.chunk().size(), batches::add);
+            chunks.forEach(c -> batcher.add(new ChunkToSend(from, c)));
+            batcher.flush();
+            for (List<ChunkToSend> batch : batches) {
+                uploads.submit(batch);
+            }
+            uploads.drain();
+        } catch (RuntimeException | IOException e) {
+            uploads.cancel();
+            throw e;
+        } finally {
+            from.listener().finish();
+        }
+    }
+
+    /** A new window of uploads in flight. */
+    Window window() {
+        return new Window();
+    }
+
+    /**
+     * The grant requests whose uploads are in flight, oldest first. Not thread-safe: one thread submits and drains.
+     * On a failure, {@link #cancel} the uploads still in flight.
+     */
+    final class Window {
+        private final ArrayDeque<InFlight> inflight = new ArrayDeque<>();
+
+        /** Grants and submits one request's chunks, first waiting for the oldest requests while the window is full. */
+        void submit(List<ChunkToSend> batch) throws IOException {
+            while (inflight.size() >= BATCHES_IN_FLIGHT) {
+                finish(inflight.removeFirst());
+            }
+            inflight.add(grantAndSubmit(batch));
+        }
+
+        /** Waits until every upload submitted is done. */
+        void drain() throws IOException {
+            while (!inflight.isEmpty()) {
+                finish(inflight.removeFirst());
+            }
+        }
+
+        void cancel() {
+            inflight.forEach(b -> b.futures().forEach(f -> f.cancel(true)));
+        }
+    }
+
+    /** One grant request's submitted uploads. */
+    private record InFlight(List<UploadGrant.Upload> granted, List<Future<?>> futures, Map<String, ChunkToSend> chunks) {}
+
+    /** Asks for grants (waiting out chunks being collected) and submits a PUT for each granted chunk. */
+    private InFlight grantAndSubmit(List<ChunkToSend> batch) {
+        Map<String, ChunkToSend> pending = new LinkedHashMap<>();
+        batch.forEach(c -> pending.put(c.chunk().id().hex(), c));
+        Map<String, ChunkToSend> chunks = new LinkedHashMap<>(pending);
+        List<UploadGrant.Upload> granted = new ArrayList<>();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int round = 0; !pending.isEmpty(); round++) {
+            if (round >= MAX_GRANT_ROUNDS) {
+                throw new TransportException("The service kept deferring " + pending.size() + " chunk upload(s).", null);
+            }
+            UploadGrant g = client.requestUploads(pending.values().stream()
+                    .map(c -> new ChunkvaultClient.ChunkRef(c.chunk().id().hex(), c.chunk().size())).toList());
+            Set<String> answered = new HashSet<>();
+            for (String have : g.have()) {
+                ChunkToSend c = pending.remove(have);
+                answered.add(have);
+                if (c != null) {
+                    c.from().counters().skipped.incrementAndGet();
+                    c.from().listener().advance(c.chunk().size());
+                }
+            }
+            for (UploadGrant.Upload u : g.uploads()) {
+                ChunkToSend c = pending.remove(u.id());
+                if (c == null) {
+                    throw new BadResponseException("The upload grant names a chunk that was not asked for.", null);
+                }
+                answered.add(u.id());
+                granted.add(u);
+                futures.add(submit(u, c));
+            }
+            g.retry().forEach(l -> answered.add(l.id()));
+            if (!answered.containsAll(pending.keySet())) {
+                throw new BadResponseException("The upload grant left a chunk unanswered.", null);
+            }
+            if (!pending.isEmpty()) {
+                long wait = g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1);
+                try {
+                    client.options().sleeper().sleep(Duration.ofSeconds(Math.max(1, Math.min(60, wait))));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+        }
+        return new InFlight(granted, futures, chunks);
+    }
+
+    private Future<?> submit(UploadGrant.Upload u, ChunkToSend send) {
+        PushSource from = send.from();
+        Chunk c = send.chunk();
+        return client.transferPool().submit(() -> {
+            // A chunk of a file too large for its signature to be kept need not be in memory: the PUT streams it from
+            // the file (large-file chunks are up to 8 MiB, and several transfers run at once). Otherwise the chunk is
+            // read whole, within the transfers' memory budget, and its signature kept.
+            FileChannel ch = from.channel();
+            boolean streamed = ch.size() > SignatureCache.MAX_FILE_BYTES;
+            try (TransferMemory.Lease held = streamed ? null : client.transferMemory().acquire(c.size())) {
+                byte[] bytes = streamed ? null : FileRegions.readFully(ch, c.offset(), c.size());
+                try {
+                    if (streamed) {
+                        client.putObject(u.url(), u.headers(), c.size(),
+                                () -> new FileRegions.RegionInputStream(ch, c.offset(), c.size()));
+                    } else {
+                        client.putObject(u.url(), u.headers(), bytes);
+                    }
+                } catch (ApiException refused) {
+                    // Not hashed before the PUT: it signs the chunk's SHA-256, so the storage refuses bytes that changed
+                    // since the scan; only then is it worth finding out whether the file did.
+                    ChunkId sent = streamed ? FileRegions.regionId(ch, c) : ChunkId.sha256(bytes);
+                    if (refused.status() >= 400 && refused.status() < 500 && !sent.equals(c.id())) {
+                        throw new LocalFileChangedException(from.file(), "changed while it was being uploaded");
+                    }
+                    throw refused;
+                }
+                journal.recordUploaded(u.id(), c.size(), client.options().clock().instant());
+                if (bytes != null) {
+                    journal.remember(u.id(), bytes, ch.size());
+                }
+                from.counters().uploaded.incrementAndGet();
+                from.counters().bytes.addAndGet(c.size());
+                from.listener().advance(c.size());
+                return null;
+            }
+        });
+    }
+
+    /** Waits for a batch; uploads refused because their URL expired (a slow link) are granted and sent once more. */
+    private void finish(InFlight b) throws IOException {
+        List<ChunkToSend> expired = new ArrayList<>();
+        for (int i = 0; i < b.futures().size(); i++) {
+            try {
+                b.futures().get(i).get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ApiException a && a.status() == 403) {
+                    expired.add(b.chunks().get(b.granted().get(i).id()));
+                    continue;
+                }
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new ChunkvaultException("Upload failed.", cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        if (!expired.isEmpty()) {
+            InFlight again = grantAndSubmit(expired);
+            for (Future<?> f : again.futures()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw cause instanceof IOException io ? io : new IOException("upload failed", cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
+        }
+    }
+}
