@@ -1,7 +1,6 @@
 package dev.chunkvault.client.sync;
 
 import dev.chunkvault.client.ApiException;
-import dev.chunkvault.client.ChunkIndex;
 import dev.chunkvault.client.CommitBatcher;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.ChunkvaultException;
@@ -12,8 +11,6 @@ import dev.chunkvault.client.LocalFileChangedException;
 import dev.chunkvault.client.LocalTargets;
 import dev.chunkvault.client.StaleParentException;
 import dev.chunkvault.client.UnsafePathException;
-import dev.chunkvault.client.model.Changes;
-import dev.chunkvault.client.model.ConflictCheck;
 import dev.chunkvault.client.model.FileEntry;
 import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.client.sync.LocalScanner.LocalFile;
@@ -21,24 +18,15 @@ import dev.chunkvault.client.sync.SyncPlanner.Action;
 import dev.chunkvault.client.sync.SyncPlanner.Local;
 import dev.chunkvault.client.sync.SyncPlanner.Remote;
 import dev.chunkvault.core.manifest.Manifest;
-import dev.chunkvault.core.paths.ConflictedCopies;
-import dev.chunkvault.core.paths.FileNames;
-import dev.chunkvault.core.paths.FilePath;
 import dev.chunkvault.core.paths.InvalidFilePathException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,26 +40,20 @@ import java.util.TreeSet;
  *       ({@link SyncBinding}).</li>
  *   <li>Scan the folder (ignore rules, no symlinks, collisions reported); a file whose size and mtime match its
  *       record is unchanged, otherwise its content hash decides.</li>
- *   <li>Find remote changes: the change feed from the saved cursor (cheap), or a full listing (first sync,
- *       {@code --full}, or once a day).</li>
+ *   <li>Find remote changes ({@link RemoteView}): the change feed from the saved cursor (cheap), or a full listing
+ *       (first sync, {@code --full}, or once a day).</li>
  *   <li>Decide per path with {@link SyncPlanner}; when more tracked files are gone (on either side) than the
  *       mass-delete safeguard allows, hold back every deletion, and the downloads into files missing here, unless
  *       forced.</li>
  *   <li>Apply: pushes commit on the base version (a 409 turns into a conflict), pulls write atomically and never
- *       replace a file that changed since the scan, conflicts go through conflict-check (clean merge, or a
- *       conflicted copy that is uploaded too). State is recorded after each file, so an interrupted sync
- *       resumes where it stopped; the cursor advances only when every remote change was applied.</li>
+ *       replace a file that changed since the scan, conflicts go to {@link ConflictResolver} (clean merge, whose
+ *       replaced local version {@link LocalBackups} keeps, or a conflicted copy that is uploaded too). State is
+ *       recorded after each file, so an interrupted sync resumes where it stopped; the cursor advances only when
+ *       every remote change was applied.</li>
  * </ol>
+ * The engine plans and orchestrates; each path's situation and decision is a {@link SyncItem}.
  */
 public final class SyncEngine {
-    static final String CURSOR = "cursor";
-    static final String LAST_FULL = "lastFullListing";
-    static final Duration FULL_EVERY = Duration.ofHours(24);
-    /** How long the local version of a merged file is kept in {@code .chunkvault/backups}. */
-    static final Duration KEEP_BACKUPS = Duration.ofDays(30);
-    /** A backup folder per sync, named for its local time. */
-    static final java.time.format.DateTimeFormatter BACKUP_DIR_NAME =
-            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     /** Files transferred at the same time (each with its own parallel chunk transfers). */
     static final int FILE_PARALLELISM = 4;
     /** At most this many commits go in one batch request. */
@@ -137,7 +119,8 @@ public final class SyncEngine {
     private final CommitBatcher batcher;
     private final FilePuller puller;
     private final Path tmp;
-    private final Path backups;
+    private final LocalBackups backups;
+    private final ConflictResolver conflicts;
 
     public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
         this.client = client;
@@ -149,30 +132,29 @@ public final class SyncEngine {
         this.pusher = new FilePusher(client, state, batcher);
         this.puller = new FilePuller(client, state);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
-        this.backups = root.resolve(".chunkvault").resolve("backups");
-    }
+        this.backups = new LocalBackups(root, options.clock());
+        this.conflicts = new ConflictResolver(client, state, pusher, puller, backups, options.clock(), options.device(),
+                this.listener, new ConflictResolver.Actions() {
+                    @Override
+                    public FilePusher.Scanned scan(SyncItem it) throws IOException {
+                        return SyncEngine.this.scan(it);
+                    }
 
-    /** One path's situation and decision. */
-    private final class Item {
-        final String key;
-        final SyncRecord rec;
-        final LocalFile local;
-        final FileEntry remote;
-        Local localState;
-        Remote remoteState;
-        FilePusher.Scanned scanned;
-        Action action;
+                    @Override
+                    public void push(SyncItem it, SyncReport report, String parent) throws IOException {
+                        SyncEngine.this.push(it, report, parent);
+                    }
 
-        Item(String key, SyncRecord rec, LocalFile local, FileEntry remote) {
-            this.key = key;
-            this.rec = rec;
-            this.local = local;
-            this.remote = remote;
-        }
+                    @Override
+                    public void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException {
+                        SyncEngine.this.pull(it, report, head);
+                    }
 
-        String displayPath() {
-            return local != null ? local.path() : rec != null ? rec.path() : remote.path();
-        }
+                    @Override
+                    public void adopt(SyncItem it, String version, String remoteHash) throws IOException {
+                        SyncEngine.this.adopt(it, version, remoteHash);
+                    }
+                });
     }
 
     /**
@@ -208,7 +190,7 @@ public final class SyncEngine {
         if (!options.dryRun()) {
             Files.createDirectories(tmp);
             cleanTemp();
-            pruneBackups();
+            backups.prune();
         }
         IgnoreRules ignore = IgnoreRules.load(root);
         LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
@@ -221,50 +203,24 @@ public final class SyncEngine {
         Map<String, SyncRecord> records = state.all();
 
         // Remote view.
-        String cursor = state.meta(CURSOR).orElse(null);
-        long lastFull = state.meta(LAST_FULL).map(Long::parseLong).orElse(0L);
-        boolean full = options.fullListing() || cursor == null
-                || options.clock().millis() - lastFull > FULL_EVERY.toMillis();
-        report.fullListing = full;
-        Map<String, FileEntry> remote = new LinkedHashMap<>();
-        String newCursor;
-        if (full) {
-            ChunkvaultClient.FullListing listing = client.listAll("", true, true);
-            for (FileEntry e : listing.files()) {
-                putRemote(remote, e, report);
-            }
-            newCursor = listing.changeCursor();
-        } else {
-            String c = cursor;
-            for (int pages = 0; ; pages++) {
-                Changes ch = client.changes(c, 1000);
-                ch.changes().forEach(e -> putRemote(remote, e, report));
-                if (ch.cursor() == null || ch.cursor().equals(c) && ch.more()) {
-                    break;
-                }
-                c = ch.cursor();
-                if (!ch.more() || pages > 100_000) {
-                    break;
-                }
-            }
-            newCursor = c;
-        }
+        RemoteView remote = RemoteView.read(client, state, options.clock(), options.fullListing(), report);
+        boolean full = remote.full();
 
         // Items.
         TreeSet<String> keys = new TreeSet<>();
         keys.addAll(scan.files().keySet());
         keys.addAll(records.keySet());
-        keys.addAll(remote.keySet());
+        keys.addAll(remote.files().keySet());
         keys.removeAll(scan.collisions().keySet());
         // A key skipped this time with a remote change pending keeps the cursor where it is, so the change is seen
         // again next time (a skip with nothing new on the server lets it move on: the local side is rescanned anyway).
         boolean skippedAny = false;
         for (String key : scan.collisions().keySet()) {
-            skippedAny |= remoteChangePending(full, remote.get(key), records.get(key));
+            skippedAny |= remote.changePending(key, records.get(key));
         }
-        List<Item> items = new ArrayList<>();
+        List<SyncItem> items = new ArrayList<>();
         for (String key : keys) {
-            FileEntry re = remote.get(key);
+            FileEntry re = remote.files().get(key);
             if (re != null && ignore.isIgnored(re.path(), false) && !records.containsKey(key)) {
                 continue;
             }
@@ -272,7 +228,7 @@ public final class SyncEngine {
             if (!full && re == null && rec != null) {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
             }
-            Item it = new Item(key, rec, scan.files().get(key), re);
+            SyncItem it = new SyncItem(key, rec, scan.files().get(key), re);
             if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
                     && !SyncPaths.isWindowsPortable(re.path())) {
                 warn(report, re.path(), "'" + LocalScanner.printable(re.path()) + "' has a name Windows cannot hold;"
@@ -297,7 +253,7 @@ public final class SyncEngine {
                 String why = notDeleted(root, rec, scan);
                 if (why != null) {
                     warn(report, rec.path(), "'" + LocalScanner.printable(rec.path()) + "' " + why + "; not synced");
-                    skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                    skippedAny |= remote.changePending(key, rec);
                     continue;
                 }
             }
@@ -305,17 +261,17 @@ public final class SyncEngine {
                 classify(it);
             } catch (LocalFileChangedException e) {
                 warn(report, it.displayPath(), e.getMessage() + "; it will be synced next time");
-                skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                skippedAny |= remote.changePending(key, rec);
                 continue;
             } catch (java.nio.file.NoSuchFileException e) {
                 warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' disappeared during"
                         + " the sync; it will be synced next time");
-                skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                skippedAny |= remote.changePending(key, rec);
                 continue;
             } catch (IOException e) {
                 warn(report, it.displayPath(), "'" + LocalScanner.printable(it.displayPath()) + "' could not be read ("
                         + e.getClass().getSimpleName() + "); not synced");
-                skippedAny |= remoteChangePending(full, remote.get(key), rec);
+                skippedAny |= remote.changePending(key, rec);
                 continue;
             }
             items.add(it);
@@ -326,11 +282,11 @@ public final class SyncEngine {
         // folder emptied or unmounted). Counted by plan, an emptied folder whose files another device had edited
         // slipped through: those edits turn local deletions into downloads ("the edit wins"), and the remaining
         // deletions passed the thresholds and were then applied on every device.
-        List<Item> gone = items.stream().filter(i -> goneHere(i) || goneThere(i) || deletesOrEmpties(i)).toList();
+        List<SyncItem> gone = items.stream().filter(i -> goneHere(i) || goneThere(i) || deletesOrEmpties(i)).toList();
         boolean heldBack = false;
         if (!options.force() && SyncPlanner.isMassDelete(gone.size(), records.size(), options.maxDeletes(),
                 options.maxDeleteFraction())) {
-            for (Item d : gone) {
+            for (SyncItem d : gone) {
                 if (deletesOrEmpties(d)) {
                     String what = switch (d.action) {
                         case DELETE_LOCAL -> "local ";
@@ -366,7 +322,7 @@ public final class SyncEngine {
         }
 
         if (options.dryRun()) {
-            for (Item it : items) {
+            for (SyncItem it : items) {
                 if (it.action != Action.NONE) {
                     report.planned.add(new SyncReport.Planned(it.displayPath(), it.action.name()));
                 }
@@ -375,43 +331,26 @@ public final class SyncEngine {
         }
 
         // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
-        List<Item> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
-        List<Item> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
+        List<SyncItem> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
+        List<SyncItem> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
                 && i.action != Action.NONE).toList();
         boolean allApplied = !heldBack && !skippedAny;
         long planned = 0;
-        for (Item i : transfers) {
+        for (SyncItem i : transfers) {
             planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
         }
         listener.plan(transfers.size(), planned);
         allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
         allApplied &= applyAll(rest, report, 1);
-        if (allApplied && newCursor != null) {
-            state.putMeta(CURSOR, newCursor);
-            if (full) {
-                state.putMeta(LAST_FULL, Long.toString(options.clock().millis()));
-            }
+        if (allApplied) {
+            remote.advance(state, options.clock());
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
     }
 
-    /**
-     * Whether the server has a change for this key that the state does not know: its entry in the change feed, or
-     * in a full listing a head other than the recorded version.
-     */
-    private static boolean remoteChangePending(boolean full, FileEntry listed, SyncRecord rec) {
-        if (listed == null) {
-            return full && rec != null;
-        }
-        if (rec == null) {
-            return !listed.deleted();
-        }
-        return !listed.version().equals(rec.version());
-    }
-
     /** A tracked file that is gone from disk (really deleted: see {@link #notDeleted}) or emptied there. */
-    private static boolean goneHere(Item i) {
+    private static boolean goneHere(SyncItem i) {
         return i.localState == Local.DELETED
                 || i.rec != null && i.local != null && i.local.size() == 0 && i.rec.size() > 0;
     }
@@ -420,13 +359,13 @@ public final class SyncEngine {
      * A tracked file deleted or emptied on the server. Not one the server has no trace of ({@link Remote#UNKNOWN}):
      * nobody is known to have deleted that, and it is uploaded again.
      */
-    private static boolean goneThere(Item i) {
+    private static boolean goneThere(SyncItem i) {
         return i.remoteState == Remote.DELETED
                 || i.rec != null && i.remote != null && !i.remote.deleted() && i.remote.size() == 0 && i.rec.size() > 0;
     }
 
     /** A deletion, or a transfer that replaces a file's content with nothing. */
-    private static boolean deletesOrEmpties(Item i) {
+    private static boolean deletesOrEmpties(SyncItem i) {
         return switch (i.action) {
             case DELETE_LOCAL, DELETE_REMOTE -> true;
             case PULL -> i.local != null && i.local.size() > 0 && i.remote.size() == 0;
@@ -454,10 +393,10 @@ public final class SyncEngine {
     }
 
     /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
-    private boolean applyAll(List<Item> items, SyncReport report, int parallelism) throws IOException {
+    private boolean applyAll(List<SyncItem> items, SyncReport report, int parallelism) throws IOException {
         if (parallelism <= 1 || items.size() <= 1) {
             boolean ok = true;
-            for (Item it : items) {
+            for (SyncItem it : items) {
                 ok &= applyGuarded(it, report);
             }
             return ok;
@@ -469,7 +408,7 @@ public final class SyncEngine {
         });
         try {
             List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
-            for (Item it : items) {
+            for (SyncItem it : items) {
                 futures.add(pool.submit(() -> {
                     batcher.enter();
                     try {
@@ -509,7 +448,7 @@ public final class SyncEngine {
      * Applies one item. A problem with this file alone (it changed meanwhile, bad bytes, a 4xx) is reported and
      * returns false; a problem with the service or the sign-in (401, 429, 5xx, unreachable) ends the sync.
      */
-    private boolean applyGuarded(Item it, SyncReport report) throws IOException {
+    private boolean applyGuarded(SyncItem it, SyncReport report) throws IOException {
         if (overQuota.get() && growsRemote(it)) {
             // The account is over its quota: this upload would be refused after its bytes were sent.
             notUploadedOverQuota(it, report);
@@ -558,19 +497,11 @@ public final class SyncEngine {
         return false;
     }
 
-    private static void putRemote(Map<String, FileEntry> remote, FileEntry e, SyncReport report) {
-        try {
-            remote.put(FilePath.parse(e.path()).foldKey(), e);
-        } catch (InvalidFilePathException | NullPointerException bad) {
-            report.warnings.add("the server listed a path that is not valid here; skipped");
-        }
-    }
-
     /** Set once a commit of this sync was refused for the account's storage quota. */
     private final java.util.concurrent.atomic.AtomicBoolean overQuota = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** An upload that would make the account's files larger (a new file, or one that grew). */
-    private static boolean growsRemote(Item it) {
+    private static boolean growsRemote(SyncItem it) {
         if (it.action != Action.PUSH || it.local == null) {
             return false;
         }
@@ -578,7 +509,7 @@ public final class SyncEngine {
         return it.local.size() > remote;
     }
 
-    private void notUploadedOverQuota(Item it, SyncReport report) {
+    private void notUploadedOverQuota(SyncItem it, SyncReport report) {
         report.notUploaded.add(it.displayPath());
         report.errors.add(it.displayPath() + ": not uploaded: over your storage quota");
         listener.event("error", it.displayPath(), "not uploaded: over your storage quota");
@@ -651,7 +582,7 @@ public final class SyncEngine {
 
     // ---------------------------------------------------------------- classification
 
-    private void classify(Item it) throws IOException {
+    private void classify(SyncItem it) throws IOException {
         SyncRecord rec = it.rec;
         LocalFile lf = it.local;
         FileEntry re = it.remote;
@@ -701,13 +632,13 @@ public final class SyncEngine {
     }
 
     /** Chunks and hashes the local file, cut as its base version was (so that it dedups against it). */
-    private FilePusher.Scanned scan(Item it) throws IOException {
+    private FilePusher.Scanned scan(SyncItem it) throws IOException {
         return pusher.scan(it.local.file(), it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
     }
 
     // ---------------------------------------------------------------- actions
 
-    private void apply(Item it, SyncReport report) throws IOException {
+    private void apply(SyncItem it, SyncReport report) throws IOException {
         switch (it.action) {
             case NONE -> { }
             case PUSH -> push(it, report, pushParent(it));
@@ -716,19 +647,19 @@ public final class SyncEngine {
             case DELETE_REMOTE -> deleteRemote(it, report);
             case FORGET -> state.remove(it.key);
             case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash());
-            case CONFLICT -> conflict(it, report, it.remote);
+            case CONFLICT -> conflicts.resolve(it, report, it.remote);
         }
     }
 
     /** The parent of a push: the remote head when it is the base's content, none over a deletion. */
-    private static String pushParent(Item it) {
+    private static String pushParent(SyncItem it) {
         if (it.rec == null || it.remoteState == Remote.DELETED || it.remoteState == Remote.UNKNOWN) {
             return null;
         }
         return it.remote != null && !it.remote.deleted() ? it.remote.version() : it.rec.version();
     }
 
-    private void push(Item it, SyncReport report, String parent) throws IOException {
+    private void push(SyncItem it, SyncReport report, String parent) throws IOException {
         LocalFile lf = it.local;
         FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
@@ -748,7 +679,7 @@ public final class SyncEngine {
             } else if (Objects.equals(head.contentHash(), s.contentHash())) {
                 adopt(it, head.versionId(), head.contentHash());
             } else {
-                conflict(it, report, entryOf(head));
+                conflicts.resolve(it, report, RemoteView.entryOf(head));
             }
             return;
         }
@@ -759,16 +690,11 @@ public final class SyncEngine {
                 + (r.stats().chunksDelta() > 0 ? ", " + r.stats().chunksDelta() + " as deltas" : ""));
     }
 
-    private static FileEntry entryOf(VersionInfo v) {
-        return new FileEntry(v.path(), v.versionId(), v.size(), v.contentHash(), v.deleted(), v.clientMtime(),
-                v.createdAt());
-    }
-
-    private void pull(Item it, SyncReport report, FileEntry head) throws IOException {
+    private void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException {
         String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
         Path target = it.local != null ? LocalTargets.check(root, it.local.file()) : LocalTargets.resolve(root, localPath);
         LocalFile seen = it.local;
-        FilePuller.ReplaceGuard guard = t -> unchangedSinceScan(t, seen);
+        FilePuller.ReplaceGuard guard = t -> SyncItem.unchangedSinceScan(t, seen);
         FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
                 guard, listener.transfer(localPath), root));
         record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
@@ -783,21 +709,9 @@ public final class SyncEngine {
         return n + " " + word + (n == 1 ? "" : "s");
     }
 
-    /** The file is exactly as the scan saw it (absent if it was absent). */
-    private static boolean unchangedSinceScan(Path target, LocalFile seen) throws IOException {
-        if (seen == null) {
-            return !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-        }
-        if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        return a.size() == seen.size() && a.lastModifiedTime().toMillis() == seen.mtimeMillis();
-    }
-
-    private void deleteLocal(Item it, SyncReport report) throws IOException {
+    private void deleteLocal(SyncItem it, SyncReport report) throws IOException {
         LocalFile lf = it.local;
-        if (!unchangedSinceScan(lf.file(), lf)) {
+        if (!SyncItem.unchangedSinceScan(lf.file(), lf)) {
             throw new LocalFileChangedException(lf.file(), "changed during the sync; not deleted");
         }
         Files.delete(lf.file());
@@ -825,7 +739,7 @@ public final class SyncEngine {
         }
     }
 
-    private void deleteRemote(Item it, SyncReport report) throws IOException {
+    private void deleteRemote(SyncItem it, SyncReport report) throws IOException {
         SyncRecord rec = it.rec;
         String parent = it.remote != null && !it.remote.deleted() ? it.remote.version() : rec.version();
         try {
@@ -833,7 +747,7 @@ public final class SyncEngine {
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             if (head != null && !head.deleted()) {
-                pull(it, report, entryOf(head)); // edited elsewhere meanwhile: the edit wins over our delete
+                pull(it, report, RemoteView.entryOf(head)); // edited elsewhere meanwhile: the edit wins over our delete
                 return;
             }
         } catch (ApiException e) {
@@ -851,7 +765,7 @@ public final class SyncEngine {
      * what is recorded is what the scan saw (its stat, and the content hash that was compared), and only if the
      * file is still exactly as scanned; an edit saved meanwhile stays an edit for the next sync.
      */
-    private void adopt(Item it, String version, String remoteHash) throws IOException {
+    private void adopt(SyncItem it, String version, String remoteHash) throws IOException {
         LocalFile lf = it.local;
         String localHash = it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
         if (localHash == null || !localHash.equals(remoteHash)) {
@@ -859,7 +773,7 @@ public final class SyncEngine {
         }
         LocalFile seen = it.scanned == null ? lf
                 : new LocalFile(lf.pathKey(), lf.path(), lf.file(), it.scanned.size(), it.scanned.mtimeMillis());
-        if (!unchangedSinceScan(lf.file(), seen)) {
+        if (!SyncItem.unchangedSinceScan(lf.file(), seen)) {
             throw new LocalFileChangedException(lf.file(), "changed during the sync");
         }
         // The server's manifest of the same bytes: later pushes send manifest deltas against exactly it.
@@ -876,329 +790,6 @@ public final class SyncEngine {
 
     private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash) {
         state.put(new SyncRecord(key, path, version, size, mtime, hash, m));
-    }
-
-    // ---------------------------------------------------------------- conflicts
-
-    /**
-     * How often a merge whose commit found the head moved on (another device committed, often a merge of its own) is
-     * checked and built again on the new head before both copies are kept: many devices editing disjoint parts of
-     * one file at once each win a round, and each attempt after a lost one waits a random, growing pause first.
-     */
-    static final int MAX_MERGE_ATTEMPTS = 8;
-
-    private void conflict(Item it, SyncReport report, FileEntry head) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            if (!conflictOnce(it, report, head, attempt < MAX_MERGE_ATTEMPTS)) {
-                return;
-            }
-            try {
-                long ceiling = Math.min(2_000, 100L << Math.min(attempt, 5));
-                client.options().sleeper().sleep(Duration.ofMillis(
-                        java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted");
-            }
-        }
-    }
-
-    /** @return true if a merge lost the race for the head and {@code mayRetry}: check again on the new head */
-    private boolean conflictOnce(Item it, SyncReport report, FileEntry head, boolean mayRetry) throws IOException {
-        LocalFile lf = it.local;
-        FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
-        it.scanned = s;
-        ConflictCheck cc = null;
-        try {
-            try {
-                cc = client.conflictCheck(conflictQuery(it, s, false));
-            } catch (ApiException e) {
-                if (e.status() != 422 || !"BASE_NOT_RETAINED".equals(e.code())) {
-                    throw e;
-                }
-                cc = client.conflictCheck(conflictQuery(it, s, true)); // the delta's base expired: the whole manifest
-            }
-        } catch (ApiException e) {
-            // Keep both only on a verdict, or where there is no conflict-check (an older service: 404). A service
-            // failing after retries (5xx, 429) ends the sync, and any other refusal is this file's error: neither
-            // renames the user's file.
-            if (!e.isNotFound()) {
-                throw e;
-            }
-            listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");
-        }
-        if (cc == null) {
-            conflictedCopy(it, report, s, head, null);
-            return false;
-        }
-        VersionInfo ccHead = cc.head();
-        FileEntry current = ccHead != null && !ccHead.deleted() ? entryOf(ccHead) : null;
-        String action = cc.action() != null ? cc.action() : legacyAction(cc);
-        switch (action) {
-            case ConflictCheck.ACTION_NONE -> {
-                if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
-                    adopt(it, current.version(), current.contentHash());
-                    return false;
-                }
-            }
-            case ConflictCheck.ACTION_PUSH -> {
-                push(it, report, ccHead == null || ccHead.deleted() ? null : ccHead.versionId());
-                return false;
-            }
-            case ConflictCheck.ACTION_COMMIT_MERGED -> {
-                String unfit = MergePolicy.unmergeable(lf.file());
-                Manifest merged = current == null || unfit != null ? null : cc.merged(s.manifest());
-                if (unfit != null) {
-                    listener.event("warning", lf.path(), "edited on both sides; " + unfit + " is not merged byte-wise,"
-                            + " keeping both versions");
-                }
-                Merge m = merged == null ? Merge.FAILED : merge(it, report, s, ccHead, merged);
-                if (m == Merge.MERGED) {
-                    return false;
-                }
-                if (m == Merge.HEAD_MOVED) {
-                    if (mayRetry) {
-                        return true;
-                    }
-                    listener.event("warning", lf.path(), "the file kept changing during the merge; keeping both copies");
-                }
-            }
-            default -> { }
-        }
-        // KEEP_BOTH, or anything that would lose the local edit (PULL over a local change): keep both.
-        String suggested = cc.conflictedCopyName();
-        if (suggested == null && cc.conflictedCopyPath() != null) {
-            suggested = cc.conflictedCopyPath().substring(cc.conflictedCopyPath().lastIndexOf('/') + 1);
-        }
-        conflictedCopy(it, report, s, current != null ? current : head, suggested);
-        return false;
-    }
-
-    /** How a merge ended: committed and installed, not possible (keep both), or its commit found a newer head. */
-    private enum Merge { MERGED, FAILED, HEAD_MOVED }
-
-    /** The question for conflict-check: a manifest delta against the base when there is one (a large file sends little). */
-    private ChunkvaultClient.ConflictQuery conflictQuery(Item it, FilePusher.Scanned s, boolean whole) {
-        LocalFile lf = it.local;
-        String base = it.rec == null ? null : it.rec.version();
-        Manifest full = s.manifest();
-        dev.chunkvault.core.manifest.ManifestDelta delta = null;
-        if (!whole && it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
-            delta = dev.chunkvault.core.manifest.ManifestDelta.compute(it.rec.manifest(), full);
-            full = null;
-        }
-        String localTime = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault())
-                .withNano(0).format(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME);
-        return new ChunkvaultClient.ConflictQuery(lf.path(), lf.file().getFileName().toString(), base, full, delta, null,
-                options.device(), localTime);
-    }
-
-    /** For a service that answers without {@code action}: derive it from the outcome. */
-    private static String legacyAction(ConflictCheck cc) {
-        if (cc.outcome() == null) {
-            return ConflictCheck.ACTION_KEEP_BOTH;
-        }
-        return switch (cc.outcome()) {
-            case ConflictCheck.IDENTICAL_CONTENT, ConflictCheck.NO_CHANGE -> ConflictCheck.ACTION_NONE;
-            case ConflictCheck.FAST_FORWARD -> "PUSH".equals(cc.direction()) ? ConflictCheck.ACTION_PUSH
-                    : ConflictCheck.ACTION_KEEP_BOTH;
-            case ConflictCheck.MODIFY_DELETE -> ConflictCheck.ACTION_PUSH;
-            case ConflictCheck.MODIFY_MODIFY -> Boolean.TRUE.equals(cc.mergeable()) ? ConflictCheck.ACTION_COMMIT_MERGED
-                    : ConflictCheck.ACTION_KEEP_BOTH;
-            default -> ConflictCheck.ACTION_KEEP_BOTH;
-        };
-    }
-
-    /**
-     * Both sides edited disjoint regions: build the merged file (local chunks from disk, the head's from the
-     * server), commit it on the head, then replace the local file if it is still as scanned.
-     */
-    private Merge merge(Item it, SyncReport report, FilePusher.Scanned local, VersionInfo head, Manifest merged)
-            throws IOException {
-        LocalFile lf = it.local;
-        Manifest headManifest = client.manifest(lf.path(), head.versionId()).manifest();
-        ChunkIndex localChunks = indexOf(lf.file(), local.manifest()).or(state);
-        FilePuller.Built built;
-        try {
-            built = puller.build(lf.path(), head.versionId(), merged, null, tmp, localChunks, listener.transfer(lf.path()));
-        } catch (ApiException | IntegrityException e) {
-            listener.event("warning", lf.path(), "merge failed (" + e.getMessage() + "); keeping both copies");
-            return Merge.FAILED;
-        }
-        try {
-            FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
-                    headManifest, merged, listener.transfer(lf.path())));
-            // Nothing but the server's history would keep the local version (its head moved on): keep it here too.
-            Path backup = keepLocalVersion(lf);
-            BasicFileAttributes a;
-            try {
-                a = FilePuller.install(built.temp(), root, lf.file(), t -> unchangedSinceScan(t, lf),
-                        options.clock().millis());
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(backup);
-                throw e;
-            }
-            record(it.key, lf.path(), r.commit().version(), merged, a.size(), a.lastModifiedTime().toMillis(),
-                    r.contentHash());
-            String kept = SyncPaths.relative(root, backup);
-            report.merged.add(lf.path());
-            report.backups.add(kept);
-            report.addUploaded(r.stats().bytesSent());
-            listener.event("merge", lf.path(), "both edits merged; your version from before the merge is kept as '"
-                    + kept + "'");
-            return Merge.MERGED;
-        } catch (StaleParentException stale) {
-            return Merge.HEAD_MOVED; // another device committed first: check again against its version
-        } finally {
-            Files.deleteIfExists(built.temp());
-        }
-    }
-
-    /**
-     * Keeps the local file as it is now under {@code .chunkvault/backups/<time>/<its path>}: a hard link (no copy;
-     * the file is about to be replaced by a rename, so the link keeps exactly these bytes), or a copy where links
-     * are not supported. Never replaces an existing backup.
-     */
-    private Path keepLocalVersion(LocalFile lf) throws IOException {
-        LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
-        Path target = SyncPaths.toLocal(backups.resolve(BACKUP_DIR_NAME.format(now)), SyncPaths.relative(root, lf.file()));
-        LocalTargets.createParents(backups, target);
-        String name = target.getFileName().toString();
-        for (int n = 2; Files.exists(target, LinkOption.NOFOLLOW_LINKS); n++) {
-            target = target.resolveSibling(name + "." + n);
-        }
-        try {
-            Files.createLink(target, lf.file());
-        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
-            if (noLinks instanceof java.nio.file.FileAlreadyExistsException taken) {
-                throw taken;
-            }
-            Files.copy(lf.file(), target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-        return target;
-    }
-
-    /** Removes backup folders older than {@link #KEEP_BACKUPS}; links in them are removed, never followed. */
-    private void pruneBackups() {
-        if (!Files.isDirectory(backups, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        LocalDateTime limit = LocalDateTime.ofInstant(options.clock().instant().minus(KEEP_BACKUPS), ZoneId.systemDefault());
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(backups)) {
-            for (Path d : s) {
-                LocalDateTime made;
-                try {
-                    made = LocalDateTime.parse(d.getFileName().toString(), BACKUP_DIR_NAME);
-                } catch (java.time.format.DateTimeParseException notOurs) {
-                    continue;
-                }
-                if (made.isBefore(limit) && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-                    deleteTree(d);
-                }
-            }
-        } catch (IOException ignored) {
-            // pruned next time
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.delete(f);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(d);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static ChunkIndex indexOf(Path file, Manifest m) {
-        Map<String, ChunkIndex.Location> at = new HashMap<>();
-        for (int i = 0; i < m.chunkCount(); i++) {
-            at.putIfAbsent(m.id(i).hex(), new ChunkIndex.Location(file, m.offset(i), m.size(i)));
-        }
-        return id -> at.containsKey(id) ? List.of(at.get(id)) : List.of();
-    }
-
-    /**
-     * A true conflict: the local edit moves to a conflicted copy (uploaded as a new file), and the head is pulled
-     * into the original name. Both edits survive.
-     */
-    private void conflictedCopy(Item it, SyncReport report, FilePusher.Scanned s, FileEntry head, String suggested)
-            throws IOException {
-        LocalFile lf = it.local;
-        FilePath original = FilePath.parse(lf.path());
-        String copyName;
-        Path copyFile;
-        for (int attempt = 1; ; attempt++) {
-            copyName = copyName(original, lf.file(), suggested);
-            copyFile = lf.file().resolveSibling(copyName);
-            if (!unchangedSinceScan(lf.file(), lf)) {
-                throw new LocalFileChangedException(lf.file(), "changed during the sync");
-            }
-            // A rename replaces an existing target on POSIX whatever the options say: look right before it, and
-            // take another name if something appeared under this one since it was chosen.
-            if (!Files.exists(copyFile, LinkOption.NOFOLLOW_LINKS)) {
-                break;
-            }
-            if (attempt >= 5) {
-                throw new LocalFileChangedException(copyFile, "keeps appearing; no conflicted copy was made");
-            }
-        }
-        FilePath copyPath = original.withName(copyName);
-        LocalTargets.check(root, copyFile); // the file's own folder, unless swapped for a link since the scan
-        Files.move(lf.file(), copyFile, StandardCopyOption.ATOMIC_MOVE);
-        report.conflicts.add(copyPath.toString());
-        listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
-        // A rename keeps the stat: the copy is what was scanned (the push checks it), and that is what is recorded,
-        // so an edit of the copy saved meanwhile stays an edit.
-        FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
-                listener.transfer(copyPath.toString())), s);
-        record(copyPath.foldKey(), copyPath.toString(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(),
-                s.contentHash());
-        report.addUploaded(r.stats().bytesSent());
-        if (head != null && !head.deleted()) {
-            Item moved = new Item(it.key, it.rec, null, head);
-            pull(moved, report, head);
-        } else {
-            state.remove(it.key);
-        }
-    }
-
-    private String copyName(FilePath original, Path localFile, String suggested) {
-        LocalDateTime now = LocalDateTime.ofInstant(options.clock().instant(), ZoneId.systemDefault());
-        List<String> candidates = new ArrayList<>();
-        if (suggested != null) {
-            try {
-                String n = FileNames.normalize(suggested);
-                if (ConflictedCopies.isConflictedCopy(n)) {
-                    LocalTargets.validate(original.withName(n).toString()); // a name from the server: not C:x here
-                    candidates.add(n);
-                }
-            } catch (InvalidFilePathException | UnsafePathException ignored) {
-                // the server's suggestion is not usable here: make one
-            }
-        }
-        candidates.add(ConflictedCopies.name(original.name(), options.device(), now));
-        for (int n = 2; n < 100; n++) {
-            candidates.add(ConflictedCopies.name(original.name(), options.device(), now, n));
-        }
-        for (String c : candidates) {
-            FilePath p = original.withName(c);
-            if (!Files.exists(localFile.resolveSibling(c), LinkOption.NOFOLLOW_LINKS)
-                    && state.get(p.foldKey()).isEmpty() && client.file(p.toString(), true).isEmpty()) {
-                return c;
-            }
-        }
-        throw new ChunkvaultException("could not find a free name for a conflicted copy of " + original);
     }
 
     private void cleanTemp() {

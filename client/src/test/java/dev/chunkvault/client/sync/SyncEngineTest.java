@@ -948,10 +948,10 @@ class SyncEngineTest {
         Path old = Files.createDirectories(a.resolve(".chunkvault/backups/20200101-000000"));
         Files.writeString(old.resolve("x.txt"), "from long ago");
         java.time.LocalDateTime recent = java.time.LocalDateTime.now().minusDays(1);
-        Path kept = Files.createDirectories(a.resolve(".chunkvault/backups/" + SyncEngine.BACKUP_DIR_NAME.format(recent)));
+        Path kept = Files.createDirectories(a.resolve(".chunkvault/backups/" + LocalBackups.BACKUP_DIR_NAME.format(recent)));
         Files.writeString(kept.resolve("x.txt"), "yesterday");
         sync(a);
-        assertFalse(Files.exists(old), "older than " + SyncEngine.KEEP_BACKUPS);
+        assertFalse(Files.exists(old), "older than " + LocalBackups.KEEP_BACKUPS);
         assertTrue(Files.exists(kept.resolve("x.txt")));
     }
 

@@ -9,6 +9,6 @@ public final class SyncIndexHelper {
     private SyncIndexHelper() {}
 
     public static ChunkIndex of(Path file, Manifest m) {
-        return SyncEngine.indexOf(file, m);
+        return ConflictResolver.indexOf(file, m);
     }
 }

@@ -1,0 +1,119 @@
+package dev.chunkvault.client.sync;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.model.Changes;
+import dev.chunkvault.client.model.FileEntry;
+import dev.chunkvault.client.model.VersionInfo;
+import dev.chunkvault.core.paths.FilePath;
+import dev.chunkvault.core.paths.InvalidFilePathException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a sync knows of the server's side: the files changed since the saved change-feed cursor (cheap), or a full
+ * listing with deletions (a first sync, {@code --full}, or once every {@link #FULL_EVERY}), by fold key; and the
+ * cursor to save once every remote change was applied, so that a change skipped this time is seen again next time.
+ */
+final class RemoteView {
+    static final String CURSOR = "cursor";
+    static final String LAST_FULL = "lastFullListing";
+    static final Duration FULL_EVERY = Duration.ofHours(24);
+
+    private final boolean full;
+    private final Map<String, FileEntry> files;
+    private final String newCursor;
+
+    private RemoteView(boolean full, Map<String, FileEntry> files, String newCursor) {
+        this.full = full;
+        this.files = Collections.unmodifiableMap(files);
+        this.newCursor = newCursor;
+    }
+
+    /**
+     * Reads the server's side for the folder whose state is {@code state}. A path the server lists that is not valid
+     * here is skipped, with a warning in {@code report}.
+     */
+    static RemoteView read(ChunkvaultClient client, StateStore state, Clock clock, boolean fullListing,
+                           SyncReport report) {
+        String cursor = state.meta(CURSOR).orElse(null);
+        long lastFull = state.meta(LAST_FULL).map(Long::parseLong).orElse(0L);
+        boolean full = fullListing || cursor == null || clock.millis() - lastFull > FULL_EVERY.toMillis();
+        report.fullListing = full;
+        Map<String, FileEntry> remote = new LinkedHashMap<>();
+        String newCursor;
+        if (full) {
+            ChunkvaultClient.FullListing listing = client.listAll("", true, true);
+            for (FileEntry e : listing.files()) {
+                put(remote, e, report);
+            }
+            newCursor = listing.changeCursor();
+        } else {
+            String c = cursor;
+            for (int pages = 0; ; pages++) {
+                Changes ch = client.changes(c, 1000);
+                ch.changes().forEach(e -> put(remote, e, report));
+                if (ch.cursor() == null || ch.cursor().equals(c) && ch.more()) {
+                    break;
+                }
+                c = ch.cursor();
+                if (!ch.more() || pages > 100_000) {
+                    break;
+                }
+            }
+            newCursor = c;
+        }
+        return new RemoteView(full, remote, newCursor);
+    }
+
+    private static void put(Map<String, FileEntry> remote, FileEntry e, SyncReport report) {
+        try {
+            remote.put(FilePath.parse(e.path()).foldKey(), e);
+        } catch (InvalidFilePathException | NullPointerException bad) {
+            report.warnings.add("the server listed a path that is not valid here; skipped");
+        }
+    }
+
+    /** Whether this is a full listing (which lists deletions too), not the change feed. */
+    boolean full() {
+        return full;
+    }
+
+    /** The files listed (changed, for the feed), by fold key. */
+    Map<String, FileEntry> files() {
+        return files;
+    }
+
+    /**
+     * Whether the server has a change for {@code key} that the state does not know: its entry in the change feed, or
+     * in a full listing a head other than the recorded version.
+     */
+    boolean changePending(String key, SyncRecord rec) {
+        FileEntry listed = files.get(key);
+        if (listed == null) {
+            return full && rec != null;
+        }
+        if (rec == null) {
+            return !listed.deleted();
+        }
+        return !listed.version().equals(rec.version());
+    }
+
+    /** Saves the cursor (and the time of a full listing): every remote change read here was applied. */
+    void advance(StateStore state, Clock clock) {
+        if (newCursor != null) {
+            state.putMeta(CURSOR, newCursor);
+            if (full) {
+                state.putMeta(LAST_FULL, Long.toString(clock.millis()));
+            }
+        }
+    }
+
+    /** A version as a listing entry. */
+    static FileEntry entryOf(VersionInfo v) {
+        return new FileEntry(v.path(), v.versionId(), v.size(), v.contentHash(), v.deleted(), v.clientMtime(),
+                v.createdAt());
+    }
+}
