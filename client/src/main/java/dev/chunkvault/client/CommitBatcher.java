@@ -24,6 +24,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Threads register with {@link #enter} and {@link #leave} around their work so the batcher knows how many may
  * still come.
+ *
+ * <p>One owner: the sync ({@code SyncEngine}) that runs the transfer threads. It makes the batcher, registers each of
+ * its transfer threads, and hands the batcher to its pushes only as their {@link Committer}; a push never makes one,
+ * never registers, and cannot tell a batcher from {@link ChunkvaultClient#commit}. A batcher is not shared between
+ * syncs: its count of registered threads is what lets a commit go without waiting out {@link #linger}.
  */
 public final class CommitBatcher implements Committer {
     /** Manifest entries above which a commit goes alone (the service allows 2,000 per batch). */

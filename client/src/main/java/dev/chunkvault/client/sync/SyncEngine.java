@@ -2,6 +2,7 @@ package dev.chunkvault.client.sync;
 
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.CommitBatcher;
+import dev.chunkvault.client.Committer;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.ChunkvaultException;
 import dev.chunkvault.client.FilePuller;
@@ -115,7 +116,11 @@ public final class SyncEngine {
     private final Options options;
     private final SyncListener listener;
     private final FilePusher pusher;
-    /** Groups the commits the transfer threads reach together into one request (see {@link CommitBatcher}). */
+    /**
+     * Groups the commits the transfer threads reach together into one request. The engine is its one owner: it makes
+     * it, registers each transfer thread with it ({@link #applyAll}), and hands it to the pushes only as their
+     * {@link Committer} (every push of the sync goes through {@link #pusher}, the conflict resolver's too).
+     */
     private final CommitBatcher batcher;
     private final FilePuller puller;
     private final Path tmp;
@@ -129,7 +134,8 @@ public final class SyncEngine {
         this.options = options;
         this.listener = listener == null ? SyncListener.NONE : listener;
         this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER);
-        this.pusher = new FilePusher(client, state, batcher);
+        Committer commits = batcher;
+        this.pusher = new FilePusher(client, state, commits);
         this.puller = new FilePuller(client, state);
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
         this.backups = new LocalBackups(root, options.clock());
