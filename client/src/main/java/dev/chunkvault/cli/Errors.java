@@ -53,7 +53,12 @@ public final class Errors {
                 return new Verdict(ExitCodes.UNAVAILABLE, "The service is unavailable: " + a.getMessage()
                         + " Nothing was lost; try again later." + id);
             }
-            if (a.isNotFound()) {
+            if (a.isNoSuchRoute()) {
+                return new Verdict(ExitCodes.UNAVAILABLE, "The service does not serve "
+                        + a.route().orElse("this request") + " (HTTP " + a.status() + " " + a.code() + "): an older or"
+                        + " misconfigured service, or the wrong endpoint (`chunkvault login --endpoint URL`)." + id);
+            }
+            if (a.status() == 404) {
                 return new Verdict(ExitCodes.ERROR, "Not found: " + a.getMessage() + id);
             }
             return new Verdict(ExitCodes.ERROR, a.getMessage() + " [" + a.code() + "]" + id);

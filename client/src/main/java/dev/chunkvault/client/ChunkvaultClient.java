@@ -267,16 +267,19 @@ public final class ChunkvaultClient implements AutoCloseable {
         return new FullListing(files, folders, changeCursor);
     }
 
-    /** {@code GET /v1/file}: the head of one file; empty when it does not exist (or is deleted, unless asked). */
+    /**
+     * {@code GET /v1/file}: the head of one file; empty when the service says it does not exist (or is deleted, unless
+     * asked).
+     */
     public Optional<FileEntry> file(String path, boolean includeDeleted) {
         try {
             return Optional.of(transport.call(Call.get("/v1/file", Transport.query("path", path,
                     "includeDeleted", Boolean.toString(includeDeleted))), FileEntry.class));
         } catch (ApiException e) {
-            if (e.isNotFound()) {
+            if (e.isNoSuchFile()) {
                 return Optional.empty();
             }
-            throw e;
+            throw e; // a missing route among them: that is no answer about the file
         }
     }
 
@@ -331,7 +334,8 @@ public final class ChunkvaultClient implements AutoCloseable {
      * A version's manifest (the head when {@code version} is null), fetched from its presigned URL when it is too
      * large to be inline, and checked against the server's manifest hash.
      *
-     * @throws ApiException 404 when the file, the version, or its content (a deletion) does not exist
+     * @throws ApiException 404 {@code NOT_FOUND} ({@link ApiException#isNoSuchFile}) when the file, the version, or its
+     *     content (a deletion) does not exist
      */
     public RemoteManifest manifest(String path, String version) {
         DownloadPlan plan = downloadPlan(path, version, List.of());

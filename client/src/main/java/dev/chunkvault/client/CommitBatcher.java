@@ -151,7 +151,7 @@ public final class CommitBatcher implements Committer {
         try {
             outcomes = client.commitBatch(batch.stream().map(Pending::commit).toList());
         } catch (ApiException e) {
-            if (e.isNotFound() && !"NOT_FOUND".equals(e.code())) {
+            if (e.isNoSuchRoute()) {
                 unsupported = true; // a gateway without the route: single commits from now on
                 batch.forEach(this::single);
                 return;

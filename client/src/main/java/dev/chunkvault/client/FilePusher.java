@@ -164,8 +164,8 @@ public final class FilePusher {
         try {
             return client.manifest(r.remotePath(), r.parentVersion()).manifest();
         } catch (ApiException e) {
-            if (!e.isNotFound()) {
-                throw e;
+            if (!e.isNoSuchFile()) {
+                throw e; // a missing route is no answer about the parent
             }
             return null; // the parent is a deletion (or expired): commit the full manifest on it
         }

@@ -309,7 +309,8 @@ public final class Transport {
                 default -> null;
             };
         }
-        return new ApiException(status, code, message, requestId, details, after);
+        return new ApiException(status, code, message, requestId, details, after,
+                r.request().method() + " " + r.request().uri().getPath());
     }
 
     private static String text(JsonNode n, String field) {

@@ -210,6 +210,26 @@ class CliTest {
         assertEquals("v2, saved again", new String(vault.content("hot.txt"), StandardCharsets.UTF_8));
     }
 
+    /**
+     * A sync whose delete meets a service without the delete route fails as a service failure (exit 5), naming the
+     * route; the file stays tracked and is deleted by the next sync once the route is there.
+     */
+    @Test
+    void aSyncMeetingAMissingRouteExitsWith5AndDeletesNothingItCouldNot() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "x");
+        Files.writeString(a.resolve("y.txt"), "y");
+        assertEquals(0, run(a, "sync"), err);
+        Files.delete(a.resolve("x.txt"));
+        vault.missingRoutes.add("POST /v1/delete");
+        assertEquals(ExitCodes.UNAVAILABLE, run(a, "sync"), err);
+        assertTrue(err.contains("POST /v1/delete"), err);
+        vault.missingRoutes.clear();
+        assertEquals(0, run(a, "sync"), err);
+        assertTrue(vault.head("x.txt").deleted(), "deleted by the sync that could");
+    }
+
     @Test
     void syncStatusConflictsAndVerify() throws Exception {
         assertEquals(0, login());

@@ -1,6 +1,7 @@
 package dev.chunkvault.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chunkvault.client.ApiException;
@@ -57,6 +58,21 @@ class ErrorsTest {
         assertEquals(ExitCodes.UNAVAILABLE, v.exitCode());
         assertTrue(v.message().startsWith("This file changed too often: 600 new versions this hour. Nothing was lost; it"
                 + " can be committed again in 25 min 0 s."), v.message());
+    }
+
+    /** A 404 without the service's error code is a route the service lacks: the service's trouble, not a missing file. */
+    @Test
+    void aMissingRouteIsTheServicesTroubleNotAMissingFile() {
+        ApiException gateway = new ApiException(404, null, "Not Found", null, null, null, "POST /v1/delete");
+        assertTrue(gateway.isNoSuchRoute() && !gateway.isNoSuchFile());
+        assertEquals(ExitCodes.UNAVAILABLE, code(gateway));
+        assertTrue(Errors.classify(gateway).message().contains("POST /v1/delete"), Errors.classify(gateway).message());
+        assertEquals(ExitCodes.UNAVAILABLE, code(api(400, "UNKNOWN_ROUTE")));
+        ApiException missing = api(404, "NOT_FOUND");
+        assertTrue(missing.isNoSuchFile() && !missing.isNoSuchRoute());
+        assertEquals(ExitCodes.ERROR, code(missing));
+        assertTrue(Errors.classify(missing).message().startsWith("Not found: "));
+        assertFalse(api(404, "STORAGE_404").isNoSuchRoute(), "the storage's own 404 names an object");
     }
 
     @Test

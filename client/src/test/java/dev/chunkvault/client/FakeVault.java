@@ -66,6 +66,11 @@ public final class FakeVault implements AutoCloseable {
     /** The next this many chunk downloads break off half-way through their body (the connection closes). */
     public final AtomicInteger truncateDownloads = new AtomicInteger();
     public volatile boolean conflictCheckMissing;
+    /**
+     * Routes ("POST /v1/delete") this service does not have: each answers as API Gateway does for a route it has not
+     * got, 404 {@code {"message":"Not Found"}} with no error code (as do routes the fake does not serve at all).
+     */
+    public final Set<String> missingRoutes = ConcurrentHashMap.newKeySet();
     /** How many upload grants answer "retry later" for every chunk (as while GC is deleting them). */
     public final AtomicInteger deferGrants = new AtomicInteger();
     /**
@@ -230,6 +235,11 @@ public final class FakeVault implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String route = ex.getRequestMethod() + " " + (path.startsWith("/objects/") ? "/objects" : path);
             calls.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
+            if (missingRoutes.contains(route)) {
+                ex.getRequestBody().readAllBytes();
+                send(ex, 404, NO_ROUTE);
+                return;
+            }
             Deque<Fault> f = faults.get(route);
             Fault fault = f == null ? null : f.poll();
             if (fault != null) {
@@ -306,7 +316,7 @@ public final class FakeVault implements AutoCloseable {
                             "versionsExpired", 0, "chunksSwept", 0, "bytesReclaimed", 0));
                     case "POST /v1/local/v1/token", "POST /local/v1/token" -> Map.of("token", "test-token",
                             "expiresAt", Instant.now().plusSeconds(3600).toString());
-                    default -> new Status(404, error("NOT_FOUND", "No such route."));
+                    default -> new Status(404, NO_ROUTE);
                 };
             }
             if (answer instanceof Status s) {
@@ -321,6 +331,9 @@ public final class FakeVault implements AutoCloseable {
 
     private record Status(int status, Object body) {}
 
+    /** API Gateway's answer for a route it has not got: no error code, only its own message. */
+    private static final Map<String, Object> NO_ROUTE = Map.of("message", "Not Found");
+
     /** Batches of commits answered (a batch route like the service's: one result per commit). */
     public final AtomicInteger commitBatches = new AtomicInteger();
     public final AtomicInteger commitsInBatches = new AtomicInteger();
@@ -329,7 +342,7 @@ public final class FakeVault implements AutoCloseable {
 
     private Object commitBatch(JsonNode b) throws IOException {
         if (batchRouteMissing) {
-            return new Status(404, Map.of("message", "Not Found"));
+            return new Status(404, NO_ROUTE);
         }
         List<Object> results = new ArrayList<>();
         for (JsonNode c : b.path("commits")) {
@@ -768,7 +781,7 @@ public final class FakeVault implements AutoCloseable {
 
     private Object conflictCheck(JsonNode b) throws IOException {
         if (conflictCheckMissing) {
-            return new Status(404, error("NOT_FOUND", "No such route."));
+            return new Status(404, NO_ROUTE);
         }
         String path = b.path("path").asText();
         List<Version> vs = versions(path);

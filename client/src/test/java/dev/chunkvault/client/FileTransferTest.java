@@ -536,6 +536,33 @@ class FileTransferTest {
         assertEquals(r.manifest().distinctIds().size(), vault.puts.get(), "the refused PUT stored nothing");
     }
 
+    /**
+     * An edit pushed on a parent whose manifest the service cannot give because it has no such route is refused, not
+     * committed as a whole new manifest as if the parent were a deletion (which a 404 NOT_FOUND means).
+     */
+    @Test
+    void aParentManifestAnsweredByAMissingRouteIsAnErrorNotADeletedParent() throws Exception {
+        Path f = TestFiles.write(dir.resolve("p.txt"), "one".getBytes());
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "p.txt", null));
+        Files.writeString(f, "two");
+        vault.missingRoutes.add("POST /v1/downloads");
+        ApiException e = assertThrows(ApiException.class,
+                () -> pusher.push(FilePusher.Request.of(f, "p.txt", v1.commit().version().versionId())));
+        assertTrue(e.isNoSuchRoute(), e.toString());
+        assertEquals(java.util.Optional.of("POST /v1/downloads"), e.route());
+        assertEquals(1, vault.calls.get("POST /v1/commits").get(), "nothing committed on the parent");
+    }
+
+    /** The head of a file is empty only when the service says there is none; a route it lacks is an error. */
+    @Test
+    void aFileLookUpTellsNoSuchFileFromNoSuchRoute() {
+        assertTrue(client.file("nowhere.txt", false).isEmpty());
+        vault.missingRoutes.add("GET /v1/file");
+        ApiException e = assertThrows(ApiException.class, () -> client.file("nowhere.txt", false));
+        assertTrue(e.isNoSuchRoute() && !e.isNoSuchFile(), e.toString());
+    }
+
     @Test
     void anEmptyFileRoundTrips() throws Exception {
         Path f = TestFiles.write(dir.resolve("empty"), new byte[0]);

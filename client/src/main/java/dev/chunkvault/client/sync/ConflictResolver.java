@@ -134,10 +134,10 @@ final class ConflictResolver {
                 cc = client.conflictCheck(query(it, s, true)); // the delta's base expired: the whole manifest
             }
         } catch (ApiException e) {
-            // Keep both only on a verdict, or where there is no conflict-check (an older service: 404). A service
-            // failing after retries (5xx, 429) ends the sync, and any other refusal is this file's error: neither
-            // renames the user's file.
-            if (!e.isNotFound()) {
+            // Keep both only on a verdict, or where there is no conflict-check (an older service: no such route). A
+            // service failing after retries (5xx, 429) ends the sync, and any other refusal is this file's error:
+            // neither renames the user's file.
+            if (!e.isNoSuchRoute()) {
                 throw e;
             }
             listener.event("warning", lf.path(), "conflict-check unavailable (" + e.code() + "); keeping both copies");

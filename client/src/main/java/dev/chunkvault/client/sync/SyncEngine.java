@@ -452,7 +452,8 @@ public final class SyncEngine {
 
     /**
      * Applies one item. A problem with this file alone (it changed meanwhile, bad bytes, a 4xx) is reported and
-     * returns false; a problem with the service or the sign-in (401, 429, 5xx, unreachable) ends the sync.
+     * returns false; a problem with the service or the sign-in (401, 429, 5xx, a route it does not have, unreachable)
+     * ends the sync.
      */
     private boolean applyGuarded(SyncItem it, SyncReport report) throws IOException {
         if (overQuota.get() && growsRemote(it)) {
@@ -487,7 +488,7 @@ public final class SyncEngine {
                         + " hour); it will be synced next time");
                 return false;
             }
-            if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429) {
+            if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429 || e.isNoSuchRoute()) {
                 throw e;
             }
             report.errors.add(it.displayPath() + ": " + e.getMessage());
@@ -757,8 +758,8 @@ public final class SyncEngine {
                 return;
             }
         } catch (ApiException e) {
-            if (!e.isNotFound()) {
-                throw e;
+            if (!e.isNoSuchFile()) {
+                throw e; // a missing route above all: the file was not deleted
             }
         }
         state.remove(it.key);

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FakeVault;
 import dev.chunkvault.client.TestFiles;
@@ -294,6 +297,47 @@ class SyncEngineTest {
         sync(a);
         assertFalse(Files.exists(a.resolve("d/y.txt")));
         assertFalse(Files.exists(a.resolve("d")), "emptied folder removed");
+    }
+
+    /**
+     * A delete answered 404 by a service without the delete route (API Gateway's own answer, no error code) is not "the
+     * file is already gone": the sync ends as for a failing service, the file stays tracked and on the server, and the
+     * next sync against a service that has the route deletes it. (Every 404 counted as deleted: the deletion was
+     * recorded here and never reached the server.)
+     */
+    @Test
+    void aDeleteAnsweredByAMissingRouteIsAnErrorNotADeletion() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        write(a.resolve("y.txt"), "y");
+        sync(a);
+        Files.delete(a.resolve("x.txt"));
+        vault.missingRoutes.add("POST /v1/delete");
+        ApiException e = assertThrows(ApiException.class, () -> sync(a));
+        assertTrue(e.isNoSuchRoute(), e.toString());
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("x.txt").isPresent(), "still tracked: not recorded as deleted");
+        }
+        assertNotNull(vault.content("x.txt"), "still on the server");
+
+        vault.missingRoutes.clear();
+        SyncReport again = sync(a);
+        assertEquals(List.of("x.txt"), again.deletedRemote);
+        assertNull(vault.content("x.txt"));
+    }
+
+    /** A delete of a file the service says is gone (404 NOT_FOUND) is done: the deletion is recorded. */
+    @Test
+    void aDeleteOfAFileTheServiceNoLongerHasIsDone() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        write(a.resolve("y.txt"), "y");
+        sync(a);
+        Files.delete(a.resolve("x.txt"));
+        vault.failWith("POST /v1/delete", 404, "NOT_FOUND", 1);
+        SyncReport r = sync(a);
+        assertEquals(List.of("x.txt"), r.deletedRemote);
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("x.txt").isEmpty());
+        }
     }
 
     @Test
