@@ -36,7 +36,12 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * key with 404 only to a caller that may list the bucket (403 AccessDenied otherwise).
  */
 final class CallRecorder implements ExecutionInterceptor {
-    record Call(String function, String action, String resource) {}
+    /** @param leadingKeys the partition keys a DynamoDB item request names (for IAM's dynamodb:LeadingKeys), or null */
+    record Call(String function, String action, String resource, List<String> leadingKeys) {
+        Call(String function, String action, String resource) {
+            this(function, action, resource, null);
+        }
+    }
 
     private final String function;
     private final Queue<Call> calls;
@@ -63,13 +68,13 @@ final class CallRecorder implements ExecutionInterceptor {
         SdkRequest r = context.request();
         List<Call> out = new ArrayList<>();
         if (r instanceof GetItemRequest g) {
-            out.add(call("dynamodb:GetItem", table(g.tableName())));
+            out.add(call("dynamodb:GetItem", table(g.tableName()), keys(g.key())));
         } else if (r instanceof PutItemRequest p) {
-            out.add(call("dynamodb:PutItem", table(p.tableName())));
+            out.add(call("dynamodb:PutItem", table(p.tableName()), null));
         } else if (r instanceof UpdateItemRequest u) {
-            out.add(call("dynamodb:UpdateItem", table(u.tableName())));
+            out.add(call("dynamodb:UpdateItem", table(u.tableName()), keys(u.key())));
         } else if (r instanceof DeleteItemRequest d) {
-            out.add(call("dynamodb:DeleteItem", table(d.tableName())));
+            out.add(call("dynamodb:DeleteItem", table(d.tableName()), keys(d.key())));
         } else if (r instanceof QueryRequest q) {
             out.add(call("dynamodb:Query", table(q.tableName()) + (q.indexName() == null ? "" : "/index/" + q.indexName())));
         } else if (r instanceof ScanRequest sc) {
@@ -85,11 +90,12 @@ final class CallRecorder implements ExecutionInterceptor {
                 if (i.put() != null) {
                     out.add(call("dynamodb:PutItem", table(i.put().tableName())));
                 } else if (i.update() != null) {
-                    out.add(call("dynamodb:UpdateItem", table(i.update().tableName())));
+                    out.add(call("dynamodb:UpdateItem", table(i.update().tableName()), keys(i.update().key())));
                 } else if (i.delete() != null) {
-                    out.add(call("dynamodb:DeleteItem", table(i.delete().tableName())));
+                    out.add(call("dynamodb:DeleteItem", table(i.delete().tableName()), keys(i.delete().key())));
                 } else if (i.conditionCheck() != null) {
-                    out.add(call("dynamodb:ConditionCheckItem", table(i.conditionCheck().tableName())));
+                    out.add(call("dynamodb:ConditionCheckItem", table(i.conditionCheck().tableName()),
+                            keys(i.conditionCheck().key())));
                 }
             }
         } else if (r instanceof HeadObjectRequest h) {
@@ -117,7 +123,19 @@ final class CallRecorder implements ExecutionInterceptor {
     }
 
     private Call call(String action, String resource) {
-        return new Call(function, action, resource);
+        return new Call(function, action, resource, null);
+    }
+
+    private Call call(String action, String resource, List<String> leadingKeys) {
+        return new Call(function, action, resource, leadingKeys);
+    }
+
+    /**
+     * The string values of an item key: for the single-attribute keys of the tables whose policies name leading keys
+     * (the control table's {@code name}), exactly the partition key; for others, a superset no condition is put on.
+     */
+    private static List<String> keys(java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> key) {
+        return key == null ? null : key.values().stream().map(v -> v.s()).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Calls grouped by function, for failure messages. */

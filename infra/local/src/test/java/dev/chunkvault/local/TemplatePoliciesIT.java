@@ -147,7 +147,7 @@ class TemplatePoliciesIT {
         Set<String> callers = new TreeSet<>();
         for (CallRecorder.Call c : CALLS) {
             callers.add(c.function());
-            if (!Iam.allows(cloud.template().function(c.function()).policies(), c.action(), c.resource())) {
+            if (!Iam.allows(cloud.template().function(c.function()).policies(), c.action(), c.resource(), c.leadingKeys())) {
                 denied.add(c.function() + ": " + c.action() + " on " + c.resource());
             }
         }

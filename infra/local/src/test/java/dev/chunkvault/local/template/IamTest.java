@@ -49,4 +49,21 @@ class IamTest {
                 "NotAction", "s3:DeleteObject", "Resource", "*"))))));
         Iam.check("F", policy(statement("Allow", "s3:GetObject", "*")));
     }
+
+    /** The one condition evaluated: a function kept to its own items of a shared table by their partition keys. */
+    @Test
+    void leadingKeysConditionsHoldOnlyForRequestsWhoseKeysAllMatch() {
+        Map<String, Object> usageOnly = Map.of("Effect", "Allow", "Action", List.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
+                "Resource", "arn:aws:dynamodb:us-east-1:0:table/control",
+                "Condition", Map.of("ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("usage#*"))));
+        List<Object> p = policy(usageOnly);
+        Iam.check("f", p);
+        String table = "arn:aws:dynamodb:us-east-1:0:table/control";
+        assertTrue(Iam.allows(p, "dynamodb:UpdateItem", table, List.of("usage#alice")));
+        assertFalse(Iam.allows(p, "dynamodb:UpdateItem", table, List.of("gc-lease")), "another item of the table");
+        assertFalse(Iam.allows(p, "dynamodb:GetItem", table, List.of("usage#alice", "gc-lease")), "all keys must match");
+        assertFalse(Iam.allows(p, "dynamodb:GetItem", table), "keys not known: the condition does not hold");
+        assertThrows(TemplateException.class, () -> Iam.check("f", policy(Map.of("Effect", "Allow", "Action", "s3:GetObject",
+                "Resource", "*", "Condition", Map.of("StringEquals", Map.of("s3:prefix", "x"))))));
+    }
 }
