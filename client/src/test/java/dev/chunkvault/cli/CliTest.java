@@ -370,7 +370,7 @@ class CliTest {
         int[] sleeps = {0};
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         try {
-            Commands.Sync.watch((force, rebind) -> {
+            SyncCommand.watch((force, rebind) -> {
                 if (runs[0]++ == 0) {
                     throw new dev.chunkvault.client.TransportException("unreachable", null);
                 }

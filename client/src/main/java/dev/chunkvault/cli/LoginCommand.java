@@ -1,0 +1,92 @@
+package dev.chunkvault.cli;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code chunkvault login}: signs in (a local user, a token, or Cognito) and stores the tokens. */
+@Command(mixinStandardHelpOptions = true, name = "login", description = {"Sign in.",
+        "  Local cloud:  chunkvault login --local alice [--endpoint http://127.0.0.1:4750]",
+        "  A token:      chunkvault login --endpoint URL --token JWT",
+        "  Cognito:      chunkvault login --endpoint URL --cognito-domain https://X.auth.REGION.amazoncognito.com"
+                + " --client-id ID  (values from the stack's Outputs)"})
+final class LoginCommand extends Subcommand {
+    @Option(names = "--token", paramLabel = "JWT", description = "Use this access token.")
+    String token;
+
+    @Option(names = "--local", paramLabel = "USER", description = "Ask the local cloud to mint a token for USER.")
+    String localUser;
+
+    @Option(names = "--cognito-domain", paramLabel = "URL", description = "Cognito hosted-UI domain (stack output UserPoolDomain).")
+    String cognitoDomain;
+
+    @Option(names = "--client-id", paramLabel = "ID", description = "Cognito app client id (stack output UserPoolClientId).")
+    String clientId;
+
+    @Option(names = "--scope", description = "OAuth scopes (default: openid chunkvault/read chunkvault/write).")
+    List<String> scopes;
+
+    @Option(names = "--port", description = "Loopback port of the OAuth redirect (default 53682).")
+    int port = Login.CALLBACK_PORT;
+
+    @Override
+    public Integer call() throws IOException {
+        Cli cli = cli();
+        Config c = cli.fileConfig();
+        String endpoint = cli.endpointOverride != null ? cli.endpointOverride
+                : cli.env.getOrDefault("CHUNKVAULT_ENDPOINT", c.endpoint());
+        if (endpoint == null && localUser != null) {
+            endpoint = "http://127.0.0.1:4750";
+        }
+        if (endpoint == null) {
+            throw CliException.usage("Give the API endpoint: --endpoint URL.");
+        }
+        c = c.withEndpoint(endpoint);
+        int modes = (token != null ? 1 : 0) + (localUser != null ? 1 : 0) + (cognitoDomain != null || clientId != null ? 1 : 0);
+        if (modes > 1) {
+            throw CliException.usage("Choose one of --token, --local and --cognito-domain/--client-id.");
+        }
+        if (token != null) {
+            c = c.withLocalUser(null).withToken(token, null, null);
+        } else if (localUser != null) {
+            Login.Tokens t = Login.mintLocal(Login.http(),
+                    endpoint, localUser);
+            c = c.withLocalUser(localUser).withToken(t.accessToken(),
+                    t.expiresAt() == null ? null : t.expiresAt().toString(), null);
+        } else {
+            String domain = cognitoDomain != null ? cognitoDomain : c.cognitoDomain();
+            String client = clientId != null ? clientId : c.clientId();
+            if (domain == null || client == null) {
+                throw CliException.usage("Give --local USER, --token JWT, or --cognito-domain URL and --client-id ID.");
+            }
+            Login.Tokens t = Login.cognito(Login.http(), domain,
+                    client, scopes == null || scopes.isEmpty() ? Login.DEFAULT_SCOPES : scopes, port,
+                    url -> {
+                        cli.err.println("Open this address in your browser to sign in:");
+                        cli.err.println("  " + url);
+                        tryBrowse(url);
+                    }, Duration.ofMinutes(5));
+            c = c.withLocalUser(null).withCognito(domain, client).withToken(t.accessToken(),
+                    t.expiresAt().toString(), t.refreshToken());
+        }
+        c.save(cli.configDir());
+        String who = Login.subjectOf(c.token());
+        String ep = endpoint;
+        cli.emit(Map.of("endpoint", ep, "user", who), o -> o.println("Signed in to " + ep + " as " + who + "."));
+        return ExitCodes.OK;
+    }
+
+    private static void tryBrowse(String url) {
+        try {
+            if (java.awt.Desktop.isDesktopSupported()
+                    && java.awt.Desktop.getDesktop().isSupported(java.awt.Desktop.Action.BROWSE)) {
+                java.awt.Desktop.getDesktop().browse(java.net.URI.create(url));
+            }
+        } catch (Exception | LinkageError headless) {
+            // no browser here: the printed address is enough
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.chunkvault.cli;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.sync.StateStore;
+import dev.chunkvault.client.sync.SyncEngine;
+import dev.chunkvault.client.sync.SyncReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What {@code sync} and {@code status} share: one run of the engine on a folder, and its report. */
+final class SyncRunner {
+    private SyncRunner() {}
+
+    /** One sync of {@code dir} (with {@code dryRun}: what it would do), its report printed; the exit code. */
+    static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind)
+            throws IOException {
+        Cli cli = cmd.cli();
+        Path root = cmd.local(dir == null ? "." : dir);
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CliException(ExitCodes.ERROR, root + " is not a folder.");
+        }
+        Path outer = root.getParent() == null ? null : Cli.syncFolderOf(root.getParent());
+        if (outer != null && !Files.exists(root.resolve(".chunkvault"))) {
+            throw CliException.usage(root + " is inside the sync folder " + outer + "; sync that one instead.");
+        }
+        ChunkvaultClient client = cli.client();
+        Progress progress = cli.progress();
+        try (StateStore st = StateStore.open(root)) {
+            SyncEngine.Options o = SyncEngine.Options.defaults(cli.device()).withDryRun(dryRun).withForce(force)
+                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind);
+            long started = System.nanoTime();
+            SyncReport r;
+            try {
+                r = new SyncEngine(client, st, o, progress).run();
+            } finally {
+                progress.close();
+            }
+            long took = System.nanoTime() - started;
+            int code = !r.errors.isEmpty() ? ExitCodes.ERROR
+                    : !r.refusedDeletes.isEmpty() || !r.heldDownloads.isEmpty() ? ExitCodes.REFUSED
+                    : !r.conflicts.isEmpty() || !r.collisions.isEmpty() ? ExitCodes.CONFLICTS : ExitCodes.OK;
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("root", root.toString());
+            j.put("report", r);
+            j.put("exitCode", code);
+            cli.emit(j, out -> printReport(out, r, took, cli.quiet));
+            return code;
+        }
+    }
+
+    static void printReport(java.io.PrintStream out, SyncReport r, long nanos, boolean quiet) {
+        if (r.dryRun) {
+            if (r.planned.isEmpty()) {
+                out.println("Everything is in sync.");
+            }
+            for (SyncReport.Planned p : r.planned) {
+                out.printf("%-14s %s%n", p.action().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), p.path());
+            }
+        }
+        r.collisions.forEach(c -> out.println("name collision (not synced; rename one): " + String.join(" | ", c)));
+        if (r.heldBackBecause != null) {
+            out.println("Mass-delete safeguard: " + r.heldBackBecause + ".");
+        }
+        if (!r.refusedDeletes.isEmpty()) {
+            boolean emptied = r.refusedDeletes.stream().anyMatch(d -> d.startsWith("empty "));
+            out.println("Held back " + (emptied ? r.refusedDeletes.size() + " changes that delete or empty files"
+                    : Human.plural(r.refusedDeletes.size(), "deletion")) + " (mass-delete safeguard);"
+                    + " run again with --force if they are intended:");
+            r.refusedDeletes.stream().limit(20).forEach(d -> out.println("  " + d));
+        }
+        if (!r.heldDownloads.isEmpty()) {
+            out.println("Not downloaded while files are missing here: " + Human.plural(r.heldDownloads.size(), "file")
+                    + " edited elsewhere (the edits stay on the server; they come down when the folder is back, or"
+                    + " with --force):");
+            r.heldDownloads.stream().limit(20).forEach(d -> out.println("  " + d));
+        }
+        if (!r.dryRun && !quiet) {
+            if (r.inSync() && r.collisions.isEmpty()) {
+                out.println("Everything is in sync.");
+            } else {
+                out.println("Sync done: " + r.pushed.size() + " up, " + r.pulled.size() + " down, "
+                        + (r.deletedLocal.size() + r.deletedRemote.size()) + " deleted, " + r.merged.size() + " merged, "
+                        + r.conflicts.size() + " conflicted copies; " + Human.bytes(r.bytesUploaded) + " sent, "
+                        + Human.bytes(r.bytesDownloaded) + " received, " + Human.bytes(r.bytesReused) + " reused locally"
+                        + " (" + Human.duration(nanos) + ").");
+            }
+        }
+        r.backups.forEach(b -> out.println("merged; your version from before the merge is kept as: " + b));
+        r.conflicts.forEach(c -> out.println("conflicted copy: " + c));
+        r.errors.forEach(e -> out.println("error: " + e));
+    }
+}

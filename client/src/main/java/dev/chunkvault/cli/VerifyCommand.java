@@ -1,0 +1,59 @@
+package dev.chunkvault.cli;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.FilePuller;
+import dev.chunkvault.client.model.FileEntry;
+import dev.chunkvault.client.sync.IgnoreRules;
+import dev.chunkvault.client.sync.LocalScanner;
+import dev.chunkvault.core.paths.FilePath;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code chunkvault verify}: checks local files against the server's content hashes. */
+@Command(mixinStandardHelpOptions = true, name = "verify", description = "Check local files against the server's content hashes.")
+final class VerifyCommand extends Subcommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The sync folder (default: here).")
+    String dir;
+
+    @Override
+    public Integer call() throws IOException {
+        Path root = local(dir == null ? "." : dir);
+        ChunkvaultClient client = cli().client();
+        LocalScanner.Scan scan = LocalScanner.scan(root, IgnoreRules.load(root));
+        Map<String, FileEntry> remote = new LinkedHashMap<>();
+        for (FileEntry e : client.listAll("", true, false).files()) {
+            remote.put(FilePath.parse(e.path()).foldKey(), e);
+        }
+        List<Map<String, String>> problems = new ArrayList<>();
+        int ok = 0;
+        for (LocalScanner.LocalFile f : scan.files().values()) {
+            FileEntry e = remote.remove(f.pathKey());
+            if (e == null) {
+                problems.add(Map.of("path", f.path(), "problem", "not on the server"));
+                continue;
+            }
+            String h = FilePuller.sha256(f.file());
+            if (!h.equals(e.contentHash())) {
+                problems.add(Map.of("path", f.path(), "problem", "content differs from the server's head " + e.version()));
+            } else {
+                ok++;
+            }
+        }
+        for (FileEntry e : remote.values()) {
+            problems.add(Map.of("path", e.path(), "problem", "missing locally"));
+        }
+        int okCount = ok;
+        cli().emit(Map.of("verified", okCount, "problems", problems), o -> {
+            problems.forEach(p -> o.println(p.get("problem") + ": " + p.get("path")));
+            o.println(Human.plural(okCount, "file") + " match the server" + (problems.isEmpty() ? "." : "; "
+                    + Human.plural(problems.size(), "difference") + "."));
+        });
+        return problems.isEmpty() ? ExitCodes.OK : ExitCodes.INTEGRITY;
+    }
+}
