@@ -1,65 +1,49 @@
 package dev.chunkvault.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.chunkvault.client.ChunkvaultClient;
-import dev.chunkvault.client.ClientJson;
-import dev.chunkvault.client.ClientOptions;
-import dev.chunkvault.client.sync.StateStore;
 import java.io.PrintStream;
-import java.net.URI;
-import java.nio.file.Files;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
-import java.util.function.Consumer;
 import picocli.CommandLine;
 
 /**
- * The CLI's context: environment, streams, global options, config, and the client built from them. One per
- * invocation; {@link #run} parses, executes and maps every failure to an {@link ExitCodes exit code}.
+ * The {@code chunkvault} command line, one per invocation: {@link #run} parses, executes and maps every failure to an
+ * {@link ExitCodes exit code}. Each command is made with the invocation's {@link CliContext}, which is all it sees.
  */
 public final class Cli {
-    final Map<String, String> env;
-    final PrintStream out;
-    final PrintStream err;
-    final boolean interactive;
-    final Clock clock = Clock.systemDefaultZone();
-    Path cwd = Path.of("").toAbsolutePath();
-
-    // global options, set by picocli on Root
-    boolean json;
-    boolean debug;
-    boolean quiet;
-    String endpointOverride;
-    Integer parallel;
-
-    private ChunkvaultClient client;
+    private final CliContext context;
 
     public Cli(Map<String, String> env, PrintStream out, PrintStream err, boolean interactive) {
-        this.env = env;
-        this.out = out;
-        this.err = err;
-        this.interactive = interactive;
+        this.context = new CliContext(env, out, err, interactive);
     }
 
     public Cli withCwd(Path dir) {
-        this.cwd = dir.toAbsolutePath();
+        context.cwd = dir.toAbsolutePath();
         return this;
     }
 
     public CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Commands.Root(this));
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K made = CommandLine.defaultFactory().create(cls);
+                if (made instanceof Subcommand sub) {
+                    sub.context = context;
+                }
+                return made;
+            }
+        };
+        CommandLine cl = new CommandLine(new Commands.Root(context), factory);
+        cl.setOut(new PrintWriter(context.out, true));
+        cl.setErr(new PrintWriter(context.err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
-            err.println("chunkvault: " + ex.getMessage());
+            context.err.println("chunkvault: " + ex.getMessage());
             CommandLine c = ex.getCommandLine();
-            err.println("Try `" + c.getCommandSpec().qualifiedName() + " --help`.");
+            context.err.println("Try `" + c.getCommandSpec().qualifiedName() + " --help`.");
             return ExitCodes.USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex));
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> context.report(ex));
         return cl;
     }
 
@@ -68,131 +52,7 @@ public final class Cli {
         try {
             return commandLine().execute(args);
         } finally {
-            if (client != null) {
-                client.close();
-            }
-        }
-    }
-
-    int report(Throwable t) {
-        Errors.Verdict v = Errors.classify(t);
-        if (json) {
-            out.println(toJson(Map.of("error", v.message(), "exitCode", v.exitCode())));
-        }
-        err.println("chunkvault: " + v.message());
-        if (debug) {
-            t.printStackTrace(err);
-        }
-        return v.exitCode();
-    }
-
-    Path configDir() {
-        return Config.dir(env);
-    }
-
-    /** The config file's settings, without environment overrides. */
-    Config fileConfig() {
-        return Config.load(configDir());
-    }
-
-    /** The effective settings: file, then environment, then --endpoint. */
-    Config config() {
-        Config c = fileConfig().withEnv(env);
-        if (endpointOverride != null) {
-            c = c.withEndpoint(endpointOverride);
-        }
-        return c;
-    }
-
-    ChunkvaultClient client() {
-        if (client == null) {
-            Config c = config();
-            if (c.endpoint() == null) {
-                throw CliException.notLoggedIn();
-            }
-            if (c.token() == null) {
-                throw CliException.notLoggedIn();
-            }
-            URI endpoint;
-            try {
-                endpoint = URI.create(c.endpoint());
-                if (endpoint.getScheme() == null || endpoint.getHost() == null) {
-                    throw new IllegalArgumentException();
-                }
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("The endpoint '" + c.endpoint() + "' is not a URL.");
-            }
-            boolean fromEnv = env.containsKey("CHUNKVAULT_TOKEN") && !env.get("CHUNKVAULT_TOKEN").isBlank();
-            ClientOptions o = ClientOptions.of(endpoint, new ConfigTokens(c, configDir(), fromEnv, clock));
-            if (parallel != null) {
-                o = o.withParallelism(parallel);
-            }
-            String proxy = env.get("CHUNKVAULT_PROXY");
-            if (proxy != null && !proxy.isBlank()) {
-                URI p = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
-                if (p.getHost() == null || p.getPort() < 1) {
-                    throw CliException.usage("CHUNKVAULT_PROXY must be host:port or http://host:port.");
-                }
-                o = o.withProxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(p.getHost(), p.getPort())));
-            }
-            client = new ChunkvaultClient(o);
-        }
-        return client;
-    }
-
-    String device() {
-        String d = env.get("CHUNKVAULT_DEVICE");
-        if (d != null && !d.isBlank()) {
-            return d;
-        }
-        Config c = fileConfig();
-        if (c.device() != null) {
-            return c.device();
-        }
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "this device";
-        }
-    }
-
-    Progress progress() {
-        return new Progress(out, err, interactive && !json, quiet || json);
-    }
-
-    /** The sync folder holding {@code p} (a folder with {@code .chunkvault/state.db}), or null. */
-    static Path syncFolderOf(Path p) {
-        for (Path d = p.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve(".chunkvault").resolve("state.db"))) {
-                return d;
-            }
-        }
-        return null;
-    }
-
-    /** The journal used by pushes outside any sync folder. */
-    StateStore globalJournal() throws java.io.IOException {
-        Path dir = configDir();
-        Files.createDirectories(dir);
-        return StateStore.openFile(cwd, dir.resolve("journal.db"));
-    }
-
-    private static final ObjectMapper PRETTY = ClientJson.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
-
-    static String toJson(Object o) {
-        try {
-            return PRETTY.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Prints {@code value} as JSON with --json, else runs {@code human}. */
-    void emit(Object value, Consumer<PrintStream> human) {
-        if (json) {
-            out.println(toJson(value));
-        } else {
-            human.accept(out);
+            context.close();
         }
     }
 }

@@ -24,9 +24,9 @@ public final class Commands {
                     StatusCommand.class, LsCommand.class, HistoryCommand.class, RestoreCommand.class, RmCommand.class,
                     ConflictsCommand.class, VerifyCommand.class, GcCommand.class, AuditCommand.class})
     public static final class Root implements Callable<Integer> {
-        final Cli cli;
+        final CliContext cli;
 
-        Root(Cli cli) {
+        Root(CliContext cli) {
             this.cli = cli;
         }
 

@@ -34,7 +34,7 @@ final class LoginCommand extends Subcommand {
 
     @Override
     public Integer call() throws IOException {
-        Cli cli = cli();
+        CliContext cli = cli();
         Config c = cli.fileConfig();
         String endpoint = cli.endpointOverride != null ? cli.endpointOverride
                 : cli.env.getOrDefault("CHUNKVAULT_ENDPOINT", c.endpoint());

@@ -48,7 +48,7 @@ final class PullCommand extends Subcommand {
 
     @Override
     public Integer call() throws IOException {
-        Cli cli = cli();
+        CliContext cli = cli();
         ChunkvaultClient client = cli.client();
         Progress progress = cli.progress();
         String rp = remote.equals("/") || remote.isEmpty() ? "" : canonical(remote);
@@ -94,7 +94,7 @@ final class PullCommand extends Subcommand {
         long down = 0;
         for (Job j : jobs) {
             Path t = j.target();
-            Path folder = Cli.syncFolderOf(t.getParent() == null ? t : t.getParent());
+            Path folder = CliContext.syncFolderOf(t.getParent() == null ? t : t.getParent());
             try (StateStore st = folder != null ? StateStore.open(folder) : null) {
                 if (st != null) {
                     SyncBinding.require(st, SyncBinding.Identity.of(client));

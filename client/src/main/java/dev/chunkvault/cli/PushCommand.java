@@ -39,7 +39,7 @@ final class PushCommand extends Subcommand {
 
     @Override
     public Integer call() throws IOException {
-        Cli cli = cli();
+        CliContext cli = cli();
         ChunkvaultClient client = cli.client();
         Progress progress = cli.progress();
         List<Map<String, Object>> results = new ArrayList<>();
@@ -65,7 +65,7 @@ final class PushCommand extends Subcommand {
         long started = System.nanoTime();
         long sent = 0;
         for (Path f : files) {
-            Path folder = Cli.syncFolderOf(f.getParent());
+            Path folder = CliContext.syncFolderOf(f.getParent());
             String remote;
             if (to != null) {
                 boolean single = files.size() == 1 && !Files.isDirectory(local(paths.get(0)));

@@ -30,7 +30,7 @@ final class RmCommand extends Subcommand {
         for (String f : files) {
             String path = remotePath(f);
             Path lp = local(f);
-            Path folder = Cli.syncFolderOf(Files.exists(lp) ? lp : lp.getParent());
+            Path folder = CliContext.syncFolderOf(Files.exists(lp) ? lp : lp.getParent());
             String parent = null;
             if (folder != null && lp.startsWith(folder)) {
                 try (StateStore st = StateStore.open(folder)) {

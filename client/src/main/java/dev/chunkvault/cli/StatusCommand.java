@@ -17,7 +17,7 @@ final class StatusCommand extends Subcommand {
 
     @Override
     public Integer call() throws IOException {
-        Path f = Cli.syncFolderOf(folder.dir == null ? cli().cwd : local(folder.dir));
+        Path f = CliContext.syncFolderOf(folder.dir == null ? cli().cwd : local(folder.dir));
         if (f == null || folder.dir != null && !f.equals(local(folder.dir))) {
             throw new CliException(ExitCodes.ERROR, (folder.dir == null ? "This folder" : local(folder.dir).toString())
                     + " is not a sync folder; run `chunkvault sync DIR` first.");

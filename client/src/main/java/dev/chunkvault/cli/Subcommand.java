@@ -6,15 +6,14 @@ import dev.chunkvault.core.paths.InvalidFilePathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ParentCommand;
 
-/** The base of every subcommand: the CLI context, and local and remote paths from arguments. */
+/** The base of every subcommand: the invocation's context, and local and remote paths from arguments. */
 abstract class Subcommand implements Callable<Integer> {
-    @ParentCommand
-    Commands.Root root;
+    /** Given by the command line when it makes the command. */
+    CliContext context;
 
-    Cli cli() {
-        return root.cli;
+    CliContext cli() {
+        return context;
     }
 
     Path local(String p) {
@@ -24,7 +23,7 @@ abstract class Subcommand implements Callable<Integer> {
     /** A remote path from a CLI argument: a local file inside a sync folder maps to its place there. */
     String remotePath(String arg) {
         Path p = local(arg);
-        Path folder = Cli.syncFolderOf(Files.exists(p) ? p : p.getParent() == null ? p : p.getParent());
+        Path folder = CliContext.syncFolderOf(Files.exists(p) ? p : p.getParent() == null ? p : p.getParent());
         if (folder != null && p.startsWith(folder) && !p.equals(folder)) {
             return canonical(SyncPaths.relative(folder, p));
         }

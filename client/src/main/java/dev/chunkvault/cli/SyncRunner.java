@@ -18,12 +18,12 @@ final class SyncRunner {
     /** One sync of {@code dir} (with {@code dryRun}: what it would do), its report printed; the exit code. */
     static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind)
             throws IOException {
-        Cli cli = cmd.cli();
+        CliContext cli = cmd.cli();
         Path root = cmd.local(dir == null ? "." : dir);
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliException(ExitCodes.ERROR, root + " is not a folder.");
         }
-        Path outer = root.getParent() == null ? null : Cli.syncFolderOf(root.getParent());
+        Path outer = root.getParent() == null ? null : CliContext.syncFolderOf(root.getParent());
         if (outer != null && !Files.exists(root.resolve(".chunkvault"))) {
             throw CliException.usage(root + " is inside the sync folder " + outer + "; sync that one instead.");
         }
