@@ -61,7 +61,7 @@ public final class FilePusher {
         this(client, journal, client::commit);
     }
 
-    /** @param committer how the commits are sent: one request each, or grouped by a {@link CommitBatcher} */
+    /** @param committer how the commits are sent: one request each, or grouped with others by its owner */
     public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer) {
         this.client = Objects.requireNonNull(client, "client");
         this.journal = Objects.requireNonNull(journal, "journal");
