@@ -283,46 +283,11 @@ public final class SyncEngine {
             items.add(it);
         }
 
-        // Mass-delete safeguard. It counts what is gone, not what the plan does with it: every tracked file that is
-        // missing or emptied on disk, or deleted or emptied on the server (a disk failing, a script gone wrong, a
-        // folder emptied or unmounted). Counted by plan, an emptied folder whose files another device had edited
-        // slipped through: those edits turn local deletions into downloads ("the edit wins"), and the remaining
-        // deletions passed the thresholds and were then applied on every device.
-        List<SyncItem> gone = items.stream().filter(i -> goneHere(i) || goneThere(i) || deletesOrEmpties(i)).toList();
-        boolean heldBack = false;
-        if (!options.force() && SyncPlanner.isMassDelete(gone.size(), records.size(), options.maxDeletes(),
-                options.maxDeleteFraction())) {
-            for (SyncItem d : gone) {
-                if (deletesOrEmpties(d)) {
-                    String what = switch (d.action) {
-                        case DELETE_LOCAL -> "local ";
-                        case DELETE_REMOTE -> "remote ";
-                        case PULL -> "empty local ";
-                        default -> "empty remote ";
-                    };
-                    report.refusedDeletes.add(what + d.displayPath());
-                    d.action = Action.NONE;
-                } else if (d.action == Action.PULL && goneHere(d)) {
-                    // Missing here, edited elsewhere: not downloaded either. The folder may be unmounted, and a copy
-                    // written into the empty mount point would be recorded as the edited version; once the disk is
-                    // back, its old copy would look like a local edit of that version and be pushed over the edit.
-                    // Left alone, nothing is lost: the edit stays the server's head, and comes down once the folder
-                    // is back, or with --force (where the edit wins over the deletion, as always).
-                    report.heldDownloads.add(d.displayPath());
-                    d.action = Action.NONE;
-                }
-                // A push of a local edit over a remote deletion goes on: it brings the file back on the server, and
-                // nothing is lost by that. A conflict keeps both versions, as always.
-            }
-            heldBack = !report.refusedDeletes.isEmpty() || !report.heldDownloads.isEmpty();
-        }
+        // Mass-delete safeguard: when too many tracked files are gone, deletions (and downloads into files missing
+        // here) are held back.
+        boolean heldBack = !options.force() && MassDeleteGuard.holdBack(items, records.size(), options.maxDeletes(),
+                options.maxDeleteFraction(), report);
         if (heldBack) {
-            long missingHere = gone.stream().filter(SyncEngine::goneHere).count();
-            report.heldBackBecause = missingHere >= 2 && missingHere >= records.size()
-                    ? "all " + records.size() + " tracked files are missing or emptied in this folder: it looks emptied"
-                            + " or unmounted"
-                    : gone.size() + " of " + records.size() + " tracked files are missing or emptied here or deleted"
-                            + " or emptied on the server";
             listener.event("refused", "", (report.refusedDeletes.size() + report.heldDownloads.size())
                     + " changes held back (mass-delete safeguard: " + report.heldBackBecause + ")");
         }
@@ -353,31 +318,6 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
-    }
-
-    /** A tracked file that is gone from disk (really deleted: see {@link #notDeleted}) or emptied there. */
-    private static boolean goneHere(SyncItem i) {
-        return i.localState == Local.DELETED
-                || i.rec != null && i.local != null && i.local.size() == 0 && i.rec.size() > 0;
-    }
-
-    /**
-     * A tracked file deleted or emptied on the server. Not one the server has no trace of ({@link Remote#UNKNOWN}):
-     * nobody is known to have deleted that, and it is uploaded again.
-     */
-    private static boolean goneThere(SyncItem i) {
-        return i.remoteState == Remote.DELETED
-                || i.rec != null && i.remote != null && !i.remote.deleted() && i.remote.size() == 0 && i.rec.size() > 0;
-    }
-
-    /** A deletion, or a transfer that replaces a file's content with nothing. */
-    private static boolean deletesOrEmpties(SyncItem i) {
-        return switch (i.action) {
-            case DELETE_LOCAL, DELETE_REMOTE -> true;
-            case PULL -> i.local != null && i.local.size() > 0 && i.remote.size() == 0;
-            case PUSH -> i.rec != null && i.rec.size() > 0 && i.local.size() == 0;
-            default -> false;
-        };
     }
 
     /** The folder's state must belong to this endpoint and account; a first sync records them. */
