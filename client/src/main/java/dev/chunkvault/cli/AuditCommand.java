@@ -9,9 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code chunkvault audit}: recounts references and reports drift (operators). */
-@Command(mixinStandardHelpOptions = true, name = "audit", description = "Recount references and report drift (operators; needs the admin scope).")
+@Command(mixinStandardHelpOptions = true, name = "audit", description = "Recount references and usage, report drift (operators; needs the admin scope).")
 final class AuditCommand extends Subcommand {
-    @Option(names = "--fix", description = "Repair counters that drifted, quarantine damaged objects.")
+    @Option(names = "--fix", description = "Repair counters that drifted (references and usage), quarantine damaged"
+            + " objects, measure each account's storage after dedup.")
     boolean fix;
 
     @Option(names = "--check-objects", description = "Also check that every referenced object exists.")
@@ -60,7 +61,8 @@ final class AuditCommand extends Subcommand {
             o.println("Audited " + r.chunks() + " chunks, " + r.edges() + " edges, " + r.versions() + " versions"
                     + (checkContent ? ", read " + Human.plural(allChecked, "object") + " (" + Human.bytes(allBytes) + ")" : "")
                     + (complete ? "" : " (incomplete: time budget reached)") + ".");
-            drifts.stream().limit(50).forEach(d -> o.println("drift " + d.kind() + " chunk " + d.chunk()
+            drifts.stream().limit(50).forEach(d -> o.println("drift " + d.kind()
+                    + (d.chunk() != null ? " chunk " + d.chunk() : " account " + d.owner())
                     + ": stored " + d.stored() + ", expected " + d.expected()));
             o.println(allDrift == 0 ? "No drift." : Human.plural(allDrift, "drift") + " found"
                     + (fix ? ", " + allFixed + " fixed." : "; run with --fix to repair."));

@@ -22,7 +22,8 @@ public final class Commands {
             footer = EXIT_CODES,
             subcommands = {LoginCommand.class, LogoutCommand.class, PushCommand.class, PullCommand.class, SyncCommand.class,
                     StatusCommand.class, LsCommand.class, HistoryCommand.class, RestoreCommand.class, RmCommand.class,
-                    ConflictsCommand.class, VerifyCommand.class, GcCommand.class, AuditCommand.class})
+                    ConflictsCommand.class, VerifyCommand.class, UsageCommand.class, GcCommand.class, AuditCommand.class,
+                    QuotaCommand.class})
     public static final class Root implements Callable<Integer> {
         final CliContext cli;
 

@@ -92,5 +92,12 @@ final class SyncRunner {
         r.backups.forEach(b -> out.println("merged; your version from before the merge is kept as: " + b));
         r.conflicts.forEach(c -> out.println("conflicted copy: " + c));
         r.errors.forEach(e -> out.println("error: " + e));
+        if (!r.notUploaded.isEmpty()) {
+            out.println("Over your storage quota" + (r.quota > 0 ? " (" + Human.bytes(r.quotaUsed) + " of "
+                    + Human.bytes(r.quota) + " used)" : "") + ": " + Human.plural(r.notUploaded.size(), "file")
+                    + " not uploaded; everything else was synced and nothing was lost. Delete files you no longer need"
+                    + " (earlier versions do not count), or ask for a larger quota, then sync again. `chunkvault usage`"
+                    + " shows what counts.");
+        }
     }
 }

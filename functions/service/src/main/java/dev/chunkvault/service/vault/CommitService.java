@@ -18,6 +18,7 @@ import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.error.ErrorKind;
 import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
