@@ -45,10 +45,12 @@ final class ChunkUploader {
 
     private final ChunkvaultClient client;
     private final PushJournal journal;
+    private final Granter granter;
 
-    ChunkUploader(ChunkvaultClient client, PushJournal journal) {
+    ChunkUploader(ChunkvaultClient client, PushJournal journal, Granter granter) {
         this.client = client;
         this.journal = journal;
+        this.granter = granter;
     }
 
     /** Sends {@code chunks} of one file, reporting progress as its phase "upload"; waits until every one is sent. */
@@ -122,7 +124,7 @@ final class ChunkUploader {
             if (round >= MAX_GRANT_ROUNDS) {
                 throw new TransportException("The service kept deferring " + pending.size() + " chunk upload(s).", null);
             }
-            UploadGrant g = client.requestUploads(pending.values().stream()
+            UploadGrant g = granter.request(pending.values().stream()
                     .map(c -> new ChunkvaultClient.ChunkRef(c.chunk().id().hex(), c.chunk().size())).toList());
             Set<String> answered = new HashSet<>();
             for (String have : g.have()) {

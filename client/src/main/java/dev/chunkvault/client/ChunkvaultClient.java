@@ -90,6 +90,9 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     record UploadsBody(List<ChunkRef> chunks) {}
 
+    /** Chunks per {@link #requestUploads} request (the service's limit). */
+    public static final int MAX_GRANT_CHUNKS = 1000;
+
     /** {@code POST /v1/uploads}: grants for up to 1000 chunks (id hex, size). */
     public UploadGrant requestUploads(List<ChunkRef> chunks) {
         return transport.call(Call.post("/v1/uploads", new UploadsBody(chunks)), UploadGrant.class);
@@ -303,6 +306,44 @@ public final class ChunkvaultClient implements AutoCloseable {
      */
     public DownloadPlan downloadPlan(String path, String version, List<String> chunks) {
         return transport.call(Call.post("/v1/downloads", new DownloadBody(path, version, chunks)), DownloadPlan.class);
+    }
+
+    /** One file of {@link #downloadPlans}: as {@link #downloadPlan}'s arguments. */
+    public record PlanRequest(String path, String version, List<String> chunks) {}
+
+    record DownloadBatchBody(List<DownloadBody> files) {}
+
+    /** Files per {@link #downloadPlans} request (the service's limit). */
+    public static final int MAX_BATCH_PLANS = 100;
+
+    /**
+     * {@code POST /v1/download-batch}: the plans of up to {@link #MAX_BATCH_PLANS} files (at most 1000 chunks listed in
+     * all), each the plan {@link #downloadPlan} would give, or the {@link ApiException} it would throw.
+     */
+    public List<Coalescer.Answer<DownloadPlan>> downloadPlans(List<PlanRequest> files) {
+        JsonNode answer = transport.callTree(Call.post("/v1/download-batch", new DownloadBatchBody(files.stream()
+                .map(f -> new DownloadBody(f.path(), f.version(), f.chunks())).toList())));
+        JsonNode results = answer == null ? null : answer.get("results");
+        if (results == null || !results.isArray() || results.size() != files.size()) {
+            throw new BadResponseException("The server's answer to /v1/download-batch does not have one result per file.",
+                    null);
+        }
+        List<Coalescer.Answer<DownloadPlan>> out = new ArrayList<>(files.size());
+        for (JsonNode r : results) {
+            int status = r.path("status").asInt(0);
+            if (status >= 200 && status < 300) {
+                try {
+                    out.add(Coalescer.Answer.of(ClientJson.MAPPER.treeToValue(r, DownloadPlan.class)));
+                } catch (Exception e) {
+                    throw new BadResponseException("A result of /v1/download-batch could not be read.", e);
+                }
+            } else {
+                out.add(Coalescer.Answer.failed(new ApiException(status, r.path("error").asText(null),
+                        r.path("message").asText(null), r.path("requestId").asText(null), r.get("details"), null,
+                        "POST /v1/downloads")));
+            }
+        }
+        return out;
     }
 
     record SignaturesBody(String path, String version, String against, List<String> chunks) {}

@@ -46,6 +46,7 @@ public final class FilePuller {
 
     private final ChunkvaultClient client;
     private final SignatureCache signatures;
+    private final Planner planner;
 
     public FilePuller(ChunkvaultClient client) {
         this(client, SignatureCache.NONE);
@@ -53,8 +54,14 @@ public final class FilePuller {
 
     /** A puller that keeps the block signatures of the chunks it downloads, for deltas of later local edits. */
     public FilePuller(ChunkvaultClient client, SignatureCache signatures) {
+        this(client, signatures, client::downloadPlan);
+    }
+
+    /** @param planner how download plans are asked for: one request each, or shared with other files' pulls */
+    public FilePuller(ChunkvaultClient client, SignatureCache signatures, Planner planner) {
         this.client = Objects.requireNonNull(client, "client");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
+        this.planner = Objects.requireNonNull(planner, "planner");
     }
 
     /** Decides, just before the rename, whether the target may be replaced (e.g. it has no unsynced edit). */
@@ -73,9 +80,12 @@ public final class FilePuller {
      * @param root     the folder the target is written in (a sync folder, a pull's destination): no symbolic link
      *                 may lie between it and the target, nor be the target (see {@link LocalTargets}); folders
      *                 missing below it are created without following links. Null for the target's own folder.
+     * @param allUrls  ask for every chunk's URL with the manifest, in one plan: for a file that is not here yet (a
+     *                 second device's first sync), where no chunk is likely to be found locally; otherwise the plan
+     *                 brings the manifest alone and only the chunks not found locally are asked for
      */
     public record Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
-                          ReplaceGuard guard, TransferListener listener, Path root) {
+                          ReplaceGuard guard, TransferListener listener, Path root, boolean allUrls) {
         public Request {
             Objects.requireNonNull(remotePath, "remotePath");
             Objects.requireNonNull(target, "target");
@@ -86,35 +96,44 @@ public final class FilePuller {
 
         public Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
                        ReplaceGuard guard, TransferListener listener) {
-            this(remotePath, version, target, tempDir, index, guard, listener, null);
+            this(remotePath, version, target, tempDir, index, guard, listener, null, false);
+        }
+
+        public Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
+                       ReplaceGuard guard, TransferListener listener, Path root) {
+            this(remotePath, version, target, tempDir, index, guard, listener, root, false);
         }
 
         public static Request of(String remotePath, Path target) {
-            return new Request(remotePath, null, target, null, null, null, null, null);
+            return new Request(remotePath, null, target, null, null, null, null, null, false);
+        }
+
+        public Request withAllUrls(boolean all) {
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, root, all);
         }
 
         public Request withVersion(String v) {
-            return new Request(remotePath, v, target, tempDir, index, guard, listener, root);
+            return new Request(remotePath, v, target, tempDir, index, guard, listener, root, allUrls);
         }
 
         public Request withIndex(ChunkIndex i) {
-            return new Request(remotePath, version, target, tempDir, i, guard, listener, root);
+            return new Request(remotePath, version, target, tempDir, i, guard, listener, root, allUrls);
         }
 
         public Request withTempDir(Path d) {
-            return new Request(remotePath, version, target, d, index, guard, listener, root);
+            return new Request(remotePath, version, target, d, index, guard, listener, root, allUrls);
         }
 
         public Request withGuard(ReplaceGuard g) {
-            return new Request(remotePath, version, target, tempDir, index, g, listener, root);
+            return new Request(remotePath, version, target, tempDir, index, g, listener, root, allUrls);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(remotePath, version, target, tempDir, index, guard, l, root);
+            return new Request(remotePath, version, target, tempDir, index, guard, l, root, allUrls);
         }
 
         public Request withRoot(Path r) {
-            return new Request(remotePath, version, target, tempDir, index, guard, listener, r);
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, r, allUrls);
         }
 
         /** The folder the target must stay in: {@link #root}, or the target's own. */
@@ -134,7 +153,7 @@ public final class FilePuller {
     public Result pull(Request r) throws IOException {
         // Before anything is downloaded: a target under a link is refused at once, not after the transfer.
         LocalTargets.check(r.rootOrParent(), r.target());
-        DownloadPlan plan = client.downloadPlan(r.remotePath(), r.version(), List.of());
+        DownloadPlan plan = planner.plan(r.remotePath(), r.version(), r.allUrls() ? null : List.of());
         VersionInfo v = ChunkvaultClient.requireVersion(plan);
         Manifest m = client.manifestOf(plan);
         if (m.totalSize() != v.size()) {
@@ -143,7 +162,9 @@ public final class FilePuller {
         // Next to the target by default: its folders are made here, one at a time and never through a link (the
         // temporary file would otherwise be created wherever a link on the way pointed).
         Path tempDir = r.tempDir() != null ? r.tempDir() : LocalTargets.createParents(r.rootOrParent(), r.target());
-        Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener());
+        Map<String, DownloadPlan.ChunkUrl> known = new java.util.HashMap<>();
+        plan.chunks().forEach(c -> known.put(c.id(), c));
+        Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener(), known);
         long mtime = v.clientMtime() == null ? System.currentTimeMillis() : v.clientMtime().toEpochMilli();
         BasicFileAttributes a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime);
         return new Result(v, m, a.size(), a.lastModifiedTime().toMillis(), built.stats());
@@ -163,6 +184,12 @@ public final class FilePuller {
      */
     public Built build(String remotePath, String versionId, Manifest manifest, String expectedHash, Path tempDir,
                        ChunkIndex index, TransferListener listener) throws IOException {
+        return build(remotePath, versionId, manifest, expectedHash, tempDir, index, listener, Map.of());
+    }
+
+    /** The same, with chunk URLs already at hand (from the plan that brought the manifest). */
+    Built build(String remotePath, String versionId, Manifest manifest, String expectedHash, Path tempDir,
+                ChunkIndex index, TransferListener listener, Map<String, DownloadPlan.ChunkUrl> known) throws IOException {
         Files.createDirectories(tempDir);
         // Not createTempFile: its owner-only mode would stay on the installed file. A plain create gets the
         // user's default mode (umask), as any program writing a new file would.
@@ -173,7 +200,7 @@ public final class FilePuller {
             listener.start("download", remotePath, manifest.totalSize());
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
-                stats = fill(remotePath, versionId, manifest, index, out, listener);
+                stats = fill(remotePath, versionId, manifest, index, out, listener, known);
                 out.force(true);
             } finally {
                 listener.finish();
@@ -196,7 +223,7 @@ public final class FilePuller {
     }
 
     private Stats fill(String remotePath, String versionId, Manifest m, ChunkIndex index, FileChannel out,
-                       TransferListener listener) throws IOException {
+                       TransferListener listener, Map<String, DownloadPlan.ChunkUrl> known) throws IOException {
         Map<String, List<Integer>> positions = new LinkedHashMap<>();
         for (int i = 0; i < m.chunkCount(); i++) {
             positions.computeIfAbsent(m.id(i).hex(), k -> new ArrayList<>(1)).add(i);
@@ -222,9 +249,19 @@ public final class FilePuller {
         AtomicLong bytesDown = new AtomicLong();
         for (int i = 0; i < missing.size(); i += URL_BATCH) {
             List<String> batch = missing.subList(i, Math.min(missing.size(), i + URL_BATCH));
-            DownloadPlan plan = client.downloadPlan(remotePath, versionId, batch);
             Map<String, DownloadPlan.ChunkUrl> urls = new LinkedHashMap<>();
-            plan.chunks().forEach(c -> urls.put(c.id(), c));
+            List<String> unknown = new ArrayList<>();
+            for (String id : batch) {
+                DownloadPlan.ChunkUrl url = known.get(id);
+                if (url != null) {
+                    urls.put(id, url);
+                } else {
+                    unknown.add(id);
+                }
+            }
+            if (!unknown.isEmpty()) {
+                planner.plan(remotePath, versionId, unknown).chunks().forEach(c -> urls.put(c.id(), c));
+            }
             List<Future<?>> futures = new ArrayList<>();
             for (String id : batch) {
                 DownloadPlan.ChunkUrl url = urls.get(id);

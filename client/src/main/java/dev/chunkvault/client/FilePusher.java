@@ -63,11 +63,19 @@ public final class FilePusher {
 
     /** @param committer how the commits are sent: one request each, or grouped with others by its owner */
     public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer) {
+        this(client, journal, committer, client::requestUploads);
+    }
+
+    /**
+     * @param committer how the commits are sent: one request each, or grouped with others by its owner
+     * @param granter   how upload grants are asked for: one request each, or shared with other files' pushes
+     */
+    public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer, Granter granter) {
         this.client = Objects.requireNonNull(client, "client");
         this.journal = Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(committer, "committer");
         this.deltas = new DeltaUploader(client, journal);
-        this.uploader = new ChunkUploader(client, journal);
+        this.uploader = new ChunkUploader(client, journal, Objects.requireNonNull(granter, "granter"));
         this.committer = new VersionCommitter(journal, committer, uploader);
     }
 

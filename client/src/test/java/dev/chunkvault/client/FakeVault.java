@@ -298,6 +298,7 @@ public final class FakeVault implements AutoCloseable {
                     case "GET /v1/changes" -> changes(q);
                     case "GET /v1/history" -> history(q);
                     case "POST /v1/downloads" -> downloads(body);
+                    case "POST /v1/download-batch" -> downloadBatch(body);
                     case "POST /v1/signatures" -> signatures(body);
                     case "POST /v1/delta-uploads" -> deltaUpload(body);
                     case "POST /v1/conflict-check" -> conflictCheck(body);
@@ -743,6 +744,24 @@ public final class FakeVault implements AutoCloseable {
         m.put("chunks", urls);
         m.put("allChunks", true);
         return m;
+    }
+
+    /** Like the service: each file's plan, or its error, with its status. */
+    private Object downloadBatch(JsonNode b) {
+        List<Object> results = new ArrayList<>();
+        for (JsonNode f : b.path("files")) {
+            Object one = downloads(f);
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (one instanceof Status st) {
+                r.put("status", st.status());
+                r.putAll(JSON.convertValue(st.body(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+            } else {
+                r.put("status", 200);
+                r.putAll(JSON.convertValue(one, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+            }
+            results.add(r);
+        }
+        return Map.of("results", results);
     }
 
     private Object signatures(JsonNode b) {

@@ -2,6 +2,9 @@ package dev.chunkvault.client.sync;
 
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.CommitBatcher;
+import dev.chunkvault.client.SharedGrants;
+import dev.chunkvault.client.SharedPlans;
+import dev.chunkvault.client.Planner;
 import dev.chunkvault.client.Committer;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.ChunkvaultException;
@@ -55,12 +58,22 @@ import java.util.TreeSet;
  * The engine plans and orchestrates; each path's situation and decision is a {@link SyncItem}.
  */
 public final class SyncEngine {
-    /** Files transferred at the same time (each with its own parallel chunk transfers). */
-    static final int FILE_PARALLELISM = 4;
-    /** At most this many commits go in one batch request. */
-    static final int COMMIT_BATCH = 50;
+    /**
+     * Files transferred at the same time. Small files go many at a time, so that their grants, commits and download
+     * plans travel together (a tree of small files cost more than one request per file when they went four at a time:
+     * docs/perf-many-files.md); of the large ones (each with its own parallel chunk transfers) only a few.
+     */
+    static final int FILE_PARALLELISM = 32;
+    /** Large files ({@link #SMALL_FILE} or more) transferred at the same time. */
+    static final int LARGE_FILE_PARALLELISM = 4;
+    /** Files under this size are small: their transfers are mostly requests, not bytes. */
+    static final long SMALL_FILE = 4L << 20;
+    /** At most this many commits go in one batch request (the service's limit). */
+    static final int COMMIT_BATCH = ChunkvaultClient.MAX_BATCH_COMMITS;
     /** How long a commit may wait for others to join its batch when not every transfer thread is committing. */
     static final Duration COMMIT_LINGER = Duration.ofMillis(250);
+    /** How long a grant or download-plan request may wait for other files' to go with it. */
+    static final Duration REQUEST_LINGER = Duration.ofMillis(25);
 
     /**
      * @param maxDeletes        deletions per sync allowed without {@code force}
@@ -123,6 +136,13 @@ public final class SyncEngine {
      */
     private final CommitBatcher batcher;
     private final FilePuller puller;
+    /** Upload grants and download plans of the transfer threads' files, grouped into shared requests. */
+    private final SharedGrants grants;
+    private final SharedPlans plans;
+    /** The plans of this run's transfers: new files' asked ahead ({@link PlanPrefetcher}), the rest shared. */
+    private volatile Planner runPlanner;
+    /** Large files transferred at once, of the {@link #FILE_PARALLELISM} transfer threads. */
+    private final java.util.concurrent.Semaphore largeFiles = new java.util.concurrent.Semaphore(LARGE_FILE_PARALLELISM);
     private final Path tmp;
     private final LocalBackups backups;
     private final ConflictResolver conflicts;
@@ -135,8 +155,11 @@ public final class SyncEngine {
         this.listener = listener == null ? SyncListener.NONE : listener;
         this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER);
         Committer commits = batcher;
-        this.pusher = new FilePusher(client, state, commits);
-        this.puller = new FilePuller(client, state);
+        this.grants = new SharedGrants(client, REQUEST_LINGER);
+        this.plans = new SharedPlans(client, REQUEST_LINGER);
+        this.pusher = new FilePusher(client, state, commits, grants);
+        this.runPlanner = plans;
+        this.puller = new FilePuller(client, state, (path, version, chunks) -> runPlanner.plan(path, version, chunks));
         this.tmp = root.resolve(".chunkvault").resolve("tmp");
         this.backups = new LocalBackups(root, options.clock());
         this.conflicts = new ConflictResolver(client, state, pusher, puller, backups, options.clock(), options.device(),
@@ -311,7 +334,14 @@ public final class SyncEngine {
             planned += i.action == Action.PUSH ? i.local.size() : i.remote.size();
         }
         listener.plan(transfers.size(), planned);
-        allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
+        List<ChunkvaultClient.PlanRequest> fresh = transfers.stream().filter(SyncEngine::isFresh)
+                .map(i -> new ChunkvaultClient.PlanRequest(i.remote.path(), i.remote.version(), null)).toList();
+        runPlanner = fresh.isEmpty() ? plans : new PlanPrefetcher(fresh, plans::plans, plans);
+        try {
+            allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
+        } finally {
+            runPlanner = plans;
+        }
         allApplied &= applyAll(rest, report, 1);
         if (allApplied) {
             remote.advance(state, options.clock());
@@ -339,6 +369,18 @@ public final class SyncEngine {
     }
 
     /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
+    /** A download of a file that is not here at all: whole-file plans, asked ahead. */
+    private static boolean isFresh(SyncItem it) {
+        return it.action == Action.PULL && it.local == null && it.rec == null && it.remote != null;
+    }
+
+    /** A transfer of {@link #SMALL_FILE} or more. */
+    private static boolean isLarge(SyncItem it) {
+        long size = it.action == Action.PUSH && it.local != null ? it.local.size()
+                : it.remote != null ? it.remote.size() : 0;
+        return size >= SMALL_FILE;
+    }
+
     private boolean applyAll(List<SyncItem> items, SyncReport report, int parallelism) throws IOException {
         if (parallelism <= 1 || items.size() <= 1) {
             boolean ok = true;
@@ -355,12 +397,19 @@ public final class SyncEngine {
         try {
             List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
             for (SyncItem it : items) {
+                boolean large = isLarge(it);
                 futures.add(pool.submit(() -> {
+                    if (large) {
+                        largeFiles.acquireUninterruptibly();
+                    }
                     batcher.enter();
                     try {
                         return applyGuarded(it, report);
                     } finally {
                         batcher.leave();
+                        if (large) {
+                            largeFiles.release();
+                        }
                     }
                 }));
             }
@@ -642,8 +691,10 @@ public final class SyncEngine {
         Path target = it.local != null ? LocalTargets.check(root, it.local.file()) : LocalTargets.resolve(root, localPath);
         LocalFile seen = it.local;
         FilePuller.ReplaceGuard guard = t -> SyncItem.unchangedSinceScan(t, seen);
+        // A file not here at all (a second device's first sync) has no chunks to reuse: every URL comes with its plan.
+        boolean fresh = isFresh(it);
         FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
-                guard, listener.transfer(localPath), root));
+                guard, listener.transfer(localPath), root).withAllUrls(fresh));
         record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
         report.pulled.add(localPath);
         report.addDownloaded(r.stats().bytesDownloaded());

@@ -190,6 +190,38 @@ class SyncEngineTest {
         assertTrue(sync(b).inSync());
     }
 
+    /**
+     * Issue 15: a tree of small files syncs with requests shared across files — grants, commits and (on the second
+     * device) download plans for many files each — where it took more than one API request per file.
+     */
+    @Test
+    void aTreeOfSmallFilesTakesFewRequestsPerFile() throws Exception {
+        int files = 300;
+        for (int i = 0; i < files; i++) {
+            TestFiles.write(a.resolve("src/d" + (i % 7) + "/f" + i + ".txt"), TestFiles.random(500 + i, 2_000 + i));
+        }
+        vault.calls.clear();
+        SyncReport ra = sync(a);
+        assertEquals(files, ra.pushed.size());
+        int grants = vault.calls.getOrDefault("POST /v1/uploads", new java.util.concurrent.atomic.AtomicInteger()).get();
+        int batches = vault.calls.getOrDefault("POST /v1/commit-batch", new java.util.concurrent.atomic.AtomicInteger()).get()
+                + vault.calls.getOrDefault("POST /v1/commits", new java.util.concurrent.atomic.AtomicInteger()).get();
+        assertTrue(grants <= files / 10, "grants shared across files: " + grants + " for " + files + " files");
+        assertTrue(batches <= files / 10, "commits shared across files: " + batches + " for " + files + " files");
+
+        vault.calls.clear();
+        SyncReport rb = sync(b);
+        assertEquals(files, rb.pulled.size());
+        int plans = vault.calls.getOrDefault("POST /v1/download-batch", new java.util.concurrent.atomic.AtomicInteger()).get()
+                + vault.calls.getOrDefault("POST /v1/downloads", new java.util.concurrent.atomic.AtomicInteger()).get();
+        assertTrue(plans <= files / 10, "download plans shared across files: " + plans + " for " + files + " files");
+        for (int i = 0; i < files; i += 37) {
+            assertArrayEquals(TestFiles.random(500 + i, 2_000 + i), Files.readAllBytes(b.resolve("src/d" + (i % 7) + "/f" + i + ".txt")));
+        }
+        assertTrue(sync(a).inSync());
+        assertTrue(sync(b).inSync());
+    }
+
     @Test
     void disjointEditsOfALargeFileAreMerged() throws Exception {
         byte[] data = TestFiles.random(12, 3_000_000);
@@ -1224,7 +1256,8 @@ class SyncEngineTest {
         Files.createDirectories(b.resolve("docs"));
         Path outside = tmp.resolve("outside");
         vault.hook = (route, body, q) -> {
-            if (route.equals("POST /v1/downloads") && !Files.isSymbolicLink(b.resolve("docs"))) {
+            if ((route.equals("POST /v1/downloads") || route.equals("POST /v1/download-batch"))
+                    && !Files.isSymbolicLink(b.resolve("docs"))) {
                 Files.move(b.resolve("docs"), outside); // another program, between the check and the write
                 Files.createSymbolicLink(b.resolve("docs"), outside);
             }
