@@ -122,6 +122,37 @@ class SafeguardsIT {
         }
     }
 
+    /**
+     * Issue 16: right after `restore` or `rm`, the CLI says to run `sync`; that sync (the change feed, not a full
+     * listing) said "Everything is in sync" while the local file was still the old one, because the feed hid the last
+     * 10 s. Now the very next sync brings the restore and the removal down.
+     */
+    @Test
+    void aSyncRightAfterRestoreOrRmBringsItDown() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("feed"));
+        Files.writeString(dir.resolve("notes.txt"), "first");
+        Files.writeString(dir.resolve("gone.txt"), "to be removed");
+        assertEquals(0, run(dir, "sync"), out + err);
+        assertEquals(0, run(dir, "--json", "history", "notes.txt"), err);
+        String first = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(out)
+                .path("versions").path(0).path("versionId").asText();
+        Files.writeString(dir.resolve("notes.txt"), "second");
+        Files.setLastModifiedTime(dir.resolve("notes.txt"), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(dir.resolve("notes.txt")).toMillis() + 2000));
+        assertEquals(0, run(dir, "sync"), out + err);
+
+        assertEquals(0, run(dir, "restore", "notes.txt", "--version", first), out + err);
+        assertEquals(0, run(dir, "sync"), out + err);
+        assertFalse(out.contains("Everything is in sync"), out);
+        assertEquals("first", Files.readString(dir.resolve("notes.txt")), "the restore came down at once");
+
+        assertEquals(0, run(tmp, "rm", "gone.txt"), out + err); // from outside the folder: on the server only
+        assertEquals(0, run(dir, "sync"), out + err);
+        assertFalse(Files.exists(dir.resolve("gone.txt")), "the removal came down at once: " + out);
+        assertEquals(0, run(dir, "sync"), out + err);
+        assertTrue(out.contains("Everything is in sync"), out);
+    }
+
     /** Another device of the same account: its own config and device name. */
     Map<String, String> device(String name) {
         Map<String, String> e = new HashMap<>(env);
