@@ -45,6 +45,12 @@ public final class Errors {
             if (a.isTooManyVersions()) {
                 return new Verdict(ExitCodes.UNAVAILABLE, tooManyVersionsMessage(a) + id);
             }
+            if (a.status() == 401 && "INVALID_SUBJECT".equals(a.code())) {
+                // Signing in again gives the same identity: say what is wrong with it instead.
+                return new Verdict(ExitCodes.AUTH, "The service cannot use this account's identity: the token's subject"
+                        + " (sub) is not a string of 1 to 255 bytes of plain text. Sign in with an identity provider that"
+                        + " issues such subjects (Cognito does), or ask the operator." + id);
+            }
             if (a.isUnauthorized()) {
                 return new Verdict(ExitCodes.AUTH, (a.status() == 403 ? "Not allowed: " : "Not signed in or the session"
                         + " expired: ") + a.getMessage() + " Run `chunkvault login`." + id);

@@ -82,4 +82,13 @@ class ErrorsTest {
         String unexpected = Errors.classify(new IllegalStateException("boom secret")).message();
         assertTrue(!unexpected.contains("secret") && unexpected.contains("--debug"), unexpected);
     }
+
+    /** A subject the service cannot use is not "sign in again" (that gives the same subject). */
+    @Test
+    void anUnusableSubjectSaysSoInsteadOfAskingToSignInAgain() {
+        ApiException bad = new ApiException(401, "INVALID_SUBJECT", "no", "req-1", null, null);
+        Errors.Verdict v = Errors.classify(bad);
+        assertEquals(ExitCodes.AUTH, v.exitCode());
+        assertTrue(v.message().contains("subject") && !v.message().contains("chunkvault login"), v.message());
+    }
 }
