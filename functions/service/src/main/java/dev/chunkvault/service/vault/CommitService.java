@@ -196,7 +196,9 @@ public final class CommitService {
         // The files are distinct, so their commits touch distinct file rows and versions and may run side by side
         // (shared chunks are only ever counted up, each in its own transaction); a failure of the service itself
         // ends the request once every lane has stopped, and the client sends the whole batch again.
+        java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
         return batchLanes.map(requests, r -> {
+            TX_GATE.set(gate);
             try {
                 return new BatchItem(commit(r), null);
             } catch (ServiceException e) {
@@ -205,14 +207,38 @@ public final class CommitService {
                     throw e; // the service's own trouble: the whole batch is retried
                 }
                 return new BatchItem(null, e); // this file's refusal (a too-busy file too: its own limit)
+            } finally {
+                TX_GATE.remove();
             }
         });
     }
 
     /**
+     * The lanes of one batch read and verify side by side, but send their transactions one at a time: every one of
+     * them writes the owner's usage item, and on DynamoDB two transactions on one item at once cancel each other
+     * (TransactionConflict) — lanes racing there would retry more than they overlap.
+     */
+    private static final ThreadLocal<java.util.concurrent.locks.Lock> TX_GATE = new ThreadLocal<>();
+
+    /** Runs one transaction, through the batch's gate when there is one. */
+    private void transactGated(Runnable tx) {
+        java.util.concurrent.locks.Lock gate = TX_GATE.get();
+        if (gate == null) {
+            tx.run();
+            return;
+        }
+        gate.lock();
+        try {
+            tx.run();
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    /**
      * Commits of one batch request under way at once. Each small commit is a few dependent round trips and one
-     * transaction: side by side they overlap those waits (DynamoDB Local's transaction rate doubles from one writer to
-     * four: docs/perf-many-files.md), and a batch of a hundred files answers in a fraction of the time.
+     * transaction: side by side they overlap the reads and verifications, and their transactions go one after another
+     * (see {@link #TX_GATE}).
      */
     static final int BATCH_LANES = 8;
 
@@ -579,10 +605,10 @@ public final class CommitService {
                 actions.addAll(RefOps.pinActions(owner, fileId, versionId, p));
             }
             try {
-                retry.run(() -> {
+                transactGated(() -> retry.run(() -> {
                     freshChangeKey(d.now());
                     store.transact(actions);
-                });
+                }));
                 return d.result();
             } catch (TransactionCancelledException e) {
                 throw explain(e, usageAction, guard);
@@ -670,10 +696,10 @@ public final class CommitService {
         int usageAction = publish.size();
         publish.add(Usage.change(owner, usage, guard.condition()));
         try {
-            retry.run(() -> {
+            transactGated(() -> retry.run(() -> {
                 freshChangeKey(publishedAt);
                 store.transact(publish);
-            });
+            }));
             return result;
         } catch (TransactionCancelledException e) {
             if (e.conditionFailed(0)) {

@@ -41,8 +41,40 @@ class BatchesTest {
     void aCommitBatchRunsItsCommitsSideBySideWithTheSameOutcomes() {
         Settings settings = Settings.DEFAULTS;
         var backend = Backend.inMemory(new dev.chunkvault.service.TestClock(), true);
-        TestVault v = new TestVault(backend, new dev.chunkvault.service.TestClock(), settings, s -> s, b -> b,
-                Retry.immediate(3));
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostReadsAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        TestVault v = new TestVault(backend, new dev.chunkvault.service.TestClock(), settings,
+                s -> new GcOrphansTest.Delegating(s) {
+                    @Override
+                    public void transact(java.util.List<dev.chunkvault.service.store.TxAction> actions) {
+                        mostAtOnce.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                        try {
+                            Thread.sleep(1);
+                            super.transact(actions);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            inFlight.decrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public java.util.Optional<dev.chunkvault.service.store.Item> get(String table,
+                                                                                   dev.chunkvault.service.store.Key key) {
+                        mostReadsAtOnce.accumulateAndGet(reads.incrementAndGet(), Math::max);
+                        try {
+                            Thread.sleep(1);
+                            return super.get(table, key);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException(e);
+                        } finally {
+                            reads.decrementAndGet();
+                        }
+                    }
+                }, b -> b, Retry.immediate(3));
         CommitService lanes = new CommitService(v.itemPort, v.blobPort, v.clock, settings,
                 new Parallel(Executors.newFixedThreadPool(16), 16), Retry.immediate(3));
         FakeClient c = new FakeClient(v, "alice");
@@ -61,6 +93,8 @@ class BatchesTest {
 
         List<CommitService.BatchItem> out = lanes.commitBatch(batch);
         assertEquals(61, out.size());
+        assertTrue(mostReadsAtOnce.get() > 1, "the lanes read side by side");
+        assertEquals(1, mostAtOnce.get(), "but send their transactions (each writes the owner's usage) one at a time");
         for (int i = 0; i < 60; i++) {
             assertEquals(CommitService.Outcome.CREATED, out.get(i).result().outcome(), "in order: " + i);
             assertEquals(contents.get(i).sha256(), v.reads.file(c.owner, "many/f" + i + ".bin", false).contentHash());
