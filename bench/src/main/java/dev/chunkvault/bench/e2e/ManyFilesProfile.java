@@ -65,6 +65,7 @@ public final class ManyFilesProfile {
         System.out.println(md);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
+        System.exit(0); // a client's or emulator's non-daemon thread must not keep a finished profile running
     }
 
     interface Step {

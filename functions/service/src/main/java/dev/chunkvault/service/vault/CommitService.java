@@ -165,7 +165,9 @@ public final class CommitService {
      * Commits several files in one request, each exactly as {@link #commit} would and independently of the others
      * (one's stale parent does not stop the next). The batch is checked as a whole first — every request valid, no
      * two for the same file (case-folded), at most {@link #MAX_BATCH_COMMITS} and {@link #MAX_BATCH_ENTRIES} — so a
-     * bad batch changes nothing. A file's own refusal (stale parent, missing chunks...) is its item's error; a
+     * bad batch changes nothing. The small commits are written several to a transaction ({@link CommitGroups}; a group
+     * that cannot be written leaves each of its commits to run alone). A file's own refusal (stale parent, missing
+     * chunks...) is its item's error; a
      * failure of the service itself (store unavailable, throttling, contention) ends the request, and the caller
      * retries the whole batch: the idempotency keys make the commits already done answer with their results.
      */
@@ -193,30 +195,95 @@ public final class CommitService {
             throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + MAX_BATCH_ENTRIES
                     + " manifest entries per batch; commit large files on their own.");
         }
-        // The files are distinct, so their commits touch distinct file rows and versions and may run side by side
-        // (shared chunks are only ever counted up, each in its own transaction); a failure of the service itself
-        // ends the request once every lane has stopped, and the client sends the whole batch again.
+        // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
+        // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
+        // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
+        // batch again.
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
-        return batchLanes.map(requests, r -> {
-            TX_GATE.set(gate);
-            try {
-                return new BatchItem(commit(r), null);
-            } catch (ServiceException e) {
-                if (e.kind() == ErrorKind.UNAVAILABLE
-                        || (e.kind() == ErrorKind.THROTTLED && !TOO_MANY_VERSIONS.equals(e.code()))) {
-                    throw e; // the service's own trouble: the whole batch is retried
-                }
-                return new BatchItem(null, e); // this file's refusal (a too-busy file too: its own limit)
-            } finally {
-                TX_GATE.remove();
+        List<Object> first = batchLanes.map(requests, r -> inLane(gate, true, r));
+        List<CommitGroups.Prepared> prepared = new ArrayList<>();
+        first.forEach(o -> {
+            if (o instanceof CommitGroups.Prepared p) {
+                prepared.add(p);
             }
         });
+        java.util.Set<CommitGroups.Prepared> alone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (CommitGroups.Group g : CommitGroups.plan(prepared)) {
+            try {
+                retry.run(() -> {
+                    freshChangeKey(g.oldestKeyMillis());
+                    store.transact(g.actions());
+                });
+            } catch (TransactionCancelledException | Race refused) {
+                // Nothing of the group was written: its members go one by one, each to its own answer.
+                alone.addAll(g.members());
+            }
+        }
+        List<Integer> again = new ArrayList<>();
+        List<BatchItem> out = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            Object o = first.get(i);
+            if (o instanceof CommitGroups.Prepared p) {
+                if (alone.contains(p)) {
+                    again.add(i);
+                    out.add(null);
+                } else {
+                    out.add(new BatchItem(p.result(), null));
+                }
+            } else {
+                out.add((BatchItem) o);
+            }
+        }
+        List<Object> retried = batchLanes.map(again.stream().map(requests::get).toList(), r -> inLane(gate, false, r));
+        for (int k = 0; k < again.size(); k++) {
+            out.set(again.get(k), (BatchItem) retried.get(k));
+        }
+        return out;
     }
 
     /**
-     * The lanes of one batch read and verify side by side, but send their transactions one at a time: every one of
-     * them writes the owner's usage item, and on DynamoDB two transactions on one item at once cancel each other
-     * (TransactionConflict) — lanes racing there would retry more than they overlap.
+     * One commit of a batch on its lane: its answer as a {@link BatchItem}, or (with {@code defer}) the small commit
+     * prepared for its group.
+     */
+    private Object inLane(java.util.concurrent.locks.Lock gate, boolean defer, CommitRequest r) {
+        TX_GATE.set(gate);
+        if (defer) {
+            DEFER.set(Boolean.TRUE);
+        }
+        try {
+            return new BatchItem(commit(r), null);
+        } catch (Deferred d) {
+            return d.prepared;
+        } catch (ServiceException e) {
+            if (e.kind() == ErrorKind.UNAVAILABLE
+                    || (e.kind() == ErrorKind.THROTTLED && !TOO_MANY_VERSIONS.equals(e.code()))) {
+                throw e; // the service's own trouble: the whole batch is retried
+            }
+            return new BatchItem(null, e); // this file's refusal (a too-busy file too: its own limit)
+        } finally {
+            TX_GATE.remove();
+            DEFER.remove();
+        }
+    }
+
+    /** Set on a lane whose small commit is to be written with its group rather than alone. */
+    private static final ThreadLocal<Boolean> DEFER = new ThreadLocal<>();
+
+    /** A small commit of a batch, prepared and not written: its group writes it. */
+    private static final class Deferred extends RuntimeException {
+        final transient CommitGroups.Prepared prepared;
+
+        Deferred(CommitGroups.Prepared prepared) {
+            super(null, null, false, false);
+            this.prepared = prepared;
+        }
+    }
+
+    /**
+     * The transactions a batch's lanes send themselves (a large commit's publish, a commit of a group that could not be
+     * written, one by one) go one at a time: every one of them writes the owner's usage item, and on DynamoDB two
+     * transactions on one item at once cancel each other (TransactionConflict) — lanes racing there would retry more
+     * than they overlap.
      */
     private static final ThreadLocal<java.util.concurrent.locks.Lock> TX_GATE = new ThreadLocal<>();
 
@@ -236,9 +303,8 @@ public final class CommitService {
     }
 
     /**
-     * Commits of one batch request under way at once. Each small commit is a few dependent round trips and one
-     * transaction: side by side they overlap the reads and verifications, and their transactions go one after another
-     * (see {@link #TX_GATE}).
+     * Commits of one batch request prepared at once. Each small commit is a few dependent round trips (reads and
+     * verifications) before its transaction, which its group sends: side by side they overlap the round trips.
      */
     static final int BATCH_LANES = 8;
 
@@ -598,6 +664,12 @@ public final class CommitService {
             actions.add(headCas(file, d.newFile(), parent));
             if (parent != null) {
                 actions.add(supersede(fileId, parent, d.now()));
+            }
+            if (DEFER.get() != null) {
+                // In a batch: written together with other small commits of the batch (CommitGroups).
+                throw new Deferred(new CommitGroups.Prepared(owner, fileId, versionId, actions, usage, guard.condition(),
+                        guard.seen(), guard.quota(), guard.growth(), v.pins(),
+                        d.version().manifest() == null ? 0 : d.version().manifest().length(), d.now(), d.result()));
             }
             int usageAction = actions.size();
             actions.add(Usage.change(owner, usage, guard.condition()));

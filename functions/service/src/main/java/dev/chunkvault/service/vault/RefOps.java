@@ -59,11 +59,12 @@ final class RefOps {
                         .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF)),
                 TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()),
                         Update.update().add(Refs.COUNT, 1).add(Refs.SEQ, 1), Condition.ALWAYS),
-                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin), usable(pin.incarnation())));
+                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin, 1), usable(pin.incarnation())));
     }
 
-    private static Update chunkUpdate(Pin pin) {
-        Update u = Update.update().add(ChunkRow.REFS, 1).add(ChunkRow.REFS_SEQ, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
+    /** The chunk row takes {@code edges} new references (and a new stamp), and is LIVE. */
+    static Update chunkUpdate(Pin pin, int edges) {
+        Update u = Update.update().add(ChunkRow.REFS, edges).add(ChunkRow.REFS_SEQ, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
                 .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT).setIfAbsent(ChunkRow.SIZE, (long) pin.size());
         return pin.s3Version() == null ? u : u.setIfAbsent(ChunkRow.S3_VERSION, pin.s3Version());
     }

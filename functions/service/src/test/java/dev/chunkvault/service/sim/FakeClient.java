@@ -91,6 +91,17 @@ public final class FakeClient {
                 new CommitService.Source.Full(content.manifest()), content.size(), content.sha256(), 0, idempotencyKey));
     }
 
+    /** The commit request {@link #commit} sends. */
+    public CommitService.CommitRequest request(String path, String parent, Content content, String idempotencyKey) {
+        return new CommitService.CommitRequest(owner, path, parent, new CommitService.Source.Full(content.manifest()),
+                content.size(), content.sha256(), 0, idempotencyKey);
+    }
+
+    /** Several commits in one batch request. */
+    public java.util.List<CommitService.BatchItem> commitBatch(java.util.List<CommitService.CommitRequest> requests) {
+        return commits.commitBatch(requests);
+    }
+
     public CommitService.CommitResult delete(String path, String parent, String idempotencyKey) {
         return commits.commit(new CommitService.CommitRequest(owner, path, parent,
                 new CommitService.Source.Tombstone(), 0, null, 0, idempotencyKey));

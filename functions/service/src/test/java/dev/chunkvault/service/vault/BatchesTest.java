@@ -45,11 +45,13 @@ class BatchesTest {
         java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger mostReadsAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger transactions = new java.util.concurrent.atomic.AtomicInteger();
         TestVault v = new TestVault(backend, new dev.chunkvault.service.TestClock(), settings,
                 s -> new GcOrphansTest.Delegating(s) {
                     @Override
                     public void transact(java.util.List<dev.chunkvault.service.store.TxAction> actions) {
                         mostAtOnce.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                        transactions.incrementAndGet();
                         try {
                             Thread.sleep(1);
                             super.transact(actions);
@@ -91,16 +93,21 @@ class BatchesTest {
         batch.add(new CommitService.CommitRequest(c.owner, "many/missing.bin", null,
                 new CommitService.Source.Full(missing.manifest()), missing.size(), missing.sha256(), 0, "batch-lanes-x"));
 
+        transactions.set(0);
         List<CommitService.BatchItem> out = lanes.commitBatch(batch);
         assertEquals(61, out.size());
         assertTrue(mostReadsAtOnce.get() > 1, "the lanes read side by side");
         assertEquals(1, mostAtOnce.get(), "but send their transactions (each writes the owner's usage) one at a time");
+        // 60 small commits of 1-3 chunks (7-13 actions each) fit in about 8 transactions of at most 100 actions.
+        assertTrue(transactions.get() <= 10, "small commits are written several to a transaction: " + transactions);
         for (int i = 0; i < 60; i++) {
             assertEquals(CommitService.Outcome.CREATED, out.get(i).result().outcome(), "in order: " + i);
             assertEquals(contents.get(i).sha256(), v.reads.file(c.owner, "many/f" + i + ".bin", false).contentHash());
         }
         assertEquals("MISSING_CHUNKS", out.get(60).error().code());
+        transactions.set(0);
         List<CommitService.BatchItem> again = lanes.commitBatch(batch);
+        assertEquals(0, transactions.get(), "a replayed batch writes nothing");
         for (int i = 0; i < 60; i++) {
             assertEquals(CommitService.Outcome.REPLAYED, again.get(i).result().outcome(), "a retried batch replays");
             assertEquals(out.get(i).result().version().versionId(), again.get(i).result().version().versionId());

@@ -39,10 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StorageModel {
     private StorageModel() {}
 
-    enum Op { EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED, FEED }
+    enum Op { EDIT, BATCH_EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED, FEED }
 
     private static final Map<Op, Integer> WEIGHTS = new EnumMap<>(Map.ofEntries(
-            Map.entry(Op.EDIT, 34), Map.entry(Op.DUPLICATE_EDIT, 6), Map.entry(Op.ABANDON, 4), Map.entry(Op.DELETE, 8),
+            Map.entry(Op.EDIT, 26), Map.entry(Op.BATCH_EDIT, 8), Map.entry(Op.DUPLICATE_EDIT, 6), Map.entry(Op.ABANDON, 4), Map.entry(Op.DELETE, 8),
             Map.entry(Op.RESTORE, 8), Map.entry(Op.DOWNLOAD, 12), Map.entry(Op.ADVANCE, 12), Map.entry(Op.GC_RUN, 8),
             Map.entry(Op.GC_PHASES, 8), Map.entry(Op.AUDIT_FIX, 2), Map.entry(Op.GC_KILLED, 3), Map.entry(Op.FEED, 8)));
 
@@ -221,6 +221,43 @@ public final class StorageModel {
                     }
                     return r.outcome().name();
                 }
+                case BATCH_EDIT -> {
+                    // Several files in one commit batch: its small commits are written several to a transaction.
+                    List<String> paths = new ArrayList<>();
+                    for (int i = 0, n = 2 + random.nextInt(3); i < n; i++) {
+                        String p = path(random);
+                        if (!paths.contains(p)) {
+                            paths.add(p);
+                        }
+                    }
+                    List<CommitService.CommitRequest> requests = new ArrayList<>();
+                    List<Content> contents = new ArrayList<>();
+                    for (String p : paths) {
+                        Content content = content(random);
+                        c.upload(content);
+                        contents.add(content);
+                        requests.add(c.request(p, head(c, p), content, key(device)));
+                    }
+                    List<CommitService.BatchItem> out = batchWithRetries(c, requests, random);
+                    assertEquals(requests.size(), out.size());
+                    java.util.SortedSet<String> outcome = new java.util.TreeSet<>();
+                    for (int i = 0; i < out.size(); i++) {
+                        CommitService.BatchItem item = out.get(i);
+                        if (item.result() != null) {
+                            record(item.result(), contents.get(i));
+                            outcome.add(item.result().outcome().name());
+                            continue;
+                        }
+                        ServiceException e = item.error();
+                        boolean expected = e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.UNPROCESSABLE
+                                || (e.kind() == ErrorKind.THROTTLED && CommitService.TOO_MANY_VERSIONS.equals(e.code()))
+                                || (e.kind() == ErrorKind.FORBIDDEN && CommitService.QUOTA_EXCEEDED.equals(e.code())
+                                    && c.owner.sub().equals(QUOTA_OWNER));
+                        assertTrue(expected, "a batch item answered " + e.kind() + " " + e.code());
+                        outcome.add(e.code());
+                    }
+                    return "batch " + String.join("+", outcome);
+                }
                 case ABANDON -> {
                     c.upload(content(random));
                     return "uploaded";
@@ -330,6 +367,26 @@ public final class StorageModel {
                 Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, 40) : Deadline.none();
                 try {
                     return d.call(() -> c.commit(path, parent, content, key));
+                } catch (TransientStoreException e) {
+                    last = e;
+                } catch (ServiceException e) {
+                    if (e.kind() != ErrorKind.UNAVAILABLE && e.kind() != ErrorKind.THROTTLED) {
+                        throw e;
+                    }
+                    last = e;
+                }
+            }
+            throw last;
+        }
+
+        /** {@link #commitWithRetries} for a whole batch: the client sends the same batch again until it is answered. */
+        List<CommitService.BatchItem> batchWithRetries(FakeClient c, List<CommitService.CommitRequest> requests,
+                                                       Random random) {
+            RuntimeException last = null;
+            for (int attempt = 0; attempt < 8; attempt++) {
+                Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, 60) : Deadline.none();
+                try {
+                    return d.call(() -> c.commitBatch(requests));
                 } catch (TransientStoreException e) {
                     last = e;
                 } catch (ServiceException e) {
