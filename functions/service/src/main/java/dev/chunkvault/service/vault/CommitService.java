@@ -145,6 +145,7 @@ public final class CommitService {
             try {
                 return attempt(r, path, deadline);
             } catch (Race race) {
+                VIEW.remove(); // what the batch read ahead is older than what this race found: read afresh
                 if (attempt >= ATTEMPTS) {
                     throw ServiceException.unavailable("COMMIT_CONTENDED",
                             "The file is changing too fast to commit now; retry.", Duration.ofSeconds(1), null);
@@ -200,7 +201,15 @@ public final class CommitService {
         // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
         // batch again.
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
-        List<Object> first = batchLanes.map(requests, r -> inLane(gate, true, r));
+        BatchView view = readAhead(requests);
+        List<Object> first = batchLanes.map(requests, r -> {
+            VIEW.set(view);
+            try {
+                return inLane(gate, true, r);
+            } finally {
+                VIEW.remove();
+            }
+        });
         List<CommitGroups.Prepared> prepared = new ArrayList<>();
         first.forEach(o -> {
             if (o instanceof CommitGroups.Prepared p) {
@@ -264,6 +273,70 @@ public final class CommitService {
             TX_GATE.remove();
             DEFER.remove();
         }
+    }
+
+    /**
+     * Reads for all the commits of a batch at once ({@link BatchView}): the file rows, then the versions each commit
+     * will look for (its own and its parent), the usage item, and the holdings and chunk rows of its full manifests'
+     * chunks. A batch of requests of several owners (never sent by the API) reads nothing ahead.
+     */
+    private BatchView readAhead(List<CommitRequest> requests) {
+        BatchView view = new BatchView();
+        Owner owner = requests.get(0).owner();
+        if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
+            return view;
+        }
+        List<Key> fileKeys = requests.stream().map(r -> FileRow.key(owner, parsePath(r.path()).foldKey())).distinct().toList();
+        Map<Key, Item> files = new HashMap<>();
+        BatchReads.getAll(store, parallel, retry, Tables.FILES, fileKeys)
+                .forEach(i -> files.put(Key.of(i.string(FileRow.OWNER), i.string(FileRow.PATH)), i));
+        fileKeys.forEach(k -> view.file(k, Optional.ofNullable(files.get(k))));
+        java.util.Set<Key> versionKeys = new java.util.LinkedHashSet<>();
+        java.util.Set<ChunkId> chunkIds = new java.util.LinkedHashSet<>();
+        for (CommitRequest r : requests) {
+            String pathKey = parsePath(r.path()).foldKey();
+            Optional<FileRow> file = Optional.ofNullable(files.get(FileRow.key(owner, pathKey))).map(FileRow::from);
+            boolean restoreOrDelete = r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
+            String parent = r.parentVersion();
+            if (parent == null && file.isPresent() && (file.get().deleted() || restoreOrDelete)) {
+                parent = file.get().head();
+            }
+            String fileId = file.map(FileRow::fileId).orElseGet(() -> deriveFileId(owner, pathKey, r.idempotencyKey()));
+            long seq = (parent == null ? 0 : VersionRow.seqOf(parent)) + 1;
+            versionKeys.add(VersionRow.key(fileId, VersionRow.versionId(fileId, seq, r.idempotencyKey())));
+            if (parent != null) {
+                versionKeys.add(VersionRow.key(fileId, parent));
+            }
+            file.ifPresent(f -> versionKeys.add(VersionRow.key(f.fileId(), f.head())));
+            if (r.source() instanceof Source.Full f) {
+                chunkIds.addAll(f.manifest().distinctIds());
+            }
+        }
+        Map<Key, Item> versions = new HashMap<>();
+        BatchReads.getAll(store, parallel, retry, Tables.VERSIONS, List.copyOf(versionKeys))
+                .forEach(i -> versions.put(VersionRow.key(i.string(VersionRow.FILE_ID), i.string(VersionRow.VERSION_ID)), i));
+        versionKeys.forEach(k -> view.version(k, Optional.ofNullable(versions.get(k))));
+        view.usage(retry.call(() -> store.get(Tables.CONTROL, Usage.key(owner))));
+        if (!chunkIds.isEmpty()) {
+            List<ChunkId> ids = List.copyOf(chunkIds);
+            Set<ChunkId> held = holdings.held(owner, ids);
+            ids.forEach(c -> view.held(c, held.contains(c)));
+            Map<ChunkId, Item> rows = new HashMap<>();
+            BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, ids.stream().map(ChunkRow::key).toList())
+                    .forEach(i -> rows.put(ChunkId.parse(i.string(ChunkRow.ID)), i));
+            ids.forEach(c -> view.chunk(c, Optional.ofNullable(rows.get(c))));
+        }
+        return view;
+    }
+
+    /** The batch's reads, on a lane's first attempt at its commit (see {@link BatchView}). */
+    private static final ThreadLocal<BatchView> VIEW = new ThreadLocal<>();
+
+    /** An item as the batch read it ahead, else read now. */
+    private Optional<Item> read(String table, Key key, java.util.function.Function<BatchView, Optional<Item>> fromView) {
+        BatchView view = VIEW.get();
+        Optional<Item> seen = view == null ? null : fromView.apply(view);
+        return seen != null ? seen : retry.call(() -> store.get(table, key));
     }
 
     /** Set on a lane whose small commit is to be written with its group rather than alone. */
@@ -362,7 +435,8 @@ public final class CommitService {
     private CommitResult attempt(CommitRequest r, FilePath path, long deadline) {
         Owner owner = r.owner();
         String pathKey = path.foldKey();
-        Optional<FileRow> file = retry.call(() -> store.get(Tables.FILES, FileRow.key(owner, pathKey))).map(FileRow::from);
+        Key fileKey = FileRow.key(owner, pathKey);
+        Optional<FileRow> file = read(Tables.FILES, fileKey, v -> v.file(fileKey)).map(FileRow::from);
         boolean restoreOrDelete = r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
         if (restoreOrDelete && file.isEmpty()) {
             throw ServiceException.notFound("No such file.");
@@ -448,7 +522,7 @@ public final class CommitService {
         if (!isContent(r) || delta.logicalBytes() <= 0) {
             return QuotaGuard.NONE;
         }
-        Usage.Row row = Usage.Row.from(retry.call(() -> store.get(Tables.CONTROL, Usage.key(r.owner()))));
+        Usage.Row row = Usage.Row.from(read(Tables.CONTROL, Usage.key(r.owner()), BatchView::usage));
         long quota = row.effectiveQuota(settings);
         long growth = delta.logicalBytes();
         if (quota > 0 && row.counters().logicalBytes() + growth > quota) {
@@ -558,10 +632,23 @@ public final class CommitService {
         if (chunks.isEmpty()) {
             return new Verified(List.of(), List.of());
         }
-        Set<ChunkId> held = holdings.held(owner, chunks);
+        Set<ChunkId> held;
         Map<ChunkId, ChunkRow> rows = new HashMap<>();
-        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, chunks.stream().map(ChunkRow::key).toList())) {
-            rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
+        BatchView view = VIEW.get();
+        if (view != null && chunks.stream().allMatch(c -> view.held(c) != null && view.chunk(c) != null)) {
+            held = new java.util.HashSet<>();
+            for (ChunkId c : chunks) {
+                if (view.held(c)) {
+                    held.add(c);
+                }
+                view.chunk(c).ifPresent(i -> rows.put(c, ChunkRow.from(i)));
+            }
+        } else {
+            held = holdings.held(owner, chunks);
+            for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS,
+                    chunks.stream().map(ChunkRow::key).toList())) {
+                rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
+            }
         }
         List<Object> checked = parallel.map(chunks, c -> {
             ChunkRow row = rows.get(c);
@@ -686,6 +773,7 @@ public final class CommitService {
                 throw explain(e, usageAction, guard);
             }
         }
+        VIEW.remove(); // a large commit writes as it goes, and reads for itself
         if (!resuming) {
             quotaGuard(r, usage); // refused before anything is verified or pinned; checked again at publish
         }
@@ -883,7 +971,8 @@ public final class CommitService {
     }
 
     private Optional<VersionRow> getVersion(String fileId, String versionId) {
-        return retry.call(() -> store.get(Tables.VERSIONS, VersionRow.key(fileId, versionId))).map(VersionRow::from);
+        Key key = VersionRow.key(fileId, versionId);
+        return read(Tables.VERSIONS, key, v -> v.version(key)).map(VersionRow::from);
     }
 
     static String deriveFileId(Owner owner, String pathKey, String idempotencyKey) {
