@@ -16,8 +16,9 @@ import java.util.concurrent.TimeoutException;
  * alone is about 0.9 KB) is most of what a small file's commit costs on the wire.
  *
  * <p>A thread calling {@link #commit} waits until its commit is sent: at once when every thread of the sync that is
- * still working is waiting here too (nothing more can join) or the batch is full, else after at most
- * {@link #linger}. Each caller gets exactly what {@link ChunkvaultClient#commit} would have given it (its result, or
+ * still working is waiting here too (nothing more can join), when half of them are (the other half make the next
+ * batch while this one is committed) or the batch is full, else after at most {@link #linger}. Each caller gets
+ * exactly what {@link ChunkvaultClient#commit} would have given it (its result, or
  * the {@link StaleParentException} / {@link ApiException} for its own commit); a failure of the batch request
  * itself is thrown to each of its callers. Large commits (many manifest entries) and a batch of one go alone, by
  * the plain route; a service without the batch route (404) is sent single commits from then on.
@@ -86,7 +87,8 @@ public final class CommitBatcher implements Committer {
         synchronized (this) {
             pending.add(mine);
             waiting++;
-            if (pending.size() >= maxBatch || waiting >= active || pendingEntries() >= MAX_BATCH_ENTRIES - MAX_ENTRIES_BATCHED) {
+            if (pending.size() >= maxBatch || waiting >= active || pending.size() >= cohort()
+                    || pendingEntries() >= MAX_BATCH_ENTRIES - MAX_ENTRIES_BATCHED) {
                 batch = takeAll();
             }
         }
@@ -121,6 +123,14 @@ public final class CommitBatcher implements Committer {
             Thread.currentThread().interrupt();
             throw new ChunkvaultException("Interrupted.", e);
         }
+    }
+
+    /**
+     * A batch goes once half the registered threads wait in it: the other half go on uploading meanwhile and make the
+     * next batch, so a sync's uploads and commits overlap instead of every thread stopping for each batch's answer.
+     */
+    private int cohort() {
+        return Math.max(2, (active + 1) / 2);
     }
 
     private List<Pending> takeAll() {

@@ -61,9 +61,11 @@ public final class SyncEngine {
     /**
      * Files transferred at the same time. Small files go many at a time, so that their grants, commits and download
      * plans travel together (a tree of small files cost more than one request per file when they went four at a time:
-     * docs/perf-many-files.md); of the large ones (each with its own parallel chunk transfers) only a few.
+     * docs/perf-many-files.md); of the large ones (each with its own parallel chunk transfers) only a few. A commit batch
+     * goes once half the threads wait in it ({@code CommitBatcher}), so about 32 files travel together while the other
+     * 32 upload.
      */
-    static final int FILE_PARALLELISM = 32;
+    static final int FILE_PARALLELISM = 64;
     /** Large files ({@link #SMALL_FILE} or more) transferred at the same time. */
     static final int LARGE_FILE_PARALLELISM = 4;
     /** Files under this size are small: their transfers are mostly requests, not bytes. */
