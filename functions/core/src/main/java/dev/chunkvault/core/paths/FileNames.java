@@ -119,10 +119,22 @@ public final class FileNames {
      * @param name a valid name (as returned by {@link #normalize})
      */
     public static String foldKey(String name) {
+        if (isAscii(name)) {
+            return name.toLowerCase(Locale.ROOT); // the same as below for ASCII, without the code point walk and NFC
+        }
         StringBuilder visible = new StringBuilder(name.length());
         name.codePoints().filter(cp -> Character.getType(cp) != Character.FORMAT).forEach(visible::appendCodePoint);
         String folded = visible.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
         return Normalizer.normalize(folded, Normalizer.Form.NFC);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
