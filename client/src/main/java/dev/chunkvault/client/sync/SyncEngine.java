@@ -235,6 +235,7 @@ public final class SyncEngine {
 
         // Remote view.
         RemoteView remote = RemoteView.read(client, state, options.clock(), options.fullListing(), report);
+        bind();
         boolean full = remote.full();
 
         // Items.
@@ -365,8 +366,16 @@ public final class SyncEngine {
             warn(report, "", mismatch.get().replace(" Nothing was changed.", "") + " Rebound: the folder's sync state was"
                     + " reset, and its files are compared with this account's afresh.");
         }
+    }
+
+    /**
+     * Records the folder's account once the service has answered (the remote view was read): a first sync that never
+     * reached it — a mistyped endpoint, a token it refuses — leaves the folder unbound, so the next sync, signed in
+     * properly, is not refused as another account's.
+     */
+    private void bind() {
         if (!options.dryRun()) {
-            SyncBinding.bind(state, who);
+            SyncBinding.bind(state, SyncBinding.Identity.of(client));
         }
     }
 

@@ -609,6 +609,21 @@ class SyncEngineTest {
     }
 
     @Test
+    void aFirstSyncThatNeverReachedTheServiceDoesNotBindTheFolder() throws Exception {
+        // A mistyped endpoint or a refused token: nothing was synced, so the folder must not be taken as that
+        // account's (it was, and the next sync, signed in properly, was refused: exit 7, "run sync --rebind").
+        write(a.resolve("mine.txt"), "alice's");
+        try (ChunkvaultClient nowhere = clientAs(java.net.URI.create("http://127.0.0.1:9"), vault.tokenFor("mallory"));
+             ChunkvaultClient asAlice = clientAs(vault.endpoint(), vault.tokenFor("alice"))) {
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> syncWith(nowhere, a, SyncEngine.Options.defaults("laptop")));
+            SyncReport r = syncWith(asAlice, a, SyncEngine.Options.defaults("laptop"));
+            assertEquals(List.of("mine.txt"), r.pushed);
+            assertEquals("alice's", new String(vault.content("mine.txt"), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void aFolderSyncedWithOneAccountIsNotSyncedWithAnotherUnlessRebound() throws Exception {
         String alice = vault.tokenFor("alice");
         String bob = vault.tokenFor("bob");
