@@ -4,10 +4,12 @@
 #   2. a second device gets the tree (`chunkvault sync` of an empty folder)  vs  restic restore latest
 #   3. a sync with nothing to do (twice)                          vs  restic backup with nothing new
 #   4. with TREE2: the folder upgraded to TREE2 in place, synced  vs  restic backup of it; and rsync's bytes for the
-#      same upgrade (rsync -a --delete --no-whole-file --stats)
+#      same upgrade (rsync -a --delete --no-whole-file --stats). TREE2 must be a later release of the same tree, most
+#      paths kept: an upgrade that removes most files (a renamed top folder) is held back by the sync's mass-delete
+#      guard (exit 7), as it would be for a user, and stops the bench.
 # Each step is a process of its own, timed from outside with /usr/bin/time (wall seconds and peak RSS of the client
 # JVM, or of restic). The local cloud runs in its own JVM (infra/local-cloud start, data on disk), restic's repository
-# is a bucket of the same s3proxy. Writes bench/results/many-files-<date>.md.
+# is a bucket of the same s3proxy. Writes bench/results/many-files-<date>-<tree's name>.md.
 #
 # Usage: bench/run-many-files.sh TREE [TREE2]
 #   e.g. bench/run-many-files.sh ~/.pyenv/versions/3.11.7/lib   (50,728 files, 963 MB: Python's standard library
@@ -24,7 +26,7 @@ fi
 tree=$(readlink -f "$1")
 tree2=${2:+$(readlink -f "$2")}
 day=$(date +%Y-%m-%d)
-out=bench/results/many-files-$day.md
+out=bench/results/many-files-$day-$(basename "$tree").md
 work=$(mktemp -d /tmp/chunkvault-many-files.XXXXXX)
 api_port=${API_PORT:-4850}
 s3_port=${S3_PORT:-4851}
