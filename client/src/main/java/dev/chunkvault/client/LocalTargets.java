@@ -196,21 +196,12 @@ public final class LocalTargets {
     public static boolean isStateFolder(String relPath) {
         int slash = relPath.indexOf('/');
         String first = slash < 0 ? relPath : relPath.substring(0, slash);
-        if (first.length() != STATE_FOLDER.length() && isAscii(first)) {
+        if (first.length() != STATE_FOLDER.length() && FileNames.isAscii(first)) {
             return false; // an ASCII name folds to one of the same length (asked for every file of a scan)
         }
         StringBuilder visible = new StringBuilder();
         first.codePoints().filter(cp -> Character.getType(cp) != Character.FORMAT).forEach(visible::appendCodePoint);
         return visible.length() <= 64 && FileNames.foldKey(visible.toString()).equals(STATE_FOLDER);
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** {@code s} safe to print on one line: control characters and line separators replaced by {@code ?}. */

@@ -128,7 +128,8 @@ public final class FileNames {
         return Normalizer.normalize(folded, Normalizer.Form.NFC);
     }
 
-    private static boolean isAscii(String s) {
+    /** Whether every character of {@code s} is ASCII (such a name folds to one of the same length). */
+    public static boolean isAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) >= 0x80) {
                 return false;

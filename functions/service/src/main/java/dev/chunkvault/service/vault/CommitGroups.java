@@ -1,12 +1,8 @@
 package dev.chunkvault.service.vault;
 
-import static dev.chunkvault.service.store.Condition.notExists;
-
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.store.Condition;
-import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.TxAction;
-import dev.chunkvault.service.store.Update;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +48,7 @@ final class CommitGroups {
      * @param keyMillis when its change key was taken (the group is sent only while every member's key is fresh)
      */
     record Prepared(Owner owner, String fileId, String versionId, List<TxAction> own, Usage.Counters usage,
-                    Condition usageCondition, Usage.Row seenUsage, long quota, long growth, List<RefOps.Pin> pins,
+                    Usage.Row seenUsage, long quota, long growth, List<RefOps.Pin> pins,
                     int inlineBytes, long keyMillis, CommitService.CommitResult result) {
         Prepared {
             own = List.copyOf(own);
@@ -146,33 +142,16 @@ final class CommitGroups {
         Group build() {
             Owner owner = members.get(0).owner();
             List<TxAction> actions = new ArrayList<>();
-            if (members.size() == 1) {
-                // Alone: exactly the transaction the commit would send without a batch.
-                Prepared p = members.get(0);
-                actions.addAll(p.own());
-                actions.add(Usage.change(owner, p.usage(), p.usageCondition()));
-                for (RefOps.Pin pin : p.pins()) {
-                    actions.addAll(RefOps.pinActions(owner, p.fileId(), p.versionId(), pin));
-                }
-                return new Group(List.copyOf(members), actions, oldestKey);
-            }
             members.forEach(p -> actions.addAll(p.own()));
             Condition usageCondition = guard == null ? Condition.ALWAYS
                     : Usage.withinQuota(guard.seenUsage(), guard.quota(), guardedGrowth);
             actions.add(Usage.change(owner, usage, usageCondition));
             for (Prepared p : members) {
-                for (RefOps.Pin pin : p.pins()) {
-                    actions.add(TxAction.put(Tables.REFS, Item.builder()
-                            .set(Refs.REF, Refs.ref(owner, pin.chunk()))
-                            .set(Refs.EDGE, p.fileId() + "#" + p.versionId()).build(), notExists(Refs.REF)));
-                }
+                p.pins().forEach(pin -> actions.add(RefOps.edgePut(owner, p.fileId(), p.versionId(), pin.chunk())));
             }
             pins.forEach((chunk, pin) -> {
-                int n = edges.get(chunk);
-                actions.add(TxAction.update(Tables.REFS, Refs.holding(owner, chunk),
-                        Update.update().add(Refs.COUNT, n).add(Refs.SEQ, 1), Condition.ALWAYS));
-                actions.add(TxAction.update(Tables.CHUNKS, ChunkRow.key(chunk), RefOps.chunkUpdate(pin, n),
-                        RefOps.usable(pin.incarnation())));
+                actions.add(RefOps.holdingAdd(owner, chunk, edges.get(chunk)));
+                actions.add(RefOps.chunkAdd(pin, edges.get(chunk)));
             });
             return new Group(List.copyOf(members), actions, oldestKey);
         }

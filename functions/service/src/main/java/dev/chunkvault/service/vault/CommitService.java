@@ -286,26 +286,21 @@ public final class CommitService {
         if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
             return view;
         }
-        List<Key> fileKeys = requests.stream().map(r -> FileRow.key(owner, parsePath(r.path()).foldKey())).distinct().toList();
+        List<String> pathKeys = requests.stream().map(r -> parsePath(r.path()).foldKey()).toList();
+        List<Key> fileKeys = pathKeys.stream().map(k -> FileRow.key(owner, k)).distinct().toList();
         Map<Key, Item> files = new HashMap<>();
         BatchReads.getAll(store, parallel, retry, Tables.FILES, fileKeys)
                 .forEach(i -> files.put(Key.of(i.string(FileRow.OWNER), i.string(FileRow.PATH)), i));
         fileKeys.forEach(k -> view.file(k, Optional.ofNullable(files.get(k))));
         java.util.Set<Key> versionKeys = new java.util.LinkedHashSet<>();
         java.util.Set<ChunkId> chunkIds = new java.util.LinkedHashSet<>();
-        for (CommitRequest r : requests) {
-            String pathKey = parsePath(r.path()).foldKey();
-            Optional<FileRow> file = Optional.ofNullable(files.get(FileRow.key(owner, pathKey))).map(FileRow::from);
-            boolean restoreOrDelete = r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
-            String parent = r.parentVersion();
-            if (parent == null && file.isPresent() && (file.get().deleted() || restoreOrDelete)) {
-                parent = file.get().head();
-            }
-            String fileId = file.map(FileRow::fileId).orElseGet(() -> deriveFileId(owner, pathKey, r.idempotencyKey()));
-            long seq = (parent == null ? 0 : VersionRow.seqOf(parent)) + 1;
-            versionKeys.add(VersionRow.key(fileId, VersionRow.versionId(fileId, seq, r.idempotencyKey())));
-            if (parent != null) {
-                versionKeys.add(VersionRow.key(fileId, parent));
+        for (int i = 0; i < requests.size(); i++) {
+            CommitRequest r = requests.get(i);
+            Optional<FileRow> file = Optional.ofNullable(files.get(FileRow.key(owner, pathKeys.get(i)))).map(FileRow::from);
+            Target t = Target.of(r, pathKeys.get(i), file);
+            versionKeys.add(VersionRow.key(t.fileId(), t.versionId()));
+            if (t.parent() != null) {
+                versionKeys.add(VersionRow.key(t.fileId(), t.parent()));
             }
             file.ifPresent(f -> versionKeys.add(VersionRow.key(f.fileId(), f.head())));
             if (r.source() instanceof Source.Full f) {
@@ -437,18 +432,14 @@ public final class CommitService {
         String pathKey = path.foldKey();
         Key fileKey = FileRow.key(owner, pathKey);
         Optional<FileRow> file = read(Tables.FILES, fileKey, v -> v.file(fileKey)).map(FileRow::from);
-        boolean restoreOrDelete = r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
-        if (restoreOrDelete && file.isEmpty()) {
+        if (isRestoreOrDelete(r) && file.isEmpty()) {
             throw ServiceException.notFound("No such file.");
         }
-
-        String parent = r.parentVersion();
-        if (parent == null && file.isPresent() && (file.get().deleted() || restoreOrDelete)) {
-            parent = file.get().head(); // recreate over a tombstone; restore/delete "whatever is there now"
-        }
-        String fileId = file.map(FileRow::fileId).orElseGet(() -> deriveFileId(owner, pathKey, r.idempotencyKey()));
-        long seq = (parent == null ? 0 : VersionRow.seqOf(parent)) + 1;
-        String versionId = VersionRow.versionId(fileId, seq, r.idempotencyKey());
+        Target target = Target.of(r, pathKey, file);
+        String parent = target.parent();
+        String fileId = target.fileId();
+        long seq = target.seq();
+        String versionId = target.versionId();
         String requestHash = requestHash(r, pathKey);
 
         Optional<VersionRow> existing = getVersion(fileId, versionId);
@@ -483,6 +474,28 @@ public final class CommitService {
         }
         return write(r, path, file, fileId, versionId, seq, parentRow.orElse(null), requestHash, plan, parentManifest,
                 false, deadline);
+    }
+
+    private static boolean isRestoreOrDelete(CommitRequest r) {
+        return r.source() instanceof Source.FromVersion || r.source() instanceof Source.Tombstone;
+    }
+
+    /**
+     * The version a request would write, given the file row as read: its parent (for a new file over a tombstone, and
+     * for a restore or delete, "whatever the head is now"), the file id (the row's, or derived for a new file) and the
+     * version id its idempotency key makes. Commits and a batch's read-ahead derive the same keys from it.
+     */
+    private record Target(String parent, String fileId, long seq, String versionId) {
+        static Target of(CommitRequest r, String pathKey, Optional<FileRow> file) {
+            String parent = r.parentVersion();
+            if (parent == null && file.isPresent() && (file.get().deleted() || isRestoreOrDelete(r))) {
+                parent = file.get().head(); // recreate over a tombstone; restore/delete "whatever is there now"
+            }
+            String fileId = file.map(FileRow::fileId)
+                    .orElseGet(() -> deriveFileId(r.owner(), pathKey, r.idempotencyKey()));
+            long seq = (parent == null ? 0 : VersionRow.seqOf(parent)) + 1;
+            return new Target(parent, fileId, seq, VersionRow.versionId(fileId, seq, r.idempotencyKey()));
+        }
     }
 
     /** Commits with new content (not restores or deletes): these are what quotas and the version rate limit. */
@@ -754,8 +767,8 @@ public final class CommitService {
             }
             if (DEFER.get() != null) {
                 // In a batch: written together with other small commits of the batch (CommitGroups).
-                throw new Deferred(new CommitGroups.Prepared(owner, fileId, versionId, actions, usage, guard.condition(),
-                        guard.seen(), guard.quota(), guard.growth(), v.pins(),
+                throw new Deferred(new CommitGroups.Prepared(owner, fileId, versionId, actions, usage, guard.seen(),
+                        guard.quota(), guard.growth(), v.pins(),
                         d.version().manifest() == null ? 0 : d.version().manifest().length(), d.now(), d.result()));
             }
             int usageAction = actions.size();

@@ -53,17 +53,30 @@ final class RefOps {
 
     /** The three writes that add one run of {@code chunk} to {@code fileId}, starting at {@code versionId}. */
     static List<TxAction> pinActions(Owner owner, String fileId, String versionId, Pin pin) {
-        return List.of(
-                TxAction.put(Tables.REFS, Item.builder()
-                        .set(Refs.REF, Refs.ref(owner, pin.chunk()))
-                        .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF)),
-                TxAction.update(Tables.REFS, Refs.holding(owner, pin.chunk()),
-                        Update.update().add(Refs.COUNT, 1).add(Refs.SEQ, 1), Condition.ALWAYS),
-                TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin, 1), usable(pin.incarnation())));
+        return List.of(edgePut(owner, fileId, versionId, pin.chunk()), holdingAdd(owner, pin.chunk(), 1),
+                chunkAdd(pin, 1));
+    }
+
+    /** The run edge of {@code chunk} in {@code fileId} from {@code versionId}, written once. */
+    static TxAction edgePut(Owner owner, String fileId, String versionId, ChunkId chunk) {
+        return TxAction.put(Tables.REFS, Item.builder()
+                .set(Refs.REF, Refs.ref(owner, chunk))
+                .set(Refs.EDGE, fileId + "#" + versionId).build(), notExists(Refs.REF));
+    }
+
+    /** The owner's holding of {@code chunk} takes {@code edges} new edges (and a new stamp). */
+    static TxAction holdingAdd(Owner owner, ChunkId chunk, int edges) {
+        return TxAction.update(Tables.REFS, Refs.holding(owner, chunk),
+                Update.update().add(Refs.COUNT, edges).add(Refs.SEQ, 1), Condition.ALWAYS);
+    }
+
+    /** The chunk row, still the one read, takes {@code edges} new references. */
+    static TxAction chunkAdd(Pin pin, int edges) {
+        return TxAction.update(Tables.CHUNKS, ChunkRow.key(pin.chunk()), chunkUpdate(pin, edges), usable(pin.incarnation()));
     }
 
     /** The chunk row takes {@code edges} new references (and a new stamp), and is LIVE. */
-    static Update chunkUpdate(Pin pin, int edges) {
+    private static Update chunkUpdate(Pin pin, int edges) {
         Update u = Update.update().add(ChunkRow.REFS, edges).add(ChunkRow.REFS_SEQ, 1).set(ChunkRow.STATE, ChunkRow.State.LIVE.name())
                 .remove(ChunkRow.GC_SHARD).remove(ChunkRow.GC_AT).setIfAbsent(ChunkRow.SIZE, (long) pin.size());
         return pin.s3Version() == null ? u : u.setIfAbsent(ChunkRow.S3_VERSION, pin.s3Version());

@@ -52,10 +52,6 @@ class CommitGroupsTest {
         return self[0];
     }
 
-    private static CommitService.CommitRequest request(FakeClient c, String path, String parent, Content x, String key) {
-        return c.request(path, parent, x, key);
-    }
-
     private long refs(TestVault v, ChunkId id) {
         return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow()).refs();
     }
@@ -74,7 +70,7 @@ class CommitGroupsTest {
         for (int i = 0; i < 24; i++) {
             Content x = new Content(List.of(shared, bytes(300 + i)));
             c.upload(x);
-            batch.add(request(c, "shared/f" + i + ".txt", null, x, "groups-shared-" + i));
+            batch.add(c.request("shared/f" + i + ".txt", null, x, "groups-shared-" + i));
         }
         transactions.set(0);
         List<CommitService.BatchItem> out = v.commits.commitBatch(batch);
@@ -111,7 +107,7 @@ class CommitGroupsTest {
             Content x = new Content(List.of(bytes(600), bytes(400)));
             c.upload(x);
             edits.add(x);
-            batch.add(request(c, "race/f" + i + ".txt", heads[i], x, "groups-edit-" + i));
+            batch.add(c.request("race/f" + i + ".txt", heads[i], x, "groups-edit-" + i));
         }
         List<CommitService.BatchItem> out = v.commits.commitBatch(batch);
         for (int i = 0; i < heads.length; i++) {
@@ -139,7 +135,7 @@ class CommitGroupsTest {
         for (int i = 0; i < 10; i++) {
             Content x = new Content(List.of(bytes(1_000)));
             c.upload(x);
-            batch.add(request(c, "quota/f" + i + ".bin", null, x, "groups-quota-" + i));
+            batch.add(c.request("quota/f" + i + ".bin", null, x, "groups-quota-" + i));
         }
         List<CommitService.BatchItem> out = v.commits.commitBatch(batch);
         long created = out.stream().filter(i -> i.result() != null).count();
@@ -154,8 +150,8 @@ class CommitGroupsTest {
         List<TxAction> own = List.of(
                 TxAction.check(Tables.FILES, FileRow.key(owner, "f" + n), Condition.ALWAYS),
                 TxAction.check(Tables.VERSIONS, VersionRow.key("file" + n, "v"), Condition.ALWAYS));
-        return new CommitGroups.Prepared(owner, "file" + n, "v", own, new Usage.Counters(10, 1, 1, 0), Condition.ALWAYS,
-                null, 0, 0, pins, 1_000, n, null);
+        return new CommitGroups.Prepared(owner, "file" + n, "v", own, new Usage.Counters(10, 1, 1, 0), null,
+                0, 0, pins, 1_000, n, null);
     }
 
     @Test
