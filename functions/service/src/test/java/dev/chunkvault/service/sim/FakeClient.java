@@ -35,6 +35,17 @@ public final class FakeClient {
 
     /** A file's content as its chunks (the tests choose the cut points; the service never re-chunks). */
     public record Content(List<byte[]> chunks) {
+        /** {@code chunks} chunks of {@code size} random bytes each, drawn from {@code random} in order. */
+        public static Content random(java.util.Random random, int chunks, int size) {
+            List<byte[]> out = new ArrayList<>();
+            for (int i = 0; i < chunks; i++) {
+                byte[] b = new byte[size];
+                random.nextBytes(b);
+                out.add(b);
+            }
+            return new Content(out);
+        }
+
         public Manifest manifest() {
             List<ManifestEntry> entries = new ArrayList<>();
             for (byte[] c : chunks) {

@@ -28,13 +28,7 @@ class BatchesTest {
     private final Random random = new Random(15);
 
     private Content content(int chunks, int size) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < chunks; i++) {
-            byte[] b = new byte[size];
-            random.nextBytes(b);
-            out.add(b);
-        }
-        return new Content(out);
+        return Content.random(random, chunks, size);
     }
 
     @Test

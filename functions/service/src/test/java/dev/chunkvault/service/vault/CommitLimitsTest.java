@@ -31,13 +31,7 @@ class CommitLimitsTest {
     private final Random random = new Random(31337);
 
     private Content content(int chunks, int size) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < chunks; i++) {
-            byte[] b = new byte[size];
-            random.nextBytes(b);
-            out.add(b);
-        }
-        return new Content(out);
+        return Content.random(random, chunks, size);
     }
 
     private static ServiceException fails(ErrorKind kind, String code, Runnable r) {

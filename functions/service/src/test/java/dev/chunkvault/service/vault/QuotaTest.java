@@ -14,7 +14,6 @@ import dev.chunkvault.service.sim.TestVault;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,13 +31,7 @@ class QuotaTest {
     private final Random random = new Random(9001);
 
     private Content content(int chunks, int size) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < chunks; i++) {
-            byte[] b = new byte[size];
-            random.nextBytes(b);
-            out.add(b);
-        }
-        return new Content(out);
+        return Content.random(random, chunks, size);
     }
 
     private static ServiceException overQuota(Runnable r) {

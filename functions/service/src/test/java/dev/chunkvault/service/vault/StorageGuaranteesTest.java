@@ -46,14 +46,8 @@ import org.junit.jupiter.api.Test;
 class StorageGuaranteesTest {
     private final Random random = new Random(99);
 
-    private Content content(int chunks, int chunkSize) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < chunks; i++) {
-            byte[] b = new byte[chunkSize];
-            random.nextBytes(b);
-            out.add(b);
-        }
-        return new Content(out);
+    private Content content(int chunks, int size) {
+        return Content.random(random, chunks, size);
     }
 
     /** 1. 32 concurrent commits on one parent × 100 rounds: exactly one wins each round, the rest get 409 with the head. */

@@ -354,39 +354,29 @@ public final class StorageModel {
             }
         }
 
-        /**
-         * Like the SDK: a retryable answer (503/429, or no answer at all) is retried with the same idempotency key
-         * until the outcome is known.
-         */
         CommitService.CommitResult commitWithRetries(FakeClient c, String path, String parent, Content content,
                                                      String key, Random random) {
-            RuntimeException last = null;
-            for (int attempt = 0; attempt < 8; attempt++) {
-                // Some attempts run out of the function's time at a random point: 503 TIMED_OUT, whatever they had
-                // written stays, and the retry with the same key finds the one outcome (issue 13, item 5).
-                Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, 40) : Deadline.none();
-                try {
-                    return d.call(() -> c.commit(path, parent, content, key));
-                } catch (TransientStoreException e) {
-                    last = e;
-                } catch (ServiceException e) {
-                    if (e.kind() != ErrorKind.UNAVAILABLE && e.kind() != ErrorKind.THROTTLED) {
-                        throw e;
-                    }
-                    last = e;
-                }
-            }
-            throw last;
+            return withRetries(random, 40, () -> c.commit(path, parent, content, key));
         }
 
         /** {@link #commitWithRetries} for a whole batch: the client sends the same batch again until it is answered. */
         List<CommitService.BatchItem> batchWithRetries(FakeClient c, List<CommitService.CommitRequest> requests,
                                                        Random random) {
+            return withRetries(random, 60, () -> c.commitBatch(requests));
+        }
+
+        /**
+         * Like the SDK: a retryable answer (503/429, or no answer at all) is retried with the same idempotency key(s)
+         * until the outcome is known. Some attempts run out of the function's time at a random point, after up to
+         * {@code calls} store calls: 503 TIMED_OUT, whatever they had written stays, and the retry finds the one
+         * outcome (issue 13, item 5).
+         */
+        <T> T withRetries(Random random, int calls, java.util.function.Supplier<T> request) {
             RuntimeException last = null;
             for (int attempt = 0; attempt < 8; attempt++) {
-                Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, 60) : Deadline.none();
+                Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, calls) : Deadline.none();
                 try {
-                    return d.call(() -> c.commitBatch(requests));
+                    return d.call(request);
                 } catch (TransientStoreException e) {
                     last = e;
                 } catch (ServiceException e) {

@@ -11,7 +11,6 @@ import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.TransientStoreException;
 import dev.chunkvault.service.store.TxAction;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
@@ -28,13 +27,7 @@ class UsageTest {
     private final Random random = new Random(4711);
 
     private Content content(int chunks, int size) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < chunks; i++) {
-            byte[] b = new byte[size];
-            random.nextBytes(b);
-            out.add(b);
-        }
-        return new Content(out);
+        return Content.random(random, chunks, size);
     }
 
     static Usage.Counters counters(TestVault v, FakeClient c) {
