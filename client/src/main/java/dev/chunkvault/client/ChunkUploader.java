@@ -37,6 +37,8 @@ final class ChunkUploader {
      * queued and the one after is being granted, so a grant slower than a batch's PUTs still leaves no transfer idle.
      */
     static final int BATCHES_IN_FLIGHT = 3;
+    /** The bytes of packed chunks one file's thread reads and hands to the packer at a time (about one pack). */
+    static final long PACK_SLICE_BYTES = dev.chunkvault.core.pack.PackFormat.TARGET_PACK_BYTES;
     /** Grant requests for one batch while the service keeps deferring some of its chunks. */
     private static final int MAX_GRANT_ROUNDS = 10;
 
@@ -114,7 +116,7 @@ final class ChunkUploader {
     private record InFlight(List<UploadGrant.Upload> granted, List<Future<?>> futures, Map<String, ChunkToSend> chunks) {}
 
     /** Asks for grants (waiting out chunks being collected) and submits a PUT for each granted chunk. */
-    private InFlight grantAndSubmit(List<ChunkToSend> batch) {
+    private InFlight grantAndSubmit(List<ChunkToSend> batch) throws IOException {
         Map<String, ChunkToSend> pending = new LinkedHashMap<>();
         batch.forEach(c -> pending.put(c.chunk().id().hex(), c));
         Map<String, ChunkToSend> chunks = new LinkedHashMap<>(pending);
@@ -144,12 +146,25 @@ final class ChunkUploader {
                 granted.add(u);
                 futures.add(submit(u, c));
             }
+            List<ChunkToSend> toPack = new ArrayList<>();
+            for (String id : g.pack()) {
+                ChunkToSend c = pending.remove(id);
+                if (c == null) {
+                    throw new BadResponseException("The upload grant names a chunk that was not asked for.", null);
+                }
+                answered.add(id);
+                toPack.add(c);
+            }
             g.retry().forEach(l -> answered.add(l.id()));
             if (!answered.containsAll(pending.keySet())) {
                 throw new BadResponseException("The upload grant left a chunk unanswered.", null);
             }
+            long packWait = 0;
+            for (Packer.Outcome later : pack(toPack, granted, futures, pending)) {
+                packWait = Math.max(packWait, later.retryAfterSeconds());
+            }
             if (!pending.isEmpty()) {
-                long wait = g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1);
+                long wait = Math.max(packWait, g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1));
                 try {
                     client.options().sleeper().sleep(Duration.ofSeconds(Math.max(1, Math.min(60, wait))));
                 } catch (InterruptedException e) {
@@ -159,6 +174,68 @@ final class ChunkUploader {
             }
         }
         return new InFlight(granted, futures, chunks);
+    }
+
+    /**
+     * Sends chunks the grant said go in a pack, on this thread, in slices of about a pack's size (each slice's bytes are
+     * held within the transfers' memory budget while the shared {@link Packer} sends them with other files' chunks).
+     * Stored chunks are journaled like uploads; chunks the seal says to send alone are submitted as PUTs; chunks to ask
+     * for later go back to {@code pending}.
+     *
+     * @return the outcomes that asked to wait (their chunks are back in {@code pending})
+     */
+    private List<Packer.Outcome> pack(List<ChunkToSend> toPack, List<UploadGrant.Upload> granted, List<Future<?>> futures,
+                                      Map<String, ChunkToSend> pending) throws IOException {
+        List<Packer.Outcome> waits = new ArrayList<>();
+        int from = 0;
+        while (from < toPack.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < toPack.size() && (to == from || bytes + toPack.get(to).chunk().size() <= PACK_SLICE_BYTES)) {
+                bytes += toPack.get(to).chunk().size();
+                to++;
+            }
+            List<ChunkToSend> slice = toPack.subList(from, to);
+            from = to;
+            try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
+                List<Packer.Item> items = new ArrayList<>(slice.size());
+                for (ChunkToSend c : slice) {
+                    items.add(new Packer.Item(c.chunk().id().hex(),
+                            FileRegions.readFully(c.from().channel(), c.chunk().offset(), c.chunk().size())));
+                }
+                Map<String, Packer.Outcome> out = client.packer().store(items);
+                for (int i = 0; i < slice.size(); i++) {
+                    ChunkToSend c = slice.get(i);
+                    Packer.Outcome o = out.get(items.get(i).id());
+                    if (o == null) {
+                        throw new BadResponseException("A pack left a chunk unanswered.", null);
+                    }
+                    switch (o.kind()) {
+                        case STORED -> {
+                            byte[] chunkBytes = items.get(i).bytes();
+                            journal.recordUploaded(items.get(i).id(), c.chunk().size(), client.options().clock().instant());
+                            journal.remember(items.get(i).id(), chunkBytes, c.from().channel().size());
+                            c.from().counters().uploaded.incrementAndGet();
+                            c.from().counters().bytes.addAndGet(c.chunk().size());
+                            c.from().listener().advance(c.chunk().size());
+                        }
+                        case ALONE -> {
+                            granted.add(o.upload());
+                            futures.add(submit(o.upload(), c));
+                        }
+                        case LATER -> {
+                            pending.put(items.get(i).id(), c);
+                            waits.add(o);
+                        }
+                        case CHANGED -> throw new LocalFileChangedException(c.from().file(), "changed while it was being uploaded");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        return waits;
     }
 
     private Future<?> submit(UploadGrant.Upload u, ChunkToSend send) {

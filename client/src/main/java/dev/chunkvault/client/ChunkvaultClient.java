@@ -13,7 +13,10 @@ import dev.chunkvault.client.model.GcReport;
 import dev.chunkvault.client.model.History;
 import dev.chunkvault.client.model.Listing;
 import dev.chunkvault.client.model.Signatures;
+import dev.chunkvault.client.model.PackDeclared;
+import dev.chunkvault.client.model.PackSealed;
 import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.client.model.Usage;
 import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.core.manifest.Manifest;
@@ -78,6 +81,21 @@ public final class ChunkvaultClient implements AutoCloseable {
         return transferMemory;
     }
 
+    /** How long the packer waits for other files' chunks to join a pack (like the shared grants' linger). */
+    static final java.time.Duration PACK_LINGER = java.time.Duration.ofMillis(25);
+
+    private final java.util.concurrent.atomic.AtomicReference<Packer> packer = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The packer every push of this client shares, so small chunks of files pushed together share packs. */
+    public Packer packer() {
+        Packer p = packer.get();
+        if (p == null) {
+            packer.compareAndSet(null, new Packer(this, PACK_LINGER));
+            p = packer.get();
+        }
+        return p;
+    }
+
     /** A fresh idempotency key. */
     public static String newIdempotencyKey() {
         return "cv-" + UUID.randomUUID();
@@ -88,14 +106,39 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** A chunk to ask an upload grant for: id (64 hex) and size. */
     public record ChunkRef(String id, int size) {}
 
-    record UploadsBody(List<ChunkRef> chunks) {}
+    record UploadsBody(List<ChunkRef> chunks, Boolean pack) {}
 
     /** Chunks per {@link #requestUploads} request (the service's limit). */
     public static final int MAX_GRANT_CHUNKS = 1000;
 
-    /** {@code POST /v1/uploads}: grants for up to 1000 chunks (id hex, size). */
+    /**
+     * {@code POST /v1/uploads}: grants for up to 1000 chunks (id hex, size). With {@link ClientOptions#packs} the request
+     * offers packs, and the answer's {@code pack} lists the chunks to send in one ({@link #declarePack}).
+     */
     public UploadGrant requestUploads(List<ChunkRef> chunks) {
-        return transport.call(Call.post("/v1/uploads", new UploadsBody(chunks)), UploadGrant.class);
+        return transport.call(Call.post("/v1/uploads", new UploadsBody(chunks, options.packs() ? Boolean.TRUE : null)),
+                UploadGrant.class);
+    }
+
+    record PackBody(String sha256, long size, List<PackEntry> chunks) {}
+
+    record PackEntry(String id, int offset, int length) {}
+
+    record SealBody(String packId) {}
+
+    /** {@code POST /v1/packs}: declares a pack (its SHA-256, size and chunks); the answer holds its one presigned PUT. */
+    public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries) {
+        PackDeclared d = transport.call(Call.post("/v1/packs", new PackBody(sha256Hex, size, entries.stream()
+                .map(e -> new PackEntry(e.id().hex(), e.offset(), e.length())).toList())), PackDeclared.class);
+        if (d.packId() == null || d.upload() == null || d.upload().url() == null) {
+            throw new BadResponseException("The pack declaration's answer has no id or upload.", null);
+        }
+        return d;
+    }
+
+    /** {@code POST /v1/packs/seal}: the service verifies the uploaded pack and stores its chunks. */
+    public PackSealed sealPack(String packId) {
+        return transport.call(Call.post("/v1/packs/seal", new SealBody(packId)), PackSealed.class);
     }
 
     /** The same, from ids and sizes. */

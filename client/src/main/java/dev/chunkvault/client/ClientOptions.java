@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param timeout      per-request timeout
  * @param proxy        an HTTP proxy for every request, or null for direct connections
  * @param deltaUploads whether pushes may send binary deltas of edited chunks
+ * @param packs        whether pushes send small chunks in packs (one PUT for many chunks) where the service offers it
  */
 public record ClientOptions(URI endpoint, TokenProvider tokens, int parallelism, RetryPolicy retry, Sleeper sleeper,
-                            Clock clock, Duration timeout, ProxySelector proxy, boolean deltaUploads) {
+                            Clock clock, Duration timeout, ProxySelector proxy, boolean deltaUploads, boolean packs) {
     public static final int DEFAULT_PARALLELISM = 8;
 
     public ClientOptions {
@@ -36,26 +37,30 @@ public record ClientOptions(URI endpoint, TokenProvider tokens, int parallelism,
 
     public static ClientOptions of(URI endpoint, TokenProvider tokens) {
         return new ClientOptions(endpoint, tokens, DEFAULT_PARALLELISM, RetryPolicy.defaults(), Sleeper.SYSTEM,
-                Clock.systemUTC(), Duration.ofSeconds(60), null, true);
+                Clock.systemUTC(), Duration.ofSeconds(60), null, true, true);
     }
 
     public ClientOptions withParallelism(int n) {
-        return new ClientOptions(endpoint, tokens, n, retry, sleeper, clock, timeout, proxy, deltaUploads);
+        return new ClientOptions(endpoint, tokens, n, retry, sleeper, clock, timeout, proxy, deltaUploads, packs);
     }
 
     public ClientOptions withRetry(RetryPolicy r, Sleeper s) {
-        return new ClientOptions(endpoint, tokens, parallelism, r, s, clock, timeout, proxy, deltaUploads);
+        return new ClientOptions(endpoint, tokens, parallelism, r, s, clock, timeout, proxy, deltaUploads, packs);
     }
 
     public ClientOptions withTimeout(Duration t) {
-        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, t, proxy, deltaUploads);
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, t, proxy, deltaUploads, packs);
     }
 
     public ClientOptions withProxy(ProxySelector p) {
-        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, p, deltaUploads);
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, p, deltaUploads, packs);
+    }
+
+    public ClientOptions withPacks(boolean on) {
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, proxy, deltaUploads, on);
     }
 
     public ClientOptions withDeltaUploads(boolean on) {
-        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, proxy, on);
+        return new ClientOptions(endpoint, tokens, parallelism, retry, sleeper, clock, timeout, proxy, on, packs);
     }
 }

@@ -303,7 +303,7 @@ public final class FilePuller {
 
     /** Downloads one chunk and checks size and SHA-256; a mismatch is retried once, then refused. */
     private byte[] fetchVerified(DownloadPlan.ChunkUrl url, String id, int size) {
-        return fetchChecked(id, () -> client.getObject(url.url(), url.headers()),
+        return fetchChecked(id, () -> client.getObject(url.url(), url.requestHeaders()),
                 bytes -> bytes.length == size && ChunkId.sha256(bytes).hex().equals(id));
     }
 
@@ -314,7 +314,7 @@ public final class FilePuller {
     private void fetchInto(DownloadPlan.ChunkUrl url, String id, int size, FileChannel out, long offset) {
         fetchChecked(id, () -> {
             RegionSink sink = new RegionSink(out, offset, size);
-            client.getObject(url.url(), url.headers(), sink);
+            client.getObject(url.url(), url.requestHeaders(), sink);
             return sink;
         }, sink -> sink.checksOut(id));
     }

@@ -11,6 +11,13 @@ public record Signatures(VersionInfo version, String against, Manifest manifest,
         signatures = signatures == null ? List.of() : List.copyOf(signatures);
     }
 
-    /** One chunk's block signature (base64 of the binary encoding) and a presigned GET of the chunk. */
-    public record Signature(String id, int size, String signature, Presigned get) {}
+    /**
+     * One chunk's block signature (base64 of the binary encoding) and a presigned GET of the object holding the chunk,
+     * which starts at {@code offset} in it (a pack), or is the whole object (no offset).
+     */
+    public record Signature(String id, int size, String signature, Presigned get, Long offset) {
+        public Signature(String id, int size, String signature, Presigned get) {
+            this(id, size, signature, get, null);
+        }
+    }
 }

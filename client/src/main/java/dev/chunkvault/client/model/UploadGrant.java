@@ -4,12 +4,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** The answer to {@code POST /v1/uploads}. */
-public record UploadGrant(List<String> have, List<Upload> uploads, List<Later> retry) {
+/** The answer to {@code POST /v1/uploads}; {@code pack}: chunks to send in a pack (when the request offered packs). */
+public record UploadGrant(List<String> have, List<Upload> uploads, List<Later> retry, List<String> pack) {
     public UploadGrant {
         have = have == null ? List.of() : List.copyOf(have);
         uploads = uploads == null ? List.of() : List.copyOf(uploads);
         retry = retry == null ? List.of() : List.copyOf(retry);
+        pack = pack == null ? List.of() : List.copyOf(pack);
+    }
+
+    public UploadGrant(List<String> have, List<Upload> uploads, List<Later> retry) {
+        this(have, uploads, retry, List.of());
     }
 
     /** A presigned PUT for one chunk. */

@@ -62,6 +62,20 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
+    public Optional<byte[]> getRange(String key, long offset, int length) {
+        if (length <= 0) {
+            return Optional.of(new byte[0]);
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        try {
+            return Optional.of(call(() -> s3.getObjectAsBytes(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key)
+                    .range(range)).asByteArray()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public void put(String key, byte[] bytes, Map<String, String> metadata) {
         String checksum = ChunkId.sha256(bytes).base64();
         call(() -> s3.putObject(b -> b.overrideConfiguration(bound()).bucket(bucket).key(key).metadata(metadata).checksumSHA256(checksum)

@@ -14,11 +14,20 @@ import java.util.Map;
  */
 public record DownloadResponse(VersionView version, String profile, Manifest manifest, Presigned manifestUrl,
                                String manifestHash, List<ChunkUrl> chunks, boolean allChunks) {
-    public record ChunkUrl(String id, String url, Map<String, String> headers, Instant expiresAt) {}
+    /**
+     * A presigned GET of one chunk. With {@code offset} and {@code length} the URL is a pack's, and the chunk is its
+     * bytes {@code [offset, offset + length)}: ask for them with {@code Range: bytes=offset-(offset+length-1)} (an
+     * unsigned header a presigned GET allows). Without them the URL is the chunk's own object.
+     */
+    public record ChunkUrl(String id, String url, Map<String, String> headers, Instant expiresAt, Long offset, Long length) {
+        static ChunkUrl of(ReadService.ChunkUrl c) {
+            return new ChunkUrl(c.id().hex(), c.request().url().toString(), c.request().headers(), c.request().expiresAt(),
+                    c.ranged() ? c.offset() : null, c.ranged() ? c.length() : null);
+        }
+    }
 
     public static DownloadResponse of(ReadService.DownloadPlan p) {
         return new DownloadResponse(p.version(), p.profile(), p.manifest(), Presigned.of(p.manifestUrl()),
-                p.manifestHash().hex(), p.chunks().stream().map(c -> new ChunkUrl(c.id().hex(),
-                c.request().url().toString(), c.request().headers(), c.request().expiresAt())).toList(), p.allChunks());
+                p.manifestHash().hex(), p.chunks().stream().map(ChunkUrl::of).toList(), p.allChunks());
     }
 }

@@ -14,11 +14,13 @@ import java.util.List;
  */
 public record SignaturesResponse(VersionView version, String against, Manifest manifest, ManifestDelta manifestDelta,
                                  List<Signature> signatures) {
-    public record Signature(String id, int size, String signature, Presigned get) {}
+    /** {@code offset}, when given, is where the chunk starts in the object at {@code get} (a pack). */
+    public record Signature(String id, int size, String signature, Presigned get, Long offset) {}
 
     public static SignaturesResponse of(DeltaService.Signatures s) {
         return new SignaturesResponse(s.version(), s.against(), s.manifest(), s.manifestDelta(),
                 s.signatures().stream().map(c -> new Signature(c.id().hex(), c.size(),
-                        Base64.getEncoder().encodeToString(c.signature()), Presigned.of(c.get()))).toList());
+                        Base64.getEncoder().encodeToString(c.signature()), Presigned.of(c.get().request()),
+                        c.get().ranged() ? c.get().offset() : null)).toList());
     }
 }

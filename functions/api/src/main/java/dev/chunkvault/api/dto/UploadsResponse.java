@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * The answer to an upload request: chunks the caller already holds, a presigned PUT for each other one
- * (send exactly {@code headers}), and chunks to ask about again later (being collected right now).
+ * (send exactly {@code headers}), chunks to ask about again later (being collected right now), and — when the request
+ * asked for packs — chunks to send in a pack.
  */
-public record UploadsResponse(List<String> have, List<Upload> uploads, List<Later> retry) {
+public record UploadsResponse(List<String> have, List<Upload> uploads, List<Later> retry, List<String> pack) {
     public record Upload(String id, String method, String url, Map<String, String> headers, Instant expiresAt) {}
 
     public record Later(String id, long retryAfterSeconds) {}
@@ -19,6 +20,7 @@ public record UploadsResponse(List<String> have, List<Upload> uploads, List<Late
         return new UploadsResponse(g.have().stream().map(ChunkId::hex).toList(),
                 g.uploads().stream().map(u -> new Upload(u.id().hex(), u.request().method(), u.request().url().toString(),
                         u.request().headers(), u.request().expiresAt())).toList(),
-                g.retry().stream().map(l -> new Later(l.id().hex(), Math.max(1, l.retryAfter().toSeconds()))).toList());
+                g.retry().stream().map(l -> new Later(l.id().hex(), Math.max(1, l.retryAfter().toSeconds()))).toList(),
+                g.pack().stream().map(ChunkId::hex).toList());
     }
 }

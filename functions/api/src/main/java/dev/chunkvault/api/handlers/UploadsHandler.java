@@ -34,7 +34,7 @@ public final class UploadsHandler extends HttpFunction {
     protected HttpResponse handle(ApiRequest request, StructuredLog log) throws IOException {
         Owner owner = request.caller();
         UploadsRequest body = request.json(UploadsRequest.class);
-        UploadService.Grant grant = uploads.grant(owner, body.toDomain());
+        UploadService.Grant grant = uploads.grant(owner, body.toDomain(), body.packs());
         int asked = body.chunks().size();
         log.metrics(Map.of("ChunksOffered", asked, "ChunksAlreadyHeld", grant.have().size(),
                 "UploadDedupRatio", asked == 0 ? 0.0 : (double) grant.have().size() / asked), Map.of("UploadDedupRatio", "None"));

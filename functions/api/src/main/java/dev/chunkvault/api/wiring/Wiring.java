@@ -19,6 +19,7 @@ import dev.chunkvault.service.vault.ReadService;
 import dev.chunkvault.service.vault.Retry;
 import dev.chunkvault.service.vault.Settings;
 import dev.chunkvault.service.vault.Tables;
+import dev.chunkvault.service.vault.PackService;
 import dev.chunkvault.service.vault.UploadService;
 import dev.chunkvault.service.vault.Usage;
 import dev.chunkvault.service.vault.UsageService;
@@ -60,6 +61,7 @@ public final class Wiring {
     private final Supplier<Presigner> presigner;
     private final Supplier<Parallel> parallel;
     private final Supplier<UploadService> uploads;
+    private final Supplier<PackService> packs;
     private final Supplier<CommitService> commits;
     private final Supplier<ReadService> reads;
     private final Supplier<GcService> gc;
@@ -86,6 +88,7 @@ public final class Wiring {
             return new Parallel(pool, s.parallelism());
         });
         this.uploads = memo(() -> new UploadService(items.get(), presigner.get(), clock, s, parallel.get(), retry()));
+        this.packs = memo(() -> new PackService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
         this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
@@ -149,6 +152,10 @@ public final class Wiring {
 
     public UploadService uploads() {
         return uploads.get();
+    }
+
+    public PackService packs() {
+        return packs.get();
     }
 
     public CommitService commits() {

@@ -138,6 +138,7 @@ public final class AuditService {
 
     private final ItemStore store;
     private final BlobStore blobs;
+    private final ChunkReader chunks;
     private final java.time.Clock clock;
     private final Retry retry;
     private final ManifestStore manifests;
@@ -147,17 +148,19 @@ public final class AuditService {
         this.store = store;
         this.clock = clock;
         this.blobs = blobs;
+        this.chunks = new ChunkReader(store, blobs, retry);
         this.retry = retry;
         this.manifests = new ManifestStore(blobs, settings, retry);
         this.quarantine = new Quarantine(store, clock, retry);
     }
 
     /** A chunk row as the first scan saw it. */
-    private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size, long damagedAt) {
+    private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size, long damagedAt,
+                        String pack, long packOffset) {
         static Seen of(Item i) {
             ChunkRow r = ChunkRow.from(i);
             return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size(),
-                    r.damagedAt());
+                    r.damagedAt(), r.pack(), r.packOffset());
         }
 
         boolean sameRow(Seen other) {
@@ -207,7 +210,9 @@ public final class AuditService {
             Cursor c = cursor;
             Page<Item> page = retry.call(() -> store.scan(Tables.CHUNKS, c, PAGE));
             for (Item i : page.items()) {
-                rows.put(ChunkId.parse(i.string(ChunkRow.ID)), Seen.of(i));
+                if (ChunkRow.isChunkKey(i.string(ChunkRow.ID))) {
+                    rows.put(ChunkId.parse(i.string(ChunkRow.ID)), Seen.of(i));
+                }
             }
             cursor = page.next();
         } while (cursor != null);
@@ -263,8 +268,14 @@ public final class AuditService {
                 judgeChunk(id, first, expected, unavailable, countDiffers, fix, found);
             }
             if (checkObjects && expected > 0 && first != null) {
-                Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
-                if (info.isEmpty() || (first.size() >= 0 && info.get().size() != first.size())) {
+                boolean present;
+                if (first.pack() != null) {
+                    present = chunks.looksIntact(id, first.pack(), first.packOffset(), first.size());
+                } else {
+                    Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
+                    present = info.isPresent() && (first.size() < 0 || info.get().size() == first.size());
+                }
+                if (!present) {
                     found.drift(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
                     if (fix && first.damagedAt() == 0) {
                         quarantine.markDamaged(id);
@@ -488,8 +499,7 @@ public final class AuditService {
                 continue;
             }
             ChunkId id = e.getKey();
-            if (Quarantine.intact(id, row.size(), retry.call(() -> blobs.head(ChunkRow.objectKey(id))))
-                    && intactBytes(id)) {
+            if (chunks.looksIntact(id, row.pack(), row.packOffset(), row.size()) && intactBytes(id, row)) {
                 if (options.fix() && quarantine.clear(id, row.damagedAt())) {
                     healed++;
                     found.fixed++;
@@ -518,7 +528,8 @@ public final class AuditService {
             if (bytes >= budget || !go.getAsBoolean()) {
                 return new Content(checked, bytes, options.contentAfter(), last, quarantined, healed);
             }
-            Optional<byte[]> got = retry.call(() -> blobs.get(ChunkRow.objectKey(id)));
+            Seen row = rows.get(id);
+            Optional<byte[]> got = chunks.read(id, row.pack(), row.packOffset(), row.size());
             checked++;
             bytes += got.map(b -> (long) b.length).orElse(0L);
             last = id.hex();
@@ -536,8 +547,8 @@ public final class AuditService {
     }
 
     /** Whether the object's bytes hash to its id (read whole: only for the few chunks under quarantine). */
-    private boolean intactBytes(ChunkId id) {
-        return retry.call(() -> blobs.get(ChunkRow.objectKey(id))).map(b -> ChunkId.sha256(b).equals(id)).orElse(false);
+    private boolean intactBytes(ChunkId id, Seen row) {
+        return chunks.read(id, row.pack(), row.packOffset(), row.size()).map(b -> ChunkId.sha256(b).equals(id)).orElse(false);
     }
 
     private Seen reread(ChunkId id) {

@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * What a commit batch read for all its commits at once (issue 15): the file rows, the versions each commit looks for
  * (its own, for a replay, and its parent), the owner's usage item, and the holdings and chunk rows of the chunks of its
- * full manifests — a few batched reads instead of five or six round trips per commit.
+ * full manifests, with the rows of the packs those chunks are in — a few batched reads instead of five or six round trips per commit.
  *
  * <p>These are the same strongly consistent reads each commit would make on its own, made a little earlier. Nothing a
  * commit decides from them is written without the conditions it carries alone (the version's absence, the head CAS,
@@ -24,7 +24,17 @@ final class BatchView {
     private final Map<Key, Optional<Item>> versions = new HashMap<>();
     private final Map<ChunkId, Boolean> held = new HashMap<>();
     private final Map<ChunkId, Optional<Item>> chunks = new HashMap<>();
+    private final Map<String, Optional<Item>> packs = new HashMap<>();
     private Optional<Item> usage;
+
+    void pack(String packId, Optional<Item> item) {
+        packs.put(packId, item);
+    }
+
+    /** The pack row as read, or null when the view did not read it. */
+    Optional<Item> pack(String packId) {
+        return packs.get(packId);
+    }
 
     void file(Key key, Optional<Item> item) {
         files.put(key, item);

@@ -13,9 +13,11 @@ import dev.chunkvault.service.store.Key;
  * @param s3Version   object version recorded at verification (versioned buckets), or null
  * @param gcRun       fencing token of the GC run that marked it DELETING, or -1
  * @param damagedAt   when its stored object was found not to hold its bytes (see {@link Quarantine}), or 0
+ * @param pack        the pack whose range {@code [packOffset, packOffset + size)} holds the chunk's bytes, or null when
+ *                    they are the object {@link #objectKey} (docs/design-packs.md)
  */
 public record ChunkRow(ChunkId id, State state, long refs, String incarnation, long size, long lastGrantAt,
-                       long lastDecAt, long gcRun, String s3Version, long damagedAt) {
+                       long lastDecAt, long gcRun, String s3Version, long damagedAt, String pack, long packOffset) {
     public enum State { PENDING, LIVE, DELETING }
 
     public static final String ID = "chunkId";
@@ -37,6 +39,10 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
     public static final String S3_VERSION = "s3Version";
     /** Set while the object is known to be damaged (missing, or bytes that do not hash to the id): quarantined. */
     public static final String DAMAGED_AT = "damagedAt";
+    /** The pack holding the chunk (its id's hex), absent when the chunk is an object of its own. */
+    public static final String PACK = "pack";
+    /** The chunk's offset in its pack. */
+    public static final String PACK_OFFSET = "packOffset";
 
     public static Key key(ChunkId id) {
         return Key.of(id.hex());
@@ -44,6 +50,15 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
 
     public static String objectKey(ChunkId id) {
         return "chunks/" + id.hex();
+    }
+
+    public boolean packed() {
+        return pack != null;
+    }
+
+    /** Whether this key of the chunks table is a chunk's (not a pack's, {@link PackRow}). */
+    public static boolean isChunkKey(String key) {
+        return !key.startsWith(PackRow.KEY_PREFIX);
     }
 
     public boolean damaged() {
@@ -54,6 +69,6 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
         return new ChunkRow(ChunkId.parse(item.string(ID)), State.valueOf(item.string(STATE)), item.numberOr(REFS, 0),
                 item.string(INCARNATION), item.numberOr(SIZE, -1), item.numberOr(LAST_GRANT_AT, 0),
                 item.numberOr(LAST_DEC_AT, 0), item.numberOr(GC_RUN, -1), item.string(S3_VERSION),
-                item.numberOr(DAMAGED_AT, 0));
+                item.numberOr(DAMAGED_AT, 0), item.string(PACK), item.numberOr(PACK_OFFSET, 0));
     }
 }

@@ -320,6 +320,12 @@ public final class CommitService {
             BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, ids.stream().map(ChunkRow::key).toList())
                     .forEach(i -> rows.put(ChunkId.parse(i.string(ChunkRow.ID)), i));
             ids.forEach(c -> view.chunk(c, Optional.ofNullable(rows.get(c))));
+            List<String> packs = rows.values().stream().map(i -> i.string(ChunkRow.PACK)).filter(java.util.Objects::nonNull)
+                    .distinct().toList();
+            Map<String, Item> packRows = new HashMap<>();
+            BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, packs.stream().map(PackRow::key).toList())
+                    .forEach(i -> packRows.put(PackRow.idOfKey(i.string(ChunkRow.ID)), i));
+            packs.forEach(p -> view.pack(p, Optional.ofNullable(packRows.get(p))));
         }
         return view;
     }
@@ -663,12 +669,21 @@ public final class CommitService {
                 rows.put(ChunkId.parse(i.string(ChunkRow.ID)), ChunkRow.from(i));
             }
         }
+        Set<String> ownPacks = ownSealedPacks(owner, chunks.stream().filter(c -> !held.contains(c)).map(rows::get)
+                .filter(r -> r != null && r.packed()).map(ChunkRow::pack).collect(java.util.stream.Collectors.toSet()));
         List<Object> checked = parallel.map(chunks, c -> {
             ChunkRow row = rows.get(c);
             int size = sizes.get(c);
             boolean rowUsable = row != null && row.state() != ChunkRow.State.DELETING && (row.size() < 0 || row.size() == size);
             if (held.contains(c) && rowUsable && !row.damaged()) {
                 return new RefOps.Pin(c, row.incarnation(), size, null);
+            }
+            if (rowUsable && !row.damaged() && row.packed() && row.size() == size && ownPacks.contains(row.pack())) {
+                // Placed by a pack this owner uploaded and the service hashed chunk by chunk: that is its proof.
+                return new RefOps.Pin(c, row.incarnation(), size, null);
+            }
+            if (held.contains(c) && rowUsable && row.packed()) {
+                return c; // a damaged packed chunk heals only by a new upload, which places its row anew
             }
             if (held.contains(c) && rowUsable) {
                 // Quarantined as damaged: referenced again only once its object is right (re-uploaded through a grant,
@@ -699,6 +714,36 @@ public final class CommitService {
             }
         }
         return new Verified(pins, missing);
+    }
+
+    /**
+     * Of these packs, the SEALED ones this owner uploaded (one batch read per request, so the cost does not depend on
+     * whose packs the chunks are in).
+     */
+    private Set<String> ownSealedPacks(Owner owner, Set<String> packs) {
+        if (packs.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> own = new java.util.HashSet<>();
+        BatchView view = VIEW.get();
+        List<Item> read = new ArrayList<>();
+        List<String> unread = new ArrayList<>();
+        for (String p : packs) {
+            Optional<Item> seen = view == null ? null : view.pack(p);
+            if (seen == null) {
+                unread.add(p);
+            } else {
+                seen.ifPresent(read::add);
+            }
+        }
+        read.addAll(BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, unread.stream().map(PackRow::key).toList()));
+        for (Item i : read) {
+            PackRow p = PackRow.from(i);
+            if (p.state() == PackRow.State.SEALED && owner.tag().equals(p.ns())) {
+                own.add(p.id());
+            }
+        }
+        return own;
     }
 
     /** The rows a commit writes and what it answers, drafted once its chunks are known to be there. */

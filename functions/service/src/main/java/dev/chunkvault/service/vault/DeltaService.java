@@ -9,7 +9,6 @@ import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
 import dev.chunkvault.core.paths.FilePath;
 import dev.chunkvault.service.blob.BlobStore;
-import dev.chunkvault.service.blob.PresignedRequest;
 import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.store.ItemStore;
@@ -46,6 +45,7 @@ public final class DeltaService {
     private final Clock clock;
     private final Settings settings;
     private final Quarantine quarantine;
+    private final ChunkReader chunkReader;
     private final Retry retry;
     private final ReadService reads;
     private final Holdings holdings;
@@ -63,10 +63,11 @@ public final class DeltaService {
         this.holdings = new Holdings(store, parallel, retry);
         this.manifests = new ManifestStore(blobs, settings, retry);
         this.quarantine = new Quarantine(store, clock, retry);
+        this.chunkReader = new ChunkReader(store, blobs, retry);
     }
 
     /** One chunk's block signature, with a presigned GET of the chunk (for ranged reads). */
-    public record ChunkSignature(ChunkId id, int size, byte[] signature, PresignedRequest get) {}
+    public record ChunkSignature(ChunkId id, int size, byte[] signature, ReadService.ChunkUrl get) {}
 
     /**
      * @param manifest      the version's manifest, when no {@code against} version was named
@@ -102,8 +103,12 @@ public final class DeltaService {
                 throw ServiceException.badRequest("CHUNK_NOT_IN_VERSION", "A requested chunk is not part of this version.");
             }
             byte[] bytes = chunkBytes(c);
-            out.add(new ChunkSignature(c, bytes.length, BlockSignature.compute(bytes).encode(),
-                    presigner.presignGet(ChunkRow.objectKey(c), settings.downloadUrlTtl())));
+            out.add(new ChunkSignature(c, bytes.length, BlockSignature.compute(bytes).encode(), null));
+        }
+        List<ReadService.ChunkUrl> urls = reads.chunkUrls(out.stream().map(ChunkSignature::id).toList());
+        for (int i = 0; i < out.size(); i++) {
+            ChunkSignature sg = out.get(i);
+            out.set(i, new ChunkSignature(sg.id(), sg.size(), sg.signature(), urls.get(i)));
         }
         return new Signatures(VersionView.of(v), against, delta == null ? m : null, delta, out);
     }
@@ -114,7 +119,7 @@ public final class DeltaService {
      * its chunk whole).
      */
     private byte[] chunkBytes(ChunkId c) {
-        Optional<byte[]> bytes = retry.call(() -> blobs.get(ChunkRow.objectKey(c)));
+        Optional<byte[]> bytes = chunkReader.read(c);
         if (bytes.isEmpty() || !ChunkId.sha256(bytes.get()).equals(c)) {
             quarantine.markDamaged(c);
             throw Quarantine.damaged(c);

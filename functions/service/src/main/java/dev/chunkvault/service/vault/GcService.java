@@ -2,6 +2,7 @@ package dev.chunkvault.service.vault;
 
 import static dev.chunkvault.service.store.Condition.and;
 import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.exists;
 import static dev.chunkvault.service.store.Condition.gt;
 import static dev.chunkvault.service.store.Condition.missingOrLt;
 import static dev.chunkvault.service.store.Condition.notExists;
@@ -10,6 +11,7 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.blob.BlobPage;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.blob.BlobSummary;
+import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Cursor;
 import dev.chunkvault.service.store.Item;
@@ -18,6 +20,8 @@ import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.Page;
 import dev.chunkvault.service.store.Query;
 import dev.chunkvault.service.store.Query.SortCondition;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
 import java.time.Clock;
 import java.util.HashMap;
@@ -85,6 +89,7 @@ public final class GcService {
         long bytes;
         long orphans;
         long cleared;
+        long packs;
     }
 
     /**
@@ -113,7 +118,7 @@ public final class GcService {
             lease.release(complete ? eventId : null);
         }
         GcReport report = new GcReport(runId, lease.token(), null, t.versionsExpired, t.filesPurged,
-                t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, complete);
+                t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, t.packs, complete);
         LOG.info(() -> "gc run " + runId + " done: " + report);
         return report;
     }
@@ -140,6 +145,11 @@ public final class GcService {
                 for (Item candidate : page.items()) {
                     if (!go.getAsBoolean()) {
                         return false;
+                    }
+                    String packId = PackRow.idOfKey(candidate.string(ChunkRow.ID));
+                    if (packId != null) {
+                        retry.run(() -> examinePack(lease, packId, graceCutoff, grantCutoff, mark, sweep, t));
+                        continue;
                     }
                     ChunkId id = ChunkId.parse(candidate.string(ChunkRow.ID));
                     retry.run(() -> examine(lease, id, graceCutoff, grantCutoff, mark, sweep, t));
@@ -190,7 +200,8 @@ public final class GcService {
         }
         if (sweep) {
             sweepOne(lease, new ChunkRow(row.id(), ChunkRow.State.DELETING, 0, row.incarnation(), row.size(),
-                    row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version(), row.damagedAt()), t);
+                    row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version(), row.damagedAt(), row.pack(),
+                    row.packOffset()), t);
         }
     }
 
@@ -208,12 +219,121 @@ public final class GcService {
         if (!lease.mayDelete()) {
             return;
         }
+        if (row.packed()) {
+            sweepPacked(lease, row, t);
+            return;
+        }
         blobs.delete(ChunkRow.objectKey(row.id()), row.s3Version());
         try {
             store.delete(Tables.CHUNKS, key,
                     and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));
             t.swept++;
             t.bytes += Math.max(0, row.size());
+        } catch (ConditionFailedException fenced) {
+            // A later run took over; it deletes the row.
+        }
+    }
+
+    /**
+     * A packed chunk has no object of its own: its row goes in one transaction with one unit of its pack's live count,
+     * and the pack goes back into the gc index, where {@link #examinePack} deletes it once nothing is located in it.
+     * (A copy under {@code chunks/<id>} from a plain upload, if any, is an orphan once the row is gone: the orphan pass
+     * collects it.)
+     */
+    private void sweepPacked(GcLease lease, ChunkRow row, Tally t) {
+        try {
+            store.transact(List.of(
+                    TxAction.delete(Tables.CHUNKS, ChunkRow.key(row.id()),
+                            and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token()),
+                                    eq(ChunkRow.PACK, row.pack()))),
+                    TxAction.update(Tables.CHUNKS, PackRow.key(row.pack()),
+                            PackService.leftCount(row.pack(), 1, Math.max(0, row.size()), clock.millis()),
+                            exists(ChunkRow.ID))));
+            t.swept++; // its bytes are reclaimed with its pack
+        } catch (TransactionCancelledException cancelled) {
+            // A later run took over (it deletes the row), or the pack row is gone: then the row goes alone.
+            boolean packGone = store.get(Tables.CHUNKS, PackRow.key(row.pack())).isEmpty();
+            if (packGone) {
+                try {
+                    store.delete(Tables.CHUNKS, ChunkRow.key(row.id()), and(eq(ChunkRow.STATE,
+                            ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));
+                    t.swept++;
+                } catch (ConditionFailedException fenced) {
+                    // taken over
+                }
+            }
+        }
+    }
+
+    /**
+     * A pack in the gc index. One with chunks located in it leaves the index (its last chunk's sweep puts it back). One
+     * with none — all collected, all stored elsewhere, rejected, or declared and never sealed — is marked DELETING once it
+     * has had no live chunk for the grace period (a pending one: for as long as its upload URL could still be used, plus
+     * the grace), fenced like a chunk: the mark requires the count to be 0 and a placement requires the pack not to be
+     * DELETING, so no chunk can be placed in a pack being deleted. Then its object and its row go.
+     */
+    private void examinePack(GcLease lease, String packId, long graceCutoff, long grantCutoff, boolean mark, boolean sweep,
+                             Tally t) {
+        Optional<Item> found = store.get(Tables.CHUNKS, PackRow.key(packId));
+        if (found.isEmpty()) {
+            return;
+        }
+        PackRow pack = PackRow.from(found.get());
+        long gcAt = found.get().numberOr(PackRow.GC_AT, 0);
+        if (pack.state() == PackRow.State.DELETING) {
+            if (sweep) {
+                sweepPack(lease, pack, t);
+            }
+            return;
+        }
+        if (pack.liveChunks() > 0) {
+            try {
+                store.update(Tables.CHUNKS, PackRow.key(packId), Update.update().remove(PackRow.GC_SHARD).remove(PackRow.GC_AT),
+                        and(gt(PackRow.LIVE_CHUNKS, 0L), eq(PackRow.GC_AT, gcAt)));
+                t.cleared++;
+            } catch (ConditionFailedException changed) {
+                // back to 0 meanwhile, or put back by a sweep: stays a candidate
+            }
+            return;
+        }
+        long cutoff = pack.state() == PackRow.State.PENDING ? Math.min(grantCutoff, graceCutoff) : graceCutoff;
+        if (!mark || gcAt >= cutoff || pack.createdAt() >= grantCutoff) {
+            return;
+        }
+        try {
+            store.update(Tables.CHUNKS, PackRow.key(packId),
+                    Update.update().set(PackRow.STATE, PackRow.State.DELETING.name()).set(PackRow.GC_RUN, lease.token()),
+                    and(eq(PackRow.STATE, pack.state().name()), eq(PackRow.GC_AT, gcAt),
+                            Condition.or(Condition.notExists(PackRow.LIVE_CHUNKS), eq(PackRow.LIVE_CHUNKS, 0L))));
+            t.marked++;
+        } catch (ConditionFailedException changed) {
+            return;
+        }
+        if (sweep) {
+            sweepPack(lease, new PackRow(pack.id(), PackRow.State.DELETING, pack.size(), pack.ns(), pack.sha256(),
+                    pack.index(), 0, 0, pack.createdAt(), pack.sealedAt(), lease.token()), t);
+        }
+    }
+
+    /** Deletes a DELETING pack's object, then its row, fenced by this run's token (taking over a dead run's mark). */
+    private void sweepPack(GcLease lease, PackRow pack, Tally t) {
+        if (pack.gcRun() != lease.token()) {
+            try {
+                store.update(Tables.CHUNKS, PackRow.key(pack.id()), Update.update().set(PackRow.GC_RUN, lease.token()),
+                        and(eq(PackRow.STATE, PackRow.State.DELETING.name()), eq(PackRow.GC_RUN, pack.gcRun())));
+            } catch (ConditionFailedException changed) {
+                return;
+            }
+        }
+        if (!lease.mayDelete()) {
+            return;
+        }
+        blobs.delete(PackRow.objectKey(pack.id()), null);
+        try {
+            store.delete(Tables.CHUNKS, PackRow.key(pack.id()),
+                    and(eq(PackRow.STATE, PackRow.State.DELETING.name()), eq(PackRow.GC_RUN, lease.token())));
+            t.packs++;
+            t.bytes += Math.max(0, pack.size());
         } catch (ConditionFailedException fenced) {
             // A later run took over; it deletes the row.
         }

@@ -18,9 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -78,8 +80,15 @@ public final class ReadService {
 
     public record History(String path, List<VersionView> versions, String cursor) {}
 
-    /** A presigned GET of one chunk. */
-    public record ChunkUrl(ChunkId id, PresignedRequest request) {}
+    /**
+     * A presigned GET of one chunk: of its own object ({@code length} -1), or of the pack holding it, whose bytes
+     * {@code [offset, offset + length)} are the chunk (a client asks for them with a {@code Range} header).
+     */
+    public record ChunkUrl(ChunkId id, PresignedRequest request, long offset, long length) {
+        public boolean ranged() {
+            return length >= 0;
+        }
+    }
 
     /**
      * How to download one version: its manifest inline, or (large manifests) a presigned GET of its binary
@@ -342,13 +351,38 @@ public final class ReadService {
             ids = List.copyOf(new LinkedHashSet<>(wanted));
             all = new HashSet<>(ids).containsAll(inVersion);
         }
-        List<ChunkUrl> urls = ids.stream()
-                .map(c -> new ChunkUrl(c, presigner.presignGet(ChunkRow.objectKey(c), settings.downloadUrlTtl())))
-                .toList();
+        List<ChunkUrl> urls = chunkUrls(ids);
         boolean inline = v.manifestKey() == null;
         return new DownloadPlan(VersionView.of(v), m.profile(), inline ? m : null,
                 inline ? null : presigner.presignGet(v.manifestKey(), settings.downloadUrlTtl()), v.manifestHash(),
                 urls, all);
+    }
+
+    /**
+     * Presigned GETs of these chunks where their rows locate them: a packed chunk's URL is its pack's (presigned once per
+     * pack) with the chunk's range. A chunk with no row is given its object's URL (it answers 404, as it would have).
+     */
+    List<ChunkUrl> chunkUrls(List<ChunkId> ids) {
+        Map<ChunkId, Item> rows = new HashMap<>();
+        for (int i = 0; i < ids.size(); i += ItemStore.MAX_BATCH_GET) {
+            List<dev.chunkvault.service.store.Key> keys = ids.subList(i, Math.min(ids.size(), i + ItemStore.MAX_BATCH_GET))
+                    .stream().map(ChunkRow::key).toList();
+            retry.call(() -> store.batchGet(Tables.CHUNKS, keys)).forEach(r -> rows.put(ChunkId.parse(r.string(ChunkRow.ID)), r));
+        }
+        Map<String, PresignedRequest> packUrls = new HashMap<>();
+        List<ChunkUrl> out = new ArrayList<>(ids.size());
+        for (ChunkId c : ids) {
+            Item row = rows.get(c);
+            String pack = row == null ? null : row.string(ChunkRow.PACK);
+            if (pack == null) {
+                out.add(new ChunkUrl(c, presigner.presignGet(ChunkRow.objectKey(c), settings.downloadUrlTtl()), 0, -1));
+            } else {
+                PresignedRequest get = packUrls.computeIfAbsent(pack,
+                        p -> presigner.presignGet(PackRow.objectKey(p), settings.downloadUrlTtl()));
+                out.add(new ChunkUrl(c, get, row.numberOr(ChunkRow.PACK_OFFSET, 0), row.numberOr(ChunkRow.SIZE, 0)));
+            }
+        }
+        return out;
     }
 
     /** An ACTIVE version of this file, or 404 (unpublished versions do not exist for readers). */

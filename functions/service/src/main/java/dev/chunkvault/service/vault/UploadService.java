@@ -6,6 +6,7 @@ import static dev.chunkvault.service.store.Condition.ne;
 import static dev.chunkvault.service.store.Condition.notExists;
 
 import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.service.blob.PresignedRequest;
 import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.error.ServiceException;
@@ -41,7 +42,18 @@ public final class UploadService {
 
     public record Upload(ChunkId id, PresignedRequest request) {}
 
-    public record Grant(List<ChunkId> have, List<Upload> uploads, List<Later> retry) {}
+    /**
+     * @param pack chunks to send in a pack ({@link PackService}) instead of alone: asked for by a client that packs,
+     *             for chunks small enough to go in one
+     */
+    public record Grant(List<ChunkId> have, List<Upload> uploads, List<Later> retry, List<ChunkId> pack) {
+        public Grant(List<ChunkId> have, List<Upload> uploads, List<Later> retry) {
+            this(have, uploads, retry, List.of());
+        }
+    }
+
+    /** A granted chunk that goes in a pack: no URL of its own. */
+    private record Packed(ChunkId id) {}
 
     /** A grant may create the row or refresh it, but not while the chunk is being collected. */
     static final Condition GRANTABLE = Condition.or(notExists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()));
@@ -93,6 +105,14 @@ public final class UploadService {
     }
 
     public Grant grant(Owner owner, List<ChunkRequest> chunks) {
+        return grant(owner, chunks, false);
+    }
+
+    /**
+     * Grants uploads of {@code chunks}; with {@code packs}, chunks of at most {@link PackFormat#MAX_CHUNK_BYTES} are
+     * answered "send in a pack" (same grant write, no presigned URL).
+     */
+    public Grant grant(Owner owner, List<ChunkRequest> chunks, boolean packs) {
         if (chunks.isEmpty()) {
             throw ServiceException.badRequest("NO_CHUNKS", "List at least one chunk.");
         }
@@ -121,7 +141,7 @@ public final class UploadService {
         for (int i = 0; i < toGrant.size(); i += groupSize) {
             groups.add(toGrant.subList(i, Math.min(toGrant.size(), i + groupSize)));
         }
-        List<List<Upload>> granted = parallel.map(groups, g -> grantGroup(owner, g));
+        List<List<Object>> granted = parallel.map(groups, g -> grantGroup(owner, g, packs));
         List<ChunkRequest> oneByOne = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             if (granted.get(g) == null) {
@@ -130,18 +150,21 @@ public final class UploadService {
         }
         List<Object> outcomes = new ArrayList<>(toGrant.size());
         granted.stream().filter(java.util.Objects::nonNull).forEach(outcomes::addAll);
-        outcomes.addAll(parallel.map(oneByOne, c -> retry.call(() -> grantOne(owner, c))));
+        outcomes.addAll(parallel.map(oneByOne, c -> retry.call(() -> grantOne(owner, c, packs))));
         List<Upload> uploads = new ArrayList<>();
         List<Later> retries = new ArrayList<>();
+        List<ChunkId> packed = new ArrayList<>();
         for (Object o : outcomes) {
             if (o instanceof Upload u) {
                 uploads.add(u);
+            } else if (o instanceof Packed p) {
+                packed.add(p.id());
             } else {
                 retries.add((Later) o);
             }
         }
         List<ChunkId> have = chunks.stream().map(ChunkRequest::id).filter(held::contains).toList();
-        return new Grant(have, uploads, retries);
+        return new Grant(have, uploads, retries, packed);
     }
 
     /**
@@ -168,7 +191,7 @@ public final class UploadService {
      * nothing: if it is cancelled (a chunk of the group is being collected) or keeps failing, nothing was written
      * and this answers null: the caller grants each chunk on its own, which answers the collected ones with a retry.
      */
-    private List<Upload> grantGroup(Owner owner, List<ChunkRequest> group) {
+    private List<Object> grantGroup(Owner owner, List<ChunkRequest> group, boolean packs) {
         if (group.size() < 2) {
             return null;
         }
@@ -181,14 +204,19 @@ public final class UploadService {
         } catch (TransactionCancelledException | TransientStoreException fallBack) {
             return null;
         }
-        List<Upload> out = new ArrayList<>(group.size());
-        group.forEach(c -> out.add(presign(owner, c)));
+        List<Object> out = new ArrayList<>(group.size());
+        group.forEach(c -> out.add(answer(owner, c, packs)));
         return out;
     }
 
-    private Object grantOne(Owner owner, ChunkRequest c) {
+    private Object grantOne(Owner owner, ChunkRequest c, boolean packs) {
         Optional<Duration> wait = grantWrite(store, clock, settings, c.id());
-        return wait.isPresent() ? new Later(c.id(), wait.get()) : presign(owner, c);
+        return wait.isPresent() ? new Later(c.id(), wait.get()) : answer(owner, c, packs);
+    }
+
+    /** A granted chunk's answer: send it in a pack, or a presigned PUT of its own. */
+    private Object answer(Owner owner, ChunkRequest c, boolean packs) {
+        return packs && c.size() <= PackFormat.MAX_CHUNK_BYTES ? new Packed(c.id()) : presign(owner, c);
     }
 
     /**

@@ -233,6 +233,21 @@ public final class InMemoryBlobStore implements BlobStore, Presigner {
             return Response.error(403, "AccessDenied", "Request has expired", Map.of());
         }
         if (method.equals("GET")) {
+            String range = lower.get("range");
+            if (range != null) {
+                // An unsigned Range header is allowed, as on S3: "bytes=first-last" answers 206 with those bytes.
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range);
+                if (!m.matches()) {
+                    return Response.error(400, "InvalidArgument", "Unsupported range.", Map.of());
+                }
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2));
+                return current(key).map(s -> first > last || first >= s.bytes.length
+                                ? Response.error(416, "InvalidRange", "The requested range is not satisfiable", Map.of())
+                                : new Response(206, served(s, overrides), java.util.Arrays.copyOfRange(s.bytes, (int) first,
+                                        (int) Math.min(s.bytes.length, last + 1))))
+                        .orElse(Response.error(404, "NoSuchKey", "The specified key does not exist.", Map.of()));
+            }
             return current(key).map(s -> new Response(200, served(s, overrides), s.bytes.clone()))
                     .orElse(Response.error(404, "NoSuchKey", "The specified key does not exist.", Map.of()));
         }

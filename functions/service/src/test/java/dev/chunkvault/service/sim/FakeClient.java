@@ -97,6 +97,47 @@ public final class FakeClient {
         return uploaded;
     }
 
+    /**
+     * Uploads the chunks the service lacks as a client that packs does: one grant offering packs, one pack of the chunks
+     * it says go in one (declared, PUT, sealed), then a PUT of each chunk the seal asks to be sent alone.
+     *
+     * @return the seal's answer, or null when no chunk needed a pack
+     */
+    public dev.chunkvault.service.vault.PackService.Sealed uploadPacked(Content content) {
+        Map<ChunkId, byte[]> distinct = new LinkedHashMap<>();
+        content.chunks().forEach(c -> distinct.putIfAbsent(ChunkId.sha256(c), c));
+        List<UploadService.ChunkRequest> asks = new ArrayList<>();
+        distinct.forEach((id, bytes) -> asks.add(new UploadService.ChunkRequest(id, bytes.length)));
+        UploadService.Grant g = vault.uploads.grant(owner, asks, true);
+        for (UploadService.Upload u : g.uploads()) {
+            put(u, distinct.get(u.id()));
+        }
+        if (g.pack().isEmpty()) {
+            return null;
+        }
+        dev.chunkvault.core.pack.PackFormat.Builder b = new dev.chunkvault.core.pack.PackFormat.Builder();
+        g.pack().forEach(id -> b.add(id, distinct.get(id)));
+        byte[] pack = b.finish();
+        var declared = vault.packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries());
+        Backend.Sent sent = vault.backend.send(declared.upload().method(), declared.upload().url(),
+                declared.upload().headers(), pack);
+        if (sent.status() / 100 != 2) {
+            throw new IllegalStateException("pack upload refused: " + sent.status());
+        }
+        var sealed = vault.packs.seal(owner, declared.packId());
+        for (UploadService.Upload u : sealed.uploads()) {
+            put(u, distinct.get(u.id()));
+        }
+        return sealed;
+    }
+
+    private void put(UploadService.Upload u, byte[] bytes) {
+        Backend.Sent r = vault.backend.send(u.request().method(), u.request().url(), u.request().headers(), bytes);
+        if (r.status() / 100 != 2) {
+            throw new IllegalStateException("upload refused: " + r.status());
+        }
+    }
+
     public CommitService.CommitResult commit(String path, String parent, Content content, String idempotencyKey) {
         return commits.commit(new CommitService.CommitRequest(owner, path, parent,
                 new CommitService.Source.Full(content.manifest()), content.size(), content.sha256(), 0, idempotencyKey));

@@ -13,6 +13,7 @@ import dev.chunkvault.service.vault.Parallel;
 import dev.chunkvault.service.vault.ReadService;
 import dev.chunkvault.service.vault.Retry;
 import dev.chunkvault.service.vault.Settings;
+import dev.chunkvault.service.vault.PackService;
 import dev.chunkvault.service.vault.UploadService;
 import dev.chunkvault.service.vault.UsageService;
 import java.util.function.UnaryOperator;
@@ -32,6 +33,7 @@ public final class TestVault {
     public final ItemStore itemPort;
     public final BlobStore blobPort;
     public final UploadService uploads;
+    public final PackService packs;
     public final CommitService commits;
     /** Commits from a function whose clock is behind the others' (the change feed must allow for it). */
     public final CommitService skewedCommits;
@@ -57,6 +59,7 @@ public final class TestVault {
         this.blobPort = wrapBlobs.apply(backend.serviceBlobs());
         Parallel inline = Parallel.inline();
         this.uploads = new UploadService(itemPort, backend.presigner(), clock, settings, inline, retry);
+        this.packs = new PackService(itemPort, blobPort, backend.presigner(), clock, settings, inline, retry);
         this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
         this.skewedCommits = new CommitService(itemPort, blobPort, java.time.Clock.offset(clock, SKEW), settings, inline,
                 retry);

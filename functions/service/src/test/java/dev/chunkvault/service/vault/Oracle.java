@@ -104,8 +104,10 @@ public final class Oracle {
         List<String> problems = new ArrayList<>();
         Map<ChunkId, ChunkRow> rows = new HashMap<>();
         for (Item i : all(Tables.CHUNKS)) {
-            ChunkRow r = ChunkRow.from(i);
-            rows.put(r.id(), r);
+            if (ChunkRow.isChunkKey(i.string(ChunkRow.ID))) {
+                ChunkRow r = ChunkRow.from(i);
+                rows.put(r.id(), r);
+            }
         }
         Map<String, dev.chunkvault.service.blob.BlobSummary> objects = new HashMap<>();
         String after = null;
@@ -116,6 +118,12 @@ public final class Oracle {
         } while (after != null);
         referenced(false).forEach((id, size) -> {
             String key = ChunkRow.objectKey(id);
+            ChunkRow row = rows.get(id);
+            if (row != null && row.packed()) {
+                checkPacked(problems, id, size, row);
+                checkRow(problems, id, row);
+                return;
+            }
             dev.chunkvault.service.blob.BlobSummary listed = objects.get(key);
             if (listed == null) {
                 problems.add("missing object " + id);
@@ -140,6 +148,12 @@ public final class Oracle {
     private void referencedChunksIntactInMemory() {
         List<String> problems = new ArrayList<>();
         referenced(false).forEach((id, size) -> {
+            ChunkRow row = vault.items.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from).orElse(null);
+            if (row != null && row.packed()) {
+                checkPacked(problems, id, size, row);
+                checkRow(problems, id, row);
+                return;
+            }
             // The fake computed each object's checksum from its bytes when it stored them.
             Optional<BlobInfo> info = vault.blobs.head(ChunkRow.objectKey(id));
             if (info.isEmpty()) {
@@ -150,6 +164,60 @@ public final class Oracle {
             checkRow(problems, id, vault.items.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from).orElse(null));
         });
         report(problems);
+    }
+
+    /** A packed chunk: its pack row is there and not being deleted, and the range of the pack object hashes to its id. */
+    private void checkPacked(List<String> problems, ChunkId id, long size, ChunkRow row) {
+        Optional<Item> pack = vault.backend.items().get(Tables.CHUNKS, PackRow.key(row.pack()));
+        if (pack.isEmpty() || PackRow.from(pack.get()).state() == PackRow.State.DELETING) {
+            problems.add("chunk " + id + " is in pack " + row.pack() + " that is " + pack.map(p -> "DELETING").orElse("gone"));
+            return;
+        }
+        String key = PackRow.objectKey(row.pack()) + "#" + row.packOffset() + "/" + size;
+        if (verifiedObjects.contains(key)) {
+            return; // pack objects are never overwritten: a range checked once stays right while the object is there
+        }
+        Optional<byte[]> bytes = vault.backend.blobs().getRange(PackRow.objectKey(row.pack()), row.packOffset(), (int) size);
+        if (bytes.isEmpty() || bytes.get().length != size || !ChunkId.sha256(bytes.get()).equals(id)) {
+            problems.add("wrong packed bytes " + id);
+        } else if (vault.backend.blobs().head(PackRow.objectKey(row.pack())).isPresent()) {
+            verifiedObjects.add(key);
+        }
+    }
+
+    /**
+     * Every pack's live count equals the chunk rows located in it (placements, moves and sweeps change both in one
+     * transaction, so this holds at every point).
+     */
+    public void packCountsMatch() {
+        Map<String, long[]> located = new HashMap<>();
+        Map<String, PackRow> packs = new HashMap<>();
+        for (Item i : all(Tables.CHUNKS)) {
+            String packId = PackRow.idOfKey(i.string(ChunkRow.ID));
+            if (packId != null) {
+                packs.put(packId, PackRow.from(i));
+            } else if (i.string(ChunkRow.PACK) != null) {
+                long[] c = located.computeIfAbsent(i.string(ChunkRow.PACK), k -> new long[2]);
+                c[0]++;
+                c[1] += i.numberOr(ChunkRow.SIZE, 0);
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        located.forEach((p, c) -> {
+            PackRow row = packs.get(p);
+            if (row == null) {
+                wrong.add(c[0] + " chunk(s) in missing pack " + p);
+            }
+        });
+        packs.forEach((p, row) -> {
+            long[] c = located.getOrDefault(p, new long[2]);
+            if (row.liveChunks() != c[0] || row.liveBytes() != c[1]) {
+                wrong.add("pack " + p + " counts " + row.liveChunks() + "/" + row.liveBytes() + " but holds " + c[0] + "/" + c[1]);
+            }
+        });
+        if (!wrong.isEmpty()) {
+            throw new AssertionError("pack counts differ: " + wrong.subList(0, Math.min(5, wrong.size())));
+        }
     }
 
     private static void checkRow(List<String> problems, ChunkId id, ChunkRow row) {
@@ -178,6 +246,7 @@ public final class Oracle {
                     Math.min(5, r.drifts().size())));
         }
         usageMatchesRecount();
+        packCountsMatch();
     }
 
     /**
@@ -234,6 +303,13 @@ public final class Oracle {
         Set<ChunkId> needed = new HashSet<>(referenced(true).keySet());
         List<String> garbage = new ArrayList<>();
         for (Item i : all(Tables.CHUNKS)) {
+            if (!ChunkRow.isChunkKey(i.string(ChunkRow.ID))) {
+                PackRow p = PackRow.from(i);
+                if (p.liveChunks() == 0 && i.numberOr(PackRow.GC_AT, Long.MAX_VALUE) < cutoff - vault.settings.grace().toMillis()) {
+                    garbage.add("pack " + p.id() + " " + p.state());
+                }
+                continue;
+            }
             ChunkRow r = ChunkRow.from(i);
             if (!needed.contains(r.id()) && Math.max(r.lastGrantAt(), r.lastDecAt()) < cutoff) {
                 garbage.add("row " + r.id() + " " + r.state() + " " + i);

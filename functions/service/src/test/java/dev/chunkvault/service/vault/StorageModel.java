@@ -468,8 +468,12 @@ public final class StorageModel {
         String fetch(ReadService.DownloadPlan plan) {
             Map<ChunkId, byte[]> got = new ConcurrentHashMap<>();
             for (ReadService.ChunkUrl u : plan.chunks()) {
-                Backend.Sent r = v.backend.send("GET", u.request().url(), u.request().headers(), new byte[0]);
-                assertEquals(200, r.status(), "chunk " + u.id() + " of a retained version must download");
+                Map<String, String> headers = new java.util.HashMap<>(u.request().headers());
+                if (u.ranged()) {
+                    headers.put("Range", "bytes=" + u.offset() + "-" + (u.offset() + u.length() - 1));
+                }
+                Backend.Sent r = v.backend.send("GET", u.request().url(), headers, new byte[0]);
+                assertEquals(u.ranged() ? 206 : 200, r.status(), "chunk " + u.id() + " of a retained version must download");
                 got.put(u.id(), r.body());
             }
             assertTrue(plan.allChunks());

@@ -1,0 +1,156 @@
+package dev.chunkvault.client;
+
+import dev.chunkvault.client.model.PackDeclared;
+import dev.chunkvault.client.model.PackSealed;
+import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.pack.PackFormat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Sends the small chunks of many files in packs (docs/design-packs.md): the chunks that transfer threads working on
+ * different files hand in at about the same time ({@link Coalescer}) go to the service as packs of up to {@link
+ * PackFormat#TARGET_PACK_BYTES} — declared ({@code POST /v1/packs}), uploaded by one presigned PUT each, and sealed
+ * ({@code POST /v1/packs/seal}), where the service hashes every chunk before any commit may use one. A tree of small
+ * files took one PUT per file; it now takes one per pack.
+ *
+ * <p>Each caller gets, for each of its chunks: stored; send alone (the service holds verified bytes of it from
+ * elsewhere, so this uploader proves it has them the usual way, by a presigned PUT of its own); ask again later
+ * (being collected); or changed (its bytes no longer hash to its id: the file changed since it was read). A PUT whose
+ * URL expired, or a pack collected before it was sealed, is declared and sent again.
+ */
+public final class Packer {
+    /** What became of one chunk. */
+    public enum Kind { STORED, ALONE, LATER, CHANGED }
+
+    /** One chunk's outcome: with the upload to send (ALONE) or the seconds to wait (LATER). */
+    public record Outcome(Kind kind, UploadGrant.Upload upload, long retryAfterSeconds) {
+        static final Outcome STORED = new Outcome(Kind.STORED, null, 0);
+        static final Outcome CHANGED = new Outcome(Kind.CHANGED, null, 0);
+    }
+
+    /** A chunk to pack: its id (hex) and bytes as read from its file. */
+    public record Item(String id, byte[] bytes) {}
+
+    /** Attempts per pack when its URL expires or it is collected before it is sealed. */
+    private static final int ATTEMPTS = 3;
+    /** Callers whose chunks may share one pack request. */
+    private static final int MAX_CALLERS = 4096;
+
+    private final ChunkvaultClient client;
+    private final Coalescer<List<Item>, Map<String, Outcome>> coalescer;
+    private final java.util.concurrent.atomic.AtomicInteger packsSent = new java.util.concurrent.atomic.AtomicInteger();
+
+    public Packer(ChunkvaultClient client, Duration linger) {
+        this.client = client;
+        this.coalescer = new Coalescer<>(this::send, Packer::weight, MAX_CALLERS, PackFormat.TARGET_PACK_BYTES, linger);
+    }
+
+    /** Stores {@code items} (distinct ids, each at most {@link PackFormat#MAX_CHUNK_BYTES}) in packs; waits for it. */
+    public Map<String, Outcome> store(List<Item> items) {
+        if (items.isEmpty()) {
+            return Map.of();
+        }
+        return coalescer.call(items);
+    }
+
+    /** Packs uploaded and sealed. */
+    public int packsSent() {
+        return packsSent.get();
+    }
+
+    private static int weight(List<Item> items) {
+        long bytes = items.stream().mapToLong(i -> i.bytes().length + PackFormat.ENTRY_BYTES).sum();
+        return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    private List<Coalescer.Answer<Map<String, Outcome>>> send(List<List<Item>> requests) {
+        Map<String, Item> union = new LinkedHashMap<>();
+        requests.forEach(r -> r.forEach(i -> union.putIfAbsent(i.id(), i)));
+        List<List<Item>> packs = new ArrayList<>();
+        List<Item> current = new ArrayList<>();
+        long size = PackFormat.TRAILER_BYTES;
+        for (Item i : union.values()) {
+            long add = i.bytes().length + PackFormat.ENTRY_BYTES;
+            if (!current.isEmpty() && (size + add > PackFormat.TARGET_PACK_BYTES || current.size() >= PackFormat.MAX_CHUNKS)) {
+                packs.add(current);
+                current = new ArrayList<>();
+                size = PackFormat.TRAILER_BYTES;
+            }
+            current.add(i);
+            size += add;
+        }
+        if (!current.isEmpty()) {
+            packs.add(current);
+        }
+        Map<String, Outcome> outcomes = new HashMap<>();
+        for (List<Item> pack : packs) {
+            outcomes.putAll(sendPack(pack));
+        }
+        List<Coalescer.Answer<Map<String, Outcome>>> out = new ArrayList<>(requests.size());
+        for (List<Item> r : requests) {
+            Map<String, Outcome> mine = new HashMap<>();
+            r.forEach(i -> mine.put(i.id(), outcomes.get(i.id())));
+            out.add(Coalescer.Answer.of(mine));
+        }
+        return out;
+    }
+
+    /** Declares, uploads and seals one pack; answers every chunk of it. */
+    private Map<String, Outcome> sendPack(List<Item> items) {
+        Map<String, Outcome> out = new HashMap<>();
+        List<Item> todo = new ArrayList<>(items);
+        for (int attempt = 1; !todo.isEmpty(); attempt++) {
+            PackFormat.Builder b = new PackFormat.Builder();
+            todo.forEach(i -> b.add(ChunkId.parse(i.id()), i.bytes()));
+            byte[] pack = b.finish();
+            PackDeclared d = client.declarePack(ChunkId.sha256(pack).hex(), pack.length, b.entries());
+            PackSealed sealed;
+            try {
+                client.putObject(d.upload().url(), d.upload().headers(), pack);
+                sealed = client.sealPack(d.packId());
+            } catch (ApiException e) {
+                boolean again = e.status() == 403 || (e.status() == 409 && "PACK_EXPIRED".equals(e.code()));
+                if ("PACK_DAMAGED".equals(e.code())) {
+                    // Some bytes no longer hash to their id: read from a file that changed. Those are refused; the rest
+                    // go again in a pack of their own.
+                    List<Item> changed = todo.stream().filter(i -> !ChunkId.sha256(i.bytes()).hex().equals(i.id())).toList();
+                    if (changed.isEmpty()) {
+                        throw e;
+                    }
+                    changed.forEach(i -> out.put(i.id(), Outcome.CHANGED));
+                    todo.removeAll(changed);
+                    continue;
+                }
+                if (!again || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+                continue;
+            }
+            packsSent.incrementAndGet();
+            Set<String> asked = todo.stream().map(Item::id).collect(Collectors.toSet());
+            for (UploadGrant.Upload u : sealed.uploads()) {
+                if (!asked.contains(u.id())) {
+                    throw new BadResponseException("The pack's seal names a chunk that was not in it.", null);
+                }
+                out.put(u.id(), new Outcome(Kind.ALONE, u, 0));
+            }
+            for (UploadGrant.Later l : sealed.retry()) {
+                if (!asked.contains(l.id())) {
+                    throw new BadResponseException("The pack's seal names a chunk that was not in it.", null);
+                }
+                out.put(l.id(), new Outcome(Kind.LATER, null, l.retryAfterSeconds()));
+            }
+            todo.forEach(i -> out.putIfAbsent(i.id(), Outcome.STORED));
+            todo.clear();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.chunkvault.api.dto;
+
+import dev.chunkvault.api.http.BadInput;
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.pack.PackFormat;
+import java.util.List;
+
+/**
+ * POST /v1/packs: a pack to upload — the SHA-256 and size of the whole object and its chunks in order (each chunk's
+ * id, offset and length in the object; the object ends with the same index, see {@code PackFormat}).
+ */
+public record PackRequest(String sha256, Long size, List<Entry> chunks) {
+    public PackRequest {
+        Check.chunkId(sha256, "sha256");
+        Check.required(size, "size");
+        if (size <= 0) {
+            throw new BadInput("INVALID_FIELD", "'size' must be positive.");
+        }
+        chunks = Check.list(chunks, "chunks", PackFormat.MAX_CHUNKS);
+    }
+
+    public record Entry(String id, Integer offset, Integer length) {
+        public Entry {
+            Check.chunkId(id, "chunks[].id");
+            Check.required(offset, "chunks[].offset");
+            Check.required(length, "chunks[].length");
+            if (offset < 0 || length <= 0) {
+                throw new BadInput("INVALID_FIELD", "'chunks[].offset' must be 0 or more and 'chunks[].length' positive.");
+            }
+        }
+    }
+
+    public ChunkId checksum() {
+        return ChunkId.parse(sha256);
+    }
+
+    public List<PackFormat.Entry> entries() {
+        return chunks.stream().map(e -> new PackFormat.Entry(ChunkId.parse(e.id()), e.offset(), e.length())).toList();
+    }
+}

@@ -1,0 +1,174 @@
+package dev.chunkvault.core.pack;
+
+import dev.chunkvault.core.hash.ChunkId;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The pack object: chunks back to back from offset 0, then the index — per chunk its id (32 bytes), offset and length
+ * (4 bytes each, big-endian) — then the index's length (4 bytes, big-endian) and the magic {@code CVPK1}. The pack's
+ * id is the SHA-256 of the whole object. An index is valid when its chunks are contiguous from 0, each 1..{@link
+ * #MAX_CHUNK_BYTES} long, at most {@link #MAX_CHUNKS} of them, no id twice, and the whole object is at most {@link
+ * #MAX_PACK_BYTES}. Chunk bytes are not checked here: the service hashes every range before a chunk may be used.
+ */
+public final class PackFormat {
+    private PackFormat() {}
+
+    public static final byte[] MAGIC = "CVPK1".getBytes(StandardCharsets.US_ASCII);
+    /** One index entry: id, offset, length. */
+    public static final int ENTRY_BYTES = ChunkId.BYTES + 4 + 4;
+    /** The index length and the magic after the index. */
+    public static final int TRAILER_BYTES = 4 + MAGIC.length;
+    /** Only chunks up to this size go in packs; larger ones stay objects of their own. */
+    public static final int MAX_CHUNK_BYTES = 1 << 20;
+    public static final int MAX_CHUNKS = 4096;
+    public static final int MAX_PACK_BYTES = 16 << 20;
+    /** The size a client aims at. */
+    public static final int TARGET_PACK_BYTES = 8 << 20;
+
+    /** One chunk of a pack. */
+    public record Entry(ChunkId id, int offset, int length) {
+        public Entry {
+            if (id == null || offset < 0 || length <= 0) {
+                throw new PackFormatException("bad pack entry");
+            }
+        }
+
+        public int end() {
+            return offset + length;
+        }
+    }
+
+    /** The entries' encoding as it ends a pack (without the trailer). */
+    public static byte[] encodeIndex(List<Entry> entries) {
+        ByteBuffer b = ByteBuffer.allocate(entries.size() * ENTRY_BYTES);
+        for (Entry e : entries) {
+            b.put(e.id().toBytes()).putInt(e.offset()).putInt(e.length());
+        }
+        return b.array();
+    }
+
+    /** Decodes and checks an index (see the class comment); {@code packSize} is the whole object's size. */
+    public static List<Entry> decodeIndex(byte[] index, long packSize) {
+        if (index.length == 0 || index.length % ENTRY_BYTES != 0) {
+            throw new PackFormatException("The pack index is not a whole number of entries.");
+        }
+        int n = index.length / ENTRY_BYTES;
+        List<Entry> out = new ArrayList<>(n);
+        ByteBuffer b = ByteBuffer.wrap(index);
+        for (int i = 0; i < n; i++) {
+            byte[] id = new byte[ChunkId.BYTES];
+            b.get(id);
+            int offset = b.getInt();
+            int length = b.getInt();
+            if (length <= 0 || offset < 0) {
+                throw new PackFormatException("A pack entry has a bad offset or length.");
+            }
+            out.add(new Entry(ChunkId.ofDigest(id), offset, length));
+        }
+        check(out, packSize);
+        return out;
+    }
+
+    /** Checks entries against the rules of the class comment, for a pack of {@code packSize} bytes. */
+    public static void check(List<Entry> entries, long packSize) {
+        if (entries.isEmpty() || entries.size() > MAX_CHUNKS) {
+            throw new PackFormatException("A pack holds 1.." + MAX_CHUNKS + " chunks.");
+        }
+        if (packSize > MAX_PACK_BYTES) {
+            throw new PackFormatException("A pack is at most " + MAX_PACK_BYTES + " bytes.");
+        }
+        Set<ChunkId> seen = new HashSet<>();
+        long next = 0;
+        for (Entry e : entries) {
+            if (e.offset() != next) {
+                throw new PackFormatException("Pack chunks must follow each other from offset 0.");
+            }
+            if (e.length() > MAX_CHUNK_BYTES) {
+                throw new PackFormatException("A chunk in a pack is at most " + MAX_CHUNK_BYTES + " bytes.");
+            }
+            if (!seen.add(e.id())) {
+                throw new PackFormatException("A chunk is listed twice in a pack.");
+            }
+            next += e.length();
+        }
+        if (next + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES != packSize) {
+            throw new PackFormatException("The pack's size does not match its chunks and index.");
+        }
+    }
+
+    /** The size of a pack holding these entries. */
+    public static long packSize(List<Entry> entries) {
+        long data = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).end();
+        return data + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
+    }
+
+    /** The index bytes a whole pack ends with, checked against its trailer; no entry rule is checked. */
+    public static byte[] trailingIndex(byte[] pack) {
+        if (pack.length < TRAILER_BYTES || !Arrays.equals(pack, pack.length - MAGIC.length, pack.length, MAGIC, 0, MAGIC.length)) {
+            throw new PackFormatException("The object is not a pack.");
+        }
+        int indexLength = ByteBuffer.wrap(pack, pack.length - TRAILER_BYTES, 4).getInt();
+        if (indexLength <= 0 || indexLength > pack.length - TRAILER_BYTES) {
+            throw new PackFormatException("The pack's index length is out of range.");
+        }
+        int start = pack.length - TRAILER_BYTES - indexLength;
+        return Arrays.copyOfRange(pack, start, start + indexLength);
+    }
+
+    /**
+     * Builds a pack in memory: {@link #add} chunks, then {@link #finish}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final List<Entry> entries = new ArrayList<>();
+        private final Set<ChunkId> ids = new HashSet<>();
+
+        /** Adds a chunk unless it is in already; @return false if it was. */
+        public boolean add(ChunkId id, byte[] bytes) {
+            if (bytes.length == 0 || bytes.length > MAX_CHUNK_BYTES) {
+                throw new PackFormatException("A chunk in a pack is 1.." + MAX_CHUNK_BYTES + " bytes.");
+            }
+            if (!ids.add(id)) {
+                return false;
+            }
+            entries.add(new Entry(id, body.size(), bytes.length));
+            body.writeBytes(bytes);
+            return true;
+        }
+
+        public int chunks() {
+            return entries.size();
+        }
+
+        /** The size of the pack if finished now. */
+        public long size() {
+            return body.size() + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
+        }
+
+        /** Whether a chunk of {@code length} bytes still fits under the limits. */
+        public boolean fits(int length) {
+            return entries.size() < MAX_CHUNKS && size() + length + ENTRY_BYTES <= MAX_PACK_BYTES;
+        }
+
+        public List<Entry> entries() {
+            return List.copyOf(entries);
+        }
+
+        public byte[] finish() {
+            byte[] index = encodeIndex(entries);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + index.length + TRAILER_BYTES);
+            out.writeBytes(body.toByteArray());
+            out.writeBytes(index);
+            out.writeBytes(ByteBuffer.allocate(4).putInt(index.length).array());
+            out.writeBytes(MAGIC);
+            return out.toByteArray();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.service.blob.BlobInfo;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.store.ItemStore;
+import java.util.Optional;
+
+/**
+ * Reads a chunk's stored bytes wherever its row locates them: the object {@code chunks/<id>}, or a range of a pack.
+ * Every reader of chunk bytes in the service (delta bases, signatures, the audit) goes through here.
+ */
+final class ChunkReader {
+    private final ItemStore store;
+    private final BlobStore blobs;
+    private final Retry retry;
+
+    ChunkReader(ItemStore store, BlobStore blobs, Retry retry) {
+        this.store = store;
+        this.blobs = blobs;
+        this.retry = retry;
+    }
+
+    /** The bytes of the chunk as its row locates them (not checked against the id); empty if there is no row or object. */
+    Optional<byte[]> read(ChunkId id) {
+        Optional<ChunkRow> row = retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(ChunkRow::from);
+        return row.isEmpty() ? Optional.empty() : read(id, row.get().pack(), row.get().packOffset(), row.get().size());
+    }
+
+    /** The bytes at a location: the chunk's own object when {@code pack} is null, else its range of the pack. */
+    Optional<byte[]> read(ChunkId id, String pack, long offset, long size) {
+        if (pack == null) {
+            return retry.call(() -> blobs.get(ChunkRow.objectKey(id)));
+        }
+        if (size <= 0) {
+            return Optional.empty();
+        }
+        return retry.call(() -> blobs.getRange(PackRow.objectKey(pack), offset, (int) size)).filter(b -> b.length == size);
+    }
+
+    /**
+     * Whether the stored copy looks right without reading it: a chunk object's size and S3 checksum, or, for a packed
+     * chunk, that its pack object is there and long enough (its ranges were hashed when it was sealed).
+     */
+    boolean looksIntact(ChunkId id, String pack, long offset, long size) {
+        if (pack == null) {
+            return Quarantine.intact(id, size, retry.call(() -> blobs.head(ChunkRow.objectKey(id))));
+        }
+        Optional<BlobInfo> info = retry.call(() -> blobs.head(PackRow.objectKey(pack)));
+        return info.isPresent() && info.get().size() >= offset + Math.max(0, size);
+    }
+}

@@ -1,0 +1,377 @@
+package dev.chunkvault.service.vault;
+
+import static dev.chunkvault.service.store.Condition.and;
+import static dev.chunkvault.service.store.Condition.eq;
+import static dev.chunkvault.service.store.Condition.exists;
+import static dev.chunkvault.service.store.Condition.in;
+import static dev.chunkvault.service.store.Condition.ne;
+import static dev.chunkvault.service.store.Condition.notExists;
+
+import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.pack.PackFormat;
+import dev.chunkvault.core.pack.PackFormatException;
+import dev.chunkvault.service.blob.BlobStore;
+import dev.chunkvault.service.blob.PresignedRequest;
+import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Binary;
+import dev.chunkvault.service.store.Condition;
+import dev.chunkvault.service.store.ConditionFailedException;
+import dev.chunkvault.service.store.Item;
+import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.TransactionCancelledException;
+import dev.chunkvault.service.store.TxAction;
+import dev.chunkvault.service.store.Update;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Packs of small chunks (docs/design-packs.md): one object holds many chunks, one presigned PUT sends them, and the
+ * service hashes every chunk in it before any commit may reference one.
+ * <ol>
+ *   <li>{@link #declare}: the pack's SHA-256, size and index are checked and written as a PENDING pack row under a
+ *       random id; the answer is one presigned PUT of {@code packs/<id>} signing that checksum and length.</li>
+ *   <li>The client PUTs the object.</li>
+ *   <li>{@link #seal}: the service reads the object, checks it is the declared one, and hashes each chunk's range.
+ *       Any mismatch rejects the whole pack (422 {@code PACK_DAMAGED}) and nothing else is written. Otherwise each
+ *       chunk's row is placed at its range — created, or moved there if it had no verified bytes (a grant's row) or
+ *       only damaged ones — together with the pack's live count, in one transaction per up to 99 chunks; a chunk whose
+ *       verified bytes are already stored elsewhere keeps its row, and the uploader is asked to send it alone (so that
+ *       it proves it has the bytes the usual way); a chunk being collected is asked for again later.</li>
+ * </ol>
+ * A commit by the pack's uploader then verifies a placed chunk by its row alone: the row is in a SEALED pack of this
+ * uploader, whose bytes the service hashed. Nothing about anyone else's chunks is revealed: the pack id is random,
+ * and a chunk stored by someone else is answered like a chunk the caller must prove.
+ */
+public final class PackService {
+    /** A declared pack: its id and the one PUT that uploads it. */
+    public record Declared(String packId, PresignedRequest upload) {}
+
+    /**
+     * A sealed pack: how many of its chunks it holds for the caller, the chunks to send alone (their verified bytes are
+     * stored elsewhere), and the chunks to ask for again later (being collected).
+     */
+    public record Sealed(String packId, int placed, List<UploadService.Upload> uploads, List<UploadService.Later> retry) {}
+
+    /** Chunk placements per transaction, with the pack's own update as the hundredth action. */
+    static final int PLACEMENTS_PER_TRANSACTION = ItemStore.MAX_TRANSACTION_ACTIONS - 1;
+    static final String DAMAGED_CODE = "PACK_DAMAGED";
+    private static final int MAX_LISTED_DAMAGED = 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ItemStore store;
+    private final BlobStore blobs;
+    private final Presigner presigner;
+    private final Clock clock;
+    private final Settings settings;
+    private final Parallel parallel;
+    private final Retry retry;
+
+    public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                       Parallel parallel, Retry retry) {
+        this.store = store;
+        this.blobs = blobs;
+        this.presigner = presigner;
+        this.clock = clock;
+        this.settings = settings;
+        this.parallel = parallel;
+        this.retry = retry;
+    }
+
+    /** Declares a pack of {@code size} bytes whose SHA-256 is {@code sha256} and whose chunks are {@code entries}. */
+    public Declared declare(Owner owner, ChunkId sha256, long size, List<PackFormat.Entry> entries) {
+        try {
+            PackFormat.check(entries, size);
+        } catch (PackFormatException e) {
+            throw ServiceException.badRequest("INVALID_PACK", e.getMessage());
+        }
+        byte[] random = new byte[16];
+        RANDOM.nextBytes(random);
+        String packId = HexFormat.of().formatHex(random);
+        long now = clock.millis();
+        Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
+                .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, size).set(PackRow.NS, owner.tag())
+                .set(PackRow.SHA256, sha256.hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
+                .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
+                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
+        retry.run(() -> store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID)));
+        PresignedRequest put = presigner.presignPut(PackRow.objectKey(packId), size, sha256.base64(),
+                Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
+        return new Declared(packId, put);
+    }
+
+    /** Verifies an uploaded pack and places its chunks (see the class comment). Retrying a seal answers the same. */
+    public Sealed seal(Owner owner, String packId) {
+        PackRow pack = ownPack(owner, packId);
+        switch (pack.state()) {
+            case REJECTED -> throw damaged(List.of(), 0);
+            case DELETING -> throw expired();
+            case PENDING -> verify(pack);
+            case SEALED -> { }
+        }
+        Sealed sealed = place(owner, pack);
+        if (pack.state() == PackRow.State.PENDING) {
+            try {
+                retry.run(() -> store.update(Tables.CHUNKS, PackRow.key(packId), Update.update()
+                                .set(PackRow.STATE, PackRow.State.SEALED.name()).set(PackRow.SEALED_AT, clock.millis()),
+                        in(PackRow.STATE, PackRow.State.PENDING.name(), PackRow.State.SEALED.name())));
+            } catch (ConditionFailedException collected) {
+                throw expired();
+            }
+        }
+        return sealed;
+    }
+
+    private PackRow ownPack(Owner owner, String packId) {
+        if (!PackRow.isValidId(packId)) {
+            throw ServiceException.notFound("No such pack.");
+        }
+        return retry.call(() -> store.get(Tables.CHUNKS, PackRow.key(packId))).map(PackRow::from)
+                .filter(p -> owner.tag().equals(p.ns()))
+                .orElseThrow(() -> ServiceException.notFound("No such pack."));
+    }
+
+    /** Reads the object and checks it is the declared pack, chunk by chunk; a pack that is not is REJECTED. */
+    private void verify(PackRow pack) {
+        Optional<byte[]> got = retry.call(() -> blobs.get(PackRow.objectKey(pack.id())));
+        if (got.isEmpty()) {
+            throw ServiceException.conflict("PACK_NOT_UPLOADED", "The pack has not been uploaded yet.", Map.of());
+        }
+        byte[] bytes = got.get();
+        List<PackFormat.Entry> entries = pack.entries();
+        if (bytes.length != pack.size() || !ChunkId.sha256(bytes).equals(pack.sha256())
+                || !Arrays.equals(trailingIndex(bytes), pack.index())) {
+            reject(pack);
+            throw damaged(List.of(), entries.size());
+        }
+        List<ChunkId> bad = new ArrayList<>();
+        for (PackFormat.Entry e : entries) {
+            if (!ChunkId.sha256(bytes, e.offset(), e.length()).equals(e.id())) {
+                bad.add(e.id());
+            }
+        }
+        if (!bad.isEmpty()) {
+            reject(pack);
+            throw damaged(bad, bad.size());
+        }
+    }
+
+    private static byte[] trailingIndex(byte[] bytes) {
+        try {
+            return PackFormat.trailingIndex(bytes);
+        } catch (PackFormatException notAPack) {
+            return new byte[0];
+        }
+    }
+
+    private void reject(PackRow pack) {
+        try {
+            retry.run(() -> store.update(Tables.CHUNKS, PackRow.key(pack.id()), Update.update()
+                            .set(PackRow.STATE, PackRow.State.REJECTED.name()).set(PackRow.GC_SHARD, Tables.shardOf(pack.id()))
+                            .set(PackRow.GC_AT, clock.millis()),
+                    eq(PackRow.STATE, PackRow.State.PENDING.name())));
+        } catch (ConditionFailedException changed) {
+            // collected or rejected meanwhile
+        }
+    }
+
+    /** What a seal does with one chunk of the pack. */
+    private sealed interface Step {}
+
+    /** Already at its range in this pack. */
+    private record Placed(PackFormat.Entry entry) implements Step {}
+
+    /** A write that places the row at its range: its action, and the pack it leaves (or null). */
+    private record Place(PackFormat.Entry entry, TxAction write, String leaves) implements Step {}
+
+    /** Its verified bytes are stored elsewhere: send it alone. */
+    private record Alone(PackFormat.Entry entry) implements Step {}
+
+    /** Being collected: ask again later. */
+    private record Later(PackFormat.Entry entry) implements Step {}
+
+    private Sealed place(Owner owner, PackRow pack) {
+        List<PackFormat.Entry> entries = pack.entries();
+        Map<ChunkId, ChunkRow> rows = new HashMap<>();
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS,
+                entries.stream().map(e -> ChunkRow.key(e.id())).toList())) {
+            ChunkRow r = ChunkRow.from(i);
+            rows.put(r.id(), r);
+        }
+        // A chunk already placed by another sealed pack of this uploader is proven as it is (a commit checks the same).
+        Set<String> ownSealed = new HashSet<>();
+        List<dev.chunkvault.service.store.Key> otherPacks = rows.values().stream().map(ChunkRow::pack)
+                .filter(p -> p != null && !p.equals(pack.id())).distinct().map(PackRow::key).toList();
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, otherPacks)) {
+            PackRow other = PackRow.from(i);
+            if (other.state() == PackRow.State.SEALED && owner.tag().equals(other.ns())) {
+                ownSealed.add(other.id());
+            }
+        }
+        long now = clock.millis();
+        List<Step> steps = new ArrayList<>(entries.size());
+        for (PackFormat.Entry e : entries) {
+            ChunkRow row = rows.get(e.id());
+            boolean provenElsewhere = row != null && row.state() != ChunkRow.State.DELETING && !row.damaged()
+                    && row.size() == e.length() && ownSealed.contains(row.pack());
+            steps.add(provenElsewhere ? new Placed(e) : step(pack.id(), e, Optional.ofNullable(row), now));
+        }
+        List<Place> writes = steps.stream().filter(s -> s instanceof Place).map(s -> (Place) s).toList();
+        List<List<Place>> groups = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i += PLACEMENTS_PER_TRANSACTION) {
+            groups.add(writes.subList(i, Math.min(writes.size(), i + PLACEMENTS_PER_TRANSACTION)));
+        }
+        Map<ChunkId, Step> done = new HashMap<>();
+        for (List<Place> group : groups) {
+            if (transactPlacements(pack.id(), group)) {
+                group.forEach(p -> done.put(p.entry().id(), new Placed(p.entry())));
+            } else {
+                group.forEach(p -> done.put(p.entry().id(), placeAlone(pack.id(), p.entry())));
+            }
+        }
+        int placed = 0;
+        List<UploadService.Upload> alone = new ArrayList<>();
+        List<UploadService.Later> later = new ArrayList<>();
+        for (Step s : steps) {
+            Step outcome = s instanceof Place p ? done.get(p.entry().id()) : s;
+            if (outcome instanceof Placed) {
+                placed++;
+            } else if (outcome instanceof Alone a) {
+                alone.add(new UploadService.Upload(a.entry().id(), presigner.presignPut(ChunkRow.objectKey(a.entry().id()),
+                        a.entry().length(), a.entry().id().base64(), Map.of(Limits.OWNER_METADATA, owner.tag()),
+                        settings.uploadUrlTtl())));
+            } else if (outcome instanceof Later l) {
+                later.add(new UploadService.Later(l.entry().id(), UploadService.DELETING_RETRY));
+            }
+        }
+        return new Sealed(pack.id(), placed, alone, later);
+    }
+
+    /** The step for one chunk given its row as read. */
+    private Step step(String packId, PackFormat.Entry e, Optional<ChunkRow> found, long now) {
+        if (found.isEmpty()) {
+            Item row = Item.builder().set(ChunkRow.ID, e.id().hex()).set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+                    .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                    .set(ChunkRow.CREATED_AT, now).set(ChunkRow.LAST_GRANT_AT, now).set(ChunkRow.SIZE, (long) e.length())
+                    .set(ChunkRow.PACK, packId).set(ChunkRow.PACK_OFFSET, (long) e.offset())
+                    .set(ChunkRow.GC_SHARD, Tables.shardOf(e.id().hex())).set(ChunkRow.GC_AT, now).build();
+            return new Place(e, TxAction.put(Tables.CHUNKS, row, notExists(ChunkRow.ID)), null);
+        }
+        ChunkRow row = found.get();
+        if (row.state() == ChunkRow.State.DELETING) {
+            return new Later(e);
+        }
+        if (packId.equals(row.pack())) {
+            return new Placed(e);
+        }
+        boolean unverified = row.size() < 0;
+        if (!unverified && !row.damaged()) {
+            return new Alone(e);
+        }
+        if (row.size() >= 0 && row.size() != e.length()) {
+            return new Alone(e); // a row that disagrees on the size is left to the usual checks
+        }
+        // A grant's row with no verified bytes, or one whose bytes were found damaged: its bytes are now here.
+        Update u = Update.update().set(ChunkRow.PACK, packId).set(ChunkRow.PACK_OFFSET, (long) e.offset())
+                .set(ChunkRow.SIZE, (long) e.length()).set(ChunkRow.LAST_GRANT_AT, now).remove(ChunkRow.DAMAGED_AT)
+                .remove(ChunkRow.S3_VERSION);
+        Condition still = and(eq(ChunkRow.INCARNATION, row.incarnation()), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()),
+                unverified ? notExists(ChunkRow.SIZE) : eq(ChunkRow.DAMAGED_AT, row.damagedAt()),
+                row.pack() == null ? notExists(ChunkRow.PACK) : eq(ChunkRow.PACK, row.pack()));
+        return new Place(e, TxAction.update(Tables.CHUNKS, ChunkRow.key(e.id()), u, still), row.pack());
+    }
+
+    /**
+     * The placements with the pack's live count (and the count of any pack a damaged chunk leaves), all or nothing;
+     * false if the transaction was cancelled (a row changed since it was read, or the pack is being collected).
+     */
+    private boolean transactPlacements(String packId, List<Place> group) {
+        List<TxAction> actions = new ArrayList<>(group.size() + 1);
+        Map<String, long[]> leaving = new HashMap<>();
+        long bytes = 0;
+        for (Place p : group) {
+            actions.add(p.write());
+            bytes += p.entry().length();
+            if (p.leaves() != null) {
+                long[] c = leaving.computeIfAbsent(p.leaves(), k -> new long[2]);
+                c[0]++;
+                c[1] += p.entry().length();
+            }
+        }
+        if (actions.size() + 1 + leaving.size() > ItemStore.MAX_TRANSACTION_ACTIONS) {
+            return false; // the one-by-one path places them
+        }
+        actions.add(liveCount(packId, group.size(), bytes));
+        leaving.forEach((old, c) -> actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(old),
+                leftCount(old, c[0], c[1], clock.millis()), exists(ChunkRow.ID))));
+        try {
+            retry.run(() -> store.transact(actions));
+            return true;
+        } catch (TransactionCancelledException cancelled) {
+            return false;
+        }
+    }
+
+    /** The pack's live count grows by {@code chunks}; only while it is not being collected. */
+    static TxAction liveCount(String packId, long chunks, long bytes) {
+        return TxAction.update(Tables.CHUNKS, PackRow.key(packId),
+                Update.update().add(PackRow.LIVE_CHUNKS, chunks).add(PackRow.LIVE_BYTES, bytes),
+                and(exists(ChunkRow.ID), in(PackRow.STATE, PackRow.State.PENDING.name(), PackRow.State.SEALED.name())));
+    }
+
+    /** A pack loses live chunks: it goes (back) into the gc index, where the GC looks at its count. */
+    static Update leftCount(String packId, long chunks, long bytes, long now) {
+        return Update.update().add(PackRow.LIVE_CHUNKS, -chunks).add(PackRow.LIVE_BYTES, -bytes)
+                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now);
+    }
+
+    /** Places one chunk on its own, re-reading its row when the write finds it changed. */
+    private Step placeAlone(String packId, PackFormat.Entry e) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<ChunkRow> row = retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(e.id()))).map(ChunkRow::from);
+            Step s = step(packId, e, row, clock.millis());
+            if (!(s instanceof Place p)) {
+                return s;
+            }
+            List<TxAction> actions = new ArrayList<>(List.of(p.write(), liveCount(packId, 1, e.length())));
+            if (p.leaves() != null) {
+                actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(p.leaves()), leftCount(p.leaves(), 1, e.length(), clock.millis()),
+                        exists(ChunkRow.ID)));
+            }
+            try {
+                retry.run(() -> store.transact(actions));
+                return new Placed(e);
+            } catch (TransactionCancelledException cancelled) {
+                PackRow pack = retry.call(() -> store.get(Tables.CHUNKS, PackRow.key(packId))).map(PackRow::from).orElse(null);
+                if (pack == null || pack.state() == PackRow.State.DELETING || pack.state() == PackRow.State.REJECTED) {
+                    throw expired();
+                }
+            }
+        }
+        return new Later(e); // the row keeps changing under us: ask again later
+    }
+
+    static ServiceException damaged(List<ChunkId> chunks, int count) {
+        Map<String, Object> details = new HashMap<>();
+        details.put("damaged", chunks.stream().limit(MAX_LISTED_DAMAGED).map(ChunkId::hex).toList());
+        details.put("damagedCount", count);
+        return ServiceException.unprocessable(DAMAGED_CODE, "The uploaded pack is not the declared one: "
+                + (chunks.isEmpty() ? "its size, checksum or index differ." : count + " chunk(s) do not match their ids.")
+                + " Nothing in it was stored; build and declare it again.", details);
+    }
+
+    static ServiceException expired() {
+        return ServiceException.conflict("PACK_EXPIRED", "The pack was collected before it was sealed; declare it again.",
+                Map.of());
+    }
+}
