@@ -96,6 +96,18 @@ public final class ChunkvaultClient implements AutoCloseable {
         return p;
     }
 
+    private final java.util.concurrent.atomic.AtomicReference<RangeFetcher> ranges = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The fetcher every pull of this client shares, so chunks of one pack that files need together come in one GET. */
+    public RangeFetcher ranges() {
+        RangeFetcher r = ranges.get();
+        if (r == null) {
+            ranges.compareAndSet(null, new RangeFetcher(this, PACK_LINGER));
+            r = ranges.get();
+        }
+        return r;
+    }
+
     /** A fresh idempotency key. */
     public static String newIdempotencyKey() {
         return "cv-" + UUID.randomUUID();

@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * smaller files are held while their signature is computed, within the client's {@link TransferMemory} budget.
  */
 public final class FilePuller {
+    /** The bytes of packed chunks one file's thread fetches and holds at a time. */
+    static final long PACKED_SLICE_BYTES = 8L << 20;
     static final int URL_BATCH = 1000;
     private static final int GET_ATTEMPTS = 2;
 
@@ -263,16 +265,60 @@ public final class FilePuller {
                 planner.plan(remotePath, versionId, unknown).chunks().forEach(c -> urls.put(c.id(), c));
             }
             List<Future<?>> futures = new ArrayList<>();
+            boolean streamed = m.totalSize() > SignatureCache.MAX_FILE_BYTES;
+            // Chunks in packs come through the shared fetcher, on this thread, with other files' chunks of the same
+            // packs (a few ranged GETs for many files); each is checked against its id like any download.
+            List<RangeFetcher.Want> packed = new ArrayList<>();
+            for (String id : batch) {
+                DownloadPlan.ChunkUrl url = urls.get(id);
+                if (url != null && url.ranged() && !streamed) {
+                    packed.add(new RangeFetcher.Want(id, url));
+                }
+            }
+            for (int from = 0; from < packed.size(); ) {
+                // Slices of about a pack's worth, held within the transfers' memory budget.
+                int to = from;
+                long sliceBytes = 0;
+                while (to < packed.size() && (to == from || sliceBytes + packed.get(to).url().length() <= PACKED_SLICE_BYTES)) {
+                    sliceBytes += packed.get(to).url().length();
+                    to++;
+                }
+                List<RangeFetcher.Want> slice = packed.subList(from, to);
+                from = to;
+                try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, 2 * sliceBytes))) {
+                    Map<String, byte[]> fetched = client.ranges().fetch(slice);
+                    for (RangeFetcher.Want w : slice) {
+                        List<Integer> at = positions.get(w.id());
+                        int size = m.size(at.get(0));
+                        byte[] bytes = fetched.get(w.id());
+                        if (bytes == null || bytes.length != size || !ChunkId.sha256(bytes).hex().equals(w.id())) {
+                            bytes = fetchVerified(w.url(), w.id(), size); // fetched on its own, checked, retried once
+                        }
+                        signatures.remember(w.id(), bytes, m.totalSize());
+                        for (int idx : at) {
+                            writeAt(out, m.offset(idx), bytes);
+                            listener.advance(bytes.length);
+                        }
+                        downloaded.incrementAndGet();
+                        bytesDown.addAndGet(size);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ChunkvaultException("Interrupted.", e);
+                }
+            }
             for (String id : batch) {
                 DownloadPlan.ChunkUrl url = urls.get(id);
                 if (url == null) {
                     throw new BadResponseException("The download plan has no URL for a chunk that was asked for.", null);
                 }
+                if (url.ranged() && !streamed) {
+                    continue; // fetched above
+                }
                 List<Integer> at = positions.get(id);
                 int size = m.size(at.get(0));
                 // A chunk of a file too large for its signature to be kept need not be in memory: its body is
                 // streamed into its place in the file (as uploads of such files stream from it).
-                boolean streamed = m.totalSize() > SignatureCache.MAX_FILE_BYTES;
                 futures.add(client.transferPool().submit(() -> {
                     if (streamed) {
                         fetchInto(url, id, size, out, m.offset(at.get(0)));

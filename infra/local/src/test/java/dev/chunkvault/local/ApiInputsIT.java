@@ -86,6 +86,8 @@ class ApiInputsIT {
     static final String AUDIT = "POST /v1/admin/audit";
     static final String USAGE = "GET /v1/usage";
     static final String QUOTA = "PUT /v1/admin/quota";
+    static final String PACKS = "POST /v1/packs";
+    static final String SEAL = "POST /v1/packs/seal";
     /** Routes that read no input at all: only the auth and gateway cases apply to them. */
     static final Set<String> NO_INPUT = Set.of(GC, USAGE);
 
@@ -116,6 +118,10 @@ class ApiInputsIT {
     private String resV2;
     private String goneTomb;
     private String bobV1;
+    /** Alice's pack, declared and uploaded, not sealed (the valid seal seals it); one declared only; one of Bob's. */
+    private String packToSeal;
+    private String packNotUploaded;
+    private String bobsPack;
     private Tenant.Content bobContent;
     private String changeCursor;
     private String bobChangeCursor;
@@ -187,6 +193,9 @@ class ApiInputsIT {
         goneTomb = alice.delete("docs/gone.bin", goneV1).path("versionId").asText();
         bobContent = Tenant.Content.of(Tenant.random(707, 5000));
         bobV1 = bob.putId("secret/b.bin", null, bobContent);
+        packToSeal = declarePack(alice, 710, true);
+        packNotUploaded = declarePack(alice, 711, false);
+        bobsPack = declarePack(bob, 712, true);
         fixtureDone = System.nanoTime();
 
         buildValidRequests();
@@ -236,6 +245,41 @@ class ApiInputsIT {
         valid.put(AUDIT, new Req("POST", "/v1/admin/audit?fix=false&checkObjects=false", null));
         valid.put(USAGE, get(USAGE, ""));
         valid.put(QUOTA, post(QUOTA, obj(n -> n.put("owner", "inputs-quota-target").put("quotaBytes", 10L << 30))));
+        valid.put(PACKS, post(PACKS, packBody(pack(713))));
+        valid.put(SEAL, post(SEAL, obj(n -> n.put("packId", packToSeal))));
+    }
+
+    /** A pack of two random chunks. */
+    private static byte[] pack(int seed) {
+        dev.chunkvault.core.pack.PackFormat.Builder b = new dev.chunkvault.core.pack.PackFormat.Builder();
+        byte[] c1 = Tenant.random(seed, 1500);
+        byte[] c2 = Tenant.random(seed + 1000, 2500);
+        b.add(ChunkId.sha256(c1), c1);
+        b.add(ChunkId.sha256(c2), c2);
+        return b.finish();
+    }
+
+    /** The declaration of {@code pack}: its checksum, size and the entries its own index lists. */
+    private static ObjectNode packBody(byte[] pack) {
+        var entries = dev.chunkvault.core.pack.PackFormat.decodeIndex(dev.chunkvault.core.pack.PackFormat.trailingIndex(pack),
+                pack.length);
+        return obj(n -> {
+            n.put("sha256", ChunkId.sha256(pack).hex()).put("size", pack.length);
+            ArrayNode chunks = n.putArray("chunks");
+            entries.forEach(e -> chunks.addObject().put("id", e.id().hex()).put("offset", e.offset()).put("length", e.length()));
+        });
+    }
+
+    /** Declares a pack for {@code t} (and uploads it when {@code upload}); its id. */
+    private static String declarePack(Tenant t, int seed, boolean upload) {
+        byte[] pack = pack(seed);
+        JsonNode d = Tenant.expect(200, t.post("/v1/packs", packBody(pack)));
+        if (upload) {
+            JsonNode u = d.path("upload");
+            Http.Response put = Http.send("PUT", URI.create(u.path("url").asText()), null, null, pack, Tenant.headers(u));
+            assertEquals(200, put.status(), () -> "pack PUT: " + put.text());
+        }
+        return d.path("packId").asText();
     }
 
     private ObjectNode conflictBody() {
@@ -405,11 +449,12 @@ class ApiInputsIT {
 
     private void buildCases() {
         List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, DOWNLOAD_BATCH, SIGNATURES,
-                DELTAS, CONFLICTS, QUOTA);
+                DELTAS, CONFLICTS, QUOTA, PACKS, SEAL);
         for (String route : jsonRoutes) {
             jsonCases(route);
         }
         uploadCases();
+        packCases();
         commitCases();
         batchCases();
         deleteCases();
@@ -488,6 +533,53 @@ class ApiInputsIT {
             a.addObject().put("id", id).put("size", 10);
             a.addObject().put("id", ChunkId.sha256(new byte[] {8}).hex()).put("size", dev.chunkvault.service.vault.Limits.MAX_CHUNK_SIZE + 1);
         }), 400, "BAD_CHUNK_SIZE");
+    }
+
+    private void packCases() {
+        String id = ChunkId.sha256(new byte[] {9}).hex();
+        bad(PACKS, "no sha256", mutate(PACKS, n -> n.remove("sha256")), 400, "INVALID_CHUNK_ID");
+        bad(PACKS, "sha256 not hex", mutate(PACKS, n -> n.put("sha256", "xyz")), 400, "INVALID_CHUNK_ID");
+        bad(PACKS, "no size", mutate(PACKS, n -> n.remove("size")), 400, "MISSING_FIELD");
+        bad(PACKS, "size 0", mutate(PACKS, n -> n.put("size", 0)), 400, "INVALID_FIELD");
+        bad(PACKS, "a size that is not the chunks' and index's", mutate(PACKS, n -> n.put("size", n.path("size").asLong() + 1)),
+                400, "INVALID_PACK");
+        bad(PACKS, "a size over 16 MiB", mutate(PACKS, n -> n.put("size", (16 << 20) + 1)), 400, "INVALID_PACK");
+        bad(PACKS, "no chunks", mutate(PACKS, n -> n.putArray("chunks")), 400, "INVALID_PACK");
+        bad(PACKS, "a gap between chunks", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(1))
+                .put("offset", n.path("chunks").get(1).path("offset").asInt() + 1)), 400, "INVALID_PACK");
+        bad(PACKS, "chunks out of order", mutate(PACKS, n -> {
+            ArrayNode c = (ArrayNode) n.path("chunks");
+            JsonNode first = c.remove(0);
+            c.add(first);
+        }), 400, "INVALID_PACK");
+        bad(PACKS, "a chunk listed twice", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(1))
+                .put("id", n.path("chunks").get(0).path("id").asText())), 400, "INVALID_PACK");
+        bad(PACKS, "a chunk over 1 MiB", mutate(PACKS, n -> {
+            ArrayNode c = n.putArray("chunks");
+            c.addObject().put("id", id).put("offset", 0).put("length", (1 << 20) + 1);
+            n.put("size", (1 << 20) + 1 + 40 + 9);
+        }), 400, "INVALID_PACK");
+        bad(PACKS, "a negative offset", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(0)).put("offset", -1)), 400,
+                "INVALID_FIELD");
+        bad(PACKS, "a zero length", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(0)).put("length", 0)), 400,
+                "INVALID_FIELD");
+        bad(PACKS, "a bad chunk id", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(0)).put("id", "ABC")), 400,
+                "INVALID_CHUNK_ID");
+        bad(PACKS, "an unknown chunk field", mutate(PACKS, n -> ((ObjectNode) n.path("chunks").get(0)).put("owner", "bob")),
+                400, "UNKNOWN_FIELD");
+        bad(PACKS, "4,097 chunks", mutate(PACKS, n -> {
+            ArrayNode c = n.putArray("chunks");
+            for (int i = 0; i < 4097; i++) {
+                c.addObject().put("id", ChunkId.sha256(("p-" + i).getBytes(StandardCharsets.UTF_8)).hex()).put("offset", i)
+                        .put("length", 1);
+            }
+        }), 400, "TOO_MANY_ITEMS");
+        bad(SEAL, "no packId", postText(SEAL, "{}"), 400, "MISSING_FIELD");
+        bad(SEAL, "a packId that is no id", mutate(SEAL, n -> n.put("packId", "../x")), 404, "NOT_FOUND");
+        bad(SEAL, "a pack declared but never uploaded", mutate(SEAL, n -> n.put("packId", packNotUploaded)), 409,
+                "PACK_NOT_UPLOADED");
+        like(SEAL, "another tenant's pack, like a missing one", mutate(SEAL, n -> n.put("packId", bobsPack)),
+                mutate(SEAL, n -> n.put("packId", "0123456789abcdef0123456789abcdef")), 404, "NOT_FOUND");
     }
 
     private static void fillChunks(ArrayNode a, int n) {

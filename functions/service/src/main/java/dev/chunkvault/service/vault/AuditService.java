@@ -268,12 +268,17 @@ public final class AuditService {
                 judgeChunk(id, first, expected, unavailable, countDiffers, fix, found);
             }
             if (checkObjects && expected > 0 && first != null) {
-                boolean present;
-                if (first.pack() != null) {
-                    present = chunks.looksIntact(id, first.pack(), first.packOffset(), first.size());
-                } else {
-                    Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
-                    present = info.isPresent() && (first.size() < 0 || info.get().size() == first.size());
+                boolean present = present(id, first);
+                if (!present) {
+                    // The first scan may be stale: the chunk may have been collected and stored anew since, at another
+                    // location (a new pack). What counts is where its row is now; a row that is gone is a change in flight.
+                    Seen now = reread(id);
+                    if (now == null || !now.sameRow(first) || !Objects.equals(now.pack(), first.pack())) {
+                        present = now == null || now.state() == ChunkRow.State.DELETING || present(id, now);
+                        if (present) {
+                            found.inFlight(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
+                        }
+                    }
                 }
                 if (!present) {
                     found.drift(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
@@ -544,6 +549,15 @@ public final class AuditService {
             }
         }
         return new Content(checked, bytes, options.contentAfter(), null, quarantined, healed);
+    }
+
+    /** Whether the chunk's stored copy, where {@code row} locates it, looks right without reading it. */
+    private boolean present(ChunkId id, Seen row) {
+        if (row.pack() != null) {
+            return chunks.looksIntact(id, row.pack(), row.packOffset(), row.size());
+        }
+        Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
+        return info.isPresent() && (row.size() < 0 || info.get().size() == row.size());
     }
 
     /** Whether the object's bytes hash to its id (read whole: only for the few chunks under quarantine). */
