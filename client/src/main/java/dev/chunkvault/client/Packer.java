@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -47,6 +49,8 @@ public final class Packer {
     private final ChunkvaultClient client;
     private final Coalescer<List<Item>, Map<String, Outcome>> coalescer;
     private final java.util.concurrent.atomic.AtomicInteger packsSent = new java.util.concurrent.atomic.AtomicInteger();
+    /** The chunks being packed by a round now, with the answer their round will give. */
+    private final Map<String, CompletableFuture<Outcome>> inFlight = new ConcurrentHashMap<>();
 
     public Packer(ChunkvaultClient client, Duration linger) {
         this.client = client;
@@ -74,6 +78,43 @@ public final class Packer {
     private List<Coalescer.Answer<Map<String, Outcome>>> send(List<List<Item>> requests) {
         Map<String, Item> union = new LinkedHashMap<>();
         requests.forEach(r -> r.forEach(i -> union.putIfAbsent(i.id(), i)));
+        // A chunk another round is packing right now (the same bytes in two files) is not packed twice: this round
+        // waits for that round's answer once its own packs are sent.
+        Map<String, CompletableFuture<Outcome>> mine = new HashMap<>();
+        Map<String, CompletableFuture<Outcome>> others = new HashMap<>();
+        for (String id : union.keySet()) {
+            CompletableFuture<Outcome> f = new CompletableFuture<>();
+            CompletableFuture<Outcome> prior = inFlight.putIfAbsent(id, f);
+            if (prior == null) {
+                mine.put(id, f);
+            } else {
+                others.put(id, prior);
+            }
+        }
+        union.keySet().removeAll(others.keySet());
+        try {
+            Map<String, Outcome> outcomes = sendRound(union);
+            mine.forEach((id, f) -> f.complete(outcomes.get(id)));
+            for (Map.Entry<String, CompletableFuture<Outcome>> e : others.entrySet()) {
+                outcomes.put(e.getKey(), e.getValue().join());
+            }
+            List<Coalescer.Answer<Map<String, Outcome>>> out = new ArrayList<>(requests.size());
+            for (List<Item> r : requests) {
+                Map<String, Outcome> answer = new HashMap<>();
+                r.forEach(i -> answer.put(i.id(), outcomes.get(i.id())));
+                out.add(Coalescer.Answer.of(answer));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            mine.values().forEach(f -> f.completeExceptionally(e));
+            throw e;
+        } finally {
+            mine.forEach(inFlight::remove);
+        }
+    }
+
+    /** Sends {@code union} in packs of about the target size; every chunk's outcome. */
+    private Map<String, Outcome> sendRound(Map<String, Item> union) {
         List<List<Item>> packs = new ArrayList<>();
         List<Item> current = new ArrayList<>();
         long size = PackFormat.TRAILER_BYTES;
@@ -94,13 +135,7 @@ public final class Packer {
         for (List<Item> pack : packs) {
             outcomes.putAll(sendPack(pack));
         }
-        List<Coalescer.Answer<Map<String, Outcome>>> out = new ArrayList<>(requests.size());
-        for (List<Item> r : requests) {
-            Map<String, Outcome> mine = new HashMap<>();
-            r.forEach(i -> mine.put(i.id(), outcomes.get(i.id())));
-            out.add(Coalescer.Answer.of(mine));
-        }
-        return out;
+        return outcomes;
     }
 
     /** Declares, uploads and seals one pack; answers every chunk of it. */

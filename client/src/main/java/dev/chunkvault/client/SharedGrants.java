@@ -44,11 +44,13 @@ public final class SharedGrants implements Granter {
         g.uploads().forEach(u -> uploads.put(u.id(), u));
         Map<String, UploadGrant.Later> later = new HashMap<>();
         g.retry().forEach(l -> later.put(l.id(), l));
+        Set<String> packed = new HashSet<>(g.pack());
         List<Coalescer.Answer<UploadGrant>> out = new ArrayList<>(requests.size());
         for (List<ChunkvaultClient.ChunkRef> r : requests) {
             List<String> mineHave = new ArrayList<>();
             List<UploadGrant.Upload> mineUploads = new ArrayList<>();
             List<UploadGrant.Later> mineLater = new ArrayList<>();
+            List<String> minePack = new ArrayList<>();
             for (ChunkvaultClient.ChunkRef c : new LinkedHashSet<>(r)) {
                 if (have.contains(c.id())) {
                     mineHave.add(c.id());
@@ -56,10 +58,12 @@ public final class SharedGrants implements Granter {
                     mineUploads.add(uploads.get(c.id()));
                 } else if (later.containsKey(c.id())) {
                     mineLater.add(later.get(c.id()));
+                } else if (packed.contains(c.id())) {
+                    minePack.add(c.id());
                 }
                 // a chunk the grant left unanswered stays so: the caller's own check refuses the answer
             }
-            out.add(Coalescer.Answer.of(new UploadGrant(mineHave, mineUploads, mineLater)));
+            out.add(Coalescer.Answer.of(new UploadGrant(mineHave, mineUploads, mineLater, minePack)));
         }
         return out;
     }

@@ -77,6 +77,9 @@ class PacksIT {
             SyncReport rb = CloudClients.sync(cb, b, "b", false);
             assertTrue(rb.errors.isEmpty(), () -> "errors: " + rb.errors);
             assertTreesEqual(a, b);
+            int gets = cb.ranges().gets();
+            System.out.println("second device: " + gets + " ranged GET(s) for " + files + " files");
+            assertTrue(gets >= packs.size() / 2 && gets <= files / 4, "neighbouring ranges come in one GET: " + gets);
 
             // Edits go up in a pack of their own and come down again.
             for (int i = 1; i < 40; i += 8) {
