@@ -233,7 +233,8 @@ public final class FakeVault implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
-            String route = ex.getRequestMethod() + " " + (path.startsWith("/objects/") ? "/objects" : path);
+            String route = ex.getRequestMethod() + " " + (path.startsWith("/objects/") ? "/objects"
+                    : path.startsWith("/packs/") ? "/packs" : path);
             calls.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
             if (missingRoutes.contains(route)) {
                 ex.getRequestBody().readAllBytes();
@@ -258,6 +259,10 @@ public final class FakeVault implements AutoCloseable {
             }
             if (path.startsWith("/objects/")) {
                 object(ex, path.substring("/objects/".length()));
+                return;
+            }
+            if (path.startsWith("/packs/")) {
+                packObject(ex, path.substring("/packs/".length()));
                 return;
             }
             String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -289,6 +294,8 @@ public final class FakeVault implements AutoCloseable {
             synchronized (this) {
                 answer = switch (route) {
                     case "POST /v1/uploads" -> uploads(body);
+                    case "POST /v1/packs" -> declarePack(body);
+                    case "POST /v1/packs/seal" -> sealPack(body);
                     case "POST /v1/commits" -> commit(body);
                     case "POST /v1/commit-batch" -> commitBatch(body);
                     case "POST /v1/delete" -> delete(body);
@@ -479,10 +486,13 @@ public final class FakeVault implements AutoCloseable {
             out.set("retry", later);
             return out;
         }
+        ArrayNode pack = JSON.createArrayNode();
         for (JsonNode c : body.path("chunks")) {
             String id = c.path("id").asText();
             if (held.contains(id)) {
                 have.add(id);
+            } else if (packs && body.path("pack").asBoolean(false) && c.path("size").asInt() <= (1 << 20)) {
+                pack.add(id);
             } else {
                 ObjectNode u = ups.addObject();
                 u.put("id", id);
@@ -501,6 +511,89 @@ public final class FakeVault implements AutoCloseable {
         ObjectNode out = JSON.createObjectNode();
         out.set("have", have);
         out.set("uploads", ups);
+        out.set("retry", JSON.createArrayNode());
+        if (packs) {
+            out.set("pack", pack);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ packs (opt-in: enablePacks)
+
+    private volatile boolean packs;
+    private final Map<String, JsonNode> declaredPacks = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> packObjects = new ConcurrentHashMap<>();
+    /** Packs sealed, and the chunk ids stored from them. */
+    public final AtomicInteger packsSealed = new AtomicInteger();
+    public final List<String> packedChunks = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The next pack PUTs answered 403 (as if their URL had expired). */
+    public final AtomicInteger expirePackPuts = new AtomicInteger();
+
+    /** Offers packs in grants (like a service that has them); off by default, as in a service that does not. */
+    public FakeVault enablePacks() {
+        packs = true;
+        return this;
+    }
+
+    private Object declarePack(JsonNode body) {
+        String id = java.util.UUID.randomUUID().toString().replace("-", "");
+        declaredPacks.put(id, body);
+        ObjectNode up = JSON.createObjectNode();
+        up.put("method", "PUT").put("url", endpoint() + "/packs/" + id + "?X-Amz-Signature=x");
+        ObjectNode h = up.putObject("headers");
+        h.put("x-amz-checksum-sha256", ChunkId.parse(body.path("sha256").asText()).base64());
+        h.put("content-length", Long.toString(body.path("size").asLong()));
+        h.put("x-amz-meta-owner", "owner-1");
+        ObjectNode out = JSON.createObjectNode().put("packId", id);
+        out.set("upload", up);
+        return out;
+    }
+
+    private void packObject(HttpExchange ex, String id) throws IOException {
+        byte[] b;
+        try (InputStream in = ex.getRequestBody()) {
+            b = in.readAllBytes();
+        }
+        String sum = ex.getRequestHeaders().getFirst("x-amz-checksum-sha256");
+        String len = ex.getRequestHeaders().getFirst("Content-Length");
+        if (!ex.getRequestMethod().equals("PUT") || expirePackPuts.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                || sum == null || !sum.equals(ChunkId.sha256(b).base64()) || len == null || Integer.parseInt(len) != b.length) {
+            ex.sendResponseHeaders(403, -1);
+            return;
+        }
+        packObjects.put(id, b);
+        ex.sendResponseHeaders(200, -1);
+    }
+
+    private Object sealPack(JsonNode body) {
+        String id = body.path("packId").asText();
+        JsonNode declared = declaredPacks.get(id);
+        byte[] pack = packObjects.get(id);
+        if (declared == null) {
+            return new Status(404, error("NOT_FOUND", "No such pack."));
+        }
+        if (pack == null) {
+            return new Status(409, error("PACK_NOT_UPLOADED", "The pack has not been uploaded yet."));
+        }
+        List<String> damaged = new ArrayList<>();
+        for (JsonNode e : declared.path("chunks")) {
+            int off = e.path("offset").asInt();
+            int len = e.path("length").asInt();
+            if (!ChunkId.sha256(pack, off, len).hex().equals(e.path("id").asText())) {
+                damaged.add(e.path("id").asText());
+            }
+        }
+        if (!damaged.isEmpty()) {
+            return new Status(422, error("PACK_DAMAGED", damaged.size() + " chunk(s) do not match their ids."));
+        }
+        for (JsonNode e : declared.path("chunks")) {
+            int off = e.path("offset").asInt();
+            objects.put(e.path("id").asText(), java.util.Arrays.copyOfRange(pack, off, off + e.path("length").asInt()));
+            packedChunks.add(e.path("id").asText());
+        }
+        packsSealed.incrementAndGet();
+        ObjectNode out = JSON.createObjectNode().put("packId", id).put("placed", declared.path("chunks").size());
+        out.set("uploads", JSON.createArrayNode());
         out.set("retry", JSON.createArrayNode());
         return out;
     }
