@@ -177,65 +177,105 @@ final class ChunkUploader {
     }
 
     /**
-     * Sends chunks the grant said go in a pack, on this thread, in slices of about a pack's size (each slice's bytes are
-     * held within the transfers' memory budget while the shared {@link Packer} sends them with other files' chunks).
-     * Stored chunks are journaled like uploads; chunks the seal says to send alone are submitted as PUTs; chunks to ask
-     * for later go back to {@code pending}.
+     * Sends chunks the grant said go in a pack, in slices of about a pack's size: each slice's bytes are read and held
+     * within the transfers' memory budget while the shared {@link Packer} sends them with other files' chunks; the
+     * slices of a large file go side by side ({@link ChunkvaultClient#packSenders}), a small file's one slice on this
+     * thread. Stored chunks are journaled like uploads; chunks the seal says to send alone are submitted as PUTs;
+     * chunks to ask for later go back to {@code pending}.
      *
      * @return the outcomes that asked to wait (their chunks are back in {@code pending})
      */
     private List<Packer.Outcome> pack(List<ChunkToSend> toPack, List<UploadGrant.Upload> granted, List<Future<?>> futures,
                                       Map<String, ChunkToSend> pending) throws IOException {
-        List<Packer.Outcome> waits = new ArrayList<>();
-        int from = 0;
-        while (from < toPack.size()) {
+        List<List<ChunkToSend>> slices = new ArrayList<>();
+        for (int from = 0; from < toPack.size(); ) {
             int to = from;
             long bytes = 0;
             while (to < toPack.size() && (to == from || bytes + toPack.get(to).chunk().size() <= PACK_SLICE_BYTES)) {
                 bytes += toPack.get(to).chunk().size();
                 to++;
             }
-            List<ChunkToSend> slice = toPack.subList(from, to);
+            slices.add(toPack.subList(from, to));
             from = to;
-            try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
-                List<Packer.Item> items = new ArrayList<>(slice.size());
-                for (ChunkToSend c : slice) {
-                    items.add(new Packer.Item(c.chunk().id().hex(),
-                            FileRegions.readFully(c.from().channel(), c.chunk().offset(), c.chunk().size())));
+        }
+        List<Map<ChunkToSend, Packer.Outcome>> results = new ArrayList<>();
+        try {
+            if (slices.size() == 1) {
+                results.add(packSlice(slices.get(0)));
+            } else {
+                List<Future<Map<ChunkToSend, Packer.Outcome>>> sent = new ArrayList<>();
+                for (List<ChunkToSend> slice : slices) {
+                    sent.add(client.packSenders().submit(() -> packSlice(slice)));
                 }
-                Map<String, Packer.Outcome> out = client.packer().store(items);
-                for (int i = 0; i < slice.size(); i++) {
-                    ChunkToSend c = slice.get(i);
-                    Packer.Outcome o = out.get(items.get(i).id());
-                    if (o == null) {
-                        throw new BadResponseException("A pack left a chunk unanswered.", null);
-                    }
-                    switch (o.kind()) {
-                        case STORED -> {
-                            byte[] chunkBytes = items.get(i).bytes();
-                            journal.recordUploaded(items.get(i).id(), c.chunk().size(), client.options().clock().instant());
-                            journal.remember(items.get(i).id(), chunkBytes, c.from().channel().size());
-                            c.from().counters().uploaded.incrementAndGet();
-                            c.from().counters().bytes.addAndGet(c.chunk().size());
-                            c.from().listener().advance(c.chunk().size());
+                for (Future<Map<ChunkToSend, Packer.Outcome>> f : sent) {
+                    try {
+                        results.add(f.get());
+                    } catch (ExecutionException e) {
+                        sent.forEach(other -> other.cancel(true));
+                        if (e.getCause() instanceof IOException io) {
+                            throw io;
                         }
-                        case ALONE -> {
-                            granted.add(o.upload());
-                            futures.add(submit(o.upload(), c));
+                        if (e.getCause() instanceof RuntimeException re) {
+                            throw re;
                         }
-                        case LATER -> {
-                            pending.put(items.get(i).id(), c);
-                            waits.add(o);
-                        }
-                        case CHANGED -> throw new LocalFileChangedException(c.from().file(), "changed while it was being uploaded");
+                        throw new ChunkvaultException("Upload failed.", e.getCause());
                     }
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ChunkvaultException("Interrupted.", e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChunkvaultException("Interrupted.", e);
+        }
+        List<Packer.Outcome> waits = new ArrayList<>();
+        for (Map<ChunkToSend, Packer.Outcome> r : results) {
+            for (Map.Entry<ChunkToSend, Packer.Outcome> e : r.entrySet()) {
+                ChunkToSend c = e.getKey();
+                Packer.Outcome o = e.getValue();
+                switch (o.kind()) {
+                    case STORED -> { }
+                    case ALONE -> {
+                        granted.add(o.upload());
+                        futures.add(submit(o.upload(), c));
+                    }
+                    case LATER -> {
+                        pending.put(c.chunk().id().hex(), c);
+                        waits.add(o);
+                    }
+                    case CHANGED -> throw new LocalFileChangedException(c.from().file(), "changed while it was being uploaded");
+                }
             }
         }
         return waits;
+    }
+
+    /** Reads one slice's chunks and stores them through the packer; journals and counts the stored ones. */
+    private Map<ChunkToSend, Packer.Outcome> packSlice(List<ChunkToSend> slice) throws IOException, InterruptedException {
+        long bytes = slice.stream().mapToLong(c -> c.chunk().size()).sum();
+        try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
+            List<Packer.Item> items = new ArrayList<>(slice.size());
+            for (ChunkToSend c : slice) {
+                items.add(new Packer.Item(c.chunk().id().hex(),
+                        FileRegions.readFully(c.from().channel(), c.chunk().offset(), c.chunk().size())));
+            }
+            Map<String, Packer.Outcome> out = client.packer().store(items);
+            Map<ChunkToSend, Packer.Outcome> mine = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < slice.size(); i++) {
+                ChunkToSend c = slice.get(i);
+                Packer.Outcome o = out.get(items.get(i).id());
+                if (o == null) {
+                    throw new BadResponseException("A pack left a chunk unanswered.", null);
+                }
+                if (o.kind() == Packer.Kind.STORED) {
+                    journal.recordUploaded(items.get(i).id(), c.chunk().size(), client.options().clock().instant());
+                    journal.remember(items.get(i).id(), items.get(i).bytes(), c.from().channel().size());
+                    c.from().counters().uploaded.incrementAndGet();
+                    c.from().counters().bytes.addAndGet(c.chunk().size());
+                    c.from().listener().advance(c.chunk().size());
+                }
+                mine.put(c, o);
+            }
+            return mine;
+        }
     }
 
     private Future<?> submit(UploadGrant.Upload u, ChunkToSend send) {

@@ -42,6 +42,8 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final ClientOptions options;
     private final Transport transport;
     private final ExecutorService transfers;
+    /** Sends the packs of one large file's slices side by side (its own pool: pack calls wait for other files'). */
+    private final ExecutorService packSenders;
     private final TransferMemory transferMemory = TransferMemory.forHeap();
     private final HttpClient http;
 
@@ -50,6 +52,11 @@ public final class ChunkvaultClient implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.transfers = Executors.newFixedThreadPool(options.parallelism(), r -> {
             Thread t = new Thread(r, "chunkvault-transfer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.packSenders = Executors.newFixedThreadPool(options.parallelism(), r -> {
+            Thread t = new Thread(r, "chunkvault-pack-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -74,6 +81,11 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** The bounded pool presigned transfers run on ({@link ClientOptions#parallelism()} threads). */
     ExecutorService transferPool() {
         return transfers;
+    }
+
+    /** The pool a large file's pack slices are sent on ({@link ClientOptions#parallelism()} threads). */
+    ExecutorService packSenders() {
+        return packSenders;
     }
 
     /** The memory the pool's transfers may hold chunk bytes in, shared by every push and pull of this client. */
@@ -545,5 +557,6 @@ public final class ChunkvaultClient implements AutoCloseable {
     @Override
     public void close() {
         transfers.shutdownNow();
+        packSenders.shutdownNow();
     }
 }

@@ -47,7 +47,10 @@ final class TamperingProxy implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(10)).build();
     final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
     final List<String> objectPuts = Collections.synchronizedList(new ArrayList<>());
+    /** Chunk ids sent by object PUTs, one id per chunk PUT and every chunk of a pack PUT. */
     final AtomicInteger putCount = new AtomicInteger();
+    /** The chunk ids of each successful object PUT (one for a chunk, many for a pack), in order. */
+    final List<List<String>> transfers = Collections.synchronizedList(new ArrayList<>());
     volatile Tamper tamper;
     volatile long putDelayMillis;
     /** Chunk ids whose next object PUT is answered 200 without reaching the store (lost, as if collected), once each. */
@@ -76,7 +79,8 @@ final class TamperingProxy implements AutoCloseable {
                     + (asked.getRawQuery() == null ? "" : "?" + asked.getRawQuery()));
             byte[] body = ex.getRequestBody().readAllBytes();
             String method = ex.getRequestMethod();
-            boolean objectPut = method.equals("PUT") && target.getRawPath().contains("/chunks/");
+            boolean packPut = method.equals("PUT") && target.getRawPath().contains("/packs/");
+            boolean objectPut = method.equals("PUT") && target.getRawPath().contains("/chunks/") || packPut;
             if (objectPut && putDelayMillis > 0) {
                 try {
                     Thread.sleep(putDelayMillis);
@@ -108,9 +112,14 @@ final class TamperingProxy implements AutoCloseable {
                 return;
             }
             if (objectPut && r.statusCode() / 100 == 2) {
-                putCount.incrementAndGet();
                 String p = target.getRawPath();
-                objectPuts.add(p.substring(p.lastIndexOf('/') + 1));
+                // A pack's chunks count as sent, each: its index, at its end, names them.
+                List<String> ids = packPut ? dev.chunkvault.core.pack.PackFormat.decodeIndex(
+                        dev.chunkvault.core.pack.PackFormat.trailingIndex(body), body.length).stream()
+                        .map(e -> e.id().hex()).toList() : List.of(p.substring(p.lastIndexOf('/') + 1));
+                objectPuts.addAll(ids);
+                transfers.add(ids);
+                putCount.addAndGet(ids.size());
             }
             seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), r.statusCode()));
             int status = r.statusCode();

@@ -162,6 +162,7 @@ class TemplatePoliciesIT {
             String bucket = cloud.template().buckets().get(0).physicalName();
             for (String a : List.of("s3:DeleteObject", "s3:DeleteObjectVersion")) {
                 assertTrue(Iam.allows(p, a, CallRecorder.object(bucket, "chunks/00ff")), fn + " " + a);
+                assertTrue(Iam.allows(p, a, CallRecorder.object(bucket, "packs/00ff")), fn + " " + a + " of a pack");
             }
             for (String t : List.of("ChunksTable", "VersionsTable", "FilesTable", "RefsTable")) {
                 assertTrue(Iam.allows(p, "dynamodb:DeleteItem", CallRecorder.table(cloud.template().physicalName(t))), fn + " " + t);
@@ -196,6 +197,34 @@ class TemplatePoliciesIT {
         put(grant.path("uploads").get(0), a);
         JsonNode v1 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", null, idA, a.length, "policy-key-1")));
         String version1 = v1.path("version").path("versionId").asText();
+
+        // A chunk sent in a pack: declared, PUT, sealed, committed; then read by the routes that read chunks.
+        byte[] small = new byte[3_000];
+        random.nextBytes(small);
+        String idS = LocalCloudIT.sha256Hex(small);
+        JsonNode packGrant = ok(served, "POST /v1/uploads", Http.postJson(api, "/v1/uploads", token,
+                Map.of("chunks", List.of(Map.of("id", idS, "size", small.length)), "pack", true)));
+        assertEquals(idS, packGrant.path("pack").get(0).asText(), packGrant.toString());
+        dev.chunkvault.core.pack.PackFormat.Builder pb = new dev.chunkvault.core.pack.PackFormat.Builder();
+        pb.add(dev.chunkvault.core.hash.ChunkId.parse(idS), small);
+        byte[] pack = pb.finish();
+        JsonNode declared = ok(served, "POST /v1/packs", Http.postJson(api, "/v1/packs", token, Map.of(
+                "sha256", LocalCloudIT.sha256Hex(pack), "size", pack.length,
+                "chunks", List.of(Map.of("id", idS, "offset", 0, "length", small.length)))));
+        put(declared.path("upload"), pack);
+        ok(served, "POST /v1/packs/seal", Http.postJson(api, "/v1/packs/seal", token,
+                Map.of("packId", declared.path("packId").asText())));
+        ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/packed.bin", null, idS, small.length,
+                "policy-key-packed")));
+        JsonNode packedSig = ok(served, "POST /v1/signatures", Http.postJson(api, "/v1/signatures", token,
+                Map.of("path", "p/packed.bin", "chunks", List.of(idS))));
+        ok(served, "POST /v1/downloads", Http.postJson(api, "/v1/downloads", token, Map.of("path", "p/packed.bin")));
+        byte[] smallEdited = small.clone();
+        smallEdited[100] ^= 1;
+        byte[] packedDelta = DeltaEncoder.encode(BlockSignature.decode(Base64.getDecoder().decode(
+                packedSig.path("signatures").get(0).path("signature").asText())), smallEdited).encode();
+        ok(served, "POST /v1/delta-uploads", Http.postJson(api, "/v1/delta-uploads", token, Map.of("baseChunk", idS,
+                "targetChunk", LocalCloudIT.sha256Hex(smallEdited), "delta", Base64.getEncoder().encodeToString(packedDelta))));
 
         JsonNode sig = ok(served, "POST /v1/signatures", Http.postJson(api, "/v1/signatures", token,
                 Map.of("path", "p/a.bin", "chunks", List.of(idA))));
