@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -109,6 +110,13 @@ final class CliContext {
                     throw CliException.usage("CHUNKVAULT_PROXY must be host:port or http://host:port.");
                 }
                 o = o.withProxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(p.getHost(), p.getPort())));
+            }
+            String packs = env.get("CHUNKVAULT_PACKS");
+            if (packs != null && !packs.isBlank()) {
+                if (!Set.of("on", "off").contains(packs)) {
+                    throw CliException.usage("CHUNKVAULT_PACKS must be on or off.");
+                }
+                o = o.withPacks(packs.equals("on"));
             }
             client = new ChunkvaultClient(o);
         }

@@ -250,7 +250,8 @@ final class ChunkUploader {
 
     /** Reads one slice's chunks and stores them through the packer; journals and counts the stored ones. */
     private Map<ChunkToSend, Packer.Outcome> packSlice(List<ChunkToSend> slice) throws IOException, InterruptedException {
-        long bytes = slice.stream().mapToLong(c -> c.chunk().size()).sum();
+        // Twice the slice: its chunks, and the pack they are copied into to be sent.
+        long bytes = 2 * slice.stream().mapToLong(c -> c.chunk().size()).sum();
         try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
             List<Packer.Item> items = new ArrayList<>(slice.size());
             for (ChunkToSend c : slice) {

@@ -80,6 +80,26 @@ class CliTest {
         assertEquals(ExitCodes.USAGE, run(tmp));
     }
 
+    /** Small chunks go in packs where the service offers them, unless CHUNKVAULT_PACKS=off; a bad value is a usage error. */
+    @Test
+    void packsAreUsedWhereOfferedAndCanBeTurnedOff() throws Exception {
+        vault.enablePacks();
+        env.put("CHUNKVAULT_ENDPOINT", vault.endpoint().toString());
+        env.put("CHUNKVAULT_TOKEN", "test-token");
+        java.nio.file.Files.write(tmp.resolve("a.txt"), dev.chunkvault.client.TestFiles.random(1, 5_000));
+        java.nio.file.Files.write(tmp.resolve("b.txt"), dev.chunkvault.client.TestFiles.random(2, 5_000));
+        assertEquals(0, run(tmp, "push", "a.txt"), err);
+        assertEquals(1, vault.packsSealed.get());
+        assertEquals(0, vault.puts.get());
+        env.put("CHUNKVAULT_PACKS", "off");
+        assertEquals(0, run(tmp, "push", "b.txt"), err);
+        assertEquals(1, vault.packsSealed.get(), "no pack");
+        assertEquals(1, vault.puts.get(), "the chunk on its own");
+        env.put("CHUNKVAULT_PACKS", "sometimes");
+        assertEquals(ExitCodes.USAGE, run(tmp, "ls"));
+        assertTrue(err.contains("CHUNKVAULT_PACKS"), err);
+    }
+
     @Test
     void envOverridesTheConfig() throws Exception {
         env.put("CHUNKVAULT_ENDPOINT", vault.endpoint().toString());

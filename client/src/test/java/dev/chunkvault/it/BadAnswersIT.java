@@ -76,7 +76,7 @@ class BadAnswersIT {
             new FilePusher(c, PushJournal.inMemory()).push(FilePusher.Request.of(f, "src.bin", null));
             Path target = Files.writeString(tmp.resolve("target.bin"), "previous content");
             proxy.tamper = (method, path, status, body) -> {
-                if (method.equals("GET") && path.contains("/chunks/") && body.length > 0) {
+                if (method.equals("GET") && (path.contains("/chunks/") || path.contains("/packs/")) && body.length > 0) {
                     byte[] bad = body.clone();
                     bad[bad.length / 2] ^= 1;
                     return new TamperingProxy.Answer(status, bad);

@@ -25,9 +25,14 @@ final class CloudClients {
     }
 
     static ChunkvaultClient client(LocalCloud cloud, String user, ProxySelector proxy) {
+        return client(cloud, user, proxy, true);
+    }
+
+    /** A client that sends small chunks in packs, or (packs false) each chunk by a PUT of its own. */
+    static ChunkvaultClient client(LocalCloud cloud, String user, ProxySelector proxy, boolean packs) {
         ClientOptions o = ClientOptions.of(cloud.apiEndpoint(), TokenProvider.of(cloud.mintToken(user)))
                 .withRetry(new RetryPolicy(4, Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(5),
-                        () -> 0.5), Sleeper.SYSTEM);
+                        () -> 0.5), Sleeper.SYSTEM).withPacks(packs);
         return new ChunkvaultClient(proxy == null ? o : o.withProxy(proxy));
     }
 

@@ -1,7 +1,6 @@
 package dev.chunkvault.core.pack;
 
 import dev.chunkvault.core.hash.ChunkId;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -123,12 +122,14 @@ public final class PackFormat {
     }
 
     /**
-     * Builds a pack in memory: {@link #add} chunks, then {@link #finish}. Not thread-safe.
+     * Builds a pack in memory: {@link #add} chunks, then {@link #finish}, which allocates the pack once, at its exact
+     * size (the chunks are held by reference until then, not copied). Not thread-safe.
      */
     public static final class Builder {
-        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final List<byte[]> chunks = new ArrayList<>();
         private final List<Entry> entries = new ArrayList<>();
         private final Set<ChunkId> ids = new HashSet<>();
+        private long bodySize;
 
         /** Adds a chunk unless it is in already; @return false if it was. */
         public boolean add(ChunkId id, byte[] bytes) {
@@ -138,8 +139,9 @@ public final class PackFormat {
             if (!ids.add(id)) {
                 return false;
             }
-            entries.add(new Entry(id, body.size(), bytes.length));
-            body.writeBytes(bytes);
+            entries.add(new Entry(id, (int) bodySize, bytes.length));
+            chunks.add(bytes);
+            bodySize += bytes.length;
             return true;
         }
 
@@ -149,7 +151,7 @@ public final class PackFormat {
 
         /** The size of the pack if finished now. */
         public long size() {
-            return body.size() + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
+            return bodySize + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
         }
 
         /** Whether a chunk of {@code length} bytes still fits under the limits. */
@@ -162,13 +164,13 @@ public final class PackFormat {
         }
 
         public byte[] finish() {
-            byte[] index = encodeIndex(entries);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + index.length + TRAILER_BYTES);
-            out.writeBytes(body.toByteArray());
-            out.writeBytes(index);
-            out.writeBytes(ByteBuffer.allocate(4).putInt(index.length).array());
-            out.writeBytes(MAGIC);
-            return out.toByteArray();
+            if (size() > MAX_PACK_BYTES) {
+                throw new PackFormatException("A pack is at most " + MAX_PACK_BYTES + " bytes.");
+            }
+            ByteBuffer out = ByteBuffer.allocate((int) size());
+            chunks.forEach(out::put);
+            out.put(encodeIndex(entries)).putInt(entries.size() * ENTRY_BYTES).put(MAGIC);
+            return out.array();
         }
     }
 }
