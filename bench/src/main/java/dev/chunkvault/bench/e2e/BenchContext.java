@@ -53,7 +53,13 @@ final class BenchContext implements AutoCloseable {
 
     /** A client of a fresh account; its traffic goes through the wire meter when {@code metered}. */
     ChunkvaultClient client(String user, boolean metered) {
-        ClientOptions o = ClientOptions.of(cloud.apiEndpoint(), TokenProvider.of(cloud.mintToken(user + "-" + run)));
+        return client(user, metered, true);
+    }
+
+    /** A client of {@code user}, through the wire meter if {@code metered}, sending small chunks in packs if {@code packs}. */
+    ChunkvaultClient client(String user, boolean metered, boolean packs) {
+        ClientOptions o = ClientOptions.of(cloud.apiEndpoint(), TokenProvider.of(cloud.mintToken(user + "-" + run)))
+                .withPacks(packs);
         if (metered) {
             o = o.withProxy(meter.selector());
         }

@@ -24,6 +24,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.ManyFilesProfile --tree DIR [--out FILE] [--work DIR]
+ *     [--packs on|off]
  * </pre>
  */
 public final class ManyFilesProfile {
@@ -55,10 +56,12 @@ public final class ManyFilesProfile {
              BenchContext ctx = new BenchContext(cloud, work, 1)) {
             Path a1 = work.resolve("device-a");
             Trees.mirror(tree, a1, java.util.Set.of());
-            ChunkvaultClient alice = ctx.client("many", true);
+            boolean packs = !"off".equals(a.get("packs"));
+            md.append("Packs: ").append(packs ? "on" : "off").append("\n\n");
+            ChunkvaultClient alice = ctx.client("many", true, packs);
             md.append(step(ctx, "first sync (device A pushes the tree)", files, () -> sync(alice, a1, "a")));
             Path b1 = Files.createDirectories(work.resolve("device-b"));
-            ChunkvaultClient aliceB = ctx.client("many", true);
+            ChunkvaultClient aliceB = ctx.client("many", true, packs);
             md.append(step(ctx, "second device (device B gets the tree)", files, () -> sync(aliceB, b1, "b")));
             md.append(step(ctx, "no-op sync (device A, nothing changed)", files, () -> sync(alice, a1, "a")));
         }
