@@ -257,6 +257,13 @@ public final class PackService {
             if (outcome instanceof Placed) {
                 placed++;
             } else if (outcome instanceof Alone a) {
+                // Granted like any plain upload (the same write: GC leaves the row alone while the PUT may come).
+                Optional<java.time.Duration> wait = retry.call(() -> UploadService.grantWrite(store, clock, settings,
+                        a.entry().id()));
+                if (wait.isPresent()) {
+                    later.add(new UploadService.Later(a.entry().id(), wait.get()));
+                    continue;
+                }
                 alone.add(new UploadService.Upload(a.entry().id(), presigner.presignPut(ChunkRow.objectKey(a.entry().id()),
                         a.entry().length(), a.entry().id().base64(), Map.of(Limits.OWNER_METADATA, owner.tag()),
                         settings.uploadUrlTtl())));

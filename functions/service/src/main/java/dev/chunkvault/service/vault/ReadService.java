@@ -291,7 +291,9 @@ public final class ReadService {
                 });
         long now = clock.millis();
         int urls = settings.maxChunksPerRequest();
-        List<BatchPlan> out = new ArrayList<>(files.size());
+        // First what each plan holds, then every chunk row the batch needs in a few batched reads, then the URLs (each
+        // pack presigned once for the whole batch).
+        List<Object> chosen = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             FileRequest r = files.get(i);
             try {
@@ -307,16 +309,24 @@ public final class ReadService {
                 if (v == null || !v.readableAt(now)) {
                     throw ServiceException.notFound("No such version of this file.");
                 }
-                DownloadPlan plan = plan(v, r.versionId() == null, r.wanted(), urls);
-                urls -= plan.chunks().size();
-                out.add(new BatchPlan(plan, null));
+                Chosen c = choose(v, r.versionId() == null, r.wanted(), urls);
+                urls -= c.ids().size();
+                chosen.add(c);
             } catch (ServiceException e) {
                 if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
                         || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
                     throw e;
                 }
-                out.add(new BatchPlan(null, e));
+                chosen.add(e);
             }
+        }
+        Map<ChunkId, Item> located = locate(chosen.stream().filter(c -> c instanceof Chosen).flatMap(c -> ((Chosen) c).ids()
+                .stream()).toList());
+        Map<String, PresignedRequest> packUrls = new HashMap<>();
+        List<BatchPlan> out = new ArrayList<>(files.size());
+        for (Object c : chosen) {
+            out.add(c instanceof Chosen ch ? new BatchPlan(ch.plan(this, chunkUrls(ch.ids(), located, packUrls)), null)
+                    : new BatchPlan(null, (ServiceException) c));
         }
         return out;
     }
@@ -326,6 +336,21 @@ public final class ReadService {
      * when null). Only chunks of this version are presigned.
      */
     private DownloadPlan plan(VersionRow v, boolean head, List<ChunkId> wanted, int maxUrls) {
+        Chosen c = choose(v, head, wanted, maxUrls);
+        return c.plan(this, chunkUrls(c.ids()));
+    }
+
+    /** A version's manifest and the chunks its plan gives URLs for (all of them, or whether more must be asked for). */
+    private record Chosen(VersionRow v, Manifest m, List<ChunkId> ids, boolean all) {
+        DownloadPlan plan(ReadService r, List<ChunkUrl> urls) {
+            boolean inline = v.manifestKey() == null;
+            return new DownloadPlan(VersionView.of(v), m.profile(), inline ? m : null,
+                    inline ? null : r.presigner.presignGet(v.manifestKey(), r.settings.downloadUrlTtl()), v.manifestHash(),
+                    urls, all);
+        }
+    }
+
+    private Chosen choose(VersionRow v, boolean head, List<ChunkId> wanted, int maxUrls) {
         if (v.tombstone()) {
             throw ServiceException.notFound(head ? "The file is deleted." : "That version is a deletion.");
         }
@@ -351,11 +376,7 @@ public final class ReadService {
             ids = List.copyOf(new LinkedHashSet<>(wanted));
             all = new HashSet<>(ids).containsAll(inVersion);
         }
-        List<ChunkUrl> urls = chunkUrls(ids);
-        boolean inline = v.manifestKey() == null;
-        return new DownloadPlan(VersionView.of(v), m.profile(), inline ? m : null,
-                inline ? null : presigner.presignGet(v.manifestKey(), settings.downloadUrlTtl()), v.manifestHash(),
-                urls, all);
+        return new Chosen(v, m, ids, all);
     }
 
     /**
@@ -363,13 +384,19 @@ public final class ReadService {
      * pack) with the chunk's range. A chunk with no row is given its object's URL (it answers 404, as it would have).
      */
     List<ChunkUrl> chunkUrls(List<ChunkId> ids) {
+        return chunkUrls(ids, locate(ids), new HashMap<>());
+    }
+
+    /** The chunk rows of {@code ids} (batched reads of 100), by id. */
+    private Map<ChunkId, Item> locate(java.util.Collection<ChunkId> ids) {
         Map<ChunkId, Item> rows = new HashMap<>();
-        for (int i = 0; i < ids.size(); i += ItemStore.MAX_BATCH_GET) {
-            List<dev.chunkvault.service.store.Key> keys = ids.subList(i, Math.min(ids.size(), i + ItemStore.MAX_BATCH_GET))
-                    .stream().map(ChunkRow::key).toList();
-            retry.call(() -> store.batchGet(Tables.CHUNKS, keys)).forEach(r -> rows.put(ChunkId.parse(r.string(ChunkRow.ID)), r));
-        }
-        Map<String, PresignedRequest> packUrls = new HashMap<>();
+        BatchReads.getAll(store, Parallel.inline(), retry, Tables.CHUNKS, ids.stream().distinct().map(ChunkRow::key).toList())
+                .forEach(r -> rows.put(ChunkId.parse(r.string(ChunkRow.ID)), r));
+        return rows;
+    }
+
+    /** The URLs of {@code ids} as {@code rows} locate them; {@code packUrls} holds each pack's URL once presigned. */
+    private List<ChunkUrl> chunkUrls(List<ChunkId> ids, Map<ChunkId, Item> rows, Map<String, PresignedRequest> packUrls) {
         List<ChunkUrl> out = new ArrayList<>(ids.size());
         for (ChunkId c : ids) {
             Item row = rows.get(c);

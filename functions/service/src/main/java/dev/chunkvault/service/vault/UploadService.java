@@ -52,8 +52,6 @@ public final class UploadService {
         }
     }
 
-    /** A granted chunk that goes in a pack: no URL of its own. */
-    private record Packed(ChunkId id) {}
 
     /** A grant may create the row or refresh it, but not while the chunk is being collected. */
     static final Condition GRANTABLE = Condition.or(notExists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()));
@@ -110,7 +108,7 @@ public final class UploadService {
 
     /**
      * Grants uploads of {@code chunks}; with {@code packs}, chunks of at most {@link PackFormat#MAX_CHUNK_BYTES} are
-     * answered "send in a pack" (same grant write, no presigned URL).
+     * answered "send in a pack": no write and no presigned URL (the seal writes their rows).
      */
     public Grant grant(Owner owner, List<ChunkRequest> chunks, boolean packs) {
         if (chunks.isEmpty()) {
@@ -132,7 +130,12 @@ public final class UploadService {
         }
         Set<ChunkId> held = holdings.held(owner, chunks.stream().map(ChunkRequest::id).toList());
         held.removeAll(damaged(held));
-        List<ChunkRequest> toGrant = chunks.stream().filter(c -> !held.contains(c.id())).toList();
+        // Chunks that go in a pack need no grant write: nothing is uploaded to their key, and the seal writes their row
+        // once (a grant's row would be written twice); a chunk being collected by then is answered "later" by the seal.
+        List<ChunkId> packed = chunks.stream().filter(c -> !held.contains(c.id()) && packs && c.size() <= PackFormat.MAX_CHUNK_BYTES)
+                .map(ChunkRequest::id).toList();
+        Set<ChunkId> inPacks = new HashSet<>(packed);
+        List<ChunkRequest> toGrant = chunks.stream().filter(c -> !held.contains(c.id()) && !inPacks.contains(c.id())).toList();
         // Groups of (nearly) equal size, each one transaction; a group whose transaction did not go through is
         // granted chunk by chunk.
         int groupCount = (toGrant.size() + GRANTS_PER_TRANSACTION - 1) / GRANTS_PER_TRANSACTION;
@@ -141,7 +144,7 @@ public final class UploadService {
         for (int i = 0; i < toGrant.size(); i += groupSize) {
             groups.add(toGrant.subList(i, Math.min(toGrant.size(), i + groupSize)));
         }
-        List<List<Object>> granted = parallel.map(groups, g -> grantGroup(owner, g, packs));
+        List<List<Object>> granted = parallel.map(groups, g -> grantGroup(owner, g));
         List<ChunkRequest> oneByOne = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             if (granted.get(g) == null) {
@@ -150,15 +153,12 @@ public final class UploadService {
         }
         List<Object> outcomes = new ArrayList<>(toGrant.size());
         granted.stream().filter(java.util.Objects::nonNull).forEach(outcomes::addAll);
-        outcomes.addAll(parallel.map(oneByOne, c -> retry.call(() -> grantOne(owner, c, packs))));
+        outcomes.addAll(parallel.map(oneByOne, c -> retry.call(() -> grantOne(owner, c))));
         List<Upload> uploads = new ArrayList<>();
         List<Later> retries = new ArrayList<>();
-        List<ChunkId> packed = new ArrayList<>();
         for (Object o : outcomes) {
             if (o instanceof Upload u) {
                 uploads.add(u);
-            } else if (o instanceof Packed p) {
-                packed.add(p.id());
             } else {
                 retries.add((Later) o);
             }
@@ -191,7 +191,7 @@ public final class UploadService {
      * nothing: if it is cancelled (a chunk of the group is being collected) or keeps failing, nothing was written
      * and this answers null: the caller grants each chunk on its own, which answers the collected ones with a retry.
      */
-    private List<Object> grantGroup(Owner owner, List<ChunkRequest> group, boolean packs) {
+    private List<Object> grantGroup(Owner owner, List<ChunkRequest> group) {
         if (group.size() < 2) {
             return null;
         }
@@ -205,18 +205,13 @@ public final class UploadService {
             return null;
         }
         List<Object> out = new ArrayList<>(group.size());
-        group.forEach(c -> out.add(answer(owner, c, packs)));
+        group.forEach(c -> out.add(presign(owner, c)));
         return out;
     }
 
-    private Object grantOne(Owner owner, ChunkRequest c, boolean packs) {
+    private Object grantOne(Owner owner, ChunkRequest c) {
         Optional<Duration> wait = grantWrite(store, clock, settings, c.id());
-        return wait.isPresent() ? new Later(c.id(), wait.get()) : answer(owner, c, packs);
-    }
-
-    /** A granted chunk's answer: send it in a pack, or a presigned PUT of its own. */
-    private Object answer(Owner owner, ChunkRequest c, boolean packs) {
-        return packs && c.size() <= PackFormat.MAX_CHUNK_BYTES ? new Packed(c.id()) : presign(owner, c);
+        return wait.isPresent() ? new Later(c.id(), wait.get()) : presign(owner, c);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.chunkvault.service.vault;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -140,7 +139,8 @@ class PackServiceTest {
         assertEquals(PackService.DAMAGED_CODE, e.code());
         assertEquals(List.of(ChunkId.sha256(a.chunks().get(1)).hex()), e.details().get("damaged"));
         for (byte[] c : a.chunks()) {
-            assertNull(row(ChunkId.sha256(c)).pack(), "no chunk of a rejected pack is placed");
+            assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(c))).isEmpty(),
+                    "no row for a chunk of a rejected pack (a grant to pack writes none)");
         }
         assertEquals(PackRow.State.REJECTED, pack(d.packId()).state());
         ServiceException commit = assertThrows(ServiceException.class, () -> alice.commit("a.bin", null, a, "rejected"));
@@ -241,6 +241,26 @@ class PackServiceTest {
         assertEquals(3, again.placed(), "proven by her own sealed pack");
         assertTrue(again.uploads().isEmpty());
         alice.commit("a.bin", null, a, "twice-commit");
+        assertEquals(a.sha256(), download(alice, "a.bin"));
+    }
+
+    @Test
+    void aDamagedChunkIsHealedByAPackThatHoldsItsBytes() {
+        Content a = content(2);
+        alice.upload(a);
+        alice.commit("a.bin", null, a, "damaged-then-packed");
+        ChunkId id = ChunkId.sha256(a.chunks().get(0));
+        v.blobs.put(ChunkRow.objectKey(id), bytes(900), java.util.Map.of()); // junk over the chunk's object
+        new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(id);
+        assertTrue(row(id).damaged());
+
+        PackService.Sealed sealed = alice.uploadPacked(a); // the grant asks its holder for it again: in a pack
+        assertEquals(1, sealed.placed(), "only the damaged chunk was asked for");
+        ChunkRow healed = row(id);
+        assertFalse(healed.damaged(), "the mark goes with the move");
+        assertEquals(sealed.packId(), healed.pack());
+        assertEquals(1, pack(sealed.packId()).liveChunks());
+        assertEquals(1, healed.refs(), "a move changes no count");
         assertEquals(a.sha256(), download(alice, "a.bin"));
     }
 
