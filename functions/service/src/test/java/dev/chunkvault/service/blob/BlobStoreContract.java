@@ -96,6 +96,26 @@ public abstract class BlobStoreContract {
         blobs().delete(key, null);
     }
 
+    /** A chunk inside a pack is read by range: by the store, and by a presigned GET with an unsigned Range header. */
+    @Test
+    void rangesAreReadByTheStoreAndByPresignedGets() {
+        byte[] data = bytes(10_000);
+        String key = prefix + "pack";
+        blobs().put(key, data, Map.of());
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 1234, 1234 + 500), blobs().getRange(key, 1234, 500).orElseThrow());
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 9_990, 10_000), blobs().getRange(key, 9_990, 10).orElseThrow());
+        assertTrue(blobs().getRange(prefix + "absent", 0, 10).isEmpty());
+
+        PresignedRequest get = presigner().presignGet(key, Duration.ofMinutes(5));
+        Map<String, String> headers = new HashMap<>(get.headers());
+        headers.put("Range", "bytes=100-199");
+        Sent got = send("GET", get.url(), headers, new byte[0]);
+        assertEquals(206, got.status(), "a range answers 206 Partial Content");
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 200), got.body());
+        headers.put("Range", "bytes=20000-20010");
+        assertEquals(416, send("GET", get.url(), headers, new byte[0]).status(), "a range past the end is refused");
+    }
+
     @Test
     void deleteByVersionSparesANewerWrite() {
         String key = prefix + "v";
