@@ -187,17 +187,7 @@ final class ChunkUploader {
      */
     private List<Packer.Outcome> pack(List<ChunkToSend> toPack, List<UploadGrant.Upload> granted, List<Future<?>> futures,
                                       Map<String, ChunkToSend> pending) throws IOException {
-        List<List<ChunkToSend>> slices = new ArrayList<>();
-        for (int from = 0; from < toPack.size(); ) {
-            int to = from;
-            long bytes = 0;
-            while (to < toPack.size() && (to == from || bytes + toPack.get(to).chunk().size() <= PACK_SLICE_BYTES)) {
-                bytes += toPack.get(to).chunk().size();
-                to++;
-            }
-            slices.add(toPack.subList(from, to));
-            from = to;
-        }
+        List<List<ChunkToSend>> slices = Slices.of(toPack, c -> c.chunk().size(), PACK_SLICE_BYTES);
         List<Map<ChunkToSend, Packer.Outcome>> results = new ArrayList<>();
         try {
             if (slices.size() == 1) {
@@ -251,7 +241,7 @@ final class ChunkUploader {
     /** Reads one slice's chunks and stores them through the packer; journals and counts the stored ones. */
     private Map<ChunkToSend, Packer.Outcome> packSlice(List<ChunkToSend> slice) throws IOException, InterruptedException {
         // Twice the slice: its chunks, and the pack they are copied into to be sent.
-        long bytes = 2 * slice.stream().mapToLong(c -> c.chunk().size()).sum();
+        long bytes = 2 * Slices.total(slice, c -> c.chunk().size());
         try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
             List<Packer.Item> items = new ArrayList<>(slice.size());
             for (ChunkToSend c : slice) {

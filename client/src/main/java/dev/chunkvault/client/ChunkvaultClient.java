@@ -104,12 +104,17 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     /** The packer every push of this client shares, so small chunks of files pushed together share packs. */
     public Packer packer() {
-        Packer p = packer.get();
-        if (p == null) {
-            packer.compareAndSet(null, new Packer(this, PACK_LINGER));
-            p = packer.get();
+        return once(packer, () -> new Packer(this, PACK_LINGER));
+    }
+
+    /** The value in {@code ref}, made by {@code make} the first time (a lost race's value is dropped, nothing started). */
+    private static <T> T once(java.util.concurrent.atomic.AtomicReference<T> ref, java.util.function.Supplier<T> make) {
+        T t = ref.get();
+        if (t == null) {
+            ref.compareAndSet(null, make.get());
+            t = ref.get();
         }
-        return p;
+        return t;
     }
 
     /** How long the range fetcher waits for other files' chunks of the same packs (the shared plans' linger). */
@@ -119,12 +124,7 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     /** The fetcher every pull of this client shares, so chunks of one pack that files need together come in one GET. */
     public RangeFetcher ranges() {
-        RangeFetcher r = ranges.get();
-        if (r == null) {
-            ranges.compareAndSet(null, new RangeFetcher(this, RANGE_LINGER));
-            r = ranges.get();
-        }
-        return r;
+        return once(ranges, () -> new RangeFetcher(this, RANGE_LINGER));
     }
 
     /** A fresh idempotency key. */

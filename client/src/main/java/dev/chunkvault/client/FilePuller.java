@@ -275,16 +275,9 @@ public final class FilePuller {
                     packed.add(new RangeFetcher.Want(id, url));
                 }
             }
-            for (int from = 0; from < packed.size(); ) {
-                // Slices of about a pack's worth, held within the transfers' memory budget.
-                int to = from;
-                long sliceBytes = 0;
-                while (to < packed.size() && (to == from || sliceBytes + packed.get(to).url().length() <= PACKED_SLICE_BYTES)) {
-                    sliceBytes += packed.get(to).url().length();
-                    to++;
-                }
-                List<RangeFetcher.Want> slice = packed.subList(from, to);
-                from = to;
+            // Slices of about a pack's worth, held within the transfers' memory budget.
+            for (List<RangeFetcher.Want> slice : Slices.of(packed, w -> w.url().length(), PACKED_SLICE_BYTES)) {
+                long sliceBytes = Slices.total(slice, w -> w.url().length());
                 try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, 2 * sliceBytes))) {
                     Map<String, byte[]> fetched = client.ranges().fetch(slice);
                     for (RangeFetcher.Want w : slice) {

@@ -10,10 +10,7 @@ import java.util.List;
  */
 public record SealResponse(String packId, int placed, List<UploadsResponse.Upload> uploads, List<UploadsResponse.Later> retry) {
     public static SealResponse of(PackService.Sealed s) {
-        return new SealResponse(s.packId(), s.placed(),
-                s.uploads().stream().map(u -> new UploadsResponse.Upload(u.id().hex(), u.request().method(),
-                        u.request().url().toString(), u.request().headers(), u.request().expiresAt())).toList(),
-                s.retry().stream().map(l -> new UploadsResponse.Later(l.id().hex(), Math.max(1, l.retryAfter().toSeconds())))
-                        .toList());
+        return new SealResponse(s.packId(), s.placed(), s.uploads().stream().map(UploadsResponse.Upload::of).toList(),
+                s.retry().stream().map(UploadsResponse.Later::of).toList());
     }
 }

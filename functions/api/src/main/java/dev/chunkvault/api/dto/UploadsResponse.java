@@ -12,15 +12,21 @@ import java.util.Map;
  * asked for packs — chunks to send in a pack.
  */
 public record UploadsResponse(List<String> have, List<Upload> uploads, List<Later> retry, List<String> pack) {
-    public record Upload(String id, String method, String url, Map<String, String> headers, Instant expiresAt) {}
+    public record Upload(String id, String method, String url, Map<String, String> headers, Instant expiresAt) {
+        static Upload of(UploadService.Upload u) {
+            return new Upload(u.id().hex(), u.request().method(), u.request().url().toString(), u.request().headers(),
+                    u.request().expiresAt());
+        }
+    }
 
-    public record Later(String id, long retryAfterSeconds) {}
+    public record Later(String id, long retryAfterSeconds) {
+        static Later of(UploadService.Later l) {
+            return new Later(l.id().hex(), Math.max(1, l.retryAfter().toSeconds()));
+        }
+    }
 
     public static UploadsResponse of(UploadService.Grant g) {
-        return new UploadsResponse(g.have().stream().map(ChunkId::hex).toList(),
-                g.uploads().stream().map(u -> new Upload(u.id().hex(), u.request().method(), u.request().url().toString(),
-                        u.request().headers(), u.request().expiresAt())).toList(),
-                g.retry().stream().map(l -> new Later(l.id().hex(), Math.max(1, l.retryAfter().toSeconds()))).toList(),
-                g.pack().stream().map(ChunkId::hex).toList());
+        return new UploadsResponse(g.have().stream().map(ChunkId::hex).toList(), g.uploads().stream().map(Upload::of).toList(),
+                g.retry().stream().map(Later::of).toList(), g.pack().stream().map(ChunkId::hex).toList());
     }
 }

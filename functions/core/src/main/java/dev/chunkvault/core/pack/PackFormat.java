@@ -154,11 +154,6 @@ public final class PackFormat {
             return bodySize + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
         }
 
-        /** Whether a chunk of {@code length} bytes still fits under the limits. */
-        public boolean fits(int length) {
-            return entries.size() < MAX_CHUNKS && size() + length + ENTRY_BYTES <= MAX_PACK_BYTES;
-        }
-
         public List<Entry> entries() {
             return List.copyOf(entries);
         }

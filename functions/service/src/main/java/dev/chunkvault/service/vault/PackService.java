@@ -264,9 +264,7 @@ public final class PackService {
                     later.add(new UploadService.Later(a.entry().id(), wait.get()));
                     continue;
                 }
-                alone.add(new UploadService.Upload(a.entry().id(), presigner.presignPut(ChunkRow.objectKey(a.entry().id()),
-                        a.entry().length(), a.entry().id().base64(), Map.of(Limits.OWNER_METADATA, owner.tag()),
-                        settings.uploadUrlTtl())));
+                alone.add(UploadService.presign(presigner, settings, owner, a.entry().id(), a.entry().length()));
             } else if (outcome instanceof Later l) {
                 later.add(new UploadService.Later(l.entry().id(), UploadService.DELETING_RETRY));
             }

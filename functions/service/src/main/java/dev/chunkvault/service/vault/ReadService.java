@@ -325,7 +325,7 @@ public final class ReadService {
         Map<String, PresignedRequest> packUrls = new HashMap<>();
         List<BatchPlan> out = new ArrayList<>(files.size());
         for (Object c : chosen) {
-            out.add(c instanceof Chosen ch ? new BatchPlan(ch.plan(this, chunkUrls(ch.ids(), located, packUrls)), null)
+            out.add(c instanceof Chosen ch ? new BatchPlan(plan(ch, chunkUrls(ch.ids(), located, packUrls)), null)
                     : new BatchPlan(null, (ServiceException) c));
         }
         return out;
@@ -337,17 +337,17 @@ public final class ReadService {
      */
     private DownloadPlan plan(VersionRow v, boolean head, List<ChunkId> wanted, int maxUrls) {
         Chosen c = choose(v, head, wanted, maxUrls);
-        return c.plan(this, chunkUrls(c.ids()));
+        return plan(c, chunkUrls(c.ids()));
     }
 
     /** A version's manifest and the chunks its plan gives URLs for (all of them, or whether more must be asked for). */
-    private record Chosen(VersionRow v, Manifest m, List<ChunkId> ids, boolean all) {
-        DownloadPlan plan(ReadService r, List<ChunkUrl> urls) {
-            boolean inline = v.manifestKey() == null;
-            return new DownloadPlan(VersionView.of(v), m.profile(), inline ? m : null,
-                    inline ? null : r.presigner.presignGet(v.manifestKey(), r.settings.downloadUrlTtl()), v.manifestHash(),
-                    urls, all);
-        }
+    private record Chosen(VersionRow v, Manifest m, List<ChunkId> ids, boolean all) {}
+
+    private DownloadPlan plan(Chosen c, List<ChunkUrl> urls) {
+        boolean inline = c.v().manifestKey() == null;
+        return new DownloadPlan(VersionView.of(c.v()), c.m().profile(), inline ? c.m() : null,
+                inline ? null : presigner.presignGet(c.v().manifestKey(), settings.downloadUrlTtl()), c.v().manifestHash(),
+                urls, c.all());
     }
 
     private Chosen choose(VersionRow v, boolean head, List<ChunkId> wanted, int maxUrls) {

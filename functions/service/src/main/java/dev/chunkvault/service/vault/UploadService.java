@@ -275,8 +275,13 @@ public final class UploadService {
     }
 
     private Upload presign(Owner owner, ChunkRequest c) {
-        PresignedRequest put = presigner.presignPut(ChunkRow.objectKey(c.id()), c.size(), c.id().base64(),
+        return presign(presigner, settings, owner, c.id(), c.size());
+    }
+
+    /** The presigned PUT of one chunk's own object for {@code owner} (grants, and chunks a seal asks to be sent alone). */
+    static Upload presign(Presigner presigner, Settings settings, Owner owner, ChunkId id, long size) {
+        PresignedRequest put = presigner.presignPut(ChunkRow.objectKey(id), size, id.base64(),
                 Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
-        return new Upload(c.id(), put);
+        return new Upload(id, put);
     }
 }
