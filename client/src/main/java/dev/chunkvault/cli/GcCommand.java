@@ -50,6 +50,8 @@ final class GcCommand extends Subcommand {
         long swept = steps.stream().mapToLong(GcReport::chunksSwept).sum();
         long bytes = steps.stream().mapToLong(GcReport::bytesReclaimed).sum();
         long purged = steps.stream().mapToLong(GcReport::filesPurged).sum();
+        long repacked = steps.stream().mapToLong(GcReport::packsRepacked).sum();
+        long moved = steps.stream().mapToLong(GcReport::chunksMoved).sum();
         boolean complete = last.complete();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("steps", steps.size());
@@ -58,11 +60,14 @@ final class GcCommand extends Subcommand {
         j.put("filesPurged", purged);
         j.put("chunksSwept", swept);
         j.put("bytesReclaimed", bytes);
+        j.put("packsRepacked", repacked);
+        j.put("chunksMoved", moved);
         j.put("reports", steps);
         GcReport fin = last;
         cli().emit(j, o -> o.println("GC " + (complete ? "complete" : "stopped after " + steps.size() + " steps") + ": "
                 + Human.plural(versions, "version") + " expired, " + Human.plural(purged, "file") + " purged, "
                 + Human.plural(swept, "chunk") + " swept, " + Human.bytes(bytes) + " reclaimed"
+                + (moved > 0 ? ", " + Human.plural(moved, "chunk") + " repacked into " + Human.plural(repacked, "pack") : "")
                 + (fin.skipped() == null ? "." : " (" + fin.skipped() + ").")));
         return complete ? ExitCodes.OK : ExitCodes.ERROR;
     }

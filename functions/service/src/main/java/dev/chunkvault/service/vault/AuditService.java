@@ -283,7 +283,7 @@ public final class AuditService {
                 if (!present) {
                     found.drift(new Drift(Kind.MISSING_OBJECT, id.hex(), null, null, 0, expected));
                     if (fix && first.damagedAt() == 0) {
-                        quarantine.markDamaged(id);
+                        quarantine.markDamaged(id, first.pack(), first.packOffset());
                         found.fixed++;
                     }
                 }
@@ -539,10 +539,26 @@ public final class AuditService {
             bytes += got.map(b -> (long) b.length).orElse(0L);
             last = id.hex();
             if (got.isEmpty() || !ChunkId.sha256(got.get()).equals(id)) {
+                // The scan may be stale: a repack may have moved the chunk, or it may have been collected, since.
+                Seen now = reread(id);
+                if (now == null || now.state() == ChunkRow.State.DELETING || now.damagedAt() > 0) {
+                    found.inFlight(new Drift(Kind.DAMAGED_OBJECT, id.hex(), null, null, 0, edgesPerChunk.getOrDefault(id, 0L)));
+                    continue;
+                }
+                boolean moved = !Objects.equals(now.pack(), row.pack()) || now.packOffset() != row.packOffset();
+                if (moved) {
+                    Optional<byte[]> there = chunks.read(id, now.pack(), now.packOffset(), now.size());
+                    if (there.isPresent() && ChunkId.sha256(there.get()).equals(id)) {
+                        found.inFlight(new Drift(Kind.DAMAGED_OBJECT, id.hex(), null, null, 0, edgesPerChunk.getOrDefault(id, 0L)));
+                        continue;
+                    }
+                    got = there;
+                    row = now;
+                }
                 found.drift(new Drift(got.isEmpty() ? Kind.MISSING_OBJECT : Kind.DAMAGED_OBJECT, id.hex(), null, null,
                         0, edgesPerChunk.getOrDefault(id, 0L)));
                 if (options.fix()) {
-                    quarantine.markDamaged(id);
+                    quarantine.markDamaged(id, row.pack(), row.packOffset());
                     found.fixed++;
                 }
                 quarantined++;

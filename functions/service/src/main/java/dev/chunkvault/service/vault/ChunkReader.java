@@ -4,6 +4,7 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.store.ItemStore;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,11 +22,31 @@ final class ChunkReader {
         this.retry = retry;
     }
 
-    /** The bytes of the chunk as its row locates them (not checked against the id); empty if there is no row or object. */
-    Optional<byte[]> read(ChunkId id) {
-        Optional<ChunkRow> row = retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(ChunkRow::from);
-        return row.isEmpty() ? Optional.empty() : read(id, row.get().pack(), row.get().packOffset(), row.get().size());
+    /**
+     * The chunk's bytes checked against its id, where its row locates them now: empty, with the location found wrong,
+     * when they are missing or other bytes there. A row that moved while it was read (a repack) is followed once more.
+     */
+    Checked readChecked(ChunkId id) {
+        ChunkRow row = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            ChunkRow now = retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(ChunkRow::from).orElse(null);
+            if (now == null) {
+                return new Checked(Optional.empty(), null, 0);
+            }
+            if (row != null && Objects.equals(row.pack(), now.pack()) && row.packOffset() == now.packOffset()) {
+                break; // the same location, read once already
+            }
+            row = now;
+            Optional<byte[]> bytes = read(id, row.pack(), row.packOffset(), row.size());
+            if (bytes.isPresent() && ChunkId.sha256(bytes.get()).equals(id)) {
+                return new Checked(bytes, row.pack(), row.packOffset());
+            }
+        }
+        return new Checked(Optional.empty(), row.pack(), row.packOffset());
     }
+
+    /** {@link #readChecked}'s answer: the bytes, or the location where they were found wrong ({@code pack} null: the object). */
+    record Checked(Optional<byte[]> bytes, String pack, long packOffset) {}
 
     /** The bytes at a location: the chunk's own object when {@code pack} is null, else its range of the pack. */
     Optional<byte[]> read(ChunkId id, String pack, long offset, long size) {

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -119,12 +118,12 @@ public final class DeltaService {
      * its chunk whole).
      */
     private byte[] chunkBytes(ChunkId c) {
-        Optional<byte[]> bytes = chunkReader.read(c);
-        if (bytes.isEmpty() || !ChunkId.sha256(bytes.get()).equals(c)) {
-            quarantine.markDamaged(c);
+        ChunkReader.Checked got = chunkReader.readChecked(c);
+        if (got.bytes().isEmpty()) {
+            quarantine.markDamaged(c, got.pack(), got.packOffset());
             throw Quarantine.damaged(c);
         }
-        return bytes.get();
+        return got.bytes().get();
     }
 
     /** What a delta upload did. */

@@ -52,6 +52,7 @@ public final class GcService {
     private final LongSupplier nanos;
     private final Settings settings;
     private final Retry retry;
+    private final Parallel parallel;
     private final VersionExpiry expiry;
 
     public GcService(ItemStore store, BlobStore blobs, Clock clock, LongSupplier nanos, Settings settings,
@@ -62,6 +63,7 @@ public final class GcService {
         this.nanos = nanos;
         this.settings = settings;
         this.retry = retry;
+        this.parallel = parallel;
         ManifestStore manifests = new ManifestStore(blobs, settings, retry);
         RefOps refs = new RefOps(store, clock, retry);
         this.expiry = new VersionExpiry(store, clock, retry, parallel, manifests, refs,
@@ -90,6 +92,7 @@ public final class GcService {
         long orphans;
         long cleared;
         long packs;
+        final Repacker.Counts repack = new Repacker.Counts();
     }
 
     /**
@@ -118,14 +121,16 @@ public final class GcService {
             lease.release(complete ? eventId : null);
         }
         GcReport report = new GcReport(runId, lease.token(), null, t.versionsExpired, t.filesPurged,
-                t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, t.packs, complete);
+                t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, t.packs,
+                t.repack.packsWritten, t.repack.chunksMoved, complete);
         LOG.info(() -> "gc run " + runId + " done: " + report);
         return report;
     }
 
     /**
      * Walks the gc index: chunks at refs 0 past the grace period are marked DELETING (if {@code mark}),
-     * DELETING chunks are swept (if {@code sweep}), chunks referenced again leave the index.
+     * DELETING chunks are swept (if {@code sweep}), chunks referenced again leave the index. Packs are looked at the
+     * same way, and (if {@code mark}) mostly dead ones are repacked ({@link Repacker}).
      *
      * @return false if it stopped for lack of time
      */
@@ -133,6 +138,7 @@ public final class GcService {
         long now = clock.millis();
         long graceCutoff = now - settings.grace().toMillis();
         long grantCutoff = now - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
+        Repacker repacker = mark ? new Repacker(store, blobs, clock, parallel, retry, go, t.repack) : null;
         for (int shard = 0; shard < Tables.SHARDS; shard++) {
             Cursor cursor = null;
             do {
@@ -148,7 +154,7 @@ public final class GcService {
                     }
                     String packId = PackRow.idOfKey(candidate.string(ChunkRow.ID));
                     if (packId != null) {
-                        retry.run(() -> examinePack(lease, packId, graceCutoff, grantCutoff, mark, sweep, t));
+                        retry.run(() -> examinePack(lease, packId, graceCutoff, grantCutoff, mark, sweep, repacker, t));
                         continue;
                     }
                     ChunkId id = ChunkId.parse(candidate.string(ChunkRow.ID));
@@ -157,7 +163,10 @@ public final class GcService {
                 cursor = page.next();
             } while (cursor != null);
         }
-        return true;
+        if (repacker != null) {
+            repacker.finish();
+        }
+        return go.getAsBoolean();
     }
 
     private void examine(GcLease lease, ChunkId id, long graceCutoff, long grantCutoff, boolean mark, boolean sweep,
@@ -273,7 +282,7 @@ public final class GcService {
      * DELETING, so no chunk can be placed in a pack being deleted. Then its object and its row go.
      */
     private void examinePack(GcLease lease, String packId, long graceCutoff, long grantCutoff, boolean mark, boolean sweep,
-                             Tally t) {
+                             Repacker repacker, Tally t) {
         Optional<Item> found = store.get(Tables.CHUNKS, PackRow.key(packId));
         if (found.isEmpty()) {
             return;
@@ -287,6 +296,9 @@ public final class GcService {
             return;
         }
         if (pack.liveChunks() > 0) {
+            if (repacker != null && Repacker.wanted(pack) && repacker.offer(pack)) {
+                return; // stays in the index until its chunks have moved (each move puts it back at a later time)
+            }
             try {
                 store.update(Tables.CHUNKS, PackRow.key(packId), Update.update().remove(PackRow.GC_SHARD).remove(PackRow.GC_AT),
                         and(gt(PackRow.LIVE_CHUNKS, 0L), eq(PackRow.GC_AT, gcAt)));

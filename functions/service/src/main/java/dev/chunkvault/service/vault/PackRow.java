@@ -38,6 +38,8 @@ public record PackRow(String id, State state, long size, String ns, ChunkId sha2
     public static final String LIVE_BYTES = "liveBytes";
     public static final String CREATED_AT = ChunkRow.CREATED_AT;
     public static final String SEALED_AT = "sealedAt";
+    /** Set on a pack the GC wrote by repacking others (docs/design-packs.md, "Repack"). */
+    public static final String REPACKED = "repacked";
     public static final String GC_SHARD = ChunkRow.GC_SHARD;
     public static final String GC_AT = ChunkRow.GC_AT;
     public static final String GC_RUN = ChunkRow.GC_RUN;

@@ -4,10 +4,12 @@ import static dev.chunkvault.service.store.Condition.and;
 import static dev.chunkvault.service.store.Condition.eq;
 import static dev.chunkvault.service.store.Condition.exists;
 import static dev.chunkvault.service.store.Condition.ne;
+import static dev.chunkvault.service.store.Condition.notExists;
 
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.error.ServiceException;
+import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Update;
@@ -36,11 +38,16 @@ final class Quarantine {
         this.retry = retry;
     }
 
-    /** Sets the row's mark (once; a row being collected or gone is left alone). */
-    void markDamaged(ChunkId id) {
+    /**
+     * Sets the row's mark (once; a row being collected or gone is left alone), if the row still locates the chunk where
+     * its bytes were found wrong: {@code pack} and {@code offset}, or its own object when {@code pack} is null (a chunk
+     * moved by a repack meanwhile is not quarantined for its old location).
+     */
+    void markDamaged(ChunkId id, String pack, long offset) {
+        Condition at = pack == null ? notExists(ChunkRow.PACK) : and(eq(ChunkRow.PACK, pack), eq(ChunkRow.PACK_OFFSET, offset));
         try {
             retry.run(() -> store.update(Tables.CHUNKS, ChunkRow.key(id), Update.update().set(ChunkRow.DAMAGED_AT,
-                    clock.millis()), and(exists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()))));
+                    clock.millis()), and(exists(ChunkRow.ID), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()), at)));
         } catch (ConditionFailedException goneOrCollected) {
             // nothing to quarantine
         }

@@ -139,7 +139,7 @@ class DamagedChunksTest {
         alice.commit("a.bin", null, first, "quarantine-commit-a");
         ChunkId id = ChunkId.sha256(shared);
         damage(id);
-        new Quarantine(v.items, v.clock, Retry.immediate(1)).markDamaged(id);
+        new Quarantine(v.items, v.clock, Retry.immediate(1)).markDamaged(id, null, 0);
 
         Content second = new Content(List.of(shared, bytes(20_000)));
         v.uploads.grant(alice.owner, List.of(new UploadService.ChunkRequest(ChunkId.sha256(second.chunks().get(1)), 20_000)));

@@ -298,6 +298,23 @@ public final class Oracle {
     }
 
     /** Invariant 3 (after quiescence and two GC runs): no chunk row or object older than the grace period is garbage. */
+    /** No pack that a GC run has had the chance to repack is still mostly dead (every chunk in it is movable here). */
+    public void noMostlyDeadPacks() {
+        long cutoff = vault.clock.millis() - vault.settings.grace().toMillis();
+        List<String> left = new ArrayList<>();
+        for (Item i : all(Tables.CHUNKS)) {
+            if (!ChunkRow.isChunkKey(i.string(ChunkRow.ID))) {
+                PackRow p = PackRow.from(i);
+                if (Repacker.wanted(p) && i.numberOr(PackRow.GC_AT, Long.MAX_VALUE) < cutoff) {
+                    left.add("pack " + p.id() + " " + p.liveBytes() + "/" + Repacker.chunkBytes(p) + " live");
+                }
+            }
+        }
+        if (!left.isEmpty()) {
+            throw new AssertionError(left.size() + " mostly dead pack(s) left after GC, e.g. " + left.subList(0, Math.min(5, left.size())));
+        }
+    }
+
     public void noOldGarbage() {
         long cutoff = vault.clock.millis() - vault.settings.grace().plus(vault.settings.uploadUrlTtl()).toMillis();
         Set<ChunkId> needed = new HashSet<>(referenced(true).keySet());

@@ -251,7 +251,7 @@ class PackServiceTest {
         alice.commit("a.bin", null, a, "damaged-then-packed");
         ChunkId id = ChunkId.sha256(a.chunks().get(0));
         v.blobs.put(ChunkRow.objectKey(id), bytes(900), java.util.Map.of()); // junk over the chunk's object
-        new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(id);
+        new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(id, null, 0);
         assertTrue(row(id).damaged());
 
         PackService.Sealed sealed = alice.uploadPacked(a); // the grant asks its holder for it again: in a pack
