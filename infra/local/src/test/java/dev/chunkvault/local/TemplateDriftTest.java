@@ -50,7 +50,7 @@ class TemplateDriftTest {
      */
     static final Set<String> OPTIONAL = Set.of("AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_ENDPOINT_URL_S3", "S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "CHUNKVAULT_FAULTS", "STORE_PARALLELISM");
+            "CHUNKVAULT_FAULTS", "STORE_PARALLELISM", "CHUNKVAULT_CLOCK_OFFSET_SECONDS");
 
     @Test
     void everyHandlerIsALambdaHandlerClass() throws Exception {

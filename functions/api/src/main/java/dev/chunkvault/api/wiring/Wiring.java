@@ -42,7 +42,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  * (required); {@code RETENTION_DAYS} (30), {@code GC_GRACE_HOURS} (24), {@code SERVICE_NAME} (chunkvault),
  * {@code STORE_PARALLELISM} (16), {@code COMMIT_BUDGET_SECONDS} (20), {@code DEFAULT_QUOTA_GIB} (0 = unlimited),
  * {@code MAX_VERSIONS_PER_FILE_PER_HOUR} (0 = unlimited); endpoint overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS}
- * enables fault injection (tests only).
+ * enables fault injection (tests only); {@code CHUNKVAULT_CLOCK_OFFSET_SECONDS} moves the clock (local cloud only).
  */
 public final class Wiring {
     public static final List<String> REQUIRED = List.of("FILES_TABLE", "VERSIONS_TABLE", "CHUNKS_TABLE",
@@ -125,10 +125,26 @@ public final class Wiring {
             interceptors.add(FaultInjector.parse(faults));
         }
         Supplier<AwsClients> clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
-        return new Wiring(env, s, Clock.systemUTC(),
+        return new Wiring(env, s, clock(env),
                 memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env), s.storeCallTimeout())),
                 memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"), s.storeCallTimeout())),
                 memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))));
+    }
+
+    /**
+     * The services' clock: the system's, or — in the local cloud only, where {@code CHUNKVAULT_CLOCK_OFFSET_SECONDS} is
+     * given with endpoint overrides — that many seconds ahead, so that retention, grace periods and GC can be tried
+     * (and tested, across restarts) without waiting. Presigned URLs and tokens keep the real time.
+     */
+    static Clock clock(Map<String, String> env) {
+        long offset = longEnv(env, "CHUNKVAULT_CLOCK_OFFSET_SECONDS", 0);
+        if (offset == 0) {
+            return Clock.systemUTC();
+        }
+        if (blank(env.get("AWS_ENDPOINT_URL_DYNAMODB"))) {
+            throw new IllegalStateException("CHUNKVAULT_CLOCK_OFFSET_SECONDS is for the local cloud only");
+        }
+        return Clock.offset(Clock.systemUTC(), Duration.ofSeconds(offset));
     }
 
     private static Map<String, String> physicalTables(Map<String, String> env) {

@@ -212,6 +212,7 @@ final class Repacker {
             return; // cannot happen within the grace period; if it did, nothing points at the pack
         }
         counts.packsWritten++;
+        LOG.info(() -> "repack: pack " + packId + " sealed; moving " + entries.size() + " chunk(s) into it");
         Map<ChunkId, PackFormat.Entry> at = new LinkedHashMap<>();
         entries.forEach(e -> at.put(e.id(), e));
         Map<String, List<Held>> bySource = new LinkedHashMap<>();
