@@ -181,15 +181,33 @@ public final class ChunkvaultClient implements AutoCloseable {
         return requestUploads(refs);
     }
 
-    record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
-                      String contentHash, Long clientMtime, String idempotencyKey) {}
+    record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, Long size,
+                      String contentHash, Long clientMtime, String idempotencyKey, Boolean delete) {
+        static CommitBody of(Commit c) {
+            if (c.isDeletion()) {
+                return new CommitBody(c.path(), c.parentVersion(), null, null, null, null, null, c.idempotencyKey(), true);
+            }
+            return new CommitBody(c.path(), c.parentVersion(), c.manifest(), c.manifestDelta(), c.size(), c.contentHash(),
+                    c.clientMtime(), c.idempotencyKey(), null);
+        }
+    }
 
-    /** What to commit: exactly one of a full manifest and a delta against the parent's manifest. */
+    /** What to commit: exactly one of a full manifest and a delta against the parent's manifest, or a {@link #deletion}. */
     public record Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
                          String contentHash, Long clientMtime, String idempotencyKey) {
         /** The same commit under another idempotency key. */
         public Commit withIdempotencyKey(String key) {
             return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, key);
+        }
+
+        /** A deletion of the file (a tombstone; with a parent, only if that is still the head), as {@link #delete}. */
+        public static Commit deletion(String path, String parentVersion, String idempotencyKey) {
+            return new Commit(path, parentVersion, null, null, 0, null, null, idempotencyKey);
+        }
+
+        /** Whether this is a {@link #deletion} (neither a manifest nor a delta). */
+        public boolean isDeletion() {
+            return manifest == null && manifestDelta == null;
         }
     }
 
@@ -199,10 +217,11 @@ public final class ChunkvaultClient implements AutoCloseable {
      * @throws StaleParentException when the parent is not the head any more
      */
     public CommitResult commit(Commit c) {
+        if (c.isDeletion()) {
+            return delete(c.path(), c.parentVersion(), c.idempotencyKey());
+        }
         try {
-            return transport.call(Call.post("/v1/commits", new CommitBody(c.path(), c.parentVersion(), c.manifest(),
-                    c.manifestDelta(), c.size(), c.contentHash(), c.clientMtime(), c.idempotencyKey())),
-                    CommitResult.class);
+            return transport.call(Call.post("/v1/commits", CommitBody.of(c)), CommitResult.class);
         } catch (ApiException e) {
             throw staleOr(e, c.path());
         }
@@ -222,8 +241,7 @@ public final class ChunkvaultClient implements AutoCloseable {
      * whole batch may then be sent again, the idempotency keys answering for the commits already done.
      */
     public List<BatchOutcome> commitBatch(List<Commit> commits) {
-        List<CommitBody> bodies = commits.stream().map(c -> new CommitBody(c.path(), c.parentVersion(), c.manifest(),
-                c.manifestDelta(), c.size(), c.contentHash(), c.clientMtime(), c.idempotencyKey())).toList();
+        List<CommitBody> bodies = commits.stream().map(CommitBody::of).toList();
         JsonNode answer = transport.callTree(Call.post("/v1/commit-batch", new BatchBody(bodies)));
         JsonNode results = answer == null ? null : answer.get("results");
         if (results == null || !results.isArray() || results.size() != commits.size()) {

@@ -218,6 +218,12 @@ public final class FakeVault implements AutoCloseable {
         objects.remove(id);
     }
 
+    /** Whether the file's head is a deletion. */
+    public synchronized boolean isDeleted(String path) {
+        Version v = head(path);
+        return v != null && v.deleted();
+    }
+
     public synchronized byte[] content(String path) {
         Version v = head(path);
         if (v == null || v.deleted()) {
@@ -348,13 +354,28 @@ public final class FakeVault implements AutoCloseable {
     /** Answer the batch route as a gateway without it would (404, API Gateway's own body). */
     public volatile boolean batchRouteMissing;
 
+    /** Whether a commit batch holding a deletion is refused whole (400), as by a service from before they were batched. */
+    public volatile boolean batchDeletesRefused;
+    /** Deletions that came in commit batches. */
+    public final AtomicInteger deletesInBatches = new AtomicInteger();
+
     private Object commitBatch(JsonNode b) throws IOException {
         if (batchRouteMissing) {
             return new Status(404, NO_ROUTE);
         }
         List<Object> results = new ArrayList<>();
+        if (batchDeletesRefused) {
+            for (JsonNode c : b.path("commits")) {
+                if (c.has("delete")) {
+                    return new Status(400, error("INVALID_FIELD", "Unknown field 'delete'.")); // a service from before
+                }
+            }
+        }
         for (JsonNode c : b.path("commits")) {
-            Object one = commit(c);
+            if (c.path("delete").asBoolean(false)) {
+                deletesInBatches.incrementAndGet();
+            }
+            Object one = c.path("delete").asBoolean(false) ? delete(c) : commit(c);
             Map<String, Object> r = new LinkedHashMap<>();
             if (one instanceof Status st) {
                 r.put("status", st.status());

@@ -328,10 +328,13 @@ public final class SyncEngine {
             return report;
         }
 
-        // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
+        // Transfers of different files, and deletions on the server (which travel in the transfers' commit batches), run
+        // side by side (FILE_PARALLELISM); everything else, in order, after them.
         List<SyncItem> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
+        List<SyncItem> sideBySide = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL
+                || i.action == Action.DELETE_REMOTE).toList();
         List<SyncItem> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
-                && i.action != Action.NONE).toList();
+                && i.action != Action.DELETE_REMOTE && i.action != Action.NONE).toList();
         boolean allApplied = !heldBack && !skippedAny;
         long planned = 0;
         for (SyncItem i : transfers) {
@@ -342,7 +345,7 @@ public final class SyncEngine {
                 .map(i -> new ChunkvaultClient.PlanRequest(i.remote.path(), i.remote.version(), null)).toList();
         runPlanner = fresh.isEmpty() ? plans : new PlanPrefetcher(fresh, plans::plans, plans);
         try {
-            allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
+            allApplied &= applyAll(sideBySide, report, FILE_PARALLELISM);
         } finally {
             runPlanner = plans;
         }
@@ -753,7 +756,8 @@ public final class SyncEngine {
         SyncRecord rec = it.rec;
         String parent = it.remote != null && !it.remote.deleted() ? it.remote.version() : rec.version();
         try {
-            client.delete(rec.path(), parent, ChunkvaultClient.newIdempotencyKey());
+            // In the sync's commit batches (a folder's deletions are a few requests, not one each).
+            batcher.commit(ChunkvaultClient.Commit.deletion(rec.path(), parent, ChunkvaultClient.newIdempotencyKey()));
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             if (head != null && !head.deleted()) {

@@ -154,6 +154,56 @@ class SyncEngineTest {
         }
     }
 
+    private int calls(String route) {
+        return vault.calls.getOrDefault(route, new java.util.concurrent.atomic.AtomicInteger()).get();
+    }
+
+    /** A folder's deletions travel in the commit batches: a few requests, not one per file; the other device follows. */
+    @Test
+    void deletionsOfManyFilesGoInCommitBatches() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            write(a.resolve("old/f" + i + ".txt"), "file " + i);
+        }
+        write(a.resolve("keep.txt"), "kept");
+        sync(a);
+        sync(b);
+        int batchesBefore = calls("POST /v1/commit-batch");
+        deleteTree(a.resolve("old"));
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withForce(true)); // past the mass-delete guard
+        assertTrue(r.errors.isEmpty(), r.errors.toString());
+        assertEquals(60, r.deletedRemote.size());
+        int batches = calls("POST /v1/commit-batch") - batchesBefore;
+        int alone = calls("POST /v1/delete");
+        assertEquals(60, vault.deletesInBatches.get() + alone, "each deletion sent once");
+        assertTrue(batches >= 1 && batches + alone <= 20, "a few requests for 60 deletions: " + batches + " batches and "
+                + alone + " alone");
+        for (int i = 0; i < 60; i++) {
+            assertTrue(vault.isDeleted("old/f" + i + ".txt"), "f" + i);
+        }
+        sync(b, SyncEngine.Options.defaults("desktop").withForce(true)); // the guard holds back so many by default
+        assertFalse(Files.exists(b.resolve("old/f0.txt")));
+        assertEquals("kept", Files.readString(b.resolve("keep.txt")));
+    }
+
+    /** A service that refuses deletions in batches (from before they were batched): they go one by one, all done. */
+    @Test
+    void aServiceThatRefusesBatchedDeletionsGetsThemOneByOne() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            write(a.resolve("old/g" + i + ".txt"), "g" + i);
+        }
+        sync(a);
+        vault.batchDeletesRefused = true;
+        deleteTree(a.resolve("old"));
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withForce(true));
+        assertTrue(r.errors.isEmpty(), r.errors.toString());
+        assertEquals(12, r.deletedRemote.size());
+        assertEquals(0, vault.deletesInBatches.get());
+        assertEquals(12, calls("POST /v1/delete"));
+        for (int i = 0; i < 12; i++) {
+            assertTrue(vault.isDeleted("old/g" + i + ".txt"), "g" + i);
+        }
+    }
+
     /** A service without the batch route (404 from the gateway): single commits, nothing lost. */
     @Test
     void withoutTheBatchRouteCommitsGoOneByOne() throws Exception {

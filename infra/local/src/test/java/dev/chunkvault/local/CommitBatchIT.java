@@ -82,4 +82,52 @@ class CommitBatchIT {
         assertEquals(422, again.get(3).path("status").asInt());
         assertTrue(before.diff(raw.snapshot()).isEmpty(), () -> "a replay changed " + before.diff(raw.snapshot()));
     }
+
+    /** Deletions travel in a batch beside new versions, each with its own outcome; a bad one refuses the batch whole. */
+    @Test
+    void deletionsGoInABatchBesideNewVersions() {
+        Tenant t = new Tenant(cloud, "batch-deleter");
+        Tenant.Content a = Tenant.Content.of(Tenant.random(2101, 40_000));
+        Tenant.Content b = Tenant.Content.of(Tenant.random(2102, 40_000));
+        Tenant.Content c = Tenant.Content.of(Tenant.random(2103, 40_000));
+        String va = t.putId("y/a.bin", null, a);
+        String vb1 = t.putId("y/b.bin", null, b);
+        String vb2 = t.putId("y/b.bin", vb1, a); // b moved on: deleting it on vb1 is stale
+        t.upload(c);
+
+        ObjectNode bad = Tenant.MAPPER.createObjectNode();
+        ObjectNode withManifest = Tenant.commitBody("y/a.bin", va, c, "batch-del-bad");
+        withManifest.put("delete", true);
+        bad.putArray("commits").add(withManifest);
+        RawState.Snapshot before = raw.snapshot();
+        JsonNode refused = Tenant.expect(400, t.post("/v1/commit-batch", bad));
+        assertEquals("INVALID_FIELD", refused.path("error").asText(), refused.toString());
+        assertTrue(before.diff(raw.snapshot()).isEmpty(), "a refused batch changes nothing");
+
+        ObjectNode body = Tenant.MAPPER.createObjectNode();
+        body.putArray("commits")
+                .add(deletion("y/a.bin", va, "batch-del-a"))
+                .add(deletion("y/b.bin", vb1, "batch-del-b"))
+                .add(Tenant.commitBody("y/c.bin", null, c, "batch-del-c"));
+        JsonNode r = Tenant.expect(200, t.post("/v1/commit-batch", body)).path("results");
+        assertEquals(201, r.get(0).path("status").asInt(), r.toString());
+        assertTrue(r.get(0).path("version").path("deleted").asBoolean(), r.toString());
+        assertEquals(409, r.get(1).path("status").asInt());
+        assertEquals(vb2, r.get(1).path("details").path("head").path("versionId").asText(), "an edit is never deleted unseen");
+        assertEquals(201, r.get(2).path("status").asInt());
+        assertEquals(404, t.get("/v1/file?path=y/a.bin").status());
+        t.assertContent("y/b.bin", a.bytes());
+        t.assertContent("y/c.bin", c.bytes());
+        JsonNode again = Tenant.expect(200, t.post("/v1/commit-batch", body)).path("results");
+        assertEquals("replayed", again.get(0).path("outcome").asText(), again.toString());
+    }
+
+    private static ObjectNode deletion(String path, String parent, String key) {
+        ObjectNode d = Tenant.MAPPER.createObjectNode();
+        d.put("path", path);
+        d.put("parentVersion", parent);
+        d.put("idempotencyKey", key);
+        d.put("delete", true);
+        return d;
+    }
 }

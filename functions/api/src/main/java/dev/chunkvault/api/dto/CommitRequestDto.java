@@ -7,24 +7,37 @@ import dev.chunkvault.service.vault.CommitService;
 import dev.chunkvault.service.vault.Owner;
 
 /**
- * POST /v1/commits. Exactly one of {@code manifest} (the full chunk list) and {@code manifestDelta} (against
- * {@code parentVersion}'s manifest) is given.
+ * POST /v1/commits, and one commit of POST /v1/commit-batch. Exactly one of {@code manifest} (the full chunk list) and
+ * {@code manifestDelta} (against {@code parentVersion}'s manifest) is given — or {@code delete: true} and neither: the
+ * file is deleted, as by POST /v1/delete (so that a sync's deletions travel in its commit batches), and then no size,
+ * content hash or modification time is given either.
  *
  * @param clientMtime the file's modification time on the client, epoch milliseconds (optional)
  */
 public record CommitRequestDto(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta,
-                               Long size, String contentHash, Long clientMtime, String idempotencyKey) {
+                               Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete) {
     public CommitRequestDto {
         Check.required(path, "path");
-        Check.required(size, "size");
-        Check.required(contentHash, "contentHash");
         Check.required(idempotencyKey, "idempotencyKey");
-        if ((manifest == null) == (manifestDelta == null)) {
-            throw new BadInput("MANIFEST_REQUIRED", "Give exactly one of 'manifest' and 'manifestDelta'.");
+        if (Boolean.TRUE.equals(delete)) {
+            if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null) {
+                throw new BadInput("INVALID_FIELD", "A delete ('delete': true) gives no manifest, manifestDelta, size,"
+                        + " contentHash or clientMtime.");
+            }
+        } else {
+            Check.required(size, "size");
+            Check.required(contentHash, "contentHash");
+            if ((manifest == null) == (manifestDelta == null)) {
+                throw new BadInput("MANIFEST_REQUIRED", "Give exactly one of 'manifest' and 'manifestDelta'.");
+            }
         }
     }
 
     public CommitService.CommitRequest toDomain(Owner owner) {
+        if (Boolean.TRUE.equals(delete)) {
+            return new CommitService.CommitRequest(owner, path, parentVersion, new CommitService.Source.Tombstone(), 0,
+                    null, 0, idempotencyKey);
+        }
         CommitService.Source source = manifest != null ? new CommitService.Source.Full(manifest)
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,

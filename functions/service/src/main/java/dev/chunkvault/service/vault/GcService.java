@@ -246,10 +246,12 @@ public final class GcService {
     /**
      * A packed chunk has no object of its own: its row goes in one transaction with one unit of its pack's live count,
      * and the pack goes back into the gc index, where {@link #examinePack} deletes it once nothing is located in it.
-     * (A copy under {@code chunks/<id>} from a plain upload, if any, is an orphan once the row is gone: the orphan pass
-     * collects it.)
+     * A copy under {@code chunks/<id>} from a plain upload (a grant's PUT before a seal placed the row in a pack) goes
+     * first, as a plain chunk's object does: the row is DELETING under this run's fence, so nothing can use or upload
+     * it meanwhile, and left behind it would wait for a whole cycle of the orphan listing. (S3 does not charge deletes.)
      */
     private void sweepPacked(GcLease lease, ChunkRow row, Tally t) {
+        blobs.delete(ChunkRow.objectKey(row.id()), null);
         try {
             store.transact(List.of(
                     TxAction.delete(Tables.CHUNKS, ChunkRow.key(row.id()),

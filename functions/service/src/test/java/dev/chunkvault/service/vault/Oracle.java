@@ -338,7 +338,8 @@ public final class Oracle {
             for (dev.chunkvault.service.blob.BlobSummary b : page.blobs()) {
                 ChunkId id = ChunkId.parse(b.key().substring("chunks/".length()));
                 if (!needed.contains(id) && b.lastModified().toEpochMilli() < cutoff) {
-                    garbage.add("object " + b.key());
+                    garbage.add("object " + b.key() + " (modified " + b.lastModified() + ", row "
+                            + vault.backend.items().get(Tables.CHUNKS, ChunkRow.key(id)).map(Object::toString).orElse("none") + ")");
                 }
             }
             after = page.nextStartAfter();

@@ -99,8 +99,8 @@ public final class StorageModel {
                             throw new AssertionError(op + " answered " + e.kind() + " " + e.code(), e);
                         }
                         outcome = e.kind() + ":" + e.code();
-                    } catch (TransientStoreException e) {
-                        outcome = "RETRYABLE"; // answered 503/429 with Retry-After; the client retries later
+                    } catch (TransientStoreException | dev.chunkvault.service.blob.BlobStoreException e) {
+                        outcome = "RETRYABLE"; // answered 503/429 with Retry-After (ErrorMapper); the client retries later
                     }
                     outcomes.computeIfAbsent(op + " " + outcome, k -> new AtomicInteger()).incrementAndGet();
                     ops.incrementAndGet();
@@ -172,6 +172,12 @@ public final class StorageModel {
         final java.util.concurrent.atomic.AtomicLong packsRepacked = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong chunksMoved = new java.util.concurrent.atomic.AtomicLong();
         final Sim sim;
+
+        /** Counts what a run driven phase by phase repacked. */
+        void counted(GcService.Tally t) {
+            packsRepacked.addAndGet(t.repack.packsWritten);
+            chunksMoved.addAndGet(t.repack.chunksMoved);
+        }
 
         /** A whole GC run, its repack counted. */
         GcReport gcRun(String event) {
@@ -256,10 +262,18 @@ public final class StorageModel {
                     List<CommitService.CommitRequest> requests = new ArrayList<>();
                     List<Content> contents = new ArrayList<>();
                     for (String p : paths) {
+                        String parent = head(c, p);
+                        if (parent != null && random.nextInt(5) == 0) {
+                            // A sync's deletion travels in its commit batch.
+                            contents.add(null);
+                            requests.add(new CommitService.CommitRequest(c.owner, p, parent,
+                                    new CommitService.Source.Tombstone(), 0, null, 0, key(device)));
+                            continue;
+                        }
                         Content content = content(random);
                         c.upload(content);
                         contents.add(content);
-                        requests.add(c.request(p, head(c, p), content, key(device)));
+                        requests.add(c.request(p, parent, content, key(device)));
                     }
                     List<CommitService.BatchItem> out = batchWithRetries(c, requests, random);
                     assertEquals(requests.size(), out.size());
@@ -267,8 +281,10 @@ public final class StorageModel {
                     for (int i = 0; i < out.size(); i++) {
                         CommitService.BatchItem item = out.get(i);
                         if (item.result() != null) {
-                            record(item.result(), contents.get(i));
-                            outcome.add(item.result().outcome().name());
+                            if (contents.get(i) != null) {
+                                record(item.result(), contents.get(i));
+                            }
+                            outcome.add((contents.get(i) == null ? "deleted-" : "") + item.result().outcome().name());
                             continue;
                         }
                         ServiceException e = item.error();
@@ -354,6 +370,8 @@ public final class StorageModel {
                         });
                     } catch (ServiceException dead) {
                         return "killed";
+                    } finally {
+                        counted(t);
                     }
                     return "killed after its work";
                 }
@@ -369,6 +387,7 @@ public final class StorageModel {
                         v.gc.collect(a.lease(), a.lease()::alive, false, true, t);
                     } finally {
                         a.lease().release(null);
+                        counted(t);
                     }
                     return "phases";
                 }
@@ -413,7 +432,7 @@ public final class StorageModel {
                 Deadline d = attempt < 7 && random.nextInt(4) == 0 ? deadline(random, calls) : Deadline.none();
                 try {
                     return d.call(request);
-                } catch (TransientStoreException e) {
+                } catch (TransientStoreException | dev.chunkvault.service.blob.BlobStoreException e) {
                     last = e;
                 } catch (ServiceException e) {
                     if (e.kind() != ErrorKind.UNAVAILABLE && e.kind() != ErrorKind.THROTTLED) {
