@@ -42,6 +42,7 @@ import java.util.logging.Logger;
 public final class GcService {
     private static final Logger LOG = Logger.getLogger(GcService.class.getName());
     static final String ORPHAN_PHASE = "orphans";
+    static final String PACK_ORPHAN_PHASE = "pack-orphans";
     private static final int PAGE = 100;
     /** Orphan listing pages per run: the listing is the one phase whose cost grows with the store. */
     static final int ORPHAN_PAGES_PER_RUN = 20;
@@ -114,7 +115,8 @@ public final class GcService {
         try {
             complete = expiry.expireAll(go, t)
                     && collect(lease, go, true, true, t)
-                    && orphans(lease, go, t);
+                    && orphans(lease, go, t)
+                    && packOrphans(lease, go, t);
         } finally {
             // Not through the retry: the release must not be cut short by the deadline or an interrupt (it tries a few
             // times on its own), or the next run would wait for the lease to expire.
@@ -397,6 +399,84 @@ public final class GcService {
             }
         }
         return true;
+    }
+
+    /**
+     * The orphan pass over pack objects, from its own checkpoint: a pack object with no pack row, older than any upload
+     * URL could be, is adopted like a chunk object (a DELETING pack row of this run first, then the delete, then the
+     * row). Our own writes never leave one — a pack's row is written before its PUT and deleted after its object — but
+     * an operator's restore of the bucket or of a table could. Keys under {@code packs/} that are not pack ids are
+     * left alone.
+     */
+    public boolean packOrphans(GcLease lease, BooleanSupplier go, Tally t) {
+        String after = retry.call(() -> lease.checkpoint(PACK_ORPHAN_PHASE)).orElse(null);
+        long cutoff = clock.millis() - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
+        for (int pages = 0; pages < ORPHAN_PAGES_PER_RUN; pages++) {
+            if (!go.getAsBoolean()) {
+                return false;
+            }
+            String start = after;
+            BlobPage page = retry.call(() -> blobs.list(PackRow.OBJECT_PREFIX, start, PAGE));
+            Map<String, BlobSummary> byId = new HashMap<>();
+            for (BlobSummary b : page.blobs()) {
+                String id = b.key().substring(PackRow.OBJECT_PREFIX.length());
+                if (PackRow.isValidId(id) && b.lastModified().toEpochMilli() < cutoff) {
+                    byId.put(id, b);
+                }
+            }
+            if (!byId.isEmpty()) {
+                List<Key> keys = byId.keySet().stream().map(PackRow::key).toList();
+                for (Item row : retry.call(() -> store.batchGet(Tables.CHUNKS, keys))) {
+                    byId.remove(PackRow.idOfKey(row.string(ChunkRow.ID)));
+                }
+            }
+            for (String id : byId.keySet()) {
+                if (!go.getAsBoolean()) {
+                    return false;
+                }
+                long modified = byId.get(id).lastModified().toEpochMilli();
+                retry.run(() -> adoptPack(lease, id, modified, t));
+            }
+            after = page.nextStartAfter();
+            String checkpoint = after;
+            if (!retry.call(() -> lease.saveCheckpoint(PACK_ORPHAN_PHASE, checkpoint))) {
+                return false;
+            }
+            if (after == null) {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #adopt} for a pack object: a DELETING pack row of this run, the delete, then the row (fenced). */
+    private void adoptPack(GcLease lease, String packId, long objectModified, Tally t) {
+        long now = clock.millis();
+        Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
+                .set(PackRow.STATE, PackRow.State.DELETING.name()).set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L)
+                .set(PackRow.GC_RUN, lease.token()).set(PackRow.CREATED_AT, now)
+                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, Math.min(now, objectModified)).build();
+        try {
+            store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
+        } catch (ConditionFailedException exists) {
+            Optional<PackRow> current = store.get(Tables.CHUNKS, PackRow.key(packId)).map(PackRow::from);
+            boolean ours = current.isPresent() && current.get().state() == PackRow.State.DELETING
+                    && current.get().gcRun() == lease.token();
+            if (!ours) {
+                return; // a row appeared: not an orphan
+            }
+        }
+        if (!lease.mayDelete()) {
+            return; // the row stays DELETING; the next run sweeps it (examinePack)
+        }
+        blobs.delete(PackRow.objectKey(packId), null);
+        try {
+            store.delete(Tables.CHUNKS, PackRow.key(packId),
+                    and(eq(PackRow.STATE, PackRow.State.DELETING.name()), eq(PackRow.GC_RUN, lease.token())));
+            t.orphans++;
+        } catch (ConditionFailedException fenced) {
+            // taken over by a later run
+        }
     }
 
     /**

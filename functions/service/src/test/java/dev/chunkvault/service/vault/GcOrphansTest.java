@@ -59,6 +59,37 @@ class GcOrphansTest {
         assertFalse(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(bytes(3)))).isEmpty(), "a granted chunk keeps its row");
     }
 
+    /**
+     * A pack object with no pack row (an operator's restore could leave one) is collected once old enough; a young one,
+     * one with a row, and a key under packs/ that is no pack id stay.
+     */
+    @Test
+    void oldPackObjectsWithoutARowAreCollected() {
+        TestVault v = new TestVault();
+        dev.chunkvault.service.sim.FakeClient alice = new dev.chunkvault.service.sim.FakeClient(v, "alice");
+        dev.chunkvault.service.sim.FakeClient.Content kept = dev.chunkvault.service.sim.FakeClient.Content.random(new Random(9), 3, 2_000);
+        alice.uploadPacked(kept);
+        alice.commit("kept.bin", null, kept, "kept-pack-1");
+        String withRow = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(kept.chunks().get(0))))
+                .orElseThrow()).pack();
+        String old = "0123456789abcdef0123456789abcdef";
+        v.blobs.put(PackRow.objectKey(old), bytes(5), Map.of());
+        v.blobs.put(PackRow.OBJECT_PREFIX + "not-a-pack-id", bytes(6), Map.of());
+        v.clock.advance(old(v));
+        String young = "fedcba9876543210fedcba9876543210";
+        v.blobs.put(PackRow.objectKey(young), bytes(7), Map.of());
+
+        GcReport r = v.gc.run("pack-orphans", () -> true);
+        assertTrue(r.complete());
+        assertEquals(1, r.orphanObjectsDeleted());
+        assertTrue(v.blobs.head(PackRow.objectKey(old)).isEmpty(), "the old pack object without a row is collected");
+        assertTrue(v.items.get(Tables.CHUNKS, PackRow.key(old)).isEmpty(), "and its adoption row is gone");
+        assertTrue(v.blobs.head(PackRow.objectKey(young)).isPresent(), "a young one may be an upload in flight");
+        assertTrue(v.blobs.head(PackRow.objectKey(withRow)).isPresent(), "a pack with a row is the collect phase's");
+        assertTrue(v.blobs.head(PackRow.OBJECT_PREFIX + "not-a-pack-id").isPresent(), "not ours to judge");
+        new Oracle(v).referencedChunksIntact();
+    }
+
     /** The adoption put succeeds but its answer is lost: the retry must recognise its own row and finish the job. */
     @Test
     void anAdoptionWhoseAnswerWasLostIsFinishedByTheRetry() {
