@@ -43,8 +43,6 @@ public final class CommitBatcher implements Committer {
     private int active;
     private int waiting;
     private volatile boolean unsupported;
-    /** Set once a service refused a batch holding deletions (one from before they could be batched). */
-    private volatile boolean deletionsUnbatched;
     private int batchesSent;
     private int commitsBatched;
 
@@ -81,7 +79,7 @@ public final class CommitBatcher implements Committer {
 
     @Override
     public CommitResult commit(ChunkvaultClient.Commit c) {
-        if (unsupported || entries(c) > MAX_ENTRIES_BATCHED || (c.isDeletion() && deletionsUnbatched)) {
+        if (unsupported || entries(c) > MAX_ENTRIES_BATCHED) {
             return client.commit(c);
         }
         Pending mine = new Pending(c, new CompletableFuture<>());
@@ -89,10 +87,7 @@ public final class CommitBatcher implements Committer {
         synchronized (this) {
             pending.add(mine);
             waiting++;
-            // A deletion takes no time to prepare: it does not send its batch just because it is the only thread
-            // waiting (threads still starting would each send one of their own); the cohort, the linger or the last
-            // thread's leaving does.
-            if (pending.size() >= maxBatch || (waiting >= active && !c.isDeletion()) || pending.size() >= cohort()
+            if (pending.size() >= maxBatch || waiting >= active || pending.size() >= cohort()
                     || pendingEntries() >= MAX_BATCH_ENTRIES - MAX_ENTRIES_BATCHED) {
                 batch = takeAll();
             }
@@ -168,12 +163,6 @@ public final class CommitBatcher implements Committer {
         } catch (ApiException e) {
             if (e.isNoSuchRoute()) {
                 unsupported = true; // a gateway without the route: single commits from now on
-                batch.forEach(this::single);
-                return;
-            }
-            if (e.status() == 400 && batch.stream().anyMatch(p -> p.commit().isDeletion())) {
-                // A service from before deletions could be batched refuses the whole batch: deletions go alone.
-                deletionsUnbatched = true;
                 batch.forEach(this::single);
                 return;
             }

@@ -328,13 +328,10 @@ public final class SyncEngine {
             return report;
         }
 
-        // Transfers of different files, and deletions on the server (which travel in the transfers' commit batches), run
-        // side by side (FILE_PARALLELISM); everything else, in order, after them.
+        // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
         List<SyncItem> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
-        List<SyncItem> sideBySide = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL
-                || i.action == Action.DELETE_REMOTE).toList();
         List<SyncItem> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
-                && i.action != Action.DELETE_REMOTE && i.action != Action.NONE).toList();
+                && i.action != Action.NONE).toList();
         boolean allApplied = !heldBack && !skippedAny;
         long planned = 0;
         for (SyncItem i : transfers) {
@@ -345,10 +342,11 @@ public final class SyncEngine {
                 .map(i -> new ChunkvaultClient.PlanRequest(i.remote.path(), i.remote.version(), null)).toList();
         runPlanner = fresh.isEmpty() ? plans : new PlanPrefetcher(fresh, plans::plans, plans);
         try {
-            allApplied &= applyAll(sideBySide, report, FILE_PARALLELISM);
+            allApplied &= applyAll(transfers, report, FILE_PARALLELISM);
         } finally {
             runPlanner = plans;
         }
+        sendDeletions(rest);
         allApplied &= applyAll(rest, report, 1);
         if (allApplied) {
             remote.advance(state, options.clock());
@@ -752,12 +750,52 @@ public final class SyncEngine {
         }
     }
 
+    /** Deletions on the server sent ahead in commit batches: each one's answer, by item key. */
+    private final Map<String, Object> sentDeletions = new java.util.HashMap<>();
+
+    /**
+     * Sends the deletions among {@code items} ahead, up to {@link ChunkvaultClient#MAX_BATCH_COMMITS} per commit batch
+     * (a folder's deletions are a few requests, not one each); {@link #deleteRemote} then takes each one's answer as
+     * its own. Anything that keeps a batch from being answered — a service from before deletions could be batched
+     * (400), no batch route, a failure — leaves its deletions to be sent one by one, as before.
+     */
+    private void sendDeletions(List<SyncItem> items) {
+        List<SyncItem> deletes = items.stream().filter(i -> i.action == Action.DELETE_REMOTE).toList();
+        if (deletes.size() < 2) {
+            return;
+        }
+        for (int i = 0; i < deletes.size(); i += ChunkvaultClient.MAX_BATCH_COMMITS) {
+            List<SyncItem> group = deletes.subList(i, Math.min(deletes.size(), i + ChunkvaultClient.MAX_BATCH_COMMITS));
+            List<ChunkvaultClient.Commit> commits = group.stream().map(it -> ChunkvaultClient.Commit.deletion(it.rec.path(),
+                    deletionParent(it), ChunkvaultClient.newIdempotencyKey())).toList();
+            List<ChunkvaultClient.BatchOutcome> outcomes;
+            try {
+                outcomes = client.commitBatch(commits);
+            } catch (RuntimeException notBatched) {
+                return; // these and the rest go one by one
+            }
+            for (int k = 0; k < group.size(); k++) {
+                ChunkvaultClient.BatchOutcome o = outcomes.get(k);
+                sentDeletions.put(group.get(k).key, o.error() != null ? o.error() : o.result());
+            }
+        }
+    }
+
+    private static String deletionParent(SyncItem it) {
+        return it.remote != null && !it.remote.deleted() ? it.remote.version() : it.rec.version();
+    }
+
     private void deleteRemote(SyncItem it, SyncReport report) throws IOException {
         SyncRecord rec = it.rec;
-        String parent = it.remote != null && !it.remote.deleted() ? it.remote.version() : rec.version();
+        String parent = deletionParent(it);
+        Object sent = sentDeletions.remove(it.key);
         try {
-            // In the sync's commit batches (a folder's deletions are a few requests, not one each).
-            batcher.commit(ChunkvaultClient.Commit.deletion(rec.path(), parent, ChunkvaultClient.newIdempotencyKey()));
+            if (sent instanceof RuntimeException answered) {
+                throw answered; // its answer in the batch, handled as if it had been sent alone
+            }
+            if (sent == null) {
+                client.delete(rec.path(), parent, ChunkvaultClient.newIdempotencyKey());
+            }
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             if (head != null && !head.deleted()) {

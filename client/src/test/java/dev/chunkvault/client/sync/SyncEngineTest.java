@@ -158,7 +158,7 @@ class SyncEngineTest {
         return vault.calls.getOrDefault(route, new java.util.concurrent.atomic.AtomicInteger()).get();
     }
 
-    /** A folder's deletions travel in the commit batches: a few requests, not one per file; the other device follows. */
+    /** A folder's deletions travel in commit batches of up to 100: one request here, not one per file. */
     @Test
     void deletionsOfManyFilesGoInCommitBatches() throws Exception {
         for (int i = 0; i < 60; i++) {
@@ -169,19 +169,30 @@ class SyncEngineTest {
         sync(b);
         int batchesBefore = calls("POST /v1/commit-batch");
         deleteTree(a.resolve("old"));
-        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withForce(true)); // past the mass-delete guard
+        // b edits f7 once a has planned its 60 deletions: the one of f7 is refused in the batch (stale), and the edit wins
+        SyncListener editOnB = new SyncListener() {
+            @Override
+            public void plan(int files, long bytes) {
+                try {
+                    write(b.resolve("old/f7.txt"), "edited on b");
+                    sync(b);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        SyncReport r = sync(a, SyncEngine.Options.defaults("laptop").withForce(true), editOnB);
         assertTrue(r.errors.isEmpty(), r.errors.toString());
-        assertEquals(60, r.deletedRemote.size());
-        int batches = calls("POST /v1/commit-batch") - batchesBefore;
-        int alone = calls("POST /v1/delete");
-        assertEquals(60, vault.deletesInBatches.get() + alone, "each deletion sent once");
-        assertTrue(batches >= 1 && batches + alone <= 20, "a few requests for 60 deletions: " + batches + " batches and "
-                + alone + " alone");
+        assertEquals(0, calls("POST /v1/delete"), "no request of its own per deletion");
+        assertEquals(60, vault.deletesInBatches.get(), "f7's deletion went too, and was refused as stale");
+        assertEquals(1, calls("POST /v1/commit-batch") - batchesBefore, "one batch for 60 deletions");
         for (int i = 0; i < 60; i++) {
-            assertTrue(vault.isDeleted("old/f" + i + ".txt"), "f" + i);
+            assertEquals(i != 7, vault.isDeleted("old/f" + i + ".txt"), "f" + i);
         }
+        assertEquals("edited on b", Files.readString(a.resolve("old/f7.txt")), "an edit is never lost to a deletion");
         sync(b, SyncEngine.Options.defaults("desktop").withForce(true)); // the guard holds back so many by default
         assertFalse(Files.exists(b.resolve("old/f0.txt")));
+        assertEquals("edited on b", Files.readString(b.resolve("old/f7.txt")));
         assertEquals("kept", Files.readString(b.resolve("keep.txt")));
     }
 
