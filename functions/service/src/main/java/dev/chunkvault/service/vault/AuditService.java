@@ -68,6 +68,11 @@ public final class AuditService {
         REFS_TOO_HIGH,
         /** An owner's holding count differs from their edges. */
         HOLDING,
+        /**
+         * A pack's live count ({@code stored}) differs from the chunk rows located in it ({@code expected}); {@code chunk}
+         * names the pack ({@code pack#<id>}). Too low, GC could delete a pack rows still point into; too high, it leaks.
+         */
+        PACK_COUNT,
         /** An owner's usage counter of logical bytes (the heads of their live files) differs from its recount. */
         USAGE_LOGICAL_BYTES,
         /** An owner's usage counter of live files differs from its recount. */
@@ -202,6 +207,7 @@ public final class AuditService {
 
         // 1. The chunk rows, before any edge is counted (see the class comment).
         Map<ChunkId, Seen> rows = new HashMap<>();
+        Map<String, PackRow> packs = new HashMap<>();
         Cursor cursor = null;
         do {
             if (!go.getAsBoolean()) {
@@ -212,10 +218,34 @@ public final class AuditService {
             for (Item i : page.items()) {
                 if (ChunkRow.isChunkKey(i.string(ChunkRow.ID))) {
                     rows.put(ChunkId.parse(i.string(ChunkRow.ID)), Seen.of(i));
+                } else {
+                    PackRow p = PackRow.from(i);
+                    packs.put(p.id(), p);
                 }
             }
             cursor = page.next();
         } while (cursor != null);
+
+        // 1b. Each pack's live count against the chunk rows the scan found in it; a difference is recounted exactly.
+        if (options.counts()) {
+            Map<String, long[]> located = new HashMap<>();
+            rows.values().forEach(r -> {
+                if (r.pack() != null) {
+                    long[] c = located.computeIfAbsent(r.pack(), k -> new long[2]);
+                    c[0]++;
+                    c[1] += Math.max(0, r.size());
+                }
+            });
+            for (PackRow p : packs.values()) {
+                long[] c = located.getOrDefault(p.id(), new long[2]);
+                if (c[0] != p.liveChunks() || c[1] != p.liveBytes()) {
+                    if (!go.getAsBoolean()) {
+                        return found.incomplete();
+                    }
+                    judgePack(p.id(), fix, found);
+                }
+            }
+        }
 
         if (!options.counts()) {
             Map<ChunkId, Long> referenced = new HashMap<>();
@@ -683,6 +713,65 @@ public final class AuditService {
         } catch (ConditionFailedException changed) {
             // an edge came or went since the count
         }
+    }
+
+    /**
+     * Recounts a pack exactly: the rows of the chunks its index lists (a row can be located only at an entry of it)
+     * read between two reads of the pack row; if its count stamp moved meanwhile, once more, then it is in flight. A
+     * difference under an unchanged stamp is drift; a fix writes the recount on that stamp (and puts the pack in the
+     * gc index, where a count of 0 lets it be collected a grace period later).
+     */
+    private void judgePack(String packId, boolean fix, Findings found) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<Item> first = retry.call(() -> store.get(Tables.CHUNKS, PackRow.key(packId)));
+            if (first.isEmpty()) {
+                return; // collected meanwhile
+            }
+            PackRow before = PackRow.from(first.get());
+            long seq = first.get().numberOr(PackRow.SEQ, 0);
+            List<Key> keys;
+            try {
+                keys = before.entries().stream().map(e -> ChunkRow.key(e.id())).toList();
+            } catch (dev.chunkvault.core.pack.PackFormatException noIndex) {
+                keys = List.of(); // an adopted orphan's row: nothing can be located in it
+            }
+            long chunks = 0;
+            long bytes = 0;
+            for (Item i : BatchReads.getAll(store, Parallel.inline(), retry, Tables.CHUNKS, keys)) {
+                ChunkRow r = ChunkRow.from(i);
+                if (packId.equals(r.pack())) {
+                    chunks++;
+                    bytes += Math.max(0, r.size());
+                }
+            }
+            Optional<Item> second = retry.call(() -> store.get(Tables.CHUNKS, PackRow.key(packId)));
+            if (second.isEmpty()) {
+                return;
+            }
+            if (second.get().numberOr(PackRow.SEQ, 0) != seq) {
+                continue; // a placement, sweep or move meanwhile: count again
+            }
+            Drift d = new Drift(Kind.PACK_COUNT, PackRow.KEY_PREFIX + packId, before.ns(), null, before.liveChunks(), chunks);
+            if (chunks == before.liveChunks() && bytes == before.liveBytes()) {
+                found.inFlight(d); // the scan read the pack and its chunks on either side of a change; settled now
+                return;
+            }
+            found.drift(d);
+            if (fix) {
+                long c = chunks;
+                long b = bytes;
+                try {
+                    retry.run(() -> store.update(Tables.CHUNKS, PackRow.key(packId), Update.update().set(PackRow.LIVE_CHUNKS, c)
+                            .set(PackRow.LIVE_BYTES, b).add(PackRow.SEQ, 1L).set(PackRow.GC_SHARD, Tables.shardOf(packId))
+                            .set(PackRow.GC_AT, clock.millis()), stampIs(PackRow.SEQ, seq)));
+                    found.fixed++;
+                } catch (ConditionFailedException changed) {
+                    // a placement, sweep or move since the recount
+                }
+            }
+            return;
+        }
+        found.inFlight(new Drift(Kind.PACK_COUNT, PackRow.KEY_PREFIX + packId, null, null, 0, 0));
     }
 
     /** The stamp is still {@code seen} (0 = never advanced: absent). */

@@ -54,10 +54,17 @@ public final class GcService {
     private final Settings settings;
     private final Retry retry;
     private final Parallel parallel;
+    private final PackIds ids;
     private final VersionExpiry expiry;
 
     public GcService(ItemStore store, BlobStore blobs, Clock clock, LongSupplier nanos, Settings settings,
                      Parallel parallel, Retry retry) {
+        this(store, blobs, clock, nanos, settings, parallel, retry, PackIds.secure());
+    }
+
+    public GcService(ItemStore store, BlobStore blobs, Clock clock, LongSupplier nanos, Settings settings,
+                     Parallel parallel, Retry retry, PackIds ids) {
+        this.ids = ids;
         this.store = store;
         this.blobs = blobs;
         this.clock = clock;
@@ -140,7 +147,7 @@ public final class GcService {
         long now = clock.millis();
         long graceCutoff = now - settings.grace().toMillis();
         long grantCutoff = now - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
-        Repacker repacker = mark ? new Repacker(store, blobs, clock, parallel, retry, go, t.repack) : null;
+        Repacker repacker = mark ? new Repacker(store, blobs, clock, parallel, retry, ids, go, t.repack) : null;
         for (int shard = 0; shard < Tables.SHARDS; shard++) {
             Cursor cursor = null;
             do {

@@ -36,6 +36,11 @@ public record PackRow(String id, State state, long size, String ns, ChunkId sha2
     public static final String INDEX = "packIndex";
     public static final String LIVE_CHUNKS = "liveChunks";
     public static final String LIVE_BYTES = "liveBytes";
+    /**
+     * The count stamp: advanced (never reset) by every write that changes {@link #LIVE_CHUNKS} — a placement, a sweep,
+     * a repack's move — so the audit can tell a recount that raced with one from drift. Absent: 0.
+     */
+    public static final String SEQ = "packSeq";
     public static final String CREATED_AT = ChunkRow.CREATED_AT;
     public static final String SEALED_AT = "sealedAt";
     /** Set on a pack the GC wrote by repacking others (docs/design-packs.md, "Repack"). */

@@ -22,13 +22,11 @@ import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.TransactionCancelledException;
 import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +65,6 @@ public final class PackService {
     static final int PLACEMENTS_PER_TRANSACTION = ItemStore.MAX_TRANSACTION_ACTIONS - 1;
     static final String DAMAGED_CODE = "PACK_DAMAGED";
     private static final int MAX_LISTED_DAMAGED = 20;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ItemStore store;
     private final BlobStore blobs;
@@ -76,9 +73,16 @@ public final class PackService {
     private final Settings settings;
     private final Parallel parallel;
     private final Retry retry;
+    private final PackIds ids;
 
     public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                        Parallel parallel, Retry retry) {
+        this(store, blobs, presigner, clock, settings, parallel, retry, PackIds.secure());
+    }
+
+    public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                       Parallel parallel, Retry retry, PackIds ids) {
+        this.ids = ids;
         this.store = store;
         this.blobs = blobs;
         this.presigner = presigner;
@@ -95,9 +99,7 @@ public final class PackService {
         } catch (PackFormatException e) {
             throw ServiceException.badRequest("INVALID_PACK", e.getMessage());
         }
-        byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
-        String packId = HexFormat.of().formatHex(random);
+        String packId = ids.get();
         long now = clock.millis();
         Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
                 .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, size).set(PackRow.NS, owner.tag())
@@ -340,13 +342,13 @@ public final class PackService {
     /** The pack's live count grows by {@code chunks}; only while it is not being collected. */
     static TxAction liveCount(String packId, long chunks, long bytes) {
         return TxAction.update(Tables.CHUNKS, PackRow.key(packId),
-                Update.update().add(PackRow.LIVE_CHUNKS, chunks).add(PackRow.LIVE_BYTES, bytes),
+                Update.update().add(PackRow.LIVE_CHUNKS, chunks).add(PackRow.LIVE_BYTES, bytes).add(PackRow.SEQ, 1L),
                 and(exists(ChunkRow.ID), in(PackRow.STATE, PackRow.State.PENDING.name(), PackRow.State.SEALED.name())));
     }
 
     /** A pack loses live chunks: it goes (back) into the gc index, where the GC looks at its count. */
     static Update leftCount(String packId, long chunks, long bytes, long now) {
-        return Update.update().add(PackRow.LIVE_CHUNKS, -chunks).add(PackRow.LIVE_BYTES, -bytes)
+        return Update.update().add(PackRow.LIVE_CHUNKS, -chunks).add(PackRow.LIVE_BYTES, -bytes).add(PackRow.SEQ, 1L)
                 .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now);
     }
 

@@ -16,10 +16,8 @@ import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.TransactionCancelledException;
 import dev.chunkvault.service.store.TxAction;
 import dev.chunkvault.service.store.Update;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +55,6 @@ final class Repacker {
     static final int MOVES_PER_TRANSACTION = ItemStore.MAX_TRANSACTION_ACTIONS - 2;
     /** Live bytes held in memory across all uploaders before everything held is written. */
     static final long MAX_HELD_BYTES = 4L * PackFormat.TARGET_PACK_BYTES;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** What repack did in one run. */
     static final class Counts {
@@ -82,8 +79,11 @@ final class Repacker {
     /** Packs offered in this run (a retried look at a pack must not hold its chunks twice). */
     private final java.util.Set<String> offered = new java.util.HashSet<>();
 
-    Repacker(ItemStore store, BlobStore blobs, Clock clock, Parallel parallel, Retry retry, BooleanSupplier go,
+    private final PackIds ids;
+
+    Repacker(ItemStore store, BlobStore blobs, Clock clock, Parallel parallel, Retry retry, PackIds ids, BooleanSupplier go,
              Counts counts) {
+        this.ids = ids;
         this.store = store;
         this.blobs = blobs;
         this.clock = clock;
@@ -184,20 +184,23 @@ final class Repacker {
         }
         byte[] object = builder.finish();
         List<PackFormat.Entry> entries = builder.entries();
-        byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
-        String packId = HexFormat.of().formatHex(random);
+        String packId = ids.get();
+        String sha = ChunkId.sha256(object).hex();
         long now = clock.millis();
         Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
                 .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, (long) object.length).set(PackRow.NS, ns)
-                .set(PackRow.SHA256, ChunkId.sha256(object).hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
+                .set(PackRow.SHA256, sha).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
                 .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
                 .set(PackRow.REPACKED, true).set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
         retry.run(() -> {
             try {
                 store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
             } catch (ConditionFailedException exists) {
-                // a retried put whose first attempt landed (the id is random)
+                // A retried put whose first attempt landed finds its own row; any other row is not ours to write over.
+                Item found = store.get(Tables.CHUNKS, PackRow.key(packId)).orElseThrow(() -> exists);
+                if (!sha.equals(found.string(PackRow.SHA256)) || !ns.equals(found.string(PackRow.NS))) {
+                    throw exists;
+                }
             }
         });
         if (!go.getAsBoolean()) {

@@ -59,12 +59,15 @@ public final class TestVault {
         this.blobPort = wrapBlobs.apply(backend.serviceBlobs());
         Parallel inline = Parallel.inline();
         this.uploads = new UploadService(itemPort, backend.presigner(), clock, settings, inline, retry);
-        this.packs = new PackService(itemPort, blobPort, backend.presigner(), clock, settings, inline, retry);
+        // One seeded source of pack ids for the declarations and the repacks: a seeded model run replays exactly.
+        dev.chunkvault.service.vault.PackIds packIds = dev.chunkvault.service.vault.PackIds.seeded(0x9AC5);
+        this.packs = new PackService(itemPort, blobPort, backend.presigner(), clock, settings, inline, retry, packIds);
         this.commits = new CommitService(itemPort, blobPort, clock, settings, inline, retry);
         this.skewedCommits = new CommitService(itemPort, blobPort, java.time.Clock.offset(clock, SKEW), settings, inline,
                 retry);
         this.reads = new ReadService(itemPort, blobPort, backend.presigner(), clock, settings, retry);
-        this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry);
+        this.gc = new GcService(itemPort, blobPort, clock, () -> clock.millis() * 1_000_000L, settings, inline, retry,
+                packIds);
         this.audit = new AuditService(backend.items(), backend.blobs(), clock, settings, Retry.immediate(1));
         this.liveAudit = new AuditService(itemPort, blobPort, clock, settings, retry);
         this.conflicts = new ConflictService(itemPort, blobPort, clock, settings, retry);

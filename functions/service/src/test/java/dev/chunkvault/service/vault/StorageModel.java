@@ -263,7 +263,7 @@ public final class StorageModel {
                     List<Content> contents = new ArrayList<>();
                     for (String p : paths) {
                         String parent = head(c, p);
-                        if (parent != null && random.nextInt(5) == 0) {
+                        if (parent != null && random.nextInt(5) == 0 && !Boolean.getBoolean("model.noBatchDeletes")) {
                             // A sync's deletion travels in its commit batch.
                             contents.add(null);
                             requests.add(new CommitService.CommitRequest(c.owner, p, parent,
@@ -289,6 +289,7 @@ public final class StorageModel {
                         }
                         ServiceException e = item.error();
                         boolean expected = e.kind() == ErrorKind.CONFLICT || e.kind() == ErrorKind.UNPROCESSABLE
+                                || (contents.get(i) == null && e.kind() == ErrorKind.NOT_FOUND) // a deletion of a purged file
                                 || (e.kind() == ErrorKind.THROTTLED && CommitService.TOO_MANY_VERSIONS.equals(e.code()))
                                 || (e.kind() == ErrorKind.FORBIDDEN && CommitService.QUOTA_EXCEEDED.equals(e.code())
                                     && c.owner.sub().equals(QUOTA_OWNER));
