@@ -475,6 +475,10 @@ public final class StorageModel {
             }
             Map<String, FileRow> before = heads(c.owner);
             String startCursor = r.cursor;
+            // A poll that resumes a round an earlier poll left midway (it failed between pages) finishes that round: a
+            // change that landed behind the round's resume point comes in the next round (the round's cursor moves
+            // no further than its settled point), so only polls that start a round are judged.
+            boolean resumesARound = ReadService.decodeCursor(startCursor, "c").contains("|");
             long startTime = v.clock.millis();
             ReadService.Changes ch;
             int pages = 0;
@@ -482,7 +486,10 @@ public final class StorageModel {
                 ch = v.reads.changes(c.owner, r.cursor, 3);
                 ch.changes().forEach(e -> r.seen.merge(e.path(), VersionRow.seqOf(e.version()), Math::max));
                 r.cursor = ch.cursor();
-            } while (ch.more() && ++pages < 200);
+            } while (ch.more() && ++pages < 5000);
+            if (ch.more() || resumesARound) {
+                return; // a round cut short, or the end of one: the reader is judged on rounds it starts and ends
+            }
             Map<String, FileRow> after = heads(c.owner);
             before.forEach((path, f) -> {
                 FileRow now = after.get(path);
