@@ -23,9 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -223,12 +221,7 @@ class RepackKillIT {
 
         start(repack.plusMinutes(5));
         assertNoDrift(audit());
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        try (ChunkvaultClient cb = client(user)) {
-            SyncReport down = CloudClients.sync(cb, b, "b", false);
-            assertTrue(down.errors.isEmpty(), () -> "errors: " + down.errors);
-        }
-        assertTreesEqual(a, b);
+        receivesTheSameTree(user, a, "b");
         kill();
 
         // Later runs finish the repack and delete the packs nothing is located in any more.
@@ -241,17 +234,22 @@ class RepackKillIT {
         repacked += count(last, "packsRepacked");
         long deleted = count(last, "packsDeleted");
         assertNoDrift(audit());
-        Path c = Files.createDirectories(tmp.resolve("c"));
-        try (ChunkvaultClient cc = client(user)) {
-            SyncReport down = CloudClients.sync(cc, c, "c", false);
-            assertTrue(down.errors.isEmpty(), () -> "errors: " + down.errors);
-        }
-        assertTreesEqual(a, c);
+        receivesTheSameTree(user, a, "c");
         long packsAtEnd = packObjects();
         System.out.println("repack after kill -9: " + packsAtFirst + " pack objects before, " + packsAtEnd + " after; "
                 + repacked + " written by later runs, " + deleted + " deleted by the last");
         assertTrue(packsAtEnd < packsAtFirst, "the mostly dead packs are gone: " + packsAtFirst + " → " + packsAtEnd);
         kill();
+    }
+
+    /** A new device of {@code user} syncs into a folder of its own and gets every file of {@code tree}, byte for byte. */
+    private void receivesTheSameTree(String user, Path tree, String device) throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve(device));
+        try (ChunkvaultClient client = client(user)) {
+            SyncReport down = CloudClients.sync(client, folder, device, false);
+            assertTrue(down.errors.isEmpty(), () -> "errors: " + down.errors);
+        }
+        TwoDevicesSyncIT.assertTreesEqual(tree, folder);
     }
 
     /** Pack objects in the local S3's data directory (s3proxy's filesystem store keeps one file per object). */
@@ -260,18 +258,5 @@ class RepackKillIT {
             return all.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("packs")
                     && Files.isRegularFile(p)).count();
         }
-    }
-
-    private static void assertTreesEqual(Path a, Path b) throws Exception {
-        Map<String, byte[]> ta = TwoDevicesSyncIT.tree(a);
-        Map<String, byte[]> tb = TwoDevicesSyncIT.tree(b);
-        assertEquals(ta.keySet(), tb.keySet());
-        Map<String, Integer> differ = new TreeMap<>();
-        ta.forEach((k, v) -> {
-            if (!java.util.Arrays.equals(v, tb.get(k))) {
-                differ.put(k, v.length);
-            }
-        });
-        assertEquals(Map.of(), differ, "every kept file arrives byte for byte");
     }
 }

@@ -52,6 +52,20 @@ class TwoDevicesSyncIT {
         return out;
     }
 
+    /** The two folders hold the same files, byte for byte (outside .chunkvault). */
+    static void assertTreesEqual(Path a, Path b) throws Exception {
+        Map<String, byte[]> ta = tree(a);
+        Map<String, byte[]> tb = tree(b);
+        assertEquals(ta.keySet(), tb.keySet());
+        Map<String, String> differ = new TreeMap<>();
+        ta.forEach((k, v) -> {
+            if (!java.util.Arrays.equals(v, tb.get(k))) {
+                differ.put(k, v.length + " vs " + tb.get(k).length);
+            }
+        });
+        assertEquals(Map.of(), differ, "every file arrives byte for byte");
+    }
+
     static boolean contains(Map<String, byte[]> tree, byte[] content) {
         return tree.values().stream().anyMatch(v -> java.util.Arrays.equals(v, content));
     }

@@ -31,6 +31,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -363,42 +365,84 @@ public final class GcService {
     }
 
     /**
-     * Continues the listing of chunk objects from the checkpoint; an object with no row, older than any
-     * upload URL could be, is adopted (a DELETING row of this run is created first, so no grant can race
-     * with the delete) and collected.
+     * What the orphan pass lists: the objects under {@code prefix} whose names are ids ({@code valid}), each owned by the
+     * chunks-table row {@code rowId(id)}, and the DELETING row of this run that adopts one with no row
+     * ({@code adoption(id, run token, object time)}).
      */
+    private record Orphans(String phase, String prefix, Predicate<String> valid, UnaryOperator<String> rowId,
+                           AdoptionRow adoption) {}
+
+    private interface AdoptionRow {
+        Item of(String id, long token, long gcAt, long now);
+    }
+
+    /** Chunk objects: their rows are the chunks' own. */
+    private static final Orphans CHUNK_OBJECTS = new Orphans(ORPHAN_PHASE, "chunks/", ChunkId::isValid, id -> id,
+            (id, token, gcAt, now) -> Item.builder().set(ChunkRow.ID, id).set(ChunkRow.STATE, ChunkRow.State.DELETING.name())
+                    .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
+                    .set(ChunkRow.GC_RUN, token).set(ChunkRow.CREATED_AT, now)
+                    .set(ChunkRow.GC_SHARD, Tables.shardOf(id)).set(ChunkRow.GC_AT, gcAt).build());
+
+    /**
+     * Pack objects: their rows are {@code pack#<id>}. Our own writes never leave one without — a pack's row is written
+     * before its PUT and deleted after its object — but an operator's restore of the bucket or of a table could. An
+     * adopted pack's row is collected by {@link #examinePack} if the run stops before the delete.
+     */
+    private static final Orphans PACK_OBJECTS = new Orphans(PACK_ORPHAN_PHASE, PackRow.OBJECT_PREFIX, PackRow::isValidId,
+            id -> PackRow.KEY_PREFIX + id,
+            (id, token, gcAt, now) -> Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + id)
+                    .set(PackRow.STATE, PackRow.State.DELETING.name()).set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L)
+                    .set(PackRow.GC_RUN, token).set(PackRow.CREATED_AT, now)
+                    .set(PackRow.GC_SHARD, Tables.shardOf(id)).set(PackRow.GC_AT, gcAt).build());
+
+    /** The orphan pass over chunk objects ({@link #orphans(GcLease, BooleanSupplier, Tally, Orphans)}). */
     public boolean orphans(GcLease lease, BooleanSupplier go, Tally t) {
-        String after = retry.call(() -> lease.checkpoint(ORPHAN_PHASE)).orElse(null);
+        return orphans(lease, go, t, CHUNK_OBJECTS);
+    }
+
+    /** The orphan pass over pack objects, from its own checkpoint. */
+    public boolean packOrphans(GcLease lease, BooleanSupplier go, Tally t) {
+        return orphans(lease, go, t, PACK_OBJECTS);
+    }
+
+    /**
+     * Continues the listing of one kind of object from its checkpoint; an object with no row, older than any upload URL
+     * could be, is adopted (a DELETING row of this run is created first, so no grant can race with the delete) and
+     * collected. Names that are not ids are left alone.
+     */
+    private boolean orphans(GcLease lease, BooleanSupplier go, Tally t, Orphans kind) {
+        String after = retry.call(() -> lease.checkpoint(kind.phase())).orElse(null);
         long cutoff = clock.millis() - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
         for (int pages = 0; pages < ORPHAN_PAGES_PER_RUN; pages++) {
             if (!go.getAsBoolean()) {
                 return false;
             }
             String start = after;
-            BlobPage page = retry.call(() -> blobs.list("chunks/", start, PAGE));
-            Map<String, BlobSummary> byId = new HashMap<>();
+            BlobPage page = retry.call(() -> blobs.list(kind.prefix(), start, PAGE));
+            Map<String, BlobSummary> byRowId = new HashMap<>();
             for (BlobSummary b : page.blobs()) {
-                String hex = b.key().substring("chunks/".length());
-                if (ChunkId.isValid(hex) && b.lastModified().toEpochMilli() < cutoff) {
-                    byId.put(hex, b);
+                String id = b.key().substring(kind.prefix().length());
+                if (kind.valid().test(id) && b.lastModified().toEpochMilli() < cutoff) {
+                    byRowId.put(kind.rowId().apply(id), b);
                 }
             }
-            if (!byId.isEmpty()) {
-                List<Key> keys = byId.keySet().stream().map(Key::of).toList();
+            if (!byRowId.isEmpty()) {
+                List<Key> keys = byRowId.keySet().stream().map(Key::of).toList();
                 for (Item row : retry.call(() -> store.batchGet(Tables.CHUNKS, keys))) {
-                    byId.remove(row.string(ChunkRow.ID));
+                    byRowId.remove(row.string(ChunkRow.ID));
                 }
             }
-            for (String hex : byId.keySet()) {
+            for (BlobSummary b : byRowId.values()) {
                 if (!go.getAsBoolean()) {
                     return false;
                 }
-                long modified = byId.get(hex).lastModified().toEpochMilli();
-                retry.run(() -> adopt(lease, ChunkId.parse(hex), modified, t));
+                String id = b.key().substring(kind.prefix().length());
+                long modified = b.lastModified().toEpochMilli();
+                retry.run(() -> adopt(lease, kind, id, modified, t));
             }
             after = page.nextStartAfter();
             String checkpoint = after;
-            if (!retry.call(() -> lease.saveCheckpoint(ORPHAN_PHASE, checkpoint))) {
+            if (!retry.call(() -> lease.saveCheckpoint(kind.phase(), checkpoint))) {
                 return false; // the lease is no longer ours: stop, the run that holds it goes on
             }
             if (after == null) {
@@ -409,101 +453,21 @@ public final class GcService {
     }
 
     /**
-     * The orphan pass over pack objects, from its own checkpoint: a pack object with no pack row, older than any upload
-     * URL could be, is adopted like a chunk object (a DELETING pack row of this run first, then the delete, then the
-     * row). Our own writes never leave one — a pack's row is written before its PUT and deleted after its object — but
-     * an operator's restore of the bucket or of a table could. Keys under {@code packs/} that are not pack ids are
-     * left alone.
-     */
-    public boolean packOrphans(GcLease lease, BooleanSupplier go, Tally t) {
-        String after = retry.call(() -> lease.checkpoint(PACK_ORPHAN_PHASE)).orElse(null);
-        long cutoff = clock.millis() - settings.uploadUrlTtl().plus(settings.grace()).toMillis();
-        for (int pages = 0; pages < ORPHAN_PAGES_PER_RUN; pages++) {
-            if (!go.getAsBoolean()) {
-                return false;
-            }
-            String start = after;
-            BlobPage page = retry.call(() -> blobs.list(PackRow.OBJECT_PREFIX, start, PAGE));
-            Map<String, BlobSummary> byId = new HashMap<>();
-            for (BlobSummary b : page.blobs()) {
-                String id = b.key().substring(PackRow.OBJECT_PREFIX.length());
-                if (PackRow.isValidId(id) && b.lastModified().toEpochMilli() < cutoff) {
-                    byId.put(id, b);
-                }
-            }
-            if (!byId.isEmpty()) {
-                List<Key> keys = byId.keySet().stream().map(PackRow::key).toList();
-                for (Item row : retry.call(() -> store.batchGet(Tables.CHUNKS, keys))) {
-                    byId.remove(PackRow.idOfKey(row.string(ChunkRow.ID)));
-                }
-            }
-            for (String id : byId.keySet()) {
-                if (!go.getAsBoolean()) {
-                    return false;
-                }
-                long modified = byId.get(id).lastModified().toEpochMilli();
-                retry.run(() -> adoptPack(lease, id, modified, t));
-            }
-            after = page.nextStartAfter();
-            String checkpoint = after;
-            if (!retry.call(() -> lease.saveCheckpoint(PACK_ORPHAN_PHASE, checkpoint))) {
-                return false;
-            }
-            if (after == null) {
-                return true;
-            }
-        }
-        return true;
-    }
-
-    /** {@link #adopt} for a pack object: a DELETING pack row of this run, the delete, then the row (fenced). */
-    private void adoptPack(GcLease lease, String packId, long objectModified, Tally t) {
-        long now = clock.millis();
-        Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
-                .set(PackRow.STATE, PackRow.State.DELETING.name()).set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L)
-                .set(PackRow.GC_RUN, lease.token()).set(PackRow.CREATED_AT, now)
-                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, Math.min(now, objectModified)).build();
-        try {
-            store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
-        } catch (ConditionFailedException exists) {
-            Optional<PackRow> current = store.get(Tables.CHUNKS, PackRow.key(packId)).map(PackRow::from);
-            boolean ours = current.isPresent() && current.get().state() == PackRow.State.DELETING
-                    && current.get().gcRun() == lease.token();
-            if (!ours) {
-                return; // a row appeared: not an orphan
-            }
-        }
-        if (!lease.mayDelete()) {
-            return; // the row stays DELETING; the next run sweeps it (examinePack)
-        }
-        blobs.delete(PackRow.objectKey(packId), null);
-        try {
-            store.delete(Tables.CHUNKS, PackRow.key(packId),
-                    and(eq(PackRow.STATE, PackRow.State.DELETING.name()), eq(PackRow.GC_RUN, lease.token())));
-            t.orphans++;
-        } catch (ConditionFailedException fenced) {
-            // taken over by a later run
-        }
-    }
-
-    /**
      * Adopts an orphan object: a DELETING row of this run first, then the delete. The row is in the gc index at the
      * object's own (old) time, so if this run stops before deleting, the next run's collect phase sweeps it at once.
      * Idempotent: when a retried put finds the row, it carries on if the row is this run's own adoption (the first
-     * put succeeded but its answer was lost), and leaves it alone otherwise (a grant or an upload made it).
+     * put succeeded but its answer was lost), and leaves it alone otherwise (a grant, an upload or a declaration made it).
      */
-    private void adopt(GcLease lease, ChunkId id, long objectModified, Tally t) {
+    private void adopt(GcLease lease, Orphans kind, String id, long objectModified, Tally t) {
         long now = clock.millis();
-        Item row = Item.builder().set(ChunkRow.ID, id.hex()).set(ChunkRow.STATE, ChunkRow.State.DELETING.name())
-                .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
-                .set(ChunkRow.GC_RUN, lease.token()).set(ChunkRow.CREATED_AT, now)
-                .set(ChunkRow.GC_SHARD, Tables.shardOf(id.hex())).set(ChunkRow.GC_AT, Math.min(now, objectModified)).build();
+        Key key = Key.of(kind.rowId().apply(id));
         try {
-            store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
+            store.put(Tables.CHUNKS, kind.adoption().of(id, lease.token(), Math.min(now, objectModified), now),
+                    notExists(ChunkRow.ID));
         } catch (ConditionFailedException exists) {
-            Optional<ChunkRow> current = store.get(Tables.CHUNKS, ChunkRow.key(id)).map(ChunkRow::from);
-            boolean ours = current.isPresent() && current.get().state() == ChunkRow.State.DELETING
-                    && current.get().gcRun() == lease.token();
+            Optional<Item> current = store.get(Tables.CHUNKS, key);
+            boolean ours = current.isPresent() && ChunkRow.State.DELETING.name().equals(current.get().string(ChunkRow.STATE))
+                    && current.get().numberOr(ChunkRow.GC_RUN, -1) == lease.token();
             if (!ours) {
                 return; // a row appeared: not an orphan
             }
@@ -511,9 +475,9 @@ public final class GcService {
         if (!lease.mayDelete()) {
             return; // the row stays DELETING; the next run sweeps it
         }
-        blobs.delete(ChunkRow.objectKey(id), null);
+        blobs.delete(kind.prefix() + id, null);
         try {
-            store.delete(Tables.CHUNKS, ChunkRow.key(id),
+            store.delete(Tables.CHUNKS, key,
                     and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));
             t.orphans++;
         } catch (ConditionFailedException fenced) {

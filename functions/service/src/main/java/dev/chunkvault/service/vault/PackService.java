@@ -106,20 +106,29 @@ public final class PackService {
                 .set(PackRow.SHA256, sha256.hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
                 .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
                 .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
+        putNewPackRow(store, retry, row, packId);
+        PresignedRequest put = presigner.presignPut(PackRow.objectKey(packId), size, sha256.base64(),
+                Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
+        return new Declared(packId, put);
+    }
+
+    /**
+     * Writes a new pack's row under its random id. A retried put whose first attempt landed finds its own row (same
+     * uploader and checksum) and goes on; any other row under the id is not ours to write over
+     * ({@link ConditionFailedException}).
+     */
+    static void putNewPackRow(ItemStore store, Retry retry, Item row, String packId) {
         retry.run(() -> {
             try {
                 store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
             } catch (ConditionFailedException exists) {
-                // A retried put whose first attempt landed finds its own row (the id is random: nobody else's).
                 Item found = store.get(Tables.CHUNKS, PackRow.key(packId)).orElseThrow(() -> exists);
-                if (!owner.tag().equals(found.string(PackRow.NS)) || !sha256.hex().equals(found.string(PackRow.SHA256))) {
+                if (!java.util.Objects.equals(row.string(PackRow.NS), found.string(PackRow.NS))
+                        || !java.util.Objects.equals(row.string(PackRow.SHA256), found.string(PackRow.SHA256))) {
                     throw exists;
                 }
             }
         });
-        PresignedRequest put = presigner.presignPut(PackRow.objectKey(packId), size, sha256.base64(),
-                Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
-        return new Declared(packId, put);
     }
 
     /** Verifies an uploaded pack and places its chunks (see the class comment). Retrying a seal answers the same. */

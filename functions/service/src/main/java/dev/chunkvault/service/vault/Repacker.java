@@ -63,8 +63,11 @@ final class Repacker {
         long bytesMoved;
     }
 
-    /** A live chunk read from an old pack: where its row was, and its bytes. */
-    private record Held(ChunkRow row, byte[] bytes) {}
+    /** One uploader's live chunks read from old packs: their new pack, as built so far, and their rows as read. */
+    private static final class Group {
+        final PackFormat.Builder pack = new PackFormat.Builder();
+        final List<ChunkRow> rows = new ArrayList<>();
+    }
 
     private final ItemStore store;
     private final BlobStore blobs;
@@ -74,7 +77,7 @@ final class Repacker {
     private final BooleanSupplier go;
     private final Counts counts;
     /** Per uploader, the chunks waiting for their new pack. */
-    private final Map<String, List<Held>> held = new LinkedHashMap<>();
+    private final Map<String, Group> held = new LinkedHashMap<>();
     private long heldBytes;
     /** Packs offered in this run (a retried look at a pack must not hold its chunks twice). */
     private final java.util.Set<String> offered = new java.util.HashSet<>();
@@ -131,21 +134,23 @@ final class Repacker {
             return false;
         }
         byte[] bytes = object.get();
-        List<Held> mine = held.computeIfAbsent(pack.ns(), k -> new ArrayList<>());
+        Group mine = held.computeIfAbsent(pack.ns(), k -> new Group());
         boolean any = false;
         for (ChunkRow r : live) {
             byte[] chunk = java.util.Arrays.copyOfRange(bytes, (int) r.packOffset(), (int) (r.packOffset() + r.size()));
             if (!ChunkId.sha256(chunk).equals(r.id())) {
                 continue; // damaged in place: the audit's to find, not ours to copy
             }
-            if (heldSize(mine) + chunk.length + PackFormat.ENTRY_BYTES > PackFormat.TARGET_PACK_BYTES
-                    || mine.size() >= PackFormat.MAX_CHUNKS) {
+            if (mine.pack.size() + chunk.length + PackFormat.ENTRY_BYTES > PackFormat.TARGET_PACK_BYTES
+                    || mine.pack.chunks() >= PackFormat.MAX_CHUNKS) {
                 write(pack.ns(), mine);
-                mine = held.computeIfAbsent(pack.ns(), k -> new ArrayList<>());
+                mine = held.computeIfAbsent(pack.ns(), k -> new Group());
             }
-            mine.add(new Held(r, chunk));
-            heldBytes += chunk.length;
-            any = true;
+            if (mine.pack.add(r.id(), chunk)) {
+                mine.rows.add(r);
+                heldBytes += chunk.length;
+                any = true;
+            }
         }
         if (heldBytes > MAX_HELD_BYTES) {
             finish();
@@ -156,53 +161,30 @@ final class Repacker {
     /** Writes everything still held. */
     void finish() {
         for (String ns : List.copyOf(held.keySet())) {
-            List<Held> chunks = held.get(ns);
-            if (chunks != null && !chunks.isEmpty()) {
-                write(ns, chunks);
+            Group g = held.get(ns);
+            if (g != null && !g.rows.isEmpty()) {
+                write(ns, g);
             }
         }
-    }
-
-    private static long heldSize(List<Held> chunks) {
-        long size = PackFormat.TRAILER_BYTES;
-        for (Held h : chunks) {
-            size += h.bytes().length + PackFormat.ENTRY_BYTES;
-        }
-        return size;
     }
 
     /** Writes one new pack of {@code chunks} (all of uploader {@code ns}) and moves their rows into it. */
-    private void write(String ns, List<Held> chunks) {
+    private void write(String ns, Group chunks) {
         held.remove(ns);
-        chunks.forEach(h -> heldBytes -= h.bytes().length);
+        List<PackFormat.Entry> entries = chunks.pack.entries();
+        entries.forEach(e -> heldBytes -= e.length());
         if (!go.getAsBoolean()) {
             return; // nothing written yet: the old packs stay as they are, in the gc index
         }
-        PackFormat.Builder builder = new PackFormat.Builder();
-        for (Held h : chunks) {
-            builder.add(h.row().id(), h.bytes());
-        }
-        byte[] object = builder.finish();
-        List<PackFormat.Entry> entries = builder.entries();
+        byte[] object = chunks.pack.finish();
         String packId = ids.get();
-        String sha = ChunkId.sha256(object).hex();
         long now = clock.millis();
         Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
                 .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, (long) object.length).set(PackRow.NS, ns)
-                .set(PackRow.SHA256, sha).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
+                .set(PackRow.SHA256, ChunkId.sha256(object).hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
                 .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
                 .set(PackRow.REPACKED, true).set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
-        retry.run(() -> {
-            try {
-                store.put(Tables.CHUNKS, row, notExists(ChunkRow.ID));
-            } catch (ConditionFailedException exists) {
-                // A retried put whose first attempt landed finds its own row; any other row is not ours to write over.
-                Item found = store.get(Tables.CHUNKS, PackRow.key(packId)).orElseThrow(() -> exists);
-                if (!sha.equals(found.string(PackRow.SHA256)) || !ns.equals(found.string(PackRow.NS))) {
-                    throw exists;
-                }
-            }
-        });
+        PackService.putNewPackRow(store, retry, row, packId);
         if (!go.getAsBoolean()) {
             return;
         }
@@ -218,18 +200,18 @@ final class Repacker {
         LOG.info(() -> "repack: pack " + packId + " sealed; moving " + entries.size() + " chunk(s) into it");
         Map<ChunkId, PackFormat.Entry> at = new LinkedHashMap<>();
         entries.forEach(e -> at.put(e.id(), e));
-        Map<String, List<Held>> bySource = new LinkedHashMap<>();
-        chunks.forEach(h -> bySource.computeIfAbsent(h.row().pack(), k -> new ArrayList<>()).add(h));
-        for (Map.Entry<String, List<Held>> source : bySource.entrySet()) {
-            List<Held> from = source.getValue();
+        Map<String, List<ChunkRow>> bySource = new LinkedHashMap<>();
+        chunks.rows.forEach(r -> bySource.computeIfAbsent(r.pack(), k -> new ArrayList<>()).add(r));
+        for (Map.Entry<String, List<ChunkRow>> source : bySource.entrySet()) {
+            List<ChunkRow> from = source.getValue();
             for (int i = 0; i < from.size(); i += MOVES_PER_TRANSACTION) {
                 if (!go.getAsBoolean()) {
                     return; // the rest stay where they are; the old pack stays in the gc index
                 }
-                List<Held> group = from.subList(i, Math.min(from.size(), i + MOVES_PER_TRANSACTION));
+                List<ChunkRow> group = from.subList(i, Math.min(from.size(), i + MOVES_PER_TRANSACTION));
                 if (!moveAll(packId, source.getKey(), group, at)) {
-                    for (Held h : group) {
-                        moveOne(packId, h, at.get(h.row().id()));
+                    for (ChunkRow r : group) {
+                        moveOne(packId, r, at.get(r.id()));
                     }
                 }
             }
@@ -238,12 +220,13 @@ final class Repacker {
                 + " pack(s)");
     }
 
-    private boolean moveAll(String packId, String oldPack, List<Held> group, Map<ChunkId, PackFormat.Entry> at) {
+    private boolean moveAll(String packId, String oldPack, List<ChunkRow> group, Map<ChunkId, PackFormat.Entry> at) {
         List<TxAction> actions = new ArrayList<>(group.size() + 2);
         long bytes = 0;
-        for (Held h : group) {
-            actions.add(move(packId, h.row(), at.get(h.row().id())));
-            bytes += h.bytes().length;
+        for (ChunkRow r : group) {
+            PackFormat.Entry e = at.get(r.id());
+            actions.add(move(packId, r, e));
+            bytes += e.length();
         }
         actions.add(PackService.liveCount(packId, group.size(), bytes));
         actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(oldPack),
@@ -259,10 +242,10 @@ final class Repacker {
     }
 
     /** Moves one chunk if its row is still where it was read. */
-    private void moveOne(String packId, Held h, PackFormat.Entry entry) {
-        String oldPack = h.row().pack();
+    private void moveOne(String packId, ChunkRow row, PackFormat.Entry entry) {
+        String oldPack = row.pack();
         try {
-            retry.run(() -> store.transact(List.of(move(packId, h.row(), entry),
+            retry.run(() -> store.transact(List.of(move(packId, row, entry),
                     PackService.liveCount(packId, 1, entry.length()),
                     TxAction.update(Tables.CHUNKS, PackRow.key(oldPack),
                             PackService.leftCount(oldPack, 1, entry.length(), clock.millis()), exists(ChunkRow.ID)))));
