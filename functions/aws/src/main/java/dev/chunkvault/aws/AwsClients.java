@@ -92,6 +92,17 @@ public final class AwsClients {
         return b.build();
     }
 
+    /**
+     * API Gateway's management API of one WebSocket API stage ({@code https://API.execute-api.REGION.amazonaws.com/STAGE}
+     * on AWS, the local cloud's gateway locally): posts to connections. Retried by the SDK (a post is a hint; a
+     * duplicate is harmless), within the same call timeout as every other client.
+     */
+    public software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient connections(URI endpoint) {
+        return software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient.builder().region(region)
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(overrides()).endpointOverride(endpoint).build();
+    }
+
     /** Presigns for the endpoint clients will use (the signature covers the Host). */
     public S3Presigner presigner() {
         var b = S3Presigner.builder().region(region).credentialsProvider(credentials)

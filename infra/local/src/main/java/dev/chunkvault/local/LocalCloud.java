@@ -10,7 +10,7 @@ import dev.chunkvault.emulators.FreePorts;
 import dev.chunkvault.emulators.LocalDynamo;
 import dev.chunkvault.emulators.LocalS3;
 import dev.chunkvault.emulators.PortInUseException;
-import dev.chunkvault.local.auth.JwtVerifier;
+import dev.chunkvault.api.auth.JwtVerifier;
 import dev.chunkvault.local.auth.LocalIssuer;
 import dev.chunkvault.local.http.LocalEndpoints;
 import dev.chunkvault.local.http.LocalHttpApi;
@@ -20,6 +20,8 @@ import dev.chunkvault.local.schedule.ScheduleExpression;
 import dev.chunkvault.local.template.Iam;
 import dev.chunkvault.local.template.SamTemplate;
 import dev.chunkvault.local.template.TemplateException;
+import dev.chunkvault.local.ws.LocalStreamMapping;
+import dev.chunkvault.local.ws.LocalWebSocketApi;
 import java.net.BindException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +61,7 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
     public static final int DEFAULT_API_PORT = 4750;
     public static final int DEFAULT_S3_PORT = 4751;
     public static final int DEFAULT_DYNAMODB_PORT = 4752;
+    public static final int DEFAULT_WS_PORT = 4753;
     /**
      * The emulators' own identity (the bucket owner, unlimited; DynamoDB Local wants alphanumeric key ids): this fixed
      * one for in-memory clouds (tests); persistent ones make their own (see {@link #credentials()}). Each function gets
@@ -72,7 +75,7 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
      * @param apiPort   the HTTP API's port (0: any free one); likewise {@code s3Port} and {@code dynamoPort}
      * @param schedules whether the template's schedules fire by themselves (they can always be run on demand)
      */
-    public record Options(Path template, Path dataDir, int apiPort, int s3Port, int dynamoPort, boolean schedules,
+    public record Options(Path template, Path dataDir, int apiPort, int s3Port, int dynamoPort, int wsPort, boolean schedules,
                           Map<String, String> parameters, Map<String, String> environment, String stack,
                           LocalFunction.HandlerFactory handlers, Clock clock) {
         public Options {
@@ -81,39 +84,45 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         }
 
         public static Options inMemory() {
-            return new Options(null, null, 0, 0, 0, false, Map.of(), Map.of(), "chunkvault-local",
+            return new Options(null, null, 0, 0, 0, 0, false, Map.of(), Map.of(), "chunkvault-local",
                     LocalFunction.HandlerFactory.DEFAULT, Clock.systemUTC());
         }
 
         public static Options persistent(Path dataDir) {
-            return new Options(null, dataDir, DEFAULT_API_PORT, DEFAULT_S3_PORT, DEFAULT_DYNAMODB_PORT, true, Map.of(),
+            return new Options(null, dataDir, DEFAULT_API_PORT, DEFAULT_S3_PORT, DEFAULT_DYNAMODB_PORT, DEFAULT_WS_PORT, true, Map.of(),
                     Map.of(), "chunkvault-local", LocalFunction.HandlerFactory.DEFAULT, Clock.systemUTC());
         }
 
         public Options withTemplate(Path t) {
-            return new Options(t, dataDir, apiPort, s3Port, dynamoPort, schedules, parameters, environment, stack, handlers, clock);
+            return new Options(t, dataDir, apiPort, s3Port, dynamoPort, wsPort, schedules, parameters, environment, stack, handlers, clock);
         }
 
         public Options withPorts(int api, int s3, int dynamo) {
-            return new Options(template, dataDir, api, s3, dynamo, schedules, parameters, environment, stack, handlers, clock);
+            return new Options(template, dataDir, api, s3, dynamo, api == 0 ? 0 : api + 3, schedules, parameters, environment, stack,
+                    handlers, clock);
+        }
+
+        /** The WebSocket API's port (default: the HTTP API's + 3; 0: any free one). */
+        public Options withWebSocketPort(int ws) {
+            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, ws, schedules, parameters, environment, stack, handlers, clock);
         }
 
         public Options withSchedules(boolean on) {
-            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, on, parameters, environment, stack, handlers, clock);
+            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, wsPort, on, parameters, environment, stack, handlers, clock);
         }
 
         /** Template parameter values (like {@code sam deploy --parameter-overrides}). */
         public Options withParameters(Map<String, String> p) {
-            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, schedules, p, environment, stack, handlers, clock);
+            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, wsPort, schedules, p, environment, stack, handlers, clock);
         }
 
         /** Extra environment variables for every function (after the template's and the local endpoints). */
         public Options withEnvironment(Map<String, String> env) {
-            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, schedules, parameters, env, stack, handlers, clock);
+            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, wsPort, schedules, parameters, env, stack, handlers, clock);
         }
 
         public Options withHandlers(LocalFunction.HandlerFactory h) {
-            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, schedules, parameters, environment, stack, h, clock);
+            return new Options(template, dataDir, apiPort, s3Port, dynamoPort, wsPort, schedules, parameters, environment, stack, h, clock);
         }
     }
 
@@ -125,13 +134,15 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
     private final Map<String, LocalFunction> functions;
     private final LocalHttpApi api;
     private final LocalScheduler scheduler;
+    private final LocalWebSocketApi webSocket;
+    private final List<LocalStreamMapping> streams;
     private final Instant startedAt;
     private final Duration startup;
     private volatile boolean closed;
 
     private LocalCloud(Options options, SamTemplate template, LocalDynamo dynamo, LocalS3 s3, LocalIssuer issuer,
-                       Map<String, LocalFunction> functions, LocalHttpApi api, LocalScheduler scheduler, Instant startedAt,
-                       Duration startup) {
+                       Map<String, LocalFunction> functions, LocalHttpApi api, LocalScheduler scheduler,
+                       LocalWebSocketApi webSocket, List<LocalStreamMapping> streams, Instant startedAt, Duration startup) {
         this.options = options;
         this.template = template;
         this.dynamo = dynamo;
@@ -140,6 +151,8 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         this.functions = functions;
         this.api = api;
         this.scheduler = scheduler;
+        this.webSocket = webSocket;
+        this.streams = List.copyOf(streams);
         this.startedAt = startedAt;
         this.startup = startup;
     }
@@ -193,21 +206,14 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
             }
             Provisioner.buckets(s3, template.buckets());
 
-            Map<String, LocalFunction> functions = new LinkedHashMap<>();
-            for (SamTemplate.Function f : template.functions()) {
-                String name = template.physicalName(f.logicalId());
-                Map<String, String> env = new LinkedHashMap<>(f.environment());
-                env.putAll(localEnv);
-                env.put("AWS_LAMBDA_FUNCTION_NAME", name);
-                env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(f.memoryMb()));
-                env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-                env.put("_HANDLER", f.handler());
-                env.put("AWS_ACCESS_KEY_ID", functionCredentials.get(f.logicalId()).accessKeyId());
-                env.put("AWS_SECRET_ACCESS_KEY", functionCredentials.get(f.logicalId()).secretAccessKey());
-                env.putAll(options.environment());
-                LocalFunction lf = new LocalFunction(f, name, env, options.handlers());
-                functions.put(f.logicalId(), lf);
-                started.add(lf);
+            // The WebSocket API first: its URL goes into the functions' environment, its routes reach them once made.
+            Map<String, LocalFunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
+            LocalWebSocketApi webSocket = null;
+            if (!template.webSocketApis().isEmpty()) {
+                webSocket = webSocketApi(template, options, functions, functionCredentials);
+                started.add(webSocket);
+                localEnv.put("NOTIFY_URL", webSocket.url().toString());
+                localEnv.put("NOTIFY_MANAGEMENT_ENDPOINT", webSocket.managementEndpoint().toString());
             }
 
             LocalHttpApi api = null;
@@ -239,17 +245,31 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
                 String issuerUrl = "http://127.0.0.1:" + port + "/local";
                 issuer = data == null ? LocalIssuer.ephemeral(issuerUrl, options.clock())
                         : LocalIssuer.persistent(issuerUrl, data.resolve("keys").resolve("jwt-signing-key.pem"), options.clock());
+                // The WebSocket authorizer verifies tokens of the local issuer (found by OpenID discovery, as on AWS).
+                localEnv.put("JWT_ISSUER", issuerUrl);
+                localEnv.put("JWT_AUDIENCE", LocalIssuer.AUDIENCE);
+                List<LocalFunction> made = functions(template, options, localEnv, functionCredentials, functions);
                 try {
                     api = new LocalHttpApi(port, template, functions, authorizers(template, issuer, options.clock()),
                             template.apis().isEmpty() ? null : template.apis().get(0).defaultAuthorizer(), endpoints,
                             options.clock());
+                    started.addAll(made);
                 } catch (BindException e) {
+                    made.forEach(LocalFunction::close);
+                    functions.clear();
                     if (options.apiPort() != 0 || attempt >= 4) {
                         throw new PortInUseException("the local HTTP API", port);
                     }
                 }
             }
             started.add(api);
+            List<LocalStreamMapping> mappings = new ArrayList<>();
+            for (SamTemplate.StreamSource source : template.streams()) {
+                LocalStreamMapping m = new LocalStreamMapping(source, template.physicalName(source.tableId()),
+                        functions.get(source.functionId()), dynamo.endpoint(), credentials);
+                mappings.add(m);
+                started.add(m);
+            }
 
             List<LocalScheduler.Rule> rules = new ArrayList<>();
             for (SamTemplate.Schedule s : template.schedules()) {
@@ -261,8 +281,12 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
             started.add(scheduler);
 
             LocalCloud cloud = new LocalCloud(options, template, dynamo, s3, issuer, Map.copyOf(functions), api, scheduler,
-                    options.clock().instant(), Duration.ofNanos(System.nanoTime() - t0));
+                    webSocket, mappings, options.clock().instant(), Duration.ofNanos(System.nanoTime() - t0));
             self[0] = cloud;
+            mappings.forEach(LocalStreamMapping::start);
+            if (webSocket != null) {
+                webSocket.start();
+            }
             api.start();
             if (options.schedules()) {
                 scheduler.start();
@@ -277,6 +301,50 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
                 }
             }
             throw e;
+        }
+    }
+
+    /** The template's functions, each with its environment and access key; put in {@code into} by logical id. */
+    private static List<LocalFunction> functions(SamTemplate template, Options options, Map<String, String> localEnv,
+                                                 Map<String, Credentials> functionCredentials, Map<String, LocalFunction> into) {
+        List<LocalFunction> made = new ArrayList<>();
+        for (SamTemplate.Function f : template.functions()) {
+            String name = template.physicalName(f.logicalId());
+            Map<String, String> env = new LinkedHashMap<>(f.environment());
+            env.putAll(localEnv);
+            env.put("AWS_LAMBDA_FUNCTION_NAME", name);
+            env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(f.memoryMb()));
+            env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+            env.put("_HANDLER", f.handler());
+            env.put("AWS_ACCESS_KEY_ID", functionCredentials.get(f.logicalId()).accessKeyId());
+            env.put("AWS_SECRET_ACCESS_KEY", functionCredentials.get(f.logicalId()).secretAccessKey());
+            env.putAll(options.environment());
+            LocalFunction lf = new LocalFunction(f, name, env, options.handlers());
+            into.put(f.logicalId(), lf);
+            made.add(lf);
+        }
+        return made;
+    }
+
+    /**
+     * The template's WebSocket API (the first one), its management API open to the access keys of the functions whose
+     * policies allow {@code execute-api:ManageConnections} on the connection.
+     */
+    private static LocalWebSocketApi webSocketApi(SamTemplate template, Options options, Map<String, LocalFunction> functions,
+                                                  Map<String, Credentials> functionCredentials) {
+        Map<String, List<Object>> policiesByKey = new LinkedHashMap<>();
+        for (SamTemplate.Function f : template.functions()) {
+            policiesByKey.put(functionCredentials.get(f.logicalId()).accessKeyId(), f.policies());
+        }
+        int port = options.wsPort();
+        try {
+            return new LocalWebSocketApi(port, template.webSocketApis().get(0), functions, (keyId, arn) ->
+                    policiesByKey.containsKey(keyId) && Iam.allows(policiesByKey.get(keyId), "execute-api:ManageConnections", arn),
+                    options.clock(), LocalWebSocketApi.IDLE_TIMEOUT);
+        } catch (BindException e) {
+            throw new PortInUseException("the local WebSocket API", port);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot open the local WebSocket API on port " + port, e);
         }
     }
 
@@ -401,6 +469,16 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         return s3.endpoint();
     }
 
+    /** Where clients open their notification socket, if the template has a WebSocket API. */
+    public Optional<URI> webSocketUrl() {
+        return webSocket == null ? Optional.empty() : Optional.of(webSocket.url());
+    }
+
+    /** The local WebSocket API (tests look at its connections). */
+    public Optional<LocalWebSocketApi> webSocketApi() {
+        return Optional.ofNullable(webSocket);
+    }
+
     public URI dynamoEndpoint() {
         return dynamo.endpoint();
     }
@@ -505,6 +583,8 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         out.put("api", apiEndpoint().toString());
         out.put("s3", s3Endpoint().toString());
         out.put("dynamodb", dynamoEndpoint().toString());
+        out.put("websocket", webSocket == null ? null : webSocket.url().toString());
+        out.put("websocketConnections", webSocket == null ? 0 : webSocket.openConnections());
         out.put("issuer", issuer.issuer());
         out.put("audience", LocalIssuer.AUDIENCE);
         out.put("template", template.file().toString());
@@ -537,6 +617,10 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         }
         closed = true;
         scheduler.close();
+        streams.forEach(LocalStreamMapping::close);
+        if (webSocket != null) {
+            webSocket.close();
+        }
         api.close();
         functions.values().forEach(LocalFunction::close);
         s3.close();

@@ -23,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code infra/local-cloud} — the local cloud's command line.
  * <pre>
- *   start   [--port 4750] [--s3-port 4751] [--dynamodb-port 4752] [--data DIR] [--template FILE]
+ *   start   [--port 4750] [--s3-port 4751] [--dynamodb-port 4752] [--ws-port 4753] [--data DIR] [--template FILE]
  *           [--param Name=Value]... [--env NAME=VALUE]... [--no-schedules]
  *   token   USER [--scopes chunkvault/read,chunkvault/write] [--ttl-seconds N] [--json] [--port 4750]
  *   gc      [--port 4750]        run the GC schedule now and print its report
@@ -82,11 +82,12 @@ public final class LocalCloudMain {
     }
 
     private static int start(Args a, PrintStream out, PrintStream err) {
-        a.allow("port", "s3-port", "dynamodb-port", "data", "template", "param", "env", "no-schedules");
+        a.allow("port", "s3-port", "dynamodb-port", "ws-port", "data", "template", "param", "env", "no-schedules");
         Path data = Path.of(a.one("data", ".chunkvault-local"));
         LocalCloud.Options o = LocalCloud.Options.persistent(data)
                 .withPorts(a.port("port", LocalCloud.DEFAULT_API_PORT), a.port("s3-port", LocalCloud.DEFAULT_S3_PORT),
                         a.port("dynamodb-port", LocalCloud.DEFAULT_DYNAMODB_PORT))
+                .withWebSocketPort(a.port("ws-port", a.port("port", LocalCloud.DEFAULT_API_PORT) + 3))
                 .withSchedules(!a.flag("no-schedules"))
                 .withParameters(a.pairs("param"))
                 .withEnvironment(a.pairs("env"));
@@ -98,7 +99,7 @@ public final class LocalCloudMain {
             cloud = LocalCloud.start(o);
         } catch (PortInUseException e) {
             err.println("local-cloud: port " + e.port() + " on 127.0.0.1 is already in use — is another local cloud running?"
-                    + " (check with: infra/local-cloud status; or start on other ports with --port, --s3-port, --dynamodb-port)");
+                    + " (check with: infra/local-cloud status; or start on other ports with --port, --s3-port, --dynamodb-port, --ws-port)");
             return PORT_IN_USE;
         } catch (TemplateException e) {
             err.println("local-cloud: template.yaml cannot run locally: " + e.getMessage());
@@ -133,6 +134,8 @@ public final class LocalCloudMain {
         b.append(String.format("  S3         %-26s s3proxy (Signature V4), bucket %s%n", cloud.s3Endpoint(),
                 String.join(", ", cloud.template().buckets().stream().map(r -> r.physicalName()).toList())));
         b.append(String.format("  DynamoDB   %-26s DynamoDB Local, %d tables%n", cloud.dynamoEndpoint(), cloud.template().tables().size()));
+        cloud.webSocketUrl().ifPresent(ws -> b.append(String.format("  WebSocket  %-26s push notifications (files table stream -> %s)%n",
+                ws, String.join(", ", cloud.template().streams().stream().map(x -> x.functionId()).toList()))));
         b.append(String.format("  JWT        issuer %s, audience %s%n", cloud.issuer().issuer(), dev.chunkvault.local.auth.LocalIssuer.AUDIENCE));
         if (cloud.options().dataDir() != null) {
             b.append(String.format("  Data       %s%n", cloud.options().dataDir().toAbsolutePath()));

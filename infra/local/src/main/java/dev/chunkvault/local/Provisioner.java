@@ -53,6 +53,11 @@ final class Provisioner {
                 LOG.debug("created table {} ({})", req.tableName(), t.logicalId());
                 continue;
             }
+            if (req.streamSpecification() != null && (existing.table().streamSpecification() == null
+                    || !Boolean.TRUE.equals(existing.table().streamSpecification().streamEnabled()))) {
+                LOG.info("table {}: enabling the stream that the template declares", req.tableName());
+                ddb.updateTable(b -> b.tableName(req.tableName()).streamSpecification(req.streamSpecification()));
+            }
             Set<String> have = existing.table().globalSecondaryIndexes() == null ? Set.of()
                     : existing.table().globalSecondaryIndexes().stream().map(GlobalSecondaryIndexDescription::indexName)
                     .collect(Collectors.toSet());

@@ -50,7 +50,11 @@ class TemplateDriftTest {
      */
     static final Set<String> OPTIONAL = Set.of("AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_ENDPOINT_URL_S3", "S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "CHUNKVAULT_FAULTS", "STORE_PARALLELISM", "CHUNKVAULT_CLOCK_OFFSET_SECONDS");
+            "CHUNKVAULT_FAULTS", "STORE_PARALLELISM", "CHUNKVAULT_CLOCK_OFFSET_SECONDS", "JWT_JWKS_URL");
+    /** Variables only the functions that use them get (each must have them). */
+    static final Map<String, Set<String>> PER_FUNCTION = Map.of("NOTIFY_URL", Set.of("ListFunction"),
+            "NOTIFY_MANAGEMENT_ENDPOINT", Set.of("NotifierFunction"), "JWT_ISSUER", Set.of("NotifyAuthorizerFunction"),
+            "JWT_AUDIENCE", Set.of("NotifyAuthorizerFunction"));
 
     @Test
     void everyHandlerIsALambdaHandlerClass() throws Exception {
@@ -85,7 +89,7 @@ class TemplateDriftTest {
     @Test
     void everyVariableTheCodeReadsIsSet() throws IOException {
         Set<String> read = new TreeSet<>(Wiring.REQUIRED);
-        Pattern p = Pattern.compile("(?:env\\.get|env\\.getOrDefault|longEnv\\(env,)\\s*\\(?\\s*\"([A-Z0-9_]+)\"");
+        Pattern p = Pattern.compile("(?:env\\.get|env\\.getOrDefault|longEnv\\(env,|required\\(env,)\\s*\\(?\\s*\"([A-Z0-9_]+)\"");
         try (Stream<Path> files = Files.walk(ROOT.resolve("functions"))) {
             for (Path file : files.filter(x -> x.toString().endsWith(".java") && x.toString().contains("/src/main/")).toList()) {
                 Matcher m = p.matcher(Files.readString(file));
@@ -96,12 +100,18 @@ class TemplateDriftTest {
         }
         assertTrue(read.containsAll(Set.of("FILES_TABLE", "RETENTION_DAYS", "GC_GRACE_HOURS", "AWS_REGION")),
                 "the scan finds the variables: " + read);
+        assertTrue(read.containsAll(PER_FUNCTION.keySet()), "PER_FUNCTION lists variables no code reads: " + PER_FUNCTION.keySet());
         Set<String> stale = new TreeSet<>(OPTIONAL);
         stale.removeAll(read);
         assertTrue(stale.isEmpty(), "OPTIONAL lists variables no code reads any more: " + stale);
         for (SamTemplate.Function f : TEMPLATE.functions()) {
             Set<String> missing = new TreeSet<>(read);
             missing.removeAll(OPTIONAL);
+            PER_FUNCTION.forEach((variable, users) -> {
+                if (!users.contains(f.logicalId())) {
+                    missing.remove(variable);
+                }
+            });
             missing.removeAll(f.environment().keySet());
             assertTrue(missing.isEmpty(), f.logicalId() + " is not given " + missing);
             for (String table : Wiring.TABLE_VARIABLES.values()) {

@@ -12,11 +12,18 @@ import java.util.Map;
 
 /**
  * GET /v1/files (list a folder), GET /v1/file (one file), GET /v1/changes (the change feed), GET /v1/usage (the caller's
- * usage and quota).
+ * usage and quota), GET /v1/notifications (where to open the notification socket: {@code url} is null where there is
+ * none, and the client polls).
  */
 public final class ListHandler extends HttpFunction {
+    /** A socket silent this long is closed by API Gateway after 10 minutes: clients send a ping well before. */
+    static final int KEEP_ALIVE_SECONDS = 540;
+    /** How often a client with a socket still reads the change feed (a lost notification waits at most this long). */
+    static final int CATCH_UP_SECONDS = 600;
+
     private final ReadService reads;
     private final UsageService usage;
+    private final Map<String, Object> notifications;
 
     public ListHandler() {
         this(System.getenv());
@@ -31,6 +38,11 @@ public final class ListHandler extends HttpFunction {
         super("list", wiring.log("list"));
         this.reads = wiring.reads();
         this.usage = wiring.usage();
+        Map<String, Object> n = new java.util.LinkedHashMap<>();
+        n.put("url", wiring.notifyUrl().orElse(null));
+        n.put("keepAliveSeconds", KEEP_ALIVE_SECONDS);
+        n.put("catchUpSeconds", CATCH_UP_SECONDS);
+        this.notifications = java.util.Collections.unmodifiableMap(n);
     }
 
     @Override
@@ -45,6 +57,7 @@ public final class ListHandler extends HttpFunction {
             case "GET /v1/changes" -> HttpResponse.ok(reads.changes(owner, request.requiredQuery("cursor"),
                     request.intQuery("limit", 500, 1, 1000)));
             case "GET /v1/usage" -> HttpResponse.ok(usage.usage(owner));
+            case "GET /v1/notifications" -> HttpResponse.ok(notifications);
             default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");
         };
     }

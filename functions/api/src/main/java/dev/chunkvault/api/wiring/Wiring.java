@@ -1,6 +1,9 @@
 package dev.chunkvault.api.wiring;
 
+import dev.chunkvault.api.auth.ConnectAuthorizer;
+import dev.chunkvault.api.auth.JwksSource;
 import dev.chunkvault.api.http.StructuredLog;
+import dev.chunkvault.aws.ApiGatewayPusher;
 import dev.chunkvault.aws.AwsClients;
 import dev.chunkvault.aws.DynamoItemStore;
 import dev.chunkvault.aws.FaultInjector;
@@ -8,6 +11,9 @@ import dev.chunkvault.aws.S3BlobStore;
 import dev.chunkvault.aws.S3ChunkPresigner;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.blob.Presigner;
+import dev.chunkvault.service.notify.Connections;
+import dev.chunkvault.service.notify.Notifier;
+import dev.chunkvault.service.notify.Pusher;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.vault.AuditService;
 import dev.chunkvault.service.vault.CommitService;
@@ -23,10 +29,12 @@ import dev.chunkvault.service.vault.PackService;
 import dev.chunkvault.service.vault.UploadService;
 import dev.chunkvault.service.vault.Usage;
 import dev.chunkvault.service.vault.UsageService;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -41,8 +49,12 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  * <p>Environment: {@code FILES_TABLE, VERSIONS_TABLE, CHUNKS_TABLE, REFS_TABLE, CONTROL_TABLE, CHUNK_BUCKET}
  * (required); {@code RETENTION_DAYS} (30), {@code GC_GRACE_HOURS} (24), {@code SERVICE_NAME} (chunkvault),
  * {@code STORE_PARALLELISM} (16), {@code COMMIT_BUDGET_SECONDS} (20), {@code DEFAULT_QUOTA_GIB} (0 = unlimited),
- * {@code MAX_VERSIONS_PER_FILE_PER_HOUR} (0 = unlimited); endpoint overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS}
- * enables fault injection (tests only); {@code CHUNKVAULT_CLOCK_OFFSET_SECONDS} moves the clock (local cloud only).
+ * {@code MAX_VERSIONS_PER_FILE_PER_HOUR} (0 = unlimited); push notifications: {@code CONNECTIONS_TABLE},
+ * {@code NOTIFY_URL} (the WebSocket URL clients connect to), {@code NOTIFY_MANAGEMENT_ENDPOINT} (where the notifier
+ * posts to connections), {@code JWT_ISSUER}, {@code JWT_AUDIENCE} (comma-separated) and optionally
+ * {@code JWT_JWKS_URL} (the WebSocket authorizer; without it the keys are found by OpenID discovery); endpoint
+ * overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS} enables fault injection (tests only);
+ * {@code CHUNKVAULT_CLOCK_OFFSET_SECONDS} moves the clock (local cloud only).
  */
 public final class Wiring {
     public static final List<String> REQUIRED = List.of("FILES_TABLE", "VERSIONS_TABLE", "CHUNKS_TABLE",
@@ -50,7 +62,7 @@ public final class Wiring {
     /** Which environment variable names the physical table of each of the service's tables. */
     public static final Map<String, String> TABLE_VARIABLES = Map.of(Tables.FILES, "FILES_TABLE",
             Tables.VERSIONS, "VERSIONS_TABLE", Tables.CHUNKS, "CHUNKS_TABLE", Tables.REFS, "REFS_TABLE",
-            Tables.CONTROL, "CONTROL_TABLE");
+            Tables.CONTROL, "CONTROL_TABLE", Tables.CONNECTIONS, "CONNECTIONS_TABLE");
 
     private final Map<String, String> env;
     private final Settings settings;
@@ -69,9 +81,14 @@ public final class Wiring {
     private final Supplier<DeltaService> deltas;
     private final Supplier<ConflictService> conflicts;
     private final Supplier<UsageService> usage;
+    private final Supplier<Connections> connections;
+    private final Supplier<Pusher> pusher;
+    private final Supplier<Notifier> notifier;
+    private final Supplier<ConnectAuthorizer> connectAuthorizer;
 
     private Wiring(Map<String, String> env, Settings s, Clock clock, Supplier<ItemStore> items,
-                   Supplier<BlobStore> blobs, Supplier<Presigner> presigner) {
+                   Supplier<BlobStore> blobs, Supplier<Presigner> presigner,
+                   Supplier<Pusher> pusher) {
         this.env = Map.copyOf(env);
         this.settings = s;
         this.clock = clock;
@@ -96,6 +113,25 @@ public final class Wiring {
         this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.conflicts = memo(() -> new ConflictService(items.get(), blobs.get(), clock, s, retry()));
         this.usage = memo(() -> new UsageService(items.get(), s, retry()));
+        this.pusher = pusher;
+        this.connections = memo(() -> new Connections(items.get(), clock, retry()));
+        this.notifier = memo(() -> new Notifier(connections.get(), pusher.get(),
+                parallel.get()));
+        this.connectAuthorizer = memo(() -> connectAuthorizer(env, clock));
+    }
+
+    /** The WebSocket authorizer's verifier: {@code JWT_ISSUER}, {@code JWT_AUDIENCE}, optional {@code JWT_JWKS_URL}. */
+    private static ConnectAuthorizer connectAuthorizer(Map<String, String> env, Clock clock) {
+        String issuer = env.get("JWT_ISSUER");
+        String audience = env.get("JWT_AUDIENCE");
+        if (blank(issuer) || blank(audience)) {
+            throw new IllegalStateException("missing environment variables: JWT_ISSUER and JWT_AUDIENCE");
+        }
+        java.util.Set<String> audiences = java.util.Arrays.stream(audience.split(",")).map(String::trim)
+                .filter(a -> !a.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        String jwks = env.get("JWT_JWKS_URL");
+        return new ConnectAuthorizer(issuer, audiences, new JwksSource(
+                issuer, blank(jwks) ? null : URI.create(jwks), JwksSource.http(), clock), clock);
     }
 
     /** The production wiring: DynamoDB and S3, configured by the function's environment. */
@@ -128,7 +164,9 @@ public final class Wiring {
         return new Wiring(env, s, clock(env),
                 memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env), s.storeCallTimeout())),
                 memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"), s.storeCallTimeout())),
-                memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))));
+                memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))),
+                memo(() -> new ApiGatewayPusher(clients.get().connections(
+                        URI.create(required(env, "NOTIFY_MANAGEMENT_ENDPOINT"))))));
     }
 
     /**
@@ -149,13 +187,25 @@ public final class Wiring {
 
     private static Map<String, String> physicalTables(Map<String, String> env) {
         Map<String, String> out = new java.util.HashMap<>();
-        TABLE_VARIABLES.forEach((table, variable) -> out.put(table, env.get(variable)));
+        TABLE_VARIABLES.forEach((table, variable) -> {
+            if (!blank(env.get(variable))) {
+                out.put(table, env.get(variable));
+            }
+        });
         return Map.copyOf(out);
     }
 
     /** Wiring over given ports (handler tests run the real handlers on the in-memory fakes this way). */
     public static Wiring of(ItemStore items, BlobStore blobs, Presigner presigner, Clock clock, Settings settings) {
-        return new Wiring(Map.of(), settings, clock, () -> items, () -> blobs, () -> presigner);
+        return of(items, blobs, presigner, clock, settings, (id, message) -> {
+            throw new IllegalStateException("no pusher in this wiring");
+        }, Map.of());
+    }
+
+    /** Wiring over given ports, with a pusher for notifications and extra environment (NOTIFY_URL, JWT_*). */
+    public static Wiring of(ItemStore items, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                            Pusher pusher, Map<String, String> env) {
+        return new Wiring(env, settings, clock, () -> items, () -> blobs, () -> presigner, () -> pusher);
     }
 
     private static Retry retry() {
@@ -202,6 +252,24 @@ public final class Wiring {
         return usage.get();
     }
 
+    public Connections connections() {
+        return connections.get();
+    }
+
+    public Notifier notifier() {
+        return notifier.get();
+    }
+
+    public ConnectAuthorizer connectAuthorizer() {
+        return connectAuthorizer.get();
+    }
+
+    /** Where clients open their notification socket ({@code NOTIFY_URL}), if this deployment has one. */
+    public Optional<String> notifyUrl() {
+        String url = env.get("NOTIFY_URL");
+        return blank(url) ? Optional.empty() : Optional.of(url.trim());
+    }
+
     /** A logger for one function, writing JSON lines to stdout. */
     public StructuredLog log(String function) {
         return new StructuredLog(service, env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", function), null, System.out);
@@ -243,6 +311,13 @@ public final class Wiring {
         } catch (NumberFormatException e) {
             throw new IllegalStateException("environment variable " + name + " is not a number");
         }
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        if (blank(env.get(name))) {
+            throw new IllegalStateException("missing environment variable: " + name);
+        }
+        return env.get(name).trim();
     }
 
     private static boolean blank(String s) {

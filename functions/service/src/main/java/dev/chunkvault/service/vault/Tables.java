@@ -18,6 +18,8 @@ public final class Tables {
     public static final String CHUNKS = "chunks";
     public static final String REFS = "refs";
     public static final String CONTROL = "control";
+    /** Open WebSocket connections of each account (push notifications). */
+    public static final String CONNECTIONS = "connections";
 
     /** files index: an owner's files by last change. */
     public static final String CHANGES_INDEX = "changes";
@@ -41,8 +43,11 @@ public final class Tables {
             KeyAttribute.string("edge"), Map.of());
     public static final TableSchema CONTROL_SCHEMA = new TableSchema(CONTROL, KeyAttribute.string("name"), null, Map.of());
 
+    public static final TableSchema CONNECTIONS_SCHEMA = new TableSchema(CONNECTIONS, KeyAttribute.string("owner"),
+            KeyAttribute.string("connectionId"), Map.of());
+
     public static List<TableSchema> all() {
-        return List.of(FILES_SCHEMA, VERSIONS_SCHEMA, CHUNKS_SCHEMA, REFS_SCHEMA, CONTROL_SCHEMA);
+        return List.of(FILES_SCHEMA, VERSIONS_SCHEMA, CHUNKS_SCHEMA, REFS_SCHEMA, CONTROL_SCHEMA, CONNECTIONS_SCHEMA);
     }
 
     /** The shard of a sparse-index entry: stable per key, spread evenly. */

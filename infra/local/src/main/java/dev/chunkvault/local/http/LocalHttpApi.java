@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.chunkvault.local.auth.JwtVerifier;
+import dev.chunkvault.api.auth.JwtVerifier;
 import dev.chunkvault.local.lambda.LocalFunction;
 import dev.chunkvault.local.template.SamTemplate;
 import java.io.ByteArrayOutputStream;

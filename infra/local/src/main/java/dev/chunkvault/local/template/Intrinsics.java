@@ -219,6 +219,10 @@ public final class Intrinsics {
             return parameters.get(name);
         }
         String r = resourceRef.apply(name);
+        int dot = name.indexOf('.');
+        if (r == null && dot > 0 && resourceRef.apply(name.substring(0, dot)) != null) {
+            return attribute(name.substring(0, dot), name.substring(dot + 1)); // SAM's Ref Function.Alias / .Version
+        }
         if (r == null) {
             throw new TemplateException("Ref to unknown parameter or resource '" + name + "'");
         }

@@ -41,7 +41,7 @@ public final class SamTemplate {
 
     public record Function(String logicalId, String handler, Map<String, String> environment, int timeoutSeconds,
                            int memoryMb, Integer reservedConcurrency, List<Route> routes, List<Schedule> schedules,
-                           List<Object> policies, Map<String, Object> properties) {
+                           List<Object> policies, Map<String, Object> properties, List<StreamSource> streams) {
         /** The handler's class name (the part before {@code ::}). */
         public String handlerClass() {
             int at = handler.indexOf("::");
@@ -61,6 +61,25 @@ public final class SamTemplate {
     public record HttpApi(String logicalId, String physicalName, String defaultAuthorizer,
                           Map<String, JwtAuthorizer> authorizers) {}
 
+    /**
+     * A DynamoDB stream event source of a function (Lambda's event source mapping): the table by logical id, and the
+     * mapping's batch size, starting position ({@code LATEST} or {@code TRIM_HORIZON}) and retry limits (-1: none).
+     */
+    public record StreamSource(String functionId, String eventName, String tableId, int batchSize, String startingPosition,
+                               int maxRetries, int maxRecordAgeSeconds, boolean bisectOnError) {}
+
+    /**
+     * A route of a WebSocket API: its key ({@code $connect}, {@code $disconnect}, {@code $default} or a value of the
+     * route selection expression); the REQUEST authorizer's function and identity header (null: none); the
+     * integration: a function (AWS_PROXY) or, for a MOCK integration, the response template it answers with.
+     */
+    public record WebSocketRoute(String routeKey, String authorizerFunctionId, String identityHeader, String functionId,
+                                 String mockResponse) {}
+
+    /** An API Gateway WebSocket API ({@code AWS::ApiGatewayV2::Api}, {@code ProtocolType: WEBSOCKET}) and its stage. */
+    public record WebSocketApi(String logicalId, String physicalName, String routeSelectionExpression, String stage,
+                               Map<String, WebSocketRoute> routes) {}
+
     /** A resource the local cloud provisions, with its physical name and resolved properties. */
     public record Resource(String logicalId, String type, String physicalName, Map<String, Object> properties) {}
 
@@ -72,9 +91,11 @@ public final class SamTemplate {
     private final List<Resource> tables;
     private final List<Resource> buckets;
     private final List<HttpApi> apis;
+    private final List<WebSocketApi> webSocketApis;
 
     private SamTemplate(Path file, String stack, Map<String, Object> raw, Map<String, Object> parameters,
-                        List<Function> functions, List<Resource> tables, List<Resource> buckets, List<HttpApi> apis) {
+                        List<Function> functions, List<Resource> tables, List<Resource> buckets, List<HttpApi> apis,
+                        List<WebSocketApi> webSocketApis) {
         this.file = file;
         this.stack = stack;
         this.raw = raw;
@@ -83,6 +104,7 @@ public final class SamTemplate {
         this.tables = tables;
         this.buckets = buckets;
         this.apis = apis;
+        this.webSocketApis = webSocketApis;
     }
 
     public static SamTemplate load(Path file, String stack, Map<String, String> parameterOverrides) {
@@ -109,7 +131,11 @@ public final class SamTemplate {
 
         Map<String, String> types = new HashMap<>();
         resources.forEach((id, r) -> types.put(id, String.valueOf(map(r, "resource " + id).get("Type"))));
-        java.util.function.Function<String, String> refOf = id -> types.containsKey(id) ? physicalName(stack, id, types.get(id)) : null;
+        // A stage's Ref is its name (what ARNs and URLs hold), any other resource's its physical name.
+        java.util.function.Function<String, String> refOf = id -> !types.containsKey(id) ? null
+                : types.get(id).equals("AWS::ApiGatewayV2::Stage") && map(map(resources.get(id), id).get("Properties"), id)
+                        .get("StageName") instanceof String name ? name
+                : physicalName(stack, id, types.get(id));
         Intrinsics in = new Intrinsics(parameters, refOf, (id, attr) -> attribute(stack, id, types.get(id), attr),
                 map(raw.getOrDefault("Conditions", Map.of()), "Conditions"),
                 map(raw.getOrDefault("Mappings", Map.of()), "Mappings"));
@@ -120,6 +146,7 @@ public final class SamTemplate {
         List<Resource> tables = new ArrayList<>();
         List<Resource> buckets = new ArrayList<>();
         List<HttpApi> apis = new ArrayList<>();
+        Map<String, Map<String, Object>> gateway = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : resources.entrySet()) {
             String id = e.getKey();
             Map<String, Object> r = map(e.getValue(), "resource " + id);
@@ -136,11 +163,22 @@ public final class SamTemplate {
                 case "AWS::S3::Bucket" -> buckets.add(new Resource(id, type, refOf.apply(id),
                         (Map<String, Object>) in.resolve(props)));
                 case "AWS::Serverless::HttpApi" -> apis.add(httpApi(id, refOf.apply(id), props, in));
+                case "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration",
+                     "AWS::ApiGatewayV2::IntegrationResponse", "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Stage" -> {
+                    Map<String, Object> resolved = new LinkedHashMap<>((Map<String, Object>) in.resolve(props));
+                    resolved.put("::Type", type);
+                    resolved.put("::Ref", refOf.apply(id));
+                    gateway.put(id, resolved);
+                }
                 default -> { /* identity, logs, policies: nothing to run locally */ }
             }
         }
+        Map<String, String> functionByName = new HashMap<>();
+        for (Function f : functions) {
+            functionByName.put(physicalName(stack, f.logicalId(), "AWS::Serverless::Function"), f.logicalId());
+        }
         return new SamTemplate(file, stack, raw, parameters, List.copyOf(functions), List.copyOf(tables),
-                List.copyOf(buckets), List.copyOf(apis));
+                List.copyOf(buckets), List.copyOf(apis), webSocketApis(gateway, functionByName));
     }
 
     private static Map<String, Object> parameters(Map<String, Object> defs, Map<String, String> overrides) {
@@ -215,6 +253,7 @@ public final class SamTemplate {
 
         List<Route> routes = new ArrayList<>();
         List<Schedule> schedules = new ArrayList<>();
+        List<StreamSource> streams = new ArrayList<>();
         Map<String, Object> events = map(props.getOrDefault("Events", Map.of()), id + ".Events");
         for (Map.Entry<String, Object> ev : events.entrySet()) {
             Map<String, Object> event = map(ev.getValue(), id + ".Events." + ev.getKey());
@@ -239,6 +278,20 @@ public final class SamTemplate {
                 case "ScheduleV2" -> schedules.add(new Schedule(id, ev.getKey(), String.valueOf(p.get("ScheduleExpression")),
                         !"DISABLED".equals(String.valueOf(p.getOrDefault("State", "ENABLED"))),
                         p.get("Input") == null ? null : String.valueOf(p.get("Input"))));
+                case "DynamoDB" -> {
+                    Object stream = map(event.getOrDefault("Properties", Map.of()), "Properties").get("Stream");
+                    Object target = stream instanceof Map<?, ?> m ? m.get("Fn::GetAtt") : null;
+                    String table = target instanceof List<?> l && l.size() == 2 ? String.valueOf(l.get(0))
+                            : target instanceof String t ? t.substring(0, Math.max(0, t.indexOf('.'))) : null;
+                    if (table == null || table.isEmpty()) {
+                        throw new TemplateException(id + ".Events." + ev.getKey() + ": Stream must be !GetAtt TABLE.StreamArn locally");
+                    }
+                    streams.add(new StreamSource(id, ev.getKey(), table, (int) number(p.getOrDefault("BatchSize", 100), "BatchSize"),
+                            String.valueOf(p.getOrDefault("StartingPosition", "LATEST")),
+                            (int) number(p.getOrDefault("MaximumRetryAttempts", -1), "MaximumRetryAttempts"),
+                            (int) number(p.getOrDefault("MaximumRecordAgeInSeconds", -1), "MaximumRecordAgeInSeconds"),
+                            "true".equals(String.valueOf(p.getOrDefault("BisectBatchOnFunctionError", "false")))));
+                }
                 default -> throw new TemplateException(id + ".Events." + ev.getKey() + ": event type " + type
                         + " is not supported by the local cloud");
             }
@@ -247,7 +300,91 @@ public final class SamTemplate {
         List<Object> policyList = policies instanceof List<?> l ? List.copyOf((List<Object>) l) : List.of(policies);
         Iam.check(id + ".Policies", policyList);
         return new Function(id, handler, Map.copyOf(env), timeout, memory, reserved, List.copyOf(routes),
-                List.copyOf(schedules), policyList, (Map<String, Object>) in.resolve(merged));
+                List.copyOf(schedules), policyList, (Map<String, Object>) in.resolve(merged), List.copyOf(streams));
+    }
+
+    /**
+     * The WebSocket APIs among the template's {@code AWS::ApiGatewayV2} resources (HTTP APIs come from SAM's own
+     * resource): routes with their authorizer and integration, and the stage name.
+     */
+    private static List<WebSocketApi> webSocketApis(Map<String, Map<String, Object>> gateway, Map<String, String> functionByName) {
+        List<WebSocketApi> out = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Object>> api : gateway.entrySet()) {
+            Map<String, Object> a = api.getValue();
+            if (!"AWS::ApiGatewayV2::Api".equals(a.get("::Type")) || !"WEBSOCKET".equals(String.valueOf(a.get("ProtocolType")))) {
+                continue;
+            }
+            String ref = String.valueOf(a.get("::Ref"));
+            String stage = null;
+            Map<String, WebSocketRoute> routes = new LinkedHashMap<>();
+            for (Map<String, Object> r : gateway.values()) {
+                if (!ref.equals(String.valueOf(r.get("ApiId")))) {
+                    continue;
+                }
+                if ("AWS::ApiGatewayV2::Stage".equals(r.get("::Type"))) {
+                    stage = String.valueOf(r.get("StageName"));
+                }
+                if (!"AWS::ApiGatewayV2::Route".equals(r.get("::Type"))) {
+                    continue;
+                }
+                String key = String.valueOf(r.get("RouteKey"));
+                String authorizerFunction = null;
+                String identityHeader = null;
+                if ("CUSTOM".equals(String.valueOf(r.get("AuthorizationType")))) {
+                    Map<String, Object> authorizer = byRef(gateway, String.valueOf(r.get("AuthorizerId")), "AWS::ApiGatewayV2::Authorizer");
+                    authorizerFunction = lambdaOf(String.valueOf(authorizer.get("AuthorizerUri")), functionByName, key);
+                    Object sources = authorizer.getOrDefault("IdentitySource", List.of());
+                    for (Object source : sources instanceof List<?> l ? l : List.of(sources)) {
+                        String src = String.valueOf(source);
+                        if (src.startsWith("route.request.header.")) {
+                            identityHeader = src.substring("route.request.header.".length());
+                        }
+                    }
+                }
+                String target = String.valueOf(r.getOrDefault("Target", ""));
+                if (!target.startsWith("integrations/")) {
+                    throw new TemplateException("WebSocket route " + key + " has no integration target");
+                }
+                Map<String, Object> integration = byRef(gateway, target.substring("integrations/".length()),
+                        "AWS::ApiGatewayV2::Integration");
+                String functionId = null;
+                String mock = null;
+                if ("MOCK".equals(String.valueOf(integration.get("IntegrationType")))) {
+                    mock = "";
+                    for (Map<String, Object> ir : gateway.values()) {
+                        if ("AWS::ApiGatewayV2::IntegrationResponse".equals(ir.get("::Type"))
+                                && String.valueOf(integration.get("::Ref")).equals(String.valueOf(ir.get("IntegrationId")))
+                                && ir.get("ResponseTemplates") instanceof Map<?, ?> t && t.get("$default") != null) {
+                            mock = String.valueOf(t.get("$default"));
+                        }
+                    }
+                } else {
+                    functionId = lambdaOf(String.valueOf(integration.get("IntegrationUri")), functionByName, key);
+                }
+                routes.put(key, new WebSocketRoute(key, authorizerFunction, identityHeader, functionId, mock));
+            }
+            out.add(new WebSocketApi(api.getKey(), ref, String.valueOf(a.getOrDefault("RouteSelectionExpression",
+                    "$request.body.action")), stage == null ? "$default" : stage, Map.copyOf(routes)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Map<String, Object> byRef(Map<String, Map<String, Object>> gateway, String ref, String type) {
+        for (Map<String, Object> r : gateway.values()) {
+            if (type.equals(r.get("::Type")) && ref.equals(String.valueOf(r.get("::Ref")))) {
+                return r;
+            }
+        }
+        throw new TemplateException("no " + type + " " + ref + " in the template");
+    }
+
+    /** The function an API Gateway Lambda URI ({@code arn:aws:apigateway:...:lambda:path/.../functions/ARN/invocations}) names. */
+    private static String lambdaOf(String uri, Map<String, String> functionByName, String route) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":function:([^:/]+)(?::[^/]+)?/invocations$").matcher(uri);
+        if (!m.find() || !functionByName.containsKey(m.group(1))) {
+            throw new TemplateException("WebSocket route " + route + ": " + uri + " names no function of the template");
+        }
+        return functionByName.get(m.group(1));
     }
 
     @SuppressWarnings("unchecked")
@@ -299,6 +436,12 @@ public final class SamTemplate {
             return null;
         }
         String name = physicalName(stack, id, type);
+        if (type.equals("AWS::Serverless::Function") && attr.equals("Alias")) {
+            return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + name + ":live";
+        }
+        if (type.equals("AWS::DynamoDB::Table") && attr.equals("StreamArn")) {
+            return "arn:aws:dynamodb:" + REGION + ":" + ACCOUNT + ":table/" + name + "/stream/local";
+        }
         if (!attr.equals("Arn")) {
             return stack + "-" + id + "-" + attr;
         }
@@ -378,6 +521,14 @@ public final class SamTemplate {
 
     public List<HttpApi> apis() {
         return apis;
+    }
+
+    public List<WebSocketApi> webSocketApis() {
+        return webSocketApis;
+    }
+
+    public List<StreamSource> streams() {
+        return functions.stream().flatMap(f -> f.streams().stream()).toList();
     }
 
     /** The physical name of a resource (its {@code Ref}). */

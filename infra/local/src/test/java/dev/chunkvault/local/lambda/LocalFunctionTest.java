@@ -58,7 +58,7 @@ class LocalFunctionTest {
 
     private static LocalFunction function(int timeoutSeconds, Integer reserved) {
         SamTemplate.Function spec = new SamTemplate.Function("Fn", Blocking.class.getName() + "::handleRequest", Map.of(),
-                timeoutSeconds, 128, reserved, List.of(), List.of(), List.of(), Map.of());
+                timeoutSeconds, 128, reserved, List.of(), List.of(), List.of(), Map.of(), List.of());
         return new LocalFunction(spec, "stack-Fn", Map.of(), LocalFunction.HandlerFactory.DEFAULT);
     }
 

@@ -50,8 +50,23 @@ class SamTemplateTest {
         assertTrue(gc.schedules().get(0).enabled());
         assertTrue(gc.routes().isEmpty());
 
-        assertEquals(5, t.tables().size());
+        assertEquals(6, t.tables().size());
         assertEquals(1, t.buckets().size());
+        // The WebSocket API: routes from AWS::ApiGatewayV2 resources, the stage's Ref is its name, the stream mapping.
+        SamTemplate.WebSocketApi ws = t.webSocketApis().get(0);
+        assertEquals("v1", ws.stage());
+        assertEquals("$request.body.action", ws.routeSelectionExpression());
+        assertEquals("NotifyAuthorizerFunction", ws.routes().get("$connect").authorizerFunctionId());
+        assertEquals("Authorization", ws.routes().get("$connect").identityHeader());
+        assertEquals("NotifyConnectionsFunction", ws.routes().get("$connect").functionId());
+        assertEquals("NotifyConnectionsFunction", ws.routes().get("$disconnect").functionId());
+        assertEquals("{\"type\":\"pong\"}", ws.routes().get("ping").mockResponse());
+        SamTemplate.StreamSource stream = t.streams().get(0);
+        assertEquals("NotifierFunction", stream.functionId());
+        assertEquals("FilesTable", stream.tableId());
+        assertEquals("LATEST", stream.startingPosition());
+        assertEquals(3, stream.maxRetries());
+        assertTrue(stream.bisectOnError());
         SamTemplate.HttpApi api = t.apis().get(0);
         assertEquals("Jwt", api.defaultAuthorizer());
         assertEquals("$request.header.Authorization", api.authorizers().get("Jwt").identitySource());

@@ -1,4 +1,4 @@
-package dev.chunkvault.local.auth;
+package dev.chunkvault.api.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +38,7 @@ public final class JwtVerifier {
     private static final long IAT_SKEW_SECONDS = 300;
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
     /** The last second of the year 9999 (253402300799): no token is meant to live longer; a larger date is an error. */
-    static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+    public static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
     private final String issuer;
     private final Set<String> audiences;
