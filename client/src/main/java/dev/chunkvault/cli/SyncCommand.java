@@ -1,11 +1,20 @@
 package dev.chunkvault.cli;
 
+import dev.chunkvault.client.model.Notifications;
+import dev.chunkvault.client.watch.FolderWatcher;
+import dev.chunkvault.client.watch.NotificationSocket;
+import dev.chunkvault.client.watch.Signals;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code chunkvault sync}: two-way sync of a folder, once or every {@code --interval} ({@code --watch}). */
+/** {@code chunkvault sync}: two-way sync of a folder, once or until interrupted ({@code --watch}). */
 @Command(mixinStandardHelpOptions = true, name = "sync", description = {"Two-way sync of a folder with your account.",
         "Edits are never lost: a true conflict is merged when the edits are disjoint, else the local version is kept"
                 + " as a conflicted copy (uploaded too). Deleting more than --max-delete files (or over half) needs"
@@ -26,10 +35,13 @@ final class SyncCommand extends Subcommand {
     @Option(names = "--max-delete", paramLabel = "N", description = "Deletions allowed without --force (default 50).")
     int maxDelete = 50;
 
-    @Option(names = "--watch", description = "Keep syncing every --interval seconds until interrupted (Ctrl-C).")
+    @Option(names = "--watch", description = {"Keep syncing until interrupted (Ctrl-C): at once when files change here"
+            + " (file-system events) or elsewhere (the service's push notifications), and every 10 minutes anyway.",
+            "Where the service sends no notifications, it polls every --interval seconds."})
     boolean watch;
 
-    @Option(names = "--interval", paramLabel = "SECONDS", description = "Pause between syncs with --watch (default 30).")
+    @Option(names = "--interval", paramLabel = "SECONDS", description = "With --watch: how often to poll when there are no"
+            + " push notifications (default 30).")
     int interval = 30;
 
     @Option(names = "--rebind", description = "Sync a folder last synced with another account or endpoint with the"
@@ -47,8 +59,51 @@ final class SyncCommand extends Subcommand {
         if (interval < 1 || dryRun) {
             throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
         }
-        return watch((f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r), force, rebind,
-                java.time.Duration.ofSeconds(interval), dev.chunkvault.client.Sleeper.SYSTEM, cli().err);
+        Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r);
+        Path root = local(folder.dir == null ? "." : folder.dir);
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return once.run(force, rebind); // says what is wrong with the folder
+        }
+        Duration poll = Duration.ofSeconds(interval);
+        Notifications n = notifications();
+        Signals signals = Signals.standard();
+        java.io.PrintStream err = cli().err;
+        try (FolderWatcher files = new FolderWatcher(root, signals, m -> err.println("chunkvault: " + m));
+             NotificationSocket socket = n.url() == null ? null : new NotificationSocket(URI.create(n.url()),
+                     cli().client()::openSocket, cli().client()::refreshToken, Duration.ofSeconds(n.keepAliveSeconds()), signals,
+                     m -> err.println("chunkvault: " + m))) {
+            files.start();
+            if (socket != null) {
+                socket.start();
+            }
+            Duration catchUp = Duration.ofSeconds(n.catchUpSeconds());
+            // Pushed and watched: a sync when something changes, and a catch-up and full scan every catchUp. Else a poll.
+            return watch(once, force, rebind, () -> signals.await(socket != null && socket.connected() && files.complete()
+                    ? catchUp : poll), poll, err);
+        }
+    }
+
+    /** Where the service pushes notifications; none (polling) when it cannot say. */
+    private Notifications notifications() {
+        try {
+            return cli().client().notifications();
+        } catch (dev.chunkvault.client.ChunkvaultException e) {
+            cli().err.println("chunkvault: no push notifications (" + Errors.classify(e).message() + "); polling every "
+                    + interval + " s");
+            return Notifications.none();
+        }
+    }
+
+    /** Waits for the next reason to sync. */
+    @FunctionalInterface
+    interface Waiter {
+        void await() throws InterruptedException;
+    }
+
+    /** Syncs, then sleeps {@code interval}, until interrupted (see the other {@code watch}). */
+    static int watch(Once once, boolean force, boolean rebind, Duration interval, dev.chunkvault.client.Sleeper sleeper,
+                     java.io.PrintStream err) throws IOException {
+        return watch(once, force, rebind, () -> sleeper.sleep(interval), interval, err);
     }
 
     /** One sync of a watch. */
@@ -61,8 +116,8 @@ final class SyncCommand extends Subcommand {
      * Syncs every {@code interval} until interrupted. {@code --force} and {@code --rebind} are for the first sync
      * only (the first that ran): a mass delete found later is held back again, as without --watch.
      */
-    static int watch(Once once, boolean force, boolean rebind, java.time.Duration interval,
-                     dev.chunkvault.client.Sleeper sleeper, java.io.PrintStream err) throws IOException {
+    static int watch(Once once, boolean force, boolean rebind, Waiter waiter, Duration retry, java.io.PrintStream err)
+            throws IOException {
         int last = ExitCodes.OK;
         boolean first = true;
         while (!Thread.currentThread().isInterrupted()) {
@@ -73,11 +128,11 @@ final class SyncCommand extends Subcommand {
                 throw e;
             } catch (dev.chunkvault.client.TransportException | dev.chunkvault.client.BadResponseException
                      | dev.chunkvault.client.sync.SyncBusyException e) {
-                err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + interval.toSeconds()
+                err.println("chunkvault: " + Errors.classify(e).message() + " (retrying in " + retry.toSeconds()
                         + " s)");
             }
             try {
-                sleeper.sleep(interval);
+                waiter.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

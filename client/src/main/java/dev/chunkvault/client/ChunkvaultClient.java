@@ -12,6 +12,7 @@ import dev.chunkvault.client.model.FileEntry;
 import dev.chunkvault.client.model.GcReport;
 import dev.chunkvault.client.model.History;
 import dev.chunkvault.client.model.Listing;
+import dev.chunkvault.client.model.Notifications;
 import dev.chunkvault.client.model.Signatures;
 import dev.chunkvault.client.model.PackDeclared;
 import dev.chunkvault.client.model.PackSealed;
@@ -21,7 +22,9 @@ import dev.chunkvault.client.model.Usage;
 import dev.chunkvault.client.model.VersionInfo;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -499,6 +502,41 @@ public final class ChunkvaultClient implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BadResponseException("The downloaded manifest cannot be decoded.", e);
         }
+    }
+
+    /**
+     * {@code GET /v1/notifications}: where to open the notification socket; {@link Notifications#none()} from a
+     * deployment without the route (404 for the route itself, not for a file).
+     */
+    public Notifications notifications() {
+        try {
+            Notifications n = transport.call(Call.get("/v1/notifications", java.util.Map.of()),
+                    Notifications.class);
+            return n.keepAliveSeconds() <= 0 || n.catchUpSeconds() <= 0 ? Notifications.none() : n;
+        } catch (ApiException e) {
+            if (e.isNoSuchRoute()) {
+                return Notifications.none();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a notification socket to {@code url} (see {@link dev.chunkvault.client.watch.NotificationSocket}), with this
+     * client's token, proxy and HTTP settings.
+     */
+    public java.util.concurrent.CompletableFuture<WebSocket> openSocket(URI url, WebSocket.Listener listener) {
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(java.time.Duration.ofSeconds(15));
+        String token = options.tokens().token();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b.buildAsync(url, listener);
+    }
+
+    /** Asks the token provider for a fresh token (after a socket was refused with 401); true if it has one. */
+    public boolean refreshToken() {
+        return options.tokens().refresh();
     }
 
     /** {@code GET /v1/usage}: the caller's usage and quota. */

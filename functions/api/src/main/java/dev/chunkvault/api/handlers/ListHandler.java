@@ -18,8 +18,6 @@ import java.util.Map;
 public final class ListHandler extends HttpFunction {
     /** A socket silent this long is closed by API Gateway after 10 minutes: clients send a ping well before. */
     static final int KEEP_ALIVE_SECONDS = 540;
-    /** How often a client with a socket still reads the change feed (a lost notification waits at most this long). */
-    static final int CATCH_UP_SECONDS = 600;
 
     private final ReadService reads;
     private final UsageService usage;
@@ -41,7 +39,7 @@ public final class ListHandler extends HttpFunction {
         Map<String, Object> n = new java.util.LinkedHashMap<>();
         n.put("url", wiring.notifyUrl().orElse(null));
         n.put("keepAliveSeconds", KEEP_ALIVE_SECONDS);
-        n.put("catchUpSeconds", CATCH_UP_SECONDS);
+        n.put("catchUpSeconds", wiring.notifyCatchUpSeconds());
         this.notifications = java.util.Collections.unmodifiableMap(n);
     }
 

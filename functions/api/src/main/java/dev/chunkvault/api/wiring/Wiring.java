@@ -50,7 +50,8 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  * (required); {@code RETENTION_DAYS} (30), {@code GC_GRACE_HOURS} (24), {@code SERVICE_NAME} (chunkvault),
  * {@code STORE_PARALLELISM} (16), {@code COMMIT_BUDGET_SECONDS} (20), {@code DEFAULT_QUOTA_GIB} (0 = unlimited),
  * {@code MAX_VERSIONS_PER_FILE_PER_HOUR} (0 = unlimited); push notifications: {@code CONNECTIONS_TABLE},
- * {@code NOTIFY_URL} (the WebSocket URL clients connect to), {@code NOTIFY_MANAGEMENT_ENDPOINT} (where the notifier
+ * {@code NOTIFY_URL} (the WebSocket URL clients connect to), {@code NOTIFY_CATCH_UP_SECONDS} (600),
+ * {@code NOTIFY_MANAGEMENT_ENDPOINT} (where the notifier
  * posts to connections), {@code JWT_ISSUER}, {@code JWT_AUDIENCE} (comma-separated) and optionally
  * {@code JWT_JWKS_URL} (the WebSocket authorizer; without it the keys are found by OpenID discovery); endpoint
  * overrides as read by {@link AwsClients}; {@code CHUNKVAULT_FAULTS} enables fault injection (tests only);
@@ -262,6 +263,18 @@ public final class Wiring {
 
     public ConnectAuthorizer connectAuthorizer() {
         return connectAuthorizer.get();
+    }
+
+    /**
+     * How often a client with a socket still reads the change feed ({@code NOTIFY_CATCH_UP_SECONDS}, default 600, 1 to
+     * 3600): a notification lost (its notifier failed) waits at most this long.
+     */
+    public int notifyCatchUpSeconds() {
+        long s = longEnv(env, "NOTIFY_CATCH_UP_SECONDS", 600);
+        if (s < 1 || s > 3600) {
+            throw new IllegalStateException("environment variable NOTIFY_CATCH_UP_SECONDS must be 1 to 3600");
+        }
+        return (int) s;
     }
 
     /** Where clients open their notification socket ({@code NOTIFY_URL}), if this deployment has one. */

@@ -120,6 +120,13 @@ public final class LocalWebSocketApi implements AutoCloseable {
         return connects.get();
     }
 
+    /** Closes every open connection, as API Gateway does at its 2-hour limit or a deployment (tests use it). */
+    public void dropAll() {
+        for (Connection c : List.copyOf(connections.values())) {
+            c.close(1001, "Going away");
+        }
+    }
+
     private void acceptLoop() {
         while (!closed) {
             try {
