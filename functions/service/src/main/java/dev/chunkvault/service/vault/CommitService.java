@@ -862,7 +862,12 @@ public final class CommitService {
                     throw new Race(); // a retry of this request got there first: replay it
                 }
             }
-            List<ChunkId> unusable = refs.pin(owner, fileId, versionId, v.pins(), parallel);
+            List<ChunkId> unusable;
+            try {
+                unusable = refs.pin(owner, fileId, versionId, v.pins(), parallel);
+            } catch (RefOps.NotPending aborted) {
+                throw new Race(); // rolled back meanwhile (by GC, past the pending grace): re-read
+            }
             if (!unusable.isEmpty()) {
                 rollback(d.version(), added);
                 throw missingChunks(unusable);

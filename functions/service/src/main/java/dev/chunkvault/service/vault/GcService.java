@@ -243,7 +243,18 @@ public final class GcService {
             sweepPacked(lease, row, t);
             return;
         }
-        blobs.delete(ChunkRow.objectKey(row.id()), row.s3Version());
+        String object = ChunkRow.objectKey(row.id());
+        blobs.delete(object, row.s3Version());
+        if (row.s3Version() != null && blobs.head(object).isPresent()) {
+            // The recorded version is the one a commit verified first: the same bytes uploaded again since (a grant to
+            // another owner, before the mark) are later versions, and once the row is gone only a whole cycle of the
+            // orphan listing would find them. Under this run's mark nothing can reference the chunk and no upload URL of
+            // it is still valid, so the current object goes too, as a packed chunk's copy does (sweepPacked).
+            if (!lease.mayDelete()) {
+                return; // the row stays DELETING: the next sweep deletes what is left
+            }
+            blobs.delete(object, null);
+        }
         try {
             store.delete(Tables.CHUNKS, key,
                     and(eq(ChunkRow.STATE, ChunkRow.State.DELETING.name()), eq(ChunkRow.GC_RUN, lease.token())));

@@ -89,17 +89,38 @@ final class RefOps {
     }
 
     /**
-     * Concurrent pin transactions of one commit. Each is {@value #CHUNKS_PER_TRANSACTION} chunks (99 writes): a few
-     * at a time take the round trips out of a large commit's time on DynamoDB, while more only queue on the
-     * table's write path (DynamoDB Local serialises them; docs/perf-push.md).
+     * Concurrent pin transactions of one commit. Each is {@value #CHUNKS_PER_TRANSACTION} chunks (99 writes, and the
+     * check that the version is still PENDING: 100 actions): a few at a time take the round trips out of a large
+     * commit's time on DynamoDB, while more only queue on the table's write path (DynamoDB Local serialises them;
+     * docs/perf-push.md).
      */
     static final int PIN_CONCURRENCY = 4;
 
     /**
-     * Pins every chunk, up to {@link #PIN_CONCURRENCY} batches at a time on {@code parallel}: the chunks are
-     * distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on its own.
+     * The version these pins are for is still PENDING. A rollback marks it ABORTED before it removes the version's pins
+     * (GC's for an abandoned version, or another attempt of the same request), so a pin of an attempt that read the
+     * version before that either lands before the mark, where the rollback removes it, or not at all: never an edge of a
+     * version that is gone.
+     */
+    static TxAction stillPending(String fileId, String versionId) {
+        return TxAction.check(Tables.VERSIONS, VersionRow.key(fileId, versionId),
+                eq(VersionRow.STATE, VersionRow.State.PENDING.name()));
+    }
+
+    /** The version was aborted (or is gone) while it was being pinned: nothing more is pinned for it. */
+    static final class NotPending extends RuntimeException {
+        NotPending() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Pins every chunk of a PENDING version, up to {@link #PIN_CONCURRENCY} batches at a time on {@code parallel}: the
+     * chunks are distinct, so no two batches write the same edge, holding or chunk row, and each batch is idempotent on
+     * its own. Each transaction checks that the version is still PENDING ({@link #stillPending}).
      *
      * @return the chunks whose row was gone, re-created or being collected (not pinned)
+     * @throws NotPending if the version was aborted or deleted meanwhile
      */
     List<ChunkId> pin(Owner owner, String fileId, String versionId, List<Pin> pins, Parallel parallel) {
         List<List<Pin>> batches = new ArrayList<>();
@@ -128,10 +149,14 @@ final class RefOps {
     private List<ChunkId> pinBatch(Owner owner, String fileId, String versionId, List<Pin> batch) {
         List<TxAction> actions = new ArrayList<>();
         batch.forEach(p -> actions.addAll(pinActions(owner, fileId, versionId, p)));
+        actions.add(stillPending(fileId, versionId));
         try {
             retry.run(() -> store.transact(actions));
             return List.of();
         } catch (TransactionCancelledException cancelled) {
+            if (cancelled.conditionFailed(actions.size() - 1)) {
+                throw new NotPending();
+            }
             List<ChunkId> unusable = new ArrayList<>();
             for (Pin p : batch) {
                 if (!pinOne(owner, fileId, versionId, p)) {
@@ -144,10 +169,15 @@ final class RefOps {
 
     /** @return false if the chunk row is unusable */
     private boolean pinOne(Owner owner, String fileId, String versionId, Pin p) {
+        List<TxAction> actions = new ArrayList<>(pinActions(owner, fileId, versionId, p));
+        actions.add(stillPending(fileId, versionId));
         try {
-            retry.run(() -> store.transact(pinActions(owner, fileId, versionId, p)));
+            retry.run(() -> store.transact(actions));
             return true;
         } catch (TransactionCancelledException cancelled) {
+            if (cancelled.conditionFailed(actions.size() - 1)) {
+                throw new NotPending();
+            }
             if (cancelled.conditionFailed(0)) {
                 return true; // the edge exists: this pin happened before
             }
