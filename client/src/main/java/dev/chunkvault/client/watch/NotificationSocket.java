@@ -157,9 +157,9 @@ public final class NotificationSocket implements AutoCloseable {
                         failures++;
                         continue;
                     }
-                    state = State.REFUSED;
                     log.accept("notification socket refused (HTTP " + status + "); polling instead, trying again in "
                             + REFUSED_RETRY.toMinutes() + " min");
+                    state = State.REFUSED;
                     pause = REFUSED_RETRY;
                 } else {
                     failures++;
