@@ -16,6 +16,30 @@ class SamTemplateTest {
     static final Path TEMPLATE = Path.of("../../template.yaml");
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theUserPoolIsProtectedClosedByDefaultAndOnlyTheOperatorClientGetsTheAdminScope() {
+        Map<String, Object> raw = SamTemplate.load(TEMPLATE, "cv", Map.of()).raw();
+        Map<String, Object> resources = (Map<String, Object>) raw.get("Resources");
+        Map<String, Object> pool = props(resources, "UserPool");
+        assertEquals("ACTIVE", pool.get("DeletionProtection"), "the pool's ids key all stored data");
+        assertEquals("false", String.valueOf(((Map<String, Object>) ((Map<String, Object>) raw.get("Parameters"))
+                .get("AllowSelfSignUp")).get("Default")), "no self sign-up unless asked");
+        assertEquals(Map.of("AllowAdminCreateUserOnly", Map.of("Fn::If", List.of("SelfSignUp", false, true))),
+                pool.get("AdminCreateUserConfig"));
+        Map<String, Object> cli = props(resources, "UserPoolClient");
+        assertTrue(!((List<Object>) cli.get("AllowedOAuthScopes")).contains("chunkvault/admin"), "users never get admin");
+        Map<String, Object> operator = props(resources, "OperatorClient");
+        assertEquals(List.of("chunkvault/admin"), operator.get("AllowedOAuthScopes"));
+        assertEquals(List.of("client_credentials"), operator.get("AllowedOAuthFlows"));
+        assertEquals(true, operator.get("GenerateSecret"), "a confidential client: its secret stays with the operators");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> props(Map<String, Object> resources, String id) {
+        return (Map<String, Object>) ((Map<String, Object>) resources.get(id)).get("Properties");
+    }
+
+    @Test
     void readsTheProjectTemplate() {
         SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of());
         assertTrue(t.functions().size() >= 10, "functions: " + t.functions().size());
