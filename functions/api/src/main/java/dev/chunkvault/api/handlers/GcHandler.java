@@ -18,7 +18,9 @@ import java.util.function.BooleanSupplier;
 /**
  * The nightly GC, run by the EventBridge schedule (reserved concurrency 1). It stops a minute before the
  * Lambda time limit and leaves the rest to the next run. Invoked with {@code {"detail": {"audit": true}}}
- * (add {@code "fix": true} to repair counters) it runs the reference-count audit instead.
+ * (add {@code "fix": true} to repair counters) it runs the reference-count audit instead; with
+ * {@code {"detail": {"continuation": true}}} (the hourly schedule after the nightly one) it runs only if no run has
+ * completed within the last 20 hours, so a night's run that ran out of time goes on the same night.
  */
 public final class GcHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
     /** Stop starting new work when less than this is left of the invocation. */
@@ -71,7 +73,8 @@ public final class GcHandler implements RequestHandler<ScheduledEvent, Map<Strin
             out.put("audit", r);
             return out;
         }
-        GcReport r = gc.run(event == null ? null : event.getId(), hasTime);
+        GcReport r = Boolean.TRUE.equals(detail.get("continuation")) ? gc.continueNight(hasTime)
+                : gc.run(event == null ? null : event.getId(), hasTime);
         requestLog.info("gc done", Map.of("report", r));
         requestLog.metrics(Map.of("GcBytesReclaimed", r.bytesReclaimed(), "GcChunksSwept", r.chunksSwept(),
                 "GcVersionsExpired", r.versionsExpired(), "GcFilesPurged", r.filesPurged(),

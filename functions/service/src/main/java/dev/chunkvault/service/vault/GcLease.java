@@ -36,6 +36,8 @@ public final class GcLease {
     static final String EXPIRES_AT = "expiresAt";
     static final String EVENT_ID = "eventId";
     static final String COMPLETED_EVENT = "completedEvent";
+    /** When the last run that did all its work ended (epoch millis). */
+    static final String COMPLETED_AT = "completedAt";
     static final String CHECKPOINT_PREFIX = "ckpt_";
 
     private final ItemStore store;
@@ -193,10 +195,18 @@ public final class GcLease {
      * the lease to expire; if the store stays unavailable, the lease simply expires.
      */
     public void release(String completedEvent) {
+        release(completedEvent, completedEvent != null);
+    }
+
+    /** As {@link #release(String)}; {@code complete}: the run did all its work (stamped for {@link #lastCompletedAt}). */
+    public void release(String completedEvent, boolean complete) {
         lost = true;
         Update u = Update.update().remove(HOLDER).remove(EXPIRES_AT);
         if (completedEvent != null) {
             u = u.set(COMPLETED_EVENT, completedEvent);
+        }
+        if (complete) {
+            u = u.set(COMPLETED_AT, clock.millis());
         }
         Update release = u;
         boolean interrupted = Thread.interrupted();
@@ -219,6 +229,11 @@ public final class GcLease {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** When the last complete run ended, if one ever did. */
+    public static Optional<Long> lastCompletedAt(ItemStore store) {
+        return store.get(Tables.CONTROL, Key.of(NAME)).filter(i -> i.has(COMPLETED_AT)).map(i -> i.number(COMPLETED_AT));
     }
 
     private dev.chunkvault.service.store.Condition held() {

@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -109,6 +110,22 @@ public final class GcService {
      * One full run. {@code eventId} is the schedule event's id (duplicate deliveries are skipped);
      * {@code hasTime} says whether there is time left for more work (the Lambda's remaining time).
      */
+    /** A continuation whose night already had a complete run: the last one ended within this. */
+    static final Duration CONTINUATION_WINDOW = Duration.ofHours(20);
+
+    /**
+     * The night's continuation (hourly after the nightly run): a run like {@link #run}, unless a run completed within
+     * {@link #CONTINUATION_WINDOW}, when it does nothing ({@code skipped: COMPLETE}) — so a night's run that ran out of
+     * time goes on the same night, and a night whose run finished costs one read an hour.
+     */
+    public GcReport continueNight(BooleanSupplier hasTime) {
+        Optional<Long> last = retry.call(() -> GcLease.lastCompletedAt(store));
+        if (last.isPresent() && clock.millis() - last.get() < CONTINUATION_WINDOW.toMillis()) {
+            return GcReport.skipped(UUID.randomUUID().toString(), "COMPLETE");
+        }
+        return run(null, hasTime);
+    }
+
     public GcReport run(String eventId, BooleanSupplier hasTime) {
         String runId = UUID.randomUUID().toString();
         GcLease.Acquired acquired = retry.call(() -> GcLease.acquire(store, clock, nanos, settings, runId, eventId));
@@ -129,7 +146,7 @@ public final class GcService {
         } finally {
             // Not through the retry: the release must not be cut short by the deadline or an interrupt (it tries a few
             // times on its own), or the next run would wait for the lease to expire.
-            lease.release(complete ? eventId : null);
+            lease.release(complete ? eventId : null, complete);
         }
         GcReport report = new GcReport(runId, lease.token(), null, t.versionsExpired, t.filesPurged,
                 t.pendingRolledBack, t.chunksDecremented, t.marked, t.swept, t.bytes, t.orphans, t.cleared, t.packs,

@@ -206,4 +206,17 @@ class GcLeaseTest {
         assertEquals(GcLease.Refusal.DUPLICATE_EVENT.name(), duplicate.skipped());
         assertFalse(duplicate.complete());
     }
+
+    @Test
+    void theNightsContinuationRunsOnlyWhileNoRunCompletedToday() {
+        GcReport first = v.gc.continueNight(() -> false);
+        assertFalse(first.complete(), "out of time at once");
+        assertEquals(null, first.skipped(), "no run ever completed: the continuation runs");
+        GcReport second = v.gc.continueNight(() -> true);
+        assertTrue(second.complete());
+        v.clock.advance(java.time.Duration.ofHours(1));
+        assertEquals("COMPLETE", v.gc.continueNight(() -> true).skipped(), "tonight's run completed: nothing to continue");
+        v.clock.advance(GcService.CONTINUATION_WINDOW);
+        assertEquals(null, v.gc.continueNight(() -> true).skipped(), "the next night");
+    }
 }

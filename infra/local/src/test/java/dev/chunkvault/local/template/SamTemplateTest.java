@@ -34,6 +34,30 @@ class SamTemplateTest {
         assertEquals(true, operator.get("GenerateSecret"), "a confidential client: its secret stays with the operators");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void operationsLogRetentionAlarmsAFailureDestinationAndTheNightsContinuation() {
+        SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of("LogRetentionDays", "14"));
+        Map<String, Object> resources = (Map<String, Object>) t.raw().get("Resources");
+        for (String alarm : List.of("Api5xxAlarm", "ThrottlesAlarm", "GcErrorsAlarm", "GcNotRunAlarm", "GcFailuresAlarm",
+                "DynamoSystemErrorsAlarm")) {
+            assertEquals("AWS::CloudWatch::Alarm", ((Map<String, Object>) resources.get(alarm)).get("Type"), alarm);
+        }
+        SamTemplate.Function gc = t.function("GcFunction");
+        Map<String, Object> failure = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) gc.properties()
+                .get("EventInvokeConfig")).get("DestinationConfig")).get("OnFailure");
+        assertEquals("SQS", failure.get("Type"));
+        assertEquals(2, gc.schedules().size(), "the nightly run and its continuation");
+        SamTemplate.Schedule continuation = gc.schedules().stream().filter(x -> x.input() != null).findFirst().orElseThrow();
+        assertEquals("cron(0 4-8 * * ? *)", continuation.expression());
+        assertTrue(continuation.input().contains("\"continuation\": true"), continuation.input());
+        assertEquals("cv-FunctionLogs", ((Map<String, Object>) gc.properties().get("LoggingConfig")).get("LogGroup"),
+                "every function logs to the one group with the retention");
+        assertEquals("PassThrough", gc.properties().get("Tracing"));
+        assertEquals("Active", SamTemplate.load(TEMPLATE, "cv", Map.of("Tracing", "Active")).function("GcFunction")
+                .properties().get("Tracing"));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> props(Map<String, Object> resources, String id) {
         return (Map<String, Object>) ((Map<String, Object>) resources.get(id)).get("Properties");
