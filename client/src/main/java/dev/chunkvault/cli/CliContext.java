@@ -103,13 +103,9 @@ final class CliContext {
             if (parallel != null) {
                 o = o.withParallelism(parallel);
             }
-            String proxy = env.get("CHUNKVAULT_PROXY");
-            if (proxy != null && !proxy.isBlank()) {
-                URI p = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
-                if (p.getHost() == null || p.getPort() < 1) {
-                    throw CliException.usage("CHUNKVAULT_PROXY must be host:port or http://host:port.");
-                }
-                o = o.withProxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(p.getHost(), p.getPort())));
+            java.net.ProxySelector proxies = EnvProxies.from(env);
+            if (proxies != null) {
+                o = o.withProxy(proxies);
             }
             String packs = env.get("CHUNKVAULT_PACKS");
             if (packs != null && !packs.isBlank()) {

@@ -6,8 +6,6 @@ import dev.chunkvault.client.watch.NotificationSocket;
 import dev.chunkvault.client.watch.Signals;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
@@ -61,9 +59,7 @@ final class SyncCommand extends Subcommand {
         }
         Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r);
         Path root = local(folder.dir == null ? "." : folder.dir);
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            return once.run(force, rebind); // says what is wrong with the folder
-        }
+        SyncRunner.ensureFolder(cli(), root, false);
         Duration poll = Duration.ofSeconds(interval);
         Notifications n = notifications();
         Signals signals = Signals.standard();

@@ -20,9 +20,7 @@ final class SyncRunner {
             throws IOException {
         CliContext cli = cmd.cli();
         Path root = cmd.local(dir == null ? "." : dir);
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CliException(ExitCodes.ERROR, root + " is not a folder.");
-        }
+        ensureFolder(cli, root, dryRun);
         Path outer = root.getParent() == null ? null : CliContext.syncFolderOf(root.getParent());
         if (outer != null && !Files.exists(root.resolve(".chunkvault"))) {
             throw CliException.usage(root + " is inside the sync folder " + outer + "; sync that one instead.");
@@ -49,6 +47,28 @@ final class SyncRunner {
             j.put("exitCode", code);
             cli.emit(j, out -> printReport(out, r, took, cli.quiet));
             return code;
+        }
+    }
+
+    /**
+     * A sync folder that does not exist yet, in a folder that does, is made (a second device's first sync names a new
+     * folder): said on stderr. Anything else that is not a folder is an error; a dry run makes nothing.
+     */
+    static void ensureFolder(CliContext cli, Path root, boolean dryRun) throws IOException {
+        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path parent = root.getParent();
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) || parent == null || !Files.isDirectory(parent)) {
+            throw new CliException(ExitCodes.ERROR, root + (Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? " is not a folder."
+                    : " does not exist, nor does the folder it would be made in."));
+        }
+        if (dryRun) {
+            throw new CliException(ExitCodes.ERROR, root + " does not exist yet; a sync without --dry-run makes it.");
+        }
+        Files.createDirectory(root);
+        if (!cli.quiet) {
+            cli.err.println("Created " + root + " (a new sync folder).");
         }
     }
 

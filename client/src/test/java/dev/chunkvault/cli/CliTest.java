@@ -411,6 +411,26 @@ class CliTest {
     }
 
     @Test
+    void aSecondDevicesFirstSyncMakesItsFolderWhenTheParentExists() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("x.txt"), "from a");
+        assertEquals(0, run(a, "sync"), err);
+        assertEquals(1, run(tmp, "sync", "--dry-run", "Vault2"), "a dry run makes nothing");
+        assertTrue(err.contains("does not exist yet"), err);
+        assertFalse(Files.exists(tmp.resolve("Vault2")));
+        assertEquals(0, run(tmp, "sync", "Vault2"), err);
+        assertTrue(err.contains("Created " + tmp.resolve("Vault2")), err);
+        assertEquals("from a", Files.readString(tmp.resolve("Vault2/x.txt")));
+        assertEquals(1, run(tmp, "sync", "no/such/parent"), "no parent: nothing is made");
+        assertTrue(err.contains("does not exist, nor does the folder"), err);
+        assertFalse(Files.exists(tmp.resolve("no")));
+        Files.writeString(tmp.resolve("file.txt"), "x");
+        assertEquals(1, run(tmp, "sync", "file.txt"));
+        assertTrue(err.contains("is not a folder"), err);
+    }
+
+    @Test
     void aSyncOfAFolderThatIsBeingSyncedExitsWith8() throws Exception {
         assertEquals(0, login());
         Path a = Files.createDirectories(tmp.resolve("a"));
