@@ -59,7 +59,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  */
 public final class Wiring {
     public static final List<String> REQUIRED = List.of("FILES_TABLE", "VERSIONS_TABLE", "CHUNKS_TABLE",
-            "REFS_TABLE", "CONTROL_TABLE", "CHUNK_BUCKET");
+            "REFS_TABLE", "CONTROL_TABLE", "CONNECTIONS_TABLE", "CHUNK_BUCKET");
     /** Which environment variable names the physical table of each of the service's tables. */
     public static final Map<String, String> TABLE_VARIABLES = Map.of(Tables.FILES, "FILES_TABLE",
             Tables.VERSIONS, "VERSIONS_TABLE", Tables.CHUNKS, "CHUNKS_TABLE", Tables.REFS, "REFS_TABLE",
@@ -162,12 +162,14 @@ public final class Wiring {
             interceptors.add(FaultInjector.parse(faults));
         }
         Supplier<AwsClients> clients = memo(() -> new AwsClients(env, s.storeCallTimeout(), interceptors));
-        return new Wiring(env, s, clock(env),
+        Wiring w = new Wiring(env, s, clock(env),
                 memo(() -> new DynamoItemStore(clients.get().dynamo(), Tables.all(), physicalTables(env), s.storeCallTimeout())),
                 memo(() -> new S3BlobStore(clients.get().s3(), env.get("CHUNK_BUCKET"), s.storeCallTimeout())),
                 memo(() -> new S3ChunkPresigner(clients.get().presigner(), env.get("CHUNK_BUCKET"))),
                 memo(() -> new ApiGatewayPusher(clients.get().connections(
                         URI.create(required(env, "NOTIFY_MANAGEMENT_ENDPOINT"))))));
+        Priming.register(w);
+        return w;
     }
 
     /**
@@ -194,6 +196,21 @@ public final class Wiring {
             }
         });
         return Map.copyOf(out);
+    }
+
+    /** What SnapStart's hook does before the snapshot ({@link Priming}); the cold-start measurement calls it too. */
+    public void prime() throws java.io.IOException, java.security.NoSuchAlgorithmException {
+        Priming.prime(this);
+    }
+
+    /** Builds the store, blob and presign clients (and the notifier's, where configured) without calling anything. */
+    void buildClients() {
+        items.get();
+        blobs.get();
+        presigner.get();
+        if (!blank(env.get("NOTIFY_MANAGEMENT_ENDPOINT"))) {
+            pusher.get();
+        }
     }
 
     /** Wiring over given ports (handler tests run the real handlers on the in-memory fakes this way). */
