@@ -85,11 +85,12 @@ class ApiInputsIT {
     static final String GC = "POST /v1/admin/gc";
     static final String AUDIT = "POST /v1/admin/audit";
     static final String USAGE = "GET /v1/usage";
+    static final String NOTIFICATIONS = "GET /v1/notifications";
     static final String QUOTA = "PUT /v1/admin/quota";
     static final String PACKS = "POST /v1/packs";
     static final String SEAL = "POST /v1/packs/seal";
     /** Routes that read no input at all: only the auth and gateway cases apply to them. */
-    static final Set<String> NO_INPUT = Set.of(GC, USAGE);
+    static final Set<String> NO_INPUT = Set.of(GC, USAGE, NOTIFICATIONS);
 
     /** Bodies go out with every non-ASCII character escaped, so lone surrogates and controls reach the API as written. */
     static final ObjectMapper OUT = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
@@ -244,6 +245,7 @@ class ApiInputsIT {
         valid.put(GC, new Req("POST", "/v1/admin/gc", null));
         valid.put(AUDIT, new Req("POST", "/v1/admin/audit?fix=false&checkObjects=false", null));
         valid.put(USAGE, get(USAGE, ""));
+        valid.put(NOTIFICATIONS, get(NOTIFICATIONS, ""));
         valid.put(QUOTA, post(QUOTA, obj(n -> n.put("owner", "inputs-quota-target").put("quotaBytes", 10L << 30))));
         valid.put(PACKS, post(PACKS, packBody(pack(713))));
         valid.put(SEAL, post(SEAL, obj(n -> n.put("packId", packToSeal))));

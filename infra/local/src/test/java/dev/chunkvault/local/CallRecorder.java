@@ -45,10 +45,17 @@ final class CallRecorder implements ExecutionInterceptor {
 
     private final String function;
     private final Queue<Call> calls;
+    private final String webSocketApi;
 
     CallRecorder(String function, Queue<Call> calls) {
+        this(function, calls, null);
+    }
+
+    /** @param webSocketApi the ARN prefix of the WebSocket API's stage ({@code arn:aws:execute-api:REGION:ACCOUNT:API/STAGE}) */
+    CallRecorder(String function, Queue<Call> calls, String webSocketApi) {
         this.function = function;
         this.calls = calls;
+        this.webSocketApi = webSocketApi;
     }
 
     static String table(String name) {
@@ -113,6 +120,10 @@ final class CallRecorder implements ExecutionInterceptor {
                     object(d.bucket(), o.key()))));
         } else if (r instanceof ListObjectsV2Request l) {
             out.add(call("s3:ListBucket", bucket(l.bucket())));
+        } else if (r instanceof software.amazon.awssdk.services.apigatewaymanagementapi.model.PostToConnectionRequest p) {
+            out.add(call("execute-api:ManageConnections", webSocketApi + "/POST/@connections/" + p.connectionId()));
+        } else if (r instanceof software.amazon.awssdk.services.apigatewaymanagementapi.model.DeleteConnectionRequest d) {
+            out.add(call("execute-api:ManageConnections", webSocketApi + "/DELETE/@connections/" + d.connectionId()));
         } else if (r instanceof ListObjectVersionsRequest l) {
             out.add(call("s3:ListBucketVersions", "arn:aws:s3:::" + l.bucket()));
         } else {

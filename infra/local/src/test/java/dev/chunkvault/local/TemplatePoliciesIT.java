@@ -15,6 +15,7 @@ import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.DeltaEncoder;
 import dev.chunkvault.local.template.Iam;
+import dev.chunkvault.local.template.SamTemplate;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -44,9 +45,12 @@ class TemplatePoliciesIT {
 
     @BeforeAll
     static void start() {
+        SamTemplate.WebSocketApi ws = SamTemplate.load(java.nio.file.Path.of("../../template.yaml"), "chunkvault-local", Map.of())
+                .webSocketApis().get(0);
+        String stageArn = "arn:aws:execute-api:us-east-1:000000000000:" + ws.physicalName() + "/" + ws.stage();
         cloud = LocalCloud.start(LocalCloud.Options.inMemory().withHandlers((type, env, id) -> {
             Object handler = type.getConstructor(Wiring.class)
-                    .newInstance(Wiring.fromEnv(env, List.of(new CallRecorder(id, CALLS))));
+                    .newInstance(Wiring.fromEnv(env, List.of(new CallRecorder(id, CALLS, stageArn))));
             return wrap(id, handler);
         }));
         api = cloud.apiEndpoint();
@@ -69,6 +73,13 @@ class TemplatePoliciesIT {
             }
             if (io[0] == ScheduledEvent.class) {
                 return new ScheduleRecorder((RequestHandler<ScheduledEvent, Map<String, Object>>) h);
+            }
+            if (io[0] == com.amazonaws.services.lambda.runtime.events.DynamodbEvent.class) {
+                return new StreamRecorder((RequestHandler<com.amazonaws.services.lambda.runtime.events.DynamodbEvent,
+                        Map<String, Object>>) h);
+            }
+            if (io[0] == Map.class) {
+                return new WebSocketRecorder((RequestHandler<Map<String, Object>, Map<String, Object>>) h);
             }
         }
         throw new IllegalStateException(function + ": unexpected handler type " + handler.getClass());
@@ -134,6 +145,35 @@ class TemplatePoliciesIT {
         }
     }
 
+    /** The notifier, fed by the stream mapping: its calls are recorded by its wiring's interceptor. */
+    static final class StreamRecorder implements RequestHandler<com.amazonaws.services.lambda.runtime.events.DynamodbEvent,
+            Map<String, Object>> {
+        private final RequestHandler<com.amazonaws.services.lambda.runtime.events.DynamodbEvent, Map<String, Object>> inner;
+
+        StreamRecorder(RequestHandler<com.amazonaws.services.lambda.runtime.events.DynamodbEvent, Map<String, Object>> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Map<String, Object> handleRequest(com.amazonaws.services.lambda.runtime.events.DynamodbEvent event, Context context) {
+            return inner.handleRequest(event, context);
+        }
+    }
+
+    /** The WebSocket API's authorizer and $connect/$disconnect function. */
+    static final class WebSocketRecorder implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+        private final RequestHandler<Map<String, Object>, Map<String, Object>> inner;
+
+        WebSocketRecorder(RequestHandler<Map<String, Object>, Map<String, Object>> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+            return inner.handleRequest(event, context);
+        }
+    }
+
     @Test
     void everyCallOfEveryFunctionIsAllowedByItsPolicies() throws Exception {
         Set<String> served = drive();
@@ -152,7 +192,8 @@ class TemplatePoliciesIT {
             }
         }
         assertTrue(CALLS.size() > 50, "the recorder saw the calls: " + CALLS.size());
-        assertTrue(callers.containsAll(Set.of("UploadsFunction", "CommitFunction", "ListFunction", "GcFunction")), callers.toString());
+        assertTrue(callers.containsAll(Set.of("UploadsFunction", "CommitFunction", "ListFunction", "GcFunction",
+                "NotifyConnectionsFunction", "NotifierFunction")), callers.toString());
         assertTrue(denied.isEmpty(), "calls the template's policies would deny on AWS:\n  "
                 + String.join("\n  ", new TreeSet<>(denied)));
 
@@ -268,6 +309,36 @@ class TemplatePoliciesIT {
         assertEquals(403, Http.postJson(api, "/v1/commits", token, commit("p/over.bin", null, idA, a.length,
                 "policy-key-over")).status());
         assertTrue(cloud.runGc().has("gc"));
+
+        // Push notifications: a socket (the authorizer, $connect), a commit the notifier tells it of, then $disconnect
+        // (another account: alice is over her quota now).
+        String bob = cloud.mintToken("policy-bob");
+        JsonNode notifications = ok(served, "GET /v1/notifications", Http.get(api, "/v1/notifications", bob));
+        java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + bob)
+                .buildAsync(URI.create(notifications.path("url").asText()), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        messages.add(data.toString());
+                        w.request(1);
+                        return null;
+                    }
+                }).join();
+        grant = ok(served, "POST /v1/uploads", Http.postJson(api, "/v1/uploads", bob,
+                Map.of("chunks", List.of(Map.of("id", idB, "size", b.length)))));
+        if (grant.path("uploads").size() > 0) {
+            put(grant.path("uploads").get(0), b);
+        }
+        ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", bob, commit("p/notified.bin", null, idB, b.length,
+                "policy-key-notified")));
+        assertTrue(messages.poll(30, java.util.concurrent.TimeUnit.SECONDS) != null, "the notifier posted to the socket");
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (CALLS.stream().noneMatch(c -> c.function().equals("NotifyConnectionsFunction") && c.action().equals("dynamodb:DeleteItem"))
+                && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
         return served;
     }
 
