@@ -3,6 +3,7 @@ package dev.chunkvault.cli;
 import dev.chunkvault.client.TransferListener;
 import dev.chunkvault.client.sync.SyncListener;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,8 @@ final class Progress implements SyncListener {
     private final boolean events;
     private volatile ProgressBar total;
     private final Map<String, FileShare> shares = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> done = new ConcurrentHashMap<>();
+    private volatile int planned;
 
     Progress(PrintStream out, PrintStream err, boolean interactive, boolean quiet) {
         this.out = out;
@@ -41,6 +44,7 @@ final class Progress implements SyncListener {
 
     @Override
     public void plan(int files, long bytes) {
+        planned = files;
         if (bars && files > 0 && bytes > 0) {
             total = bar("sync " + Human.plural(files, "file"), bytes);
         }
@@ -48,6 +52,7 @@ final class Progress implements SyncListener {
 
     @Override
     public void event(String kind, String path, String detail) {
+        done.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         boolean important = kind.equals("warning") || kind.equals("error") || kind.equals("refused")
                 || kind.equals("conflict") || kind.equals("collision");
         ProgressBar t = total;
@@ -76,6 +81,20 @@ final class Progress implements SyncListener {
         PrintStream s = kind.equals("warning") || kind.equals("error") || kind.equals("refused") ? err : out;
         String what = path.isEmpty() ? detail : path + (detail == null || detail.isEmpty() ? "" : "  (" + detail + ")");
         s.println(label + " " + what);
+    }
+
+    /** What a sync has done so far ("12 uploaded, 3 downloaded of 40 files to transfer"), for an interruption. */
+    String doneSoFar() {
+        List<String> parts = new java.util.ArrayList<>();
+        for (String[] k : new String[][] {{"push", "uploaded"}, {"pull", "downloaded"}, {"delete-local", "deleted here"},
+                {"delete-remote", "removed from the server"}, {"merge", "merged"}, {"conflict", "kept as conflicted copies"}}) {
+            var n = done.get(k[0]);
+            if (n != null && n.get() > 0) {
+                parts.add(n.get() + " " + k[1]);
+            }
+        }
+        String what = parts.isEmpty() ? "nothing finished yet" : String.join(", ", parts);
+        return planned > 0 ? what + " (of " + Human.plural(planned, "file") + " to transfer)" : what;
     }
 
     /** Ends the sync bar, if any. */

@@ -32,9 +32,21 @@ final class SyncRunner {
                     .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind);
             long started = System.nanoTime();
             SyncReport r;
+            // Ctrl-C ends the JVM: say what was done, and that the next run goes on from there (exit 130).
+            Thread interrupted = new Thread(() -> {
+                progress.close();
+                cli.err.println();
+                cli.err.println("Interrupted: " + progress.doneSoFar() + ". What finished is kept, nothing half-done is;"
+                        + " the next sync of " + root + " resumes from here.");
+                cli.err.flush();
+            }, "chunkvault-interrupted");
+            boolean hooked = installHook(interrupted);
             try {
                 r = new SyncEngine(client, st, o, progress).run();
             } finally {
+                if (hooked) {
+                    removeHook(interrupted);
+                }
                 progress.close();
             }
             long took = System.nanoTime() - started;
@@ -69,6 +81,23 @@ final class SyncRunner {
         Files.createDirectory(root);
         if (!cli.quiet) {
             cli.err.println("Created " + root + " (a new sync folder).");
+        }
+    }
+
+    private static boolean installHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException shuttingDown) {
+            return false;
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is going down: the hook runs
         }
     }
 

@@ -143,4 +143,37 @@ class ChildProcessIT {
         System.out.println(Files.readString(tmp.resolve("push.log")).lines().reduce((a, b) -> b).orElse(""));
         System.out.println(Files.readString(tmp.resolve("pull.log")).lines().reduce((a, b) -> b).orElse(""));
     }
+
+    /** Ctrl-C (SIGINT) in the middle of a sync: it says what it did and that the next run resumes; the next run finishes. */
+    @Test
+    void anInterruptedSyncSaysWhatItDidAndTheNextOneFinishes(LocalCloud cloud) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("many"));
+        for (int i = 0; i < 200; i++) {
+            Files.writeString(dir.resolve("f" + i + ".txt"), "file " + i + " ".repeat(i));
+        }
+        try (TamperingProxy proxy = new TamperingProxy()) {
+            String user = CloudClients.newUser("interrupt");
+            Map<String, String> env = env(cloud, user);
+            env.put("CHUNKVAULT_PROXY", proxy.address());
+            proxy.putDelayMillis = 400;
+            Process p = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("sync1.log"), "--parallel", "2", "sync", "many");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (proxy.putCount.get() < 2 && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(p.isAlive(), "still syncing when interrupted: " + Files.readString(tmp.resolve("sync1.log")));
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String log = Files.readString(tmp.resolve("sync1.log"));
+            assertEquals(130, p.exitValue(), log);
+            assertTrue(log.contains("Interrupted: ") && log.contains("the next sync of") && log.contains("resumes from here"), log);
+            proxy.putDelayMillis = 0;
+            Process q = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("sync2.log"), "sync", "many");
+            assertTrue(q.waitFor(300, TimeUnit.SECONDS));
+            assertEquals(0, q.exitValue(), Files.readString(tmp.resolve("sync2.log")));
+            try (var client = CloudClients.client(cloud, user, null)) {
+                assertEquals(200, client.listAll("", true, false).files().size(), "every file is on the server");
+            }
+        }
+    }
 }
