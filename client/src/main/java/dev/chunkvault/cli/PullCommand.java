@@ -43,6 +43,12 @@ final class PullCommand extends Subcommand {
     @Option(names = "--force", description = "Replace local files even if they differ.")
     boolean force;
 
+    @Option(names = "--dry-run", description = "Show what would be downloaded and where, change nothing.")
+    boolean dryRun;
+
+    @picocli.CommandLine.Mixin
+    ExcludeOption exclude;
+
     /** One file to write: remote path, the folder it is written in, and the file. */
     private record Job(String remote, Path root, Path target) {}
 
@@ -82,6 +88,9 @@ final class PullCommand extends Subcommand {
                 }
                 String rel = p.length() > prefix.length() && p.regionMatches(true, 0, prefix, 0, prefix.length())
                         ? p.substring(prefix.length()) : p.substring(p.lastIndexOf('/') + 1);
+                if (exclude.excludes(rel)) {
+                    continue;
+                }
                 try {
                     jobs.add(new Job(p, dest, LocalTargets.resolve(dest, rel)));
                 } catch (UnsafePathException bad) {
@@ -90,6 +99,18 @@ final class PullCommand extends Subcommand {
             }
         }
         List<Map<String, Object>> results = new ArrayList<>();
+        if (dryRun) {
+            for (Job j : jobs) {
+                results.add(Map.of("path", j.remote(), "file", j.target().toString()));
+                if (!cli.json) {
+                    cli.out.println("would download  " + j.remote() + "  ->  " + j.target());
+                }
+            }
+            int code = skipped.isEmpty() ? ExitCodes.OK : ExitCodes.REFUSED;
+            cli.emit(Map.of("dryRun", true, "wouldPull", results, "skipped", skipped, "exitCode", code), o -> o.println(
+                    Human.plural(results.size(), "file") + " would be downloaded (dry run: nothing was written)."));
+            return code;
+        }
         long started = System.nanoTime();
         long down = 0;
         for (Job j : jobs) {

@@ -37,6 +37,12 @@ final class PushCommand extends Subcommand {
     @Option(names = "--force", description = "Replace the server's head even if it changed since the last sync.")
     boolean force;
 
+    @Option(names = "--dry-run", description = "Show what would be uploaded, change nothing.")
+    boolean dryRun;
+
+    @picocli.CommandLine.Mixin
+    ExcludeOption exclude;
+
     @Override
     public Integer call() throws IOException {
         CliContext cli = cli();
@@ -50,11 +56,13 @@ final class PushCommand extends Subcommand {
                 throw new CliException(ExitCodes.ERROR, lp + " is a symbolic link; links are not uploaded.");
             }
             if (Files.isDirectory(lp)) {
-                LocalScanner.Scan scan = LocalScanner.scan(lp, IgnoreRules.load(lp));
+                LocalScanner.Scan scan = LocalScanner.scan(lp, IgnoreRules.load(lp, exclude.patterns));
                 scan.warnings().forEach(w -> progress.event("warning", "", w));
                 scan.files().values().forEach(f -> files.add(f.file()));
             } else if (Files.isRegularFile(lp)) {
-                files.add(lp);
+                if (!exclude.excludes(lp.getFileName().toString())) {
+                    files.add(lp);
+                }
             } else {
                 throw new java.nio.file.NoSuchFileException(lp.toString());
             }
@@ -75,6 +83,17 @@ final class PushCommand extends Subcommand {
                 remote = canonical(SyncPaths.relative(folder, f));
             } else {
                 remote = canonical(f.getFileName().toString());
+            }
+            if (dryRun) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("path", remote);
+                m.put("file", f.toString());
+                m.put("size", Files.size(f));
+                results.add(m);
+                if (!cli.json) {
+                    cli.out.println("would upload  " + f + "  ->  " + remote);
+                }
+                continue;
             }
             try (StateStore st = folder != null ? StateStore.open(folder) : cli.globalJournal()) {
                 if (folder != null) {
@@ -119,6 +138,11 @@ final class PushCommand extends Subcommand {
         }
         long took = System.nanoTime() - started;
         long total = sent;
+        if (dryRun) {
+            cli.emit(Map.of("dryRun", true, "wouldPush", results), o -> o.println(Human.plural(results.size(), "file")
+                    + " would be uploaded (dry run: nothing was sent)."));
+            return ExitCodes.OK;
+        }
         cli.emit(Map.of("pushed", results, "bytesSent", total), o -> {
             if (!cli.quiet) {
                 o.println(Human.plural(files.size(), "file") + " pushed, " + Human.bytes(total) + " sent ("

@@ -24,11 +24,29 @@ final class RmCommand extends Subcommand {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Remote paths, or files in a sync folder.")
     List<String> files;
 
+    @picocli.CommandLine.Option(names = "--dry-run", description = "Show what would be deleted (and whether it exists), change"
+            + " nothing.")
+    boolean dryRun;
+
+    @picocli.CommandLine.Mixin
+    ExcludeOption exclude;
+
     @Override
     public Integer call() throws IOException {
         List<Object> done = new ArrayList<>();
         for (String f : files) {
             String path = remotePath(f);
+            if (exclude.excludes(path)) {
+                continue;
+            }
+            if (dryRun) {
+                boolean exists = cli().client().file(path, false).isPresent();
+                done.add(Map.of("path", path, "exists", exists));
+                if (!cli().json) {
+                    cli().out.println((exists ? "would delete  " : "not on the server  ") + path);
+                }
+                continue;
+            }
             Path lp = local(f);
             Path folder = CliContext.syncFolderOf(Files.exists(lp) ? lp : lp.getParent());
             String parent = null;
@@ -52,6 +70,10 @@ final class RmCommand extends Subcommand {
                 done.add(delete(path, null).version());
             }
             cli().progress().event("delete-remote", path, "");
+        }
+        if (dryRun) {
+            cli().emit(Map.of("dryRun", true, "wouldDelete", done), o -> o.println("Dry run: nothing was deleted."));
+            return ExitCodes.OK;
         }
         cli().emit(Map.of("deleted", done), o -> o.println(Human.plural(done.size(), "file") + " deleted."));
         return ExitCodes.OK;

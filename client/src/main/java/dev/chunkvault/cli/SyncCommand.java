@@ -21,6 +21,9 @@ final class SyncCommand extends Subcommand {
     @Mixin
     FolderArgument folder;
 
+    @Mixin
+    ExcludeOption exclude;
+
     @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
     boolean dryRun;
 
@@ -52,12 +55,12 @@ final class SyncCommand extends Subcommand {
             throw CliException.usage("--rebind and --dry-run do not go together.");
         }
         if (!watch) {
-            return SyncRunner.run(this, folder.dir, dryRun, force, full, maxDelete, rebind);
+            return SyncRunner.run(this, folder.dir, dryRun, force, full, maxDelete, rebind, exclude.patterns);
         }
         if (interval < 1 || dryRun) {
             throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
         }
-        Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r);
+        Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r, exclude.patterns);
         Path root = local(folder.dir == null ? "." : folder.dir);
         SyncRunner.ensureFolder(cli(), root, false);
         Duration poll = Duration.ofSeconds(interval);

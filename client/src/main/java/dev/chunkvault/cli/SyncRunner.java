@@ -18,6 +18,12 @@ final class SyncRunner {
     /** One sync of {@code dir} (with {@code dryRun}: what it would do), its report printed; the exit code. */
     static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind)
             throws IOException {
+        return run(cmd, dir, dryRun, force, full, maxDelete, rebind, java.util.List.of());
+    }
+
+    /** As the other {@code run}, leaving out the paths that match {@code exclude}. */
+    static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind,
+                   java.util.List<String> exclude) throws IOException {
         CliContext cli = cmd.cli();
         Path root = cmd.local(dir == null ? "." : dir);
         ensureFolder(cli, root, dryRun);
@@ -29,7 +35,7 @@ final class SyncRunner {
         Progress progress = cli.progress();
         try (StateStore st = StateStore.open(root)) {
             SyncEngine.Options o = SyncEngine.Options.defaults(cli.device()).withDryRun(dryRun).withForce(force)
-                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind);
+                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind).withExclude(exclude);
             long started = System.nanoTime();
             SyncReport r;
             // Ctrl-C ends the JVM: say what was done, and that the next run goes on from there (exit 130).

@@ -411,6 +411,45 @@ class CliTest {
     }
 
     @Test
+    void pushPullAndRmHaveDryRunsAndExcludesLikeSync() throws Exception {
+        assertEquals(0, login());
+        Path src = Files.createDirectories(tmp.resolve("src/sub"));
+        Files.writeString(tmp.resolve("src/a.txt"), "a");
+        Files.writeString(tmp.resolve("src/debug.log"), "log");
+        Files.writeString(src.resolve("b.txt"), "b");
+        assertEquals(0, run(tmp, "push", "src", "--to", "docs", "--dry-run", "--exclude", "*.log"), err);
+        assertTrue(out.contains("would upload") && out.contains("docs/a.txt") && out.contains("docs/sub/b.txt"), out);
+        assertFalse(out.contains("debug.log"), out);
+        assertEquals(0, run(tmp, "ls", "-r"), err);
+        assertFalse(out.contains("a.txt"), "a dry run sends nothing: " + out);
+
+        assertEquals(0, run(tmp, "push", "src", "--to", "docs", "--exclude", "*.log"), err);
+        assertEquals(0, run(tmp, "ls", "-r"), err);
+        assertTrue(out.contains("a.txt") && out.contains("b.txt") && !out.contains("debug.log"), out);
+
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(0, run(dest, "pull", "docs", ".", "--dry-run"), err);
+        assertTrue(out.contains("would download") && out.contains("docs/sub/b.txt"), out);
+        assertFalse(Files.exists(dest.resolve("a.txt")), "a dry run writes nothing");
+        assertEquals(0, run(dest, "pull", "docs", ".", "--exclude", "sub/"), err);
+        assertEquals("a", Files.readString(dest.resolve("a.txt")));
+        assertFalse(Files.exists(dest.resolve("sub")), "the excluded folder is not pulled");
+
+        assertEquals(0, run(tmp, "rm", "docs/a.txt", "docs/nothing.txt", "--dry-run"), err);
+        assertTrue(out.contains("would delete  docs/a.txt") && out.contains("not on the server  docs/nothing.txt"), out);
+        assertEquals(0, run(tmp, "rm", "docs/a.txt", "docs/sub/b.txt", "--exclude", "sub/"), err);
+        assertEquals(0, run(tmp, "ls", "-r"), err);
+        assertTrue(!out.contains("a.txt") && out.contains("b.txt"), "only the file not excluded is deleted: " + out);
+
+        Path vault = Files.createDirectories(tmp.resolve("vault"));
+        Files.writeString(vault.resolve("keep.txt"), "k");
+        Files.writeString(vault.resolve("scratch.tmp"), "t");
+        assertEquals(0, run(tmp, "sync", "vault", "--exclude", "*.tmp"), err);
+        assertEquals(0, run(tmp, "ls", "-r"), err);
+        assertTrue(out.contains("keep.txt") && !out.contains("scratch.tmp"), out);
+    }
+
+    @Test
     void aSecondDevicesFirstSyncMakesItsFolderWhenTheParentExists() throws Exception {
         assertEquals(0, login());
         Path a = Files.createDirectories(tmp.resolve("a"));

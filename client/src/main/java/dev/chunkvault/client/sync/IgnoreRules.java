@@ -57,6 +57,32 @@ public final class IgnoreRules {
         return parse(Files.readAllLines(f, StandardCharsets.UTF_8));
     }
 
+    /**
+     * The defaults, the root's {@code .chunkvaultignore}, then {@code extra} (a command's {@code --exclude} patterns,
+     * last so that they win over a negation in the file).
+     */
+    public static IgnoreRules load(Path root, List<String> extra) throws IOException {
+        if (extra.isEmpty()) {
+            return load(root);
+        }
+        Path f = root.resolve(FILE_NAME);
+        List<String> lines = new ArrayList<>(Files.isRegularFile(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of());
+        lines.addAll(extra);
+        return parse(lines);
+    }
+
+    /** {@code patterns} alone, without the defaults (for names a user gave one by one). */
+    public static IgnoreRules only(List<String> patterns) {
+        List<Rule> rules = new ArrayList<>();
+        for (String line : patterns) {
+            Rule r = compile(line);
+            if (r != null) {
+                rules.add(r);
+            }
+        }
+        return new IgnoreRules(List.copyOf(rules));
+    }
+
     /** The defaults followed by {@code lines}. */
     public static IgnoreRules parse(List<String> lines) {
         List<Rule> rules = new ArrayList<>();

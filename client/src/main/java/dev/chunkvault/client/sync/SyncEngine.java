@@ -85,10 +85,16 @@ public final class SyncEngine {
      * @param windowsNames      whether names Windows cannot hold are skipped (on Windows, by default)
      */
     public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
-                          String device, Clock clock, boolean rebind, boolean windowsNames) {
+                          String device, Clock clock, boolean rebind, boolean windowsNames, List<String> exclude) {
         public Options {
             Objects.requireNonNull(device, "device");
             Objects.requireNonNull(clock, "clock");
+            exclude = List.copyOf(exclude);
+        }
+
+        public Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
+                       String device, Clock clock, boolean rebind, boolean windowsNames) {
+            this(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, List.of());
         }
 
         public static Options defaults(String device) {
@@ -97,19 +103,19 @@ public final class SyncEngine {
         }
 
         public Options withDryRun(boolean b) {
-            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
         }
 
         public Options withForce(boolean b) {
-            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
         }
 
         public Options withFullListing(boolean b) {
-            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames);
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
         }
 
         public Options withMaxDeletes(int n) {
-            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames);
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
         }
 
         /**
@@ -117,12 +123,21 @@ public final class SyncEngine {
          * its state is forgotten and it syncs as if for the first time. Not with a dry run.
          */
         public Options withRebind(boolean b) {
-            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames);
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames, exclude);
         }
 
         /** Whether remote names that Windows cannot hold ({@code a:b}, {@code CON.txt}, {@code x.}) are skipped. */
         public Options withWindowsNames(boolean b) {
-            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b);
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b, exclude);
+        }
+
+        /**
+         * Patterns (the syntax of {@code .chunkvaultignore}) this sync leaves out, as if the folder's ignore file had them:
+         * matching files are neither sent nor fetched nor deleted on either side.
+         */
+        public Options withExclude(List<String> patterns) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames,
+                    patterns);
         }
     }
 
@@ -224,7 +239,7 @@ public final class SyncEngine {
             cleanTemp();
             backups.prune();
         }
-        IgnoreRules ignore = IgnoreRules.load(root);
+        IgnoreRules ignore = IgnoreRules.load(root, options.exclude());
         LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
         report.warnings.addAll(scan.warnings());
         scan.warnings().forEach(w -> listener.event("warning", "", w));
