@@ -23,7 +23,7 @@ public final class Commands {
             subcommands = {LoginCommand.class, LogoutCommand.class, PushCommand.class, PullCommand.class, SyncCommand.class,
                     StatusCommand.class, LsCommand.class, HistoryCommand.class, RestoreCommand.class, RmCommand.class,
                     ConflictsCommand.class, VerifyCommand.class, UsageCommand.class, GcCommand.class, AuditCommand.class,
-                    QuotaCommand.class, SmokeTestCommand.class})
+                    QuotaCommand.class, SmokeTestCommand.class, CompletionCommand.class, ManCommand.class})
     public static final class Root implements Callable<Integer> {
         final CliContext cli;
 

@@ -450,6 +450,21 @@ class CliTest {
     }
 
     @Test
+    void completionAndTheManualComeFromTheCommandDefinitions() throws Exception {
+        assertEquals(0, run(tmp, "completion", "bash"), err);
+        assertTrue(out.contains("complete -F") && out.contains("smoke-test") && out.contains("--exclude")
+                && out.contains("--dry-run"), "every command and option completes");
+        assertEquals(2, run(tmp, "completion", "fish"), "an unknown shell is a usage error");
+        assertEquals(0, run(tmp, "man"), err);
+        assertTrue(out.startsWith(".TH CHUNKVAULT 1"), out.substring(0, Math.min(200, out.length())));
+        for (String s : java.util.List.of(".SS sync", ".SS push LOCAL", "\\-\\-exclude", "\\-\\-watch", ".SH EXIT STATUS", "130 interrupted")) {
+            assertTrue(out.contains(s), s);
+        }
+        assertFalse(out.lines().anyMatch(l -> l.startsWith(".") && !l.matches("\\.(TH|SH|SS|TP|B|I) ?.*")),
+                "every line that starts with a dot is a request this page means");
+    }
+
+    @Test
     void aSecondDevicesFirstSyncMakesItsFolderWhenTheParentExists() throws Exception {
         assertEquals(0, login());
         Path a = Files.createDirectories(tmp.resolve("a"));
