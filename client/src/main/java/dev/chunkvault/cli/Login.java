@@ -34,10 +34,14 @@ import java.util.stream.Collectors;
 /**
  * Getting tokens: minted by the local cloud ({@code POST /local/v1/token}), or from Cognito with OAuth 2.0
  * authorization code + PKCE (RFC 7636) through the hosted UI, with a loopback redirect
- * ({@code http://localhost:53682/callback}, RFC 8252 §7.3) — no client secret, nothing typed into the terminal.
+ * ({@code http://localhost:47816/callback}, RFC 8252 §7.3) — no client secret, nothing typed into the terminal.
  */
 public final class Login {
-    public static final int CALLBACK_PORT = 53682;
+    /**
+     * The loopback port of the redirect, and the template's {@code CallbackUrl} default (a test keeps them equal): not
+     * rclone's 53682, and below the ephemeral range (49152 and up) where the system picks outgoing connections' ports.
+     */
+    public static final int CALLBACK_PORT = 47816;
     public static final String CALLBACK_PATH = "/callback";
     public static final List<String> DEFAULT_SCOPES = List.of("openid", "chunkvault/read", "chunkvault/write");
     private static final ObjectMapper JSON = ClientJson.MAPPER;

@@ -29,7 +29,7 @@ final class LoginCommand extends Subcommand {
     @Option(names = "--scope", description = "OAuth scopes (default: openid chunkvault/read chunkvault/write).")
     List<String> scopes;
 
-    @Option(names = "--port", description = "Loopback port of the OAuth redirect (default 53682).")
+    @Option(names = "--port", description = "Loopback port of the OAuth redirect (default 47816).")
     int port = Login.CALLBACK_PORT;
 
     @Override

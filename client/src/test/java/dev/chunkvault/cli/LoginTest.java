@@ -89,4 +89,15 @@ class LoginTest {
             return s.getLocalPort();
         }
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theTemplatesCallbackUrlIsTheClisLoginPortAndNotRclones() {
+        var params = (java.util.Map<String, Object>) dev.chunkvault.local.template.SamTemplate.load(
+                java.nio.file.Path.of("../template.yaml"), "cv", java.util.Map.of()).raw().get("Parameters");
+        String url = String.valueOf(((java.util.Map<String, Object>) params.get("CallbackUrl")).get("Default"));
+        org.junit.jupiter.api.Assertions.assertEquals("http://localhost:" + Login.CALLBACK_PORT + Login.CALLBACK_PATH, url);
+        org.junit.jupiter.api.Assertions.assertNotEquals(53682, Login.CALLBACK_PORT, "rclone's port");
+        org.junit.jupiter.api.Assertions.assertTrue(Login.CALLBACK_PORT < 49152, "below the ephemeral range");
+    }
 }
