@@ -32,6 +32,8 @@ final class CliContext {
     boolean debug;
     boolean quiet;
     String endpointOverride;
+    /** {@code --profile}: overrides {@code CHUNKVAULT_PROFILE}. */
+    String profile;
     Integer parallel;
 
     private ChunkvaultClient client;
@@ -62,8 +64,21 @@ final class CliContext {
         return v.exitCode();
     }
 
+    /**
+     * The configuration of the profile in use ({@code --profile}, else {@code CHUNKVAULT_PROFILE}): the default one in
+     * the configuration folder itself, a named one in {@code profiles/NAME} under it — each with its own endpoint,
+     * tokens and journal, so several accounts or endpoints live side by side.
+     */
     Path configDir() {
-        return Config.dir(env);
+        String name = profile != null ? profile : env.get("CHUNKVAULT_PROFILE");
+        if (name == null || name.isBlank() || name.equals("default")) {
+            return Config.dir(env);
+        }
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw CliException.usage("A profile name is 1 to 64 letters, digits, '.', '_' or '-', not starting with a"
+                    + " '.', '_' or '-'.");
+        }
+        return Config.dir(env).resolve("profiles").resolve(name);
     }
 
     /** The config file's settings, without environment overrides. */

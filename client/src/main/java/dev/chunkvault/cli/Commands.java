@@ -52,6 +52,12 @@ public final class Commands {
             cli.endpointOverride = e;
         }
 
+        @Option(names = "--profile", paramLabel = "NAME", description = "Use the named profile's account and endpoint"
+                + " (overrides CHUNKVAULT_PROFILE; each profile signs in on its own).", scope = picocli.CommandLine.ScopeType.INHERIT)
+        void profile(String p) {
+            cli.profile = p;
+        }
+
         @Option(names = "--parallel", paramLabel = "N", description = "Concurrent chunk transfers (default 8).",
                 scope = picocli.CommandLine.ScopeType.INHERIT)
         void parallel(int n) {

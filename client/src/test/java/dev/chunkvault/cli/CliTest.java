@@ -465,6 +465,24 @@ class CliTest {
     }
 
     @Test
+    void profilesKeepAccountsSideBySide() throws Exception {
+        assertEquals(0, login(), err);
+        assertEquals(0, run(tmp, "--profile", "work", "login", "--local", "bob", "--endpoint", vault.endpoint().toString()), err);
+        Path config = tmp.resolve("config");
+        assertTrue(Files.readString(config.resolve("profiles/work/config.json")).contains("bob"), "the work profile's own sign-in");
+        assertFalse(Files.readString(config.resolve("config.json")).contains("bob"), "the default profile is untouched");
+        assertEquals(0, run(tmp, "--profile", "work", "logout"), err);
+        assertEquals(4, run(tmp, "--profile", "work", "usage"), "signed out of work only");
+        assertEquals(0, run(tmp, "usage"), err);
+        env.put("CHUNKVAULT_PROFILE", "work");
+        assertEquals(4, run(tmp, "usage"), "CHUNKVAULT_PROFILE picks the profile too");
+        assertEquals(0, run(tmp, "--profile", "default", "usage"), "--profile wins over CHUNKVAULT_PROFILE: " + err);
+        env.remove("CHUNKVAULT_PROFILE");
+        assertEquals(2, run(tmp, "--profile", "../escape", "usage"), "a profile is a name, not a path");
+        assertFalse(Files.exists(tmp.resolve("escape")));
+    }
+
+    @Test
     void aSecondDevicesFirstSyncMakesItsFolderWhenTheParentExists() throws Exception {
         assertEquals(0, login());
         Path a = Files.createDirectories(tmp.resolve("a"));
