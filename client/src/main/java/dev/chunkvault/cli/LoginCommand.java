@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
         "  Local cloud:  chunkvault login --local alice [--endpoint http://127.0.0.1:4750]",
         "  A token:      chunkvault login --endpoint URL --token JWT",
         "  Cognito:      chunkvault login --endpoint URL --cognito-domain https://X.auth.REGION.amazoncognito.com"
-                + " --client-id ID  (values from the stack's Outputs)"})
+                + " --client-id ID  (values from the stack's Outputs)",
+        "  No browser:   sign in once where there is one with --print-refresh-token, then here:"
+                + " chunkvault login --endpoint URL --cognito-domain URL --client-id ID --refresh-token TOKEN"})
 final class LoginCommand extends Subcommand {
     @Option(names = "--token", paramLabel = "JWT", description = "Use this access token.")
     String token;
@@ -32,6 +34,14 @@ final class LoginCommand extends Subcommand {
     @Option(names = "--port", description = "Loopback port of the OAuth redirect (default 47816).")
     int port = Login.CALLBACK_PORT;
 
+    @Option(names = "--refresh-token", paramLabel = "TOKEN", description = "Sign in without a browser with a Cognito refresh"
+            + " token (from --print-refresh-token on a machine that has one); access tokens are refreshed with it.")
+    String refreshToken;
+
+    @Option(names = "--print-refresh-token", description = "After a Cognito sign-in, print the refresh token (for"
+            + " --refresh-token on a machine without a browser; treat it like a password).")
+    boolean printRefreshToken;
+
     @Override
     public Integer call() throws IOException {
         CliContext cli = cli();
@@ -45,12 +55,23 @@ final class LoginCommand extends Subcommand {
             throw CliException.usage("Give the API endpoint: --endpoint URL.");
         }
         c = c.withEndpoint(endpoint);
-        int modes = (token != null ? 1 : 0) + (localUser != null ? 1 : 0) + (cognitoDomain != null || clientId != null ? 1 : 0);
+        int modes = (token != null ? 1 : 0) + (localUser != null ? 1 : 0)
+                + (cognitoDomain != null || clientId != null || refreshToken != null ? 1 : 0);
         if (modes > 1) {
             throw CliException.usage("Choose one of --token, --local and --cognito-domain/--client-id.");
         }
         if (token != null) {
             c = c.withLocalUser(null).withToken(token, null, null);
+            warnExpiry(cli, token);
+        } else if (refreshToken != null) {
+            String domain = cognitoDomain != null ? cognitoDomain : c.cognitoDomain();
+            String client = clientId != null ? clientId : c.clientId();
+            if (domain == null || client == null) {
+                throw CliException.usage("--refresh-token needs --cognito-domain URL and --client-id ID.");
+            }
+            Login.Tokens t = Login.refresh(Login.http(), domain, client, refreshToken.strip());
+            c = c.withLocalUser(null).withCognito(domain, client).withToken(t.accessToken(), t.expiresAt().toString(),
+                    t.refreshToken());
         } else if (localUser != null) {
             Login.Tokens t = Login.mintLocal(Login.http(),
                     endpoint, localUser);
@@ -71,12 +92,30 @@ final class LoginCommand extends Subcommand {
                     }, Duration.ofMinutes(5));
             c = c.withLocalUser(null).withCognito(domain, client).withToken(t.accessToken(),
                     t.expiresAt().toString(), t.refreshToken());
+            if (printRefreshToken && t.refreshToken() != null) {
+                cli.out.println("Refresh token (for chunkvault login --refresh-token on a machine without a browser; keep"
+                        + " it secret):");
+                cli.out.println(t.refreshToken());
+            }
         }
         c.save(cli.configDir());
         String who = Login.subjectOf(c.token());
         String ep = endpoint;
         cli.emit(Map.of("endpoint", ep, "user", who), o -> o.println("Signed in to " + ep + " as " + who + "."));
         return ExitCodes.OK;
+    }
+
+    /** A bare access token cannot be refreshed: say when it runs out, so that a script's failure an hour later is no surprise. */
+    private static void warnExpiry(CliContext cli, String jwt) {
+        java.time.Instant exp = Login.expiryOf(jwt);
+        if (exp == null) {
+            cli.err.println("Note: this token says nothing of its expiry; the CLI cannot refresh it.");
+            return;
+        }
+        Duration left = Duration.between(cli.clock.instant(), exp);
+        cli.err.println(left.isNegative() ? "Warning: this token expired at " + exp + "; requests will be refused (401)."
+                : "Note: this token expires at " + exp + " (in " + Human.duration(left.toNanos()) + ") and cannot be refreshed: sign"
+                + " in again then, or with --refresh-token.");
     }
 
     private static void tryBrowse(String url) {

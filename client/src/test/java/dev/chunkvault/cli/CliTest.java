@@ -482,6 +482,46 @@ class CliTest {
         assertFalse(Files.exists(tmp.resolve("escape")));
     }
 
+    private static String jwt(long exp) {
+        java.util.Base64.Encoder b = java.util.Base64.getUrlEncoder().withoutPadding();
+        return b.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b.encodeToString(("{\"sub\":\"headless\",\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8)) + ".c2ln";
+    }
+
+    @Test
+    void headlessSignInWithARefreshTokenAndABareTokenSaysWhenItExpires() throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        assertEquals(0, run(tmp, "login", "--endpoint", vault.endpoint().toString(), "--token", jwt(now + 3600)), err);
+        assertTrue(err.contains("expires at") && err.contains("cannot be refreshed"), err);
+        assertEquals(0, run(tmp, "login", "--endpoint", vault.endpoint().toString(), "--token", jwt(now - 60)), err);
+        assertTrue(err.contains("Warning: this token expired"), err);
+
+        java.util.concurrent.atomic.AtomicReference<String> form = new java.util.concurrent.atomic.AtomicReference<>();
+        com.sun.net.httpserver.HttpServer idp = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        String access = jwt(now + 3600);
+        idp.createContext("/oauth2/token", ex -> {
+            form.set(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] b = ("{\"access_token\":\"" + access + "\",\"expires_in\":3600}").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            try (java.io.OutputStream o = ex.getResponseBody()) {
+                o.write(b);
+            }
+        });
+        idp.start();
+        try {
+            assertEquals(0, run(tmp, "login", "--endpoint", vault.endpoint().toString(), "--cognito-domain",
+                    "http://127.0.0.1:" + idp.getAddress().getPort(), "--client-id", "cli-client", "--refresh-token", "RT-1"), err);
+        } finally {
+            idp.stop(0);
+        }
+        assertTrue(form.get().contains("grant_type=refresh_token") && form.get().contains("refresh_token=RT-1"), form.get());
+        String config = Files.readString(tmp.resolve("config/config.json"));
+        assertTrue(config.contains("RT-1") && config.contains(access), "kept for the next refresh: " + config);
+        assertEquals(2, run(tmp, "--profile", "fresh", "login", "--endpoint", vault.endpoint().toString(), "--refresh-token",
+                "RT-2"), "a refresh token needs the pool's domain and client (from the config or the command line)");
+    }
+
     @Test
     void aSecondDevicesFirstSyncMakesItsFolderWhenTheParentExists() throws Exception {
         assertEquals(0, login());
