@@ -32,6 +32,8 @@ final class CliContext {
     boolean debug;
     boolean quiet;
     String endpointOverride;
+    /** {@code --bwlimit}: overrides {@code CHUNKVAULT_BWLIMIT}. */
+    String bwlimit;
     /** {@code --profile}: overrides {@code CHUNKVAULT_PROFILE}. */
     String profile;
     Integer parallel;
@@ -117,6 +119,14 @@ final class CliContext {
             ClientOptions o = ClientOptions.of(endpoint, new ConfigTokens(c, configDir(), fromEnv, clock));
             if (parallel != null) {
                 o = o.withParallelism(parallel);
+            }
+            String limit = bwlimit != null ? bwlimit : env.get("CHUNKVAULT_BWLIMIT");
+            if (limit != null && !limit.isBlank()) {
+                try {
+                    o = o.withBandwidth(dev.chunkvault.client.Bandwidth.Limits.parse(limit));
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("--bwlimit: " + e.getMessage() + " (e.g. 10M, or 10M:2M for up:down).");
+                }
             }
             java.net.ProxySelector proxies = EnvProxies.from(env);
             if (proxies != null) {

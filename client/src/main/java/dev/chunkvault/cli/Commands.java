@@ -52,6 +52,13 @@ public final class Commands {
             cli.endpointOverride = e;
         }
 
+        @Option(names = "--bwlimit", paramLabel = "RATE", description = "Limit the bytes per second of all uploads and of"
+                + " all downloads together: 10M, 512K, or UP:DOWN as 10M:2M (units B, K, M, G; off). Overrides"
+                + " CHUNKVAULT_BWLIMIT.", scope = picocli.CommandLine.ScopeType.INHERIT)
+        void bwlimit(String b) {
+            cli.bwlimit = b;
+        }
+
         @Option(names = "--profile", paramLabel = "NAME", description = "Use the named profile's account and endpoint"
                 + " (overrides CHUNKVAULT_PROFILE; each profile signs in on its own).", scope = picocli.CommandLine.ScopeType.INHERIT)
         void profile(String p) {

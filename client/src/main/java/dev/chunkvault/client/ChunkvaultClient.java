@@ -70,7 +70,7 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
         this.http = hb.build();
         this.transport = new Transport(http, options.endpoint(), options.tokens(), options.retry(), options.sleeper(),
-                options.clock(), options.timeout(), "chunkvault-cli/" + Version.VERSION);
+                options.clock(), options.timeout(), "chunkvault-cli/" + Version.VERSION, options.bandwidth());
     }
 
     public ClientOptions options() {

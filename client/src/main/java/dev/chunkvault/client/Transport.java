@@ -38,6 +38,8 @@ public final class Transport {
     private final HttpClient http;
     private final URI endpoint;
     private final TokenProvider tokens;
+    private final Bandwidth up;
+    private final Bandwidth down;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final Clock clock;
@@ -47,6 +49,14 @@ public final class Transport {
 
     public Transport(HttpClient http, URI endpoint, TokenProvider tokens, RetryPolicy retry, Sleeper sleeper,
                      Clock clock, Duration timeout, String userAgent) {
+        this(http, endpoint, tokens, retry, sleeper, clock, timeout, userAgent, Bandwidth.Limits.NONE);
+    }
+
+    /** @param bandwidth limits on presigned uploads and downloads (the bulk transfers; API calls are not counted) */
+    public Transport(HttpClient http, URI endpoint, TokenProvider tokens, RetryPolicy retry, Sleeper sleeper,
+                     Clock clock, Duration timeout, String userAgent, Bandwidth.Limits bandwidth) {
+        this.up = bandwidth.up();
+        this.down = bandwidth.down();
         this.http = Objects.requireNonNull(http, "http");
         this.endpoint = stripSlash(Objects.requireNonNull(endpoint, "endpoint"));
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -355,6 +365,10 @@ public final class Transport {
      * @throws ApiException with the storage's status when it refuses (e.g. 403 for an expired URL)
      */
     public void presignedPut(String url, Map<String, String> headers, byte[] body) {
+        if (up != null) {
+            presignedPut(url, headers, body.length, () -> new java.io.ByteArrayInputStream(body));
+            return;
+        }
         put(url, headers, body.length, () -> HttpRequest.BodyPublishers.ofByteArray(body));
     }
 
@@ -364,8 +378,9 @@ public final class Transport {
      */
     public void presignedPut(String url, Map<String, String> headers, long length,
                              java.util.function.Supplier<java.io.InputStream> body) {
+        java.util.function.Supplier<java.io.InputStream> source = up == null ? body : () -> up.throttle(body.get());
         put(url, headers, length, () -> HttpRequest.BodyPublishers.fromPublisher(
-                HttpRequest.BodyPublishers.ofInputStream(body), length));
+                HttpRequest.BodyPublishers.ofInputStream(source), length));
     }
 
     /** A presigned PUT of a body of {@code length} bytes, a fresh publisher of it for each attempt. */
@@ -395,6 +410,21 @@ public final class Transport {
 
     /** Sends a presigned GET and returns the body (objects are at most a few MiB: chunks and manifests). */
     public byte[] presignedGet(String url, Map<String, String> headers) {
+        if (down != null) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            presignedGet(url, headers, new BodySink() {
+                @Override
+                public void reset() {
+                    body.reset();
+                }
+
+                @Override
+                public void write(byte[] buffer, int length) {
+                    body.write(buffer, 0, length);
+                }
+            });
+            return body.toByteArray();
+        }
         URI uri = URI.create(url);
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET();
@@ -449,7 +479,8 @@ public final class Transport {
                     throw storageError(o.response, "download");
                 }
                 local(() -> sink.reset());
-                for (int n; (n = in.readNBytes(buffer, 0, buffer.length)) > 0; ) {
+                java.io.InputStream body = down == null ? in : down.throttle(in);
+                for (int n; (n = body.readNBytes(buffer, 0, buffer.length)) > 0; ) {
                     int length = n;
                     local(() -> sink.write(buffer, length));
                 }

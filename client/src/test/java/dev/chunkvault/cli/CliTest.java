@@ -465,6 +465,20 @@ class CliTest {
     }
 
     @Test
+    void bwlimitTakesRclonesRatesAndRefusesOthers() throws Exception {
+        assertEquals(0, login(), err);
+        Path a = Files.createDirectories(tmp.resolve("limited"));
+        Files.write(a.resolve("x.bin"), new byte[300_000]);
+        assertEquals(0, run(a, "--bwlimit", "8M:4M", "sync"), err);
+        assertEquals(2, run(a, "--bwlimit", "fast", "sync"));
+        assertTrue(err.contains("--bwlimit") && err.contains("10M:2M"), err);
+        env.put("CHUNKVAULT_BWLIMIT", "1X");
+        assertEquals(2, run(a, "sync"), "the variable is checked the same way");
+        assertEquals(0, run(a, "--bwlimit", "off", "sync"), "the option wins over the variable: " + err);
+        env.remove("CHUNKVAULT_BWLIMIT");
+    }
+
+    @Test
     void profilesKeepAccountsSideBySide() throws Exception {
         assertEquals(0, login(), err);
         assertEquals(0, run(tmp, "--profile", "work", "login", "--local", "bob", "--endpoint", vault.endpoint().toString()), err);
