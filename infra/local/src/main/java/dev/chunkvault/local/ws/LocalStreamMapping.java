@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.model.StreamDescription;
+import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
@@ -158,7 +159,19 @@ public final class LocalStreamMapping implements AutoCloseable {
     /** Reads one batch of a shard and delivers it; true if it had records. */
     private boolean poll(String shard) throws InterruptedException {
         String it = iterators.get(shard);
-        GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(it).limit(Math.max(1, Math.min(1000, source.batchSize()))));
+        GetRecordsResponse r;
+        try {
+            r = streams.getRecords(b -> b.shardIterator(it).limit(Math.max(1, Math.min(1000, source.batchSize()))));
+        } catch (TrimmedDataAccessException stale) {
+            // DynamoDB Local sometimes refuses an iterator of a shard that was empty when it was handed out, once records
+            // arrive: take a fresh one from the last record handed over (or the shard's start) and go on.
+            LOG.debug("stream of {}: iterator refused ({}); resuming shard {} from its checkpoint", table, stale.getMessage(), shard);
+            String after = checkpoints.get(shard);
+            iterators.put(shard, streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard)
+                    .shardIteratorType(after == null ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+                    .sequenceNumber(after)).shardIterator());
+            return true;
+        }
         if (r.nextShardIterator() == null) {
             iterators.remove(shard);
             finished.add(shard);
