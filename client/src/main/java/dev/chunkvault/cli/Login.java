@@ -255,17 +255,6 @@ public final class Login {
         return new Tokens(access, Instant.now().plusSeconds(expiresIn), refresh);
     }
 
-    /** The {@code exp} claim of a JWT, or null when it has none (for display only: not verified). */
-    static Instant expiryOf(String jwt) {
-        try {
-            String[] parts = jwt.split("\\.");
-            JsonNode n = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-            return n.path("exp").isNumber() ? Instant.ofEpochSecond(n.path("exp").asLong()) : null;
-        } catch (RuntimeException | IOException e) {
-            return null;
-        }
-    }
-
     /** The {@code sub}/{@code username} claim of a JWT, for display only (not verified). */
     static String subjectOf(String jwt) {
         try {

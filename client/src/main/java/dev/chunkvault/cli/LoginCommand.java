@@ -107,7 +107,7 @@ final class LoginCommand extends Subcommand {
 
     /** A bare access token cannot be refreshed: say when it runs out, so that a script's failure an hour later is no surprise. */
     private static void warnExpiry(CliContext cli, String jwt) {
-        java.time.Instant exp = Login.expiryOf(jwt);
+        java.time.Instant exp = dev.chunkvault.client.Jwts.expiry(jwt).orElse(null);
         if (exp == null) {
             cli.err.println("Note: this token says nothing of its expiry; the CLI cannot refresh it.");
             return;

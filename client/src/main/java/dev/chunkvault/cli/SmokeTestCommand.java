@@ -179,7 +179,9 @@ final class SmokeTestCommand extends Subcommand {
                     return null;
                 });
             }
-            deleteTree(work);
+            if (Files.exists(work)) {
+                dev.chunkvault.client.sync.SyncPaths.deleteTree(work);
+            }
         }
         long failed = results.stream().filter(r -> "FAIL".equals(r.get("result"))).count();
         cli().emit(Map.of("folder", folder, "steps", results, "failed", failed), o -> o.println(failed == 0
@@ -246,17 +248,6 @@ final class SmokeTestCommand extends Subcommand {
         if (!Arrays.equals(expected, actual)) {
             throw new IllegalStateException(what + " came back different (" + actual.length + " bytes, expected "
                     + expected.length + ")");
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

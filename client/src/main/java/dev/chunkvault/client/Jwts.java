@@ -14,6 +14,18 @@ public final class Jwts {
 
     /** The {@code sub} claim of a JWT, or empty when the token is not a JWT or has none. */
     public static Optional<String> subject(String token) {
+        return claims(token).map(c -> c.get("sub"))
+                .filter(sub -> sub.isTextual() && !sub.asText().isBlank()).map(JsonNode::asText);
+    }
+
+    /** The {@code exp} claim of a JWT, or empty when the token is not a JWT or has none. */
+    public static Optional<java.time.Instant> expiry(String token) {
+        return claims(token).map(c -> c.get("exp")).filter(JsonNode::isNumber)
+                .map(exp -> java.time.Instant.ofEpochSecond(exp.asLong()));
+    }
+
+    /** The claims of a JWT (its payload, decoded, not verified), or empty when the token is not one. */
+    private static Optional<JsonNode> claims(String token) {
         if (token == null) {
             return Optional.empty();
         }
@@ -22,9 +34,7 @@ public final class Jwts {
             return Optional.empty();
         }
         try {
-            JsonNode claims = ClientJson.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
-            JsonNode sub = claims == null ? null : claims.get("sub");
-            return sub != null && sub.isTextual() && !sub.asText().isBlank() ? Optional.of(sub.asText()) : Optional.empty();
+            return Optional.ofNullable(ClientJson.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1])));
         } catch (IllegalArgumentException | IOException notAJwt) {
             return Optional.empty();
         }

@@ -1,7 +1,12 @@
 package dev.chunkvault.client.sync;
 
 import dev.chunkvault.core.paths.FilePath;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /** Maps between remote paths ('/'-separated, relative to the account root) and files under a sync root. */
 public final class SyncPaths {
@@ -41,5 +46,25 @@ public final class SyncPaths {
 
     public static String foldKey(String path) {
         return FilePath.parse(path).foldKey();
+    }
+
+    /** Deletes a folder and everything in it; symbolic links in it are deleted, never followed. */
+    public static void deleteTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.delete(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

@@ -58,7 +58,7 @@ class NotificationsIT {
     }
 
     /** The messages a socket received. */
-    private static final class Inbox implements WebSocket.Listener {
+    static final class Inbox implements WebSocket.Listener {
         final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
 

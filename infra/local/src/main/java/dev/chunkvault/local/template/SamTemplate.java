@@ -20,6 +20,9 @@ import java.util.Objects;
 public final class SamTemplate {
     public static final String REGION = "us-east-1";
     public static final String ACCOUNT = "000000000000";
+    /** The function (and qualifier) an API Gateway Lambda integration URI names. */
+    private static final java.util.regex.Pattern LAMBDA_URI = java.util.regex.Pattern.compile(
+            ":function:([^:/]+)(?::[^/]+)?/invocations$");
 
     /**
      * One API route of a function: {@code method} is upper case or ANY; {@code apiId} is the resolved {@code ApiId}
@@ -380,7 +383,7 @@ public final class SamTemplate {
 
     /** The function an API Gateway Lambda URI ({@code arn:aws:apigateway:...:lambda:path/.../functions/ARN/invocations}) names. */
     private static String lambdaOf(String uri, Map<String, String> functionByName, String route) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":function:([^:/]+)(?::[^/]+)?/invocations$").matcher(uri);
+        java.util.regex.Matcher m = LAMBDA_URI.matcher(uri);
         if (!m.find() || !functionByName.containsKey(m.group(1))) {
             throw new TemplateException("WebSocket route " + route + ": " + uri + " names no function of the template");
         }

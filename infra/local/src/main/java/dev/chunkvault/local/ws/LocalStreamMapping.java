@@ -145,15 +145,20 @@ public final class LocalStreamMapping implements AutoCloseable {
             if (iterators.containsKey(s.shardId()) || finished.contains(s.shardId())) {
                 continue;
             }
-            String after = checkpoints.get(s.shardId());
             if (first && !"TRIM_HORIZON".equals(source.startingPosition())) {
                 skipping.add(s.shardId());
             }
-            iterators.put(s.shardId(), streams.getShardIterator(b -> b.streamArn(streamArn).shardId(s.shardId())
-                    .shardIteratorType(after == null ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.AFTER_SEQUENCE_NUMBER)
-                    .sequenceNumber(after)).shardIterator());
+            iterators.put(s.shardId(), iteratorFromCheckpoint(s.shardId()));
         }
         first = false;
+    }
+
+    /** An iterator of {@code shard} after its last record handed over, or from its start. */
+    private String iteratorFromCheckpoint(String shard) {
+        String after = checkpoints.get(shard);
+        return streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard)
+                .shardIteratorType(after == null ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+                .sequenceNumber(after)).shardIterator();
     }
 
     /** Reads one batch of a shard and delivers it; true if it had records. */
@@ -166,10 +171,7 @@ public final class LocalStreamMapping implements AutoCloseable {
             // DynamoDB Local sometimes refuses an iterator of a shard that was empty when it was handed out, once records
             // arrive: take a fresh one from the last record handed over (or the shard's start) and go on.
             LOG.debug("stream of {}: iterator refused ({}); resuming shard {} from its checkpoint", table, stale.getMessage(), shard);
-            String after = checkpoints.get(shard);
-            iterators.put(shard, streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard)
-                    .shardIteratorType(after == null ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.AFTER_SEQUENCE_NUMBER)
-                    .sequenceNumber(after)).shardIterator());
+            iterators.put(shard, iteratorFromCheckpoint(shard));
             return true;
         }
         if (r.nextShardIterator() == null) {

@@ -59,6 +59,9 @@ public final class LocalWebSocketApi implements AutoCloseable {
     public static final Duration MAX_CONNECTION = Duration.ofHours(2);
     static final int MAX_MESSAGE_BYTES = 128 * 1024;
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** The access key id of a Signature V4 {@code Authorization} header. */
+    private static final java.util.regex.Pattern SIGV4_KEY = java.util.regex.Pattern.compile(
+            "^AWS4-HMAC-SHA256 Credential=([A-Za-z0-9]+)/");
 
     private final SamTemplate.WebSocketApi api;
     private final Map<String, LocalFunction> functions;
@@ -438,7 +441,7 @@ public final class LocalWebSocketApi implements AutoCloseable {
 
     private void manage(Request req, String connectionId, InputStream in, OutputStream out) throws IOException {
         String auth = Optional.ofNullable(req.header("authorization")).orElse("");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^AWS4-HMAC-SHA256 Credential=([A-Za-z0-9]+)/").matcher(auth);
+        java.util.regex.Matcher m = SIGV4_KEY.matcher(auth);
         String resource = "arn:aws:execute-api:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":" + api.physicalName()
                 + "/" + api.stage() + "/" + req.method() + "/@connections/" + connectionId;
         if (!m.find()) {
