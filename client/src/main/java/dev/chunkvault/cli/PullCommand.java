@@ -132,8 +132,10 @@ final class PullCommand extends Subcommand {
                                 folder != null ? folder.resolve(".chunkvault").resolve("tmp") : null, index, guard,
                                 progress.transfer(j.remote()), j.root()));
                 if (st != null) {
+                    Boolean bit = dev.chunkvault.client.FileModes.executable(t);
                     st.put(new SyncRecord(key, SyncPaths.relative(folder, t), r.version().versionId(), r.size(),
-                            r.mtimeMillis(), r.version().contentHash(), r.manifest()));
+                            r.mtimeMillis(), r.version().contentHash(), r.manifest(),
+                            bit != null ? bit : Boolean.TRUE.equals(r.version().executable())));
                 }
                 down += r.stats().bytesDownloaded();
                 Map<String, Object> m = new LinkedHashMap<>();

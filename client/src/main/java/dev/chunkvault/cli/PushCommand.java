@@ -127,7 +127,7 @@ final class PushCommand extends Subcommand {
                 }
                 if (ownPlace) {
                     st.put(new SyncRecord(key, remote, r.commit().version().versionId(), r.size(), r.mtimeMillis(),
-                            r.contentHash(), r.manifest()));
+                            r.contentHash(), r.manifest(), Boolean.TRUE.equals(r.commit().version().executable())));
                 }
                 sent += r.stats().bytesSent();
                 results.add(pushJson(remote, r));

@@ -168,7 +168,7 @@ public final class FilePuller {
         plan.chunks().forEach(c -> known.put(c.id(), c));
         Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener(), known);
         long mtime = v.clientMtime() == null ? System.currentTimeMillis() : v.clientMtime().toEpochMilli();
-        BasicFileAttributes a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime);
+        BasicFileAttributes a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime, v.executable());
         return new Result(v, m, a.size(), a.lastModifiedTime().toMillis(), built.stats());
     }
 
@@ -527,6 +527,15 @@ public final class FilePuller {
      */
     public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis)
             throws IOException {
+        return install(temp, root, target, guard, mtimeMillis, null);
+    }
+
+    /**
+     * As {@link #install(Path, Path, Path, ReplaceGuard, long)}, giving the file the version's executable bit where the
+     * file system keeps modes ({@link FileModes}); null (a service that does not say) keeps the replaced file's mode.
+     */
+    public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis,
+                                              Boolean executable) throws IOException {
         try {
             Path t = LocalTargets.check(root, target);
             if (Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
@@ -542,6 +551,9 @@ public final class FilePuller {
             Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setTimes(FileTime.fromMillis(mtimeMillis), null, null);
             keepPermissions(t, temp);
+            if (executable != null) {
+                FileModes.apply(temp, executable); // on the temporary file, before it takes the name: never through a link
+            }
             // Again right before the rename, the last moment Java offers: what is left open is the time between this
             // check and the rename. A rename never follows a link at the target itself; it replaces it.
             LocalTargets.check(root, t);

@@ -85,13 +85,21 @@ public final class FilePusher {
      * @param parentVersion  the version this content replaces; null for a new file (or over a deletion)
      * @param parentManifest the parent's manifest if known (saves a round trip); fetched when null
      * @param cut            how the file's bytes are already cut (e.g. a merged manifest), or null to chunk it
+     * @param executable     the executable bit to commit; null to read it from the file (not executable where the
+     *                       file system has no modes)
      */
     public record Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
-                          TransferListener listener) {
+                          TransferListener listener, Boolean executable) {
         public Request {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(remotePath, "remotePath");
             listener = listener == null ? TransferListener.NONE : listener;
+        }
+
+        /** A request whose executable bit is read from the file. */
+        public Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
+                       TransferListener listener) {
+            this(file, remotePath, parentVersion, parentManifest, cut, listener, null);
         }
 
         public static Request of(Path file, String remotePath, String parentVersion) {
@@ -99,15 +107,24 @@ public final class FilePusher {
         }
 
         public Request withParentManifest(Manifest m) {
-            return new Request(file, remotePath, parentVersion, m, cut, listener);
+            return new Request(file, remotePath, parentVersion, m, cut, listener, executable);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, l);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, l, executable);
         }
 
         public Request withCut(Manifest m) {
-            return new Request(file, remotePath, parentVersion, parentManifest, m, listener);
+            return new Request(file, remotePath, parentVersion, parentManifest, m, listener, executable);
+        }
+
+        public Request withExecutable(Boolean x) {
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, x);
+        }
+
+        /** The bit to commit: as asked, else the file's own. */
+        boolean executableBit() throws IOException {
+            return executable != null ? executable : Boolean.TRUE.equals(FileModes.executable(file));
         }
     }
 
@@ -194,7 +211,7 @@ public final class FilePusher {
             uploader.upload(from, need.values());
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             CommitResult result = committer.commit(from, pathKey, m,
-                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s));
+                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s, r.executableBit()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }
@@ -258,7 +275,7 @@ public final class FilePusher {
             }
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             Manifest m = s.manifest();
-            CommitResult result = committer.commit(from, pathKey, m, commitOf(r.remotePath(), null, null, s));
+            CommitResult result = committer.commit(from, pathKey, m, commitOf(r.remotePath(), null, null, s, r.executableBit()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }
@@ -289,13 +306,13 @@ public final class FilePusher {
 
     /** What to commit: a manifest delta against the parent's manifest when there is one, else the full manifest. */
     private static ChunkvaultClient.Commit commitOf(String remotePath, String parent, Manifest parentManifest,
-                                                    Scanned s) {
+                                                    Scanned s, boolean executable) {
         Manifest m = s.manifest();
         return parentManifest != null
                 ? new ChunkvaultClient.Commit(remotePath, parent, null, ManifestDelta.compute(parentManifest, m),
-                        s.size(), s.contentHash(), s.mtimeMillis(), null)
+                        s.size(), s.contentHash(), s.mtimeMillis(), null, executable)
                 : new ChunkvaultClient.Commit(remotePath, parent, m, null, s.size(), s.contentHash(),
-                        s.mtimeMillis(), null);
+                        s.mtimeMillis(), null, executable);
     }
 
     private static Stats stats(PushCounters c, Manifest m) {

@@ -45,7 +45,7 @@ public final class FakeVault implements AutoCloseable {
     public static final String PROFILE = "fastcdc-v1-64k-256k-1m";
 
     public record Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
-                          long mtime, long createdAt, boolean deleted) {}
+                          long mtime, long createdAt, boolean deleted, boolean executable) {}
 
     private final HttpServer server;
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
@@ -640,6 +640,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("createdAt", Instant.ofEpochMilli(v.createdAt()).toString());
         m.put("deleted", v.deleted());
         m.put("chunkCount", v.manifest().chunkCount());
+        m.put("executable", v.executable());
         return m;
     }
 
@@ -654,6 +655,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("deleted", v.deleted());
         m.put("clientMtime", Instant.ofEpochMilli(v.mtime()).toString());
         m.put("updatedAt", Instant.ofEpochMilli(v.createdAt()).toString());
+        m.put("executable", v.executable());
         return m;
     }
 
@@ -667,7 +669,7 @@ public final class FakeVault implements AutoCloseable {
     }
 
     private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
-                                 String key, boolean deleted) {
+                                 String key, boolean deleted, boolean executable) {
         Version replay = byKey.get(key);
         if (replay != null) {
             return Map.of("outcome", "replayed", "version", view(replay));
@@ -678,12 +680,12 @@ public final class FakeVault implements AutoCloseable {
         if (!java.util.Objects.equals(headId, parent)) {
             return stale(path);
         }
-        if (head != null && !head.deleted() && !deleted && head.manifest().equals(m)) {
+        if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable) {
             return new Status(200, Map.of("outcome", "unchanged", "version", view(head)));
         }
         long n = ++seq;
         Version v = new Version(path, String.format("%010d-%016x", n, key.hashCode() & 0xffffffffL), n, parent, m, size,
-                hash, mtime, System.currentTimeMillis(), deleted);
+                hash, mtime, System.currentTimeMillis(), deleted, executable);
         files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
         byKey.put(key, v);
         changeLog.add(FilePath.parse(path).foldKey());
@@ -739,7 +741,16 @@ public final class FakeVault implements AutoCloseable {
             }
         }
         return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
-                b.path("idempotencyKey").asText(), false);
+                b.path("idempotencyKey").asText(), false, executableOf(b));
+    }
+
+    /** The commit's executable bit: absent is false, anything but a boolean is refused as the service refuses it. */
+    private static boolean executableOf(JsonNode b) {
+        JsonNode x = b.get("executable");
+        if (x != null && !x.isNull() && !x.isBoolean()) {
+            throw new IllegalArgumentException("executable is not a boolean");
+        }
+        return x != null && x.asBoolean();
     }
 
     private Object delete(JsonNode b) {
@@ -750,7 +761,7 @@ public final class FakeVault implements AutoCloseable {
         }
         String parent = b.hasNonNull("parentVersion") ? b.get("parentVersion").asText() : vs.get(vs.size() - 1).id();
         return commitVersion(vs.get(vs.size() - 1).path(), parent, Manifest.empty(PROFILE), 0, null, 0,
-                b.path("idempotencyKey").asText(), true);
+                b.path("idempotencyKey").asText(), true, false);
     }
 
     private Object restore(JsonNode b) {
@@ -764,7 +775,7 @@ public final class FakeVault implements AutoCloseable {
             return new Status(404, error("NOT_FOUND", "No such version of this file."));
         }
         return commitVersion(old.path(), vs.get(vs.size() - 1).id(), old.manifest(), old.size(), old.hash(), old.mtime(),
-                b.path("idempotencyKey").asText(), false);
+                b.path("idempotencyKey").asText(), false, old.executable());
     }
 
     private Object list(Map<String, String> q) {

@@ -59,7 +59,10 @@ class FileTransferTest {
         assertEquals(r.manifest().chunkCount(), p.stats().chunksDownloaded());
     }
 
-    /** A pulled file gets the mode any new file gets here (not the temp file's owner-only one); a replaced file keeps its own. */
+    /**
+     * A pulled file gets the mode any new file gets here (not the temp file's owner-only one); a replaced file keeps its
+     * own, but for the executable bit, which is the version's (x wherever r is, or no x at all).
+     */
     @Test
     void pulledFilesGetTheDefaultModeAndReplacedFilesKeepTheirs() throws Exception {
         Path f = TestFiles.write(dir.resolve("p.bin"), TestFiles.random(9, 200_000));
@@ -72,6 +75,12 @@ class FileTransferTest {
         Path script = TestFiles.write(dir.resolve("run.sh"), new byte[] {1});
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
         new FilePuller(client).pull(FilePuller.Request.of("docs/p.bin", script));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(script)));
+
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "docs/x.bin", null));
+        assertTrue(vault.head("docs/x.bin").executable());
+        new FilePuller(client).pull(FilePuller.Request.of("docs/x.bin", script));
         assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(script)));
     }
 

@@ -70,7 +70,7 @@ final class ConflictResolver {
         void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException;
 
         /** Takes {@code version}, whose content is the local file's, as the file's new base. */
-        void adopt(SyncItem it, String version, String remoteHash) throws IOException;
+        void adopt(SyncItem it, String version, String remoteHash, Boolean remoteExecutable) throws IOException;
     }
 
     private final ChunkvaultClient client;
@@ -152,7 +152,7 @@ final class ConflictResolver {
         switch (action) {
             case ConflictCheck.ACTION_NONE -> {
                 if (current != null && Objects.equals(current.contentHash(), s.contentHash())) {
-                    actions.adopt(it, current.version(), current.contentHash());
+                    actions.adopt(it, current.version(), current.contentHash(), current.executable());
                     return false;
                 }
             }
@@ -241,20 +241,21 @@ final class ConflictResolver {
             return Merge.FAILED;
         }
         try {
+            boolean executable = SyncItem.localBit(it);
             FilePusher.Result r = pusher.push(new FilePusher.Request(built.temp(), lf.path(), head.versionId(),
-                    headManifest, merged, listener.transfer(lf.path())));
+                    headManifest, merged, listener.transfer(lf.path()), executable));
             // Nothing but the server's history would keep the local version (its head moved on): keep it here too.
             Path backup = backups.keep(lf);
             BasicFileAttributes a;
             try {
                 a = FilePuller.install(built.temp(), root, lf.file(), t -> SyncItem.unchangedSinceScan(t, lf),
-                        clock.millis());
+                        clock.millis(), lf.executable() == null ? null : executable);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(backup);
                 throw e;
             }
             state.put(new SyncRecord(it.key, lf.path(), r.commit().version().versionId(), a.size(),
-                    a.lastModifiedTime().toMillis(), r.contentHash(), merged));
+                    a.lastModifiedTime().toMillis(), r.contentHash(), merged, executable));
             String kept = SyncPaths.relative(root, backup);
             report.merged.add(lf.path());
             report.backups.add(kept);
@@ -310,10 +311,11 @@ final class ConflictResolver {
         listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
         // A rename keeps the stat: the copy is what was scanned (the push checks it), and that is what is recorded,
         // so an edit of the copy saved meanwhile stays an edit.
+        boolean executable = SyncItem.localBit(it);
         FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
-                listener.transfer(copyPath.toString())), s);
+                listener.transfer(copyPath.toString()), executable), s);
         state.put(new SyncRecord(copyPath.foldKey(), copyPath.toString(), r.commit().version().versionId(), s.size(),
-                s.mtimeMillis(), s.contentHash(), r.manifest()));
+                s.mtimeMillis(), s.contentHash(), r.manifest(), executable));
         report.addUploaded(r.stats().bytesSent());
         if (head != null && !head.deleted()) {
             SyncItem moved = new SyncItem(it.key, it.rec, null, head);

@@ -30,8 +30,18 @@ import java.util.TreeMap;
  * deletion when it is only out of sight. A sync folder that cannot be read at all fails the scan.
  */
 public final class LocalScanner {
-    /** A regular file found on disk; {@code path} is the canonical (NFC) remote path. */
-    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {}
+    /**
+     * A regular file found on disk; {@code path} is the canonical (NFC) remote path.
+     *
+     * @param executable its executable bit, or null where the folder's file system does not keep modes (unknown: never
+     *                   taken for a change)
+     */
+    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable) {
+        /** A file whose executable bit is not known. */
+        public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {
+            this(pathKey, path, file, size, mtimeMillis, null);
+        }
+    }
 
     /** Why something on disk was not listed. */
     public enum Skip { LINK, SPECIAL, INVALID_NAME, UNREADABLE }
@@ -51,6 +61,14 @@ public final class LocalScanner {
     private LocalScanner() {}
 
     public static Scan scan(Path root, IgnoreRules ignore) throws IOException {
+        return scan(root, ignore, false);
+    }
+
+    /**
+     * @param modes whether the folder's file system keeps the executable bit ({@link dev.chunkvault.client.FileModes#kept}):
+     *              then each file's bit is read, else it is unknown
+     */
+    public static Scan scan(Path root, IgnoreRules ignore, boolean modes) throws IOException {
         Map<String, List<LocalFile>> byKey = new TreeMap<>();
         List<String> warnings = new ArrayList<>();
         Map<String, Skipped> skipped = new TreeMap<>();
@@ -103,8 +121,16 @@ public final class LocalScanner {
                             skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, false));
                             return FileVisitResult.CONTINUE;
                         }
+                        Boolean executable = null;
+                        if (modes) {
+                            try {
+                                executable = dev.chunkvault.client.FileModes.executable(file, attrs);
+                            } catch (IOException e) {
+                                executable = null; // gone or unreadable meanwhile: its bit is unknown this time
+                            }
+                        }
                         LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
-                                attrs.lastModifiedTime().toMillis());
+                                attrs.lastModifiedTime().toMillis(), executable);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
                         return FileVisitResult.CONTINUE;
                     }

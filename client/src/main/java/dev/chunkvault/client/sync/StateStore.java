@@ -75,6 +75,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.execute("CREATE INDEX IF NOT EXISTS signatures_by_use ON signatures(used_at)");
                 s.execute("CREATE TABLE IF NOT EXISTS commit_keys(path_key TEXT PRIMARY KEY, parent TEXT,"
                         + " manifest_hash TEXT NOT NULL, idem_key TEXT NOT NULL, created_at INTEGER NOT NULL)");
+                // The synced version's executable bit, added after schema 1 shipped (0 for what was recorded before).
+                addColumn(s, "files", "executable", "INTEGER NOT NULL DEFAULT 0");
             }
             StateStore store = new StateStore(root, c);
             String v = store.meta("schema").orElse(null);
@@ -93,6 +95,18 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     public Path root() {
         return root;
+    }
+
+    /** Adds a column to a table of a state written by an older client (which ignores it), unless it is there. */
+    private static void addColumn(Statement s, String table, String column, String type) throws SQLException {
+        try (ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (r.next()) {
+                if (column.equals(r.getString("name"))) {
+                    return;
+                }
+            }
+        }
+        s.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
     }
 
     // ---------------------------------------------------------------- meta
@@ -157,7 +171,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
         try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
-                + " manifest, synced_at FROM files WHERE path_key = ?")) {
+                + " manifest, synced_at, executable FROM files WHERE path_key = ?")) {
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -171,7 +185,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized Map<String, SyncRecord> all() {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, manifest, synced_at FROM files ORDER BY path_key")) {
+                + " mtime, content_hash, manifest, synced_at, executable FROM files ORDER BY path_key")) {
             while (r.next()) {
                 SyncRecord rec = record(r);
                 out.put(rec.pathKey(), rec);
@@ -192,7 +206,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     private static SyncRecord record(ResultSet r) throws SQLException {
         return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
-                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8));
+                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0);
     }
 
     /**
@@ -203,9 +217,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO files(path_key, path, version, size, mtime,"
-                    + " content_hash, manifest, synced_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE"
-                    + " SET path = excluded.path, version = excluded.version, size = excluded.size, mtime = excluded.mtime,"
-                    + " content_hash = excluded.content_hash, manifest = excluded.manifest, synced_at = excluded.synced_at");
+                    + " content_hash, manifest, synced_at, executable) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path_key)"
+                    + " DO UPDATE SET path = excluded.path, version = excluded.version, size = excluded.size,"
+                    + " mtime = excluded.mtime, content_hash = excluded.content_hash, manifest = excluded.manifest,"
+                    + " synced_at = excluded.synced_at, executable = excluded.executable");
                  PreparedStatement del = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
                  PreparedStatement ins = db.prepareStatement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
                          + " VALUES(?, ?, ?, ?)")) {
@@ -217,6 +232,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 p.setString(6, rec.contentHash());
                 p.setBytes(7, rec.manifest().encode());
                 p.setLong(8, System.currentTimeMillis());
+                p.setInt(9, rec.executable() ? 1 : 0);
                 p.executeUpdate();
                 del.setString(1, rec.pathKey());
                 del.executeUpdate();

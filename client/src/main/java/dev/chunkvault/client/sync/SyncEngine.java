@@ -8,6 +8,7 @@ import dev.chunkvault.client.Planner;
 import dev.chunkvault.client.Committer;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.ChunkvaultException;
+import dev.chunkvault.client.FileModes;
 import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.IntegrityException;
@@ -164,6 +165,8 @@ public final class SyncEngine {
     private final Path tmp;
     private final LocalBackups backups;
     private final ConflictResolver conflicts;
+    /** Whether this folder's file system keeps the executable bit (found at the start of each run). */
+    private volatile boolean modes;
 
     public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
         this.client = client;
@@ -198,8 +201,9 @@ public final class SyncEngine {
                     }
 
                     @Override
-                    public void adopt(SyncItem it, String version, String remoteHash) throws IOException {
-                        SyncEngine.this.adopt(it, version, remoteHash);
+                    public void adopt(SyncItem it, String version, String remoteHash, Boolean remoteExecutable)
+                            throws IOException {
+                        SyncEngine.this.adopt(it, version, remoteHash, remoteExecutable);
                     }
                 });
     }
@@ -240,7 +244,10 @@ public final class SyncEngine {
             backups.prune();
         }
         IgnoreRules ignore = IgnoreRules.load(root, options.exclude());
-        LocalScanner.Scan scan = LocalScanner.scan(root, ignore);
+        // Whether this folder's file system keeps the executable bit: tried in the state folder by a real sync (a dry
+        // run makes no file, and trusts the file system's word).
+        modes = options.dryRun() ? Files.getFileStore(root).supportsFileAttributeView("posix") : FileModes.kept(tmp);
+        LocalScanner.Scan scan = LocalScanner.scan(root, ignore, modes);
         report.warnings.addAll(scan.warnings());
         scan.warnings().forEach(w -> listener.event("warning", "", w));
         scan.collisions().values().forEach(names -> {
@@ -274,7 +281,8 @@ public final class SyncEngine {
             }
             SyncRecord rec = records.get(key);
             if (!full && re == null && rec != null) {
-                re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null);
+                re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null,
+                        rec.executable());
             }
             SyncItem it = new SyncItem(key, rec, scan.files().get(key), re);
             if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
@@ -613,11 +621,13 @@ public final class SyncEngine {
         if (rec != null) {
             if (lf == null) {
                 it.localState = Local.DELETED;
-            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()) {
+            } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()
+                    && !it.localBitChanged()) {
                 it.localState = Local.UNCHANGED;
             } else {
                 it.scanned = scan(it);
-                if (it.scanned.contentHash().equals(rec.contentHash())) {
+                // A chmod alone (its mtime stays) is a change too: a new version with the same chunks.
+                if (it.scanned.contentHash().equals(rec.contentHash()) && !it.localBitChanged()) {
                     it.localState = Local.UNCHANGED;
                     if (!options.dryRun()) {
                         state.touch(rec.pathKey(), rec.path(), it.scanned.size(), it.scanned.mtimeMillis());
@@ -630,7 +640,8 @@ public final class SyncEngine {
                 it.remoteState = Remote.UNKNOWN; // in a full listing with deletions: not even a tombstone
             } else if (re.deleted()) {
                 it.remoteState = Remote.DELETED;
-            } else if (re.version().equals(rec.version()) || Objects.equals(re.contentHash(), rec.contentHash())) {
+            } else if (re.version().equals(rec.version())
+                    || (Objects.equals(re.contentHash(), rec.contentHash()) && !it.remoteBitChanged())) {
                 it.remoteState = Remote.UNCHANGED;
             } else {
                 it.remoteState = Remote.MODIFIED;
@@ -653,6 +664,8 @@ public final class SyncEngine {
         if (it.action == Action.NONE && rec != null && re != null && !re.deleted() && !re.version().equals(rec.version())) {
             it.action = Action.ADOPT; // same content, newer version (e.g. a restore of the same bytes)
         }
+        // Both sides changed to the same bytes (ADOPT) with other bits: the remote version is adopted with its bit, so
+        // the local bit stays a change, sent by the next sync (nothing is lost; no conflicted copy for a mode).
     }
 
     /** Chunks and hashes the local file, cut as its base version was (so that it dedups against it). */
@@ -670,7 +683,7 @@ public final class SyncEngine {
             case DELETE_LOCAL -> deleteLocal(it, report);
             case DELETE_REMOTE -> deleteRemote(it, report);
             case FORGET -> state.remove(it.key);
-            case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash());
+            case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash(), it.remote.executable());
             case CONFLICT -> conflicts.resolve(it, report, it.remote);
         }
     }
@@ -689,9 +702,10 @@ public final class SyncEngine {
         it.scanned = s;
         Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
         FilePusher.Result r;
+        boolean executable = SyncItem.localBit(it);
         try {
             r = pusher.push(new FilePusher.Request(lf.file(), lf.path(), parent, parentManifest, null,
-                    listener.transfer(lf.path())), s);
+                    listener.transfer(lf.path()), executable), s);
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             listener.event("stale", lf.path(), "changed on the server meanwhile");
@@ -701,13 +715,14 @@ public final class SyncEngine {
                 }
                 push(it, report, null);
             } else if (Objects.equals(head.contentHash(), s.contentHash())) {
-                adopt(it, head.versionId(), head.contentHash());
+                adopt(it, head.versionId(), head.contentHash(), head.executable());
             } else {
                 conflicts.resolve(it, report, RemoteView.entryOf(head));
             }
             return;
         }
-        record(it.key, lf.path(), r.commit().version(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash());
+        record(it.key, lf.path(), r.commit().version().versionId(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash(),
+                executable);
         report.pushed.add(lf.path());
         report.addUploaded(r.stats().bytesSent());
         listener.event("push", lf.path(), plural(r.stats().chunksUploaded(), "chunk") + " uploaded"
@@ -723,12 +738,28 @@ public final class SyncEngine {
         boolean fresh = isFresh(it);
         FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
                 guard, listener.transfer(localPath), root).withAllUrls(fresh));
-        record(it.key, localPath, r.version(), r.manifest(), r.size(), r.mtimeMillis(), r.version().contentHash());
+        record(it.key, localPath, r.version().versionId(), r.manifest(), r.size(), r.mtimeMillis(),
+                r.version().contentHash(), pulledBit(it, target, r.version()));
         report.pulled.add(localPath);
         report.addDownloaded(r.stats().bytesDownloaded());
         report.addReused(r.stats().bytesReused());
         listener.event("pull", localPath, plural(r.stats().chunksDownloaded(), "chunk") + " downloaded"
                 + (r.stats().chunksReused() > 0 ? ", " + r.stats().chunksReused() + " reused locally" : ""));
+    }
+
+    /**
+     * The bit to record for a file just pulled: what the disk now has where modes are kept (a bit that could not be set
+     * is then no change of ours to send), else the version's (or, from a service that does not say, the record's).
+     */
+    private boolean pulledBit(SyncItem it, Path target, VersionInfo v) throws IOException {
+        Boolean onDisk = modes ? FileModes.executable(target) : null;
+        if (onDisk != null) {
+            return onDisk;
+        }
+        if (v.executable() != null) {
+            return v.executable();
+        }
+        return it.rec != null && it.rec.executable();
     }
 
     private static String plural(long n, String word) {
@@ -832,7 +863,7 @@ public final class SyncEngine {
      * what is recorded is what the scan saw (its stat, and the content hash that was compared), and only if the
      * file is still exactly as scanned; an edit saved meanwhile stays an edit for the next sync.
      */
-    private void adopt(SyncItem it, String version, String remoteHash) throws IOException {
+    private void adopt(SyncItem it, String version, String remoteHash, Boolean remoteExecutable) throws IOException {
         LocalFile lf = it.local;
         String localHash = it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
         if (localHash == null || !localHash.equals(remoteHash)) {
@@ -848,15 +879,18 @@ public final class SyncEngine {
         if (m.totalSize() != seen.size()) {
             throw new LocalFileChangedException(lf.file(), "does not have the size of the server's copy");
         }
-        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash);
+        // The adopted version's bit. A file new on both sides (a first sync) takes it on disk too, as a pull would; a
+        // synced file whose bit was changed here keeps its bit, a change for the next sync to send.
+        boolean executable = remoteExecutable != null ? remoteExecutable : SyncItem.localBit(it);
+        if (it.rec == null && lf.executable() != null && lf.executable() != executable) {
+            FileModes.apply(lf.file(), executable);
+        }
+        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash, executable);
     }
 
-    private void record(String key, String path, VersionInfo v, Manifest m, long size, long mtime, String hash) {
-        state.put(new SyncRecord(key, path, v.versionId(), size, mtime, hash, m));
-    }
-
-    private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash) {
-        state.put(new SyncRecord(key, path, version, size, mtime, hash, m));
+    private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash,
+                        boolean executable) {
+        state.put(new SyncRecord(key, path, version, size, mtime, hash, m, executable));
     }
 
     private void cleanTemp() {

@@ -31,6 +31,30 @@ final class SyncItem {
         this.remote = remote;
     }
 
+    /**
+     * The executable bit the local file has: as read from disk, or where the file system keeps no modes, the bit it was
+     * synced with (else the remote head's), so that a device without modes never clears a bit.
+     */
+    static boolean localBit(SyncItem it) {
+        if (it.local != null && it.local.executable() != null) {
+            return it.local.executable();
+        }
+        if (it.rec != null) {
+            return it.rec.executable();
+        }
+        return it.remote != null && Boolean.TRUE.equals(it.remote.executable());
+    }
+
+    /** Whether the local file's bit is known and differs from the one it was synced with. */
+    boolean localBitChanged() {
+        return rec != null && local != null && local.executable() != null && local.executable() != rec.executable();
+    }
+
+    /** Whether the remote head's bit is known and differs from the one this folder synced. */
+    boolean remoteBitChanged() {
+        return rec != null && remote != null && remote.executable() != null && remote.executable() != rec.executable();
+    }
+
     String displayPath() {
         return local != null ? local.path() : rec != null ? rec.path() : remote.path();
     }

@@ -11,9 +11,11 @@ import dev.chunkvault.core.manifest.Manifest;
  * @param manifest         the base version's manifest (for manifest deltas and local chunk reuse)
  * @param recordedAtMillis when the stat was recorded (wall clock; 0 when not known yet): a file whose mtime is
  *                         that recent may have changed since without its stat showing it (see {@link #racy})
+ * @param executable       the synced version's executable bit (what this folder last agreed with the server; a change
+ *                         of the bit on disk is a change to sync)
  */
 public record SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis,
-                         String contentHash, Manifest manifest, long recordedAtMillis) {
+                         String contentHash, Manifest manifest, long recordedAtMillis, boolean executable) {
     /**
      * File systems keep mtimes with a granularity (2 s on FAT, 1 s on HFS+ and some network file systems); an edit
      * within that much of the recording can leave size and mtime as recorded.
@@ -23,7 +25,13 @@ public record SyncRecord(String pathKey, String path, String version, long size,
     /** A record about to be stored (stored records carry the time they were written). */
     public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
                       Manifest manifest) {
-        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0);
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, false);
+    }
+
+    /** A record about to be stored, of a file whose synced version has executable bit {@code executable}. */
+    public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
+                      Manifest manifest, boolean executable) {
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, executable);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.chunkvault.client.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chunkvault.core.hash.ChunkId;
@@ -18,6 +19,34 @@ class StateStoreTest {
 
     private static ChunkId id(int n) {
         return ChunkId.sha256(new byte[] {(byte) n});
+    }
+
+    /** The executable bit of a record survives reopening; a state from before the bit opens with every bit clear. */
+    @Test
+    void theExecutableBitIsKeptAndAnOlderStateGetsItsColumn() throws Exception {
+        Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(3), 10)));
+        java.nio.file.Files.createDirectories(root.resolve(".chunkvault"));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+                + root.resolve(".chunkvault").resolve("state.db").toAbsolutePath());
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE files(path_key TEXT PRIMARY KEY, path TEXT NOT NULL, version TEXT NOT NULL,"
+                    + " size INTEGER NOT NULL, mtime INTEGER NOT NULL, content_hash TEXT NOT NULL, manifest BLOB NOT NULL,"
+                    + " synced_at INTEGER NOT NULL)");
+            java.sql.PreparedStatement p = c.prepareStatement("INSERT INTO files VALUES('old', 'old', 'v', 10, 1, 'h', ?, 1)");
+            p.setBytes(1, m.encode());
+            p.executeUpdate();
+            p.close();
+        }
+        try (StateStore s = StateStore.open(root)) {
+            assertFalse(s.get("old").orElseThrow().executable());
+            s.put(new SyncRecord("run.sh", "run.sh", "0000000001-00000000000000ab", 10, 1, "h", m, true));
+        }
+        try (StateStore s = StateStore.open(root)) {
+            assertTrue(s.get("run.sh").orElseThrow().executable());
+            assertTrue(s.all().get("run.sh").executable());
+            s.put(new SyncRecord("run.sh", "run.sh", "0000000002-00000000000000ab", 10, 1, "h", m, false));
+            assertFalse(s.get("run.sh").orElseThrow().executable());
+        }
     }
 
     @Test

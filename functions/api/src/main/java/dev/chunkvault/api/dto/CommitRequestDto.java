@@ -13,16 +13,20 @@ import dev.chunkvault.service.vault.Owner;
  * content hash or modification time is given either.
  *
  * @param clientMtime the file's modification time on the client, epoch milliseconds (optional)
+ * @param executable  whether the file is executable (optional, false when absent: clients from before the bit send
+ *                    none); a change of the bit alone is a new version with the same chunks
  */
 public record CommitRequestDto(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta,
-                               Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete) {
+                               Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete,
+                               Boolean executable) {
     public CommitRequestDto {
         Check.required(path, "path");
         Check.required(idempotencyKey, "idempotencyKey");
         if (Boolean.TRUE.equals(delete)) {
-            if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null) {
+            if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null
+                    || executable != null) {
                 throw new BadInput("INVALID_FIELD", "A delete ('delete': true) gives no manifest, manifestDelta, size,"
-                        + " contentHash or clientMtime.");
+                        + " contentHash, clientMtime or executable.");
             }
         } else {
             Check.required(size, "size");
@@ -41,6 +45,6 @@ public record CommitRequestDto(String path, String parentVersion, Manifest manif
         CommitService.Source source = manifest != null ? new CommitService.Source.Full(manifest)
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,
-                clientMtime == null ? 0 : clientMtime, idempotencyKey);
+                clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable));
     }
 }

@@ -91,9 +91,16 @@ public final class CommitService {
      *                      delete, "whatever the head is now")
      * @param size          bytes of the new content (checked against the manifest; ignored for restore/delete)
      * @param contentHash   SHA-256 hex of the new content (ignored for restore/delete)
+     * @param executable    the file's executable bit (for new content; a restore takes the restored version's)
      */
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
-                                String contentHash, long clientMtime, String idempotencyKey) {}
+                                String contentHash, long clientMtime, String idempotencyKey, boolean executable) {
+        /** A request for a file that is not executable. */
+        public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                             String contentHash, long clientMtime, String idempotencyKey) {
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, false);
+        }
+    }
 
     public enum Outcome {
         /** A new version is the head (201). */
@@ -471,7 +478,8 @@ public final class CommitService {
         Planned plan = plan(r, fileId, parentRow.orElse(null), parentManifest);
 
         if (parentRow.isPresent() && plan.tombstone == parentRow.get().tombstone()
-                && plan.manifest.hash().equals(parentRow.get().manifestHash())) {
+                && plan.manifest.hash().equals(parentRow.get().manifestHash())
+                && plan.executable == parentRow.get().executable()) {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
@@ -571,14 +579,18 @@ public final class CommitService {
                 + " nothing was changed. Delete files to make room, or ask for a larger quota.", details);
     }
 
-    /** The new version's content, resolved and checked. */
-    private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone) {}
+    /**
+     * The new version's content, resolved and checked, with its executable bit: a change of the bit alone is a new
+     * version (the same manifest, so no chunk is referenced anew).
+     */
+    private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone,
+                           boolean executable) {}
 
     private Planned plan(CommitRequest r, String fileId, VersionRow parentRow, Manifest parentManifest) {
         Source s = r.source();
         if (s instanceof Source.Tombstone) {
             String profile = parentManifest == null ? ChunkingProfile.DEFAULT.name() : parentManifest.profile();
-            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true);
+            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false);
         }
         if (s instanceof Source.FromVersion f) {
             VersionRow source = getVersion(fileId, f.versionId())
@@ -588,7 +600,8 @@ public final class CommitService {
                 throw ServiceException.badRequest("CANNOT_RESTORE_DELETION",
                         "That version is a deletion; restore a version with content.");
             }
-            return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false);
+            return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false,
+                    source.executable());
         }
         Manifest m;
         if (s instanceof Source.Delta d) {
@@ -610,7 +623,7 @@ public final class CommitService {
             m = ((Source.Full) s).manifest();
         }
         checkManifest(m, r.size());
-        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false);
+        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable());
     }
 
     private void checkManifest(Manifest m, long size) {
@@ -760,7 +773,7 @@ public final class CommitService {
                 large ? VersionRow.State.PENDING : VersionRow.State.ACTIVE, placement.inline(), placement.key(),
                 placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
                 requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
-                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null);
+                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null, plan.executable);
         // The version rate window: a new version with content counts in this hour's; a restore or a delete keeps it.
         long windowHour = file.map(FileRow::windowHour).orElse(0L);
         long windowCount = file.map(FileRow::windowCount).orElse(0L);
@@ -770,7 +783,7 @@ public final class CommitService {
         }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
                 plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
-                windowCount);
+                windowCount, plan.executable);
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -904,7 +917,8 @@ public final class CommitService {
         long publishedAt = clock.millis();
         FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
                 newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
-                publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount());
+                publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount(),
+                newFile.executable());
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
@@ -1020,7 +1034,8 @@ public final class CommitService {
                     throw stale(file.flatMap(f -> getVersion(f.fileId(), f.head())));
                 }
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
-                Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone());
+                Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone(),
+                        v.executable());
                 return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parentRow.orElse(null), requestHash,
                         plan, parentManifest, true, deadline);
             default:
@@ -1058,6 +1073,9 @@ public final class CommitService {
             sb.append("restore:").append(f.versionId());
         } else {
             sb.append("delete");
+        }
+        if (r.executable() && isContent(r)) {
+            sb.append(":x"); // only when set: the hash of every request from before the bit stays what it was
         }
         return ChunkId.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32);
     }

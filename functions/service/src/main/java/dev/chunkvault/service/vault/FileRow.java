@@ -10,10 +10,11 @@ import dev.chunkvault.service.store.Key;
  * @param windowHour  the clock hour (millis / 3,600,000) of the file's last new version with content, or 0
  * @param windowCount how many new versions with content it got in that hour: written by the head CAS itself, so the
  *                    limit on versions per file per hour is exact (a row whose head did not move has the same count)
+ * @param executable  the head's executable bit (stored only when set; a row without it is not executable)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
                       long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
-                      long windowHour, long windowCount) {
+                      long windowHour, long windowCount, boolean executable) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -28,6 +29,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String CHANGE_KEY = "changeKey";
     public static final String WINDOW_HOUR = "windowHour";
     public static final String WINDOW_COUNT = "windowCount";
+    public static final String EXECUTABLE = "executable";
     static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
@@ -37,14 +39,19 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static FileRow from(Item i) {
         return new FileRow(i.string(OWNER), i.string(PATH), i.string(DISPLAY_PATH), i.string(FILE_ID), i.string(HEAD),
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
-                i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0));
+                i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0),
+                i.has(EXECUTABLE) && i.bool(EXECUTABLE));
     }
 
     public Item toItem() {
-        return Item.builder().set(OWNER, owner).set(PATH, pathKey).set(DISPLAY_PATH, displayPath).set(FILE_ID, fileId)
+        Item.Builder b = Item.builder().set(OWNER, owner).set(PATH, pathKey).set(DISPLAY_PATH, displayPath).set(FILE_ID, fileId)
                 .set(HEAD, head).set(HEAD_SEQ, headSeq).set(SIZE, size).set(CONTENT_HASH, contentHash)
                 .set(DELETED, deleted).set(MTIME, mtime).set(UPDATED_AT, updatedAt).set(CHANGE_KEY, changeKey).set(WINDOW_HOUR, windowHour)
-                .set(WINDOW_COUNT, windowCount).build();
+                .set(WINDOW_COUNT, windowCount);
+        if (executable) {
+            b.set(EXECUTABLE, true);
+        }
+        return b.build();
     }
 
     /** New versions with content this file got in the clock hour of {@code now}. */

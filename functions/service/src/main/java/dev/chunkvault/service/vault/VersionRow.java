@@ -11,11 +11,14 @@ import java.util.HexFormat;
 /**
  * A row of the versions table. The manifest lives inline ({@code manifest}) when small, else in the blob
  * store under {@code manifestKey}; {@code manifestHash} (SHA-256 of the binary encoding) verifies either.
+ *
+ * @param executable the file's executable bit (one bit, as git keeps it): stored only when set, so a row written
+ *                   before the bit was kept reads as not executable
  */
 public record VersionRow(String fileId, String versionId, String owner, String pathKey, String displayPath, long seq,
                          String parent, State state, Binary manifest, String manifestKey, ChunkId manifestHash,
                          int chunkCount, long size, String contentHash, long mtime, long createdAt, boolean tombstone,
-                         String requestHash, Long expireAt) {
+                         String requestHash, Long expireAt, boolean executable) {
     public enum State { PENDING, ACTIVE, ABORTED }
 
     public static final String FILE_ID = "fileId";
@@ -39,6 +42,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public static final String EXP_SHARD = "expShard";
     public static final String EXPIRE_AT = "expireAt";
     public static final String SUPERSEDED_AT = "supersededAt";
+    public static final String EXECUTABLE = "executable";
 
     public static Key key(String fileId, String versionId) {
         return Key.of(fileId, versionId);
@@ -73,7 +77,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
                 i.binary(MANIFEST), i.string(MANIFEST_KEY), hash == null ? null : ChunkId.parse(hash),
                 (int) i.number(CHUNK_COUNT), i.number(SIZE), i.string(CONTENT_HASH), i.numberOr(MTIME, 0),
                 i.number(CREATED_AT), i.bool(TOMBSTONE), i.string(REQUEST_HASH),
-                i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null);
+                i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null, i.has(EXECUTABLE) && i.bool(EXECUTABLE));
     }
 
     public Item toItem() {
@@ -85,6 +89,9 @@ public record VersionRow(String fileId, String versionId, String owner, String p
                 .set(REQUEST_HASH, requestHash);
         if (expireAt != null) {
             b.set(EXPIRE_AT, expireAt).set(EXP_SHARD, Tables.shardOf(fileId));
+        }
+        if (executable) {
+            b.set(EXECUTABLE, true);
         }
         return b.build();
     }
@@ -99,7 +106,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
 
     public VersionRow withState(State s) {
         return new VersionRow(fileId, versionId, owner, pathKey, displayPath, seq, parent, s, manifest, manifestKey,
-                manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt);
+                manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt, executable);
     }
 
     public Key key() {

@@ -5,12 +5,15 @@ import java.time.Instant;
 /**
  * A version as callers see it.
  *
- * @param deleted true for a tombstone (the file was deleted by this version)
+ * @param deleted    true for a tombstone (the file was deleted by this version)
+ * @param executable the file's executable bit
  */
 public record VersionView(String path, String versionId, long seq, String parent, long size, String contentHash,
-                          Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount) {
+                          Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount,
+                          boolean executable) {
     static VersionView of(VersionRow v) {
         return new VersionView(v.displayPath(), v.versionId(), v.seq(), v.parent(), v.size(), v.contentHash(),
-                Instant.ofEpochMilli(v.mtime()), Instant.ofEpochMilli(v.createdAt()), v.tombstone(), v.chunkCount());
+                Instant.ofEpochMilli(v.mtime()), Instant.ofEpochMilli(v.createdAt()), v.tombstone(), v.chunkCount(),
+                v.executable());
     }
 }
