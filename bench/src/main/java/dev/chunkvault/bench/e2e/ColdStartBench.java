@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * A function's cold start, locally: a fresh JVM with the deployable jar (functions/api/target/
- * chunkvault-functions-lambda.jar) and the function's JVM options from the template, from JVM start to the handler
+ * chunkvault-functions-lambda.zip) and the function's JVM options from the template, from JVM start to the handler
  * built (init) and to its first answer (GET /v1/usage against the local cloud's DynamoDB Local). Once as Lambda without
  * SnapStart runs it; once primed first (what SnapStart's hook does before the snapshot), timing only the first answer
  * after it — what a restored snapshot still pays. Also the jar's size. Writes bench/results/cold-start-DATE.md.
@@ -32,7 +32,7 @@ public final class ColdStartBench {
             return;
         }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        Path jar = Path.of("functions/api/target/chunkvault-functions-lambda.jar");
+        Path jar = Path.of("functions/api/target/chunkvault-functions-lambda.zip");
         List<long[]> plain = new ArrayList<>();
         List<long[]> primed = new ArrayList<>();
         try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory())) {

@@ -87,6 +87,43 @@ class TemplateDriftTest {
         assertTrue(TEMPLATE.routes().size() >= 14, "routes: " + routeKeys);
     }
 
+    /**
+     * The functions' code is the zip functions/api builds: SAM takes a CodeUri ending in ".zip" as built, so `sam build`
+     * copies it as it is (its Maven builder would build functions/api alone, without the modules it depends on) and
+     * `sam deploy` uploads it. Lambda's Java runtime loads classes from the zip's root: every handler must be there.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theDeployableIsTheZipFunctionsApiBuildsWithEveryHandlerAtItsRoot() throws IOException {
+        Map<String, Object> raw = CfnYaml.load(ROOT.resolve("template.yaml"));
+        Map<String, Object> globals = (Map<String, Object>) ((Map<String, Object>) raw.get("Globals")).get("Function");
+        String codeUri = String.valueOf(globals.get("CodeUri"));
+        assertTrue(codeUri.endsWith(".zip"), "Globals CodeUri must end in .zip for `sam build` to take it as built: " + codeUri);
+        Map<String, Object> resources = (Map<String, Object>) raw.get("Resources");
+        for (Map.Entry<String, Object> r : resources.entrySet()) {
+            Map<String, Object> res = (Map<String, Object>) r.getValue();
+            if (!"AWS::Serverless::Function".equals(res.get("Type"))) {
+                continue;
+            }
+            Map<String, Object> props = (Map<String, Object>) res.getOrDefault("Properties", Map.of());
+            assertTrue(!props.containsKey("CodeUri") && !props.containsKey("InlineCode"), r.getKey() + " must use the Globals' CodeUri");
+            Map<String, Object> meta = (Map<String, Object>) res.getOrDefault("Metadata", Map.of());
+            assertTrue(!meta.containsKey("BuildMethod"), r.getKey() + ": a BuildMethod makes `sam build` build the module alone");
+        }
+        String pom = Files.readString(ROOT.resolve("functions/api/pom.xml"));
+        String name = codeUri.substring(codeUri.lastIndexOf('/') + 1);
+        assertTrue(codeUri.startsWith("functions/api/target/") && pom.contains("${project.build.directory}/" + name + "</outputFile>"),
+                "functions/api's shade plugin must write " + codeUri);
+        Path zip = ROOT.resolve(codeUri);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(zip), "functions/api not packaged yet (mvn verify packages it first)");
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            for (SamTemplate.Function f : TEMPLATE.functions()) {
+                String entry = f.handlerClass().replace('.', '/') + ".class";
+                assertNotNull(z.getEntry(entry), f.logicalId() + ": " + entry + " is not at the root of " + codeUri);
+            }
+        }
+    }
+
     @Test
     void everyVariableTheCodeReadsIsSet() throws IOException {
         Set<String> read = new TreeSet<>(Wiring.REQUIRED);
