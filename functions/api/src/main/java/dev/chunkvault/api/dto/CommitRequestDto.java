@@ -15,18 +15,20 @@ import dev.chunkvault.service.vault.Owner;
  * @param clientMtime the file's modification time on the client, epoch milliseconds (optional)
  * @param executable  whether the file is executable (optional, false when absent: clients from before the bit send
  *                    none); a change of the bit alone is a new version with the same chunks
+ * @param link        whether the version is a symbolic link (optional, false when absent): its content is the link's
+ *                    target path as UTF-8 bytes, at most 4096; never with executable or delete
  */
 public record CommitRequestDto(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta,
                                Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete,
-                               Boolean executable) {
+                               Boolean executable, Boolean link) {
     public CommitRequestDto {
         Check.required(path, "path");
         Check.required(idempotencyKey, "idempotencyKey");
         if (Boolean.TRUE.equals(delete)) {
             if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null
-                    || executable != null) {
+                    || executable != null || link != null) {
                 throw new BadInput("INVALID_FIELD", "A delete ('delete': true) gives no manifest, manifestDelta, size,"
-                        + " contentHash, clientMtime or executable.");
+                        + " contentHash, clientMtime, executable or link.");
             }
         } else {
             Check.required(size, "size");
@@ -45,6 +47,7 @@ public record CommitRequestDto(String path, String parentVersion, Manifest manif
         CommitService.Source source = manifest != null ? new CommitService.Source.Full(manifest)
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,
-                clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable));
+                clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable),
+                Boolean.TRUE.equals(link));
     }
 }

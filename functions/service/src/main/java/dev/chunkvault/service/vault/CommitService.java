@@ -92,15 +92,27 @@ public final class CommitService {
      * @param size          bytes of the new content (checked against the manifest; ignored for restore/delete)
      * @param contentHash   SHA-256 hex of the new content (ignored for restore/delete)
      * @param executable    the file's executable bit (for new content; a restore takes the restored version's)
+     * @param link          whether the version is a symbolic link, its content the target path's bytes (UTF-8, at most
+     *                      {@link #MAX_LINK_TARGET_BYTES}); the service never interprets the target. Not executable.
      */
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
-                                String contentHash, long clientMtime, String idempotencyKey, boolean executable) {
+                                String contentHash, long clientMtime, String idempotencyKey, boolean executable,
+                                boolean link) {
         /** A request for a file that is not executable. */
         public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                              String contentHash, long clientMtime, String idempotencyKey) {
-            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, false);
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, false, false);
+        }
+
+        /** A request for a regular file (not a link). */
+        public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                             String contentHash, long clientMtime, String idempotencyKey, boolean executable) {
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, executable, false);
         }
     }
+
+    /** The longest symbolic link target a version may hold: PATH_MAX on Linux (4096 bytes). */
+    public static final int MAX_LINK_TARGET_BYTES = 4096;
 
     public enum Outcome {
         /** A new version is the head (201). */
@@ -435,6 +447,18 @@ public final class CommitService {
                 throw ServiceException.badRequest("INVALID_CONTENT_HASH", "contentHash must be a lowercase hex SHA-256.");
             }
         }
+        if (r.link()) {
+            if (!content) {
+                throw ServiceException.badRequest("INVALID_FIELD", "link is given only with new content (a target).");
+            }
+            if (r.executable()) {
+                throw ServiceException.badRequest("INVALID_FIELD", "A link is not executable: give link or executable.");
+            }
+            if (r.size() > MAX_LINK_TARGET_BYTES) {
+                throw ServiceException.badRequest("INVALID_FIELD",
+                        "A link's target is at most " + MAX_LINK_TARGET_BYTES + " bytes.");
+            }
+        }
         if (r.source() instanceof Source.FromVersion f && VersionRow.seqOf(f.versionId()) < 1) {
             throw ServiceException.badRequest("INVALID_VERSION", "version is not a version id.");
         }
@@ -479,7 +503,7 @@ public final class CommitService {
 
         if (parentRow.isPresent() && plan.tombstone == parentRow.get().tombstone()
                 && plan.manifest.hash().equals(parentRow.get().manifestHash())
-                && plan.executable == parentRow.get().executable()) {
+                && plan.executable == parentRow.get().executable() && plan.link == parentRow.get().link()) {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
@@ -584,13 +608,13 @@ public final class CommitService {
      * version (the same manifest, so no chunk is referenced anew).
      */
     private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone,
-                           boolean executable) {}
+                           boolean executable, boolean link) {}
 
     private Planned plan(CommitRequest r, String fileId, VersionRow parentRow, Manifest parentManifest) {
         Source s = r.source();
         if (s instanceof Source.Tombstone) {
             String profile = parentManifest == null ? ChunkingProfile.DEFAULT.name() : parentManifest.profile();
-            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false);
+            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false, false);
         }
         if (s instanceof Source.FromVersion f) {
             VersionRow source = getVersion(fileId, f.versionId())
@@ -601,7 +625,7 @@ public final class CommitService {
                         "That version is a deletion; restore a version with content.");
             }
             return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false,
-                    source.executable());
+                    source.executable(), source.link());
         }
         Manifest m;
         if (s instanceof Source.Delta d) {
@@ -623,7 +647,7 @@ public final class CommitService {
             m = ((Source.Full) s).manifest();
         }
         checkManifest(m, r.size());
-        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable());
+        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link());
     }
 
     private void checkManifest(Manifest m, long size) {
@@ -773,7 +797,8 @@ public final class CommitService {
                 large ? VersionRow.State.PENDING : VersionRow.State.ACTIVE, placement.inline(), placement.key(),
                 placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
                 requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
-                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null, plan.executable);
+                        : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null, plan.executable,
+                plan.link);
         // The version rate window: a new version with content counts in this hour's; a restore or a delete keeps it.
         long windowHour = file.map(FileRow::windowHour).orElse(0L);
         long windowCount = file.map(FileRow::windowCount).orElse(0L);
@@ -783,7 +808,7 @@ public final class CommitService {
         }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
                 plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
-                windowCount, plan.executable);
+                windowCount, plan.executable, plan.link);
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -918,7 +943,7 @@ public final class CommitService {
         FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
                 newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
                 publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount(),
-                newFile.executable());
+                newFile.executable(), newFile.link());
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
@@ -1035,7 +1060,7 @@ public final class CommitService {
                 }
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
                 Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone(),
-                        v.executable());
+                        v.executable(), v.link());
                 return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parentRow.orElse(null), requestHash,
                         plan, parentManifest, true, deadline);
             default:
@@ -1076,6 +1101,9 @@ public final class CommitService {
         }
         if (r.executable() && isContent(r)) {
             sb.append(":x"); // only when set: the hash of every request from before the bit stays what it was
+        }
+        if (r.link() && isContent(r)) {
+            sb.append(":link");
         }
         return ChunkId.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32);
     }

@@ -11,10 +11,11 @@ import dev.chunkvault.service.store.Key;
  * @param windowCount how many new versions with content it got in that hour: written by the head CAS itself, so the
  *                    limit on versions per file per hour is exact (a row whose head did not move has the same count)
  * @param executable  the head's executable bit (stored only when set; a row without it is not executable)
+ * @param link        whether the head is a symbolic link (stored only when set; a row without it is a regular file)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
                       long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
-                      long windowHour, long windowCount, boolean executable) {
+                      long windowHour, long windowCount, boolean executable, boolean link) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -30,6 +31,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String WINDOW_HOUR = "windowHour";
     public static final String WINDOW_COUNT = "windowCount";
     public static final String EXECUTABLE = "executable";
+    public static final String LINK = "link";
     static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
@@ -40,7 +42,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
         return new FileRow(i.string(OWNER), i.string(PATH), i.string(DISPLAY_PATH), i.string(FILE_ID), i.string(HEAD),
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
                 i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0),
-                i.has(EXECUTABLE) && i.bool(EXECUTABLE));
+                i.has(EXECUTABLE) && i.bool(EXECUTABLE), i.has(LINK) && i.bool(LINK));
     }
 
     public Item toItem() {
@@ -50,6 +52,9 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
                 .set(WINDOW_COUNT, windowCount);
         if (executable) {
             b.set(EXECUTABLE, true);
+        }
+        if (link) {
+            b.set(LINK, true);
         }
         return b.build();
     }

@@ -14,11 +14,13 @@ import java.util.HexFormat;
  *
  * @param executable the file's executable bit (one bit, as git keeps it): stored only when set, so a row written
  *                   before the bit was kept reads as not executable
+ * @param link       whether the version is a symbolic link (its content is the target path's bytes): stored only when
+ *                   set, so every older row is a regular file
  */
 public record VersionRow(String fileId, String versionId, String owner, String pathKey, String displayPath, long seq,
                          String parent, State state, Binary manifest, String manifestKey, ChunkId manifestHash,
                          int chunkCount, long size, String contentHash, long mtime, long createdAt, boolean tombstone,
-                         String requestHash, Long expireAt, boolean executable) {
+                         String requestHash, Long expireAt, boolean executable, boolean link) {
     public enum State { PENDING, ACTIVE, ABORTED }
 
     public static final String FILE_ID = "fileId";
@@ -43,6 +45,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public static final String EXPIRE_AT = "expireAt";
     public static final String SUPERSEDED_AT = "supersededAt";
     public static final String EXECUTABLE = "executable";
+    public static final String LINK = "link";
 
     public static Key key(String fileId, String versionId) {
         return Key.of(fileId, versionId);
@@ -77,7 +80,8 @@ public record VersionRow(String fileId, String versionId, String owner, String p
                 i.binary(MANIFEST), i.string(MANIFEST_KEY), hash == null ? null : ChunkId.parse(hash),
                 (int) i.number(CHUNK_COUNT), i.number(SIZE), i.string(CONTENT_HASH), i.numberOr(MTIME, 0),
                 i.number(CREATED_AT), i.bool(TOMBSTONE), i.string(REQUEST_HASH),
-                i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null, i.has(EXECUTABLE) && i.bool(EXECUTABLE));
+                i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null, i.has(EXECUTABLE) && i.bool(EXECUTABLE),
+                i.has(LINK) && i.bool(LINK));
     }
 
     public Item toItem() {
@@ -93,6 +97,9 @@ public record VersionRow(String fileId, String versionId, String owner, String p
         if (executable) {
             b.set(EXECUTABLE, true);
         }
+        if (link) {
+            b.set(LINK, true);
+        }
         return b.build();
     }
 
@@ -106,7 +113,8 @@ public record VersionRow(String fileId, String versionId, String owner, String p
 
     public VersionRow withState(State s) {
         return new VersionRow(fileId, versionId, owner, pathKey, displayPath, seq, parent, s, manifest, manifestKey,
-                manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt, executable);
+                manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt, executable,
+                link);
     }
 
     public Key key() {
