@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
 @Command(mixinStandardHelpOptions = true, name = "pull", description = {"Download a remote file or folder (one way).",
         "A local file that differs is not replaced unless --force (or it is synced and unchanged). Names that may not"
                 + " be written here (../x, /x, C:x, control characters, .chunkvault/, under a symbolic link) are"
-                + " skipped with a warning, and the exit code is 7."})
+                + " skipped with a warning, and the exit code is 7. So are symbolic links, unless --links: then each is"
+                + " made a link here, its target as it is (never followed)."})
 final class PullCommand extends Subcommand {
     @Parameters(index = "0", paramLabel = "REMOTE", description = "Remote file or folder.")
     String remote;
@@ -48,6 +49,10 @@ final class PullCommand extends Subcommand {
 
     @picocli.CommandLine.Mixin
     ExcludeOption exclude;
+
+    @Option(names = "--links", description = "Make symbolic links stored on the server links here (like rsync -l), their"
+            + " targets as they are, never followed; a link already here is replaced, never written through.")
+    boolean links;
 
     /** One file to write: remote path, the folder it is written in, and the file. */
     private record Job(String remote, Path root, Path target) {}
@@ -130,12 +135,13 @@ final class PullCommand extends Subcommand {
                 FilePuller.Result r = new FilePuller(client, st != null ? st : SignatureCache.NONE).pull(
                         new FilePuller.Request(j.remote(), version, t,
                                 folder != null ? folder.resolve(".chunkvault").resolve("tmp") : null, index, guard,
-                                progress.transfer(j.remote()), j.root()));
+                                progress.transfer(j.remote()), j.root()).withLinks(links));
                 if (st != null) {
-                    Boolean bit = dev.chunkvault.client.FileModes.executable(t);
+                    boolean link = r.version().isLink();
+                    Boolean bit = link ? Boolean.FALSE : dev.chunkvault.client.FileModes.executable(t);
                     st.put(new SyncRecord(key, SyncPaths.relative(folder, t), r.version().versionId(), r.size(),
                             r.mtimeMillis(), r.version().contentHash(), r.manifest(),
-                            bit != null ? bit : Boolean.TRUE.equals(r.version().executable())));
+                            bit != null ? bit : Boolean.TRUE.equals(r.version().executable()), link));
                 }
                 down += r.stats().bytesDownloaded();
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -148,6 +154,14 @@ final class PullCommand extends Subcommand {
                         "chunk") + " downloaded, " + r.stats().chunksReused() + " reused");
             } catch (UnsafePathException e) {
                 skip(skipped, progress, j.remote(), e); // a link that appeared on the way since the names were checked
+            } catch (dev.chunkvault.client.SymLinks.NotSyncedException e) {
+                // A link without --links, or one this file system cannot make: not written, said, exit 7.
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("path", j.remote());
+                m.put("reason", "LINK");
+                m.put("message", e.getMessage());
+                skipped.add(m);
+                progress.event("warning", "", e.getMessage());
             } catch (dev.chunkvault.client.LocalFileChangedException e) {
                 throw CliException.refused(e.getMessage() + ". Use --force to replace it.");
             }
@@ -189,6 +203,10 @@ final class PullCommand extends Subcommand {
         }
         if (rec == null) {
             return false;
+        }
+        if (Files.isSymbolicLink(p)) { // with --links only (else refused before): compared by its target, never read
+            return rec.link() && dev.chunkvault.client.SymLinks.contentHash(dev.chunkvault.client.SymLinks.target(p))
+                    .equals(rec.contentHash());
         }
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         return a.size() == rec.size() && a.lastModifiedTime().toMillis() == rec.mtimeMillis()

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(mixinStandardHelpOptions = true, name = "sync", description = {"Two-way sync of a folder with your account.",
         "Edits are never lost: a true conflict is merged when the edits are disjoint, else the local version is kept"
                 + " as a conflicted copy (uploaded too). Deleting more than --max-delete files (or over half) needs"
-                + " --force. Ignore patterns go in DIR/.chunkvaultignore; symbolic links are skipped."})
+                + " --force. Ignore patterns go in DIR/.chunkvaultignore; symbolic links are skipped with a warning"
+                + " unless --links."})
 final class SyncCommand extends Subcommand {
     @Mixin
     FolderArgument folder;
@@ -49,18 +50,36 @@ final class SyncCommand extends Subcommand {
             + " current one: its sync state is reset and its files compared afresh (nothing is deleted).")
     boolean rebind;
 
+    @Option(names = "--links", description = "Keep symbolic links as links (like rsync -l): a link's target is synced as"
+            + " it is, never followed, and a link to a folder is not walked into. The folder keeps doing so in later"
+            + " syncs, until --no-links.")
+    boolean links;
+
+    @Option(names = "--no-links", description = "Skip symbolic links with a warning (the default), in this and later"
+            + " syncs of the folder. Links already on the server are left there, never deleted for being missing here.")
+    boolean noLinks;
+
+    /** The links choice given, or null to keep the folder's. */
+    Boolean linksChoice() {
+        if (links && noLinks) {
+            throw CliException.usage("--links and --no-links do not go together.");
+        }
+        return links ? Boolean.TRUE : noLinks ? Boolean.FALSE : null;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (rebind && dryRun) {
             throw CliException.usage("--rebind and --dry-run do not go together.");
         }
         if (!watch) {
-            return SyncRunner.run(this, folder.dir, dryRun, force, full, maxDelete, rebind, exclude.patterns);
+            return SyncRunner.run(this, folder.dir, dryRun, force, full, maxDelete, rebind, exclude.patterns, linksChoice());
         }
         if (interval < 1 || dryRun) {
             throw CliException.usage(dryRun ? "--watch and --dry-run do not go together." : "--interval must be at least 1.");
         }
-        Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r, exclude.patterns);
+        Boolean choice = linksChoice();
+        Once once = (f, r) -> SyncRunner.run(this, folder.dir, false, f, full, maxDelete, r, exclude.patterns, choice);
         Path root = local(folder.dir == null ? "." : folder.dir);
         SyncRunner.ensureFolder(cli(), root, false);
         Duration poll = Duration.ofSeconds(interval);

@@ -24,6 +24,15 @@ final class SyncRunner {
     /** As the other {@code run}, leaving out the paths that match {@code exclude}. */
     static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind,
                    java.util.List<String> exclude) throws IOException {
+        return run(cmd, dir, dryRun, force, full, maxDelete, rebind, exclude, null);
+    }
+
+    /**
+     * As the other {@code run}; {@code links} keeps symbolic links as links (true) or skips them (false), and the
+     * folder keeps the choice for later syncs; null: as the folder last chose.
+     */
+    static int run(Subcommand cmd, String dir, boolean dryRun, boolean force, boolean full, int maxDelete, boolean rebind,
+                   java.util.List<String> exclude, Boolean links) throws IOException {
         CliContext cli = cmd.cli();
         Path root = cmd.local(dir == null ? "." : dir);
         ensureFolder(cli, root, dryRun);
@@ -35,7 +44,8 @@ final class SyncRunner {
         Progress progress = cli.progress();
         try (StateStore st = StateStore.open(root)) {
             SyncEngine.Options o = SyncEngine.Options.defaults(cli.device()).withDryRun(dryRun).withForce(force)
-                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind).withExclude(exclude);
+                    .withFullListing(full).withMaxDeletes(maxDelete).withRebind(rebind).withExclude(exclude)
+                    .withLinks(links);
             long started = System.nanoTime();
             SyncReport r;
             // Ctrl-C ends the JVM: say what was done, and that the next run goes on from there (exit 130).

@@ -25,7 +25,8 @@ final class VerifyCommand extends Subcommand {
     public Integer call() throws IOException {
         Path root = local(dir == null ? "." : dir);
         ChunkvaultClient client = cli().client();
-        LocalScanner.Scan scan = LocalScanner.scan(root, IgnoreRules.load(root));
+        // Links are listed as links (their targets, never followed) and compared as such, whether or not the folder syncs them.
+        LocalScanner.Scan scan = LocalScanner.scan(root, IgnoreRules.load(root), false, true);
         Map<String, FileEntry> remote = new LinkedHashMap<>();
         for (FileEntry e : client.listAll("", true, false).files()) {
             remote.put(FilePath.parse(e.path()).foldKey(), e);
@@ -38,8 +39,11 @@ final class VerifyCommand extends Subcommand {
                 problems.add(Map.of("path", f.path(), "problem", "not on the server"));
                 continue;
             }
-            String h = FilePuller.sha256(f.file());
-            if (!h.equals(e.contentHash())) {
+            String h = f.isLink() ? dev.chunkvault.client.SymLinks.contentHash(f.link()) : FilePuller.sha256(f.file());
+            if (f.isLink() != e.isLink()) {
+                problems.add(Map.of("path", f.path(), "problem", (f.isLink() ? "a symbolic link here, a file" : "a file"
+                        + " here, a symbolic link") + " in the server's head " + e.version()));
+            } else if (!h.equals(e.contentHash())) {
                 problems.add(Map.of("path", f.path(), "problem", "content differs from the server's head " + e.version()));
             } else {
                 ok++;

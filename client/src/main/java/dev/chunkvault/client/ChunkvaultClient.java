@@ -185,30 +185,40 @@ public final class ChunkvaultClient implements AutoCloseable {
     }
 
     record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, Long size,
-                      String contentHash, Long clientMtime, String idempotencyKey, Boolean delete, Boolean executable) {
+                      String contentHash, Long clientMtime, String idempotencyKey, Boolean delete, Boolean executable,
+                      Boolean link) {
         static CommitBody of(Commit c) {
             if (c.isDeletion()) {
                 return new CommitBody(c.path(), c.parentVersion(), null, null, null, null, null, c.idempotencyKey(), true,
-                        null);
+                        null, null);
             }
             // The bit only when set: a plain file's commit is exactly what clients from before the bit sent.
             return new CommitBody(c.path(), c.parentVersion(), c.manifest(), c.manifestDelta(), c.size(), c.contentHash(),
-                    c.clientMtime(), c.idempotencyKey(), null, c.executable() ? Boolean.TRUE : null);
+                    c.clientMtime(), c.idempotencyKey(), null, c.executable() ? Boolean.TRUE : null,
+                    c.link() ? Boolean.TRUE : null);
         }
     }
 
     /** What to commit: exactly one of a full manifest and a delta against the parent's manifest, or a {@link #deletion}. */
     public record Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
-                         String contentHash, Long clientMtime, String idempotencyKey, boolean executable) {
+                         String contentHash, Long clientMtime, String idempotencyKey, boolean executable, boolean link) {
         /** A commit of a file that is not executable. */
         public Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
                       String contentHash, Long clientMtime, String idempotencyKey) {
-            this(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, idempotencyKey, false);
+            this(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, idempotencyKey, false, false);
+        }
+
+        /** A commit of a regular file (not a symbolic link). */
+        public Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
+                      String contentHash, Long clientMtime, String idempotencyKey, boolean executable) {
+            this(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, idempotencyKey, executable,
+                    false);
         }
 
         /** The same commit under another idempotency key. */
         public Commit withIdempotencyKey(String key) {
-            return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, key, executable);
+            return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, key, executable,
+                    link);
         }
 
         /** A deletion of the file (a tombstone; with a parent, only if that is still the head), as {@link #delete}. */

@@ -85,9 +85,13 @@ public final class FilePuller {
      * @param allUrls  ask for every chunk's URL with the manifest, in one plan: for a file that is not here yet (a
      *                 second device's first sync), where no chunk is likely to be found locally; otherwise the plan
      *                 brings the manifest alone and only the chunks not found locally are asked for
+     * @param links    keep symbolic links as links ({@code --links}): a link version is made a link here
+     *                 ({@link SymLinks#install}), and a link at the target is replaced by the rename (never
+     *                 followed). Without it a link version is not written ({@link SymLinks.NotSyncedException}) and a
+     *                 link at the target is refused
      */
     public record Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
-                          ReplaceGuard guard, TransferListener listener, Path root, boolean allUrls) {
+                          ReplaceGuard guard, TransferListener listener, Path root, boolean allUrls, boolean links) {
         public Request {
             Objects.requireNonNull(remotePath, "remotePath");
             Objects.requireNonNull(target, "target");
@@ -98,44 +102,48 @@ public final class FilePuller {
 
         public Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
                        ReplaceGuard guard, TransferListener listener) {
-            this(remotePath, version, target, tempDir, index, guard, listener, null, false);
+            this(remotePath, version, target, tempDir, index, guard, listener, null, false, false);
         }
 
         public Request(String remotePath, String version, Path target, Path tempDir, ChunkIndex index,
                        ReplaceGuard guard, TransferListener listener, Path root) {
-            this(remotePath, version, target, tempDir, index, guard, listener, root, false);
+            this(remotePath, version, target, tempDir, index, guard, listener, root, false, false);
         }
 
         public static Request of(String remotePath, Path target) {
-            return new Request(remotePath, null, target, null, null, null, null, null, false);
+            return new Request(remotePath, null, target, null, null, null, null, null, false, false);
         }
 
         public Request withAllUrls(boolean all) {
-            return new Request(remotePath, version, target, tempDir, index, guard, listener, root, all);
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, root, all, links);
         }
 
         public Request withVersion(String v) {
-            return new Request(remotePath, v, target, tempDir, index, guard, listener, root, allUrls);
+            return new Request(remotePath, v, target, tempDir, index, guard, listener, root, allUrls, links);
         }
 
         public Request withIndex(ChunkIndex i) {
-            return new Request(remotePath, version, target, tempDir, i, guard, listener, root, allUrls);
+            return new Request(remotePath, version, target, tempDir, i, guard, listener, root, allUrls, links);
         }
 
         public Request withTempDir(Path d) {
-            return new Request(remotePath, version, target, d, index, guard, listener, root, allUrls);
+            return new Request(remotePath, version, target, d, index, guard, listener, root, allUrls, links);
         }
 
         public Request withGuard(ReplaceGuard g) {
-            return new Request(remotePath, version, target, tempDir, index, g, listener, root, allUrls);
+            return new Request(remotePath, version, target, tempDir, index, g, listener, root, allUrls, links);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(remotePath, version, target, tempDir, index, guard, l, root, allUrls);
+            return new Request(remotePath, version, target, tempDir, index, guard, l, root, allUrls, links);
         }
 
         public Request withRoot(Path r) {
-            return new Request(remotePath, version, target, tempDir, index, guard, listener, r, allUrls);
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, r, allUrls, links);
+        }
+
+        public Request withLinks(boolean l) {
+            return new Request(remotePath, version, target, tempDir, index, guard, listener, root, allUrls, l);
         }
 
         /** The folder the target must stay in: {@link #root}, or the target's own. */
@@ -154,21 +162,47 @@ public final class FilePuller {
 
     public Result pull(Request r) throws IOException {
         // Before anything is downloaded: a target under a link is refused at once, not after the transfer.
-        LocalTargets.check(r.rootOrParent(), r.target());
+        if (r.links()) {
+            LocalTargets.checkReplacing(r.rootOrParent(), r.target());
+        } else {
+            LocalTargets.check(r.rootOrParent(), r.target());
+        }
         DownloadPlan plan = planner.plan(r.remotePath(), r.version(), r.allUrls() ? null : List.of());
         VersionInfo v = ChunkvaultClient.requireVersion(plan);
+        if (v.isLink() && !r.links()) {
+            throw new SymLinks.NotSyncedException("'" + LocalTargets.printable(r.remotePath()) + "' is a symbolic link;"
+                    + " not written here (links are kept as links only with --links)", null);
+        }
+        if (v.isLink() && v.size() > SymLinks.MAX_TARGET_BYTES) {
+            throw new BadResponseException("The link " + r.remotePath() + " has a target longer than "
+                    + SymLinks.MAX_TARGET_BYTES + " bytes.", null);
+        }
         Manifest m = client.manifestOf(plan);
         if (m.totalSize() != v.size()) {
             throw new BadResponseException("The manifest of " + r.remotePath() + " does not add up to its size.", null);
         }
         // Next to the target by default: its folders are made here, one at a time and never through a link (the
         // temporary file would otherwise be created wherever a link on the way pointed).
-        Path tempDir = r.tempDir() != null ? r.tempDir() : LocalTargets.createParents(r.rootOrParent(), r.target());
+        Path tempDir = r.tempDir() != null ? r.tempDir() : LocalTargets.createParents(r.rootOrParent(), r.target(),
+                r.links());
         Map<String, DownloadPlan.ChunkUrl> known = new java.util.HashMap<>();
         plan.chunks().forEach(c -> known.put(c.id(), c));
-        Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir, r.index(), r.listener(), known);
+        // A link's chunks are its target's bytes, found nowhere on disk (and reading "its" file would follow it).
+        Built built = build(r.remotePath(), v.versionId(), m, v.contentHash(), tempDir,
+                v.isLink() ? ChunkIndex.EMPTY : r.index(), r.listener(), known);
         long mtime = v.clientMtime() == null ? System.currentTimeMillis() : v.clientMtime().toEpochMilli();
-        BasicFileAttributes a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime, v.executable());
+        BasicFileAttributes a;
+        if (v.isLink()) {
+            String linkTarget;
+            try {
+                linkTarget = SymLinks.decode(r.remotePath(), Files.readAllBytes(built.temp()));
+            } finally {
+                Files.deleteIfExists(built.temp());
+            }
+            a = SymLinks.install(tempDir, r.rootOrParent(), r.target(), linkTarget, r.guard(), mtime);
+        } else {
+            a = install(built.temp(), r.rootOrParent(), r.target(), r.guard(), mtime, v.executable(), r.links());
+        }
         return new Result(v, m, a.size(), a.lastModifiedTime().toMillis(), built.stats());
     }
 
@@ -536,8 +570,17 @@ public final class FilePuller {
      */
     public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis,
                                               Boolean executable) throws IOException {
+        return install(temp, root, target, guard, mtimeMillis, executable, false);
+    }
+
+    /**
+     * As {@link #install(Path, Path, Path, ReplaceGuard, long, Boolean)}; with {@code replaceLink} ({@code --links}) a
+     * symbolic link at the target (a link turned back into a file elsewhere) is replaced by the rename, never followed.
+     */
+    public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis,
+                                              Boolean executable, boolean replaceLink) throws IOException {
         try {
-            Path t = LocalTargets.check(root, target);
+            Path t = replaceLink ? LocalTargets.checkReplacing(root, target) : LocalTargets.check(root, target);
             if (Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
                 throw new LocalFileChangedException(target, "is a folder; the file was not written");
             }
@@ -545,18 +588,24 @@ public final class FilePuller {
                 throw new LocalFileChangedException(target, "has local changes that are not synced; it was not replaced");
             }
             // After the guard, which may take a while (it hashes the old file): a folder swapped meanwhile is seen here.
-            Path parent = LocalTargets.createParents(root, t);
+            Path parent = LocalTargets.createParents(root, t, replaceLink);
             // The temporary file is this puller's own, but a link put in its place would still be followed by a
             // plain set-time or chmod: neither follows one here.
             Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setTimes(FileTime.fromMillis(mtimeMillis), null, null);
-            keepPermissions(t, temp);
+            if (!Files.isSymbolicLink(t)) {
+                keepPermissions(t, temp); // a link's own mode means nothing (and is not the file's to keep)
+            }
             if (executable != null) {
                 FileModes.apply(temp, executable); // on the temporary file, before it takes the name: never through a link
             }
             // Again right before the rename, the last moment Java offers: what is left open is the time between this
             // check and the rename. A rename never follows a link at the target itself; it replaces it.
-            LocalTargets.check(root, t);
+            if (replaceLink) {
+                LocalTargets.checkReplacing(root, t);
+            } else {
+                LocalTargets.check(root, t);
+            }
             try {
                 Files.move(temp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

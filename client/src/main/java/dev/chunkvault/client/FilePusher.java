@@ -87,9 +87,11 @@ public final class FilePusher {
      * @param cut            how the file's bytes are already cut (e.g. a merged manifest), or null to chunk it
      * @param executable     the executable bit to commit; null to read it from the file (not executable where the
      *                       file system has no modes)
+     * @param link           whether to commit a symbolic link: {@code file} is then a regular file holding the link's
+     *                       target path (UTF-8), staged by {@link SymLinks#stage}; the link itself is never opened
      */
     public record Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
-                          TransferListener listener, Boolean executable) {
+                          TransferListener listener, Boolean executable, boolean link) {
         public Request {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(remotePath, "remotePath");
@@ -99,7 +101,13 @@ public final class FilePusher {
         /** A request whose executable bit is read from the file. */
         public Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
                        TransferListener listener) {
-            this(file, remotePath, parentVersion, parentManifest, cut, listener, null);
+            this(file, remotePath, parentVersion, parentManifest, cut, listener, null, false);
+        }
+
+        /** A request for a regular file with the executable bit as given. */
+        public Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
+                       TransferListener listener, Boolean executable) {
+            this(file, remotePath, parentVersion, parentManifest, cut, listener, executable, false);
         }
 
         public static Request of(Path file, String remotePath, String parentVersion) {
@@ -107,23 +115,31 @@ public final class FilePusher {
         }
 
         public Request withParentManifest(Manifest m) {
-            return new Request(file, remotePath, parentVersion, m, cut, listener, executable);
+            return new Request(file, remotePath, parentVersion, m, cut, listener, executable, link);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, l, executable);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, l, executable, link);
         }
 
         public Request withCut(Manifest m) {
-            return new Request(file, remotePath, parentVersion, parentManifest, m, listener, executable);
+            return new Request(file, remotePath, parentVersion, parentManifest, m, listener, executable, link);
         }
 
         public Request withExecutable(Boolean x) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, x);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, x, link);
         }
 
-        /** The bit to commit: as asked, else the file's own. */
+        /** A request for a symbolic link whose target is staged in {@code staged}, or for a regular file. */
+        public Request withLink(boolean l) {
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, executable, l);
+        }
+
+        /** The bit to commit: as asked, else the file's own (a link is never executable). */
         boolean executableBit() throws IOException {
+            if (link) {
+                return false;
+            }
             return executable != null ? executable : Boolean.TRUE.equals(FileModes.executable(file));
         }
     }
@@ -211,7 +227,7 @@ public final class FilePusher {
             uploader.upload(from, need.values());
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             CommitResult result = committer.commit(from, pathKey, m,
-                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s, r.executableBit()));
+                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s, r.executableBit(), r.link()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }
@@ -275,7 +291,8 @@ public final class FilePusher {
             }
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             Manifest m = s.manifest();
-            CommitResult result = committer.commit(from, pathKey, m, commitOf(r.remotePath(), null, null, s, r.executableBit()));
+            CommitResult result = committer.commit(from, pathKey, m, commitOf(r.remotePath(), null, null, s, r.executableBit(),
+                    r.link()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }
@@ -306,13 +323,13 @@ public final class FilePusher {
 
     /** What to commit: a manifest delta against the parent's manifest when there is one, else the full manifest. */
     private static ChunkvaultClient.Commit commitOf(String remotePath, String parent, Manifest parentManifest,
-                                                    Scanned s, boolean executable) {
+                                                    Scanned s, boolean executable, boolean link) {
         Manifest m = s.manifest();
         return parentManifest != null
                 ? new ChunkvaultClient.Commit(remotePath, parent, null, ManifestDelta.compute(parentManifest, m),
-                        s.size(), s.contentHash(), s.mtimeMillis(), null, executable)
+                        s.size(), s.contentHash(), s.mtimeMillis(), null, executable, link)
                 : new ChunkvaultClient.Commit(remotePath, parent, m, null, s.size(), s.contentHash(),
-                        s.mtimeMillis(), null, executable);
+                        s.mtimeMillis(), null, executable, link);
     }
 
     private static Stats stats(PushCounters c, Manifest m) {

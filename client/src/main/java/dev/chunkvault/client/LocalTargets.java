@@ -105,7 +105,7 @@ public final class LocalTargets {
             }
             target = target.resolve(one);
         }
-        return check(base, target, path);
+        return check(base, target, path, false);
     }
 
     /**
@@ -115,7 +115,16 @@ public final class LocalTargets {
      * @throws UnsafePathException if it may not be written
      */
     public static Path check(Path root, Path target) throws IOException {
-        return check(root.toAbsolutePath().normalize(), target, null);
+        return check(root.toAbsolutePath().normalize(), target, null, false);
+    }
+
+    /**
+     * As {@link #check}, for a target that is about to be replaced by a rename (which replaces a link there and never
+     * follows it): a symbolic link AT the target is allowed, and not looked through; one on the way is refused as ever.
+     * For syncing links as links ({@code --links}) only.
+     */
+    public static Path checkReplacing(Path root, Path target) throws IOException {
+        return check(root.toAbsolutePath().normalize(), target, null, true);
     }
 
     /**
@@ -127,8 +136,13 @@ public final class LocalTargets {
      * @throws FileAlreadyExistsException if something that is not a folder is on the way
      */
     public static Path createParents(Path root, Path target) throws IOException {
+        return createParents(root, target, false);
+    }
+
+    /** As {@link #createParents(Path, Path)}; with {@code replacing}, a link at the target is allowed ({@link #checkReplacing}). */
+    public static Path createParents(Path root, Path target, boolean replacing) throws IOException {
         Path base = root.toAbsolutePath().normalize();
-        Path t = check(base, target, null);
+        Path t = check(base, target, null, replacing);
         Files.createDirectories(base);
         Path dir = base;
         for (int i = base.getNameCount(); i < t.getNameCount() - 1; i++) {
@@ -150,7 +164,7 @@ public final class LocalTargets {
         return t.getParent();
     }
 
-    private static Path check(Path base, Path target, String remote) throws IOException {
+    private static Path check(Path base, Path target, String remote, boolean linkAtTarget) throws IOException {
         String shown = remote != null ? remote : target.toString();
         Path t = target.toAbsolutePath().normalize();
         if (!t.startsWith(base) || t.equals(base)) {
@@ -164,6 +178,9 @@ public final class LocalTargets {
                 a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException notYet) {
                 break; // and nothing below it exists either
+            }
+            if (a.isSymbolicLink() && linkAtTarget && p.equals(t)) {
+                break; // replaced by a rename, never followed: the real-path check stops at its folder
             }
             if (a.isSymbolicLink()) {
                 throw new UnsafePathException(shown, Reason.LINK, p.equals(t)

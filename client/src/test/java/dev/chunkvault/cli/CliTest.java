@@ -465,6 +465,44 @@ class CliTest {
     }
 
     @Test
+    void linksAreKeptAsLinksOnlyWithTheOptionAndTheManualSaysSo() throws Exception {
+        assertEquals(0, login(), err);
+        Path src = Files.createDirectories(tmp.resolve("tree"));
+        Files.writeString(src.resolve("real.txt"), "real");
+        Files.createSymbolicLink(src.resolve("alias"), Path.of("real.txt"));
+        assertEquals(ExitCodes.ERROR, run(src, "push", "alias"));
+        assertTrue(err.contains("--links"), err);
+        assertEquals(0, run(tmp, "push", "tree", "--to", "t"), err); // the link skipped with a warning
+        assertTrue(err.contains("symbolic link 'alias'"), err);
+        assertEquals(null, vault.head("t/alias"));
+        assertEquals(0, run(tmp, "push", "tree", "--to", "t", "--links"), err);
+        assertTrue(vault.head("t/alias").link());
+
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(ExitCodes.REFUSED, run(dest, "pull", "t", "."), "a link not made is a name skipped");
+        assertFalse(Files.exists(dest.resolve("alias"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(err.contains("--links"), err);
+        assertEquals(0, run(dest, "pull", "t", ".", "--links", "--force"), err);
+        assertEquals("real.txt", Files.readSymbolicLink(dest.resolve("alias")).toString());
+
+        Path folder = Files.createDirectories(tmp.resolve("synced"));
+        Files.createSymbolicLink(folder.resolve("l"), Path.of("elsewhere"));
+        assertEquals(ExitCodes.USAGE, run(folder, "sync", "--links", "--no-links"));
+        assertEquals(0, run(folder, "sync", "--links"), err);
+        assertTrue(vault.head("l").link());
+        Files.delete(folder.resolve("l"));
+        Files.createSymbolicLink(folder.resolve("l"), Path.of("moved"));
+        assertEquals(0, run(folder, "sync"), err); // the folder kept the choice
+        assertEquals("moved".length(), vault.head("l").size());
+        assertEquals(0, run(folder, "verify"), out + err); // the link compared by its target, as a link
+
+        assertEquals(0, run(tmp, "completion", "bash"), err);
+        assertTrue(out.contains("--links") && out.contains("--no-links"), "the new options complete");
+        assertEquals(0, run(tmp, "man"), err);
+        assertTrue(out.contains("\\-\\-links") && out.contains("\\-\\-no\\-links"), "the manual lists them");
+    }
+
+    @Test
     void bwlimitTakesRclonesRatesAndRefusesOthers() throws Exception {
         assertEquals(0, login(), err);
         Path a = Files.createDirectories(tmp.resolve("limited"));

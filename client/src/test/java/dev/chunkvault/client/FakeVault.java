@@ -45,7 +45,12 @@ public final class FakeVault implements AutoCloseable {
     public static final String PROFILE = "fastcdc-v1-64k-256k-1m";
 
     public record Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
-                          long mtime, long createdAt, boolean deleted, boolean executable) {}
+                          long mtime, long createdAt, boolean deleted, boolean executable, boolean link) {
+        public Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
+                       long mtime, long createdAt, boolean deleted, boolean executable) {
+            this(path, id, seq, parent, manifest, size, hash, mtime, createdAt, deleted, executable, false);
+        }
+    }
 
     private final HttpServer server;
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
@@ -641,6 +646,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("deleted", v.deleted());
         m.put("chunkCount", v.manifest().chunkCount());
         m.put("executable", v.executable());
+        m.put("link", v.link());
         return m;
     }
 
@@ -656,6 +662,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("clientMtime", Instant.ofEpochMilli(v.mtime()).toString());
         m.put("updatedAt", Instant.ofEpochMilli(v.createdAt()).toString());
         m.put("executable", v.executable());
+        m.put("link", v.link());
         return m;
     }
 
@@ -670,6 +677,11 @@ public final class FakeVault implements AutoCloseable {
 
     private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
                                  String key, boolean deleted, boolean executable) {
+        return commitVersion(path, parent, m, size, hash, mtime, key, deleted, executable, false);
+    }
+
+    private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
+                                 String key, boolean deleted, boolean executable, boolean link) {
         Version replay = byKey.get(key);
         if (replay != null) {
             return Map.of("outcome", "replayed", "version", view(replay));
@@ -680,12 +692,13 @@ public final class FakeVault implements AutoCloseable {
         if (!java.util.Objects.equals(headId, parent)) {
             return stale(path);
         }
-        if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable) {
+        if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable
+                && head.link() == link) {
             return new Status(200, Map.of("outcome", "unchanged", "version", view(head)));
         }
         long n = ++seq;
         Version v = new Version(path, String.format("%010d-%016x", n, key.hashCode() & 0xffffffffL), n, parent, m, size,
-                hash, mtime, System.currentTimeMillis(), deleted, executable);
+                hash, mtime, System.currentTimeMillis(), deleted, executable, link);
         files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
         byKey.put(key, v);
         changeLog.add(FilePath.parse(path).foldKey());
@@ -741,7 +754,20 @@ public final class FakeVault implements AutoCloseable {
             }
         }
         return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
-                b.path("idempotencyKey").asText(), false, executableOf(b));
+                b.path("idempotencyKey").asText(), false, executableOf(b), linkOf(b, m));
+    }
+
+    /** The commit's link flag, checked as the service checks it. */
+    private static boolean linkOf(JsonNode b, Manifest m) {
+        JsonNode x = b.get("link");
+        if (x != null && !x.isNull() && !x.isBoolean()) {
+            throw new IllegalArgumentException("link is not a boolean");
+        }
+        boolean link = x != null && x.asBoolean();
+        if (link && (executableOf(b) || m.totalSize() > 4096)) {
+            throw new IllegalArgumentException("a link is not executable and at most 4096 bytes");
+        }
+        return link;
     }
 
     /** The commit's executable bit: absent is false, anything but a boolean is refused as the service refuses it. */
@@ -775,7 +801,7 @@ public final class FakeVault implements AutoCloseable {
             return new Status(404, error("NOT_FOUND", "No such version of this file."));
         }
         return commitVersion(old.path(), vs.get(vs.size() - 1).id(), old.manifest(), old.size(), old.hash(), old.mtime(),
-                b.path("idempotencyKey").asText(), false, old.executable());
+                b.path("idempotencyKey").asText(), false, old.executable(), old.link());
     }
 
     private Object list(Map<String, String> q) {

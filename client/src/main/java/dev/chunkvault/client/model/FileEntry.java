@@ -6,12 +6,25 @@ import java.time.Instant;
  * A file's head as listings, the change feed and {@code GET /v1/file} show it.
  *
  * @param executable the head's executable bit; null from a service that does not keep it
+ * @param link       whether the head is a symbolic link (its content is the target path); null from a service that
+ *                   does not keep links (then it is a regular file)
  */
 public record FileEntry(String path, String version, long size, String contentHash, boolean deleted,
-                        Instant clientMtime, Instant updatedAt, Boolean executable) {
+                        Instant clientMtime, Instant updatedAt, Boolean executable, Boolean link) {
+    /** An entry from a service that does not say whether the file is a link. */
+    public FileEntry(String path, String version, long size, String contentHash, boolean deleted, Instant clientMtime,
+                     Instant updatedAt, Boolean executable) {
+        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, executable, null);
+    }
+
+    /** Whether the head is a symbolic link. */
+    public boolean isLink() {
+        return Boolean.TRUE.equals(link);
+    }
+
     /** An entry from a service that does not say whether the file is executable. */
     public FileEntry(String path, String version, long size, String contentHash, boolean deleted, Instant clientMtime,
                      Instant updatedAt) {
-        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, null);
+        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, null, null);
     }
 }

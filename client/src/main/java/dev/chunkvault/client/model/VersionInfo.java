@@ -7,12 +7,26 @@ import java.time.Instant;
  *
  * @param deleted    true for a tombstone: this version deleted the file
  * @param executable the file's executable bit; null from a service that does not keep it (then nothing is said)
+ * @param link       whether the version is a symbolic link (its content is the target path, UTF-8); null from a
+ *                   service that does not keep links
  */
 public record VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
-                          Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable) {
+                          Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable,
+                          Boolean link) {
+    /** A version from a service that does not say whether it is a link. */
+    public VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
+                       Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable) {
+        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, executable, null);
+    }
+
+    /** Whether the version is a symbolic link. */
+    public boolean isLink() {
+        return Boolean.TRUE.equals(link);
+    }
+
     /** A version from a service that does not say whether it is executable. */
     public VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
                        Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount) {
-        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, null);
+        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, null, null);
     }
 }

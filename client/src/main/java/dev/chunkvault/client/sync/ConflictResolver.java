@@ -118,6 +118,18 @@ final class ConflictResolver {
         }
     }
 
+    /**
+     * Keeps both sides without asking for a merge: for a conflict with a symbolic link on either side (a link's target is
+     * not merged byte-wise with anything). The local side becomes a conflicted copy (a link stays a link), the head is
+     * pulled into the name.
+     */
+    void keepBoth(SyncItem it, SyncReport report, FileEntry head) throws IOException {
+        FilePusher.Scanned s = it.scanned != null ? it.scanned : actions.scan(it);
+        it.scanned = s;
+        listener.event("warning", it.local.path(), "edited on both sides, with a symbolic link on one; keeping both");
+        conflictedCopy(it, report, s, head, null);
+    }
+
     /** @return true if a merge lost the race for the head and {@code mayRetry}: check again on the new head */
     private boolean resolveOnce(SyncItem it, SyncReport report, FileEntry head, boolean mayRetry) throws IOException {
         LocalFile lf = it.local;
@@ -311,11 +323,22 @@ final class ConflictResolver {
         listener.event("conflict", lf.path(), "your version was kept as '" + copyName + "'");
         // A rename keeps the stat: the copy is what was scanned (the push checks it), and that is what is recorded,
         // so an edit of the copy saved meanwhile stays an edit.
-        boolean executable = SyncItem.localBit(it);
-        FilePusher.Result r = pusher.push(new FilePusher.Request(copyFile, copyPath.toString(), null, null, null,
-                listener.transfer(copyPath.toString()), executable), s);
-        state.put(new SyncRecord(copyPath.foldKey(), copyPath.toString(), r.commit().version().versionId(), s.size(),
-                s.mtimeMillis(), s.contentHash(), r.manifest(), executable));
+        // A link (moved as a link by the rename) is pushed from its staged target: it is never opened.
+        boolean link = lf.isLink();
+        boolean executable = !link && SyncItem.localBit(it);
+        FilePusher.Result r;
+        try {
+            r = pusher.push(new FilePusher.Request(link ? it.staged : copyFile, copyPath.toString(), null, null, null,
+                    listener.transfer(copyPath.toString()), executable).withLink(link), s);
+        } finally {
+            if (link && it.staged != null) {
+                Files.deleteIfExists(it.staged);
+                it.staged = null;
+            }
+        }
+        state.put(new SyncRecord(copyPath.foldKey(), copyPath.toString(), r.commit().version().versionId(),
+                link ? lf.size() : s.size(), link ? lf.mtimeMillis() : s.mtimeMillis(), s.contentHash(), r.manifest(),
+                executable, link));
         report.addUploaded(r.stats().bytesSent());
         if (head != null && !head.deleted()) {
             SyncItem moved = new SyncItem(it.key, it.rec, null, head);

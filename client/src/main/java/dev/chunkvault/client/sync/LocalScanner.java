@@ -18,8 +18,10 @@ import java.util.TreeMap;
 /**
  * Walks a sync folder and lists its regular files by fold key.
  *
- * <p>Symbolic links are never followed and never synced: each is reported as a warning and skipped (a link
- * could point out of the tree, or make a loop; Dropbox, by contrast, follows some). Other special files (FIFOs,
+ * <p>Symbolic links are never followed. By default they are not synced either: each is reported as a warning and
+ * skipped (a link could point out of the tree, or make a loop; Dropbox, by contrast, follows some). With
+ * {@code links} ({@code --links}, like {@code rsync -l}) each is listed as a link ({@link LocalFile#link}: its target,
+ * read with readlink, is its content), a link to a folder too, whose contents are not walked. Other special files (FIFOs,
  * sockets, devices) are skipped with a warning too. Names the service cannot hold (see core FileNames) are
  * reported and skipped. Two names that fold to the same key (case or Unicode normalisation: {@code Report.txt}
  * and {@code report.txt}) would be one file on the server and on case-insensitive disks: both are reported as a
@@ -34,12 +36,25 @@ public final class LocalScanner {
      * A regular file found on disk; {@code path} is the canonical (NFC) remote path.
      *
      * @param executable its executable bit, or null where the folder's file system does not keep modes (unknown: never
-     *                   taken for a change)
+     *                   taken for a change); false for a link
+     * @param link       for a symbolic link kept as a link, its target (never followed): {@code size} is then the
+     *                   target's UTF-8 length and {@code mtimeMillis} the link's own; null for a regular file
      */
-    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable) {
+    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable,
+                            String link) {
         /** A file whose executable bit is not known. */
         public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {
-            this(pathKey, path, file, size, mtimeMillis, null);
+            this(pathKey, path, file, size, mtimeMillis, null, null);
+        }
+
+        /** A regular file. */
+        public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable) {
+            this(pathKey, path, file, size, mtimeMillis, executable, null);
+        }
+
+        /** Whether this is a symbolic link kept as a link. */
+        public boolean isLink() {
+            return link != null;
         }
     }
 
@@ -54,9 +69,16 @@ public final class LocalScanner {
      *
      * @param skipped what is on disk but not listed, by its path relative to the root ('/'-separated, NFC);
      *                ignored paths are not in it (the ignore rules say which they are)
+     * @param links   the links listed as links (with {@code links}), by the same relative path: nothing below one was
+     *                walked, so a file recorded there is out of sight, not deleted
      */
     public record Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings,
-                       int ignored, Map<String, Skipped> skipped) {}
+                       int ignored, Map<String, Skipped> skipped, java.util.Set<String> links) {
+        public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
+                    Map<String, Skipped> skipped) {
+            this(files, collisions, warnings, ignored, skipped, java.util.Set.of());
+        }
+    }
 
     private LocalScanner() {}
 
@@ -69,7 +91,13 @@ public final class LocalScanner {
      *              then each file's bit is read, else it is unknown
      */
     public static Scan scan(Path root, IgnoreRules ignore, boolean modes) throws IOException {
+        return scan(root, ignore, modes, false);
+    }
+
+    /** @param links list symbolic links as links (their targets read, never followed), instead of skipping them */
+    public static Scan scan(Path root, IgnoreRules ignore, boolean modes, boolean links) throws IOException {
         Map<String, List<LocalFile>> byKey = new TreeMap<>();
+        java.util.Set<String> linkPaths = new java.util.TreeSet<>();
         List<String> warnings = new ArrayList<>();
         Map<String, Skipped> skipped = new TreeMap<>();
         int[] ignored = {0};
@@ -103,10 +131,14 @@ public final class LocalScanner {
                             ignored[0]++;
                             return FileVisitResult.CONTINUE;
                         }
-                        if (attrs.isSymbolicLink()) {
-                            warnings.add("skipped symbolic link '" + printable(rel) + "' (links are not synced)");
+                        if (attrs.isSymbolicLink() && !links) {
+                            warnings.add("skipped symbolic link '" + printable(rel) + "' (links are synced only with"
+                                    + " --links)");
                             skipped.put(nfc(rel), new Skipped(Skip.LINK, true));
                             return FileVisitResult.CONTINUE;
+                        }
+                        if (attrs.isSymbolicLink()) {
+                            return link(file, rel, attrs);
                         }
                         if (!attrs.isRegularFile()) {
                             warnings.add("skipped special file '" + printable(rel) + "'");
@@ -132,6 +164,39 @@ public final class LocalScanner {
                         LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
                                 attrs.lastModifiedTime().toMillis(), executable);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    /** A link kept as a link: its target is its content; it is never followed (nor walked into). */
+                    private FileVisitResult link(Path file, String rel, BasicFileAttributes attrs) {
+                        FilePath p;
+                        try {
+                            p = FilePath.parse(rel);
+                        } catch (InvalidFilePathException e) {
+                            warnings.add("skipped '" + printable(rel) + "': its name is not allowed (" + e.reason() + ")");
+                            skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, true));
+                            return FileVisitResult.CONTINUE;
+                        }
+                        String target;
+                        try {
+                            target = dev.chunkvault.client.SymLinks.target(file);
+                        } catch (IOException | UnsupportedOperationException e) {
+                            warnings.add("could not read symbolic link '" + printable(rel) + "' ("
+                                    + e.getClass().getSimpleName() + ")");
+                            skipped.put(nfc(rel), new Skipped(Skip.UNREADABLE, true));
+                            return FileVisitResult.CONTINUE;
+                        }
+                        int bytes = dev.chunkvault.client.SymLinks.bytes(target).length;
+                        if (bytes == 0 || bytes > dev.chunkvault.client.SymLinks.MAX_TARGET_BYTES) {
+                            warnings.add("skipped symbolic link '" + printable(rel) + "': its target is longer than "
+                                    + dev.chunkvault.client.SymLinks.MAX_TARGET_BYTES + " bytes");
+                            skipped.put(nfc(rel), new Skipped(Skip.LINK, true));
+                            return FileVisitResult.CONTINUE;
+                        }
+                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, bytes,
+                                attrs.lastModifiedTime().toMillis(), Boolean.FALSE, target);
+                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        linkPaths.add(nfc(rel));
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -173,7 +238,7 @@ public final class LocalScanner {
                 collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
             }
         }
-        return new Scan(files, collisions, warnings, ignored[0], skipped);
+        return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths);
     }
 
     /** The NFC spelling of a relative path as on disk (any name, valid or not), to compare with recorded paths. */

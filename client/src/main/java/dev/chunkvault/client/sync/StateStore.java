@@ -77,6 +77,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                         + " manifest_hash TEXT NOT NULL, idem_key TEXT NOT NULL, created_at INTEGER NOT NULL)");
                 // The synced version's executable bit, added after schema 1 shipped (0 for what was recorded before).
                 addColumn(s, "files", "executable", "INTEGER NOT NULL DEFAULT 0");
+                // Whether the synced version is a symbolic link (kept as one with --links), likewise added later.
+                addColumn(s, "files", "link", "INTEGER NOT NULL DEFAULT 0");
             }
             StateStore store = new StateStore(root, c);
             String v = store.meta("schema").orElse(null);
@@ -111,6 +113,23 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     // ---------------------------------------------------------------- meta
 
+    /** The meta key of the folder's choice to keep symbolic links as links ("1"; absent: skipped, the default). */
+    public static final String LINKS = "links";
+
+    /** Whether this folder syncs symbolic links as links (chosen once with {@code --links}, until {@code --no-links}). */
+    public boolean syncsLinks() {
+        return "1".equals(meta(LINKS).orElse(null));
+    }
+
+    /** Records the folder's choice about symbolic links. */
+    public void setSyncsLinks(boolean links) {
+        if (links) {
+            putMeta(LINKS, "1");
+        } else {
+            deleteMeta(LINKS);
+        }
+    }
+
     public synchronized Optional<String> meta(String key) {
         try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
             p.setString(1, key);
@@ -144,8 +163,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /**
      * Forgets everything this folder's state knows about the service: every record and the chunk index, the upload
-     * journal and pending commit keys, the change cursor and other settings. The folder then syncs as if for the
-     * first time (nothing is taken for a deletion; files on both sides are compared by content).
+     * journal and pending commit keys, the change cursor and other settings (not the folder's own choices, such as
+     * whether it syncs symbolic links: {@link #LINKS}). The folder then syncs as if for the first time (nothing is
+     * taken for a deletion; files on both sides are compared by content).
      */
     public synchronized void reset() {
         try {
@@ -156,7 +176,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.executeUpdate("DELETE FROM uploaded");
                 s.executeUpdate("DELETE FROM commit_keys");
                 s.executeUpdate("DELETE FROM signatures");
-                s.executeUpdate("DELETE FROM meta WHERE key <> 'schema'");
+                s.executeUpdate("DELETE FROM meta WHERE key NOT IN ('schema', '" + LINKS + "')");
             }
             db.commit();
         } catch (SQLException e) {
@@ -171,7 +191,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
         try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
-                + " manifest, synced_at, executable FROM files WHERE path_key = ?")) {
+                + " manifest, synced_at, executable, link FROM files WHERE path_key = ?")) {
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -185,7 +205,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized Map<String, SyncRecord> all() {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, manifest, synced_at, executable FROM files ORDER BY path_key")) {
+                + " mtime, content_hash, manifest, synced_at, executable, link FROM files ORDER BY path_key")) {
             while (r.next()) {
                 SyncRecord rec = record(r);
                 out.put(rec.pathKey(), rec);
@@ -206,7 +226,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     private static SyncRecord record(ResultSet r) throws SQLException {
         return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
-                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0);
+                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0,
+                r.getInt(10) != 0);
     }
 
     /**
@@ -217,10 +238,11 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO files(path_key, path, version, size, mtime,"
-                    + " content_hash, manifest, synced_at, executable) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path_key)"
-                    + " DO UPDATE SET path = excluded.path, version = excluded.version, size = excluded.size,"
-                    + " mtime = excluded.mtime, content_hash = excluded.content_hash, manifest = excluded.manifest,"
-                    + " synced_at = excluded.synced_at, executable = excluded.executable");
+                    + " content_hash, manifest, synced_at, executable, link) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT(path_key) DO UPDATE SET path = excluded.path, version = excluded.version,"
+                    + " size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash,"
+                    + " manifest = excluded.manifest, synced_at = excluded.synced_at, executable = excluded.executable,"
+                    + " link = excluded.link");
                  PreparedStatement del = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
                  PreparedStatement ins = db.prepareStatement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
                          + " VALUES(?, ?, ?, ?)")) {
@@ -233,12 +255,14 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 p.setBytes(7, rec.manifest().encode());
                 p.setLong(8, System.currentTimeMillis());
                 p.setInt(9, rec.executable() ? 1 : 0);
+                p.setInt(10, rec.link() ? 1 : 0);
                 p.executeUpdate();
                 del.setString(1, rec.pathKey());
                 del.executeUpdate();
                 Manifest m = rec.manifest();
                 Set<String> seen = new HashSet<>();
-                for (int i = 0; i < m.chunkCount(); i++) {
+                // A link's chunks are its target's bytes, which are nowhere on disk: reading "its" file would follow it.
+                for (int i = 0; !rec.link() && i < m.chunkCount(); i++) {
                     String id = m.id(i).hex();
                     if (!seen.add(id)) {
                         continue; // one location per chunk and file is enough

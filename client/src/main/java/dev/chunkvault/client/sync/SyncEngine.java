@@ -15,6 +15,7 @@ import dev.chunkvault.client.IntegrityException;
 import dev.chunkvault.client.LocalFileChangedException;
 import dev.chunkvault.client.LocalTargets;
 import dev.chunkvault.client.StaleParentException;
+import dev.chunkvault.client.SymLinks;
 import dev.chunkvault.client.UnsafePathException;
 import dev.chunkvault.client.model.FileEntry;
 import dev.chunkvault.client.model.VersionInfo;
@@ -84,9 +85,12 @@ public final class SyncEngine {
      * @param maxDeleteFraction fraction of tracked files deletable without {@code force}
      * @param rebind            see {@link #withRebind}
      * @param windowsNames      whether names Windows cannot hold are skipped (on Windows, by default)
+     * @param links             keep symbolic links as links ({@code --links}) or not ({@code --no-links}); null: as the
+     *                          folder last chose (its state keeps the choice), skipped by default. See {@link #withLinks}
      */
     public record Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
-                          String device, Clock clock, boolean rebind, boolean windowsNames, List<String> exclude) {
+                          String device, Clock clock, boolean rebind, boolean windowsNames, List<String> exclude,
+                          Boolean links) {
         public Options {
             Objects.requireNonNull(device, "device");
             Objects.requireNonNull(clock, "clock");
@@ -95,7 +99,14 @@ public final class SyncEngine {
 
         public Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
                        String device, Clock clock, boolean rebind, boolean windowsNames) {
-            this(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, List.of());
+            this(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, List.of(),
+                    null);
+        }
+
+        public Options(boolean dryRun, boolean force, boolean fullListing, int maxDeletes, double maxDeleteFraction,
+                       String device, Clock clock, boolean rebind, boolean windowsNames, List<String> exclude) {
+            this(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude,
+                    null);
         }
 
         public static Options defaults(String device) {
@@ -104,19 +115,19 @@ public final class SyncEngine {
         }
 
         public Options withDryRun(boolean b) {
-            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
+            return new Options(b, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude, links);
         }
 
         public Options withForce(boolean b) {
-            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
+            return new Options(dryRun, b, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude, links);
         }
 
         public Options withFullListing(boolean b) {
-            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
+            return new Options(dryRun, force, b, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames, exclude, links);
         }
 
         public Options withMaxDeletes(int n) {
-            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames, exclude);
+            return new Options(dryRun, force, fullListing, n, maxDeleteFraction, device, clock, rebind, windowsNames, exclude, links);
         }
 
         /**
@@ -124,12 +135,12 @@ public final class SyncEngine {
          * its state is forgotten and it syncs as if for the first time. Not with a dry run.
          */
         public Options withRebind(boolean b) {
-            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames, exclude);
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, b, windowsNames, exclude, links);
         }
 
         /** Whether remote names that Windows cannot hold ({@code a:b}, {@code CON.txt}, {@code x.}) are skipped. */
         public Options withWindowsNames(boolean b) {
-            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b, exclude);
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, b, exclude, links);
         }
 
         /**
@@ -138,7 +149,17 @@ public final class SyncEngine {
          */
         public Options withExclude(List<String> patterns) {
             return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames,
-                    patterns);
+                    patterns, links);
+        }
+
+        /**
+         * Symbolic links kept as links (true, {@code --links}: like {@code rsync -l}, a link's target is its content,
+         * never followed) or skipped with a warning (false, {@code --no-links}); null keeps the folder's last choice.
+         * A real sync records the choice in the folder's state, so later syncs keep it.
+         */
+        public Options withLinks(Boolean l) {
+            return new Options(dryRun, force, fullListing, maxDeletes, maxDeleteFraction, device, clock, rebind, windowsNames,
+                    exclude, l);
         }
     }
 
@@ -167,6 +188,8 @@ public final class SyncEngine {
     private final ConflictResolver conflicts;
     /** Whether this folder's file system keeps the executable bit (found at the start of each run). */
     private volatile boolean modes;
+    /** Whether this run keeps symbolic links as links (the option, else the folder's recorded choice). */
+    private volatile boolean links;
 
     public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
         this.client = client;
@@ -244,10 +267,15 @@ public final class SyncEngine {
             backups.prune();
         }
         IgnoreRules ignore = IgnoreRules.load(root, options.exclude());
+        boolean linksBefore = state.syncsLinks();
+        links = options.links() != null ? options.links() : linksBefore;
+        if (!options.dryRun() && links != linksBefore) {
+            state.setSyncsLinks(links);
+        }
         // Whether this folder's file system keeps the executable bit: tried in the state folder by a real sync (a dry
         // run makes no file, and trusts the file system's word).
         modes = options.dryRun() ? Files.getFileStore(root).supportsFileAttributeView("posix") : FileModes.kept(tmp);
-        LocalScanner.Scan scan = LocalScanner.scan(root, ignore, modes);
+        LocalScanner.Scan scan = LocalScanner.scan(root, ignore, modes, links);
         report.warnings.addAll(scan.warnings());
         scan.warnings().forEach(w -> listener.event("warning", "", w));
         scan.collisions().values().forEach(names -> {
@@ -257,7 +285,9 @@ public final class SyncEngine {
         Map<String, SyncRecord> records = state.all();
 
         // Remote view.
-        RemoteView remote = RemoteView.read(client, state, options.clock(), options.fullListing(), report);
+        // Links just turned on: the links the change feed went past while they were skipped are listed again.
+        RemoteView remote = RemoteView.read(client, state, options.clock(), options.fullListing() || (links && !linksBefore),
+                report);
         bind();
         boolean full = remote.full();
 
@@ -282,7 +312,15 @@ public final class SyncEngine {
             SyncRecord rec = records.get(key);
             if (!full && re == null && rec != null) {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null,
-                        rec.executable());
+                        rec.executable(), rec.link());
+            }
+            if (!links && ((re != null && !re.deleted() && re.isLink()) || (rec != null && rec.link()))) {
+                // Not here by choice: neither written as a file holding its target, nor deleted on the server because it
+                // is missing here, nor counted by the mass-delete safeguard.
+                String shown = re != null ? re.path() : rec.path();
+                warn(report, shown, "skipped symbolic link '" + LocalScanner.printable(shown) + "' (links are synced only"
+                        + " with --links)");
+                continue; // for good, until links are synced here (turning them on lists the folder again)
             }
             SyncItem it = new SyncItem(key, rec, scan.files().get(key), re);
             if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
@@ -492,6 +530,10 @@ public final class SyncEngine {
         } catch (LocalFileChangedException e) {
             report.warnings.add(e.getMessage() + "; it will be synced next time");
             listener.event("warning", it.displayPath(), e.getMessage());
+        } catch (SymLinks.NotSyncedException e) {
+            // A link that cannot be made here (the file system or OS has none): skipped, not recorded as synced.
+            warn(report, it.displayPath(), e.getMessage());
+            return true;
         } catch (UnsafePathException e) {
             // A link on the way (the name itself was checked when planning): synced once it is gone.
             warn(report, it.displayPath(), e.getMessage() + "; not synced");
@@ -572,6 +614,10 @@ public final class SyncEngine {
                 return slash < 0 ? "is " + what + " now"
                         : "lies in '" + LocalScanner.printable(prefix) + "', which is " + what;
             }
+            if (slash >= 0 && scan.links().contains(prefix)) {
+                return "lies in '" + LocalScanner.printable(prefix) + "', which is a symbolic link (kept as a link, not"
+                        + " followed)";
+            }
             if (slash < 0) {
                 break;
             }
@@ -621,6 +667,11 @@ public final class SyncEngine {
         if (rec != null) {
             if (lf == null) {
                 it.localState = Local.DELETED;
+            } else if (lf.isLink() || rec.link()) {
+                // A link's content is its target, compared whole (a few bytes, no stat to trust); a file that became a
+                // link, or a link that became a file, is a change.
+                it.localState = lf.isLink() && rec.link() && SymLinks.contentHash(lf.link()).equals(rec.contentHash())
+                        ? Local.UNCHANGED : Local.MODIFIED;
             } else if (lf.size() == rec.size() && lf.mtimeMillis() == rec.mtimeMillis() && !rec.racy()
                     && !it.localBitChanged()) {
                 it.localState = Local.UNCHANGED;
@@ -641,7 +692,8 @@ public final class SyncEngine {
             } else if (re.deleted()) {
                 it.remoteState = Remote.DELETED;
             } else if (re.version().equals(rec.version())
-                    || (Objects.equals(re.contentHash(), rec.contentHash()) && !it.remoteBitChanged())) {
+                    || (Objects.equals(re.contentHash(), rec.contentHash()) && !it.remoteBitChanged()
+                            && !it.remoteKindChanged())) {
                 it.remoteState = Remote.UNCHANGED;
             } else {
                 it.remoteState = Remote.MODIFIED;
@@ -652,10 +704,10 @@ public final class SyncEngine {
         }
         boolean bothChanged = (it.localState == Local.MODIFIED && it.remoteState == Remote.MODIFIED)
                 || (it.localState == Local.ADDED && it.remoteState == Remote.ADDED);
-        if (bothChanged && it.scanned == null) {
+        if (bothChanged && it.scanned == null && !lf.isLink()) {
             it.scanned = scan(it);
         }
-        boolean same = bothChanged && it.scanned.contentHash().equals(re.contentHash());
+        boolean same = bothChanged && localHash(it).equals(re.contentHash()) && lf.isLink() == re.isLink();
         it.action = SyncPlanner.decide(it.localState, it.remoteState, same);
         if (it.remoteState == Remote.UNKNOWN && it.action == Action.PUSH) {
             listener.event("warning", lf.path(), "unknown to the server (purged after its retention period?);"
@@ -668,9 +720,33 @@ public final class SyncEngine {
         // the local bit stays a change, sent by the next sync (nothing is lost; no conflicted copy for a mode).
     }
 
-    /** Chunks and hashes the local file, cut as its base version was (so that it dedups against it). */
+    /**
+     * Chunks and hashes the local file, cut as its base version was (so that it dedups against it). A link's target is
+     * staged in a regular file first (see {@link SymLinks#stage}): the link itself is never opened.
+     */
     private FilePusher.Scanned scan(SyncItem it) throws IOException {
-        return pusher.scan(it.local.file(), it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
+        Path file = it.local.file();
+        if (it.local.isLink()) {
+            if (it.staged == null) {
+                it.staged = SymLinks.stage(it.local.link(), tmp);
+            }
+            file = it.staged;
+        }
+        return pusher.scan(file, it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
+    }
+
+    /** The local side's content hash: a link's from its target, a file's as scanned. */
+    private static String localHash(SyncItem it) {
+        return it.local.isLink() ? SymLinks.contentHash(it.local.link()) : it.scanned.contentHash();
+    }
+
+    /** A conflict with a link on either side is never merged: both are kept (the local side as a conflicted copy). */
+    private void resolveConflict(SyncItem it, SyncReport report, FileEntry head) throws IOException {
+        if (it.involvesLink() || head.isLink()) {
+            conflicts.keepBoth(it, report, head);
+        } else {
+            conflicts.resolve(it, report, head);
+        }
     }
 
     // ---------------------------------------------------------------- actions
@@ -684,7 +760,7 @@ public final class SyncEngine {
             case DELETE_REMOTE -> deleteRemote(it, report);
             case FORGET -> state.remove(it.key);
             case ADOPT -> adopt(it, it.remote.version(), it.remote.contentHash(), it.remote.executable());
-            case CONFLICT -> conflicts.resolve(it, report, it.remote);
+            case CONFLICT -> resolveConflict(it, report, it.remote);
         }
     }
 
@@ -702,10 +778,10 @@ public final class SyncEngine {
         it.scanned = s;
         Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
         FilePusher.Result r;
-        boolean executable = SyncItem.localBit(it);
+        boolean executable = !lf.isLink() && SyncItem.localBit(it);
         try {
-            r = pusher.push(new FilePusher.Request(lf.file(), lf.path(), parent, parentManifest, null,
-                    listener.transfer(lf.path()), executable), s);
+            r = pusher.push(new FilePusher.Request(lf.isLink() ? it.staged : lf.file(), lf.path(), parent, parentManifest,
+                    null, listener.transfer(lf.path()), executable).withLink(lf.isLink()), s);
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             listener.event("stale", lf.path(), "changed on the server meanwhile");
@@ -714,15 +790,21 @@ public final class SyncEngine {
                     throw stale;
                 }
                 push(it, report, null);
-            } else if (Objects.equals(head.contentHash(), s.contentHash())) {
+            } else if (Objects.equals(head.contentHash(), s.contentHash()) && head.isLink() == lf.isLink()) {
                 adopt(it, head.versionId(), head.contentHash(), head.executable());
             } else {
-                conflicts.resolve(it, report, RemoteView.entryOf(head));
+                resolveConflict(it, report, RemoteView.entryOf(head));
             }
             return;
+        } finally {
+            if (it.staged != null && lf.isLink()) {
+                Files.deleteIfExists(it.staged); // a conflicted copy re-stages it
+                it.staged = null;
+            }
         }
-        record(it.key, lf.path(), r.commit().version().versionId(), r.manifest(), s.size(), s.mtimeMillis(), s.contentHash(),
-                executable);
+        // A link's record keeps its own stat (lstat), not the staged file's.
+        record(it.key, lf.path(), r.commit().version().versionId(), r.manifest(), lf.isLink() ? lf.size() : s.size(),
+                lf.isLink() ? lf.mtimeMillis() : s.mtimeMillis(), s.contentHash(), executable, lf.isLink());
         report.pushed.add(lf.path());
         report.addUploaded(r.stats().bytesSent());
         listener.event("push", lf.path(), plural(r.stats().chunksUploaded(), "chunk") + " uploaded"
@@ -731,15 +813,17 @@ public final class SyncEngine {
 
     private void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException {
         String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
-        Path target = it.local != null ? LocalTargets.check(root, it.local.file()) : LocalTargets.resolve(root, localPath);
+        Path target = it.local == null ? LocalTargets.resolve(root, localPath)
+                : links ? LocalTargets.checkReplacing(root, it.local.file()) : LocalTargets.check(root, it.local.file());
         LocalFile seen = it.local;
         FilePuller.ReplaceGuard guard = t -> SyncItem.unchangedSinceScan(t, seen);
         // A file not here at all (a second device's first sync) has no chunks to reuse: every URL comes with its plan.
         boolean fresh = isFresh(it);
         FilePuller.Result r = puller.pull(new FilePuller.Request(head.path(), head.version(), target, tmp, state,
-                guard, listener.transfer(localPath), root).withAllUrls(fresh));
+                guard, listener.transfer(localPath), root).withAllUrls(fresh).withLinks(links));
+        boolean link = r.version().isLink();
         record(it.key, localPath, r.version().versionId(), r.manifest(), r.size(), r.mtimeMillis(),
-                r.version().contentHash(), pulledBit(it, target, r.version()));
+                r.version().contentHash(), !link && pulledBit(it, target, r.version()), link);
         report.pulled.add(localPath);
         report.addDownloaded(r.stats().bytesDownloaded());
         report.addReused(r.stats().bytesReused());
@@ -865,11 +949,12 @@ public final class SyncEngine {
      */
     private void adopt(SyncItem it, String version, String remoteHash, Boolean remoteExecutable) throws IOException {
         LocalFile lf = it.local;
-        String localHash = it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
+        String localHash = lf.isLink() ? SymLinks.contentHash(lf.link())
+                : it.scanned != null ? it.scanned.contentHash() : it.rec != null ? it.rec.contentHash() : null;
         if (localHash == null || !localHash.equals(remoteHash)) {
             throw new LocalFileChangedException(lf.file(), "differs from the server's copy it was compared with");
         }
-        LocalFile seen = it.scanned == null ? lf
+        LocalFile seen = it.scanned == null || lf.isLink() ? lf
                 : new LocalFile(lf.pathKey(), lf.path(), lf.file(), it.scanned.size(), it.scanned.mtimeMillis());
         if (!SyncItem.unchangedSinceScan(lf.file(), seen)) {
             throw new LocalFileChangedException(lf.file(), "changed during the sync");
@@ -881,16 +966,16 @@ public final class SyncEngine {
         }
         // The adopted version's bit. A file new on both sides (a first sync) takes it on disk too, as a pull would; a
         // synced file whose bit was changed here keeps its bit, a change for the next sync to send.
-        boolean executable = remoteExecutable != null ? remoteExecutable : SyncItem.localBit(it);
-        if (it.rec == null && lf.executable() != null && lf.executable() != executable) {
+        boolean executable = !lf.isLink() && (remoteExecutable != null ? remoteExecutable : SyncItem.localBit(it));
+        if (!lf.isLink() && it.rec == null && lf.executable() != null && lf.executable() != executable) {
             FileModes.apply(lf.file(), executable);
         }
-        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash, executable);
+        record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash, executable, lf.isLink());
     }
 
     private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash,
-                        boolean executable) {
-        state.put(new SyncRecord(key, path, version, size, mtime, hash, m, executable));
+                        boolean executable, boolean link) {
+        state.put(new SyncRecord(key, path, version, size, mtime, hash, m, executable, link));
     }
 
     private void cleanTemp() {

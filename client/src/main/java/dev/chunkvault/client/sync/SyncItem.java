@@ -22,6 +22,8 @@ final class SyncItem {
     Remote remoteState;
     /** The local file's chunks and hash, once read (only when its stat alone does not decide). */
     FilePusher.Scanned scanned;
+    /** For a link kept as a link: its target's bytes staged in a regular file (what is chunked and pushed). */
+    Path staged;
     Action action;
 
     SyncItem(String key, SyncRecord rec, LocalFile local, FileEntry remote) {
@@ -55,6 +57,22 @@ final class SyncItem {
         return rec != null && remote != null && remote.executable() != null && remote.executable() != rec.executable();
     }
 
+    /** Whether the local side is a symbolic link (kept as one) where the synced version was not, or the other way. */
+    boolean localKindChanged() {
+        return rec != null && local != null && local.isLink() != rec.link();
+    }
+
+    /** Whether the remote head is a link where the synced version was not, or the other way. */
+    boolean remoteKindChanged() {
+        return rec != null && remote != null && !remote.deleted() && remote.isLink() != rec.link();
+    }
+
+    /** Whether a symbolic link is on either side (local, remote head, or the synced version). */
+    boolean involvesLink() {
+        return (local != null && local.isLink()) || (remote != null && !remote.deleted() && remote.isLink())
+                || (rec != null && rec.link());
+    }
+
     String displayPath() {
         return local != null ? local.path() : rec != null ? rec.path() : remote.path();
     }
@@ -63,6 +81,9 @@ final class SyncItem {
     static boolean unchangedSinceScan(Path target, LocalFile seen) throws IOException {
         if (seen == null) {
             return !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        }
+        if (seen.isLink()) {
+            return dev.chunkvault.client.SymLinks.unchanged(target, seen.link()); // the same link to the same target
         }
         if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
             return false;

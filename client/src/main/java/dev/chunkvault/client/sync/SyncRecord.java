@@ -13,9 +13,12 @@ import dev.chunkvault.core.manifest.Manifest;
  *                         that recent may have changed since without its stat showing it (see {@link #racy})
  * @param executable       the synced version's executable bit (what this folder last agreed with the server; a change
  *                         of the bit on disk is a change to sync)
+ * @param link             whether the synced version is a symbolic link (kept as one with --links): its content hash
+ *                         and manifest are the target path's bytes; size and mtime the link's own (lstat)
  */
 public record SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis,
-                         String contentHash, Manifest manifest, long recordedAtMillis, boolean executable) {
+                         String contentHash, Manifest manifest, long recordedAtMillis, boolean executable,
+                         boolean link) {
     /**
      * File systems keep mtimes with a granularity (2 s on FAT, 1 s on HFS+ and some network file systems); an edit
      * within that much of the recording can leave size and mtime as recorded.
@@ -25,13 +28,19 @@ public record SyncRecord(String pathKey, String path, String version, long size,
     /** A record about to be stored (stored records carry the time they were written). */
     public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
                       Manifest manifest) {
-        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, false);
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, false, false);
     }
 
     /** A record about to be stored, of a file whose synced version has executable bit {@code executable}. */
     public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
                       Manifest manifest, boolean executable) {
-        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, executable);
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, executable, false);
+    }
+
+    /** A record about to be stored, of a symbolic link ({@code link}) or a file with the executable bit as given. */
+    public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
+                      Manifest manifest, boolean executable, boolean link) {
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, 0, executable, link);
     }
 
     /**

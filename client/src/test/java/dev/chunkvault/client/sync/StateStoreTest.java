@@ -50,6 +50,26 @@ class StateStoreTest {
     }
 
     @Test
+    void aLinkIsRecordedAsOneWithoutIndexingItsChunksAndTheFolderKeepsItsLinksChoice() {
+        Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(7), 9)));
+        try (StateStore s = StateStore.open(root)) {
+            assertFalse(s.syncsLinks());
+            s.put(new SyncRecord("l", "l", "0000000001-00000000000000ab", 9, 1, "h", m, false, true));
+            s.setSyncsLinks(true);
+        }
+        try (StateStore s = StateStore.open(root)) {
+            assertTrue(s.get("l").orElseThrow().link());
+            assertTrue(s.all().get("l").link());
+            assertTrue(s.find(id(7).hex()).isEmpty(), "reading a link's chunks from 'its' file would follow it");
+            assertTrue(s.syncsLinks());
+            s.reset(); // a rebind forgets the service, not the folder's choice
+            assertTrue(s.syncsLinks());
+            s.setSyncsLinks(false);
+            assertFalse(s.syncsLinks());
+        }
+    }
+
+    @Test
     void recordsSurviveReopeningAndIndexTheirChunks() {
         Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(1), 100),
                 new ManifestEntry(id(2), 50), new ManifestEntry(id(1), 100)));
