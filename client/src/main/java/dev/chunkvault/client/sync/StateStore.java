@@ -54,6 +54,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     /** Opens a state database at {@code file}; chunk locations resolve against {@code root}. */
     public static StateStore openFile(Path root, Path file) {
         try {
+            SqliteNative.prepare();
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
