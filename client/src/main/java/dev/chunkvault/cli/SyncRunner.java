@@ -65,6 +65,10 @@ final class SyncRunner {
                 }
                 progress.close();
             }
+            if (client.executableBitsRefused()) {
+                r.warnings.add("the service does not keep executable bits (it is older than this client): files marked"
+                        + " executable here were synced without the bit");
+            }
             long took = System.nanoTime() - started;
             int code = !r.errors.isEmpty() ? ExitCodes.ERROR
                     : !r.refusedDeletes.isEmpty() || !r.heldDownloads.isEmpty() ? ExitCodes.REFUSED

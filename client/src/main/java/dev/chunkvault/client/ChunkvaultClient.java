@@ -48,6 +48,8 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** Sends the packs of one large file's slices side by side (its own pool: pack calls wait for other files'). */
     private final ExecutorService packSenders;
     private final TransferMemory transferMemory = TransferMemory.forHeap();
+    /** The service refused a commit's executable bit (see {@link #refusesExecutableBit}). */
+    private final java.util.concurrent.atomic.AtomicBoolean executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
     private final HttpClient http;
 
     public ChunkvaultClient(ClientOptions options) {
@@ -187,14 +189,15 @@ public final class ChunkvaultClient implements AutoCloseable {
     record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, Long size,
                       String contentHash, Long clientMtime, String idempotencyKey, Boolean delete, Boolean executable,
                       Boolean link) {
-        static CommitBody of(Commit c) {
+        /** The body; without the executable bit when {@code withBit} is false (for a service that does not know it). */
+        static CommitBody of(Commit c, boolean withBit) {
             if (c.isDeletion()) {
                 return new CommitBody(c.path(), c.parentVersion(), null, null, null, null, null, c.idempotencyKey(), true,
                         null, null);
             }
             // The bit only when set: a plain file's commit is exactly what clients from before the bit sent.
             return new CommitBody(c.path(), c.parentVersion(), c.manifest(), c.manifestDelta(), c.size(), c.contentHash(),
-                    c.clientMtime(), c.idempotencyKey(), null, c.executable() ? Boolean.TRUE : null,
+                    c.clientMtime(), c.idempotencyKey(), null, withBit && c.executable() ? Boolean.TRUE : null,
                     c.link() ? Boolean.TRUE : null);
         }
     }
@@ -242,10 +245,39 @@ public final class ChunkvaultClient implements AutoCloseable {
             return delete(c.path(), c.parentVersion(), c.idempotencyKey());
         }
         try {
-            return transport.call(Call.post("/v1/commits", CommitBody.of(c)), CommitResult.class);
+            try {
+                return transport.call(Call.post("/v1/commits", CommitBody.of(c, !executableBitsRefused.get())), CommitResult.class);
+            } catch (ApiException e) {
+                if (!refusesExecutableBit(e, List.of(c))) {
+                    throw e;
+                }
+                return transport.call(Call.post("/v1/commits", CommitBody.of(c, false)), CommitResult.class);
+            }
         } catch (ApiException e) {
             throw staleOr(e, c.path());
         }
+    }
+
+    /**
+     * Whether the service answered that it does not know a commit's {@code executable} field (a deployment older than
+     * this client: it refuses fields it does not know). Then the bit is left out of this client's commits from now on
+     * — the files are synced, without it — and {@link #executableBitsRefused()} says so.
+     */
+    private boolean refusesExecutableBit(ApiException e, List<Commit> sent) {
+        boolean refused = e.status() == 400 && "UNKNOWN_FIELD".equals(e.code()) && e.getMessage() != null
+                && e.getMessage().contains("'executable'") && sent.stream().anyMatch(Commit::executable);
+        if (refused) {
+            executableBitsRefused.set(true);
+        }
+        return refused;
+    }
+
+    /**
+     * Whether the service refused the executable bit (it is older than this client): files marked executable here were
+     * committed without it, so other devices get them without it. Worth a warning once per run.
+     */
+    public boolean executableBitsRefused() {
+        return executableBitsRefused.get();
     }
 
     record BatchBody(List<CommitBody> commits) {}
@@ -262,8 +294,15 @@ public final class ChunkvaultClient implements AutoCloseable {
      * whole batch may then be sent again, the idempotency keys answering for the commits already done.
      */
     public List<BatchOutcome> commitBatch(List<Commit> commits) {
-        List<CommitBody> bodies = commits.stream().map(CommitBody::of).toList();
-        JsonNode answer = transport.callTree(Call.post("/v1/commit-batch", new BatchBody(bodies)));
+        JsonNode answer;
+        try {
+            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
+        } catch (ApiException e) {
+            if (!refusesExecutableBit(e, commits)) {
+                throw e;
+            }
+            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
+        }
         JsonNode results = answer == null ? null : answer.get("results");
         if (results == null || !results.isArray() || results.size() != commits.size()) {
             throw new BadResponseException("The server's answer to /v1/commit-batch does not have one result per commit.",
@@ -291,6 +330,11 @@ public final class ChunkvaultClient implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private BatchBody batchBody(List<Commit> commits) {
+        boolean withBit = !executableBitsRefused.get();
+        return new BatchBody(commits.stream().map(c -> CommitBody.of(c, withBit)).toList());
     }
 
     record DeleteBody(String path, String parentVersion, String idempotencyKey) {}

@@ -364,9 +364,29 @@ public final class FakeVault implements AutoCloseable {
     /** Deletions that came in commit batches. */
     public final AtomicInteger deletesInBatches = new AtomicInteger();
 
+    /** Whether commits carrying {@code executable} are refused whole (400 UNKNOWN_FIELD), as by a service from before. */
+    public volatile boolean executableUnknown;
+    /** Requests refused for carrying {@code executable} while {@link #executableUnknown}. */
+    public final AtomicInteger executableRefusals = new AtomicInteger();
+
+    private Status refuseExecutable(JsonNode commit, String at) {
+        if (executableUnknown && commit.has("executable")) {
+            executableRefusals.incrementAndGet();
+            return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'executable' at " + at + "executable."));
+        }
+        return null;
+    }
+
     private Object commitBatch(JsonNode b) throws IOException {
         if (batchRouteMissing) {
             return new Status(404, NO_ROUTE);
+        }
+        int at = 0;
+        for (JsonNode c : b.path("commits")) {
+            Status refused = refuseExecutable(c, "$.commits[" + at++ + "].");
+            if (refused != null) {
+                return refused;
+            }
         }
         List<Object> results = new ArrayList<>();
         if (batchDeletesRefused) {
@@ -706,6 +726,10 @@ public final class FakeVault implements AutoCloseable {
     }
 
     private Object commit(JsonNode b) throws IOException {
+        Status refused = refuseExecutable(b, "$.");
+        if (refused != null) {
+            return refused;
+        }
         String path = FilePath.parse(b.path("path").asText()).toString();
         String parent = b.hasNonNull("parentVersion") ? b.get("parentVersion").asText() : null;
         Manifest m;

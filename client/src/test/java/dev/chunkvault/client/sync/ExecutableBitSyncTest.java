@@ -63,6 +63,32 @@ class ExecutableBitSyncTest {
     }
 
     @Test
+    void aServiceOlderThanTheBitStillGetsTheFilesWithoutItAndTheSyncSaysSo() throws Exception {
+        vault.executableUnknown = true;
+        for (int i = 0; i < 3; i++) {
+            Path script = a.resolve("bin/tool" + i + ".sh");
+            Files.createDirectories(script.getParent());
+            Files.writeString(script, "#!/bin/sh\necho " + i + "\n");
+            chmod(script, "rwxr-xr-x");
+        }
+        Files.writeString(a.resolve("notes.txt"), "plain");
+
+        SyncReport first = sync(a);
+        assertEquals(4, first.pushed.size(), first.errors.toString());
+        assertTrue(first.errors.isEmpty(), first.errors.toString());
+        assertTrue(client.executableBitsRefused());
+        int refusals = vault.executableRefusals.get();
+        assertTrue(refusals >= 1, "refused (once per request in flight when the first answer came), then left out");
+        assertFalse(vault.head("bin/tool0.sh").executable());
+        assertTrue(Files.isExecutable(a.resolve("bin/tool0.sh")), "the local file keeps its bit");
+        SyncReport again = sync(a);
+        assertTrue(again.pushed.isEmpty() && again.errors.isEmpty(), "nothing left to send: " + again.pushed);
+        assertEquals(refusals, vault.executableRefusals.get(), "the bit is not sent again to this service");
+        assertEquals(4, sync(b).pulled.size());
+        assertFalse(Files.isExecutable(b.resolve("bin/tool1.sh")), "the service kept no bit to give");
+    }
+
+    @Test
     void anExecutableArrivesExecutableAndAChmodAloneIsSyncedWithoutUploadingBytes() throws Exception {
         Path script = a.resolve("bin/run.sh");
         Files.createDirectories(script.getParent());
