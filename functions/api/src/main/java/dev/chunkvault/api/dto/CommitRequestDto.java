@@ -17,18 +17,20 @@ import dev.chunkvault.service.vault.Owner;
  *                    none); a change of the bit alone is a new version with the same chunks
  * @param link        whether the version is a symbolic link (optional, false when absent): its content is the link's
  *                    target path as UTF-8 bytes, at most 4096; never with executable or delete
+ * @param folder      whether the version marks an empty folder (optional, false when absent): an empty manifest and size 0,
+ *                    never with executable, link or delete (deleting a folder's marker is a plain delete)
  */
 public record CommitRequestDto(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta,
                                Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete,
-                               Boolean executable, Boolean link) {
+                               Boolean executable, Boolean link, Boolean folder) {
     public CommitRequestDto {
         Check.required(path, "path");
         Check.required(idempotencyKey, "idempotencyKey");
         if (Boolean.TRUE.equals(delete)) {
             if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null
-                    || executable != null || link != null) {
+                    || executable != null || link != null || folder != null) {
                 throw new BadInput("INVALID_FIELD", "A delete ('delete': true) gives no manifest, manifestDelta, size,"
-                        + " contentHash, clientMtime, executable or link.");
+                        + " contentHash, clientMtime, executable, link or folder.");
             }
         } else {
             Check.required(size, "size");
@@ -48,6 +50,6 @@ public record CommitRequestDto(String path, String parentVersion, Manifest manif
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,
                 clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable),
-                Boolean.TRUE.equals(link));
+                Boolean.TRUE.equals(link), Boolean.TRUE.equals(folder));
     }
 }

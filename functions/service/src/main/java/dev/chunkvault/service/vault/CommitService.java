@@ -94,10 +94,20 @@ public final class CommitService {
      * @param executable    the file's executable bit (for new content; a restore takes the restored version's)
      * @param link          whether the version is a symbolic link, its content the target path's bytes (UTF-8, at most
      *                      {@link #MAX_LINK_TARGET_BYTES}); the service never interprets the target. Not executable.
+     * @param folder        whether the version is an empty folder's marker: no content (an empty manifest, size 0), never
+     *                      executable or a link. A folder holding files exists through them and needs no marker.
      */
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                                 String contentHash, long clientMtime, String idempotencyKey, boolean executable,
-                                boolean link) {
+                                boolean link, boolean folder) {
+        /** A request for a file or a link (not a folder marker). */
+        public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                             String contentHash, long clientMtime, String idempotencyKey, boolean executable,
+                             boolean link) {
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, executable, link,
+                    false);
+        }
+
         /** A request for a file that is not executable. */
         public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                              String contentHash, long clientMtime, String idempotencyKey) {
@@ -459,6 +469,17 @@ public final class CommitService {
                         "A link's target is at most " + MAX_LINK_TARGET_BYTES + " bytes.");
             }
         }
+        if (r.folder()) {
+            if (!(r.source() instanceof Source.Full f)) {
+                throw ServiceException.badRequest("INVALID_FIELD", "folder is given only with an empty manifest (a new marker).");
+            }
+            if (r.executable() || r.link()) {
+                throw ServiceException.badRequest("INVALID_FIELD", "A folder is neither executable nor a link: give one of them.");
+            }
+            if (r.size() != 0 || f.manifest().chunkCount() != 0) {
+                throw ServiceException.badRequest("INVALID_FIELD", "A folder has no content: an empty manifest and size 0.");
+            }
+        }
         if (r.source() instanceof Source.FromVersion f && VersionRow.seqOf(f.versionId()) < 1) {
             throw ServiceException.badRequest("INVALID_VERSION", "version is not a version id.");
         }
@@ -503,7 +524,8 @@ public final class CommitService {
 
         if (parentRow.isPresent() && plan.tombstone == parentRow.get().tombstone()
                 && plan.manifest.hash().equals(parentRow.get().manifestHash())
-                && plan.executable == parentRow.get().executable() && plan.link == parentRow.get().link()) {
+                && plan.executable == parentRow.get().executable() && plan.link == parentRow.get().link()
+                && plan.folder == parentRow.get().folder()) {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
@@ -608,13 +630,13 @@ public final class CommitService {
      * version (the same manifest, so no chunk is referenced anew).
      */
     private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone,
-                           boolean executable, boolean link) {}
+                           boolean executable, boolean link, boolean folder) {}
 
     private Planned plan(CommitRequest r, String fileId, VersionRow parentRow, Manifest parentManifest) {
         Source s = r.source();
         if (s instanceof Source.Tombstone) {
             String profile = parentManifest == null ? ChunkingProfile.DEFAULT.name() : parentManifest.profile();
-            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false, false);
+            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false, false, false);
         }
         if (s instanceof Source.FromVersion f) {
             VersionRow source = getVersion(fileId, f.versionId())
@@ -625,7 +647,7 @@ public final class CommitService {
                         "That version is a deletion; restore a version with content.");
             }
             return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false,
-                    source.executable(), source.link());
+                    source.executable(), source.link(), source.folder());
         }
         Manifest m;
         if (s instanceof Source.Delta d) {
@@ -647,7 +669,8 @@ public final class CommitService {
             m = ((Source.Full) s).manifest();
         }
         checkManifest(m, r.size());
-        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link());
+        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link(),
+                r.folder());
     }
 
     private void checkManifest(Manifest m, long size) {
@@ -798,7 +821,7 @@ public final class CommitService {
                 placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
                 requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
                         : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null, plan.executable,
-                plan.link);
+                plan.link, plan.folder);
         // The version rate window: a new version with content counts in this hour's; a restore or a delete keeps it.
         long windowHour = file.map(FileRow::windowHour).orElse(0L);
         long windowCount = file.map(FileRow::windowCount).orElse(0L);
@@ -808,7 +831,7 @@ public final class CommitService {
         }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
                 plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
-                windowCount, plan.executable, plan.link);
+                windowCount, plan.executable, plan.link, plan.folder);
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -943,7 +966,7 @@ public final class CommitService {
         FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
                 newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
                 publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount(),
-                newFile.executable(), newFile.link());
+                newFile.executable(), newFile.link(), newFile.folder());
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
@@ -1060,7 +1083,7 @@ public final class CommitService {
                 }
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
                 Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone(),
-                        v.executable(), v.link());
+                        v.executable(), v.link(), v.folder());
                 return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parentRow.orElse(null), requestHash,
                         plan, parentManifest, true, deadline);
             default:
@@ -1104,6 +1127,9 @@ public final class CommitService {
         }
         if (r.link() && isContent(r)) {
             sb.append(":link");
+        }
+        if (r.folder() && isContent(r)) {
+            sb.append(":folder");
         }
         return ChunkId.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32);
     }

@@ -12,10 +12,12 @@ import dev.chunkvault.service.store.Key;
  *                    limit on versions per file per hour is exact (a row whose head did not move has the same count)
  * @param executable  the head's executable bit (stored only when set; a row without it is not executable)
  * @param link        whether the head is a symbolic link (stored only when set; a row without it is a regular file)
+ * @param folder      whether the head is an empty folder's marker (stored only when set)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
                       long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
-                      long windowHour, long windowCount, boolean executable, boolean link) {
+                      long windowHour, long windowCount, boolean executable, boolean link,
+                      boolean folder) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -32,6 +34,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String WINDOW_COUNT = "windowCount";
     public static final String EXECUTABLE = "executable";
     public static final String LINK = "link";
+    public static final String FOLDER = "folder";
     static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
@@ -42,7 +45,8 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
         return new FileRow(i.string(OWNER), i.string(PATH), i.string(DISPLAY_PATH), i.string(FILE_ID), i.string(HEAD),
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
                 i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0),
-                i.has(EXECUTABLE) && i.bool(EXECUTABLE), i.has(LINK) && i.bool(LINK));
+                i.has(EXECUTABLE) && i.bool(EXECUTABLE), i.has(LINK) && i.bool(LINK),
+                i.has(FOLDER) && i.bool(FOLDER));
     }
 
     public Item toItem() {
@@ -55,6 +59,9 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
         }
         if (link) {
             b.set(LINK, true);
+        }
+        if (folder) {
+            b.set(FOLDER, true);
         }
         return b.build();
     }

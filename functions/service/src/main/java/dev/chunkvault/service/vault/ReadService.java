@@ -66,11 +66,12 @@ public final class ReadService {
 
     /** A file as listings show it. */
     public record FileEntry(String path, String version, long size, String contentHash, boolean deleted,
-                            Instant clientMtime, Instant updatedAt, boolean executable, boolean link) {
+                            Instant clientMtime, Instant updatedAt, boolean executable, boolean link,
+                            boolean folder) {
         static FileEntry of(FileRow f) {
             return new FileEntry(f.displayPath(), f.head(), f.size(), f.contentHash(), f.deleted(),
                     Instant.ofEpochMilli(f.mtime()), Instant.ofEpochMilli(f.updatedAt()), f.executable(),
-                    f.link());
+                    f.link(), f.folder());
         }
     }
 

@@ -16,11 +16,13 @@ import java.util.HexFormat;
  *                   before the bit was kept reads as not executable
  * @param link       whether the version is a symbolic link (its content is the target path's bytes): stored only when
  *                   set, so every older row is a regular file
+ * @param folder     whether the version marks an empty folder (no content): stored only when set
  */
 public record VersionRow(String fileId, String versionId, String owner, String pathKey, String displayPath, long seq,
                          String parent, State state, Binary manifest, String manifestKey, ChunkId manifestHash,
                          int chunkCount, long size, String contentHash, long mtime, long createdAt, boolean tombstone,
-                         String requestHash, Long expireAt, boolean executable, boolean link) {
+                         String requestHash, Long expireAt, boolean executable, boolean link,
+                         boolean folder) {
     public enum State { PENDING, ACTIVE, ABORTED }
 
     public static final String FILE_ID = "fileId";
@@ -46,6 +48,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public static final String SUPERSEDED_AT = "supersededAt";
     public static final String EXECUTABLE = "executable";
     public static final String LINK = "link";
+    public static final String FOLDER = "folder";
 
     public static Key key(String fileId, String versionId) {
         return Key.of(fileId, versionId);
@@ -81,7 +84,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
                 (int) i.number(CHUNK_COUNT), i.number(SIZE), i.string(CONTENT_HASH), i.numberOr(MTIME, 0),
                 i.number(CREATED_AT), i.bool(TOMBSTONE), i.string(REQUEST_HASH),
                 i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null, i.has(EXECUTABLE) && i.bool(EXECUTABLE),
-                i.has(LINK) && i.bool(LINK));
+                i.has(LINK) && i.bool(LINK), i.has(FOLDER) && i.bool(FOLDER));
     }
 
     public Item toItem() {
@@ -100,6 +103,9 @@ public record VersionRow(String fileId, String versionId, String owner, String p
         if (link) {
             b.set(LINK, true);
         }
+        if (folder) {
+            b.set(FOLDER, true);
+        }
         return b.build();
     }
 
@@ -114,7 +120,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public VersionRow withState(State s) {
         return new VersionRow(fileId, versionId, owner, pathKey, displayPath, seq, parent, s, manifest, manifestKey,
                 manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt, executable,
-                link);
+                link, folder);
     }
 
     public Key key() {
