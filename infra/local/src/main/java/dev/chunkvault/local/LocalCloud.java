@@ -13,6 +13,7 @@ import dev.chunkvault.emulators.PortInUseException;
 import dev.chunkvault.api.auth.JwtVerifier;
 import dev.chunkvault.local.auth.LocalIssuer;
 import dev.chunkvault.local.http.LocalEndpoints;
+import dev.chunkvault.local.http.OAuthEndpoints;
 import dev.chunkvault.local.http.LocalHttpApi;
 import dev.chunkvault.local.lambda.LocalFunction;
 import dev.chunkvault.local.schedule.LocalScheduler;
@@ -239,7 +240,8 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
                 public ObjectNode status() {
                     return self[0].status();
                 }
-            });
+            }, new OAuthEndpoints(() -> self[0].issuer(),
+                    data == null ? null : data.resolve("keys").resolve("refresh-tokens.json"), options.clock()));
             for (int attempt = 0; api == null; attempt++) {
                 int port = options.apiPort() != 0 ? options.apiPort() : FreePorts.pick();
                 String issuerUrl = "http://127.0.0.1:" + port + "/local";
@@ -587,6 +589,10 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         out.put("websocketConnections", webSocket == null ? 0 : webSocket.openConnections());
         out.put("issuer", issuer.issuer());
         out.put("audience", LocalIssuer.AUDIENCE);
+        // chunkvault login --cognito-domain <api> --client-id <oauthClientId> signs in here as on Cognito.
+        out.put("oauthClientId", OAuthEndpoints.CLIENT_ID);
+        out.put("authorizationEndpoint", apiEndpoint() + OAuthEndpoints.AUTHORIZE_PATH);
+        out.put("tokenEndpoint", apiEndpoint() + OAuthEndpoints.TOKEN_PATH);
         out.put("template", template.file().toString());
         out.put("dataDir", options.dataDir() == null ? null : options.dataDir().toAbsolutePath().toString());
         out.put("startedAt", startedAt.toString());

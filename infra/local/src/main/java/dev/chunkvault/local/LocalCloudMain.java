@@ -137,6 +137,8 @@ public final class LocalCloudMain {
         cloud.webSocketUrl().ifPresent(ws -> b.append(String.format("  WebSocket  %-26s push notifications (files table stream -> %s)%n",
                 ws, String.join(", ", cloud.template().streams().stream().map(x -> x.functionId()).toList()))));
         b.append(String.format("  JWT        issuer %s, audience %s%n", cloud.issuer().issuer(), dev.chunkvault.local.auth.LocalIssuer.AUDIENCE));
+        b.append(String.format("  Sign-in    %s/oauth2/authorize and /oauth2/token (like Cognito's hosted UI), client id %s%n", api,
+                dev.chunkvault.local.http.OAuthEndpoints.CLIENT_ID));
         if (cloud.options().dataDir() != null) {
             b.append(String.format("  Data       %s%n", cloud.options().dataDir().toAbsolutePath()));
         }
@@ -156,6 +158,8 @@ public final class LocalCloudMain {
         b.append("  Get a token:   TOKEN=$(infra/local-cloud token alice)\n");
         b.append("  Call the API:  curl -H \"Authorization: Bearer $TOKEN\" ").append(api).append("/v1/files\n");
         b.append("  Use the CLI:   client/chunkvault login --endpoint ").append(api).append(" --local alice\n");
+        b.append("  Or as on AWS:  client/chunkvault login --endpoint ").append(api).append(" --cognito-domain ").append(api)
+                .append(" --client-id ").append(dev.chunkvault.local.http.OAuthEndpoints.CLIENT_ID).append('\n');
         b.append("  Run GC now:    infra/local-cloud gc\n");
         b.append("  Stop:          Ctrl-C (data stays for the next start)\n\n");
         return b.toString();
@@ -254,6 +258,10 @@ public final class LocalCloudMain {
               status   Print the running local cloud's endpoints and counters.
 
             token, gc and status talk to a running local cloud on --port (4750).
+            Sign in as on AWS (authorization code + PKCE, the endpoints of Cognito's hosted UI, no password locally):
+              client/chunkvault login --endpoint http://127.0.0.1:4750 --cognito-domain http://127.0.0.1:4750 \\
+                  --client-id chunkvault-local
+            (a loopback redirect_uri only; local only: login_hint=USER on /oauth2/authorize skips the sign-in page.)
             Exit codes: 0 ok, 1 failed, 2 usage, 3 a port is in use, 4 the local cloud is not running.
             """;
 

@@ -26,6 +26,7 @@ class LocalCloudRestartIT {
         int ddb = FreePorts.pick();
         LocalCloud.Options options = LocalCloud.Options.persistent(dir).withPorts(api, s3, ddb).withSchedules(false);
         String token;
+        String refresh;
         dev.chunkvault.emulators.Credentials first;
         try (LocalCloud cloud = LocalCloud.start(options)) {
             first = cloud.credentials();
@@ -38,6 +39,7 @@ class LocalCloudRestartIT {
             commit.put("contentHash", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
             commit.put("idempotencyKey", "restart-1");
             assertEquals(201, Http.postJson(cloud.apiEndpoint(), "/v1/commits", token, commit).status());
+            refresh = signIn(cloud, "restart-alice");
         }
         assertTrue(Files.isDirectory(dir.resolve("dynamodb")) && Files.isDirectory(dir.resolve("s3")));
         try (LocalCloud again = LocalCloud.start(options)) {
@@ -45,6 +47,39 @@ class LocalCloudRestartIT {
             Http.Response list = Http.get(again.apiEndpoint(), "/v1/files?folder=kept", token);
             assertEquals(200, list.status(), "the token of the first run still verifies: " + list.text());
             assertEquals("kept/empty.txt", list.json().path("files").get(0).path("path").asText());
+            Http.Response refreshed = tokenRequest(again, "grant_type=refresh_token&client_id=chunkvault-local&refresh_token="
+                    + refresh);
+            assertEquals(200, refreshed.status(), "a refresh token of the first run still works: " + refreshed.text());
+            String access = refreshed.json().path("access_token").asText();
+            assertEquals(200, Http.get(again.apiEndpoint(), "/v1/files?folder=kept", access).status());
+        }
+    }
+
+    /** The Cognito-like sign-in over HTTP (login_hint in place of the page): the refresh token. */
+    private static String signIn(LocalCloud cloud, String user) {
+        String verifier = "v".repeat(43);
+        String challenge = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(verifier));
+        String redirect = java.net.URLEncoder.encode("http://127.0.0.1:1/cb", StandardCharsets.UTF_8);
+        Http.Response authorize = Http.get(cloud.apiEndpoint(), "/oauth2/authorize?response_type=code&client_id=chunkvault-local"
+                + "&redirect_uri=" + redirect + "&code_challenge_method=S256&code_challenge=" + challenge + "&login_hint=" + user, null);
+        assertEquals(302, authorize.status(), authorize.text());
+        String code = authorize.header("location").replaceAll(".*[?&]code=([^&]*).*", "$1");
+        Http.Response t = tokenRequest(cloud, "grant_type=authorization_code&client_id=chunkvault-local&code=" + code
+                + "&redirect_uri=" + redirect + "&code_verifier=" + verifier);
+        assertEquals(200, t.status(), t.text());
+        return t.json().path("refresh_token").asText();
+    }
+
+    private static Http.Response tokenRequest(LocalCloud cloud, String form) {
+        return Http.send("POST", cloud.apiEndpoint().resolve("/oauth2/token"), null, "application/x-www-form-urlencoded",
+                form.getBytes(StandardCharsets.UTF_8), java.util.Map.of());
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -61,10 +96,12 @@ class LocalCloudRestartIT {
             Run status = run("status", "--port", port);
             assertEquals(LocalCloudMain.OK, status.code, status.err);
             assertTrue(status.out.contains(cloud.apiEndpoint().toString()), status.out);
+            assertTrue(status.out.contains("oauthClientId") && status.out.contains("/oauth2/authorize"), status.out);
             Run gc = run("gc", "--port", port);
             assertEquals(LocalCloudMain.OK, gc.code, gc.err);
             assertTrue(gc.out.contains("\"runId\""), gc.out);
             assertTrue(LocalCloudMain.banner(cloud).contains("TOKEN=$(infra/local-cloud token alice)"));
+            assertTrue(LocalCloudMain.banner(cloud).contains("--client-id chunkvault-local"), LocalCloudMain.banner(cloud));
         }
         int dead = FreePorts.pick();
         Run down = run("status", "--port", Integer.toString(dead));

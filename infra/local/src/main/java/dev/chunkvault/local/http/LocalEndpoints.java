@@ -14,6 +14,7 @@ import java.util.Set;
 /**
  * The local cloud's own endpoints, under {@code /local/} (no template route may use that prefix). They exist only
  * locally, on loopback, without authentication — a local cloud is a developer's machine:
+ * (The Cognito-like sign-in endpoints {@code /oauth2/authorize} and {@code /oauth2/token} are {@link OAuthEndpoints}.)
  * <ul>
  *   <li>{@code GET /local/.well-known/openid-configuration} and {@code GET /local/.well-known/jwks.json}: the local
  *       issuer, as an OIDC provider publishes itself (the JWT authorizer verifies with this JWKS);</li>
@@ -42,9 +43,21 @@ public final class LocalEndpoints {
     }
 
     private final Control control;
+    private final OAuthEndpoints oauth;
 
+    /** With the OAuth endpoints' refresh tokens in memory only. */
     public LocalEndpoints(Control control) {
+        this(control, new OAuthEndpoints(control::issuer, null, java.time.Clock.systemUTC()));
+    }
+
+    public LocalEndpoints(Control control, OAuthEndpoints oauth) {
         this.control = control;
+        this.oauth = oauth;
+    }
+
+    /** The Cognito-like sign-in endpoints under {@code /oauth2/} (see {@link OAuthEndpoints}). */
+    LocalHttpApi.Reply handleOAuth(String method, String path, String rawQuery, Headers headers, byte[] body) {
+        return oauth.handle(method, path, rawQuery, headers, body);
     }
 
     LocalHttpApi.Reply handle(String method, String path, Headers headers, byte[] body) {
@@ -65,9 +78,19 @@ public final class LocalEndpoints {
                 ObjectNode d = JSON.createObjectNode();
                 d.put("issuer", control.issuer().issuer());
                 d.put("jwks_uri", control.issuer().issuer() + "/.well-known/jwks.json");
-                d.put("token_endpoint", control.issuer().issuer() + "/v1/token");
+                // The Cognito-like endpoints are at the root, as on a hosted-UI domain (the issuer is under /local).
+                String root = control.issuer().issuer().replaceFirst("/local$", "");
+                d.put("authorization_endpoint", root + OAuthEndpoints.AUTHORIZE_PATH);
+                d.put("token_endpoint", root + OAuthEndpoints.TOKEN_PATH);
                 d.putArray("id_token_signing_alg_values_supported").add("RS256");
-                d.putArray("response_types_supported").add("token");
+                d.putArray("response_types_supported").add("code");
+                var grants = d.putArray("grant_types_supported");
+                grants.add("authorization_code");
+                grants.add("refresh_token");
+                d.putArray("code_challenge_methods_supported").add("S256");
+                var scopes = d.putArray("scopes_supported");
+                OAuthEndpoints.SCOPES.forEach(scopes::add);
+                d.putArray("token_endpoint_auth_methods_supported").add("none");
                 d.putArray("subject_types_supported").add("public");
                 return LocalHttpApi.Reply.json(200, d);
             }

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * Internal Server Error (the function threw, timed out, was throttled or answered over 6 MB), 503 Service Unavailable
  * (the 30-second integration timeout). Requests whose Host is not this machine's loopback name get 403 (DNS
  * rebinding). Paths under {@code /local/} are the local
- * cloud's own endpoints (see {@link LocalEndpoints}).
+ * cloud's own endpoints (see {@link LocalEndpoints}), and those under {@code /oauth2/} its Cognito-like sign-in
+ * (see {@link OAuthEndpoints}).
  */
 public final class LocalHttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalHttpApi.class);
@@ -130,6 +131,9 @@ public final class LocalHttpApi implements AutoCloseable {
             if (r.path().startsWith("/local/") || r.path().equals("/local")) {
                 throw new IllegalArgumentException("route " + r.routeKey() + " collides with the local cloud's /local/ endpoints");
             }
+            if (OAuthEndpoints.handles(r.path())) {
+                throw new IllegalArgumentException("route " + r.routeKey() + " collides with the local cloud's /oauth2/ endpoints");
+            }
             String name = authorizerName(r);
             if (name != null && !authorizers.containsKey(name)) {
                 throw new IllegalArgumentException("route " + r.routeKey() + " uses authorizer " + name + ", which the API does not define");
@@ -204,6 +208,9 @@ public final class LocalHttpApi implements AutoCloseable {
             } else if (path.equals("/local") || path.startsWith("/local/")) {
                 fn = "local";
                 reply = local.handle(method, path, ex.getRequestHeaders(), body);
+            } else if (OAuthEndpoints.handles(path)) {
+                fn = "oauth2";
+                reply = local.handleOAuth(method, path, uri.getRawQuery(), ex.getRequestHeaders(), body);
             } else {
                 Optional<RouteTable.Match> match = routes.match(method, decodePath(path));
                 if (match.isEmpty()) {
