@@ -34,7 +34,9 @@ final class LsCommand extends Subcommand {
         cli().emit(j, o -> {
             l.folders().forEach(d -> o.println(d + "/"));
             for (FileEntry e : l.files()) {
-                if (longFormat) {
+                if (e.isFolder()) {
+                    o.println(e.path() + "/"); // an empty folder (its marker)
+                } else if (longFormat) {
                     o.printf("%10s  %s  %s  %s%s%n", Human.bytes(e.size()), Human.time(e.clientMtime()), e.version(),
                             e.path(), e.deleted() ? "  (deleted)" : "");
                 } else {

@@ -97,6 +97,14 @@ final class PullCommand extends Subcommand {
                     continue;
                 }
                 try {
+                    if (e.isFolder()) {
+                        // An empty folder: made, not downloaded (a dry run makes nothing).
+                        Path made = LocalTargets.resolve(dest, rel);
+                        if (!dryRun) {
+                            java.nio.file.Files.createDirectories(made);
+                        }
+                        continue;
+                    }
                     jobs.add(new Job(p, dest, LocalTargets.resolve(dest, rel)));
                 } catch (UnsafePathException bad) {
                     skip(skipped, progress, p, bad);

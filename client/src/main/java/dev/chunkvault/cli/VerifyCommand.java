@@ -49,8 +49,21 @@ final class VerifyCommand extends Subcommand {
                 ok++;
             }
         }
+        for (LocalScanner.LocalFile f : scan.folders().values()) {
+            FileEntry e = remote.remove(f.pathKey());
+            if (e == null || !e.isFolder()) {
+                problems.add(Map.of("path", f.path() + "/", "problem", "empty folder not on the server"));
+            } else {
+                ok++;
+            }
+        }
         for (FileEntry e : remote.values()) {
-            problems.add(Map.of("path", e.path(), "problem", "missing locally"));
+            if (e.isFolder() && java.nio.file.Files.isDirectory(dev.chunkvault.client.sync.SyncPaths.toLocal(root, e.path()),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                ok++; // an empty folder there, holding files here: the same folder
+                continue;
+            }
+            problems.add(Map.of("path", e.path() + (e.isFolder() ? "/" : ""), "problem", "missing locally"));
         }
         int okCount = ok;
         cli().emit(Map.of("verified", okCount, "problems", problems), o -> {

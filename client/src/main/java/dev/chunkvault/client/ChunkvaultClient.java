@@ -349,6 +349,28 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
     }
 
+    record FolderBody(String path, String parentVersion, Manifest manifest, long size, String contentHash,
+                      String idempotencyKey, boolean folder) {}
+
+    /**
+     * {@code POST /v1/commits} of an empty folder's marker at {@code path} ({@code folder: true}, no content). A service
+     * from before markers answers 400 {@code UNKNOWN_FIELD}, thrown as it is: the caller decides what to do without them.
+     *
+     * @throws StaleParentException when the parent is not the head any more
+     */
+    public CommitResult commitFolder(String path, String parentVersion, String idempotencyKey) {
+        try {
+            return transport.call(Call.post("/v1/commits", new FolderBody(path, parentVersion,
+                    Manifest.empty(dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT.name()), 0, EMPTY_SHA256,
+                    idempotencyKey, true)), CommitResult.class);
+        } catch (ApiException e) {
+            throw staleOr(e, path);
+        }
+    }
+
+    /** The SHA-256 of no bytes: an empty folder's marker's content hash. */
+    public static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
     record RestoreBody(String path, String version, String parentVersion, String idempotencyKey) {}
 
     /** {@code POST /v1/restore}: an earlier version's content as the new head. */

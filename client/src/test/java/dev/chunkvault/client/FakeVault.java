@@ -45,10 +45,15 @@ public final class FakeVault implements AutoCloseable {
     public static final String PROFILE = "fastcdc-v1-64k-256k-1m";
 
     public record Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
-                          long mtime, long createdAt, boolean deleted, boolean executable, boolean link) {
+                          long mtime, long createdAt, boolean deleted, boolean executable, boolean link, boolean folder) {
         public Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
                        long mtime, long createdAt, boolean deleted, boolean executable) {
-            this(path, id, seq, parent, manifest, size, hash, mtime, createdAt, deleted, executable, false);
+            this(path, id, seq, parent, manifest, size, hash, mtime, createdAt, deleted, executable, false, false);
+        }
+
+        public Version(String path, String id, long seq, String parent, Manifest manifest, long size, String hash,
+                       long mtime, long createdAt, boolean deleted, boolean executable, boolean link) {
+            this(path, id, seq, parent, manifest, size, hash, mtime, createdAt, deleted, executable, link, false);
         }
     }
 
@@ -369,7 +374,16 @@ public final class FakeVault implements AutoCloseable {
     /** Requests refused for carrying {@code executable} while {@link #executableUnknown}. */
     public final AtomicInteger executableRefusals = new AtomicInteger();
 
+    /** Whether commits carrying {@code folder} are refused (400 UNKNOWN_FIELD), as by a service from before markers. */
+    public volatile boolean folderUnknown;
+    /** Requests refused for carrying {@code folder} while {@link #folderUnknown}. */
+    public final AtomicInteger folderRefusals = new AtomicInteger();
+
     private Status refuseExecutable(JsonNode commit, String at) {
+        if (folderUnknown && commit.has("folder")) {
+            folderRefusals.incrementAndGet();
+            return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'folder' at " + at + "folder."));
+        }
         if (executableUnknown && commit.has("executable")) {
             executableRefusals.incrementAndGet();
             return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'executable' at " + at + "executable."));
@@ -667,6 +681,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("chunkCount", v.manifest().chunkCount());
         m.put("executable", v.executable());
         m.put("link", v.link());
+        m.put("folder", v.folder());
         return m;
     }
 
@@ -683,6 +698,7 @@ public final class FakeVault implements AutoCloseable {
         m.put("updatedAt", Instant.ofEpochMilli(v.createdAt()).toString());
         m.put("executable", v.executable());
         m.put("link", v.link());
+        m.put("folder", v.folder());
         return m;
     }
 
@@ -702,6 +718,11 @@ public final class FakeVault implements AutoCloseable {
 
     private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
                                  String key, boolean deleted, boolean executable, boolean link) {
+        return commitVersion(path, parent, m, size, hash, mtime, key, deleted, executable, link, false);
+    }
+
+    private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
+                                 String key, boolean deleted, boolean executable, boolean link, boolean folder) {
         Version replay = byKey.get(key);
         if (replay != null) {
             return Map.of("outcome", "replayed", "version", view(replay));
@@ -713,12 +734,12 @@ public final class FakeVault implements AutoCloseable {
             return stale(path);
         }
         if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable
-                && head.link() == link) {
+                && head.link() == link && head.folder() == folder) {
             return new Status(200, Map.of("outcome", "unchanged", "version", view(head)));
         }
         long n = ++seq;
         Version v = new Version(path, String.format("%010d-%016x", n, key.hashCode() & 0xffffffffL), n, parent, m, size,
-                hash, mtime, System.currentTimeMillis(), deleted, executable, link);
+                hash, mtime, System.currentTimeMillis(), deleted, executable, link, folder);
         files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
         byKey.put(key, v);
         changeLog.add(FilePath.parse(path).foldKey());
@@ -778,7 +799,20 @@ public final class FakeVault implements AutoCloseable {
             }
         }
         return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
-                b.path("idempotencyKey").asText(), false, executableOf(b), linkOf(b, m));
+                b.path("idempotencyKey").asText(), false, executableOf(b), linkOf(b, m), folderOf(b, m));
+    }
+
+    /** The commit's folder flag, checked as the service checks it. */
+    private static boolean folderOf(JsonNode b, Manifest m) {
+        JsonNode x = b.get("folder");
+        if (x != null && !x.isNull() && !x.isBoolean()) {
+            throw new IllegalArgumentException("folder is not a boolean");
+        }
+        boolean folder = x != null && x.asBoolean();
+        if (folder && (executableOf(b) || linkOf(b, m) || m.chunkCount() > 0)) {
+            throw new IllegalArgumentException("a folder has no content and is neither executable nor a link");
+        }
+        return folder;
     }
 
     /** The commit's link flag, checked as the service checks it. */
@@ -825,7 +859,7 @@ public final class FakeVault implements AutoCloseable {
             return new Status(404, error("NOT_FOUND", "No such version of this file."));
         }
         return commitVersion(old.path(), vs.get(vs.size() - 1).id(), old.manifest(), old.size(), old.hash(), old.mtime(),
-                b.path("idempotencyKey").asText(), false, old.executable(), old.link());
+                b.path("idempotencyKey").asText(), false, old.executable(), old.link(), old.folder());
     }
 
     private Object list(Map<String, String> q) {

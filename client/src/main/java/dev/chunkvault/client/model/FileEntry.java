@@ -8,13 +8,25 @@ import java.time.Instant;
  * @param executable the head's executable bit; null from a service that does not keep it
  * @param link       whether the head is a symbolic link (its content is the target path); null from a service that
  *                   does not keep links (then it is a regular file)
+ * @param folder     whether the head marks an empty folder (no content); null from a service that does not keep them
  */
 public record FileEntry(String path, String version, long size, String contentHash, boolean deleted,
-                        Instant clientMtime, Instant updatedAt, Boolean executable, Boolean link) {
+                        Instant clientMtime, Instant updatedAt, Boolean executable, Boolean link, Boolean folder) {
+    /** An entry from a service that does not say whether the head is an empty folder's marker. */
+    public FileEntry(String path, String version, long size, String contentHash, boolean deleted, Instant clientMtime,
+                     Instant updatedAt, Boolean executable, Boolean link) {
+        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, executable, link, null);
+    }
+
+    /** Whether the head is a live marker of an empty folder. */
+    public boolean isFolder() {
+        return Boolean.TRUE.equals(folder) && !deleted;
+    }
+
     /** An entry from a service that does not say whether the file is a link. */
     public FileEntry(String path, String version, long size, String contentHash, boolean deleted, Instant clientMtime,
                      Instant updatedAt, Boolean executable) {
-        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, executable, null);
+        this(path, version, size, contentHash, deleted, clientMtime, updatedAt, executable, null, null);
     }
 
     /** Whether the head is a symbolic link. */

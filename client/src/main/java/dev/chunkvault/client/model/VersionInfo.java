@@ -9,14 +9,29 @@ import java.time.Instant;
  * @param executable the file's executable bit; null from a service that does not keep it (then nothing is said)
  * @param link       whether the version is a symbolic link (its content is the target path, UTF-8); null from a
  *                   service that does not keep links
+ * @param folder     whether the version marks an empty folder (no content); null from a service that does not keep them
  */
 public record VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
                           Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable,
-                          Boolean link) {
+                          Boolean link, Boolean folder) {
+    /** A version from a service that does not say whether it marks an empty folder. */
+    public VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
+                       Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable,
+                       Boolean link) {
+        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, executable, link,
+                null);
+    }
+
+    /** Whether the version marks an empty folder. */
+    public boolean isFolder() {
+        return Boolean.TRUE.equals(folder);
+    }
+
     /** A version from a service that does not say whether it is a link. */
     public VersionInfo(String path, String versionId, long seq, String parent, long size, String contentHash,
                        Instant clientMtime, Instant createdAt, boolean deleted, int chunkCount, Boolean executable) {
-        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, executable, null);
+        this(path, versionId, seq, parent, size, contentHash, clientMtime, createdAt, deleted, chunkCount, executable, null,
+                null);
     }
 
     /** Whether the version is a symbolic link. */

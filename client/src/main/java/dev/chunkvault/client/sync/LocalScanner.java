@@ -30,6 +30,12 @@ import java.util.TreeMap;
  * <p>Everything that is on disk but not listed (links, special files, names not allowed, what could not be read)
  * is also reported in {@link Scan#skipped()}, so that a tracked file missing from the listing is not taken for a
  * deletion when it is only out of sight. A sync folder that cannot be read at all fails the scan.
+ *
+ * <p>Empty folders (issue 21) are listed apart ({@link Scan#folders}): a folder below the root holding nothing that is
+ * synced — no file, link or folder listed, after the ignore rules — so one that holds only ignored entries counts as
+ * empty (the folder is there on every device); one holding something skipped (a link without --links, a special file,
+ * a name not allowed, something unreadable) does not. Only the innermost such folder is listed: its parents exist through it. A folder that could not be
+ * read whole is not listed.
  */
 public final class LocalScanner {
     /**
@@ -73,10 +79,16 @@ public final class LocalScanner {
      *                walked, so a file recorded there is out of sight, not deleted
      */
     public record Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings,
-                       int ignored, Map<String, Skipped> skipped, java.util.Set<String> links) {
+                       int ignored, Map<String, Skipped> skipped, java.util.Set<String> links,
+                       Map<String, LocalFile> folders) {
         public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
                     Map<String, Skipped> skipped) {
-            this(files, collisions, warnings, ignored, skipped, java.util.Set.of());
+            this(files, collisions, warnings, ignored, skipped, java.util.Set.of(), Map.of());
+        }
+
+        public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
+                    Map<String, Skipped> skipped, java.util.Set<String> links) {
+            this(files, collisions, warnings, ignored, skipped, links, Map.of());
         }
     }
 
@@ -101,11 +113,15 @@ public final class LocalScanner {
         List<String> warnings = new ArrayList<>();
         Map<String, Skipped> skipped = new TreeMap<>();
         int[] ignored = {0};
+        // Per folder being walked (the root first): how many synced entries it holds so far.
+        java.util.ArrayDeque<int[]> listed = new java.util.ArrayDeque<>();
+        Map<String, List<LocalFile>> emptyByKey = new TreeMap<>();
         Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                         if (dir.equals(root)) {
+                            listed.push(new int[1]);
                             return FileVisitResult.CONTINUE;
                         }
                         String rel = SyncPaths.relative(root, dir);
@@ -119,8 +135,10 @@ public final class LocalScanner {
                             warnings.add("skipped folder '" + printable(rel) + "': its name is not allowed ("
                                     + e.reason() + ")");
                             skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, true));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.SKIP_SUBTREE;
                         }
+                        listed.push(new int[1]);
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -135,6 +153,7 @@ public final class LocalScanner {
                             warnings.add("skipped symbolic link '" + printable(rel) + "' (links are synced only with"
                                     + " --links)");
                             skipped.put(nfc(rel), new Skipped(Skip.LINK, true));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         if (attrs.isSymbolicLink()) {
@@ -143,6 +162,7 @@ public final class LocalScanner {
                         if (!attrs.isRegularFile()) {
                             warnings.add("skipped special file '" + printable(rel) + "'");
                             skipped.put(nfc(rel), new Skipped(Skip.SPECIAL, attrs.isDirectory()));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         FilePath p;
@@ -151,6 +171,7 @@ public final class LocalScanner {
                         } catch (InvalidFilePathException e) {
                             warnings.add("skipped '" + printable(rel) + "': its name is not allowed (" + e.reason() + ")");
                             skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, false));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         Boolean executable = null;
@@ -164,6 +185,7 @@ public final class LocalScanner {
                         LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
                                 attrs.lastModifiedTime().toMillis(), executable);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -175,6 +197,7 @@ public final class LocalScanner {
                         } catch (InvalidFilePathException e) {
                             warnings.add("skipped '" + printable(rel) + "': its name is not allowed (" + e.reason() + ")");
                             skipped.put(nfc(rel), new Skipped(Skip.INVALID_NAME, true));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         String target;
@@ -184,6 +207,7 @@ public final class LocalScanner {
                             warnings.add("could not read symbolic link '" + printable(rel) + "' ("
                                     + e.getClass().getSimpleName() + ")");
                             skipped.put(nfc(rel), new Skipped(Skip.UNREADABLE, true));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         int bytes = dev.chunkvault.client.SymLinks.bytes(target).length;
@@ -191,12 +215,14 @@ public final class LocalScanner {
                             warnings.add("skipped symbolic link '" + printable(rel) + "': its target is longer than "
                                     + dev.chunkvault.client.SymLinks.MAX_TARGET_BYTES + " bytes");
                             skipped.put(nfc(rel), new Skipped(Skip.LINK, true));
+                            listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
                         LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, bytes,
                                 attrs.lastModifiedTime().toMillis(), Boolean.FALSE, target);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
                         linkPaths.add(nfc(rel));
+                        listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -212,11 +238,22 @@ public final class LocalScanner {
                         }
                         warnings.add("could not read '" + printable(rel) + "' (" + exc.getClass().getSimpleName() + ")");
                         skipped.put(nfc(rel), new Skipped(Skip.UNREADABLE, true));
+                        listed.peek()[0]++; // something here, not synced: the folder is not empty
                         return FileVisitResult.CONTINUE;
                     }
 
                     @Override
                     public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                        int held = listed.pop()[0];
+                        if (!dir.equals(root)) {
+                            if (held == 0 && exc == null) {
+                                String rel = SyncPaths.relative(root, dir);
+                                FilePath p = FilePath.parse(rel); // checked on the way in
+                                LocalFile f = new LocalFile(p.foldKey(), p.toString(), dir, 0, 0, Boolean.FALSE);
+                                emptyByKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                            }
+                            listed.peek()[0]++; // it holds something synced, or is itself an empty folder's marker
+                        }
                         if (exc != null) {
                             if (dir.equals(root)) {
                                 throw exc;
@@ -238,7 +275,19 @@ public final class LocalScanner {
                 collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
             }
         }
-        return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths);
+        Map<String, LocalFile> folders = new LinkedHashMap<>();
+        for (Map.Entry<String, List<LocalFile>> e : emptyByKey.entrySet()) {
+            if (e.getValue().size() == 1 && !byKey.containsKey(e.getKey())) {
+                folders.put(e.getKey(), e.getValue().get(0));
+            } else {
+                List<String> names = new ArrayList<>();
+                e.getValue().forEach(f -> names.add(SyncPaths.relative(root, f.file())));
+                byKey.getOrDefault(e.getKey(), List.of()).forEach(f -> names.add(SyncPaths.relative(root, f.file())));
+                collisions.put(e.getKey(), names);
+                files.remove(e.getKey());
+            }
+        }
+        return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders);
     }
 
     /** The NFC spelling of a relative path as on disk (any name, valid or not), to compare with recorded paths. */

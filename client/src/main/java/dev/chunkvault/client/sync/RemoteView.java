@@ -114,6 +114,6 @@ final class RemoteView {
     /** A version as a listing entry. */
     static FileEntry entryOf(VersionInfo v) {
         return new FileEntry(v.path(), v.versionId(), v.size(), v.contentHash(), v.deleted(), v.clientMtime(),
-                v.createdAt(), v.executable(), v.link());
+                v.createdAt(), v.executable(), v.link(), v.folder());
     }
 }

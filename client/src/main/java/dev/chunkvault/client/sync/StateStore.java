@@ -80,6 +80,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 addColumn(s, "files", "executable", "INTEGER NOT NULL DEFAULT 0");
                 // Whether the synced version is a symbolic link (kept as one with --links), likewise added later.
                 addColumn(s, "files", "link", "INTEGER NOT NULL DEFAULT 0");
+                // Whether the synced version is an empty folder's marker (issue 21), likewise added later.
+                addColumn(s, "files", "folder", "INTEGER NOT NULL DEFAULT 0");
             }
             StateStore store = new StateStore(root, c);
             String v = store.meta("schema").orElse(null);
@@ -192,7 +194,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
         try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
-                + " manifest, synced_at, executable, link FROM files WHERE path_key = ?")) {
+                + " manifest, synced_at, executable, link, folder FROM files WHERE path_key = ?")) {
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -206,7 +208,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized Map<String, SyncRecord> all() {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, manifest, synced_at, executable, link FROM files ORDER BY path_key")) {
+                + " mtime, content_hash, manifest, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
             while (r.next()) {
                 SyncRecord rec = record(r);
                 out.put(rec.pathKey(), rec);
@@ -228,7 +230,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     private static SyncRecord record(ResultSet r) throws SQLException {
         return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
                 r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0,
-                r.getInt(10) != 0);
+                r.getInt(10) != 0, r.getInt(11) != 0);
     }
 
     /**
@@ -239,11 +241,11 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO files(path_key, path, version, size, mtime,"
-                    + " content_hash, manifest, synced_at, executable, link) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " content_hash, manifest, synced_at, executable, link, folder) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     + " ON CONFLICT(path_key) DO UPDATE SET path = excluded.path, version = excluded.version,"
                     + " size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash,"
                     + " manifest = excluded.manifest, synced_at = excluded.synced_at, executable = excluded.executable,"
-                    + " link = excluded.link");
+                    + " link = excluded.link, folder = excluded.folder");
                  PreparedStatement del = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
                  PreparedStatement ins = db.prepareStatement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
                          + " VALUES(?, ?, ?, ?)")) {
@@ -257,6 +259,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 p.setLong(8, System.currentTimeMillis());
                 p.setInt(9, rec.executable() ? 1 : 0);
                 p.setInt(10, rec.link() ? 1 : 0);
+                p.setInt(11, rec.folder() ? 1 : 0);
                 p.executeUpdate();
                 del.setString(1, rec.pathKey());
                 del.executeUpdate();

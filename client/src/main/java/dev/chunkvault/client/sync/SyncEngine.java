@@ -282,7 +282,10 @@ public final class SyncEngine {
             report.collisions.add(names);
             listener.event("collision", String.join(", ", names), "names differ only by case or Unicode form");
         });
-        Map<String, SyncRecord> records = state.all();
+        Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
+        Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
+        state.all().forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        folderRecordKeys = folderRecords.keySet();
 
         // Remote view.
         // Links just turned on: the links the change feed went past while they were skipped are listed again.
@@ -310,6 +313,17 @@ public final class SyncEngine {
                 continue;
             }
             SyncRecord rec = records.get(key);
+            String overFolder = null;
+            if (re != null && re.isFolder()) {
+                if (rec == null && scan.files().get(key) == null) {
+                    continue; // an empty folder's marker, planned below
+                }
+                // A file here where the server has an empty folder: to the file, the server's side is a deletion; a
+                // file edited or new here wins over the marker, an unchanged one goes and the folder comes next time.
+                overFolder = re.version();
+                re = new FileEntry(re.path(), re.version(), 0, null, true, null, null, null, null);
+                skippedAny = true;
+            }
             if (!full && re == null && rec != null) {
                 re = new FileEntry(rec.path(), rec.version(), rec.size(), rec.contentHash(), false, null, null,
                         rec.executable(), rec.link());
@@ -323,6 +337,7 @@ public final class SyncEngine {
                 continue; // for good, until links are synced here (turning them on lists the folder again)
             }
             SyncItem it = new SyncItem(key, rec, scan.files().get(key), re);
+            it.overFolder = overFolder;
             if (options.windowsNames() && rec == null && it.local == null && re != null && !re.deleted()
                     && !SyncPaths.isWindowsPortable(re.path())) {
                 warn(report, re.path(), "'" + LocalScanner.printable(re.path()) + "' has a name Windows cannot hold;"
@@ -371,19 +386,24 @@ public final class SyncEngine {
             items.add(it);
         }
 
+        // Empty folders' markers, planned like files (a folder counts as one file for the mass-delete safeguard).
+        List<SyncItem> folderItems = planFolders(scan, records, folderRecords, remote, full, ignore);
+        List<SyncItem> guarded = new ArrayList<>(items);
+        guarded.addAll(folderItems);
+
         // Mass-delete safeguard: when too many tracked files are gone, deletions (and downloads into files missing
         // here) are held back.
-        boolean heldBack = !options.force() && MassDeleteGuard.holdBack(items, records.size(), options.maxDeletes(),
-                options.maxDeleteFraction(), report);
+        boolean heldBack = !options.force() && MassDeleteGuard.holdBack(guarded, records.size() + folderRecords.size(),
+                options.maxDeletes(), options.maxDeleteFraction(), report);
         if (heldBack) {
             listener.event("refused", "", (report.refusedDeletes.size() + report.heldDownloads.size())
                     + " changes held back (mass-delete safeguard: " + report.heldBackBecause + ")");
         }
 
         if (options.dryRun()) {
-            for (SyncItem it : items) {
+            for (SyncItem it : guarded) {
                 if (it.action != Action.NONE) {
-                    report.planned.add(new SyncReport.Planned(it.displayPath(), it.action.name()));
+                    report.planned.add(new SyncReport.Planned(it.displayPath() + (it.folder ? "/" : ""), it.action.name()));
                 }
             }
             return report;
@@ -409,6 +429,7 @@ public final class SyncEngine {
         }
         sendDeletions(rest);
         allApplied &= applyAll(rest, report, 1);
+        allApplied &= applyFolders(folderItems, report);
         if (allApplied) {
             remote.advance(state, options.clock());
         }
@@ -766,6 +787,9 @@ public final class SyncEngine {
 
     /** The parent of a push: the remote head when it is the base's content, none over a deletion. */
     private static String pushParent(SyncItem it) {
+        if (it.overFolder != null) {
+            return it.overFolder; // the file replaces the server's empty folder
+        }
         if (it.rec == null || it.remoteState == Remote.DELETED || it.remoteState == Remote.UNKNOWN) {
             return null;
         }
@@ -813,6 +837,11 @@ public final class SyncEngine {
 
     private void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException {
         String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
+        if (it.local == null && folderRecordKeys.contains(it.key)) {
+            // A file where this folder synced an empty folder: the folder goes if it is still empty (else this fails,
+            // and nothing is lost).
+            Files.deleteIfExists(SyncPaths.toLocal(root, localPath));
+        }
         Path target = it.local == null ? LocalTargets.resolve(root, localPath)
                 : links ? LocalTargets.checkReplacing(root, it.local.file()) : LocalTargets.check(root, it.local.file());
         LocalFile seen = it.local;
@@ -971,6 +1000,215 @@ public final class SyncEngine {
             FileModes.apply(lf.file(), executable);
         }
         record(it.key, lf.path(), version, m, seen.size(), seen.mtimeMillis(), remoteHash, executable, lf.isLink());
+    }
+
+    // ---------------------------------------------------------------- empty folders
+
+    /** The keys of this run's recorded empty folders (set when it lists its records). */
+    private volatile java.util.Set<String> folderRecordKeys = java.util.Set.of();
+    /** Set once the service refused a marker as a field it does not know: no more markers are sent this run. */
+    private volatile boolean foldersRefused;
+
+    /**
+     * Plans the empty folders' markers (issue 21): a folder here that holds nothing synced, a marker on the server, or
+     * one this folder synced. Decided as files are ({@link SyncPlanner#decide}): a new empty folder is pushed (a
+     * marker committed), a new marker pulled (the folder made), a deleted one deleted on the other side. A synced empty
+     * folder that got files here needs its marker no more ({@link Action#FORGET}, which also deletes the marker on the
+     * server). A path the files' plan holds (a file on either side) is left to it.
+     */
+    private List<SyncItem> planFolders(LocalScanner.Scan scan, Map<String, SyncRecord> records,
+                                       Map<String, SyncRecord> folderRecords, RemoteView remote, boolean full,
+                                       IgnoreRules ignore) throws IOException {
+        TreeSet<String> keys = new TreeSet<>(scan.folders().keySet());
+        keys.addAll(folderRecords.keySet());
+        remote.files().forEach((k, e) -> {
+            if (e.isFolder()) {
+                keys.add(k);
+            }
+        });
+        List<SyncItem> out = new ArrayList<>();
+        for (String key : keys) {
+            FileEntry re = remote.files().get(key);
+            if (scan.files().containsKey(key) || records.containsKey(key) || scan.collisions().containsKey(key)
+                    || (re != null && !re.deleted() && !re.isFolder() && !folderRecords.containsKey(key))) {
+                continue; // a file's path
+            }
+            SyncRecord rec = folderRecords.get(key);
+            LocalFile lf = scan.folders().get(key);
+            String path = lf != null ? lf.path() : rec != null ? rec.path() : re.path();
+            if (ignore.isIgnored(path, true)) {
+                if (rec != null) {
+                    SyncItem it = new SyncItem(key, rec, lf, re);
+                    it.folder = true;
+                    it.action = Action.FORGET;
+                    out.add(it);
+                }
+                continue;
+            }
+            if (rec == null && lf == null) {
+                try {
+                    LocalTargets.validate(re.path());
+                } catch (UnsafePathException e) {
+                    continue; // a name no folder may hold; the files' plan warns about those
+                }
+                if (options.windowsNames() && !SyncPaths.isWindowsPortable(re.path())) {
+                    continue;
+                }
+            }
+            if (!full && re == null && rec != null) {
+                re = new FileEntry(rec.path(), rec.version(), 0, rec.contentHash(), false, null, null, false, false, true);
+            }
+            SyncItem it = new SyncItem(key, rec, lf, re);
+            it.folder = true;
+            Path dir = SyncPaths.toLocal(root, path);
+            boolean filled = lf == null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
+            if (rec != null && lf == null && !filled && notDeleted(root, rec, scan) != null) {
+                continue; // out of sight (under a link, a name not allowed, unreadable), not deleted
+            }
+            if (rec != null) {
+                it.localState = lf != null ? Local.UNCHANGED : filled ? Local.UNCHANGED : Local.DELETED;
+                it.remoteState = re == null ? Remote.UNKNOWN
+                        : re.isFolder() ? Remote.UNCHANGED : Remote.DELETED; // a tombstone, or a file in its place
+            } else {
+                it.localState = lf != null ? Local.ADDED : Local.ABSENT;
+                it.remoteState = re != null && re.isFolder() ? Remote.ADDED : Remote.ABSENT;
+            }
+            it.action = SyncPlanner.decide(it.localState, it.remoteState, true);
+            if (filled && rec != null) {
+                // It holds files now (they keep it on every device): the marker is not needed. A folder deleted on the
+                // server meanwhile stays here with its files, which are synced.
+                it.action = Action.FORGET;
+            } else if (it.action == Action.NONE && rec != null && re != null && !re.version().equals(rec.version())) {
+                it.action = Action.ADOPT;
+            }
+            out.add(it);
+        }
+        return out;
+    }
+
+    /**
+     * Applies the folders' plan after the files': deletions first (a folder removed here may take its emptied parents
+     * with it, which a marker of the parent then brings back), then the rest. False if any could not be applied.
+     */
+    private boolean applyFolders(List<SyncItem> items, SyncReport report) throws IOException {
+        boolean ok = true;
+        List<SyncItem> ordered = new ArrayList<>(items.stream().filter(i -> i.action == Action.DELETE_LOCAL).toList());
+        ordered.addAll(items.stream().filter(i -> i.action != Action.DELETE_LOCAL && i.action != Action.NONE).toList());
+        for (SyncItem it : ordered) {
+            try {
+                applyFolder(it, report);
+            } catch (ApiException e) {
+                if (e.isUnauthorized() || e.status() >= 500 || e.status() == 429 || e.isNoSuchRoute()) {
+                    throw e;
+                }
+                report.errors.add(it.displayPath() + "/: " + e.getMessage());
+                listener.event("error", it.displayPath() + "/", e.getMessage());
+                ok = false;
+            } catch (IOException e) {
+                warn(report, it.displayPath(), "folder '" + LocalScanner.printable(it.displayPath()) + "': "
+                        + e.getClass().getSimpleName() + "; it will be synced next time");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    private void applyFolder(SyncItem it, SyncReport report) throws IOException {
+        String shown = it.displayPath() + "/";
+        switch (it.action) {
+            case PUSH -> {
+                if (foldersRefused) {
+                    return;
+                }
+                String parent = it.remote != null && !it.remote.deleted() && it.remote.isFolder() ? it.remote.version() : null;
+                CommitResultOrRefused r = commitFolder(it.local.path(), parent);
+                if (r == null) {
+                    warn(report, "", FOLDERS_REFUSED); // once: no marker is sent again this run
+                    return;
+                }
+                recordFolder(it.key, it.local.path(), r.version());
+                report.pushed.add(shown);
+                listener.event("push", shown, "empty folder");
+            }
+            case PULL -> {
+                // Made, or there already (holding files, which then keep it: the marker goes next time).
+                Path dir = LocalTargets.resolve(root, it.remote.path());
+                Files.createDirectories(dir);
+                recordFolder(it.key, it.remote.path(), it.remote.version());
+                report.pulled.add(shown);
+                listener.event("pull", shown, "empty folder");
+            }
+            case ADOPT -> recordFolder(it.key, it.displayPath(), it.remote.version());
+            case DELETE_LOCAL -> {
+                Path dir = SyncPaths.toLocal(root, it.rec.path());
+                try {
+                    Files.deleteIfExists(dir); // only an empty folder: one that got anything meanwhile stays
+                    removeEmptyParents(dir.getParent());
+                    report.deletedLocal.add(shown);
+                    listener.event("delete-local", shown, "deleted on the server");
+                } catch (java.nio.file.DirectoryNotEmptyException kept) {
+                    // deleted on the server, but it holds something here now: it stays, and what it holds is synced
+                }
+                state.remove(it.key);
+            }
+            case DELETE_REMOTE -> {
+                deleteMarker(it);
+                state.remove(it.key);
+                report.deletedRemote.add(shown);
+                listener.event("delete-remote", shown, "deleted here");
+            }
+            case FORGET -> {
+                if (it.remote != null && it.remote.isFolder() && it.rec != null
+                        && Objects.equals(it.remote.version(), it.rec.version())) {
+                    deleteMarker(it); // it holds files now: they keep it
+                }
+                state.remove(it.key);
+            }
+            default -> { }
+        }
+    }
+
+    /** A marker's commit answer: its version id, or null once the service refused markers. */
+    private record CommitResultOrRefused(String version) {}
+
+    private CommitResultOrRefused commitFolder(String path, String parent) {
+        try {
+            return new CommitResultOrRefused(client.commitFolder(path, parent, ChunkvaultClient.newIdempotencyKey())
+                    .version().versionId());
+        } catch (StaleParentException stale) {
+            VersionInfo head = stale.head().orElse(null);
+            if (head != null && head.isFolder() && !head.deleted()) {
+                return new CommitResultOrRefused(head.versionId()); // made on another device meanwhile: the same
+            }
+            throw stale;
+        } catch (ApiException e) {
+            if (e.status() == 400 && "UNKNOWN_FIELD".equals(e.code())) {
+                foldersRefused = true;
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Said once per run when the service refuses markers. */
+    static final String FOLDERS_REFUSED = "this service does not keep empty folders; they are not synced";
+
+    private void deleteMarker(SyncItem it) {
+        try {
+            client.delete(it.rec.path(), it.remote != null && it.remote.isFolder() ? it.remote.version() : it.rec.version(),
+                    ChunkvaultClient.newIdempotencyKey());
+        } catch (StaleParentException stale) {
+            // something else is there now (a file, a new marker): left as it is
+        } catch (ApiException e) {
+            if (!e.isNoSuchFile()) {
+                throw e;
+            }
+        }
+    }
+
+    private void recordFolder(String key, String path, String version) {
+        state.put(SyncRecord.folder(key, path, version, Manifest.empty(dev.chunkvault.core.chunking.ChunkingProfile.DEFAULT.name()),
+                ChunkvaultClient.EMPTY_SHA256));
     }
 
     private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash,

@@ -25,6 +25,10 @@ final class SyncItem {
     /** For a link kept as a link: its target's bytes staged in a regular file (what is chunked and pushed). */
     Path staged;
     Action action;
+    /** An empty folder's marker (issue 21), planned and applied apart from files: {@code local} is then the folder. */
+    boolean folder;
+    /** For a file here over which the server holds an empty folder's marker: that marker's version (the file wins). */
+    String overFolder;
 
     SyncItem(String key, SyncRecord rec, LocalFile local, FileEntry remote) {
         this.key = key;

@@ -15,10 +15,23 @@ import dev.chunkvault.core.manifest.Manifest;
  *                         of the bit on disk is a change to sync)
  * @param link             whether the synced version is a symbolic link (kept as one with --links): its content hash
  *                         and manifest are the target path's bytes; size and mtime the link's own (lstat)
+ * @param folder           whether the synced version is an empty folder's marker (no content): the folder was empty
+ *                         here and on the server when last synced
  */
 public record SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis,
                          String contentHash, Manifest manifest, long recordedAtMillis, boolean executable,
-                         boolean link) {
+                         boolean link, boolean folder) {
+    /** A stored record of a file or link (not a folder's marker). */
+    public SyncRecord(String pathKey, String path, String version, long size, long mtimeMillis, String contentHash,
+                      Manifest manifest, long recordedAtMillis, boolean executable, boolean link) {
+        this(pathKey, path, version, size, mtimeMillis, contentHash, manifest, recordedAtMillis, executable, link, false);
+    }
+
+    /** A record about to be stored of an empty folder's marker, synced as {@code version}. */
+    public static SyncRecord folder(String pathKey, String path, String version, Manifest empty, String emptyHash) {
+        return new SyncRecord(pathKey, path, version, 0, 0, emptyHash, empty, 0, false, false, true);
+    }
+
     /**
      * File systems keep mtimes with a granularity (2 s on FAT, 1 s on HFS+ and some network file systems); an edit
      * within that much of the recording can leave size and mtime as recorded.

@@ -389,7 +389,13 @@ class SyncEngineTest {
         sync(b);
         sync(a);
         assertFalse(Files.exists(a.resolve("d/y.txt")));
-        assertFalse(Files.exists(a.resolve("d")), "emptied folder removed");
+        // The folder is still there (empty) on b: it stays on a too, as an empty folder (issue 21); deleting the folder
+        // itself deletes it everywhere.
+        assertTrue(Files.isDirectory(a.resolve("d")), "emptied folder kept, as on the device that emptied it");
+        Files.delete(b.resolve("d"));
+        sync(b);
+        sync(a);
+        assertFalse(Files.exists(a.resolve("d")), "deleted folder removed");
     }
 
     /**
