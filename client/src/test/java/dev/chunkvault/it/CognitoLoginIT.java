@@ -45,6 +45,11 @@ class CognitoLoginIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern AUTHORIZE_URL = Pattern.compile("(http://\\S+/oauth2/authorize\\?\\S+)");
 
+    static {
+        // login tries to open a browser (java.awt.Desktop): never on the machine running the tests
+        System.setProperty("java.awt.headless", "true");
+    }
+
     @TempDir
     Path tmp;
 

@@ -258,7 +258,8 @@ public final class OAuthEndpoints {
                 .withHeader("content-type", "text/html; charset=utf-8")
                 .withHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
                 .withHeader("x-frame-options", "DENY")
-                .withHeader("referrer-policy", "no-referrer"));
+                // Not no-referrer: a browser then sends "Origin: null" with the form's POST, which sameOrigin refuses.
+                .withHeader("referrer-policy", "same-origin"));
     }
 
     private static LocalHttpApi.Reply redirect(String redirect, String error, String description, String state) {

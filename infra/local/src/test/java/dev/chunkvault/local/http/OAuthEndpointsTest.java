@@ -140,6 +140,8 @@ class OAuthEndpointsTest {
         assertTrue(html.contains("value=\"st&lt;a&gt;te\""), html);
         assertFalse(html.contains("st<a>te"), html);
         assertTrue(page.headers.get("content-security-policy").get(0).contains("frame-ancestors 'none'"));
+        // the form's POST must carry the page's origin (with no-referrer, browsers send "Origin: null")
+        assertEquals("same-origin", page.headers.get("referrer-policy").get(0));
 
         Map<String, String> form = authorizeParams();
         form.put("username", "alice");
