@@ -1030,8 +1030,8 @@ public final class SyncEngine {
         for (String key : keys) {
             FileEntry re = remote.files().get(key);
             if (scan.files().containsKey(key) || records.containsKey(key) || scan.collisions().containsKey(key)
-                    || (re != null && !re.deleted() && !re.isFolder() && !folderRecords.containsKey(key))) {
-                continue; // a file's path
+                    || (re != null && !re.deleted() && !re.isFolder())) {
+                continue; // a file's path (a file that replaced a synced empty folder is pulled in its place)
             }
             SyncRecord rec = folderRecords.get(key);
             LocalFile lf = scan.folders().get(key);
@@ -1142,7 +1142,11 @@ public final class SyncEngine {
             case DELETE_LOCAL -> {
                 Path dir = SyncPaths.toLocal(root, it.rec.path());
                 try {
-                    Files.deleteIfExists(dir); // only an empty folder: one that got anything meanwhile stays
+                    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                        state.remove(it.key); // gone already, or something else is there now: never deleted here
+                        return;
+                    }
+                    Files.delete(dir); // only an empty folder: one that got anything meanwhile stays
                     removeEmptyParents(dir.getParent());
                     report.deletedLocal.add(shown);
                     listener.event("delete-local", shown, "deleted on the server");

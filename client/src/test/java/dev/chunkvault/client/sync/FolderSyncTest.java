@@ -173,6 +173,29 @@ class FolderSyncTest {
     }
 
     @Test
+    void aFileAndAnEmptyFolderAtOnePathTheFileWinsAndNothingIsLost() throws Exception {
+        Files.createDirectories(a.resolve("x"));
+        Files.writeString(a.resolve("keep.txt"), "k");
+        sync(a);
+        assertTrue(marker("x"));
+        // a device that never synced has a file named x
+        Files.writeString(b.resolve("x"), "a file");
+        SyncReport rb = sync(b);
+        assertTrue(rb.pushed.contains("x"), rb.pushed + " " + rb.warnings);
+        assertFalse(marker("x"));
+        assertEquals("a file", Files.readString(b.resolve("x")));
+
+        SyncReport ra = sync(a);
+        assertEquals("a file", Files.readString(a.resolve("x")), ra.warnings.toString());
+        SyncReport again = sync(a);
+        assertTrue(again.pushed.isEmpty() && again.deletedLocal.isEmpty() && again.deletedRemote.isEmpty(),
+                again.deletedRemote.toString());
+        assertEquals("a file", Files.readString(a.resolve("x")));
+        sync(b);
+        assertEquals("a file", Files.readString(b.resolve("x")));
+    }
+
+    @Test
     void aFolderHoldingOnlyIgnoredFilesIsAnEmptyFolder() throws Exception {
         Files.writeString(a.resolve(".chunkvaultignore"), "*.tmp\n");
         Files.createDirectories(a.resolve("scratch"));
