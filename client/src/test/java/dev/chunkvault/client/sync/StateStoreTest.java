@@ -49,6 +49,25 @@ class StateStoreTest {
         }
     }
 
+    /** An empty folder's marker is recorded as one, and a file recorded at its path later replaces it. */
+    @Test
+    void anEmptyFoldersMarkerIsRecordedAsOne() {
+        Manifest empty = Manifest.empty("fastcdc-v1-64k-256k-1m");
+        Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(5), 4)));
+        try (StateStore s = StateStore.open(root)) {
+            s.put(SyncRecord.folder("logs", "logs", "0000000001-00000000000000ab", empty,
+                    dev.chunkvault.client.ChunkvaultClient.EMPTY_SHA256));
+            s.put(new SyncRecord("a.txt", "a.txt", "0000000001-00000000000000cd", 4, 1, "h", m));
+        }
+        try (StateStore s = StateStore.open(root)) {
+            assertTrue(s.get("logs").orElseThrow().folder());
+            assertTrue(s.all().get("logs").folder());
+            assertFalse(s.all().get("a.txt").folder());
+            s.put(new SyncRecord("logs", "logs", "0000000002-00000000000000ab", 4, 1, "h", m));
+            assertFalse(s.get("logs").orElseThrow().folder());
+        }
+    }
+
     @Test
     void aLinkIsRecordedAsOneWithoutIndexingItsChunksAndTheFolderKeepsItsLinksChoice() {
         Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(7), 9)));
