@@ -482,9 +482,16 @@ public final class StorageModel {
             long startTime = v.clock.millis();
             ReadService.Changes ch;
             int pages = 0;
+            // No change twice in a round: its pages follow each other without overlap, so a version comes at most once
+            // (a later round may bring a version of the last CHANGE_SETTLE again, by design; the reader knows it).
+            java.util.Set<String> round = new java.util.HashSet<>();
             do {
                 ch = v.reads.changes(c.owner, r.cursor, 3);
-                ch.changes().forEach(e -> r.seen.merge(e.path(), VersionRow.seqOf(e.version()), Math::max));
+                for (var e : ch.changes()) {
+                    r.seen.merge(e.path(), VersionRow.seqOf(e.version()), Math::max);
+                    assertTrue(round.add(e.path() + "@" + e.version()), device + " got " + e.path() + " " + e.version()
+                            + " twice in one round of the change feed, from cursor " + startCursor);
+                }
                 r.cursor = ch.cursor();
             } while (ch.more() && ++pages < 5000);
             if (ch.more() || resumesARound) {
