@@ -20,7 +20,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * A chunk object overwritten with junk in the local S3 (issue 14, item 6), over HTTP: no route answers 5xx (signatures
  * and delta uploads answered 500), the chunk is quarantined, the audit's content check finds it, its holder's next
- * grant asks for a fresh upload, the re-upload heals it, and the file downloads byte-identical again.
+ * grant asks for a fresh upload, the re-upload heals it, and every retained version holding it (two versions of the
+ * file, and a copy) downloads byte-identical again.
  */
 class DamagedChunkIT {
     @Test
@@ -35,6 +36,11 @@ class DamagedChunkIT {
             String version = alice.putId("d/doc.bin", null, c);
             ChunkId id = c.id(0);
             byte[] good = c.chunk(0);
+            // Retained versions that hold the chunk too: a later version of the file (its tail edited) and a copy.
+            Tenant.Content c2 = Tenant.Content.of(Tenant.edit(c.bytes(), c.bytes().length - 1_000, 500, 73));
+            assertEquals(id, c2.id(0), "the edit leaves the first chunk as it was");
+            String version2 = alice.putId("d/doc.bin", version, c2);
+            alice.putId("e/copy.bin", null, c);
             s3.putObject(b -> b.bucket(bucket).key("chunks/" + id.hex()), RequestBody.fromBytes(Tenant.random(72, 4_000)));
 
             Http.Response sig = alice.post("/v1/signatures", Map.of("path", "d/doc.bin", "chunks", List.of(id.hex())));
@@ -69,9 +75,12 @@ class DamagedChunkIT {
                     "/v1/admin/audit?checkContent=true&fix=true&checkObjects=true", admin, "{}")).path("audit");
             assertEquals(1, healed.path("content").path("healed").asLong(), healed.toString());
             assertEquals(0, healed.path("driftCount").asLong(), healed.toString());
-            alice.assertContent("d/doc.bin", c.bytes());
+            // every retained version that holds the chunk downloads byte-identical again
+            alice.assertContent("d/doc.bin", c2.bytes());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(c.bytes(), alice.download("d/doc.bin", version), "the first version");
+            alice.assertContent("e/copy.bin", c.bytes());
             assertEquals(200, alice.post("/v1/signatures", Map.of("path", "d/doc.bin", "chunks", List.of(id.hex()))).status());
-            assertEquals(version, alice.get("/v1/file?path=d%2Fdoc.bin").json().path("version").asText());
+            assertEquals(version2, alice.get("/v1/file?path=d%2Fdoc.bin").json().path("version").asText());
         }
     }
 }
