@@ -250,6 +250,28 @@ class CliTest {
         assertTrue(vault.head("x.txt").deleted(), "deleted by the sync that could");
     }
 
+    /** Empty folders (issue 21): ls shows one as name/, pull makes it, verify counts it. */
+    @Test
+    void anEmptyFolderIsListedPulledAndVerified() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.createDirectories(a.resolve("docs/empty"));
+        Files.writeString(a.resolve("docs/x.txt"), "x");
+        assertEquals(0, run(a, "sync"), err);
+        assertTrue(vault.head("docs/empty").folder());
+        assertEquals(0, run(tmp, "ls", "-r"), err);
+        assertTrue(out.lines().anyMatch(l -> l.equals("docs/empty/")), out);
+        assertEquals(0, run(a, "verify"), err);
+        assertTrue(out.contains("2 files match the server."), out);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(0, run(dest, "pull", "docs"), err);
+        assertTrue(Files.isDirectory(dest.resolve("empty")), out);
+        assertEquals("x", Files.readString(dest.resolve("x.txt")));
+        Files.delete(a.resolve("docs/empty"));
+        assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
+        assertTrue(out.contains("missing locally: docs/empty/"), out);
+    }
+
     @Test
     void syncStatusConflictsAndVerify() throws Exception {
         assertEquals(0, login());

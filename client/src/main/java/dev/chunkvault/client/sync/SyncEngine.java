@@ -1038,7 +1038,8 @@ public final class SyncEngine {
             String path = lf != null ? lf.path() : rec != null ? rec.path() : re.path();
             if (ignore.isIgnored(path, true)) {
                 if (rec != null) {
-                    SyncItem it = new SyncItem(key, rec, lf, re);
+                    // Ignored now: no longer synced here; the server's marker stays (no remote side: never deleted).
+                    SyncItem it = new SyncItem(key, rec, lf, null);
                     it.folder = true;
                     it.action = Action.FORGET;
                     out.add(it);

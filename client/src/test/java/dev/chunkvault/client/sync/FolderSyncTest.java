@@ -207,6 +207,18 @@ class FolderSyncTest {
     }
 
     @Test
+    void aSyncedEmptyFolderIgnoredLaterIsForgottenHereAndKeptOnTheServer() throws Exception {
+        Files.createDirectories(a.resolve("cache"));
+        Files.writeString(a.resolve("keep.txt"), "k");
+        sync(a);
+        assertTrue(marker("cache"));
+        Files.writeString(a.resolve(".chunkvaultignore"), "cache/\n");
+        sync(a);
+        assertTrue(marker("cache"), "ignored here is not deleted everywhere");
+        assertTrue(Files.isDirectory(a.resolve("cache")));
+    }
+
+    @Test
     void theMassDeleteGuardCountsFoldersLikeFiles() throws Exception {
         for (int i = 0; i < 8; i++) {
             Files.createDirectories(a.resolve("d" + i));
