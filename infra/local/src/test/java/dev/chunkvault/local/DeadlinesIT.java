@@ -1,6 +1,7 @@
 package dev.chunkvault.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,38 @@ class DeadlinesIT {
         Path t = tmp.resolve("template.yaml");
         Files.writeString(t, yaml.replace("    Timeout: 29\n", "    Timeout: " + seconds + "\n"));
         return t;
+    }
+
+    /** A template whose GC function times out after {@code seconds}. */
+    private Path templateWithGcTimeout(int seconds) throws Exception {
+        String yaml = Files.readString(findTemplate());
+        assertEquals(1, yaml.split("      Timeout: 900\n", -1).length - 1, "the GC function's own timeout");
+        Path t = tmp.resolve("template-gc.yaml");
+        Files.writeString(t, yaml.replace("      Timeout: 900\n", "      Timeout: " + seconds + "\n"));
+        return t;
+    }
+
+    @Test
+    void aGcRunThatRunsOutOfTimeTakingItsLeaseGivesItBackAndIsNotComplete() throws Exception {
+        // The function stops its work GcHandler.DEADLINE_MARGIN_MILLIS (10 s) before its timeout, 4 s here; the
+        // answer to its first update (taking the lease) would come after 8.
+        SlowResponse slow = new SlowResponse("UpdateItem", 8_000);
+        try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory().withTemplate(templateWithGcTimeout(14))
+                .withHandlers((type, env, id) -> type.getConstructor(Wiring.class).newInstance(
+                        Wiring.fromEnv(env, id.equals("GcFunction") ? List.of(slow) : List.of()))))) {
+            Tenant t = new Tenant(cloud, "gc-deadline-alice");
+            Tenant.Content c = Tenant.Content.of(Tenant.random(53, 200_000));
+            t.putId("kept.bin", null, c);
+            JsonNode first = cloud.runGc().path("gc");
+            assertTrue(slow.done.get(), "the slow answer came");
+            assertFalse(first.path("complete").asBoolean(true), "a run that ran out of time: " + first);
+            assertEquals("OUT_OF_TIME", first.path("skipped").asText(), first.toString());
+            // the lease it may have taken was given back: the next run (an operator's) does not wait out its 2 minutes
+            String admin = cloud.mintToken("gc-deadline-admin", List.of("chunkvault/admin"), Duration.ofMinutes(5));
+            JsonNode second = Tenant.expect(200, Http.postJson(cloud.apiEndpoint(), "/v1/admin/gc", admin, "{}")).path("gc");
+            assertTrue(second.path("complete").asBoolean(), "the next run starts at once and finishes: " + second);
+            t.assertContent("kept.bin", c.bytes());
+        }
     }
 
     private static Path findTemplate() {
@@ -174,6 +207,13 @@ class DeadlinesIT {
             assertEquals(0, waiting.path("uploads").size(), "no grant while the run may be alive: " + waiting);
             assertEquals(id.hex(), waiting.path("retry").path(0).path("id").asText());
 
+            // A run asked for meanwhile finds the lease held: it does nothing and says so (never "complete": true).
+            String admin = cloud.mintToken("killed-gc-admin", List.of("chunkvault/admin"), Duration.ofMinutes(5));
+            JsonNode skipped = Tenant.expect(200, Http.postJson(cloud.apiEndpoint(), "/v1/admin/gc", admin, "{}")).path("gc");
+            assertFalse(skipped.path("complete").asBoolean(true), "a run that found the lease held: " + skipped);
+            assertFalse(skipped.path("skipped").asText("").isEmpty(), "it says why it did not run: " + skipped);
+            assertEquals("DELETING", chunkState(dynamo, chunks, id));
+
             // The run is dead (its sandbox gone): its lease runs out. Time passes for the lease item.
             long expired = System.currentTimeMillis() - Duration.ofMinutes(3).toMillis();
             dynamo.updateItem(b -> b.tableName(control).key(Map.of("name", AttributeValue.fromS("gc-lease")))
@@ -185,7 +225,6 @@ class DeadlinesIT {
             String version = bob.putId("kept/file.bin", null, c);
             assertTrue(version != null && !version.isEmpty());
 
-            String admin = cloud.mintToken("killed-gc-admin", List.of("chunkvault/admin"), Duration.ofMinutes(5));
             JsonNode next = Tenant.expect(200, Http.postJson(cloud.apiEndpoint(), "/v1/admin/gc", admin, "{}"));
             assertTrue(next.path("gc").path("complete").asBoolean(), "the next run starts at once: " + next);
 

@@ -231,6 +231,27 @@ public final class GcLease {
         }
     }
 
+    /**
+     * Gives back the lease if run {@code runId} holds it — for a run whose taking of the lease ended without an answer
+     * (out of time, or the store failing): the update may have gone through, and then no one else could run until it
+     * expired. Not cut short by the deadline; a few attempts, then the lease expires as it would have.
+     */
+    public static void releaseIfHeldBy(ItemStore store, String runId) {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                dev.chunkvault.service.time.Deadline.none().call(() -> store.update(Tables.CONTROL, Key.of(NAME),
+                        Update.update().remove(HOLDER).remove(EXPIRES_AT), eq(HOLDER, runId)));
+                return;
+            } catch (ConditionFailedException notOurs) {
+                return; // never taken, or taken over since
+            } catch (TransientStoreException unavailable) {
+                if (attempt == 3) {
+                    return;
+                }
+            }
+        }
+    }
+
     /** When the last complete run ended, if one ever did. */
     public static Optional<Long> lastCompletedAt(ItemStore store) {
         return store.get(Tables.CONTROL, Key.of(NAME)).filter(i -> i.has(COMPLETED_AT)).map(i -> i.number(COMPLETED_AT));

@@ -128,7 +128,19 @@ public final class GcService {
 
     public GcReport run(String eventId, BooleanSupplier hasTime) {
         String runId = UUID.randomUUID().toString();
-        GcLease.Acquired acquired = retry.call(() -> GcLease.acquire(store, clock, nanos, settings, runId, eventId));
+        GcLease.Acquired acquired;
+        try {
+            acquired = retry.call(() -> GcLease.acquire(store, clock, nanos, settings, runId, eventId));
+        } catch (RuntimeException e) {
+            // No answer while taking the lease: it may be ours all the same. Give it back, so that the next run (the
+            // hourly continuation, an operator's) need not wait for it to expire.
+            GcLease.releaseIfHeldBy(store, runId);
+            if (!hasTime.getAsBoolean()) {
+                LOG.info(() -> "gc run " + runId + " skipped: out of time while taking the lease");
+                return GcReport.skipped(runId, "OUT_OF_TIME");
+            }
+            throw e;
+        }
         if (!acquired.granted()) {
             LOG.info(() -> "gc run " + runId + " skipped: " + acquired.refusal());
             return GcReport.skipped(runId, acquired.refusal().name());
