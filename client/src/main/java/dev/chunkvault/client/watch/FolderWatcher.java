@@ -104,26 +104,34 @@ public final class FolderWatcher implements AutoCloseable {
             }
             Path dir = keys.get(key);
             for (WatchEvent<?> event : key.pollEvents()) {
-                if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-                    signals.signal(Wake.RESCAN);
-                    continue;
-                }
-                if (dir == null) {
-                    continue;
-                }
-                Path child = dir.resolve((Path) event.context());
-                if (skipped(child)) {
-                    continue;
-                }
-                if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-                    registerTree(child); // files made in it before its watch began are found by the sync's scan
-                }
-                signals.signal(Wake.LOCAL);
+                handle(dir, event.kind(), event.context());
             }
             if (!key.reset()) {
                 keys.remove(key);
             }
         }
+    }
+
+    /**
+     * One event of folder {@code dir} (null: a folder no longer known): events lost to the system's queue (an overflow)
+     * ask for a rescan of everything; a change asks for a sync, and a new folder is watched too.
+     */
+    void handle(Path dir, WatchEvent.Kind<?> kind, Object context) {
+        if (kind == StandardWatchEventKinds.OVERFLOW) {
+            signals.signal(Wake.RESCAN);
+            return;
+        }
+        if (dir == null || !(context instanceof Path name)) {
+            return;
+        }
+        Path child = dir.resolve(name);
+        if (skipped(child)) {
+            return;
+        }
+        if (kind == StandardWatchEventKinds.ENTRY_CREATE && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+            registerTree(child); // files made in it before its watch began are found by the sync's scan
+        }
+        signals.signal(Wake.LOCAL);
     }
 
     @Override
