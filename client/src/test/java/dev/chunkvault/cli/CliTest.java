@@ -54,6 +54,23 @@ class CliTest {
         return code;
     }
 
+    @Test
+    void auditTellsChangesInFlightFromDriftInItsExitCode() throws Exception {
+        assertEquals(0, login());
+        // Counters that changed while being audited (commits at work) are not integrity errors (issue 13): exit 0.
+        vault.auditReport = "{\"chunks\":10,\"edges\":12,\"holdings\":10,\"versions\":4,\"driftCount\":0,"
+                + "\"drifts\":[],\"fixed\":0,\"complete\":true,\"inFlight\":3,\"inFlightSample\":[{\"kind\":\"REFS\","
+                + "\"chunk\":\"ab\",\"owner\":\"o\",\"fileId\":null,\"stored\":1,\"expected\":2}]}";
+        assertEquals(ExitCodes.OK, run(tmp, "audit"), err);
+        assertTrue(out.contains("3 counts changed while being audited"), out);
+        // A difference proven against a counter that did not change is drift: exit 6.
+        vault.auditReport = vault.auditReport.replace("\"driftCount\":0,\"drifts\":[]", "\"driftCount\":1,\"drifts\":"
+                + "[{\"kind\":\"REFS\",\"chunk\":\"cd\",\"owner\":\"o\",\"fileId\":null,\"stored\":0,\"expected\":1}]");
+        assertEquals(ExitCodes.INTEGRITY, run(tmp, "audit"), out + err);
+        assertEquals(ExitCodes.INTEGRITY, run(tmp, "audit", "--json"), out + err);
+        assertTrue(out.contains("\"driftCount\" : 1") || out.contains("\"driftCount\":1"), out);
+    }
+
     int login() {
         return run(tmp, "login", "--local", "alice", "--endpoint", vault.endpoint().toString());
     }

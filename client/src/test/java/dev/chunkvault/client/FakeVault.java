@@ -326,6 +326,8 @@ public final class FakeVault implements AutoCloseable {
                     case "POST /v1/delta-uploads" -> deltaUpload(body);
                     case "POST /v1/conflict-check" -> conflictCheck(body);
                     case "GET /v1/usage" -> usage();
+                    case "POST /v1/admin/audit" -> auditReport != null ? Map.of("audit", JSON.readTree(auditReport))
+                            : new Status(404, error("NOT_FOUND", "No audit here."));
                     case "PUT /v1/admin/quota" -> {
                         quota = body.hasNonNull("quotaBytes") && body.get("quotaBytes").asLong() > 0
                                 ? body.get("quotaBytes").asLong() : null;
@@ -368,6 +370,9 @@ public final class FakeVault implements AutoCloseable {
     public volatile boolean batchDeletesRefused;
     /** Deletions that came in commit batches. */
     public final AtomicInteger deletesInBatches = new AtomicInteger();
+
+    /** The report {@code POST /v1/admin/audit} answers (its JSON), or null (404). */
+    public volatile String auditReport;
 
     /** Whether commits carrying {@code executable} are refused whole (400 UNKNOWN_FIELD), as by a service from before. */
     public volatile boolean executableUnknown;
