@@ -68,7 +68,19 @@ final class PullCommand extends Subcommand {
         List<Map<String, Object>> skipped = new ArrayList<>();
         java.util.Optional<FileEntry> single = rp.isEmpty() ? java.util.Optional.empty() : client.file(rp, false);
         Path dest = target == null ? cli.cwd : local(target);
-        if (single.isPresent() || version != null) {
+        if (version == null && single.isPresent() && single.get().isFolder()) {
+            // The path is an empty folder: made (into a folder named as the destination, or as the destination), not
+            // downloaded as a file.
+            try {
+                Path made = Files.isDirectory(dest) ? LocalTargets.resolve(dest, FilePath.parse(rp).name()) : dest;
+                if (!dryRun) {
+                    Files.createDirectories(made);
+                }
+                progress.event("pull", rp, (dryRun ? "would make" : "made") + " the empty folder " + made);
+            } catch (UnsafePathException e) {
+                skip(skipped, progress, rp, e);
+            }
+        } else if (single.isPresent() || version != null) {
             if (Files.isDirectory(dest)) {
                 String name = FilePath.parse(rp).name();
                 try {

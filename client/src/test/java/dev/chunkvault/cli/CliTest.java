@@ -284,6 +284,11 @@ class CliTest {
         assertEquals(0, run(dest, "pull", "docs"), err);
         assertTrue(Files.isDirectory(dest.resolve("empty")), out);
         assertEquals("x", Files.readString(dest.resolve("x.txt")));
+        Path one = Files.createDirectories(tmp.resolve("one"));
+        assertEquals(0, run(one, "pull", "docs/empty"), err);
+        assertTrue(Files.isDirectory(one.resolve("empty")), "the folder itself, pulled by its path, is a folder");
+        assertEquals(0, run(one, "pull", "docs/empty", "made-here"), err);
+        assertTrue(Files.isDirectory(one.resolve("made-here")), "or made where the destination names");
         Files.delete(a.resolve("docs/empty"));
         assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
         assertTrue(out.contains("missing locally: docs/empty/"), out);
