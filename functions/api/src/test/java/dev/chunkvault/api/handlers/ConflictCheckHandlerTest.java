@@ -48,19 +48,7 @@ class ConflictCheckHandlerTest {
     private int keys;
 
     private APIGatewayV2HTTPEvent event(String route, String body) {
-        APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
-        event.setRouteKey(route);
-        event.setBody(body);
-        event.setHeaders(Map.of("authorization", Tokens.bearerFor(alice.sub())));
-        var ctx = new APIGatewayV2HTTPEvent.RequestContext();
-        var auth = new APIGatewayV2HTTPEvent.RequestContext.Authorizer();
-        var jwt = new APIGatewayV2HTTPEvent.RequestContext.Authorizer.JWT();
-        jwt.setClaims(Map.of("sub", alice.sub()));
-        auth.setJwt(jwt);
-        ctx.setAuthorizer(auth);
-        ctx.setRequestId("conflict-test-" + (++requests));
-        event.setRequestContext(ctx);
-        return event;
+        return CommitFieldFixture.httpEvent(route, body, alice.sub(), "conflict-test-" + (++requests));
     }
 
     private JsonNode conflictCheck(ObjectNode body, int expectedStatus) throws Exception {
