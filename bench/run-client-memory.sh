@@ -35,15 +35,9 @@ trap cleanup EXIT
 command -v /usr/bin/time >/dev/null || { echo "missing: /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
 
 mvn -B -q -pl client,infra/local -am package -DskipTests >&2
-infra/local-cloud start --data "$work/cloud" --port "$port" --s3-port $((port + 1)) --dynamodb-port $((port + 2)) \
-  > "$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/local/v1/status" >/dev/null 2>&1 && break
-  sleep 1
-done
-token=$(curl -fsS -X POST -H 'content-type: application/json' -d '{"user":"memory-bench"}' \
-  "http://127.0.0.1:$port/local/v1/token" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
+source bench/local-cloud.sh
+start_local_cloud "$work/cloud" "$port"
+token=$(local_token "$port" memory-bench)
 export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_TOKEN="$token" CHUNKVAULT_CONFIG_DIR="$work/config"
 mkdir -p "$work/a" "$work/b"
 cp -a "$tree/." "$work/a/"

@@ -54,23 +54,12 @@ echo "== building the CLI and the local cloud"
 mvn -B -q -pl client,infra/local -am package -DskipTests >&2
 
 echo "== starting the local cloud (data in $work/cloud)"
-infra/local-cloud start --data "$work/cloud" --port "$api_port" --s3-port "$s3_port" --dynamodb-port "$dynamo_port" \
-  > "$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$api_port/local/v1/status" >/dev/null 2>&1 && break
-  sleep 1
-done
-curl -fsS "http://127.0.0.1:$api_port/local/v1/status" >/dev/null || { tail -50 "$work/cloud.log" >&2; exit 1; }
-
-token() {
-  curl -fsS -X POST -H 'content-type: application/json' -d "{\"user\":\"$1\"}" \
-    "http://127.0.0.1:$api_port/local/v1/token" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p'
-}
+source bench/local-cloud.sh
+start_local_cloud "$work/cloud" "$api_port" "$s3_port" "$dynamo_port"
 user="bench-$(date +%s)"
 export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$api_port"
 export CHUNKVAULT_TOKEN
-CHUNKVAULT_TOKEN=$(token "$user")
+CHUNKVAULT_TOKEN=$(local_token "$api_port" "$user")
 [[ -n "$CHUNKVAULT_TOKEN" ]] || { echo "no token from the local cloud" >&2; exit 1; }
 export CHUNKVAULT_CONFIG_DIR="$work/cli-config"
 export RESTIC_REPOSITORY="s3:http://127.0.0.1:$s3_port/restic-bench"

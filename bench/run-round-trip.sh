@@ -29,15 +29,9 @@ trap cleanup EXIT
 command -v rsync >/dev/null || { echo "missing: rsync (apt-get install -y rsync)" >&2; exit 1; }
 
 mvn -B -q -pl client,infra/local -am package -DskipTests >&2
-infra/local-cloud start --data "$work/cloud" --port "$port" --s3-port $((port + 1)) --dynamodb-port $((port + 2)) \
-  > "$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/local/v1/status" >/dev/null 2>&1 && break
-  sleep 1
-done
-token=$(curl -fsS -X POST -H 'content-type: application/json' -d '{"user":"round-trip"}' \
-  "http://127.0.0.1:$port/local/v1/token" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
+source bench/local-cloud.sh
+start_local_cloud "$work/cloud" "$port"
+token=$(local_token "$port" round-trip)
 export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_TOKEN="$token" CHUNKVAULT_CONFIG_DIR="$work/config"
 cli=(client/chunkvault)
 mkdir -p "$work/a" "$work/b"

@@ -1,0 +1,22 @@
+# Sourced by the bench scripts: a local cloud of their own, and tokens from it. The caller's EXIT trap kills $cloud_pid.
+#   start_local_cloud DATA API_PORT [S3_PORT DYNAMODB_PORT]   starts infra/local-cloud in the background (log in
+#                                                             DATA.log), sets cloud_pid, waits until it answers
+#   local_token API_PORT USER                                 prints an access token for USER
+
+start_local_cloud() {
+  local data=$1 port=$2 s3=${3:-$(($2 + 1))} dynamo=${4:-$(($2 + 2))}
+  infra/local-cloud start --data "$data" --port "$port" --s3-port "$s3" --dynamodb-port "$dynamo" > "$data.log" 2>&1 &
+  cloud_pid=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/local/v1/status" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -50 "$data.log" >&2
+  echo "the local cloud did not answer on port $port" >&2
+  return 1
+}
+
+local_token() {
+  curl -fsS -X POST -H 'content-type: application/json' -d "{\"user\":\"$2\"}" \
+    "http://127.0.0.1:$1/local/v1/token" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p'
+}
