@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * POST /v1/packs: a pack to upload — the SHA-256 and size of the whole object and its chunks in order (each chunk's
- * id, offset and length in the object; the object ends with the same index, see {@code PackFormat}).
+ * id, offset and length in the object; the object ends with the same index, see {@code PackFormat}). With {@code
+ * unlessHeld: true}, nothing is declared if the caller already holds some of the chunks: the answer lists them.
  */
-public record PackRequest(String sha256, Long size, List<Entry> chunks) {
+public record PackRequest(String sha256, Long size, List<Entry> chunks, Boolean unlessHeld) {
     public PackRequest {
         Check.chunkId(sha256, "sha256");
         Check.required(size, "size");
@@ -28,6 +29,11 @@ public record PackRequest(String sha256, Long size, List<Entry> chunks) {
                 throw new BadInput("INVALID_FIELD", "'chunks[].offset' must be 0 or more and 'chunks[].length' positive.");
             }
         }
+    }
+
+    /** Whether the declaration is to be made only if the caller holds none of its chunks. */
+    public boolean onlyIfNoneHeld() {
+        return Boolean.TRUE.equals(unlessHeld);
     }
 
     public ChunkId checksum() {

@@ -40,7 +40,8 @@ public final class PacksHandler extends HttpFunction {
         return switch (request.routeKey()) {
             case "POST /v1/packs" -> {
                 PackRequest body = request.json(PackRequest.class);
-                PackService.Declared d = packs.declare(request.caller(), body.checksum(), body.size(), body.entries());
+                PackService.Declared d = packs.declare(request.caller(), body.checksum(), body.size(), body.entries(),
+                        body.onlyIfNoneHeld());
                 log.metrics(Map.of("PackChunks", body.chunks().size(), "PackBytes", body.size()), Map.of("PackBytes", "Bytes"));
                 yield HttpResponse.ok(PackResponse.of(d));
             }

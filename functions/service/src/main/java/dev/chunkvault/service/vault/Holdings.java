@@ -30,4 +30,22 @@ final class Holdings {
         }
         return held;
     }
+
+    /**
+     * The chunks of {@code chunks} the owner holds, less those quarantined as damaged ({@link Quarantine}): a caller
+     * is asked to upload those again rather than told "have", so any client that has the bytes heals the chunk. Only
+     * the owner's own holdings are looked at, so the answer tells nothing about anyone else's.
+     */
+    Set<ChunkId> heldIntact(Owner owner, List<ChunkId> chunks) {
+        Set<ChunkId> held = held(owner, chunks);
+        if (held.isEmpty()) {
+            return held;
+        }
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, held.stream().map(ChunkRow::key).toList())) {
+            if (i.numberOr(ChunkRow.DAMAGED_AT, 0) > 0) {
+                held.remove(ChunkId.parse(i.string(ChunkRow.ID)));
+            }
+        }
+        return held;
+    }
 }

@@ -52,8 +52,20 @@ import java.util.UUID;
  * and a chunk stored by someone else is answered like a chunk the caller must prove.
  */
 public final class PackService {
-    /** A declared pack: its id and the one PUT that uploads it. */
-    public record Declared(String packId, PresignedRequest upload) {}
+    /**
+     * A declared pack: its id and the one PUT that uploads it; or, for a declaration made {@code unlessHeld} that
+     * names chunks the caller holds, only those ({@code have}), and no pack.
+     */
+    public record Declared(String packId, PresignedRequest upload, List<ChunkId> have) {
+        public Declared(String packId, PresignedRequest upload) {
+            this(packId, upload, List.of());
+        }
+
+        /** Whether a pack was declared (else {@link #have} lists the chunks to leave out of it). */
+        public boolean declared() {
+            return packId != null;
+        }
+    }
 
     /**
      * A sealed pack: how many of its chunks it holds for the caller, the chunks to send alone (their verified bytes are
@@ -74,6 +86,7 @@ public final class PackService {
     private final Parallel parallel;
     private final Retry retry;
     private final PackIds ids;
+    private final Holdings holdings;
 
     public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                        Parallel parallel, Retry retry) {
@@ -83,6 +96,7 @@ public final class PackService {
     public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                        Parallel parallel, Retry retry, PackIds ids) {
         this.ids = ids;
+        this.holdings = new Holdings(store, parallel, retry);
         this.store = store;
         this.blobs = blobs;
         this.presigner = presigner;
@@ -94,10 +108,27 @@ public final class PackService {
 
     /** Declares a pack of {@code size} bytes whose SHA-256 is {@code sha256} and whose chunks are {@code entries}. */
     public Declared declare(Owner owner, ChunkId sha256, long size, List<PackFormat.Entry> entries) {
+        return declare(owner, sha256, size, entries, false);
+    }
+
+    /**
+     * Declares a pack, as {@link #declare(Owner, ChunkId, long, List)}. With {@code unlessHeld} the declaration also
+     * answers the upload grant's question for its chunks: if the caller already holds some of them (intact), nothing
+     * is declared or written and the answer lists those, for the caller to build the pack again without them. So a
+     * client may send small chunks straight to a pack, without asking for grants first, and still never uploads what
+     * it holds. Only the caller's own holdings are looked at, as for grants.
+     */
+    public Declared declare(Owner owner, ChunkId sha256, long size, List<PackFormat.Entry> entries, boolean unlessHeld) {
         try {
             PackFormat.check(entries, size);
         } catch (PackFormatException e) {
             throw ServiceException.badRequest("INVALID_PACK", e.getMessage());
+        }
+        if (unlessHeld) {
+            Set<ChunkId> held = holdings.heldIntact(owner, entries.stream().map(PackFormat.Entry::id).toList());
+            if (!held.isEmpty()) {
+                return new Declared(null, null, entries.stream().map(PackFormat.Entry::id).filter(held::contains).toList());
+            }
         }
         String packId = ids.get();
         long now = clock.millis();

@@ -12,7 +12,6 @@ import dev.chunkvault.service.blob.Presigner;
 import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.store.ConditionFailedException;
 import dev.chunkvault.service.store.Condition;
-import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.TransactionCancelledException;
 import dev.chunkvault.service.store.TransientStoreException;
@@ -128,8 +127,7 @@ public final class UploadService {
                         "Chunk sizes are 1.." + Limits.MAX_CHUNK_SIZE + " bytes.");
             }
         }
-        Set<ChunkId> held = holdings.held(owner, chunks.stream().map(ChunkRequest::id).toList());
-        held.removeAll(damaged(held));
+        Set<ChunkId> held = holdings.heldIntact(owner, chunks.stream().map(ChunkRequest::id).toList());
         // Chunks that go in a pack need no grant write: nothing is uploaded to their key, and the seal writes their row
         // once (a grant's row would be written twice); a chunk being collected by then is answered "later" by the seal.
         List<ChunkId> packed = chunks.stream().filter(c -> !held.contains(c.id()) && packs && c.size() <= PackFormat.MAX_CHUNK_BYTES)
@@ -165,24 +163,6 @@ public final class UploadService {
         }
         List<ChunkId> have = chunks.stream().map(ChunkRequest::id).filter(held::contains).toList();
         return new Grant(have, uploads, retries, packed);
-    }
-
-    /**
-     * Of the chunks the caller holds, those quarantined as damaged ({@link Quarantine}): the caller is asked to upload
-     * them again rather than told "have", so any client that has the bytes heals the chunk. Only the caller's own
-     * holdings are looked at, so the answer tells nothing about anyone else's.
-     */
-    private Set<ChunkId> damaged(Set<ChunkId> held) {
-        if (held.isEmpty()) {
-            return Set.of();
-        }
-        Set<ChunkId> out = new HashSet<>();
-        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, held.stream().map(ChunkRow::key).toList())) {
-            if (i.numberOr(ChunkRow.DAMAGED_AT, 0) > 0) {
-                out.add(ChunkId.parse(i.string(ChunkRow.ID)));
-            }
-        }
-        return out;
     }
 
     /**

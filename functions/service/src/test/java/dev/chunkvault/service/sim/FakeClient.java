@@ -104,24 +104,48 @@ public final class FakeClient {
      * @return the seal's answer, or null when no chunk needed a pack
      */
     public dev.chunkvault.service.vault.PackService.Sealed uploadPacked(Content content) {
+        return uploadPacked(content, true);
+    }
+
+    /**
+     * Uploads {@code content}'s chunks in one pack: with {@code grantFirst}, as a grant says (what the caller holds is
+     * skipped, the small rest packed); without, every chunk goes straight to a declaration made {@code unlessHeld},
+     * declared again without the chunks it names as held (what the CLI does). Null when nothing was packed.
+     */
+    public dev.chunkvault.service.vault.PackService.Sealed uploadPacked(Content content, boolean grantFirst) {
         Map<ChunkId, byte[]> distinct = new LinkedHashMap<>();
         content.chunks().forEach(c -> distinct.putIfAbsent(ChunkId.sha256(c), c));
         if (distinct.isEmpty()) {
             return null;
         }
-        List<UploadService.ChunkRequest> asks = new ArrayList<>();
-        distinct.forEach((id, bytes) -> asks.add(new UploadService.ChunkRequest(id, bytes.length)));
-        UploadService.Grant g = vault.uploads.grant(owner, asks, true);
-        for (UploadService.Upload u : g.uploads()) {
-            put(u, distinct.get(u.id()));
+        List<ChunkId> toPack = new ArrayList<>(distinct.keySet());
+        if (grantFirst) {
+            List<UploadService.ChunkRequest> asks = new ArrayList<>();
+            distinct.forEach((id, bytes) -> asks.add(new UploadService.ChunkRequest(id, bytes.length)));
+            UploadService.Grant g = vault.uploads.grant(owner, asks, true);
+            for (UploadService.Upload u : g.uploads()) {
+                put(u, distinct.get(u.id()));
+            }
+            toPack = g.pack();
         }
-        if (g.pack().isEmpty()) {
-            return null;
-        }
-        dev.chunkvault.core.pack.PackFormat.Builder b = new dev.chunkvault.core.pack.PackFormat.Builder();
-        g.pack().forEach(id -> b.add(id, distinct.get(id)));
-        byte[] pack = b.finish();
-        var declared = vault.packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries());
+        dev.chunkvault.core.pack.PackFormat.Builder b;
+        byte[] pack;
+        dev.chunkvault.service.vault.PackService.Declared declared;
+        do {
+            if (toPack.isEmpty()) {
+                return null;
+            }
+            b = new dev.chunkvault.core.pack.PackFormat.Builder();
+            for (ChunkId id : toPack) {
+                b.add(id, distinct.get(id));
+            }
+            pack = b.finish();
+            declared = vault.packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries(), !grantFirst);
+            if (!declared.declared()) {
+                java.util.Set<ChunkId> held = new java.util.HashSet<>(declared.have());
+                toPack = toPack.stream().filter(id -> !held.contains(id)).toList();
+            }
+        } while (!declared.declared());
         Backend.Sent sent = vault.backend.send(declared.upload().method(), declared.upload().url(),
                 declared.upload().headers(), pack);
         if (sent.status() / 100 != 2 && sent.status() != 403) {

@@ -234,6 +234,44 @@ class PackServiceTest {
     }
 
     @Test
+    void aDeclarationUnlessHeldNamesTheCallersOwnChunksAndDeclaresNothing() {
+        Content held = content(3);
+        alice.upload(held);
+        alice.commit("held.bin", null, held, "unless-held-commit");
+        Content fresh = content(2);
+        List<byte[]> mixed = concat(new Content(List.of(held.chunks().get(0), held.chunks().get(2))), fresh);
+        PackFormat.Builder b = new PackFormat.Builder();
+        mixed.forEach(c -> b.add(ChunkId.sha256(c), c));
+        byte[] pack = b.finish();
+        int rows = v.items.scan(Tables.CHUNKS, null, 10_000).items().size();
+
+        PackService.Declared d = v.packs.declare(alice.owner, ChunkId.sha256(pack), pack.length, b.entries(), true);
+        assertFalse(d.declared());
+        assertEquals(List.of(ChunkId.sha256(held.chunks().get(0)), ChunkId.sha256(held.chunks().get(2))), d.have());
+        assertEquals(rows, v.items.scan(Tables.CHUNKS, null, 10_000).items().size(), "nothing declared or written");
+
+        // Bob holds none of them: his declaration goes through, and tells him nothing about alice's chunks.
+        PackService.Declared bobs = v.packs.declare(bob.owner, ChunkId.sha256(pack), pack.length, b.entries(), true);
+        assertTrue(bobs.declared());
+        assertTrue(bobs.have().isEmpty());
+
+        // Without the held chunks, alice's pack is declared, and stores and commits as any other.
+        PackService.Sealed sealed = alice.uploadPacked(new Content(mixed), false);
+        assertEquals(2, sealed.placed(), "only the chunks she did not hold were packed");
+        alice.commit("mixed.bin", null, new Content(mixed), "unless-held-mixed");
+        assertEquals(new Content(mixed).sha256(), download(alice, "mixed.bin"));
+
+        // A held chunk found damaged is not "held": it goes in the pack, which heals it.
+        ChunkId damaged = ChunkId.sha256(held.chunks().get(1));
+        v.blobs.put(ChunkRow.objectKey(damaged), bytes(700), java.util.Map.of());
+        new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(damaged, null, 0);
+        PackService.Sealed healed = alice.uploadPacked(held, false);
+        assertEquals(1, healed.placed());
+        assertFalse(row(damaged).damaged());
+        assertEquals(held.sha256(), download(alice, "held.bin"));
+    }
+
+    @Test
     void anOwnersSecondPackOfTheSameChunksNeedsNoSecondUpload() {
         Content a = content(3);
         alice.uploadPacked(a);

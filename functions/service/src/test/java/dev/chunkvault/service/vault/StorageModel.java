@@ -299,16 +299,17 @@ public final class StorageModel {
                     return "batch " + String.join("+", outcome);
                 }
                 case PACK_EDIT -> {
-                    // Its new chunks go in one pack (declared, PUT, sealed: every chunk hashed), then the commit.
+                    // Its new chunks go in one pack (declared, PUT, sealed: every chunk hashed), then the commit; the
+                    // pack asked for by a grant, or declared straight away "unless held" (what the CLI does).
                     String parent = head(c, path);
                     Content content = content(random);
-                    c.uploadPacked(content);
+                    c.uploadPacked(content, random.nextBoolean());
                     CommitService.CommitResult r = commitWithRetries(c, path, parent, content, key(device), random);
                     record(r, content);
                     return "packed " + r.outcome().name();
                 }
                 case PACK_ABANDON -> {
-                    var sealed = c.uploadPacked(content(random));
+                    var sealed = c.uploadPacked(content(random), random.nextBoolean());
                     return sealed == null ? "nothing to pack" : "packed " + sealed.placed();
                 }
                 case ABANDON -> {
