@@ -3,6 +3,7 @@ package dev.chunkvault.client;
 import dev.chunkvault.client.model.UploadGrant;
 import dev.chunkvault.core.chunking.Chunk;
 import dev.chunkvault.core.hash.ChunkId;
+import dev.chunkvault.core.pack.PackFormat;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
@@ -126,7 +127,18 @@ final class ChunkUploader {
             if (round >= MAX_GRANT_ROUNDS) {
                 throw new TransportException("The service kept deferring " + pending.size() + " chunk upload(s).", null);
             }
-            UploadGrant g = granter.request(pending.values().stream()
+            // Small chunks go straight to a pack when the service's declarations answer which ones it holds; the rest
+            // (and all, with a service that cannot) are asked for grants first.
+            List<ChunkToSend> toPack = new ArrayList<>();
+            if (client.packsWithoutGrants()) {
+                for (ChunkToSend c : pending.values()) {
+                    if (c.chunk().size() <= PackFormat.MAX_CHUNK_BYTES) {
+                        toPack.add(c);
+                    }
+                }
+            }
+            toPack.forEach(c -> pending.remove(c.chunk().id().hex()));
+            UploadGrant g = pending.isEmpty() ? UploadGrant.NONE : granter.request(pending.values().stream()
                     .map(c -> new ChunkvaultClient.ChunkRef(c.chunk().id().hex(), c.chunk().size())).toList());
             Set<String> answered = new HashSet<>();
             for (String have : g.have()) {
@@ -146,8 +158,7 @@ final class ChunkUploader {
                 granted.add(u);
                 futures.add(submit(u, c));
             }
-            List<ChunkToSend> toPack = new ArrayList<>();
-            for (String id : g.pack()) {
+            for (String id : g.packed()) {
                 ChunkToSend c = pending.remove(id);
                 if (c == null) {
                     throw new BadResponseException("The upload grant names a chunk that was not asked for.", null);
@@ -160,10 +171,13 @@ final class ChunkUploader {
                 throw new BadResponseException("The upload grant left a chunk unanswered.", null);
             }
             long packWait = 0;
-            for (Packer.Outcome later : pack(toPack, granted, futures, pending)) {
+            List<Packer.Outcome> waits = pack(toPack, granted, futures, pending);
+            for (Packer.Outcome later : waits) {
                 packWait = Math.max(packWait, later.retryAfterSeconds());
             }
-            if (!pending.isEmpty()) {
+            // What is pending is asked for again: at once when a pack only said to ask for grants first, else after the
+            // pause the service named.
+            if (!pending.isEmpty() && (!waits.isEmpty() || !g.retry().isEmpty())) {
                 long wait = Math.max(packWait, g.retry().stream().mapToLong(UploadGrant.Later::retryAfterSeconds).max().orElse(1));
                 try {
                     client.options().sleeper().sleep(Duration.ofSeconds(Math.max(1, Math.min(60, wait))));
@@ -222,7 +236,7 @@ final class ChunkUploader {
                 ChunkToSend c = e.getKey();
                 Packer.Outcome o = e.getValue();
                 switch (o.kind()) {
-                    case STORED -> { }
+                    case STORED, HELD -> { }
                     case ALONE -> {
                         granted.add(o.upload());
                         futures.add(submit(o.upload(), c));
@@ -231,6 +245,7 @@ final class ChunkUploader {
                         pending.put(c.chunk().id().hex(), c);
                         waits.add(o);
                     }
+                    case GRANT_FIRST -> pending.put(c.chunk().id().hex(), c); // asked for at once, by a grant
                     case CHANGED -> throw new LocalFileChangedException(c.from().file(), "changed while it was being uploaded");
                 }
             }
@@ -261,6 +276,9 @@ final class ChunkUploader {
                     journal.remember(items.get(i).id(), items.get(i).bytes(), c.from().channel().size());
                     c.from().counters().uploaded.incrementAndGet();
                     c.from().counters().bytes.addAndGet(c.chunk().size());
+                    c.from().listener().advance(c.chunk().size());
+                } else if (o.kind() == Packer.Kind.HELD) {
+                    c.from().counters().skipped.incrementAndGet();
                     c.from().listener().advance(c.chunk().size());
                 }
                 mine.put(c, o);

@@ -152,20 +152,61 @@ public final class ChunkvaultClient implements AutoCloseable {
      * offers packs, and the answer's {@code pack} lists the chunks to send in one ({@link #declarePack}).
      */
     public UploadGrant requestUploads(List<ChunkRef> chunks) {
-        return transport.call(Call.post("/v1/uploads", new UploadsBody(chunks, options.packs() ? Boolean.TRUE : null)),
+        UploadGrant g = transport.call(Call.post("/v1/uploads", new UploadsBody(chunks, options.packs() ? Boolean.TRUE : null)),
                 UploadGrant.class);
+        if (options.packs()) {
+            packsOffered.set(g.offersPacks());
+        }
+        return g;
     }
 
-    record PackBody(String sha256, long size, List<PackEntry> chunks) {}
+    record PackBody(String sha256, long size, List<PackEntry> chunks, Boolean unlessHeld) {}
 
     record PackEntry(String id, int offset, int length) {}
 
     record SealBody(String packId) {}
 
+    /** Set by the first grant's answer: whether the service offers packs (it lists the chunks to pack). */
+    private final java.util.concurrent.atomic.AtomicBoolean packsOffered = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Cleared once the service refuses {@code unlessHeld} on a declaration (a deployment older than this client). */
+    private final java.util.concurrent.atomic.AtomicBoolean declarationsAnswerHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    /**
+     * Whether small chunks may go straight to a pack, without asking for upload grants first: the service's pack
+     * declarations then answer which of them the caller already holds ({@code unlessHeld}). False until a grant's answer
+     * showed that the service offers packs (so a run's first files are granted as before), and again once a
+     * declaration is refused that field: grants are then asked for first, as before.
+     */
+    public boolean packsWithoutGrants() {
+        return options.packs() && packsOffered.get() && declarationsAnswerHeld.get();
+    }
+
     /** {@code POST /v1/packs}: declares a pack (its SHA-256, size and chunks); the answer holds its one presigned PUT. */
     public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries) {
-        PackDeclared d = transport.call(Call.post("/v1/packs", new PackBody(sha256Hex, size, entries.stream()
-                .map(e -> new PackEntry(e.id().hex(), e.offset(), e.length())).toList())), PackDeclared.class);
+        return declarePack(sha256Hex, size, entries, false);
+    }
+
+    /**
+     * {@code POST /v1/packs}, as {@link #declarePack(String, long, List)}; with {@code unlessHeld}, a service that holds
+     * some of the chunks for the caller declares nothing and lists them ({@link PackDeclared#have()}), to be left out of
+     * the pack. A service that cannot answer that (it refuses the field, or has no packs at all) is thrown as it
+     * answered, and {@link #packsWithoutGrants()} turns false for this client: grants are asked for first from then on.
+     */
+    public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries, boolean unlessHeld) {
+        List<PackEntry> index = entries.stream().map(e -> new PackEntry(e.id().hex(), e.offset(), e.length())).toList();
+        PackDeclared d;
+        try {
+            d = transport.call(Call.post("/v1/packs", new PackBody(sha256Hex, size, index, unlessHeld ? Boolean.TRUE : null)),
+                    PackDeclared.class);
+        } catch (ApiException e) {
+            if (e.isNoSuchRoute() || unlessHeld && e.status() == 400 && "UNKNOWN_FIELD".equals(e.code())) {
+                declarationsAnswerHeld.set(false);
+            }
+            throw e;
+        }
+        if (d.packId() == null && unlessHeld && !d.have().isEmpty()) {
+            return d;
+        }
         if (d.packId() == null || d.upload() == null || d.upload().url() == null) {
             throw new BadResponseException("The pack declaration's answer has no id or upload.", null);
         }

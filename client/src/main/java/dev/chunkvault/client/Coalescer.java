@@ -21,6 +21,10 @@ import java.util.function.ToIntFunction;
  * to stop waiting sends it (no thread of its own). Each caller gets its own answer, or the failure of the batch request
  * it was part of.
  *
+ * <p>With a bound on the batches in flight ({@code maxInFlight}), a batch that is not full waits past its linger while
+ * that many are being sent, gathering the callers that arrive meanwhile (as a database groups commits): under load the
+ * batches grow with the time a batch takes, and a lone caller still goes after the linger.
+ *
  * @param <Q> one caller's request
  * @param <A> one caller's answer
  */
@@ -49,12 +53,24 @@ public final class Coalescer<Q, A> {
     private final int maxItems;
     private final int maxWeight;
     private final Duration linger;
+    private final int maxInFlight;
+    private int inFlight;
     private List<Pending<Q, A>> pending = new ArrayList<>();
     private int pendingWeight;
     private int batchesSent;
     private int requestsSent;
 
     public Coalescer(Batch<Q, A> batch, ToIntFunction<Q> weight, int maxItems, int maxWeight, Duration linger) {
+        this(batch, weight, maxItems, maxWeight, linger, Integer.MAX_VALUE);
+    }
+
+    /** @param maxInFlight batches being sent at once before one that is not full waits for one of them to finish */
+    public Coalescer(Batch<Q, A> batch, ToIntFunction<Q> weight, int maxItems, int maxWeight, Duration linger,
+                     int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("at least one batch in flight");
+        }
+        this.maxInFlight = maxInFlight;
         this.batch = Objects.requireNonNull(batch);
         this.weight = Objects.requireNonNull(weight);
         if (maxItems < 1 || maxWeight < 1) {
@@ -85,10 +101,11 @@ public final class Coalescer<Q, A> {
             try {
                 return mine.answer().get(linger.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException lingered) {
-                // Nobody filled the batch within the linger: the first of its callers to notice sends it.
+                // Nobody filled the batch within the linger: the first of its callers to notice sends it, unless as
+                // many batches as allowed are being sent (then it goes on gathering, and is looked at again).
                 List<Pending<Q, A>> late = null;
                 synchronized (this) {
-                    if (pending.contains(mine)) {
+                    if (inFlight < maxInFlight && pending.contains(mine)) {
                         late = take();
                     }
                 }
@@ -107,6 +124,11 @@ public final class Coalescer<Q, A> {
         }
     }
 
+    /** Requests waiting for their batch to be sent (for tests). */
+    synchronized int waiting() {
+        return pending.size();
+    }
+
     /** Batches sent and the requests they carried (for reports and tests). */
     public synchronized int[] stats() {
         return new int[] {batchesSent, requestsSent};
@@ -116,6 +138,7 @@ public final class Coalescer<Q, A> {
         List<Pending<Q, A>> out = pending;
         pending = new ArrayList<>();
         pendingWeight = 0;
+        inFlight++;
         batchesSent++;
         requestsSent += out.size();
         return out;
@@ -138,6 +161,10 @@ public final class Coalescer<Q, A> {
             }
         } catch (RuntimeException | Error e) {
             requests.forEach(p -> p.answer().completeExceptionally(e));
+        } finally {
+            synchronized (this) {
+                inFlight--;
+            }
         }
     }
 }

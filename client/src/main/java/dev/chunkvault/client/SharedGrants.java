@@ -44,7 +44,7 @@ public final class SharedGrants implements Granter {
         g.uploads().forEach(u -> uploads.put(u.id(), u));
         Map<String, UploadGrant.Later> later = new HashMap<>();
         g.retry().forEach(l -> later.put(l.id(), l));
-        Set<String> packed = new HashSet<>(g.pack());
+        Set<String> packed = new HashSet<>(g.packed());
         List<Coalescer.Answer<UploadGrant>> out = new ArrayList<>(requests.size());
         for (List<ChunkvaultClient.ChunkRef> r : requests) {
             List<String> mineHave = new ArrayList<>();

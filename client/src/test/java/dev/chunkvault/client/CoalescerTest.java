@@ -62,6 +62,48 @@ class CoalescerTest {
     }
 
     @Test
+    void whileTheBatchesInFlightAreAtTheirBoundCallersGatherIntoTheNextBatch() throws Exception {
+        List<Integer> sizes = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        Coalescer<Integer, Integer> c = new Coalescer<>(reqs -> {
+            sizes.add(reqs.size());
+            if (sizes.size() == 1) {
+                try {
+                    release.await(); // the first batch is still being sent
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return reqs.stream().map(Coalescer.Answer::of).toList();
+        }, r -> 1, 100, 1000, Duration.ofMillis(10), 1);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            Future<Integer> first = pool.submit(() -> c.call(0));
+            while (sizes.isEmpty()) {
+                Thread.sleep(5);
+            }
+            List<Future<Integer>> later = new ArrayList<>();
+            for (int i = 1; i <= 5; i++) {
+                int n = i;
+                later.add(pool.submit(() -> c.call(n)));
+            }
+            while (c.waiting() < 5) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(50); // several lingers pass: still no second batch while the first is in flight
+            assertEquals(List.of(1), sizes);
+            release.countDown();
+            assertEquals(0, first.get());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(i + 1, later.get(i).get());
+            }
+            assertEquals(List.of(1, 5), sizes, "the five that arrived meanwhile went as one batch");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aFailedBatchFailsEveryCallerInIt() {
         Coalescer<Integer, Integer> c = new Coalescer<>(reqs -> {
             throw new TransportException("down", null);

@@ -600,7 +600,35 @@ public final class FakeVault implements AutoCloseable {
         return this;
     }
 
+    /** Answers declarations as a service from before {@code unlessHeld} did: 400 UNKNOWN_FIELD when it is sent. */
+    public volatile boolean declarationsRefuseUnlessHeld;
+    /** Pack declarations answered, and those that declared nothing because the caller held some chunks. */
+    public final AtomicInteger packDeclarations = new AtomicInteger();
+    public final AtomicInteger heldAnswers = new AtomicInteger();
+
     private Object declarePack(JsonNode body) {
+        if (!packs) {
+            return new Status(404, NO_ROUTE); // a service without packs
+        }
+        packDeclarations.incrementAndGet();
+        if (body.has("unlessHeld")) {
+            if (declarationsRefuseUnlessHeld) {
+                return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'unlessHeld'."));
+            }
+            Set<String> held = held();
+            ArrayNode have = JSON.createArrayNode();
+            for (JsonNode e : body.path("chunks")) {
+                if (held.contains(e.path("id").asText())) {
+                    have.add(e.path("id").asText());
+                }
+            }
+            if (!have.isEmpty()) {
+                heldAnswers.incrementAndGet();
+                ObjectNode out = JSON.createObjectNode();
+                out.set("have", have);
+                return out;
+            }
+        }
         String id = java.util.UUID.randomUUID().toString().replace("-", "");
         declaredPacks.put(id, body);
         ObjectNode up = JSON.createObjectNode();

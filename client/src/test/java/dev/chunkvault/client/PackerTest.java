@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pushes through packs against the in-process fake API (packs enabled): the small files pushed together share packs,
- * nothing is sent alone, a pack whose URL expired is declared again, and a service without packs still gets plain
- * PUTs. Over the real local cloud: PacksIT.
+ * nothing is sent alone and no grant is asked for, chunks the caller holds are left out of a pack, a pack whose URL
+ * expired is declared again, a service whose declarations cannot name held chunks is asked for grants first, and a
+ * service without packs still gets plain PUTs. Over the real local cloud: PacksIT.
  */
 class PackerTest {
     @TempDir
@@ -85,6 +86,60 @@ class PackerTest {
     }
 
     @Test
+    void smallChunksGoStraightToPacksWithoutAGrantRequest() throws Exception {
+        vault.enablePacks();
+        assertTrue(!client.packsWithoutGrants(), "not before the service showed it offers packs");
+        Path first = TestFiles.write(dir.resolve("first.txt"), TestFiles.random(40, 900));
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(first, "first.txt", null));
+        assertEquals(1, vault.calls.get("POST /v1/uploads").get(), "the first file's grant");
+        Map<String, byte[]> contents = pushMany(30, 10);
+        assertEquals(1, vault.calls.get("POST /v1/uploads").get(), "no grant asked for since");
+        assertEquals(31, vault.packedChunks.size());
+        assertEquals(0, vault.puts.get());
+        assertTrue(client.packsWithoutGrants());
+        assertPulledBack(contents);
+    }
+
+    @Test
+    void chunksTheCallerHoldsAreLeftOutOfThePackAndNotSentAgain() throws Exception {
+        vault.enablePacks();
+        byte[] held = TestFiles.random(41, 3_000);
+        byte[] fresh = TestFiles.random(42, 2_000);
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(
+                TestFiles.write(dir.resolve("held.txt"), held), "held.txt", null));
+        assertEquals(1, vault.packedChunks.size());
+        assertTrue(client.packsWithoutGrants());
+        int declared = vault.packDeclarations.get();
+        int grants = vault.calls.get("POST /v1/uploads").get();
+
+        // The same bytes under another name, with a journal that does not know them (another device, or a lost state
+        // database), and a new file: the declaration names the held chunk, the pack goes again without it.
+        FilePusher other = new FilePusher(client, PushJournal.inMemory());
+        FilePusher.Result copy = other.push(FilePusher.Request.of(TestFiles.write(dir.resolve("copy.txt"), held), "copy.txt", null));
+        assertEquals(1, copy.stats().chunksSkipped());
+        assertEquals(0, copy.stats().chunksUploaded());
+        assertEquals(1, vault.packedChunks.size(), "the held chunk was not packed again");
+        assertEquals(1, vault.heldAnswers.get());
+        assertEquals(declared + 1, vault.packDeclarations.get(), "nothing left to declare after the held chunk");
+        other.push(FilePusher.Request.of(TestFiles.write(dir.resolve("new.txt"), fresh), "new.txt", null));
+        assertEquals(2, vault.packedChunks.size());
+        assertEquals(grants, vault.calls.get("POST /v1/uploads").get(), "no grant asked for");
+        assertPulledBack(Map.of("held.txt", held, "copy.txt", held, "new.txt", fresh));
+    }
+
+    @Test
+    void aServiceWhoseDeclarationsCannotNameHeldChunksIsAskedForGrantsFirst() throws Exception {
+        vault.enablePacks();
+        vault.declarationsRefuseUnlessHeld = true;
+        Map<String, byte[]> contents = pushMany(12, 4);
+        assertTrue(!client.packsWithoutGrants(), "the client noticed once");
+        assertTrue(vault.calls.get("POST /v1/uploads").get() >= 1, "grants asked for");
+        assertEquals(12, vault.packedChunks.size(), "still in packs");
+        assertEquals(0, vault.puts.get());
+        assertPulledBack(contents);
+    }
+
+    @Test
     void aPackWhoseUrlExpiredIsDeclaredAndSentAgain() throws Exception {
         vault.enablePacks();
         vault.expirePackPuts.set(1);
@@ -98,6 +153,7 @@ class PackerTest {
     void aServiceWithoutPacksGetsPlainPuts() throws Exception {
         Map<String, byte[]> contents = pushMany(5, 2);
         assertEquals(5, vault.puts.get());
+        assertTrue(!client.packsWithoutGrants(), "its missing route was noticed");
         assertEquals(0, vault.packsSealed.get());
         assertPulledBack(contents);
     }

@@ -89,6 +89,21 @@ class PacksIT {
             CloudClients.sync(ca, a, "a", false);
             CloudClients.sync(cb, b, "b", false);
             TwoDevicesSyncIT.assertTreesEqual(a, b);
+
+            // Copies made on the second device hold only chunks the owner holds already: small chunks go to pack
+            // declarations without grants, which name them as held, so nothing is uploaded again.
+            Set<String> packsNow = keys(cloud, "packs/");
+            Set<String> chunksNow = keys(cloud, "chunks/");
+            for (int i = 2; i < 12; i++) {
+                TwoDevicesSyncIT.edit(b.resolve("copies").resolve("c" + i + ".txt"),
+                        Files.readAllBytes(b.resolve("d" + (i % 9)).resolve("f" + i + ".txt")));
+            }
+            SyncReport rc = CloudClients.sync(cb, b, "b", false);
+            assertTrue(rc.errors.isEmpty(), () -> "errors: " + rc.errors);
+            assertEquals(packsNow, keys(cloud, "packs/"), "copies upload no pack");
+            assertEquals(chunksNow, keys(cloud, "chunks/"), "copies upload no chunk");
+            CloudClients.sync(ca, a, "a", false);
+            TwoDevicesSyncIT.assertTreesEqual(a, b);
         }
     }
 }
