@@ -32,6 +32,12 @@ import java.util.concurrent.TimeoutException;
  * syncs: its count of registered threads is what lets a commit go without waiting out {@link #linger}.
  */
 public final class CommitBatcher implements Committer {
+    /**
+     * Batches sent at once before one that only lingered waits for it (gathering the commits that arrive meanwhile, as
+     * a database groups commits); a batch of half the threads, a full one, or one that every working thread waits in
+     * goes whatever is in flight.
+     */
+    static final int LINGERED_IN_FLIGHT = 1;
     /** Manifest entries above which a commit goes alone (the service allows 2,000 per batch). */
     static final int MAX_ENTRIES_BATCHED = 500;
     static final int MAX_BATCH_ENTRIES = 2_000;
@@ -40,6 +46,8 @@ public final class CommitBatcher implements Committer {
     private final int maxBatch;
     private final Duration linger;
     private final List<Pending> pending = new ArrayList<>();
+    /** Batches being sent now. */
+    private int inFlight;
     private int active;
     private int waiting;
     private volatile boolean unsupported;
@@ -70,6 +78,11 @@ public final class CommitBatcher implements Committer {
             batch = waiting > 0 && waiting >= active ? takeAll() : null;
         }
         send(batch);
+    }
+
+    /** Commits waiting for their batch to be sent (for tests). */
+    synchronized int unsent() {
+        return pending.size();
     }
 
     /** Batches sent and the commits they carried (for reports and tests). */
@@ -107,11 +120,26 @@ public final class CommitBatcher implements Committer {
             try {
                 return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException lingered) {
-                List<Pending> batch;
-                synchronized (this) {
-                    batch = pending.contains(mine) ? takeAll() : null;
+                // Lingered: the first of the batch's callers to notice sends it, unless a batch is being sent (then
+                // the commits arriving meanwhile join it, and it is looked at again after another linger).
+                while (true) {
+                    List<Pending> batch;
+                    synchronized (this) {
+                        if (!pending.contains(mine)) {
+                            break;
+                        }
+                        batch = inFlight < LINGERED_IN_FLIGHT ? takeAll() : null;
+                    }
+                    if (batch != null) {
+                        send(batch);
+                        break;
+                    }
+                    try {
+                        return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException again) {
+                        // look again
+                    }
                 }
-                send(batch);
                 return mine.done().get();
             }
         } catch (ExecutionException e) {
@@ -139,6 +167,7 @@ public final class CommitBatcher implements Committer {
         }
         List<Pending> batch = new ArrayList<>(pending);
         pending.clear();
+        inFlight++;
         return batch;
     }
 
@@ -151,6 +180,16 @@ public final class CommitBatcher implements Committer {
         if (batch == null || batch.isEmpty()) {
             return;
         }
+        try {
+            sendNow(batch);
+        } finally {
+            synchronized (this) {
+                inFlight--;
+            }
+        }
+    }
+
+    private void sendNow(List<Pending> batch) {
         if (batch.size() == 1 || unsupported) {
             for (Pending p : batch) {
                 single(p);

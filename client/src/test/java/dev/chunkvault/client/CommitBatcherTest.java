@@ -50,4 +50,58 @@ class CommitBatcherTest {
             assertNotNull(vault.head("half/f3.txt"), "committed");
         }
     }
+
+    @Test
+    @Timeout(120)
+    void whileABatchIsBeingSentLingeringCommitsGatherIntoTheNextOne() throws Exception {
+        try (FakeVault vault = new FakeVault();
+             ChunkvaultClient client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper())) {
+            CommitBatcher batcher = new CommitBatcher(client, 100, Duration.ofMillis(20));
+            for (int i = 0; i < 20; i++) {
+                batcher.enter(); // twenty transfer threads: no cohort of ten forms below, every commit lingers
+            }
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger singles = new java.util.concurrent.atomic.AtomicInteger();
+            vault.hook = (route, body, query) -> {
+                if (route.equals("POST /v1/commits") && singles.incrementAndGet() == 1) {
+                    try {
+                        release.await(); // the first commit is still being sent
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            ExecutorService pool = Executors.newFixedThreadPool(5);
+            try {
+                List<Future<CommitResult>> done = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    ChunkvaultClient.Commit c = new ChunkvaultClient.Commit("gather/f" + i + ".txt", null,
+                            Manifest.empty(FakeVault.PROFILE), null, 0, EMPTY_SHA256, 0L,
+                            ChunkvaultClient.newIdempotencyKey());
+                    done.add(pool.submit(() -> batcher.commit(c)));
+                    if (i == 0) {
+                        while (singles.get() == 0) {
+                            Thread.sleep(5);
+                        }
+                    } else {
+                        while (batcher.unsent() < i) {
+                            Thread.sleep(5);
+                        }
+                        Thread.sleep(60); // well past its linger: without the bound it would have gone alone
+                    }
+                }
+                assertEquals(1, singles.get(), "nothing else sent while the first commit is in flight");
+                assertEquals(0, vault.commitBatches.get());
+                release.countDown();
+                for (Future<CommitResult> f : done) {
+                    assertNotNull(f.get().version());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1, singles.get());
+            assertEquals(1, vault.commitBatches.get(), "the four that lingered meanwhile went as one batch");
+            assertEquals(4, vault.commitsInBatches.get());
+        }
+    }
 }
