@@ -4,11 +4,12 @@
 #   2. a second device gets the tree (`chunkvault sync` of an empty folder)  vs  restic restore latest
 #   3. a sync with nothing to do (twice)                          vs  restic backup with nothing new
 #   4. with TREE2: the folder upgraded to TREE2 in place (files of the same bytes keep their time), synced  vs  restic
-#      backup of it; bytes on the wire of the same update (a twin account's identical sync through the bench's wire
-#      meter)  vs  rsync -a --delete --no-whole-file --stats of a copy of TREE; then a third device checks the service
-#      holds TREE2. TREE2 must be a later release of the same tree with most paths kept (a renamed top folder looks
-#      like a mass delete). When it removes more than the mass-delete safeguard lets through (50 files, or half),
-#      the update syncs run with --force, as a user who means the upgrade would (a plain sync exits 7).
+#      backup of it; a third device checks the service holds TREE2. Bytes on the wire of the same update (steps 1, 3
+#      and 4 again in a second local cloud, the update sync through the bench's wire meter)  vs  rsync -a --delete
+#      --no-whole-file --stats of a copy of TREE. TREE2 must be a later release of the same tree with most paths kept
+#      (a renamed top folder looks like a mass delete). When it removes more than the mass-delete safeguard lets
+#      through (50 files, or half), the update syncs run with --force, as a user who means the upgrade would (a plain
+#      sync exits 7).
 # Each step is a process of its own, timed from outside with /usr/bin/time (wall seconds and peak RSS of the client
 # JVM, or of restic). The local cloud runs in its own JVM (infra/local-cloud start, data on disk), restic's repository
 # is a bucket of the same s3proxy. Writes bench/results/many-files-<date>-<tree's name>.md.
@@ -19,14 +20,15 @@
 #   update step: bench/run-many-files.sh /tmp/trees/pylib-3.12.1 /tmp/trees/pylib-3.13.0 (the pyenv libraries'
 #   python3.X/ folders without __pycache__/, docs/perf-many-files.md "The update step")
 # Ports: API_PORT (4850), S3_PORT, DYNAMO_PORT (the next two), METER_PORT (API_PORT + 5; API_PORT + 3 is the cloud's
-# WebSocket). BUILD=0 skips the Maven build. Run it on a quiet machine: other load shows up in the wall times (the
-# load average is recorded). JAVA_OPTS goes to the CLI's JVM (client/chunkvault).
+# WebSocket), API2_PORT (API_PORT + 6 and the next three: step 4's second cloud). BUILD=0 skips the Maven build,
+# KEEP_WORK=1 keeps the work folder (logs). Run it on a quiet machine: other load shows up in the wall times (the load
+# average is recorded). JAVA_OPTS goes to the CLI's JVM (client/chunkvault).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 if [[ $# -lt 1 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-  sed -n '2,23p' "$0"
+  sed -n '2,25p' "$0"
   exit 0
 fi
 tree=$(readlink -f "$1")
@@ -50,7 +52,7 @@ cleanup() {
     kill "$cloud_pid" 2>/dev/null || true
     wait "$cloud_pid" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  [[ "${KEEP_WORK:-0}" == 1 ]] && echo "work folder kept: $work" >&2 || rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
@@ -172,11 +174,41 @@ PY
   rsync -a --delete --exclude .chunkvault "$work/v2/" "$work/a/"
   rsync -a --delete "$work/v2/" "$work/src/"
   cloud_cpu() { awk '{print $14 + $15}' "/proc/$cloud_pid/stat"; }
+  # the local cloud's threads' CPU ticks (tid, ticks, name), to split its CPU by thread group (digits dropped)
+  thread_ticks() {
+    python3 - "$cloud_pid" <<'PY'
+import glob, sys
+for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        st = open(f).read()
+    except OSError:
+        continue
+    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
+PY
+  }
+  thread_ticks > "$work/threads-before.tsv"
   cpu0=$(cloud_cpu)
   load_update_before=$(cut -d' ' -f1-3 /proc/loadavg)
   timed cv_update "${cli[@]}" sync "${force[@]}" "$work/a"
   cloud_cpu_update=$(awk -v a="$cpu0" -v b="$(cloud_cpu)" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / t }')
   echo "   the local cloud's CPU during the update sync: $cloud_cpu_update s"
+  thread_ticks > "$work/threads-after.tsv"
+  # CPU seconds by thread group of the cloud's JVM (threads that ended meanwhile are not counted)
+  cloud_groups=$(python3 - "$work/threads-before.tsv" "$work/threads-after.tsv" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+def load(p):
+    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
+a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+groups = {}
+for tid, (t, name) in b.items():
+    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
+    g = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
+    groups[g] = groups.get(g, 0) + d / hz
+print("; ".join("%s %.1f" % (g, v) for g, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.5))
+PY
+)
+  echo "   by thread group: $cloud_groups"
   timed restic_update restic backup --host bench "$work/src"
   load_update_after=$(cut -d' ' -f1-3 /proc/loadavg)
   restic_added=$(awk '/^Added to the repo/ {print $5, $6}' "$work/restic_update.log")
@@ -196,14 +228,26 @@ PY
   rsync_matched=$(rsync_stat "$work/rsync.log" "Matched data")
   diff -rq "$work/v2" "$work/dest" >/dev/null || { echo "rsync's copy differs from the upgraded tree" >&2; exit 1; }
 
-  # Chunkvault's bytes for the same upgrade: a twin account (a folder of its own, same v1 first sync and no-op syncs)
-  # makes the same update sync with the CLI's requests going through the bench's wire meter (WireMeterProxy: a
-  # forward proxy in a process of its own, CHUNKVAULT_PROXY, counting every request and response as it would travel on a
-  # direct connection: API calls and presigned S3 transfers, heads and bodies). The timed sync above goes direct;
-  # byte counts do not depend on timing. Chunks are stored once for all accounts, but a chunk only counts as already
-  # stored for an account that holds it, so the twin uploads what the first account did.
-  echo "== the same upgrade on a twin account, through the wire meter"
-  token_m=$(local_token "$api_port" "$user-meter")
+  # and a third device of the first account gets the upgraded tree: the service holds v2 exactly
+  mkdir -p "$work/c"
+  timed cv_third "${cli[@]}" sync "$work/c"
+  cmp_update=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/c" | head -5 || true)
+
+  # Chunkvault's bytes for the same upgrade: the same steps again (first sync of TREE, a sync with nothing to do, the
+  # upgrade, the update sync) in a second local cloud of its own, the update sync's requests going through the bench's
+  # wire meter (WireMeterProxy: a forward proxy in a process of its own, CHUNKVAULT_PROXY, counting every request and
+  # response as it would travel on a direct connection: API calls and presigned S3 transfers, heads and bodies). The
+  # timed sync above goes direct; byte counts do not depend on timing. A fresh cloud, not a second account of the
+  # first: there every chunk would already be stored by another owner, and a packed chunk whose bytes another owner
+  # stored is sent a second time by itself (the seal answers it in `uploads`: docs/storage-model.md, "Packs").
+  echo "== the same upgrade in a second local cloud, through the wire meter"
+  kill "$cloud_pid"
+  wait "$cloud_pid" 2>/dev/null || true
+  cloud_pid=
+  api2_port=${API2_PORT:-$((api_port + 6))}
+  start_local_cloud "$work/cloud2" "$api2_port" "$((api2_port + 1))" "$((api2_port + 2))"
+  token_m=$(local_token "$api2_port" "$user")
+  export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$api2_port"
   mkdir -p "$work/m"
   cp -a "$tree/." "$work/m/"
   CHUNKVAULT_TOKEN=$token_m timed cv_m_first "${cli[@]}" sync "$work/m"
@@ -214,7 +258,7 @@ PY
   echo "   without --force (dry run): exit $guard_rc"
   guard_line=$(grep -m1 -i 'safeguard' <<< "$guard" || true)
   java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.WireMeterProxy --port "$meter_port" \
-    --api "127.0.0.1:$api_port" --out "$work/wire.tsv" > "$work/meter.log" 2>&1 &
+    --api "127.0.0.1:$api2_port" --out "$work/wire.tsv" > "$work/meter.log" 2>&1 &
   meter_pid=$!
   for _ in $(seq 1 60); do grep -q 'wire meter on' "$work/meter.log" 2>/dev/null && break; sleep 0.5; done
   grep -q 'wire meter on' "$work/meter.log" || { cat "$work/meter.log" >&2; exit 1; }
@@ -224,10 +268,6 @@ PY
   meter_pid=
   read -r cv_requests cv_sent cv_received < <(awk -F'\t' '$1 == "TOTAL" {print $2, $3 + $4, $5 + $6}' "$work/wire.tsv")
   cv_bytes=$((cv_sent + cv_received))
-  # and a third device of the first account gets the upgraded tree: the service holds v2 exactly
-  mkdir -p "$work/c"
-  timed cv_third "${cli[@]}" sync "$work/c"
-  cmp_update=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/c" | head -5 || true)
   cmp_update_m=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/m" | head -5 || true)
 
   summary() { grep -m1 '^Sync done' "$work/$1.log" || grep -m1 'in sync' "$work/$1.log" || echo "(no summary)"; }
@@ -244,17 +284,20 @@ PY
       echo "\`${guard_line:-no safeguard line}\`); a user who means the upgrade runs \`sync --force\`, and so does this."
     fi
     echo
-    echo "| | Chunkvault | restic | rsync --no-whole-file | ratio to restic | ratio to rsync |"
-    echo "|---|---:|---:|---:|---:|---:|"
     echo "Load average (1, 5, 15 min) before the update sync: $load_update_before; after restic's backup: $load_update_after."
     echo
+    echo "| | Chunkvault | restic | rsync --no-whole-file | ratio to restic | ratio to rsync |"
+    echo "|---|---:|---:|---:|---:|---:|"
     echo "| wall time s | ${wall[cv_update]} | ${wall[restic_update]} | — | $(ratio "${wall[cv_update]}" "${wall[restic_update]}") (goal ≤ 2) | |"
     echo "| peak RSS MB | ${rss[cv_update]} | ${rss[restic_update]} | — | $(ratio "${rss[cv_update]}" "${rss[restic_update]}") | |"
     echo "| bytes on the wire (sent + received) | $cv_bytes | — | $rsync_bytes | | $(ratio "$cv_bytes" "$rsync_bytes") (goal ≤ 0.5) |"
     echo
     echo "- Chunkvault: the update sync's process (wall, peak RSS; user + system CPU ${cpu[cv_update]} s), the local cloud's"
-    echo "  CPU meanwhile $cloud_cpu_update s. Its summary: \`$(summary cv_update)\`"
-    echo "- Chunkvault's bytes: the twin account's same update through the wire meter: $cv_requests requests,"
+    echo "  CPU meanwhile $cloud_cpu_update s; restic's user + system CPU ${cpu[restic_update]} s. The sync's summary:"
+    echo "  \`$(summary cv_update)\`"
+    echo "- The local cloud's CPU seconds during the update sync by thread group (its JVM's threads, digits dropped; at"
+    echo "  least 0.5 s; threads that ended meanwhile not counted): $cloud_groups."
+    echo "- Chunkvault's bytes: the same update in a second local cloud, through the wire meter: $cv_requests requests,"
     echo "  $cv_sent bytes sent, $cv_received received (heads and bodies, as on a direct connection); that sync took"
     echo "  ${wall[cv_m_update]} s through the meter. Its summary: \`$(summary cv_m_update)\`. By kind:"
     echo
@@ -268,11 +311,11 @@ PY
     echo "  ($(ratio "$cv_bytes" "$rsyncz_bytes") ×)."
     if [[ -z "$cmp_update" && -z "$cmp_update_m" ]]; then
       echo "- After the update, a third device of the first account got a folder equal to the upgraded tree, and the"
-      echo "  twin's folder equals it too (diff -r, .chunkvault/ excluded): the service holds v2, removals included."
+      echo "  metered run's folder equals it too (diff -r, .chunkvault/ excluded): the service holds v2, removals included."
     else
-      echo "- **After the update, the service's tree differs from the upgraded one**: third device \`$cmp_update\`; twin \`$cmp_update_m\`"
+      echo "- **After the update, the service's tree differs from the upgraded one**: third device \`$cmp_update\`; metered run \`$cmp_update_m\`"
     fi
-    echo "- The twin account's first sync of \`$tree\`: ${wall[cv_m_first]} s (the first account's: ${wall[cv_first]} s)."
+    echo "- The metered run's first sync of \`$tree\` (direct): ${wall[cv_m_first]} s (the first one's: ${wall[cv_first]} s)."
   } >> "$work/report.md"
 fi
 {
