@@ -3,10 +3,13 @@
 #   1. first sync of TREE by the CLI (`chunkvault sync`)          vs  restic backup of TREE
 #   2. a second device gets the tree (`chunkvault sync` of an empty folder)  vs  restic restore latest
 #   3. a sync with nothing to do (twice)                          vs  restic backup with nothing new
-#   4. with TREE2: the folder upgraded to TREE2 in place, synced  vs  restic backup of it; and rsync's bytes for the
-#      same upgrade (rsync -a --delete --no-whole-file --stats). TREE2 must be a later release of the same tree, most
-#      paths kept: an upgrade that removes most files (a renamed top folder) is held back by the sync's mass-delete
-#      guard (exit 7), as it would be for a user, and stops the bench.
+#   4. with TREE2: the folder upgraded to TREE2 in place (files of the same bytes keep their time), synced  vs  restic
+#      backup of it; a third device checks the service holds TREE2. Bytes on the wire of the same update (steps 1, 3
+#      and 4 again in a second local cloud, the update sync through the bench's wire meter)  vs  rsync -a --delete
+#      --no-whole-file --stats of a copy of TREE. TREE2 must be a later release of the same tree with most paths kept
+#      (a renamed top folder looks like a mass delete). When it removes more than the mass-delete safeguard lets
+#      through (50 files, or half), the update syncs run with --force, as a user who means the upgrade would (a plain
+#      sync exits 7).
 # Each step is a process of its own, timed from outside with /usr/bin/time (wall seconds and peak RSS of the client
 # JVM, or of restic). The local cloud runs in its own JVM (infra/local-cloud start, data on disk), restic's repository
 # is a bucket of the same s3proxy. Writes bench/results/many-files-<date>-<tree's name>.md.
@@ -14,13 +17,18 @@
 # Usage: bench/run-many-files.sh TREE [TREE2]
 #   e.g. bench/run-many-files.sh ~/.pyenv/versions/3.11.7/lib   (50,728 files, 963 MB: Python's standard library
 #   with the packages installed on these machines)
-# Run it on a quiet machine: other load shows up in the wall times. JAVA_OPTS goes to the CLI's JVM (client/chunkvault).
+#   update step: bench/run-many-files.sh /tmp/trees/pylib-3.12.1 /tmp/trees/pylib-3.13.0 (the pyenv libraries'
+#   python3.X/ folders without __pycache__/, docs/perf-many-files.md "The update step")
+# Ports: API_PORT (4850), S3_PORT, DYNAMO_PORT (the next two), METER_PORT (API_PORT + 5; API_PORT + 3 is the cloud's
+# WebSocket), API2_PORT (API_PORT + 6 and the next three: step 4's second cloud). BUILD=0 skips the Maven build,
+# KEEP_WORK=1 keeps the work folder (logs). Run it on a quiet machine: other load shows up in the wall times (the load
+# average is recorded). JAVA_OPTS goes to the CLI's JVM (client/chunkvault).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 if [[ $# -lt 1 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-  sed -n '2,17p' "$0"
+  sed -n '2,25p' "$0"
   exit 0
 fi
 tree=$(readlink -f "$1")
@@ -29,16 +37,22 @@ day=$(date +%Y-%m-%d)
 out=bench/results/many-files-$day-$(basename "$tree").md
 work=$(mktemp -d /tmp/chunkvault-many-files.XXXXXX)
 api_port=${API_PORT:-4850}
-s3_port=${S3_PORT:-4851}
-dynamo_port=${DYNAMO_PORT:-4852}
+s3_port=${S3_PORT:-$((api_port + 1))}
+dynamo_port=${DYNAMO_PORT:-$((api_port + 2))}
+meter_port=${METER_PORT:-$((api_port + 5))}
 cloud_pid=
+meter_pid=
 cleanup() {
   local status=$?
+  if [[ -n "$meter_pid" ]]; then
+    kill "$meter_pid" 2>/dev/null || true
+    wait "$meter_pid" 2>/dev/null || true
+  fi
   if [[ -n "$cloud_pid" ]]; then
     kill "$cloud_pid" 2>/dev/null || true
     wait "$cloud_pid" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  [[ "${KEEP_WORK:-0}" == 1 ]] && echo "work folder kept: $work" >&2 || rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
@@ -50,8 +64,10 @@ for t in restic rsync /usr/bin/time; do
   fi
 done
 
-echo "== building the CLI and the local cloud"
-mvn -B -q -pl client,infra/local -am package -DskipTests >&2
+if [[ "${BUILD:-1}" != 0 ]]; then # BUILD=0: use the jars as built
+  echo "== building the CLI and the local cloud"
+  mvn -B -q -pl client,infra/local${tree2:+,bench} -am package -DskipTests >&2
+fi
 
 echo "== starting the local cloud (data in $work/cloud)"
 source bench/local-cloud.sh
@@ -72,20 +88,22 @@ export AWS_SECRET_ACCESS_KEY=${creds#*:}
 restic init >/dev/null
 
 cli=("$root/client/chunkvault") # what a user runs: its JVM defaults, its class data archive (made by the first sync)
-declare -A wall rss
+declare -A wall rss cpu
 # timed NAME CMD...: runs CMD, keeps its wall seconds and peak RSS (MB); a failing CMD stops the bench.
 timed() {
   local name=$1
   shift
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/$name.log" 2>&1 || { tail -20 "$work/$name.log" >&2; exit 1; }
-  read -r w m < "$work/time"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" > "$work/$name.log" 2>&1 || { tail -20 "$work/$name.log" >&2; exit 1; }
+  read -r w m u sy < "$work/time"
   wall[$name]=$w
   rss[$name]=$((m / 1024))
+  cpu[$name]=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.1f", u + s }')
   echo "   $name: ${w} s, ${rss[$name]} MB peak RSS"
 }
 
 files=$(find "$tree" -type f | wc -l)
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== tree: $tree ($files files, $bytes bytes)"
 mkdir -p "$work/a" "$work/b" "$work/r" "$work/src"
 cp -a "$tree/." "$work/a/"
@@ -109,7 +127,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "—"), a / 
   echo
   echo "Tree: \`$tree\` — $files files, $bytes bytes. $(nproc) cores; restic $(restic version | awk '{print $2}')"
   echo "(repository on the local cloud's s3proxy, default compression); the CLI and restic each in a process of their"
-  echo "own, the local cloud (DynamoDB Local + s3proxy + the functions) in a third. \`bench/run-many-files.sh\`."
+  echo "own, the local cloud (DynamoDB Local + s3proxy + the functions) in a third. \`bench/run-many-files.sh\` at"
+  echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- bench client functions infra || echo ' + changes'). Load average (1, 5, 15 min) at the start: $load_start, at the end of step 3: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| step | Chunkvault s | restic s | ratio | Chunkvault peak RSS MB | restic peak RSS MB |"
   echo "|---|---:|---:|---:|---:|---:|"
@@ -121,17 +140,183 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "—"), a / 
 
 if [[ -n "$tree2" ]]; then
   echo "== upgrade to $tree2"
-  rsync -a --delete --exclude .chunkvault "$tree2/" "$work/a/"
-  rsync -a --delete "$tree2/" "$work/src/"
-  timed cv_update "${cli[@]}" sync "$work/a"
+  # The upgrade as an upgrade in place leaves it: a file whose bytes did not change keeps its time (it takes TREE's),
+  # changed and new files keep TREE2's, removed files go. Without this, files of the same bytes installed at another
+  # time would look changed by their time: all three tools would read them again, rsync would send their checksums.
+  mkdir -p "$work/v2"
+  cp -a "$tree2/." "$work/v2/"
+  read -r kept same changed removed added bytes2 files2 < <(python3 - "$tree" "$work/v2" <<'PY'
+import filecmp, os, sys
+a, b = sys.argv[1], sys.argv[2]
+def walk(r):
+    return {os.path.relpath(os.path.join(d, f), r) for d, _, fs in os.walk(r) for f in fs
+            if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f))}
+fa, fb = walk(a), walk(b)
+same = 0
+for p in fa & fb:
+    if filecmp.cmp(os.path.join(a, p), os.path.join(b, p), shallow=False):
+        same += 1
+        st = os.stat(os.path.join(a, p))
+        os.utime(os.path.join(b, p), ns=(st.st_atime_ns, st.st_mtime_ns))
+print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa),
+      sum(os.path.getsize(os.path.join(b, p)) for p in fb), len(fb))
+PY
+)
+  echo "   $files2 files, $bytes2 bytes: $kept paths kept ($same same bytes, $changed changed), $removed removed, $added added"
+  # The sync's mass-delete safeguard holds back every deletion when more than --max-delete (50) tracked files, or more
+  # than half of them, are gone, and exits 7 (client/README.md, "Mass-delete safeguard"); a user who means the upgrade
+  # runs `chunkvault sync --force`, which this does when the upgrade removes that many (and says so).
+  force=()
+  if (( removed > 50 || 2 * removed > files )); then
+    force=(--force)
+    echo "   $removed files removed: more than the safeguard lets through (exit 7); the update sync runs with --force, as a user who means it would"
+  fi
+  rsync -a --delete --exclude .chunkvault "$work/v2/" "$work/a/"
+  rsync -a --delete "$work/v2/" "$work/src/"
+  cloud_cpu() { awk '{print $14 + $15}' "/proc/$cloud_pid/stat"; }
+  # the local cloud's threads' CPU ticks (tid, ticks, name), to split its CPU by thread group (digits dropped)
+  thread_ticks() {
+    python3 - "$cloud_pid" <<'PY'
+import glob, sys
+for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        st = open(f).read()
+    except OSError:
+        continue
+    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
+PY
+  }
+  thread_ticks > "$work/threads-before.tsv"
+  cpu0=$(cloud_cpu)
+  load_update_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  timed cv_update "${cli[@]}" sync "${force[@]}" "$work/a"
+  cloud_cpu_update=$(awk -v a="$cpu0" -v b="$(cloud_cpu)" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / t }')
+  echo "   the local cloud's CPU during the update sync: $cloud_cpu_update s"
+  thread_ticks > "$work/threads-after.tsv"
+  # CPU seconds by thread group of the cloud's JVM (threads that ended meanwhile are not counted)
+  cloud_groups=$(python3 - "$work/threads-before.tsv" "$work/threads-after.tsv" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+def load(p):
+    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
+a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+groups = {}
+for tid, (t, name) in b.items():
+    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
+    g = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
+    groups[g] = groups.get(g, 0) + d / hz
+print("; ".join("%s %.1f" % (g, v) for g, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.5))
+PY
+)
+  echo "   by thread group: $cloud_groups"
   timed restic_update restic backup --host bench "$work/src"
-  mkdir -p "$work/dest"
+  load_update_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  restic_added=$(awk '/^Added to the repo/ {print $5, $6}' "$work/restic_update.log")
+
+  # rsync's bytes for the same upgrade: a copy of TREE brought to the upgraded tree with the delta transfer on (a local
+  # rsync copies whole files unless told --no-whole-file); sent + received are the protocol stream between its sender
+  # and receiver. With -z for comparison (not the goal).
+  mkdir -p "$work/dest" "$work/destz"
   rsync -a --delete "$tree/" "$work/dest/"
-  rsync -a --delete --no-whole-file --stats "$tree2/" "$work/dest/" > "$work/rsync.log"
-  rsync_bytes=$(awk -F': ' '/Total bytes sent|Total bytes received/ {gsub(/,/, "", $2); s += $2} END {print s}' "$work/rsync.log")
-  echo "| upgrade to \`$tree2\` | ${wall[cv_update]} | ${wall[restic_update]} | $(ratio "${wall[cv_update]}" "${wall[restic_update]}") | ${rss[cv_update]} | ${rss[restic_update]} |" >> "$work/report.md"
-  echo >> "$work/report.md"
-  echo "rsync's bytes on the wire for the same upgrade: $rsync_bytes." >> "$work/report.md"
+  rsync -a --delete "$tree/" "$work/destz/"
+  rsync -a --delete --no-whole-file --stats "$work/v2/" "$work/dest/" > "$work/rsync.log"
+  rsync -a --delete --no-whole-file -z --stats "$work/v2/" "$work/destz/" > "$work/rsync-z.log"
+  rsync_stat() { awk -F': ' -v k="$2" 'index($0, k) == 1 { split($2, w, " "); gsub(/,/, "", w[1]); print w[1] }' "$1"; }
+  rsync_bytes=$(( $(rsync_stat "$work/rsync.log" "Total bytes sent") + $(rsync_stat "$work/rsync.log" "Total bytes received") ))
+  rsyncz_bytes=$(( $(rsync_stat "$work/rsync-z.log" "Total bytes sent") + $(rsync_stat "$work/rsync-z.log" "Total bytes received") ))
+  rsync_literal=$(rsync_stat "$work/rsync.log" "Literal data")
+  rsync_matched=$(rsync_stat "$work/rsync.log" "Matched data")
+  diff -rq "$work/v2" "$work/dest" >/dev/null || { echo "rsync's copy differs from the upgraded tree" >&2; exit 1; }
+
+  # and a third device of the first account gets the upgraded tree: the service holds v2 exactly
+  mkdir -p "$work/c"
+  timed cv_third "${cli[@]}" sync "$work/c"
+  cmp_update=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/c" | head -5 || true)
+
+  # Chunkvault's bytes for the same upgrade: the same steps again (first sync of TREE, a sync with nothing to do, the
+  # upgrade, the update sync) in a second local cloud of its own, the update sync's requests going through the bench's
+  # wire meter (WireMeterProxy: a forward proxy in a process of its own, CHUNKVAULT_PROXY, counting every request and
+  # response as it would travel on a direct connection: API calls and presigned S3 transfers, heads and bodies). The
+  # timed sync above goes direct; byte counts do not depend on timing. A fresh cloud, not a second account of the
+  # first: there every chunk would already be stored by another owner, and a packed chunk whose bytes another owner
+  # stored is sent a second time by itself (the seal answers it in `uploads`: docs/storage-model.md, "Packs").
+  echo "== the same upgrade in a second local cloud, through the wire meter"
+  kill "$cloud_pid"
+  wait "$cloud_pid" 2>/dev/null || true
+  cloud_pid=
+  api2_port=${API2_PORT:-$((api_port + 6))}
+  start_local_cloud "$work/cloud2" "$api2_port" "$((api2_port + 1))" "$((api2_port + 2))"
+  token_m=$(local_token "$api2_port" "$user")
+  export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$api2_port"
+  mkdir -p "$work/m"
+  cp -a "$tree/." "$work/m/"
+  CHUNKVAULT_TOKEN=$token_m timed cv_m_first "${cli[@]}" sync "$work/m"
+  CHUNKVAULT_TOKEN=$token_m timed cv_m_noop "${cli[@]}" sync "$work/m"
+  rsync -a --delete --exclude .chunkvault "$work/v2/" "$work/m/"
+  # what a user sees without --force (changes nothing)
+  guard=$(CHUNKVAULT_TOKEN=$token_m "${cli[@]}" sync --dry-run "$work/m" 2>&1) && guard_rc=0 || guard_rc=$?
+  echo "   without --force (dry run): exit $guard_rc"
+  guard_line=$(grep -m1 -i 'safeguard' <<< "$guard" || true)
+  java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.WireMeterProxy --port "$meter_port" \
+    --api "127.0.0.1:$api2_port" --out "$work/wire.tsv" > "$work/meter.log" 2>&1 &
+  meter_pid=$!
+  for _ in $(seq 1 60); do grep -q 'wire meter on' "$work/meter.log" 2>/dev/null && break; sleep 0.5; done
+  grep -q 'wire meter on' "$work/meter.log" || { cat "$work/meter.log" >&2; exit 1; }
+  CHUNKVAULT_TOKEN=$token_m CHUNKVAULT_PROXY="127.0.0.1:$meter_port" timed cv_m_update "${cli[@]}" sync "${force[@]}" "$work/m"
+  kill -TERM "$meter_pid"
+  wait "$meter_pid" 2>/dev/null || true
+  meter_pid=
+  read -r cv_requests cv_sent cv_received < <(awk -F'\t' '$1 == "TOTAL" {print $2, $3 + $4, $5 + $6}' "$work/wire.tsv")
+  cv_bytes=$((cv_sent + cv_received))
+  cmp_update_m=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/m" | head -5 || true)
+
+  summary() { grep -m1 '^Sync done' "$work/$1.log" || grep -m1 'in sync' "$work/$1.log" || echo "(no summary)"; }
+  {
+    echo "| upgrade to \`$tree2\` (\`sync${force[*]:+ ${force[*]}}\`) | ${wall[cv_update]} | ${wall[restic_update]} | $(ratio "${wall[cv_update]}" "${wall[restic_update]}") | ${rss[cv_update]} | ${rss[restic_update]} |"
+    echo
+    echo "## The update step"
+    echo
+    echo "\`$tree\` ($files files) → \`$tree2\` ($files2 files, $bytes2 bytes): $kept paths kept, of them $same with the"
+    echo "same bytes (they keep their time) and $changed changed; $removed removed, $added added."
+    if [[ ${#force[@]} -gt 0 ]]; then
+      echo "The upgrade removes $removed files, more than the sync's mass-delete safeguard lets through (\`--max-delete\`, 50):"
+      echo "a plain \`sync\` would upload the rest and hold every deletion back (exit 7; the dry run here: exit $guard_rc,"
+      echo "\`${guard_line:-no safeguard line}\`); a user who means the upgrade runs \`sync --force\`, and so does this."
+    fi
+    echo
+    echo "Load average (1, 5, 15 min) before the update sync: $load_update_before; after restic's backup: $load_update_after."
+    echo
+    echo "| | Chunkvault | restic | rsync --no-whole-file | ratio to restic | ratio to rsync |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| wall time s | ${wall[cv_update]} | ${wall[restic_update]} | — | $(ratio "${wall[cv_update]}" "${wall[restic_update]}") (goal ≤ 2) | |"
+    echo "| peak RSS MB | ${rss[cv_update]} | ${rss[restic_update]} | — | $(ratio "${rss[cv_update]}" "${rss[restic_update]}") | |"
+    echo "| bytes on the wire (sent + received) | $cv_bytes | — | $rsync_bytes | | $(ratio "$cv_bytes" "$rsync_bytes") (goal ≤ 0.5) |"
+    echo
+    echo "- Chunkvault: the update sync's process (wall, peak RSS; user + system CPU ${cpu[cv_update]} s), the local cloud's"
+    echo "  CPU meanwhile $cloud_cpu_update s; restic's user + system CPU ${cpu[restic_update]} s. The sync's summary:"
+    echo "  \`$(summary cv_update)\`"
+    echo "- The local cloud's CPU seconds during the update sync by thread group (its JVM's threads, digits dropped; at"
+    echo "  least 0.5 s; threads that ended meanwhile not counted): $cloud_groups."
+    echo "- Chunkvault's bytes: the same update in a second local cloud, through the wire meter: $cv_requests requests,"
+    echo "  $cv_sent bytes sent, $cv_received received (heads and bodies, as on a direct connection); that sync took"
+    echo "  ${wall[cv_m_update]} s through the meter. Its summary: \`$(summary cv_m_update)\`. By kind:"
+    echo
+    echo "  | requests of | count | bytes sent | bytes received |"
+    echo "  |---|---:|---:|---:|"
+    awk -F'\t' '$1 != "TOTAL" { printf "  | %s | %d | %d | %d |\n", $1, $2, $3 + $4, $5 + $6 }' "$work/wire.tsv"
+    echo
+    echo "- restic: \`restic backup\` of the upgraded folder (the first backup its parent): added to the repository $restic_added."
+    echo "- rsync: \`rsync -a --delete --no-whole-file --stats\` of the upgraded tree into a copy of \`$tree\`: literal data"
+    echo "  $rsync_literal bytes, matched data $rsync_matched; with \`-z\` (not the goal) $rsyncz_bytes bytes on the wire"
+    echo "  ($(ratio "$cv_bytes" "$rsyncz_bytes") ×)."
+    if [[ -z "$cmp_update" && -z "$cmp_update_m" ]]; then
+      echo "- After the update, a third device of the first account got a folder equal to the upgraded tree, and the"
+      echo "  metered run's folder equals it too (diff -r, .chunkvault/ excluded): the service holds v2, removals included."
+    else
+      echo "- **After the update, the service's tree differs from the upgraded one**: third device \`$cmp_update\`; metered run \`$cmp_update_m\`"
+    fi
+    echo "- The metered run's first sync of \`$tree\` (direct): ${wall[cv_m_first]} s (the first one's: ${wall[cv_first]} s)."
+  } >> "$work/report.md"
 fi
 {
   echo

@@ -135,8 +135,13 @@ final class WireMeter implements AutoCloseable {
             : java.nio.file.Path.of(System.getProperty("chunkvault.bench.wireDump"));
 
     WireMeter(Classifier classifier) throws IOException {
+        this(classifier, 0);
+    }
+
+    /** A meter listening on {@code port} of loopback (0: any free port). */
+    WireMeter(Classifier classifier, int port) throws IOException {
         this.classifier = classifier;
-        this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(port, 128, InetAddress.getLoopbackAddress());
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "wire-meter");
             t.setDaemon(true);
