@@ -41,13 +41,44 @@ public final class LocalScanner {
     /**
      * A regular file found on disk; {@code path} is the canonical (NFC) remote path.
      *
+     * <p>A sync holds one per file of the tree until the file is done, so it is kept small (issue 15): the fold key is
+     * the path's own string when the two are spelled alike, and the file's {@link Path} is not kept when it is the sync
+     * root's {@code path} (it is made again when asked for); only a file whose name on disk is spelled otherwise (not
+     * NFC) keeps its own.
+     *
      * @param executable its executable bit, or null where the folder's file system does not keep modes (unknown: never
      *                   taken for a change); false for a link
      * @param link       for a symbolic link kept as a link, its target (never followed): {@code size} is then the
      *                   target's UTF-8 length and {@code mtimeMillis} the link's own; null for a regular file
      */
-    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable,
-                            String link) {
+    public static final class LocalFile {
+        private final String pathKey;
+        private final String path;
+        /** The file itself, or (when {@link #rooted}) the sync root it lies under at {@link #path}. */
+        private final Path at;
+        private final boolean rooted;
+        private final long size;
+        private final long mtimeMillis;
+        private final Boolean executable;
+        private final String link;
+
+        private LocalFile(String pathKey, String path, Path at, boolean rooted, long size, long mtimeMillis,
+                          Boolean executable, String link) {
+            this.pathKey = pathKey.equals(path) ? path : pathKey;
+            this.path = path;
+            this.at = at;
+            this.rooted = rooted;
+            this.size = size;
+            this.mtimeMillis = mtimeMillis;
+            this.executable = executable;
+            this.link = link;
+        }
+
+        public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable,
+                         String link) {
+            this(pathKey, path, file, false, size, mtimeMillis, executable, link);
+        }
+
         /** A file whose executable bit is not known. */
         public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {
             this(pathKey, path, file, size, mtimeMillis, null, null);
@@ -58,9 +89,66 @@ public final class LocalScanner {
             this(pathKey, path, file, size, mtimeMillis, executable, null);
         }
 
+        /**
+         * A file the scan found at {@code file} under {@code root}: the root is kept instead of the file's own path
+         * when {@code path} names it there.
+         */
+        static LocalFile found(Path root, String rel, String pathKey, String path, Path file, long size, long mtimeMillis,
+                               Boolean executable, String link) {
+            boolean rooted = rel.equals(path) && SyncPaths.toLocal(root, path).equals(file);
+            return new LocalFile(pathKey, path, rooted ? root : file, rooted, size, mtimeMillis, executable, link);
+        }
+
+        public String pathKey() {
+            return pathKey;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        /** The file on disk (made again from the root and the path for most files: see the class comment). */
+        public Path file() {
+            return rooted ? SyncPaths.toLocal(at, path) : at;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public long mtimeMillis() {
+            return mtimeMillis;
+        }
+
+        public Boolean executable() {
+            return executable;
+        }
+
+        public String link() {
+            return link;
+        }
+
         /** Whether this is a symbolic link kept as a link. */
         public boolean isLink() {
             return link != null;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LocalFile f && pathKey.equals(f.pathKey) && path.equals(f.path) && file().equals(f.file())
+                    && size == f.size && mtimeMillis == f.mtimeMillis && java.util.Objects.equals(executable, f.executable)
+                    && java.util.Objects.equals(link, f.link);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(pathKey, path, size, mtimeMillis);
+        }
+
+        @Override
+        public String toString() {
+            return "LocalFile[pathKey=" + pathKey + ", path=" + path + ", file=" + file() + ", size=" + size
+                    + ", mtimeMillis=" + mtimeMillis + ", executable=" + executable + ", link=" + link + "]";
         }
     }
 
@@ -182,8 +270,8 @@ public final class LocalScanner {
                                 executable = null; // gone or unreadable meanwhile: its bit is unknown this time
                             }
                         }
-                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
-                                attrs.lastModifiedTime().toMillis(), executable);
+                        LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, attrs.size(),
+                                attrs.lastModifiedTime().toMillis(), executable, null);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
                         listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
@@ -218,7 +306,7 @@ public final class LocalScanner {
                             listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
-                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, bytes,
+                        LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, bytes,
                                 attrs.lastModifiedTime().toMillis(), Boolean.FALSE, target);
                         byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
                         linkPaths.add(nfc(rel));

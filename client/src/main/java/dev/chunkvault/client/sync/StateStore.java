@@ -228,7 +228,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     private static SyncRecord record(ResultSet r) throws SQLException {
-        return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
+        String key = r.getString(1);
+        String path = r.getString(2);
+        // one string for both where they are spelled alike (a sync holds every record while it plans: issue 15)
+        return new SyncRecord(key.equals(path) ? path : key, path, r.getString(3), r.getLong(4), r.getLong(5),
                 r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0,
                 r.getInt(10) != 0, r.getInt(11) != 0);
     }
