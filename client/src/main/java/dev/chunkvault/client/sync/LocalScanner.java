@@ -196,7 +196,10 @@ public final class LocalScanner {
 
     /** @param links list symbolic links as links (their targets read, never followed), instead of skipping them */
     public static Scan scan(Path root, IgnoreRules ignore, boolean modes, boolean links) throws IOException {
-        Map<String, List<LocalFile>> byKey = new TreeMap<>();
+        // Each file by its fold key (this map is the scan's listing, once the keys two names share are taken out), and
+        // those keys apart: no list per file (a sync holds the listing while it plans, issue 15).
+        TreeMap<String, LocalFile> byKey = new TreeMap<>();
+        Map<String, List<LocalFile>> clashing = new TreeMap<>();
         java.util.Set<String> linkPaths = new java.util.TreeSet<>();
         List<String> warnings = new ArrayList<>();
         Map<String, Skipped> skipped = new TreeMap<>();
@@ -272,7 +275,7 @@ public final class LocalScanner {
                         }
                         LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, attrs.size(),
                                 attrs.lastModifiedTime().toMillis(), executable, null);
-                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        add(byKey, clashing, f);
                         listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
                     }
@@ -308,7 +311,7 @@ public final class LocalScanner {
                         }
                         LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, bytes,
                                 attrs.lastModifiedTime().toMillis(), Boolean.FALSE, target);
-                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        add(byKey, clashing, f);
                         linkPaths.add(nfc(rel));
                         listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
@@ -354,28 +357,41 @@ public final class LocalScanner {
                         return FileVisitResult.CONTINUE;
                     }
                 });
-        Map<String, LocalFile> files = new LinkedHashMap<>();
         Map<String, List<String>> collisions = new LinkedHashMap<>();
-        for (Map.Entry<String, List<LocalFile>> e : byKey.entrySet()) {
-            if (e.getValue().size() == 1) {
-                files.put(e.getKey(), e.getValue().get(0));
-            } else {
-                collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
-            }
+        for (Map.Entry<String, List<LocalFile>> e : clashing.entrySet()) {
+            byKey.remove(e.getKey());
+            collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
         }
+        Map<String, LocalFile> files = byKey;
         Map<String, LocalFile> folders = new LinkedHashMap<>();
         for (Map.Entry<String, List<LocalFile>> e : emptyByKey.entrySet()) {
-            if (e.getValue().size() == 1 && !byKey.containsKey(e.getKey())) {
+            LocalFile file = files.get(e.getKey());
+            List<LocalFile> clash = clashing.get(e.getKey());
+            if (e.getValue().size() == 1 && file == null && clash == null) {
                 folders.put(e.getKey(), e.getValue().get(0));
             } else {
                 List<String> names = new ArrayList<>();
                 e.getValue().forEach(f -> names.add(SyncPaths.relative(root, f.file())));
-                byKey.getOrDefault(e.getKey(), List.of()).forEach(f -> names.add(SyncPaths.relative(root, f.file())));
+                (clash != null ? clash : file != null ? List.of(file) : List.<LocalFile>of())
+                        .forEach(f -> names.add(SyncPaths.relative(root, f.file())));
                 collisions.put(e.getKey(), names);
                 files.remove(e.getKey());
             }
         }
         return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders);
+    }
+
+    /** Lists {@code f} by its fold key, or with the other names of that key when one has it already. */
+    private static void add(TreeMap<String, LocalFile> byKey, Map<String, List<LocalFile>> clashing, LocalFile f) {
+        List<LocalFile> clash = clashing.get(f.pathKey());
+        if (clash != null) {
+            clash.add(f);
+            return;
+        }
+        LocalFile before = byKey.putIfAbsent(f.pathKey(), f);
+        if (before != null) {
+            clashing.put(f.pathKey(), new ArrayList<>(List.of(before, f)));
+        }
     }
 
     /** The NFC spelling of a relative path as on disk (any name, valid or not), to compare with recorded paths. */
