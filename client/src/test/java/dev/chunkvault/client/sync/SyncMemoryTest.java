@@ -67,6 +67,26 @@ class SyncMemoryTest {
     }
 
     @Test
+    void namesThatFoldAlikeAreCollisionsAndNotListed() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        TestFiles.write(root.resolve("A.txt"), "1".getBytes());
+        TestFiles.write(root.resolve("a.txt"), "2".getBytes());
+        TestFiles.write(root.resolve("a.TXT"), "3".getBytes());
+        TestFiles.write(root.resolve("b.txt"), "4".getBytes());
+        TestFiles.write(root.resolve("D"), "5".getBytes());
+        Files.createDirectories(root.resolve("d")); // an empty folder whose name is the file's
+        Files.createDirectories(root.resolve("e"));
+
+        LocalScanner.Scan scan = LocalScanner.scan(root, IgnoreRules.load(root, List.of()));
+
+        assertEquals(List.of("b.txt"), List.copyOf(scan.files().keySet()));
+        assertEquals(List.of("e"), List.copyOf(scan.folders().keySet()));
+        assertEquals(List.of("a.txt", "d"), List.copyOf(scan.collisions().keySet()));
+        assertEquals(java.util.Set.of("A.txt", "a.txt", "a.TXT"), java.util.Set.copyOf(scan.collisions().get("a.txt")));
+        assertEquals(java.util.Set.of("D", "d"), java.util.Set.copyOf(scan.collisions().get("d")));
+    }
+
+    @Test
     void aNameNotInNfcOnDiskSyncsToAnotherDeviceAndBack() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
