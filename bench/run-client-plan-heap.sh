@@ -45,7 +45,7 @@ for heap in "$@"; do
   MALLOC_ARENA_MAX=2 /usr/bin/time -f '%e %M' -o "$work/time-$heap" java "-Xmx$heap" -XX:+UseSerialGC \
     -Djdk.nio.maxCachedBufferSize=32768 "-Xlog:gc:file=$work/gc-$heap.log" -jar client/target/chunkvault.jar \
     sync --dry-run "$tree" > "$work/plan-$heap.log" 2>&1 || status=$?
-  read -r wall kb < "$work/time-$heap"
+  read -r wall kb < <(tail -1 "$work/time-$heap") # after "Command exited with non-zero status N"
   live=$(sed -n "s/.*Pause.*->\([0-9]*\)M.*/\1/p" "$work/gc-$heap.log" | sort -n | tail -1)
   oom=$(grep -c OutOfMemoryError "$work/plan-$heap.log" || true)
   echo "$files files, -Xmx$heap: exit $status$([[ $oom -gt 0 ]] && echo ' (out of memory)'), ${wall} s," \
