@@ -219,6 +219,40 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /**
+     * Every record, by path key, without its manifest ({@code manifest()} null; {@link #withManifest} reads it): what a
+     * sync plans with. A sync holds every record while it plans, and a decoded manifest is most of one (issue 15); only
+     * the files that changed here need theirs.
+     */
+    public synchronized Map<String, SyncRecord> allWithoutManifests() {
+        Map<String, SyncRecord> out = new LinkedHashMap<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
+                + " mtime, content_hash, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
+            while (r.next()) {
+                String key = r.getString(1);
+                String path = r.getString(2);
+                out.put(key, new SyncRecord(key.equals(path) ? path : key, path, r.getString(3), r.getLong(4),
+                        r.getLong(5), r.getString(6), null, r.getLong(7), r.getInt(8) != 0, r.getInt(9) != 0,
+                        r.getInt(10) != 0));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * {@code rec} with its manifest: itself when it has one, else the stored record of the same version (a record read
+     * by {@link #allWithoutManifests}), else {@code rec} as it is.
+     */
+    public SyncRecord withManifest(SyncRecord rec) {
+        if (rec == null || rec.manifest() != null) {
+            return rec;
+        }
+        return get(rec.pathKey()).filter(stored -> stored.version().equals(rec.version()) && stored.manifest() != null)
+                .orElse(rec);
+    }
+
     public synchronized int count() {
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM files")) {
             return r.next() ? r.getInt(1) : 0;

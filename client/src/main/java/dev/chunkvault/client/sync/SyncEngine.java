@@ -284,7 +284,7 @@ public final class SyncEngine {
         });
         Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
         Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
-        state.all().forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        state.allWithoutManifests().forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
         folderRecordKeys = folderRecords.keySet();
 
         // Remote view.
@@ -789,7 +789,8 @@ public final class SyncEngine {
             }
             file = it.staged;
         }
-        return pusher.scan(file, it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
+        return pusher.scan(file, it.rec == null ? null : state.withManifest(it.rec).profile(),
+                listener.transfer(it.local.path()));
     }
 
     /** The local side's content hash: a link's from its target, a file's as scanned. */
@@ -836,7 +837,8 @@ public final class SyncEngine {
         LocalFile lf = it.local;
         FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
-        Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
+        Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version())
+                ? state.withManifest(it.rec).manifest() : null;
         FilePusher.Result r;
         boolean executable = !lf.isLink() && SyncItem.localBit(it);
         try {

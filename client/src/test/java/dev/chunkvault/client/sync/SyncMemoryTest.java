@@ -67,6 +67,27 @@ class SyncMemoryTest {
     }
 
     @Test
+    void recordsArePlannedWithoutTheirManifestsAndGetThemWhenAsked() {
+        dev.chunkvault.core.manifest.Manifest m = dev.chunkvault.core.manifest.Manifest.of("fastcdc-v1-64k-256k-1m",
+                List.of(new dev.chunkvault.core.manifest.ManifestEntry(dev.chunkvault.core.hash.ChunkId.ofDigest(new byte[32]), 7)));
+        try (StateStore s = StateStore.open(tmp)) {
+            s.put(new SyncRecord("docs/a.txt", "Docs/a.txt", "0000000001-00000000000000aa", 7, 42, "h", m));
+            s.put(new SyncRecord("b.txt", "b.txt", "0000000001-00000000000000bb", 7, 42, "h", m));
+            java.util.Map<String, SyncRecord> all = s.allWithoutManifests();
+            assertEquals(List.of("b.txt", "docs/a.txt"), List.copyOf(all.keySet()));
+            SyncRecord a = all.get("docs/a.txt");
+            assertEquals(null, a.manifest());
+            assertEquals("Docs/a.txt", a.path());
+            assertEquals("0000000001-00000000000000aa", a.version());
+            assertSame(all.get("b.txt").path(), all.get("b.txt").pathKey());
+            assertEquals(m, s.withManifest(a).manifest());
+            assertEquals("fastcdc-v1-64k-256k-1m", s.withManifest(a).profile());
+            s.put(new SyncRecord("docs/a.txt", "Docs/a.txt", "0000000002-00000000000000aa", 7, 42, "h", m));
+            assertSame(a, s.withManifest(a), "another version's manifest is not this record's");
+        }
+    }
+
+    @Test
     void namesThatFoldAlikeAreCollisionsAndNotListed() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));
         TestFiles.write(root.resolve("A.txt"), "1".getBytes());
