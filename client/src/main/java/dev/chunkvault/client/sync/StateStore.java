@@ -225,13 +225,24 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
      * the files that changed here need theirs.
      */
     public synchronized Map<String, SyncRecord> allWithoutManifests() {
+        return allWithoutManifests(k -> null);
+    }
+
+    /**
+     * As {@link #allWithoutManifests()}, with the path strings {@code spelled} gives for a key (a scan's) where they are
+     * the record's path, so that a file's path is held once, not by its scan and its record each.
+     */
+    public synchronized Map<String, SyncRecord> allWithoutManifests(java.util.function.Function<String, String> spelled) {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
                 + " mtime, content_hash, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
             while (r.next()) {
                 String key = r.getString(1);
                 String path = r.getString(2);
-                out.put(key, new SyncRecord(key.equals(path) ? path : key, path, r.getString(3), r.getLong(4),
+                String same = spelled.apply(key);
+                path = path.equals(same) ? same : path;
+                key = key.equals(path) ? path : key;
+                out.put(key, new SyncRecord(key, path, r.getString(3), r.getLong(4),
                         r.getLong(5), r.getString(6), null, r.getLong(7), r.getInt(8) != 0, r.getInt(9) != 0,
                         r.getInt(10) != 0));
             }

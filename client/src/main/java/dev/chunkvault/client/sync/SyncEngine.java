@@ -284,7 +284,7 @@ public final class SyncEngine {
         });
         Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
         Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
-        state.allWithoutManifests().forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        state.allWithoutManifests(pathsOf(scan)).forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
         folderRecordKeys = folderRecords.keySet();
 
         // Remote view.
@@ -450,6 +450,15 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /** The path strings of the scanned files, by key (records share them: each path is held once). */
+    private static java.util.function.Function<String, String> pathsOf(LocalScanner.Scan scan) {
+        Map<String, LocalFile> files = scan.files();
+        return k -> {
+            LocalFile f = files.get(k);
+            return f == null ? null : f.path();
+        };
     }
 
     /** The folder's state must belong to this endpoint and account; a first sync records them. */

@@ -80,6 +80,9 @@ class SyncMemoryTest {
             assertEquals("Docs/a.txt", a.path());
             assertEquals("0000000001-00000000000000aa", a.version());
             assertSame(all.get("b.txt").path(), all.get("b.txt").pathKey());
+            String scanned = new String("Docs/a.txt".toCharArray());
+            SyncRecord shared = s.allWithoutManifests(k -> k.equals("docs/a.txt") ? scanned : null).get("docs/a.txt");
+            assertSame(scanned, shared.path(), "the scan's string, held once");
             assertEquals(m, s.withManifest(a).manifest());
             assertEquals("fastcdc-v1-64k-256k-1m", s.withManifest(a).profile());
             s.put(new SyncRecord("docs/a.txt", "Docs/a.txt", "0000000002-00000000000000aa", 7, 42, "h", m));
