@@ -3,6 +3,8 @@
 # copy of TREE (first sync) and of an empty folder (second device), each in a JVM started with the given options;
 # prints wall seconds and peak RSS (/usr/bin/time) of each, and checks the two folders hold the same files.
 # With NMT=1 it also keeps the JVM's native-memory summary at the highest RSS seen (sampled every 3 s) in WORK/*.nmt.
+# With HISTO=1 it keeps the live-object histogram (`jcmd PID GC.class_histogram`, a full GC each) every HISTO_EVERY
+# seconds (default 15) of each sync in WORK/histo-{a,b}-N.txt, and prints the largest live heap seen and its file.
 #
 # Usage: bench/run-client-memory.sh TREE [JVM OPTION ...]
 #   e.g. bench/run-client-memory.sh /tmp/trees/py311 -Xmx256m -XX:+UseSerialGC -Djdk.nio.maxCachedBufferSize=32768
@@ -21,9 +23,11 @@ work=$(mktemp -d /tmp/chunkvault-memory.XXXXXX)
 port=${API_PORT:-4870}
 cloud_pid=
 sampler_pid=
+histo_pid=
 cleanup() {
   local status=$?
   [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
+  [[ -n "$histo_pid" ]] && kill "$histo_pid" 2>/dev/null || true
   if [[ -n "$cloud_pid" ]]; then
     kill "$cloud_pid" 2>/dev/null || true
     wait "$cloud_pid" 2>/dev/null || true
@@ -60,6 +64,23 @@ if [[ "${NMT:-0}" == 1 ]]; then
   sampler_pid=$!
 fi
 
+if [[ "${HISTO:-0}" == 1 ]]; then
+  (
+    n=0
+    while true; do
+      for pid in $(pgrep -f "^java.*chunkvault.jar sync $work/" || true); do
+        d=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | sed -n "s|.* sync $work/\([ab]\).*|\1|p")
+        [[ -z "$d" ]] && continue
+        n=$((n + 1))
+        rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        { echo "rss_kb $rss seconds $SECONDS"; jcmd "$pid" GC.class_histogram; } > "$work/histo-$d-$n.txt" 2>/dev/null || true
+      done
+      sleep "${HISTO_EVERY:-15}"
+    done
+  ) &
+  histo_pid=$!
+fi
+
 for d in a b; do
   if [[ ${#opts[@]} -eq 0 ]]; then
     cmd=(client/chunkvault sync "$work/$d")
@@ -74,4 +95,10 @@ done
 if diff -rq --exclude=.chunkvault "$work/a" "$work/b" >/dev/null; then echo "the two folders hold the same files"; else
   echo "the folders differ" >&2; exit 1; fi
 [[ "${NMT:-0}" == 1 ]] && echo "native memory at the highest RSS: $work/peak.nmt"
+if [[ "${HISTO:-0}" == 1 ]]; then
+  for d in a b; do
+    best=$(for f in "$work"/histo-$d-*.txt; do [[ -f $f ]] && echo "$(awk '/^Total/ {print $3}' "$f") $f"; done | sort -n | tail -1)
+    [[ -n "$best" ]] && echo "$([[ $d == a ]] && echo 'first sync   ' || echo 'second device'): largest live heap $((${best%% *} / 1048576)) MB, ${best#* }"
+  done
+fi
 exit 0

@@ -210,8 +210,9 @@ final class ConflictResolver {
         String base = it.rec == null ? null : it.rec.version();
         Manifest full = s.manifest();
         ManifestDelta delta = null;
-        if (!whole && it.rec != null && it.rec.manifest().profile().equals(full.profile()) && full.chunkCount() > 64) {
-            delta = ManifestDelta.compute(it.rec.manifest(), full);
+        Manifest baseManifest = it.rec == null ? null : state.withManifest(it.rec).manifest();
+        if (!whole && baseManifest != null && baseManifest.profile().equals(full.profile()) && full.chunkCount() > 64) {
+            delta = ManifestDelta.compute(baseManifest, full);
             full = null;
         }
         String localTime = LocalDateTime.ofInstant(clock.instant(), ZoneId.systemDefault())

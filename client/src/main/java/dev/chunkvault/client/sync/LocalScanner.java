@@ -41,13 +41,44 @@ public final class LocalScanner {
     /**
      * A regular file found on disk; {@code path} is the canonical (NFC) remote path.
      *
+     * <p>A sync holds one per file of the tree until the file is done, so it is kept small (issue 15): the fold key is
+     * the path's own string when the two are spelled alike, and the file's {@link Path} is not kept when it is the sync
+     * root's {@code path} (it is made again when asked for); only a file whose name on disk is spelled otherwise (not
+     * NFC) keeps its own.
+     *
      * @param executable its executable bit, or null where the folder's file system does not keep modes (unknown: never
      *                   taken for a change); false for a link
      * @param link       for a symbolic link kept as a link, its target (never followed): {@code size} is then the
      *                   target's UTF-8 length and {@code mtimeMillis} the link's own; null for a regular file
      */
-    public record LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable,
-                            String link) {
+    public static final class LocalFile {
+        private final String pathKey;
+        private final String path;
+        /** The file itself, or (when {@link #rooted}) the sync root it lies under at {@link #path}. */
+        private final Path at;
+        private final boolean rooted;
+        private final long size;
+        private final long mtimeMillis;
+        private final Boolean executable;
+        private final String link;
+
+        private LocalFile(String pathKey, String path, Path at, boolean rooted, long size, long mtimeMillis,
+                          Boolean executable, String link) {
+            this.pathKey = pathKey.equals(path) ? path : pathKey;
+            this.path = path;
+            this.at = at;
+            this.rooted = rooted;
+            this.size = size;
+            this.mtimeMillis = mtimeMillis;
+            this.executable = executable;
+            this.link = link;
+        }
+
+        public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis, Boolean executable,
+                         String link) {
+            this(pathKey, path, file, false, size, mtimeMillis, executable, link);
+        }
+
         /** A file whose executable bit is not known. */
         public LocalFile(String pathKey, String path, Path file, long size, long mtimeMillis) {
             this(pathKey, path, file, size, mtimeMillis, null, null);
@@ -58,9 +89,66 @@ public final class LocalScanner {
             this(pathKey, path, file, size, mtimeMillis, executable, null);
         }
 
+        /**
+         * A file the scan found at {@code file} under {@code root}: the root is kept instead of the file's own path
+         * when {@code path} names it there.
+         */
+        static LocalFile found(Path root, String rel, String pathKey, String path, Path file, long size, long mtimeMillis,
+                               Boolean executable, String link) {
+            boolean rooted = rel.equals(path) && SyncPaths.toLocal(root, path).equals(file);
+            return new LocalFile(pathKey, path, rooted ? root : file, rooted, size, mtimeMillis, executable, link);
+        }
+
+        public String pathKey() {
+            return pathKey;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        /** The file on disk (made again from the root and the path for most files: see the class comment). */
+        public Path file() {
+            return rooted ? SyncPaths.toLocal(at, path) : at;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public long mtimeMillis() {
+            return mtimeMillis;
+        }
+
+        public Boolean executable() {
+            return executable;
+        }
+
+        public String link() {
+            return link;
+        }
+
         /** Whether this is a symbolic link kept as a link. */
         public boolean isLink() {
             return link != null;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LocalFile f && pathKey.equals(f.pathKey) && path.equals(f.path) && file().equals(f.file())
+                    && size == f.size && mtimeMillis == f.mtimeMillis && java.util.Objects.equals(executable, f.executable)
+                    && java.util.Objects.equals(link, f.link);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(pathKey, path, size, mtimeMillis);
+        }
+
+        @Override
+        public String toString() {
+            return "LocalFile[pathKey=" + pathKey + ", path=" + path + ", file=" + file() + ", size=" + size
+                    + ", mtimeMillis=" + mtimeMillis + ", executable=" + executable + ", link=" + link + "]";
         }
     }
 
@@ -108,7 +196,10 @@ public final class LocalScanner {
 
     /** @param links list symbolic links as links (their targets read, never followed), instead of skipping them */
     public static Scan scan(Path root, IgnoreRules ignore, boolean modes, boolean links) throws IOException {
-        Map<String, List<LocalFile>> byKey = new TreeMap<>();
+        // Each file by its fold key (this map is the scan's listing, once the keys two names share are taken out), and
+        // those keys apart: no list per file (a sync holds the listing while it plans, issue 15).
+        TreeMap<String, LocalFile> byKey = new TreeMap<>();
+        Map<String, List<LocalFile>> clashing = new TreeMap<>();
         java.util.Set<String> linkPaths = new java.util.TreeSet<>();
         List<String> warnings = new ArrayList<>();
         Map<String, Skipped> skipped = new TreeMap<>();
@@ -182,9 +273,9 @@ public final class LocalScanner {
                                 executable = null; // gone or unreadable meanwhile: its bit is unknown this time
                             }
                         }
-                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, attrs.size(),
-                                attrs.lastModifiedTime().toMillis(), executable);
-                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, attrs.size(),
+                                attrs.lastModifiedTime().toMillis(), executable, null);
+                        add(byKey, clashing, f);
                         listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
                     }
@@ -218,9 +309,9 @@ public final class LocalScanner {
                             listed.peek()[0]++; // something here, not synced: the folder is not empty
                             return FileVisitResult.CONTINUE;
                         }
-                        LocalFile f = new LocalFile(p.foldKey(), p.toString(), file, bytes,
+                        LocalFile f = LocalFile.found(root, rel, p.foldKey(), p.toString(), file, bytes,
                                 attrs.lastModifiedTime().toMillis(), Boolean.FALSE, target);
-                        byKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
+                        add(byKey, clashing, f);
                         linkPaths.add(nfc(rel));
                         listed.peek()[0]++;
                         return FileVisitResult.CONTINUE;
@@ -266,28 +357,41 @@ public final class LocalScanner {
                         return FileVisitResult.CONTINUE;
                     }
                 });
-        Map<String, LocalFile> files = new LinkedHashMap<>();
         Map<String, List<String>> collisions = new LinkedHashMap<>();
-        for (Map.Entry<String, List<LocalFile>> e : byKey.entrySet()) {
-            if (e.getValue().size() == 1) {
-                files.put(e.getKey(), e.getValue().get(0));
-            } else {
-                collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
-            }
+        for (Map.Entry<String, List<LocalFile>> e : clashing.entrySet()) {
+            byKey.remove(e.getKey());
+            collisions.put(e.getKey(), e.getValue().stream().map(f -> SyncPaths.relative(root, f.file())).toList());
         }
+        Map<String, LocalFile> files = byKey;
         Map<String, LocalFile> folders = new LinkedHashMap<>();
         for (Map.Entry<String, List<LocalFile>> e : emptyByKey.entrySet()) {
-            if (e.getValue().size() == 1 && !byKey.containsKey(e.getKey())) {
+            LocalFile file = files.get(e.getKey());
+            List<LocalFile> clash = clashing.get(e.getKey());
+            if (e.getValue().size() == 1 && file == null && clash == null) {
                 folders.put(e.getKey(), e.getValue().get(0));
             } else {
                 List<String> names = new ArrayList<>();
                 e.getValue().forEach(f -> names.add(SyncPaths.relative(root, f.file())));
-                byKey.getOrDefault(e.getKey(), List.of()).forEach(f -> names.add(SyncPaths.relative(root, f.file())));
+                (clash != null ? clash : file != null ? List.of(file) : List.<LocalFile>of())
+                        .forEach(f -> names.add(SyncPaths.relative(root, f.file())));
                 collisions.put(e.getKey(), names);
                 files.remove(e.getKey());
             }
         }
         return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders);
+    }
+
+    /** Lists {@code f} by its fold key, or with the other names of that key when one has it already. */
+    private static void add(TreeMap<String, LocalFile> byKey, Map<String, List<LocalFile>> clashing, LocalFile f) {
+        List<LocalFile> clash = clashing.get(f.pathKey());
+        if (clash != null) {
+            clash.add(f);
+            return;
+        }
+        LocalFile before = byKey.putIfAbsent(f.pathKey(), f);
+        if (before != null) {
+            clashing.put(f.pathKey(), new ArrayList<>(List.of(before, f)));
+        }
     }
 
     /** The NFC spelling of a relative path as on disk (any name, valid or not), to compare with recorded paths. */

@@ -27,6 +27,10 @@ final class PlanPrefetcher implements Planner {
     }
 
     private final List<ChunkvaultClient.PlanRequest> order;
+    /**
+     * Where each file is in {@code order}, by its version (the version's own string, not a new key per file: a second
+     * device holds this for every file it gets, issue 15); the path is checked against the file's there.
+     */
     private final Map<String, Integer> index = new HashMap<>();
     private final Map<Integer, CompletableFuture<Coalescer.Answer<DownloadPlan>>> asked = new HashMap<>();
     private final Batch batch;
@@ -36,14 +40,10 @@ final class PlanPrefetcher implements Planner {
     PlanPrefetcher(List<ChunkvaultClient.PlanRequest> order, Batch batch, Planner other) {
         this.order = List.copyOf(order);
         for (int i = 0; i < this.order.size(); i++) {
-            index.putIfAbsent(key(this.order.get(i).path(), this.order.get(i).version()), i);
+            index.putIfAbsent(this.order.get(i).version(), i);
         }
         this.batch = batch;
         this.other = other;
-    }
-
-    private static String key(String path, String version) {
-        return path + "\u0000" + version;
     }
 
     /** Ahead-of-time requests sent (for tests and reports). */
@@ -53,8 +53,8 @@ final class PlanPrefetcher implements Planner {
 
     @Override
     public DownloadPlan plan(String path, String version, List<String> chunks) {
-        Integer at = chunks == null ? index.get(key(path, version)) : null;
-        if (at == null) {
+        Integer at = chunks == null && version != null ? index.get(version) : null;
+        if (at == null || !order.get(at).path().equals(path)) {
             return other.plan(path, version, chunks);
         }
         CompletableFuture<Coalescer.Answer<DownloadPlan>> mine;

@@ -23,7 +23,7 @@ final class RemoteView {
     static final Duration FULL_EVERY = Duration.ofHours(24);
 
     private final boolean full;
-    private final Map<String, FileEntry> files;
+    private Map<String, FileEntry> files;
     private final String newCursor;
 
     private RemoteView(boolean full, Map<String, FileEntry> files, String newCursor) {
@@ -68,9 +68,16 @@ final class RemoteView {
         return new RemoteView(full, remote, newCursor);
     }
 
+    /**
+     * Keeps {@code e} by its fold key: the entry's path when the two are spelled alike (one string, not two), and without
+     * the times a sync never reads (a sync holds one entry per listed file until the file is done: issue 15).
+     */
     private static void put(Map<String, FileEntry> remote, FileEntry e, SyncReport report) {
         try {
-            remote.put(FilePath.parse(e.path()).foldKey(), e);
+            String key = FilePath.parse(e.path()).foldKey();
+            remote.put(key.equals(e.path()) ? e.path() : key, e.clientMtime() == null && e.updatedAt() == null ? e
+                    : new FileEntry(e.path(), e.version(), e.size(), e.contentHash(), e.deleted(), null, null, e.executable(),
+                            e.link(), e.folder()));
         } catch (InvalidFilePathException | NullPointerException bad) {
             report.warnings.add("the server listed a path that is not valid here; skipped");
         }
@@ -99,6 +106,11 @@ final class RemoteView {
             return !listed.deleted();
         }
         return !listed.version().equals(rec.version());
+    }
+
+    /** Lets go of the listed files (once the sync has planned with them); only the cursor is kept. */
+    void release() {
+        files = Map.of();
     }
 
     /** Saves the cursor (and the time of a full listing): every remote change read here was applied. */

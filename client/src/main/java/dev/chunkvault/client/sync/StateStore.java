@@ -219,6 +219,51 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /**
+     * Every record, by path key, without its manifest ({@code manifest()} null; {@link #withManifest} reads it): what a
+     * sync plans with. A sync holds every record while it plans, and a decoded manifest is most of one (issue 15); only
+     * the files that changed here need theirs.
+     */
+    public synchronized Map<String, SyncRecord> allWithoutManifests() {
+        return allWithoutManifests(k -> null);
+    }
+
+    /**
+     * As {@link #allWithoutManifests()}, with the path strings {@code spelled} gives for a key (a scan's) where they are
+     * the record's path, so that a file's path is held once, not by its scan and its record each.
+     */
+    public synchronized Map<String, SyncRecord> allWithoutManifests(java.util.function.Function<String, String> spelled) {
+        Map<String, SyncRecord> out = new LinkedHashMap<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
+                + " mtime, content_hash, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
+            while (r.next()) {
+                String key = r.getString(1);
+                String path = r.getString(2);
+                String same = spelled.apply(key);
+                path = path.equals(same) ? same : path;
+                key = key.equals(path) ? path : key;
+                out.put(key, new SyncRecord(key, path, r.getString(3), r.getLong(4),
+                        r.getLong(5), r.getString(6), null, r.getLong(7), r.getInt(8) != 0, r.getInt(9) != 0,
+                        r.getInt(10) != 0));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * {@code rec} with its manifest: itself when it has one, else the stored record of the same version (a record read
+     * by {@link #allWithoutManifests}), else {@code rec} as it is.
+     */
+    public SyncRecord withManifest(SyncRecord rec) {
+        if (rec == null || rec.manifest() != null) {
+            return rec;
+        }
+        return get(rec.pathKey()).filter(stored -> stored.version().equals(rec.version()) && stored.manifest() != null)
+                .orElse(rec);
+    }
+
     public synchronized int count() {
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM files")) {
             return r.next() ? r.getInt(1) : 0;
@@ -228,7 +273,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     private static SyncRecord record(ResultSet r) throws SQLException {
-        return new SyncRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
+        String key = r.getString(1);
+        String path = r.getString(2);
+        // one string for both where they are spelled alike (a sync holds every record while it plans: issue 15)
+        return new SyncRecord(key.equals(path) ? path : key, path, r.getString(3), r.getLong(4), r.getLong(5),
                 r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0,
                 r.getInt(10) != 0, r.getInt(11) != 0);
     }

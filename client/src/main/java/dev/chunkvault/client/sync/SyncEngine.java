@@ -284,7 +284,7 @@ public final class SyncEngine {
         });
         Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
         Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
-        state.all().forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        state.allWithoutManifests(pathsOf(scan)).forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
         folderRecordKeys = folderRecords.keySet();
 
         // Remote view.
@@ -410,9 +410,24 @@ public final class SyncEngine {
         }
 
         // Transfers of different files run side by side (FILE_PARALLELISM); everything else, in order, after them.
-        List<SyncItem> transfers = items.stream().filter(i -> i.action == Action.PUSH || i.action == Action.PULL).toList();
-        List<SyncItem> rest = items.stream().filter(i -> i.action != Action.PUSH && i.action != Action.PULL
-                && i.action != Action.NONE).toList();
+        List<SyncItem> transfers = new ArrayList<>();
+        List<SyncItem> rest = new ArrayList<>();
+        for (SyncItem i : items) {
+            if (i.action == Action.PUSH || i.action == Action.PULL) {
+                transfers.add(i);
+            } else if (i.action != Action.NONE) {
+                rest.add(i);
+            }
+        }
+        // From here on, each file's item is the only thing held of it (issue 15: a constant plus a small record per
+        // file), and it is let go once the file is done (see applyAll): the scan, the records, the remote listing and
+        // the unchanged files' items are not needed any more.
+        items = null;
+        guarded = null;
+        keys = null;
+        scan = null;
+        records.clear();
+        remote.release();
         boolean allApplied = !heldBack && !skippedAny;
         long planned = 0;
         for (SyncItem i : transfers) {
@@ -435,6 +450,15 @@ public final class SyncEngine {
         }
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
+    }
+
+    /** The path strings of the scanned files, by key (records share them: each path is held once). */
+    private static java.util.function.Function<String, String> pathsOf(LocalScanner.Scan scan) {
+        Map<String, LocalFile> files = scan.files();
+        return k -> {
+            LocalFile f = files.get(k);
+            return f == null ? null : f.path();
+        };
     }
 
     /** The folder's state must belong to this endpoint and account; a first sync records them. */
@@ -463,7 +487,6 @@ public final class SyncEngine {
         }
     }
 
-    /** Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). */
     /** A download of a file that is not here at all: whole-file plans, asked ahead. */
     private static boolean isFresh(SyncItem it) {
         return it.action == Action.PULL && it.local == null && it.rec == null && it.remote != null;
@@ -476,44 +499,64 @@ public final class SyncEngine {
         return size >= SMALL_FILE;
     }
 
+    /**
+     * Applies items, {@code parallelism} at a time; false if any could not be applied (it is retried next time). Each
+     * item is let go as soon as its file is done ({@code items} is emptied first), so what a sync holds per file shrinks
+     * as it goes. The transfer threads take the items in order; a problem that ends the sync stops them all.
+     */
     private boolean applyAll(List<SyncItem> items, SyncReport report, int parallelism) throws IOException {
-        if (parallelism <= 1 || items.size() <= 1) {
+        SyncItem[] queue = items.toArray(new SyncItem[0]);
+        items.clear();
+        if (parallelism <= 1 || queue.length <= 1) {
             boolean ok = true;
-            for (SyncItem it : items) {
+            for (int i = 0; i < queue.length; i++) {
+                SyncItem it = queue[i];
+                queue[i] = null;
                 ok &= applyGuarded(it, report);
             }
             return ok;
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+        int threads = Math.min(parallelism, queue.length);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "chunkvault-sync");
             t.setDaemon(true);
             return t;
         });
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
-            for (SyncItem it : items) {
-                boolean large = isLarge(it);
-                futures.add(pool.submit(() -> {
-                    if (large) {
-                        largeFiles.acquireUninterruptibly();
-                    }
-                    batcher.enter();
-                    try {
-                        return applyGuarded(it, report);
-                    } finally {
-                        batcher.leave();
+            java.util.concurrent.CompletionService<Boolean> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+            List<java.util.concurrent.Future<Boolean>> workers = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                workers.add(done.submit(() -> {
+                    boolean ok = true;
+                    for (int i = next.getAndIncrement(); i < queue.length && !stop.get(); i = next.getAndIncrement()) {
+                        SyncItem it = queue[i];
+                        queue[i] = null; // each index is taken by one thread only
+                        boolean large = isLarge(it);
                         if (large) {
-                            largeFiles.release();
+                            largeFiles.acquireUninterruptibly();
+                        }
+                        batcher.enter();
+                        try {
+                            ok &= applyGuarded(it, report);
+                        } finally {
+                            batcher.leave();
+                            if (large) {
+                                largeFiles.release();
+                            }
                         }
                     }
+                    return ok;
                 }));
             }
             boolean ok = true;
-            for (java.util.concurrent.Future<Boolean> f : futures) {
+            for (int w = 0; w < threads; w++) {
                 try {
-                    ok &= f.get();
+                    ok &= done.take().get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    futures.forEach(other -> other.cancel(true));
+                    stop.set(true);
+                    workers.forEach(other -> other.cancel(true));
                     Throwable c = e.getCause();
                     if (c instanceof IOException io) {
                         throw io;
@@ -523,13 +566,15 @@ public final class SyncEngine {
                     }
                     throw new ChunkvaultException("Sync failed.", c);
                 } catch (InterruptedException e) {
-                    futures.forEach(other -> other.cancel(true));
+                    stop.set(true);
+                    workers.forEach(other -> other.cancel(true));
                     Thread.currentThread().interrupt();
                     throw new ChunkvaultException("Interrupted.", e);
                 }
             }
             return ok;
         } finally {
+            stop.set(true);
             pool.shutdownNow();
         }
     }
@@ -753,7 +798,8 @@ public final class SyncEngine {
             }
             file = it.staged;
         }
-        return pusher.scan(file, it.rec == null ? null : it.rec.profile(), listener.transfer(it.local.path()));
+        return pusher.scan(file, it.rec == null ? null : state.withManifest(it.rec).profile(),
+                listener.transfer(it.local.path()));
     }
 
     /** The local side's content hash: a link's from its target, a file's as scanned. */
@@ -800,7 +846,8 @@ public final class SyncEngine {
         LocalFile lf = it.local;
         FilePusher.Scanned s = it.scanned != null ? it.scanned : scan(it);
         it.scanned = s;
-        Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version()) ? it.rec.manifest() : null;
+        Manifest parentManifest = it.rec != null && Objects.equals(parent, it.rec.version())
+                ? state.withManifest(it.rec).manifest() : null;
         FilePusher.Result r;
         boolean executable = !lf.isLink() && SyncItem.localBit(it);
         try {
