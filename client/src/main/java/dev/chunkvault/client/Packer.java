@@ -27,10 +27,11 @@ import java.util.stream.Collectors;
  * which of them the caller already holds, and the pack is built again without those before anything is uploaded. A
  * service that cannot answer that (older than this client) gets none: the chunks are answered "ask for a grant first".
  *
- * <p>Each caller gets, for each of its chunks: stored; held already (nothing sent); send alone (the service holds verified bytes of it from
- * elsewhere, so this uploader proves it has them the usual way, by a presigned PUT of its own); ask again later
- * (being collected); or changed (its bytes no longer hash to its id: the file changed since it was read). A PUT whose
- * URL expired, or a pack collected before it was sealed, is declared and sent again.
+ * <p>Each caller gets, for each of its chunks: stored; held already (nothing sent); send alone (the service holds
+ * verified bytes of it from elsewhere, so this uploader proves it has them the usual way, by a presigned PUT of its
+ * own); ask again later (being collected); ask for a grant first; or changed (its bytes no longer hash to its id: the
+ * file changed since it was read). A PUT whose URL expired, or a pack collected before it was sealed, is declared and
+ * sent again.
  */
 public final class Packer {
     /** What became of one chunk. */
