@@ -117,30 +117,18 @@ public final class CommitBatcher implements Committer {
 
     private CommitResult await(Pending mine) {
         try {
-            try {
-                return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException lingered) {
-                // Lingered: the first of the batch's callers to notice sends it, unless a batch is being sent (then
-                // the commits arriving meanwhile join it, and it is looked at again after another linger).
-                while (true) {
+            while (true) {
+                try {
+                    return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException lingered) {
+                    // Lingered: the first of the batch's callers to notice sends it, unless a batch is being sent (then
+                    // the commits arriving meanwhile join it, and it is looked at again after another linger).
                     List<Pending> batch;
                     synchronized (this) {
-                        if (!pending.contains(mine)) {
-                            break;
-                        }
-                        batch = inFlight < LINGERED_IN_FLIGHT ? takeAll() : null;
+                        batch = inFlight < LINGERED_IN_FLIGHT && pending.contains(mine) ? takeAll() : null;
                     }
-                    if (batch != null) {
-                        send(batch);
-                        break;
-                    }
-                    try {
-                        return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (TimeoutException again) {
-                        // look again
-                    }
+                    send(batch);
                 }
-                return mine.done().get();
             }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
