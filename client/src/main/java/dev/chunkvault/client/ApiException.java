@@ -97,6 +97,14 @@ public class ApiException extends ChunkvaultException {
         return status == 404 && !coded || "UNKNOWN_ROUTE".equals(code);
     }
 
+    /**
+     * 400 {@code UNKNOWN_FIELD}: the service refuses a field of the request it does not know (a deployment older than
+     * this client).
+     */
+    public boolean isUnknownField() {
+        return status == 400 && "UNKNOWN_FIELD".equals(code);
+    }
+
     /** 401, or a 403 that is about the caller's token or scopes (not the account's quota). */
     public boolean isUnauthorized() {
         return status == 401 || (status == 403 && !isQuotaExceeded());

@@ -199,7 +199,7 @@ public final class ChunkvaultClient implements AutoCloseable {
             d = transport.call(Call.post("/v1/packs", new PackBody(sha256Hex, size, index, unlessHeld ? Boolean.TRUE : null)),
                     PackDeclared.class);
         } catch (ApiException e) {
-            if (e.isNoSuchRoute() || unlessHeld && e.status() == 400 && "UNKNOWN_FIELD".equals(e.code())) {
+            if (e.isNoSuchRoute() || unlessHeld && e.isUnknownField()) {
                 declarationsAnswerHeld.set(false);
             }
             throw e;
@@ -305,7 +305,7 @@ public final class ChunkvaultClient implements AutoCloseable {
      * — the files are synced, without it — and {@link #executableBitsRefused()} says so.
      */
     private boolean refusesExecutableBit(ApiException e, List<Commit> sent) {
-        boolean refused = e.status() == 400 && "UNKNOWN_FIELD".equals(e.code()) && e.getMessage() != null
+        boolean refused = e.isUnknownField() && e.getMessage() != null
                 && e.getMessage().contains("'executable'") && sent.stream().anyMatch(Commit::executable);
         if (refused) {
             executableBitsRefused.set(true);

@@ -165,7 +165,7 @@ public final class Packer {
             try {
                 d = client.declarePack(ChunkId.sha256(pack).hex(), pack.length, b.entries(), client.packsWithoutGrants());
             } catch (ApiException e) {
-                if (!e.isNoSuchRoute() && !(e.status() == 400 && "UNKNOWN_FIELD".equals(e.code()))) {
+                if (!e.isNoSuchRoute() && !e.isUnknownField()) {
                     throw e;
                 }
                 // The service cannot tell which of these the caller holds, or has no packs (these chunks may have come

@@ -1234,7 +1234,7 @@ public final class SyncEngine {
             }
             throw stale;
         } catch (ApiException e) {
-            if (e.status() == 400 && "UNKNOWN_FIELD".equals(e.code())) {
+            if (e.isUnknownField()) {
                 foldersRefused = true;
                 return null;
             }
