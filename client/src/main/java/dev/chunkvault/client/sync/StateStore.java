@@ -193,8 +193,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     // ---------------------------------------------------------------- files
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
-        try (PreparedStatement p = db.prepareStatement("SELECT path_key, path, version, size, mtime, content_hash,"
-                + " manifest, synced_at, executable, link, folder FROM files WHERE path_key = ?")) {
+        try (PreparedStatement p = db.prepareStatement("SELECT " + FILE_COLUMNS + " FROM files WHERE path_key = ?")) {
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -204,13 +203,23 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /** A file's columns, in the order {@link #record} reads them. */
+    private static final String FILE_COLUMNS = "path_key, path, version, size, mtime, content_hash, manifest, synced_at,"
+            + " executable, link, folder";
+    /** The same with no manifest read ({@link #allWithoutManifests}). */
+    private static final String FILE_COLUMNS_NO_MANIFEST = FILE_COLUMNS.replace("manifest", "NULL AS manifest");
+
     /** Every record, by path key. */
     public synchronized Map<String, SyncRecord> all() {
+        return all(FILE_COLUMNS, true, k -> null);
+    }
+
+    private Map<String, SyncRecord> all(String columns, boolean manifests, java.util.function.Function<String, String> spelled) {
         Map<String, SyncRecord> out = new LinkedHashMap<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, manifest, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT " + columns + " FROM files ORDER BY path_key")) {
             while (r.next()) {
-                SyncRecord rec = record(r);
+                SyncRecord rec = record(r, manifests, spelled);
                 out.put(rec.pathKey(), rec);
             }
             return out;
@@ -233,23 +242,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
      * the record's path, so that a file's path is held once, not by its scan and its record each.
      */
     public synchronized Map<String, SyncRecord> allWithoutManifests(java.util.function.Function<String, String> spelled) {
-        Map<String, SyncRecord> out = new LinkedHashMap<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path_key, path, version, size,"
-                + " mtime, content_hash, synced_at, executable, link, folder FROM files ORDER BY path_key")) {
-            while (r.next()) {
-                String key = r.getString(1);
-                String path = r.getString(2);
-                String same = spelled.apply(key);
-                path = path.equals(same) ? same : path;
-                key = key.equals(path) ? path : key;
-                out.put(key, new SyncRecord(key, path, r.getString(3), r.getLong(4),
-                        r.getLong(5), r.getString(6), null, r.getLong(7), r.getInt(8) != 0, r.getInt(9) != 0,
-                        r.getInt(10) != 0));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return all(FILE_COLUMNS_NO_MANIFEST, false, spelled);
     }
 
     /**
@@ -273,12 +266,24 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     private static SyncRecord record(ResultSet r) throws SQLException {
+        return record(r, true, k -> null);
+    }
+
+    /**
+     * The record at {@code r} ({@link #FILE_COLUMNS}), its manifest decoded or left null; its path the string
+     * {@code spelled} gives for its key where they are the same (a scan's, so that a path is held once), and one
+     * string for key and path where they are spelled alike (a sync holds every record while it plans: issue 15).
+     */
+    private static SyncRecord record(ResultSet r, boolean manifest, java.util.function.Function<String, String> spelled)
+            throws SQLException {
         String key = r.getString(1);
         String path = r.getString(2);
-        // one string for both where they are spelled alike (a sync holds every record while it plans: issue 15)
-        return new SyncRecord(key.equals(path) ? path : key, path, r.getString(3), r.getLong(4), r.getLong(5),
-                r.getString(6), Manifest.decode(r.getBytes(7)), r.getLong(8), r.getInt(9) != 0,
-                r.getInt(10) != 0, r.getInt(11) != 0);
+        String same = spelled.apply(key);
+        path = path.equals(same) ? same : path;
+        key = key.equals(path) ? path : key;
+        return new SyncRecord(key, path, r.getString(3), r.getLong(4), r.getLong(5), r.getString(6),
+                manifest ? Manifest.decode(r.getBytes(7)) : null, r.getLong(8), r.getInt(9) != 0, r.getInt(10) != 0,
+                r.getInt(11) != 0);
     }
 
     /**
