@@ -19,18 +19,21 @@ import dev.chunkvault.service.vault.Owner;
  *                    target path as UTF-8 bytes, at most 4096; never with executable or delete
  * @param folder      whether the version marks an empty folder (optional, false when absent): an empty manifest and size 0,
  *                    never with executable, link or delete (deleting a folder's marker is a plain delete)
+ * @param originalName the file's name on the device that wrote it, when {@code path} holds a marked name because that
+ *                    folder also holds a name differing only by case or Unicode form (optional; never with delete or
+ *                    folder): a device whose file system holds both names writes the file under this one
  */
 public record CommitRequestDto(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta,
                                Long size, String contentHash, Long clientMtime, String idempotencyKey, Boolean delete,
-                               Boolean executable, Boolean link, Boolean folder) {
+                               Boolean executable, Boolean link, Boolean folder, String originalName) {
     public CommitRequestDto {
         Check.required(path, "path");
         Check.required(idempotencyKey, "idempotencyKey");
         if (Boolean.TRUE.equals(delete)) {
             if (manifest != null || manifestDelta != null || size != null || contentHash != null || clientMtime != null
-                    || executable != null || link != null || folder != null) {
+                    || executable != null || link != null || folder != null || originalName != null) {
                 throw new BadInput("INVALID_FIELD", "A delete ('delete': true) gives no manifest, manifestDelta, size,"
-                        + " contentHash, clientMtime, executable, link or folder.");
+                        + " contentHash, clientMtime, executable, link, folder or originalName.");
             }
         } else {
             Check.required(size, "size");
@@ -50,6 +53,6 @@ public record CommitRequestDto(String path, String parentVersion, Manifest manif
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,
                 clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable),
-                Boolean.TRUE.equals(link), Boolean.TRUE.equals(folder));
+                Boolean.TRUE.equals(link), Boolean.TRUE.equals(folder), originalName);
     }
 }

@@ -12,6 +12,7 @@ import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
 import dev.chunkvault.core.manifest.ManifestDiff;
 import dev.chunkvault.core.manifest.ManifestFormatException;
+import dev.chunkvault.core.paths.FileNames;
 import dev.chunkvault.core.paths.FilePath;
 import dev.chunkvault.core.paths.InvalidFilePathException;
 import dev.chunkvault.service.blob.BlobInfo;
@@ -96,10 +97,23 @@ public final class CommitService {
      *                      {@link #MAX_LINK_TARGET_BYTES}); the service never interprets the target. Not executable.
      * @param folder        whether the version is an empty folder's marker: no content (an empty manifest, size 0), never
      *                      executable or a link. A folder holding files exists through them and needs no marker.
+     * @param originalName  for new content: the file's name on the device that wrote it, where {@code path} holds a marked
+     *                      name because that device's folder also holds a name differing only by case or Unicode form
+     *                      (see {@link VersionRow#originalName}); a valid name other than the path's own. Null keeps the
+     *                      parent's (an edit from a device that does not know it keeps it for the others); a restore
+     *                      takes the restored version's
      */
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                                 String contentHash, long clientMtime, String idempotencyKey, boolean executable,
-                                boolean link, boolean folder) {
+                                boolean link, boolean folder, String originalName) {
+        /** A request without an original name (see above). */
+        public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                             String contentHash, long clientMtime, String idempotencyKey, boolean executable,
+                             boolean link, boolean folder) {
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, executable, link,
+                    folder, null);
+        }
+
         /** A request for a file or a link (not a folder marker). */
         public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                              String contentHash, long clientMtime, String idempotencyKey, boolean executable,
@@ -480,8 +494,33 @@ public final class CommitService {
                 throw ServiceException.badRequest("INVALID_FIELD", "A folder has no content: an empty manifest and size 0.");
             }
         }
+        if (r.originalName() != null) {
+            checkOriginalName(r, content);
+        }
         if (r.source() instanceof Source.FromVersion f && VersionRow.seqOf(f.versionId()) < 1) {
             throw ServiceException.badRequest("INVALID_VERSION", "version is not a version id.");
+        }
+    }
+
+    /** An original name is one valid name, not the path's own, given only with new content of a file or link. */
+    private static void checkOriginalName(CommitRequest r, boolean content) {
+        if (!content || r.folder()) {
+            throw ServiceException.badRequest("INVALID_FIELD", "originalName is given only with new content of a file.");
+        }
+        String name;
+        try {
+            name = FileNames.normalize(r.originalName());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ServiceException.badRequest("INVALID_FIELD", "originalName is not an acceptable file name.");
+        }
+        String own;
+        try {
+            own = FilePath.parse(r.path()).name();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable.");
+        }
+        if (FileNames.foldKey(name).equals(FileNames.foldKey(own))) {
+            throw ServiceException.badRequest("INVALID_FIELD", "originalName names the path's own file; leave it out.");
         }
     }
 
@@ -525,7 +564,8 @@ public final class CommitService {
         if (parentRow.isPresent() && plan.tombstone == parentRow.get().tombstone()
                 && plan.manifest.hash().equals(parentRow.get().manifestHash())
                 && plan.executable == parentRow.get().executable() && plan.link == parentRow.get().link()
-                && plan.folder == parentRow.get().folder()) {
+                && plan.folder == parentRow.get().folder()
+                && Objects.equals(plan.originalName, parentRow.get().originalName())) {
             return new CommitResult(Outcome.UNCHANGED, VersionView.of(parentRow.get()), plan.manifest.chunkCount(),
                     plan.manifest.distinctIds().size(), 0, false);
         }
@@ -630,13 +670,13 @@ public final class CommitService {
      * version (the same manifest, so no chunk is referenced anew).
      */
     private record Planned(Manifest manifest, long size, String contentHash, long mtime, boolean tombstone,
-                           boolean executable, boolean link, boolean folder) {}
+                           boolean executable, boolean link, boolean folder, String originalName) {}
 
     private Planned plan(CommitRequest r, String fileId, VersionRow parentRow, Manifest parentManifest) {
         Source s = r.source();
         if (s instanceof Source.Tombstone) {
             String profile = parentManifest == null ? ChunkingProfile.DEFAULT.name() : parentManifest.profile();
-            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false, false, false);
+            return new Planned(Manifest.empty(profile), 0, EMPTY_SHA256, clock.millis(), true, false, false, false, null);
         }
         if (s instanceof Source.FromVersion f) {
             VersionRow source = getVersion(fileId, f.versionId())
@@ -647,7 +687,7 @@ public final class CommitService {
                         "That version is a deletion; restore a version with content.");
             }
             return new Planned(manifests.load(source), source.size(), source.contentHash(), source.mtime(), false,
-                    source.executable(), source.link(), source.folder());
+                    source.executable(), source.link(), source.folder(), source.originalName());
         }
         Manifest m;
         if (s instanceof Source.Delta d) {
@@ -669,8 +709,11 @@ public final class CommitService {
             m = ((Source.Full) s).manifest();
         }
         checkManifest(m, r.size());
+        // An edit that does not name the original name keeps the parent's (a marked name stays explained).
+        String originalName = r.originalName() != null ? r.originalName()
+                : parentRow != null && !parentRow.tombstone() && !r.folder() ? parentRow.originalName() : null;
         return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link(),
-                r.folder());
+                r.folder(), originalName);
     }
 
     private void checkManifest(Manifest m, long size) {
@@ -821,7 +864,7 @@ public final class CommitService {
                 placement.hash(), m.chunkCount(), plan.size, plan.contentHash, plan.mtime, now, plan.tombstone,
                 requestHash, large ? Long.valueOf(now + settings.pendingGrace().toMillis())
                         : plan.tombstone ? Long.valueOf(now + settings.retention().toMillis()) : null, plan.executable,
-                plan.link, plan.folder);
+                plan.link, plan.folder, plan.originalName);
         // The version rate window: a new version with content counts in this hour's; a restore or a delete keeps it.
         long windowHour = file.map(FileRow::windowHour).orElse(0L);
         long windowCount = file.map(FileRow::windowCount).orElse(0L);
@@ -831,7 +874,7 @@ public final class CommitService {
         }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
                 plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
-                windowCount, plan.executable, plan.link, plan.folder);
+                windowCount, plan.executable, plan.link, plan.folder, plan.originalName);
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -966,7 +1009,7 @@ public final class CommitService {
         FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
                 newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
                 publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount(),
-                newFile.executable(), newFile.link(), newFile.folder());
+                newFile.executable(), newFile.link(), newFile.folder(), newFile.originalName());
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));
@@ -1083,7 +1126,7 @@ public final class CommitService {
                 }
                 Manifest parentManifest = parentRow.map(manifests::load).orElse(null);
                 Planned plan = new Planned(manifests.load(v), v.size(), v.contentHash(), v.mtime(), v.tombstone(),
-                        v.executable(), v.link(), v.folder());
+                        v.executable(), v.link(), v.folder(), v.originalName());
                 return write(r, path, file, v.fileId(), v.versionId(), v.seq(), parentRow.orElse(null), requestHash,
                         plan, parentManifest, true, deadline);
             default:
@@ -1130,6 +1173,9 @@ public final class CommitService {
         }
         if (r.folder() && isContent(r)) {
             sb.append(":folder");
+        }
+        if (r.originalName() != null && isContent(r)) {
+            sb.append(":name:").append(r.originalName());
         }
         return ChunkId.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32);
     }

@@ -13,11 +13,12 @@ import dev.chunkvault.service.store.Key;
  * @param executable  the head's executable bit (stored only when set; a row without it is not executable)
  * @param link        whether the head is a symbolic link (stored only when set; a row without it is a regular file)
  * @param folder      whether the head is an empty folder's marker (stored only when set)
+ * @param originalName the head's {@linkplain VersionRow#originalName original name}, or null (stored only when set)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
                       long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
                       long windowHour, long windowCount, boolean executable, boolean link,
-                      boolean folder) {
+                      boolean folder, String originalName) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -35,6 +36,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String EXECUTABLE = "executable";
     public static final String LINK = "link";
     public static final String FOLDER = "folder";
+    public static final String ORIGINAL_NAME = "originalName";
     static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
@@ -46,7 +48,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
                 i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0),
                 i.has(EXECUTABLE) && i.bool(EXECUTABLE), i.has(LINK) && i.bool(LINK),
-                i.has(FOLDER) && i.bool(FOLDER));
+                i.has(FOLDER) && i.bool(FOLDER), i.string(ORIGINAL_NAME));
     }
 
     public Item toItem() {
@@ -62,6 +64,9 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
         }
         if (folder) {
             b.set(FOLDER, true);
+        }
+        if (originalName != null) {
+            b.set(ORIGINAL_NAME, originalName);
         }
         return b.build();
     }

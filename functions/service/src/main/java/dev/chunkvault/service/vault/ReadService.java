@@ -67,11 +67,11 @@ public final class ReadService {
     /** A file as listings show it. */
     public record FileEntry(String path, String version, long size, String contentHash, boolean deleted,
                             Instant clientMtime, Instant updatedAt, boolean executable, boolean link,
-                            boolean folder) {
+                            boolean folder, String originalName) {
         static FileEntry of(FileRow f) {
             return new FileEntry(f.displayPath(), f.head(), f.size(), f.contentHash(), f.deleted(),
                     Instant.ofEpochMilli(f.mtime()), Instant.ofEpochMilli(f.updatedAt()), f.executable(),
-                    f.link(), f.folder());
+                    f.link(), f.folder(), f.originalName());
         }
     }
 

@@ -17,12 +17,16 @@ import java.util.HexFormat;
  * @param link       whether the version is a symbolic link (its content is the target path's bytes): stored only when
  *                   set, so every older row is a regular file
  * @param folder     whether the version marks an empty folder (no content): stored only when set
+ * @param originalName the file's name on the device that wrote it, where its path holds a marked name instead (issue 21:
+ *                   a name that differs from a sibling's only by case or Unicode form, such as {@code xt_connmark.h}
+ *                   beside {@code xt_CONNMARK.h}, is stored as {@code xt_connmark (Case Conflict).h}); a device whose
+ *                   file system can hold both names uses it. Null for every other version (stored only when set)
  */
 public record VersionRow(String fileId, String versionId, String owner, String pathKey, String displayPath, long seq,
                          String parent, State state, Binary manifest, String manifestKey, ChunkId manifestHash,
                          int chunkCount, long size, String contentHash, long mtime, long createdAt, boolean tombstone,
                          String requestHash, Long expireAt, boolean executable, boolean link,
-                         boolean folder) {
+                         boolean folder, String originalName) {
     public enum State { PENDING, ACTIVE, ABORTED }
 
     public static final String FILE_ID = "fileId";
@@ -49,6 +53,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public static final String EXECUTABLE = "executable";
     public static final String LINK = "link";
     public static final String FOLDER = "folder";
+    public static final String ORIGINAL_NAME = "originalName";
 
     public static Key key(String fileId, String versionId) {
         return Key.of(fileId, versionId);
@@ -84,7 +89,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
                 (int) i.number(CHUNK_COUNT), i.number(SIZE), i.string(CONTENT_HASH), i.numberOr(MTIME, 0),
                 i.number(CREATED_AT), i.bool(TOMBSTONE), i.string(REQUEST_HASH),
                 i.has(EXPIRE_AT) ? i.number(EXPIRE_AT) : null, i.has(EXECUTABLE) && i.bool(EXECUTABLE),
-                i.has(LINK) && i.bool(LINK), i.has(FOLDER) && i.bool(FOLDER));
+                i.has(LINK) && i.bool(LINK), i.has(FOLDER) && i.bool(FOLDER), i.string(ORIGINAL_NAME));
     }
 
     public Item toItem() {
@@ -106,6 +111,9 @@ public record VersionRow(String fileId, String versionId, String owner, String p
         if (folder) {
             b.set(FOLDER, true);
         }
+        if (originalName != null) {
+            b.set(ORIGINAL_NAME, originalName);
+        }
         return b.build();
     }
 
@@ -120,7 +128,7 @@ public record VersionRow(String fileId, String versionId, String owner, String p
     public VersionRow withState(State s) {
         return new VersionRow(fileId, versionId, owner, pathKey, displayPath, seq, parent, s, manifest, manifestKey,
                 manifestHash, chunkCount, size, contentHash, mtime, createdAt, tombstone, requestHash, expireAt, executable,
-                link, folder);
+                link, folder, originalName);
     }
 
     public Key key() {
