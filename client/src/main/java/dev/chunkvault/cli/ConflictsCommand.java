@@ -1,5 +1,6 @@
 package dev.chunkvault.cli;
 
+import dev.chunkvault.client.sync.CaseAliases;
 import dev.chunkvault.client.sync.IgnoreRules;
 import dev.chunkvault.client.sync.LocalScanner;
 import dev.chunkvault.core.paths.ConflictedCopies;
@@ -29,7 +30,7 @@ final class ConflictsCommand extends Subcommand {
                 copies.add(f.path());
             }
         }
-        List<List<String>> collisions = new ArrayList<>(scan.collisions().values());
+        List<List<String>> collisions = new ArrayList<>(CaseAliases.leftCollisions(root, scan).values());
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("conflictedCopies", copies);
         j.put("collisions", collisions);

@@ -130,6 +130,8 @@ final class SyncRunner {
                 out.printf("%-14s %s%n", p.action().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), p.path());
             }
         }
+        r.caseMarked.forEach(c -> out.println("case conflict: '" + c.replace(" -> ", "' is stored as '") + "' on the server"
+                + " (its name differs from another's only by case; both names are kept here)"));
         r.collisions.forEach(c -> out.println("name collision (not synced; rename one): " + String.join(" | ", c)));
         if (r.heldBackBecause != null) {
             out.println("Mass-delete safeguard: " + r.heldBackBecause + ".");

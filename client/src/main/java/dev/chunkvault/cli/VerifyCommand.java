@@ -31,6 +31,8 @@ final class VerifyCommand extends Subcommand {
         for (FileEntry e : client.listAll("", true, false).files()) {
             remote.put(FilePath.parse(e.path()).foldKey(), e);
         }
+        // A file here under the original name of a file the server holds under a marked name (issue 21) is that file.
+        dev.chunkvault.client.sync.CaseAliases.applyRemote(root, scan, remote);
         List<Map<String, String>> problems = new ArrayList<>();
         int ok = 0;
         for (LocalScanner.LocalFile f : scan.files().values()) {

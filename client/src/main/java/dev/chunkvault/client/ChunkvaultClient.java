@@ -50,6 +50,8 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final TransferMemory transferMemory = TransferMemory.forHeap();
     /** The service refused a commit's executable bit (see {@link #refusesExecutableBit}). */
     private final java.util.concurrent.atomic.AtomicBoolean executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The service refused a commit's original name (see {@link #refusesNewField}). */
+    private final java.util.concurrent.atomic.AtomicBoolean originalNamesRefused = new java.util.concurrent.atomic.AtomicBoolean();
     private final HttpClient http;
 
     public ChunkvaultClient(ClientOptions options) {
@@ -229,23 +231,39 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     record CommitBody(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, Long size,
                       String contentHash, Long clientMtime, String idempotencyKey, Boolean delete, Boolean executable,
-                      Boolean link) {
-        /** The body; without the executable bit when {@code withBit} is false (for a service that does not know it). */
-        static CommitBody of(Commit c, boolean withBit) {
+                      Boolean link, String originalName) {
+        /**
+         * The body; without the executable bit when {@code withBit} is false, without the original name when
+         * {@code withName} is false (for a service that does not know them).
+         */
+        static CommitBody of(Commit c, boolean withBit, boolean withName) {
             if (c.isDeletion()) {
                 return new CommitBody(c.path(), c.parentVersion(), null, null, null, null, null, c.idempotencyKey(), true,
-                        null, null);
+                        null, null, null);
             }
             // The bit only when set: a plain file's commit is exactly what clients from before the bit sent.
             return new CommitBody(c.path(), c.parentVersion(), c.manifest(), c.manifestDelta(), c.size(), c.contentHash(),
                     c.clientMtime(), c.idempotencyKey(), null, withBit && c.executable() ? Boolean.TRUE : null,
-                    c.link() ? Boolean.TRUE : null);
+                    c.link() ? Boolean.TRUE : null, withName ? c.originalName() : null);
         }
     }
 
-    /** What to commit: exactly one of a full manifest and a delta against the parent's manifest, or a {@link #deletion}. */
+    /**
+     * What to commit: exactly one of a full manifest and a delta against the parent's manifest, or a {@link #deletion}.
+     *
+     * @param originalName the file's name here when {@code path} holds a marked name for it (a name differing from a
+     *                     sibling's only by case, issue 21), or null
+     */
     public record Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
-                         String contentHash, Long clientMtime, String idempotencyKey, boolean executable, boolean link) {
+                         String contentHash, Long clientMtime, String idempotencyKey, boolean executable, boolean link,
+                         String originalName) {
+        /** A commit of a file stored under its own name. */
+        public Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
+                      String contentHash, Long clientMtime, String idempotencyKey, boolean executable, boolean link) {
+            this(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, idempotencyKey, executable,
+                    link, null);
+        }
+
         /** A commit of a file that is not executable. */
         public Commit(String path, String parentVersion, Manifest manifest, ManifestDelta manifestDelta, long size,
                       String contentHash, Long clientMtime, String idempotencyKey) {
@@ -262,7 +280,13 @@ public final class ChunkvaultClient implements AutoCloseable {
         /** The same commit under another idempotency key. */
         public Commit withIdempotencyKey(String key) {
             return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, key, executable,
-                    link);
+                    link, originalName);
+        }
+
+        /** The same commit, of a file whose name here is {@code name} (see above). */
+        public Commit withOriginalName(String name) {
+            return new Commit(path, parentVersion, manifest, manifestDelta, size, contentHash, clientMtime, idempotencyKey,
+                    executable, link, name);
         }
 
         /** A deletion of the file (a tombstone; with a parent, only if that is still the head), as {@link #delete}. */
@@ -287,30 +311,41 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
         try {
             try {
-                return transport.call(Call.post("/v1/commits", CommitBody.of(c, !executableBitsRefused.get())), CommitResult.class);
+                return transport.call(Call.post("/v1/commits", body(c)), CommitResult.class);
             } catch (ApiException e) {
-                if (!refusesExecutableBit(e, List.of(c))) {
+                if (!refusesNewField(e, List.of(c))) {
                     throw e;
                 }
-                return transport.call(Call.post("/v1/commits", CommitBody.of(c, false)), CommitResult.class);
+                return transport.call(Call.post("/v1/commits", body(c)), CommitResult.class);
             }
         } catch (ApiException e) {
             throw staleOr(e, c.path());
         }
     }
 
+    private CommitBody body(Commit c) {
+        return CommitBody.of(c, !executableBitsRefused.get(), !originalNamesRefused.get());
+    }
+
     /**
-     * Whether the service answered that it does not know a commit's {@code executable} field (a deployment older than
-     * this client: it refuses fields it does not know). Then the bit is left out of this client's commits from now on
-     * — the files are synced, without it — and {@link #executableBitsRefused()} says so.
+     * Whether the service answered that it does not know a commit's {@code executable} or {@code originalName} field (a
+     * deployment older than this client: it refuses fields it does not know). Then that field is left out of this
+     * client's commits from now on — the files are synced, without it — and {@link #executableBitsRefused()} says so
+     * for the bit (without the name, a file stored under a marked name shows under it on every device).
      */
-    private boolean refusesExecutableBit(ApiException e, List<Commit> sent) {
-        boolean refused = e.isUnknownField() && e.getMessage() != null
-                && e.getMessage().contains("'executable'") && sent.stream().anyMatch(Commit::executable);
-        if (refused) {
-            executableBitsRefused.set(true);
+    private boolean refusesNewField(ApiException e, List<Commit> sent) {
+        if (!e.isUnknownField() || e.getMessage() == null) {
+            return false;
         }
-        return refused;
+        if (e.getMessage().contains("'executable'") && sent.stream().anyMatch(Commit::executable)) {
+            executableBitsRefused.set(true);
+            return true;
+        }
+        if (e.getMessage().contains("'originalName'") && sent.stream().anyMatch(c -> c.originalName() != null)) {
+            originalNamesRefused.set(true);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -339,7 +374,7 @@ public final class ChunkvaultClient implements AutoCloseable {
         try {
             answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
         } catch (ApiException e) {
-            if (!refusesExecutableBit(e, commits)) {
+            if (!refusesNewField(e, commits)) {
                 throw e;
             }
             answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
@@ -374,8 +409,7 @@ public final class ChunkvaultClient implements AutoCloseable {
     }
 
     private BatchBody batchBody(List<Commit> commits) {
-        boolean withBit = !executableBitsRefused.get();
-        return new BatchBody(commits.stream().map(c -> CommitBody.of(c, withBit)).toList());
+        return new BatchBody(commits.stream().map(this::body).toList());
     }
 
     record DeleteBody(String path, String parentVersion, String idempotencyKey) {}

@@ -89,13 +89,20 @@ public final class FilePusher {
      *                       file system has no modes)
      * @param link           whether to commit a symbolic link: {@code file} is then a regular file holding the link's
      *                       target path (UTF-8), staged by {@link SymLinks#stage}; the link itself is never opened
+     * @param originalName   the file's name here when {@code remotePath} holds a marked name for it (issue 21), or null
      */
     public record Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
-                          TransferListener listener, Boolean executable, boolean link) {
+                          TransferListener listener, Boolean executable, boolean link, String originalName) {
         public Request {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(remotePath, "remotePath");
             listener = listener == null ? TransferListener.NONE : listener;
+        }
+
+        /** A request for a file stored under its own name. */
+        public Request(Path file, String remotePath, String parentVersion, Manifest parentManifest, Manifest cut,
+                       TransferListener listener, Boolean executable, boolean link) {
+            this(file, remotePath, parentVersion, parentManifest, cut, listener, executable, link, null);
         }
 
         /** A request whose executable bit is read from the file. */
@@ -115,24 +122,29 @@ public final class FilePusher {
         }
 
         public Request withParentManifest(Manifest m) {
-            return new Request(file, remotePath, parentVersion, m, cut, listener, executable, link);
+            return new Request(file, remotePath, parentVersion, m, cut, listener, executable, link, originalName);
         }
 
         public Request withListener(TransferListener l) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, l, executable, link);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, l, executable, link, originalName);
         }
 
         public Request withCut(Manifest m) {
-            return new Request(file, remotePath, parentVersion, parentManifest, m, listener, executable, link);
+            return new Request(file, remotePath, parentVersion, parentManifest, m, listener, executable, link, originalName);
         }
 
         public Request withExecutable(Boolean x) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, x, link);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, x, link, originalName);
         }
 
         /** A request for a symbolic link whose target is staged in {@code staged}, or for a regular file. */
         public Request withLink(boolean l) {
-            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, executable, l);
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, executable, l, originalName);
+        }
+
+        /** The same request, of a file whose name here is {@code name} (see above). */
+        public Request withOriginalName(String name) {
+            return new Request(file, remotePath, parentVersion, parentManifest, cut, listener, executable, link, name);
         }
 
         /** The bit to commit: as asked, else the file's own (a link is never executable). */
@@ -227,7 +239,8 @@ public final class FilePusher {
             uploader.upload(from, need.values());
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             CommitResult result = committer.commit(from, pathKey, m,
-                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s, r.executableBit(), r.link()));
+                    commitOf(r.remotePath(), r.parentVersion(), parentManifest, s, r.executableBit(), r.link())
+                            .withOriginalName(r.originalName()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }
@@ -292,7 +305,7 @@ public final class FilePusher {
             ChunkScanner.requireUnchanged(r.file(), s.size(), s.mtimeMillis());
             Manifest m = s.manifest();
             CommitResult result = committer.commit(from, pathKey, m, commitOf(r.remotePath(), null, null, s, r.executableBit(),
-                    r.link()));
+                    r.link()).withOriginalName(r.originalName()));
             return new Result(result, m, s.contentHash(), s.size(), s.mtimeMillis(), stats(counters, m));
         }
     }

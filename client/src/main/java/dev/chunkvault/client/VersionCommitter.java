@@ -47,7 +47,8 @@ final class VersionCommitter {
     CommitResult commit(PushSource from, String pathKey, Manifest m, ChunkvaultClient.Commit commit) throws IOException {
         String parent = commit.parentVersion();
         // The bit is part of what is committed: a key journaled for the other bit is another request's.
-        String manifestHash = m.hash().hex() + (commit.executable() ? ":x" : "") + (commit.link() ? ":link" : "");
+        String manifestHash = m.hash().hex() + (commit.executable() ? ":x" : "") + (commit.link() ? ":link" : "")
+                + (commit.originalName() != null ? ":name:" + commit.originalName() : "");
         String key = journal.commitKey(pathKey, parent, manifestHash).orElse(null);
         if (key == null) {
             key = ChunkvaultClient.newIdempotencyKey();

@@ -165,13 +165,20 @@ public final class LocalScanner {
      *                ignored paths are not in it (the ignore rules say which they are)
      * @param links   the links listed as links (with {@code links}), by the same relative path: nothing below one was
      *                walked, so a file recorded there is out of sight, not deleted
+     * @param clashes the files (and links) behind each collision between files only, by the key they share (a collision
+     *                that involves an empty folder is not in it): what {@link CaseAliases} may resolve
      */
     public record Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings,
                        int ignored, Map<String, Skipped> skipped, java.util.Set<String> links,
-                       Map<String, LocalFile> folders) {
+                       Map<String, LocalFile> folders, Map<String, List<LocalFile>> clashes) {
         public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
                     Map<String, Skipped> skipped) {
             this(files, collisions, warnings, ignored, skipped, java.util.Set.of(), Map.of());
+        }
+
+        public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
+                    Map<String, Skipped> skipped, java.util.Set<String> links, Map<String, LocalFile> folders) {
+            this(files, collisions, warnings, ignored, skipped, links, folders, new LinkedHashMap<>());
         }
 
         public Scan(Map<String, LocalFile> files, Map<String, List<String>> collisions, List<String> warnings, int ignored,
@@ -378,7 +385,13 @@ public final class LocalScanner {
                 files.remove(e.getKey());
             }
         }
-        return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders);
+        Map<String, List<LocalFile>> clashes = new LinkedHashMap<>();
+        clashing.forEach((key, members) -> {
+            if (!emptyByKey.containsKey(key)) {
+                clashes.put(key, members);
+            }
+        });
+        return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders, clashes);
     }
 
     /** Lists {@code f} by its fold key, or with the other names of that key when one has it already. */

@@ -77,7 +77,7 @@ final class RemoteView {
             String key = FilePath.parse(e.path()).foldKey();
             remote.put(key.equals(e.path()) ? e.path() : key, e.clientMtime() == null && e.updatedAt() == null ? e
                     : new FileEntry(e.path(), e.version(), e.size(), e.contentHash(), e.deleted(), null, null, e.executable(),
-                            e.link(), e.folder()));
+                            e.link(), e.folder(), e.originalName()));
         } catch (InvalidFilePathException | NullPointerException bad) {
             report.warnings.add("the server listed a path that is not valid here; skipped");
         }
@@ -126,6 +126,6 @@ final class RemoteView {
     /** A version as a listing entry. */
     static FileEntry entryOf(VersionInfo v) {
         return new FileEntry(v.path(), v.versionId(), v.size(), v.contentHash(), v.deleted(), v.clientMtime(),
-                v.createdAt(), v.executable(), v.link(), v.folder());
+                v.createdAt(), v.executable(), v.link(), v.folder(), v.originalName());
     }
 }

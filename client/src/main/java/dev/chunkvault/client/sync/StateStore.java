@@ -82,6 +82,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 addColumn(s, "files", "link", "INTEGER NOT NULL DEFAULT 0");
                 // Whether the synced version is an empty folder's marker (issue 21), likewise added later.
                 addColumn(s, "files", "folder", "INTEGER NOT NULL DEFAULT 0");
+                // Files whose name here is not their remote path's (issue 21: a name differing from a sibling's only by
+                // case is stored under a marked name), likewise added later: an older client would see the marked name.
+                s.execute("CREATE TABLE IF NOT EXISTS aliases(path_key TEXT PRIMARY KEY, local_path TEXT NOT NULL)");
             }
             StateStore store = new StateStore(root, c);
             String v = store.meta("schema").orElse(null);
@@ -179,6 +182,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.executeUpdate("DELETE FROM uploaded");
                 s.executeUpdate("DELETE FROM commit_keys");
                 s.executeUpdate("DELETE FROM signatures");
+                s.executeUpdate("DELETE FROM aliases");
                 s.executeUpdate("DELETE FROM meta WHERE key NOT IN ('schema', '" + LINKS + "')");
             }
             db.commit();
@@ -360,11 +364,14 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try {
             db.setAutoCommit(false);
             try (PreparedStatement a = db.prepareStatement("DELETE FROM files WHERE path_key = ?");
-                 PreparedStatement b = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?")) {
+                 PreparedStatement b = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
+                 PreparedStatement c = db.prepareStatement("DELETE FROM aliases WHERE path_key = ?")) {
                 a.setString(1, pathKey);
                 a.executeUpdate();
                 b.setString(1, pathKey);
                 b.executeUpdate();
+                c.setString(1, pathKey);
+                c.executeUpdate();
             }
             db.commit();
         } catch (SQLException e) {
@@ -375,13 +382,45 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    // ---------------------------------------------------------------- aliases
+
+    /**
+     * The files whose path here is not their remote path, by path key: the local path ('/'-separated, relative to the
+     * root, as spelled on disk) of each. Only files whose name differs from a sibling's only by case or Unicode form have
+     * one (issue 21): the server holds them under a marked name. An alias lives as long as its file's record.
+     */
+    public synchronized Map<String, String> aliases() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT path_key, local_path FROM aliases ORDER BY path_key")) {
+            while (r.next()) {
+                out.put(r.getString(1), r.getString(2));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Records that the file with {@code pathKey} lies at {@code localPath} here (see {@link #aliases}). */
+    public synchronized void putAlias(String pathKey, String localPath) {
+        try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO aliases(path_key, local_path) VALUES (?, ?)")) {
+            p.setString(1, pathKey);
+            p.setString(2, localPath);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
     // ---------------------------------------------------------------- chunk index
 
     @Override
     public synchronized List<Location> find(String chunkId) {
         List<Location> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT f.path, c.offset, c.size FROM chunks c JOIN files f"
-                + " ON f.path_key = c.path_key WHERE c.chunk_id = ? LIMIT 8")) {
+        try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(a.local_path, f.path), c.offset, c.size FROM chunks c"
+                + " JOIN files f ON f.path_key = c.path_key LEFT JOIN aliases a ON a.path_key = c.path_key"
+                + " WHERE c.chunk_id = ? LIMIT 8")) {
             p.setString(1, chunkId);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {

@@ -278,10 +278,6 @@ public final class SyncEngine {
         LocalScanner.Scan scan = LocalScanner.scan(root, ignore, modes, links);
         report.warnings.addAll(scan.warnings());
         scan.warnings().forEach(w -> listener.event("warning", "", w));
-        scan.collisions().values().forEach(names -> {
-            report.collisions.add(names);
-            listener.event("collision", String.join(", ", names), "names differ only by case or Unicode form");
-        });
         Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
         Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
         state.allWithoutManifests(pathsOf(scan)).forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
@@ -293,6 +289,26 @@ public final class SyncEngine {
                 report);
         bind();
         boolean full = remote.full();
+
+        // Names that differ only by case (issue 21): each pair in one folder is kept, one member under a marked name on
+        // the server; what is left is reported as a collision, not synced.
+        caseSensitive = options.dryRun() || CaseAliases.caseSensitive(tmp);
+        aliases.clear();
+        aliases.putAll(state.aliases());
+        storedAliases.clear();
+        storedAliases.putAll(aliases);
+        Map<String, SyncRecord> allRecords = new java.util.HashMap<>(records);
+        allRecords.putAll(folderRecords);
+        for (CaseAliases.Marked m : CaseAliases.resolve(root, scan, aliases, allRecords, remote.files())) {
+            report.caseMarked.add(m.localPath() + " -> " + m.remotePath());
+            listener.event("case-conflict", m.localPath(), "stored as '" + LocalScanner.printable(m.remotePath())
+                    + "' on the server: its name differs from '" + LocalScanner.printable(m.keptBy()) + "' only by case"
+                    + " or Unicode form (both keep their names here)");
+        }
+        scan.collisions().values().forEach(names -> {
+            report.collisions.add(names);
+            listener.event("collision", String.join(", ", names), "names differ only by case or Unicode form");
+        });
 
         // Items.
         TreeSet<String> keys = new TreeSet<>();
@@ -359,7 +375,7 @@ public final class SyncEngine {
                     items.add(it);
                     continue;
                 }
-                String why = notDeleted(root, rec, scan);
+                String why = notDeleted(root, onDisk(rec), scan);
                 if (why != null) {
                     warn(report, rec.path(), "'" + LocalScanner.printable(rec.path()) + "' " + why + "; not synced");
                     skippedAny |= remote.changePending(key, rec);
@@ -398,6 +414,18 @@ public final class SyncEngine {
         if (heldBack) {
             listener.event("refused", "", (report.refusedDeletes.size() + report.heldDownloads.size())
                     + " changes held back (mass-delete safeguard: " + report.heldBackBecause + ")");
+        }
+
+        // A file new here whose version names an original name goes under it, where this disk can hold it.
+        java.util.Set<String> claimed = new java.util.HashSet<>();
+        for (SyncItem it : items) {
+            if (it.action == Action.PULL && it.local == null && it.rec == null && it.remote != null
+                    && it.remote.originalName() != null) {
+                String at = CaseAliases.localPathFor(root, it.remote, caseSensitive, remote.files(), claimed);
+                if (at != null) {
+                    aliases.put(it.key, at);
+                }
+            }
         }
 
         if (options.dryRun()) {
@@ -448,6 +476,7 @@ public final class SyncEngine {
         if (allApplied) {
             remote.advance(state, options.clock());
         }
+        storeAliases();
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
     }
@@ -852,7 +881,8 @@ public final class SyncEngine {
         boolean executable = !lf.isLink() && SyncItem.localBit(it);
         try {
             r = pusher.push(new FilePusher.Request(lf.isLink() ? it.staged : lf.file(), lf.path(), parent, parentManifest,
-                    null, listener.transfer(lf.path()), executable).withLink(lf.isLink()), s);
+                    null, listener.transfer(lf.path()), executable).withLink(lf.isLink())
+                    .withOriginalName(originalName(it.key)), s);
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             listener.event("stale", lf.path(), "changed on the server meanwhile");
@@ -884,12 +914,14 @@ public final class SyncEngine {
 
     private void pull(SyncItem it, SyncReport report, FileEntry head) throws IOException {
         String localPath = it.local != null ? it.local.path() : it.rec != null ? it.rec.path() : head.path();
+        // A file not here whose name here is not its remote path (see CaseAliases) goes to that name.
+        String diskPath = it.local == null ? aliases.getOrDefault(it.key, localPath) : localPath;
         if (it.local == null && folderRecordKeys.contains(it.key)) {
             // A file where this folder synced an empty folder: the folder goes if it is still empty (else this fails,
             // and nothing is lost).
-            Files.deleteIfExists(SyncPaths.toLocal(root, localPath));
+            Files.deleteIfExists(SyncPaths.toLocal(root, diskPath));
         }
-        Path target = it.local == null ? LocalTargets.resolve(root, localPath)
+        Path target = it.local == null ? LocalTargets.resolve(root, diskPath)
                 : links ? LocalTargets.checkReplacing(root, it.local.file()) : LocalTargets.check(root, it.local.file());
         LocalFile seen = it.local;
         FilePuller.ReplaceGuard guard = t -> SyncItem.unchangedSinceScan(t, seen);
@@ -1266,6 +1298,46 @@ public final class SyncEngine {
     private void record(String key, String path, String version, Manifest m, long size, long mtime, String hash,
                         boolean executable, boolean link) {
         state.put(new SyncRecord(key, path, version, size, mtime, hash, m, executable, link));
+        storeAlias(key);
+    }
+
+    // ---------------------------------------------------------------- aliases (see CaseAliases)
+
+    /** This sync's aliases: the folder's, and those made by this sync (stored with their file's record). */
+    private final Map<String, String> aliases = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The aliases the state holds. */
+    private final Map<String, String> storedAliases = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether this folder's disk tells names apart by case (a dry run assumes so). */
+    private volatile boolean caseSensitive;
+
+    /** Stores the alias of the file with {@code key}, once it has a record, unless the state has it already. */
+    private void storeAlias(String key) {
+        String at = aliases.get(key);
+        if (at != null && !at.equals(storedAliases.get(key))) {
+            state.putAlias(key, at);
+            storedAliases.put(key, at);
+        }
+    }
+
+    /** Stores the aliases of files recorded without {@link #record} (a merge, say). */
+    private void storeAliases() {
+        for (String key : aliases.keySet()) {
+            if (!aliases.get(key).equals(storedAliases.get(key)) && state.get(key).isPresent()) {
+                storeAlias(key);
+            }
+        }
+    }
+
+    /** The name the file with {@code key} has here, when its remote path holds a marked name; else null. */
+    private String originalName(String key) {
+        String at = aliases.get(key);
+        return at == null ? null : at.substring(at.lastIndexOf('/') + 1);
+    }
+
+    /** {@code rec} with the path its file has on disk (its alias, if it has one). */
+    private SyncRecord onDisk(SyncRecord rec) {
+        String at = aliases.get(rec.pathKey());
+        return at == null ? rec : rec.withPath(at);
     }
 
     private void cleanTemp() {

@@ -65,6 +65,12 @@ public record SyncRecord(String pathKey, String path, String version, long size,
         return recordedAtMillis <= 0 || mtimeMillis >= recordedAtMillis - RACY_WINDOW_MILLIS;
     }
 
+    /** The same record of a file at {@code p}. */
+    SyncRecord withPath(String p) {
+        return new SyncRecord(pathKey, p, version, size, mtimeMillis, contentHash, manifest, recordedAtMillis, executable,
+                link, folder);
+    }
+
     /** The chunking profile of the synced version, or null when its manifest is not kept. */
     public String profile() {
         return manifest == null ? null : manifest.profile();

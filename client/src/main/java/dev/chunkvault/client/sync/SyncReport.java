@@ -17,7 +17,12 @@ public final class SyncReport {
     public final List<String> backups = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Conflicted copies created (each uploaded too). */
     public final List<String> conflicts = java.util.Collections.synchronizedList(new ArrayList<>());
-    /** Names that fold to one key (case / normalisation), not synced. */
+    /**
+     * Files newly stored under a marked name on the server, {@code "local -> remote"}: their names differ from a sibling's
+     * only by case or Unicode form (both keep their names here). Reported once, when the file is first synced.
+     */
+    public final List<String> caseMarked = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Names that fold to one key (case / normalisation) that could not be kept apart, not synced. */
     public final List<List<String>> collisions = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Deletions held back by the mass-delete safeguard. */
     public final List<String> refusedDeletes = java.util.Collections.synchronizedList(new ArrayList<>());
