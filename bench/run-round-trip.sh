@@ -2,7 +2,8 @@
 # A real folder through two devices (issue 21): device A syncs a copy of TREE (with --links), device B syncs an empty
 # folder, then rsync compares the two folders by name, type, links, permissions and content
 # (rsync -rlpcn --itemize-changes, .chunkvault excluded, both ways). Prints what differs; nothing should, except what
-# client/README.md documents as not synced (names that differ only by case; special files). Also a few empty folders
+# client/README.md documents as not synced (names whose folders differ only by case; special files). Names that differ
+# only by case in one folder are both synced (one under a marked name on the server, its own name on B). Also a few empty folders
 # are made in A's copy, and a chmod alone and a new empty folder are synced back and compared again.
 #
 # Usage: bench/run-round-trip.sh TREE     e.g. bench/run-round-trip.sh /usr/lib/jvm/java-17-openjdk-amd64
@@ -52,6 +53,7 @@ empty=$(find "$work/a" -type d -empty | wc -l)
 echo "== tree: $tree ($files files, $links symbolic links, $exes executable files, $empty empty folders)"
 "${cli[@]}" sync --links "$work/a" > "$work/a.log" 2>&1 || { tail -20 "$work/a.log"; exit 1; }
 "${cli[@]}" sync --links "$work/b" > "$work/b.log" 2>&1 || { tail -20 "$work/b.log"; exit 1; }
+echo "   case conflicts kept apart: $(grep -c '^case conflict:' "$work/a.log" || true); name collisions left: $(grep -c '^name collision' "$work/a.log" || true)"
 echo "== after A's first sync and B's"
 compare
 # back the other way: a chmod alone, a new empty folder and a retargeted link on B

@@ -715,6 +715,9 @@ public final class FakeVault implements AutoCloseable {
         m.put("executable", v.executable());
         m.put("link", v.link());
         m.put("folder", v.folder());
+        if (originalNames.containsKey(v.id())) {
+            m.put("originalName", originalNames.get(v.id()));
+        }
         return m;
     }
 
@@ -732,6 +735,9 @@ public final class FakeVault implements AutoCloseable {
         m.put("executable", v.executable());
         m.put("link", v.link());
         m.put("folder", v.folder());
+        if (originalNames.containsKey(v.id())) {
+            m.put("originalName", originalNames.get(v.id()));
+        }
         return m;
     }
 
@@ -756,6 +762,15 @@ public final class FakeVault implements AutoCloseable {
 
     private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
                                  String key, boolean deleted, boolean executable, boolean link, boolean folder) {
+        return commitVersion(path, parent, m, size, hash, mtime, key, deleted, executable, link, folder, null);
+    }
+
+    /** Original names (issue 21) by version id: given with new content, else kept from the head, as the service does. */
+    private final Map<String, String> originalNames = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Object commitVersion(String path, String parent, Manifest m, long size, String hash, long mtime,
+                                 String key, boolean deleted, boolean executable, boolean link, boolean folder,
+                                 String originalName) {
         Version replay = byKey.get(key);
         if (replay != null) {
             return Map.of("outcome", "replayed", "version", view(replay));
@@ -766,13 +781,19 @@ public final class FakeVault implements AutoCloseable {
         if (!java.util.Objects.equals(headId, parent)) {
             return stale(path);
         }
+        String name = deleted || folder ? null : originalName != null ? originalName
+                : head != null && !head.deleted() ? originalNames.get(head.id()) : null;
         if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable
-                && head.link() == link && head.folder() == folder) {
+                && head.link() == link && head.folder() == folder
+                && java.util.Objects.equals(name, originalNames.get(head.id()))) {
             return new Status(200, Map.of("outcome", "unchanged", "version", view(head)));
         }
         long n = ++seq;
         Version v = new Version(path, String.format("%010d-%016x", n, key.hashCode() & 0xffffffffL), n, parent, m, size,
                 hash, mtime, System.currentTimeMillis(), deleted, executable, link, folder);
+        if (name != null) {
+            originalNames.put(v.id(), name);
+        }
         files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
         byKey.put(key, v);
         changeLog.add(FilePath.parse(path).foldKey());
@@ -832,7 +853,8 @@ public final class FakeVault implements AutoCloseable {
             }
         }
         return commitVersion(path, parent, m, m.totalSize(), b.path("contentHash").asText(), b.path("clientMtime").asLong(),
-                b.path("idempotencyKey").asText(), false, executableOf(b), linkOf(b, m), folderOf(b, m));
+                b.path("idempotencyKey").asText(), false, executableOf(b), linkOf(b, m), folderOf(b, m),
+                b.hasNonNull("originalName") ? b.get("originalName").asText() : null);
     }
 
     /** The commit's folder flag, checked as the service checks it. */

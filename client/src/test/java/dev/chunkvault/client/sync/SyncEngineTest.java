@@ -476,14 +476,31 @@ class SyncEngineTest {
     }
 
     @Test
-    void namesThatDifferOnlyByCaseAreReportedAndNotSynced() throws Exception {
+    void namesThatDifferOnlyByCaseInOneFolderAreBothSyncedAndArriveUnderTheirOwnNames() throws Exception {
         write(a.resolve("Report.txt"), "one");
         write(a.resolve("report.txt"), "two");
         write(a.resolve("other.txt"), "three");
         SyncReport r = sync(a);
+        assertEquals(List.of(), r.collisions);
+        assertEquals(List.of("report.txt -> report (Case Conflict).txt"), r.caseMarked);
+        assertEquals(List.of("Report.txt", "other.txt", "report (Case Conflict).txt"), r.pushed.stream().sorted().toList());
+        assertEquals("Report.txt", vault.head("report.txt").path());
+        assertTrue(sync(a).caseMarked.isEmpty(), "reported once");
+        sync(b);
+        assertEquals("one", Files.readString(b.resolve("Report.txt")));
+        assertEquals("two", Files.readString(b.resolve("report.txt")));
+        assertFalse(Files.exists(b.resolve("report (Case Conflict).txt")));
+    }
+
+    @Test
+    void namesWhoseFoldersDifferOnlyByCaseAreReportedAndNotSynced() throws Exception {
+        write(a.resolve("Docs/a.txt"), "one");
+        write(a.resolve("docs/a.txt"), "two");
+        write(a.resolve("other.txt"), "three");
+        SyncReport r = sync(a);
         assertEquals(1, r.collisions.size());
         assertEquals(List.of("other.txt"), r.pushed);
-        assertEquals(null, vault.head("report.txt"));
+        assertEquals(null, vault.head("docs/a.txt"));
     }
 
     @Test
@@ -1065,7 +1082,7 @@ class SyncEngineTest {
         write(a.resolve("report.txt"), "r1");
         sync(a);
         sync(b);
-        write(b.resolve("REPORT.txt"), "another file, same name but for case");
+        Files.createDirectories(b.resolve("REPORT.txt")); // an empty folder whose name differs only by case
         edit(a.resolve("report.txt"), "r2");
         sync(a);
         SyncReport rb = sync(b);
