@@ -35,6 +35,7 @@ final class VerifyCommand extends Subcommand {
         dev.chunkvault.client.sync.CaseAliases.applyRemote(root, scan, remote);
         List<Map<String, String>> problems = new ArrayList<>();
         int ok = 0;
+        int folders = 0;
         for (LocalScanner.LocalFile f : scan.files().values()) {
             FileEntry e = remote.remove(f.pathKey());
             if (e == null) {
@@ -56,22 +57,24 @@ final class VerifyCommand extends Subcommand {
             if (e == null || !e.isFolder()) {
                 problems.add(Map.of("path", f.path() + "/", "problem", "empty folder not on the server"));
             } else {
-                ok++;
+                folders++;
             }
         }
         for (FileEntry e : remote.values()) {
             if (e.isFolder() && java.nio.file.Files.isDirectory(dev.chunkvault.client.sync.SyncPaths.toLocal(root, e.path()),
                     java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                ok++; // an empty folder there, holding files here: the same folder
+                folders++; // an empty folder there, holding files here: the same folder
                 continue;
             }
             problems.add(Map.of("path", e.path() + (e.isFolder() ? "/" : ""), "problem", "missing locally"));
         }
         int okCount = ok;
-        cli().emit(Map.of("verified", okCount, "problems", problems), o -> {
+        int folderCount = folders;
+        cli().emit(Map.of("verified", okCount, "folders", folderCount, "problems", problems), o -> {
             problems.forEach(p -> o.println(p.get("problem") + ": " + p.get("path")));
-            o.println(Human.plural(okCount, "file") + " match the server" + (problems.isEmpty() ? "." : "; "
-                    + Human.plural(problems.size(), "difference") + "."));
+            o.println(Human.plural(okCount, "file") + (folderCount > 0 ? " and " + Human.plural(folderCount, "empty folder")
+                    : "") + " match the server" + (problems.isEmpty() ? "." : "; " + Human.plural(problems.size(),
+                    "difference") + "."));
         });
         return problems.isEmpty() ? ExitCodes.OK : ExitCodes.INTEGRITY;
     }

@@ -279,7 +279,7 @@ class CliTest {
         assertEquals(0, run(tmp, "ls", "-r"), err);
         assertTrue(out.lines().anyMatch(l -> l.equals("docs/empty/")), out);
         assertEquals(0, run(a, "verify"), err);
-        assertTrue(out.contains("2 files match the server."), out);
+        assertTrue(out.contains("1 file and 1 empty folder match the server."), out);
         Path dest = Files.createDirectories(tmp.resolve("dest"));
         assertEquals(0, run(dest, "pull", "docs"), err);
         assertTrue(Files.isDirectory(dest.resolve("empty")), out);
@@ -292,6 +292,26 @@ class CliTest {
         Files.delete(a.resolve("docs/empty"));
         assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
         assertTrue(out.contains("missing locally: docs/empty/"), out);
+    }
+
+    /** Issue 21: names that differ only by case are synced, said once, exit 0, and verify and conflicts find them fine. */
+    @Test
+    void namesDifferingOnlyByCaseSyncVerifyAndAreNoConflict() throws Exception {
+        assertEquals(0, login());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Files.writeString(a.resolve("xt_CONNMARK.h"), "upper");
+        Files.writeString(a.resolve("xt_connmark.h"), "lower");
+        assertEquals(0, run(a, "sync"), out + err);
+        assertTrue(out.contains("case conflict: 'xt_connmark.h' is stored as 'xt_connmark (Case Conflict).h' on the server"),
+                out);
+        assertEquals(0, run(a, "sync"), out + err);
+        assertFalse(out.contains("case conflict"), "said once: " + out);
+        assertEquals(0, run(a, "verify"), out + err);
+        assertTrue(out.contains("2 files match the server."), out);
+        assertEquals(0, run(a, "conflicts"), out + err);
+        Files.writeString(a.resolve("xt_connmark.h"), "tampered");
+        assertEquals(ExitCodes.INTEGRITY, run(a, "verify"));
+        assertTrue(out.contains("content differs from the server's head"), out);
     }
 
     @Test
