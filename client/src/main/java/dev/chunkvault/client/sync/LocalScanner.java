@@ -95,7 +95,7 @@ public final class LocalScanner {
          */
         static LocalFile found(Path root, String rel, String pathKey, String path, Path file, long size, long mtimeMillis,
                                Boolean executable, String link) {
-            boolean rooted = rel.equals(path) && SyncPaths.toLocal(root, path).equals(file);
+            boolean rooted = rel.equals(path); // rel is file's path under root, name by name
             return new LocalFile(pathKey, path, rooted ? root : file, rooted, size, mtimeMillis, executable, link);
         }
 
@@ -214,15 +214,18 @@ public final class LocalScanner {
         // Per folder being walked (the root first): how many synced entries it holds so far.
         java.util.ArrayDeque<int[]> listed = new java.util.ArrayDeque<>();
         Map<String, List<LocalFile>> emptyByKey = new TreeMap<>();
+        // Per folder being walked: its path relative to the root ('/'-separated, as on disk), its entries' prefix.
+        java.util.ArrayDeque<String> rels = new java.util.ArrayDeque<>();
         Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                         if (dir.equals(root)) {
                             listed.push(new int[1]);
+                            rels.push("");
                             return FileVisitResult.CONTINUE;
                         }
-                        String rel = SyncPaths.relative(root, dir);
+                        String rel = child(rels.peek(), dir);
                         if (ignore.isIgnored(rel, true)) {
                             ignored[0]++;
                             return FileVisitResult.SKIP_SUBTREE;
@@ -237,12 +240,13 @@ public final class LocalScanner {
                             return FileVisitResult.SKIP_SUBTREE;
                         }
                         listed.push(new int[1]);
+                        rels.push(rel);
                         return FileVisitResult.CONTINUE;
                     }
 
                     @Override
                     public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        String rel = SyncPaths.relative(root, file);
+                        String rel = child(rels.peek(), file);
                         if (ignore.isIgnored(rel, attrs.isDirectory())) {
                             ignored[0]++;
                             return FileVisitResult.CONTINUE;
@@ -343,9 +347,10 @@ public final class LocalScanner {
                     @Override
                     public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
                         int held = listed.pop()[0];
+                        String dirRel = rels.pop();
                         if (!dir.equals(root)) {
                             if (held == 0 && exc == null) {
-                                String rel = SyncPaths.relative(root, dir);
+                                String rel = dirRel;
                                 FilePath p = FilePath.parse(rel); // checked on the way in
                                 LocalFile f = new LocalFile(p.foldKey(), p.toString(), dir, 0, 0, Boolean.FALSE);
                                 emptyByKey.computeIfAbsent(f.pathKey(), k -> new ArrayList<>(1)).add(f);
@@ -392,6 +397,12 @@ public final class LocalScanner {
             }
         });
         return new Scan(files, collisions, warnings, ignored[0], skipped, linkPaths, folders, clashes);
+    }
+
+    /** The relative path of {@code entry} in the folder whose relative path is {@code parent} ("" for the root). */
+    private static String child(String parent, Path entry) {
+        String name = entry.getFileName().toString();
+        return parent.isEmpty() ? name : parent + "/" + name;
     }
 
     /** Lists {@code f} by its fold key, or with the other names of that key when one has it already. */
