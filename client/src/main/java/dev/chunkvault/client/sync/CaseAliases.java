@@ -69,7 +69,8 @@ public final class CaseAliases {
             FileEntry head = remote.get(a.getKey());
             String remotePath = rec != null ? (rec.folder() ? null : rec.path())
                     : head != null && !head.deleted() && !head.isFolder() ? head.path() : null;
-            if (remotePath != null) {
+            // A file here spelled as the marked name itself is that file; the alias then waits (nothing is hidden).
+            if (remotePath != null && !scan.files().containsKey(a.getKey())) {
                 take(root, scan, a.getValue()).ifPresent(f -> scan.files().put(a.getKey(), aliased(a.getKey(), remotePath, f)));
             }
         }
