@@ -262,37 +262,34 @@ public final class RewindService {
             // The row was last written before the instant: the head now is the head then (nothing read).
             return new Decision(f, null, null, null, null, null, rewindKey);
         }
-        // The versions, newest first, down to the first one created at or before the instant: the head then.
+        // The head then: the newest ACTIVE version created at or before the instant. The newest versions are read first
+        // (one query: the usual case); a file with more versions since is searched by seq, which is contiguous among
+        // ACTIVE versions (each one's parent is the head before it; expiry goes oldest first) and orders createdAt.
+        Page<Item> newest = retry.call(() -> store.query(Query.table(Tables.VERSIONS, f.fileId()).descending()
+                .limit(VERSIONS_PER_QUERY)));
         List<VersionRow> seen = new ArrayList<>();
         VersionRow then = null;
-        Query q = Query.table(Tables.VERSIONS, f.fileId()).descending().limit(VERSIONS_PER_QUERY);
-        dev.chunkvault.service.store.Cursor after = null;
-        walk:
-        while (true) {
-            Query page = q.after(after);
-            Page<Item> p = retry.call(() -> store.query(page));
-            for (Item i : p.items()) {
-                VersionRow v = VersionRow.from(i);
-                if (v.state() != VersionRow.State.ACTIVE) {
-                    continue; // never a head: a large commit being written, or one rolled back
-                }
-                seen.add(v);
-                if (v.createdAt() <= t) {
-                    then = v;
-                    break walk;
-                }
+        for (Item i : newest.items()) {
+            VersionRow v = VersionRow.from(i);
+            if (v.state() != VersionRow.State.ACTIVE) {
+                continue; // never a head: a large commit being written, or one rolled back
             }
-            if (!p.hasMore()) {
+            seen.add(v);
+            if (v.createdAt() <= t) {
+                then = v;
                 break;
             }
-            after = p.next();
         }
-        VersionRow head = seen.stream().filter(v -> v.versionId().equals(f.head())).findFirst().orElse(null);
+        if (then == null && newest.hasMore()) {
+            long below = seen.isEmpty() ? f.headSeq() + 1 : seen.get(seen.size() - 1).seq();
+            then = search(f.fileId(), below - 1, t);
+        }
+        VersionRow head = find(seen, f.fileId(), f.head());
         if (head == null) {
-            return new Decision(f, null, null, null, null, null, rewindKey); // written meanwhile: left to the next look
+            return new Decision(f, null, null, null, null, null, rewindKey); // purged meanwhile: nothing to rewind
         }
         if (then == null) {
-            VersionRow earliest = seen.isEmpty() ? null : seen.get(seen.size() - 1);
+            VersionRow earliest = newest.hasMore() ? oldest(f.fileId()) : seen.isEmpty() ? null : seen.get(seen.size() - 1);
             // Absent then, if this file's first version (seq 1) is kept and came after the instant. A path whose earlier
             // file was purged gets a new file: one that existed at the instant was deleted after it and purged a retention
             // period later, so a file created within a retention period after the instant had no such predecessor.
@@ -322,11 +319,66 @@ public final class RewindService {
         if (!head.tombstone() && sameContent(then, head)) {
             String restoredBy = VersionRow.versionId(f.fileId(), head.seq(), Decision.commitKey(rewindKey, f.fileId(),
                     then.versionId()));
-            VersionRow parent = seen.stream().filter(v -> v.versionId().equals(head.parent())).findFirst().orElse(null);
+            VersionRow parent = head.parent() == null ? null : find(seen, f.fileId(), head.parent());
             Action was = parent != null && parent.tombstone() ? Action.UNDELETE : Action.RESTORE;
             return replayed(f, then, head, restoredBy, was, rewindKey);
         }
         return new Decision(f, then, head.tombstone() ? Action.UNDELETE : Action.RESTORE, null, null, null, rewindKey);
+    }
+
+    /** The version among {@code seen}, else read. */
+    private VersionRow find(List<VersionRow> seen, String fileId, String versionId) {
+        return seen.stream().filter(v -> v.versionId().equals(versionId)).findFirst().orElseGet(() -> retry.call(
+                () -> store.get(Tables.VERSIONS, VersionRow.key(fileId, versionId))).map(VersionRow::from).orElse(null));
+    }
+
+    /** The ACTIVE version with this seq, if kept. */
+    private VersionRow activeAt(String fileId, long seq) {
+        Query q = Query.table(Tables.VERSIONS, fileId).where(SortCondition.beginsWith(String.format("%010d-", seq)))
+                .limit(VERSIONS_PER_QUERY);
+        return retry.call(() -> store.query(q)).items().stream().map(VersionRow::from)
+                .filter(v -> v.state() == VersionRow.State.ACTIVE).findFirst().orElse(null);
+    }
+
+    /**
+     * The ACTIVE version of highest seq at most {@code hi} created at or before {@code t}, by binary search on seq (kept
+     * versions have every seq from the oldest kept up; a seq with none is below them), or null.
+     */
+    private VersionRow search(String fileId, long hi, long t) {
+        long lo = 1;
+        VersionRow best = null;
+        while (lo <= hi) {
+            long mid = lo + (hi - lo) / 2;
+            VersionRow v = activeAt(fileId, mid);
+            if (v != null && v.createdAt() <= t) {
+                best = v;
+                lo = mid + 1;
+            } else if (v == null) {
+                lo = mid + 1; // expired: the answer, if any is kept, is above
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return best;
+    }
+
+    /** The file's oldest kept ACTIVE version. */
+    private VersionRow oldest(String fileId) {
+        dev.chunkvault.service.store.Cursor after = null;
+        while (true) {
+            Query q = Query.table(Tables.VERSIONS, fileId).limit(VERSIONS_PER_QUERY).after(after);
+            Page<Item> p = retry.call(() -> store.query(q));
+            for (Item i : p.items()) {
+                VersionRow v = VersionRow.from(i);
+                if (v.state() == VersionRow.State.ACTIVE) {
+                    return v;
+                }
+            }
+            if (!p.hasMore()) {
+                return null;
+            }
+            after = p.next();
+        }
     }
 
     /** Nothing to do; answered as done if this very rewind made the head ({@code madeBy}: its commit's version id). */

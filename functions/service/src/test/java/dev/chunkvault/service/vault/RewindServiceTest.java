@@ -282,6 +282,47 @@ class RewindServiceTest {
     }
 
     @Test
+    void aFileWithManyVersionsSinceIsSearchedByItsSequence() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        List<Content> contents = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            contents.add(upload(c, 1));
+        }
+        String parent = null;
+        List<String> before = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            parent = c.commit("h/hot.txt", parent, contents.get(i % 3), String.format("key-hot-%05d", i)).version().versionId();
+            before.add(parent);
+            v.clock.advance(Duration.ofSeconds(1));
+        }
+        Instant then = v.clock.instant();
+        String atThen = parent;
+        v.clock.advance(Duration.ofSeconds(1));
+        String other = null;
+        for (int i = 30; i < 100; i++) {
+            Content next = i == 99 ? contents.get(4) : contents.get(i % 3 == 2 ? 3 : i % 2); // the last: like no other
+            parent = c.commit("h/hot.txt", parent, next, String.format("key-hot-%05d", i)).version().versionId();
+            other = c.commit("h/new.txt", other, contents.get(i % 2), String.format("key-new-%05d", i)).version().versionId();
+            v.clock.advance(Duration.ofSeconds(1));
+        }
+        RewindService.Result dry = service(v, v.itemPort).rewind(request(c, "h", then, true, null));
+        Map<String, RewindService.Change> changes = byPath(dry);
+        assertEquals(atThen, changes.get("h/hot.txt").toVersion(), "the version of then, found among 100");
+        assertEquals(RewindService.Action.RESTORE, changes.get("h/hot.txt").action());
+        assertEquals(RewindService.Action.DELETE, changes.get("h/new.txt").action(), "its first version came later");
+        // Every instant picks the version that was the head then.
+        for (int k = 0; k < before.size(); k += 7) {
+            Instant at = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(k).plusMillis(500);
+            RewindService.Result r = service(v, v.itemPort).rewind(request(c, "h", at, true, null));
+            assertEquals(before.get(k), byPath(r).get("h/hot.txt").toVersion(), "at " + at);
+        }
+        service(v, v.itemPort).rewind(request(c, "h", then, false, "rewind-hot-001"));
+        assertEquals(contents.get(29 % 3).sha256(), entry(v, c, "h/hot.txt").contentHash());
+        assertTrue(entry(v, c, "h/new.txt").deleted());
+    }
+
+    @Test
     void pastTheRetentionPeriodOnlyWhatIsStillKnownIsRewound() {
         TestVault v = new TestVault(Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(1)));
         FakeClient c = new FakeClient(v, "alice");
