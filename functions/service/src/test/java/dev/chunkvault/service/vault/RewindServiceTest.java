@@ -158,6 +158,13 @@ class RewindServiceTest {
     }
 
     @Test
+    void aFolderWithAHotFileComesBackAsItWasInPagesOfTwo() {
+        dev.chunkvault.service.TestClock clock = new dev.chunkvault.service.TestClock();
+        new RewindScenarios(dev.chunkvault.service.sim.Backend.inMemory(clock, true), clock)
+                .aFolderWithAHotFileComesBackAsItWas();
+    }
+
+    @Test
     void theRootIsAFolderToo() {
         TestVault v = new TestVault();
         FakeClient c = new FakeClient(v, "alice");
