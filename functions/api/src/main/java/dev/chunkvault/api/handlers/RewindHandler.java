@@ -31,6 +31,10 @@ public final class RewindHandler extends HttpFunction {
     protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
         var owner = request.caller();
         RewindRequestDto body = request.json(RewindRequestDto.class);
-        return HttpResponse.ok(rewinds.rewind(body.toDomain(owner)));
+        RewindService.Result r = rewinds.rewind(body.toDomain(owner));
+        long skipped = r.changes().stream().filter(c -> c.status() == RewindService.Status.SKIPPED).count();
+        log.metrics(Map.of("RewindExamined", r.examined(), "RewindChanges", r.changes().size() - skipped,
+                "RewindSkipped", skipped), Map.of());
+        return HttpResponse.ok(r);
     }
 }
