@@ -388,9 +388,9 @@ public final class RewindService {
         return new Decision(f, then, null, null, ours ? head.versionId() : null, ours ? action : null, rewindKey);
     }
 
-    /** Same content and flags: restoring one over the other would change nothing. */
+    /** Same content, flags and original name: restoring one over the other would change nothing (the commit's test). */
     private static boolean sameContent(VersionRow a, VersionRow b) {
         return a.manifestHash().equals(b.manifestHash()) && a.executable() == b.executable() && a.link() == b.link()
-                && a.folder() == b.folder();
+                && a.folder() == b.folder() && java.util.Objects.equals(a.originalName(), b.originalName());
     }
 }
