@@ -21,7 +21,7 @@ public final class Commands {
             description = "Chunkvault: a file store with content-defined chunking and delta sync.",
             footer = EXIT_CODES,
             subcommands = {LoginCommand.class, LogoutCommand.class, PushCommand.class, PullCommand.class, SyncCommand.class,
-                    StatusCommand.class, LsCommand.class, HistoryCommand.class, RestoreCommand.class, RmCommand.class,
+                    StatusCommand.class, LsCommand.class, HistoryCommand.class, RestoreCommand.class, RewindCommand.class, RmCommand.class,
                     ConflictsCommand.class, VerifyCommand.class, UsageCommand.class, GcCommand.class, AuditCommand.class,
                     QuotaCommand.class, SmokeTestCommand.class, CompletionCommand.class, ManCommand.class})
     public static final class Root implements Callable<Integer> {

@@ -7,7 +7,7 @@ package dev.chunkvault.cli;
  *   0  OK            done (for sync: everything in step)
  *   1  ERROR         the command failed (the message says why)
  *   2  USAGE         wrong options or arguments
- *   3  CONFLICTS     done, but conflicts are left (conflicted copies created, or colliding names)
+ *   3  CONFLICTS     done, but conflicts are left (conflicted copies created, or colliding names; rewind: files skipped)
  *   4  AUTH          not signed in, session expired, or not allowed: run `chunkvault login`
  *   5  UNAVAILABLE   the service could not be reached or kept failing; nothing was lost, retry later
  *   6  INTEGRITY     bytes did not match their hashes (verify found differences; a download was refused)

@@ -16,6 +16,7 @@ import dev.chunkvault.client.model.Notifications;
 import dev.chunkvault.client.model.Signatures;
 import dev.chunkvault.client.model.PackDeclared;
 import dev.chunkvault.client.model.PackSealed;
+import dev.chunkvault.client.model.RewindPage;
 import dev.chunkvault.client.model.UploadGrant;
 import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.client.model.Usage;
@@ -456,6 +457,19 @@ public final class ChunkvaultClient implements AutoCloseable {
         } catch (ApiException e) {
             throw staleOr(e, path);
         }
+    }
+
+    record RewindBody(String folder, String to, Boolean dryRun, String idempotencyKey, String cursor, Integer limit) {}
+
+    /**
+     * {@code POST /v1/rewind}: one page of a rewind of {@code folder} ("" for the root) to {@code to}; {@code cursor} is
+     * the previous page's (null for the first). The same {@code idempotencyKey} for every page of one rewind (null for
+     * a dry run): a page sent again makes no second version of a file.
+     */
+    public RewindPage rewind(String folder, java.time.Instant to, boolean dryRun, String idempotencyKey, String cursor,
+                             Integer limit) {
+        return transport.call(Call.post("/v1/rewind", new RewindBody(folder == null ? "" : folder, to.toString(),
+                dryRun ? Boolean.TRUE : null, idempotencyKey, cursor, limit)), RewindPage.class);
     }
 
     /**

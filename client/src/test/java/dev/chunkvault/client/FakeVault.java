@@ -326,6 +326,11 @@ public final class FakeVault implements AutoCloseable {
                     case "POST /v1/delta-uploads" -> deltaUpload(body);
                     case "POST /v1/conflict-check" -> conflictCheck(body);
                     case "GET /v1/usage" -> usage();
+                    case "POST /v1/rewind" -> {
+                        rewindRequests.add(body);
+                        String page = rewindPages.poll();
+                        yield page != null ? JSON.readTree(page) : new Status(404, error("NOT_FOUND", "No rewind here."));
+                    }
                     case "POST /v1/admin/audit" -> auditReport != null ? Map.of("audit", JSON.readTree(auditReport))
                             : new Status(404, error("NOT_FOUND", "No audit here."));
                     case "PUT /v1/admin/quota" -> {
@@ -373,6 +378,11 @@ public final class FakeVault implements AutoCloseable {
 
     /** The report {@code POST /v1/admin/audit} answers (its JSON), or null (404). */
     public volatile String auditReport;
+
+    /** The pages {@code POST /v1/rewind} answers in turn (their JSON); none left: 404. */
+    public final java.util.concurrent.ConcurrentLinkedDeque<String> rewindPages = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /** The bodies of the rewind requests received. */
+    public final List<JsonNode> rewindRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Whether commits carrying {@code executable} are refused whole (400 UNKNOWN_FIELD), as by a service from before. */
     public volatile boolean executableUnknown;

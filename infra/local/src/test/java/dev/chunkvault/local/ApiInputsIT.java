@@ -89,6 +89,7 @@ class ApiInputsIT {
     static final String QUOTA = "PUT /v1/admin/quota";
     static final String PACKS = "POST /v1/packs";
     static final String SEAL = "POST /v1/packs/seal";
+    static final String REWIND = "POST /v1/rewind";
     /** Routes that read no input at all: only the auth and gateway cases apply to them. */
     static final Set<String> NO_INPUT = Set.of(GC, USAGE, NOTIFICATIONS);
 
@@ -249,6 +250,10 @@ class ApiInputsIT {
         valid.put(QUOTA, post(QUOTA, obj(n -> n.put("owner", "inputs-quota-target").put("quotaBytes", 10L << 30))));
         valid.put(PACKS, post(PACKS, packBody(pack(713))));
         valid.put(SEAL, post(SEAL, obj(n -> n.put("packId", packToSeal))));
+        // Last: served after the other valid requests, it puts docs back as it was when the table was built.
+        String builtAt = java.time.Instant.now().toString();
+        valid.put(REWIND, post(REWIND, obj(n -> n.put("folder", "docs").put("to", builtAt)
+                .put("idempotencyKey", "inputs-rewind-valid").put("limit", 100))));
     }
 
     /** A pack of two random chunks. */
@@ -451,7 +456,7 @@ class ApiInputsIT {
 
     private void buildCases() {
         List<String> jsonRoutes = List.of(UPLOADS, COMMITS, BATCH, DELETE, RESTORE, DOWNLOADS, DOWNLOAD_BATCH, SIGNATURES,
-                DELTAS, CONFLICTS, QUOTA, PACKS, SEAL);
+                DELTAS, CONFLICTS, QUOTA, PACKS, SEAL, REWIND);
         for (String route : jsonRoutes) {
             jsonCases(route);
         }
@@ -461,6 +466,7 @@ class ApiInputsIT {
         batchCases();
         deleteCases();
         restoreCases();
+        rewindCases();
         downloadCases();
         downloadBatchCases();
         signatureCases();
@@ -764,6 +770,28 @@ class ApiInputsIT {
         bad(RESTORE, "a stale parent", mutate(RESTORE, n -> n.put("parentVersion", resV1)), 409, "STALE_PARENT");
         bad(RESTORE, "a bad idempotencyKey", mutate(RESTORE, n -> n.put("idempotencyKey", "short")), 400,
                 "INVALID_IDEMPOTENCY_KEY");
+    }
+
+    private void rewindCases() {
+        bad(REWIND, "no to", mutate(REWIND, n -> n.remove("to")), 400, "MISSING_FIELD");
+        bad(REWIND, "to not a time", mutate(REWIND, n -> n.put("to", "yesterday")), 400, "INVALID_TIME");
+        bad(REWIND, "to without an offset", mutate(REWIND, n -> n.put("to", "2026-01-01T00:00:00")), 400, "INVALID_TIME");
+        bad(REWIND, "to in the future", mutate(REWIND, n -> n.put("to", java.time.Instant.now().plus(Duration.ofDays(1))
+                .toString())), 400, "TIME_IN_FUTURE");
+        Map<String, String> paths = new LinkedHashMap<>(badPaths());
+        paths.putAll(badJsonOnlyPaths());
+        paths.keySet().removeAll(List.of("empty", "only a slash", "a trailing slash")); // the root, and docs/ is docs
+        paths.forEach((name, p) -> bad(REWIND, "folder: " + name, mutate(REWIND, n -> n.put("folder", p)), 400,
+                "INVALID_PATH"));
+        bad(REWIND, "no idempotencyKey", mutate(REWIND, n -> n.remove("idempotencyKey")), 400, "INVALID_IDEMPOTENCY_KEY");
+        bad(REWIND, "a bad idempotencyKey", mutate(REWIND, n -> n.put("idempotencyKey", "x y")), 400,
+                "INVALID_IDEMPOTENCY_KEY");
+        bad(REWIND, "dryRun not a boolean", mutate(REWIND, n -> n.put("dryRun", "yes")), 400, "INVALID_FIELD");
+        bad(REWIND, "limit 0", mutate(REWIND, n -> n.put("limit", 0)), 400, "INVALID_LIMIT");
+        bad(REWIND, "limit 101", mutate(REWIND, n -> n.put("limit", 101)), 400, "INVALID_LIMIT");
+        bad(REWIND, "a junk cursor", mutate(REWIND, n -> n.put("cursor", "junk")), 400, "INVALID_CURSOR");
+        bad(REWIND, "a listing's cursor", mutate(REWIND, n -> n.put("cursor", "l.ZG9jcy8")), 400, "INVALID_CURSOR");
+        bad(REWIND, "another folder's cursor", mutate(REWIND, n -> n.put("cursor", "w.c2VjcmV0Lw")), 400, "INVALID_CURSOR");
     }
 
     private void downloadCases() {

@@ -323,6 +323,8 @@ class TemplatePoliciesIT {
         if (grant.path("uploads").size() > 0) {
             put(grant.path("uploads").get(0), b);
         }
+        String beforeNotified = java.time.Instant.now().toString();
+        Thread.sleep(5);
         ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", bob, commit("p/notified.bin", null, idB, b.length,
                 "policy-key-notified")));
         assertEquals("changed", inbox.next().path("type").asText(), "the notifier posted to the socket");
@@ -332,6 +334,13 @@ class TemplatePoliciesIT {
                 && System.nanoTime() < end) {
             Thread.sleep(50);
         }
+        // Rewind: bob's folder back to before that commit (its dry run reads; the rewind deletes through a commit batch).
+        JsonNode dry = ok(served, "POST /v1/rewind", Http.postJson(api, "/v1/rewind", bob, Map.of("folder", "p",
+                "to", beforeNotified, "dryRun", true)));
+        assertEquals("PLANNED", dry.path("changes").path(0).path("status").asText(), dry.toString());
+        JsonNode rewound = ok(served, "POST /v1/rewind", Http.postJson(api, "/v1/rewind", bob, Map.of("folder", "p",
+                "to", beforeNotified, "idempotencyKey", "policy-rewind-1")));
+        assertEquals("DONE", rewound.path("changes").path(0).path("status").asText(), rewound.toString());
         return served;
     }
 

@@ -23,6 +23,7 @@ import dev.chunkvault.service.vault.GcService;
 import dev.chunkvault.service.vault.Parallel;
 import dev.chunkvault.service.vault.ReadService;
 import dev.chunkvault.service.vault.Retry;
+import dev.chunkvault.service.vault.RewindService;
 import dev.chunkvault.service.vault.Settings;
 import dev.chunkvault.service.vault.Tables;
 import dev.chunkvault.service.vault.PackService;
@@ -77,6 +78,7 @@ public final class Wiring {
     private final Supplier<PackService> packs;
     private final Supplier<CommitService> commits;
     private final Supplier<ReadService> reads;
+    private final Supplier<RewindService> rewinds;
     private final Supplier<GcService> gc;
     private final Supplier<AuditService> audit;
     private final Supplier<DeltaService> deltas;
@@ -109,6 +111,7 @@ public final class Wiring {
         this.packs = memo(() -> new PackService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
         this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
+        this.rewinds = memo(() -> new RewindService(items.get(), commits.get(), clock, s, retry()));
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
         this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
         this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
@@ -248,6 +251,10 @@ public final class Wiring {
 
     public ReadService reads() {
         return reads.get();
+    }
+
+    public RewindService rewinds() {
+        return rewinds.get();
     }
 
     public GcService gc() {

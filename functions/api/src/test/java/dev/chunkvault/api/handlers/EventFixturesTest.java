@@ -53,6 +53,7 @@ class EventFixturesTest {
                 Map.entry("POST /v1/commit-batch", new CommitHandler(w)),
                 Map.entry("POST /v1/delete", new DeleteHandler(w)),
                 Map.entry("POST /v1/restore", new RestoreHandler(w)),
+                Map.entry("POST /v1/rewind", new RewindHandler(w)),
                 Map.entry("GET /v1/files", new ListHandler(w)),
                 Map.entry("GET /v1/file", new ListHandler(w)),
                 Map.entry("GET /v1/changes", new ListHandler(w)),

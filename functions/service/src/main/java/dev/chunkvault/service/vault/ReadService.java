@@ -445,7 +445,7 @@ public final class ReadService {
 
     /**
      * The key a cursor of {@code kind} carries, checked to be one this service could have handed out: a listing
-     * position within the path-key limit ({@code l}), a change-feed position {@code <13 digits>#<fileId>} ({@code c})
+     * position within the path-key limit ({@code l}; {@code w} for a rewind's), a change-feed position {@code <13 digits>#<fileId>} ({@code c})
      * or a version id ({@code h}). Anything else is refused here rather than by the store.
      */
     static String decodeCursor(String cursor, String kind) {
@@ -459,7 +459,7 @@ public final class ReadService {
             throw ServiceException.badRequest("INVALID_CURSOR", "The cursor is not valid here.");
         }
         boolean valid = key.indexOf('\uFFFD') < 0 && switch (kind) {
-            case "l" -> key.getBytes(StandardCharsets.UTF_8).length <= Limits.MAX_PATH_KEY_BYTES + 1;
+            case "l", "w" -> key.getBytes(StandardCharsets.UTF_8).length <= Limits.MAX_PATH_KEY_BYTES + 1;
             case "c" -> CHANGE_KEY.matcher(key).matches();
             case "h" -> VersionRow.seqOf(key) >= 1;
             default -> false;
