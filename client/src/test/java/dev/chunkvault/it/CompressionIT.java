@@ -118,6 +118,36 @@ class CompressionIT {
     }
 
     @Test
+    void aChunkRebuiltFromADeltaIsStoredCompressedAndReadsBackOnAnotherDevice(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("delta");
+        Random random = new Random(20);
+        Path a = Files.createDirectories(tmp.resolve("da"));
+        Path b = Files.createDirectories(tmp.resolve("db"));
+        byte[] base = text(random, 50_000); // one chunk (under the profile's minimum)
+        TwoDevicesSyncIT.edit(a.resolve("notes.txt"), base);
+        try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
+             ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
+            assertTrue(CloudClients.sync(ca, a, "a", false).errors.isEmpty());
+            byte[] edited = base.clone();
+            edited[25_000] ^= 0x20;
+            String target = ChunkId.sha256(edited).hex();
+            Map<String, Long> packsBefore = objects(cloud, "packs/");
+            var delta = dev.chunkvault.core.delta.DeltaEncoder.encode(
+                    dev.chunkvault.core.delta.BlockSignature.compute(base), edited);
+            assertTrue(ca.deltaUpload(ChunkId.sha256(base).hex(), target, delta.encode()).stored());
+            assertTrue(!objects(cloud, "chunks/").containsKey("chunks/" + target), "not stored raw");
+            Map<String, Long> packsNow = objects(cloud, "packs/");
+            long written = newBytes(packsNow, packsBefore);
+            assertTrue(written > 0 && written < edited.length / 2, "a one-chunk pack of the compressed chunk: " + written);
+
+            TwoDevicesSyncIT.edit(a.resolve("notes.txt"), edited);
+            assertTrue(CloudClients.sync(ca, a, "a", false).errors.isEmpty());
+            assertTrue(CloudClients.sync(cb, b, "b", false).errors.isEmpty());
+            TwoDevicesSyncIT.assertTreesEqual(a, b);
+        }
+    }
+
+    @Test
     void aPackWithABombOrForgedCompressedEntryIsRefusedWithA422AndStoresNothing(LocalCloud cloud) throws Exception {
         String user = CloudClients.newUser("bomb");
         Random random = new Random(19);
