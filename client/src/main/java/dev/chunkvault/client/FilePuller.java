@@ -313,9 +313,9 @@ public final class FilePuller {
                 }
             }
             // Slices of about a pack's worth, held within the transfers' memory budget.
-            for (List<RangeFetcher.Want> slice : Slices.of(packed, w -> w.url().length(), PACKED_SLICE_BYTES)) {
-                long sliceBytes = Slices.total(slice, w -> w.url().length());
-                try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, 2 * sliceBytes))) {
+            for (List<RangeFetcher.Want> slice : Slices.of(packed, w -> held(w.url()), 2 * PACKED_SLICE_BYTES)) {
+                long sliceBytes = Slices.total(slice, w -> held(w.url()));
+                try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, sliceBytes))) {
                     Map<String, byte[]> fetched = client.ranges().fetch(slice);
                     for (RangeFetcher.Want w : slice) {
                         List<Integer> at = positions.get(w.id());
@@ -375,6 +375,14 @@ public final class FilePuller {
             await(futures);
         }
         return new Stats(m.chunkCount(), reused, downloaded.get(), bytesDown.get(), bytesReused);
+    }
+
+    /**
+     * The memory a packed chunk holds while it is fetched: its stored bytes (the GET's body) and its plain bytes (cut
+     * from that body, or decoded from it: a compressed chunk's plain bytes can be many times its stored ones).
+     */
+    static long held(DownloadPlan.ChunkUrl url) {
+        return url.length() + (url.compressed() ? url.plainLength() : url.length());
     }
 
     /** Downloads one chunk and checks size and SHA-256; a mismatch is retried once, then refused. */
