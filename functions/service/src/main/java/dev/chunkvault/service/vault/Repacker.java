@@ -152,7 +152,7 @@ final class Repacker {
             if (!PackService.holds(chunk, new PackFormat.Entry(r.id(), 0, chunk.length, r.encoding(), (int) r.size()))) {
                 continue; // damaged in place: the audit's to find, not ours to copy
             }
-            if (mine.pack.size() + chunk.length + PackFormat.ENTRY_BYTES > PackFormat.TARGET_PACK_BYTES
+            if (mine.pack.size() + chunk.length + PackFormat.ENTRY_BYTES_V2 > PackFormat.TARGET_PACK_BYTES
                     || mine.pack.chunks() >= PackFormat.MAX_CHUNKS) {
                 write(pack.ns(), mine);
                 mine = held.computeIfAbsent(pack.ns(), k -> new Group());
