@@ -255,8 +255,9 @@ final class ChunkUploader {
 
     /** Reads one slice's chunks and stores them through the packer; journals and counts the stored ones. */
     private Map<ChunkToSend, Packer.Outcome> packSlice(List<ChunkToSend> slice) throws IOException, InterruptedException {
-        // Twice the slice: its chunks, and the pack they are copied into to be sent.
-        long bytes = 2 * Slices.total(slice, c -> c.chunk().size());
+        // Twice the slice: its chunks, and the pack they are copied into to be sent; with compression, up to three times
+        // (a chunk that compresses by only 5 % is held plain, compressed, and in the pack).
+        long bytes = (client.compressPacks() ? 3 : 2) * Slices.total(slice, c -> c.chunk().size());
         try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
             List<Packer.Item> items = new ArrayList<>(slice.size());
             for (ChunkToSend c : slice) {

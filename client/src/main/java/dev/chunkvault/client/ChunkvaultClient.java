@@ -165,7 +165,13 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     record PackBody(String sha256, long size, List<PackEntry> chunks, Boolean unlessHeld) {}
 
-    record PackEntry(String id, int offset, int length) {}
+    /** An index entry as declared; {@code encoding} and {@code plainLength} only for a compressed chunk (else omitted). */
+    record PackEntry(String id, int offset, int length, String encoding, Integer plainLength) {
+        static PackEntry of(PackFormat.Entry e) {
+            return new PackEntry(e.id().hex(), e.offset(), e.length(), e.compressed() ? e.encoding().wireName() : null,
+                    e.compressed() ? e.plainLength() : null);
+        }
+    }
 
     record SealBody(String packId) {}
 
@@ -184,6 +190,23 @@ public final class ChunkvaultClient implements AutoCloseable {
         return options.packs() && packsOffered.get() && declarationsAnswerHeld.get();
     }
 
+    /**
+     * Whether packs hold compressed chunks (docs/compression.md): on unless {@code -Dchunkvault.compress=false}, and
+     * until a service refuses a declaration of compressed chunks (a deployment older than this client refuses their
+     * fields): the packer then builds its packs raw, as before.
+     */
+    public boolean compressPacks() {
+        return compressPacks.get();
+    }
+
+    /** Turns compression of packed chunks on or off for this client (tests, benchmarks). */
+    public void compressPacks(boolean on) {
+        compressPacks.set(on);
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean compressPacks =
+            new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress")));
+
     /** {@code POST /v1/packs}: declares a pack (its SHA-256, size and chunks); the answer holds its one presigned PUT. */
     public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries) {
         return declarePack(sha256Hex, size, entries, false);
@@ -196,13 +219,17 @@ public final class ChunkvaultClient implements AutoCloseable {
      * answered, and {@link #packsWithoutGrants()} turns false for this client: grants are asked for first from then on.
      */
     public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries, boolean unlessHeld) {
-        List<PackEntry> index = entries.stream().map(e -> new PackEntry(e.id().hex(), e.offset(), e.length())).toList();
+        List<PackEntry> index = entries.stream().map(PackEntry::of).toList();
+        boolean compressed = entries.stream().anyMatch(PackFormat.Entry::compressed);
         PackDeclared d;
         try {
             d = transport.call(Call.post("/v1/packs", new PackBody(sha256Hex, size, index, unlessHeld ? Boolean.TRUE : null)),
                     PackDeclared.class);
         } catch (ApiException e) {
-            if (e.isNoSuchRoute() || unlessHeld && e.isUnknownField()) {
+            if (compressed && e.isUnknownField()) {
+                // The compressed chunks' fields, or unlessHeld: a raw declaration, sent next, tells which.
+                compressPacks.set(false);
+            } else if (e.isNoSuchRoute() || unlessHeld && e.isUnknownField()) {
                 declarationsAnswerHeld.set(false);
             }
             throw e;

@@ -2,6 +2,9 @@ package dev.chunkvault.client;
 
 import dev.chunkvault.client.model.DownloadPlan;
 import dev.chunkvault.client.model.VersionInfo;
+import dev.chunkvault.core.compress.ChunkCodec;
+import dev.chunkvault.core.compress.Encoding;
+import dev.chunkvault.core.compress.EncodingException;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.hash.Sha256;
 import dev.chunkvault.core.manifest.Manifest;
@@ -305,19 +308,19 @@ public final class FilePuller {
             List<RangeFetcher.Want> packed = new ArrayList<>();
             for (String id : batch) {
                 DownloadPlan.ChunkUrl url = urls.get(id);
-                if (url != null && url.ranged() && !streamed) {
-                    packed.add(new RangeFetcher.Want(id, url));
+                if (url != null && url.ranged() && (!streamed || url.compressed())) {
+                    packed.add(new RangeFetcher.Want(id, url)); // a compressed chunk (at most 1 MiB) is decoded in memory
                 }
             }
             // Slices of about a pack's worth, held within the transfers' memory budget.
-            for (List<RangeFetcher.Want> slice : Slices.of(packed, w -> w.url().length(), PACKED_SLICE_BYTES)) {
-                long sliceBytes = Slices.total(slice, w -> w.url().length());
-                try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, 2 * sliceBytes))) {
+            for (List<RangeFetcher.Want> slice : Slices.of(packed, w -> held(w.url()), 2 * PACKED_SLICE_BYTES)) {
+                long sliceBytes = Slices.total(slice, w -> held(w.url()));
+                try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, sliceBytes))) {
                     Map<String, byte[]> fetched = client.ranges().fetch(slice);
                     for (RangeFetcher.Want w : slice) {
                         List<Integer> at = positions.get(w.id());
                         int size = m.size(at.get(0));
-                        byte[] bytes = fetched.get(w.id());
+                        byte[] bytes = plain(w.url(), fetched.get(w.id()), size);
                         if (bytes == null || bytes.length != size || !ChunkId.sha256(bytes).hex().equals(w.id())) {
                             bytes = fetchVerified(w.url(), w.id(), size); // fetched on its own, checked, retried once
                         }
@@ -339,7 +342,7 @@ public final class FilePuller {
                 if (url == null) {
                     throw new BadResponseException("The download plan has no URL for a chunk that was asked for.", null);
                 }
-                if (url.ranged() && !streamed) {
+                if (url.ranged() && (!streamed || url.compressed())) {
                     continue; // fetched above
                 }
                 List<Integer> at = positions.get(id);
@@ -374,10 +377,38 @@ public final class FilePuller {
         return new Stats(m.chunkCount(), reused, downloaded.get(), bytesDown.get(), bytesReused);
     }
 
+    /**
+     * The memory a packed chunk holds while it is fetched: its stored bytes (the GET's body) and its plain bytes (cut
+     * from that body, or decoded from it: a compressed chunk's plain bytes can be many times its stored ones).
+     */
+    static long held(DownloadPlan.ChunkUrl url) {
+        return url.length() + (url.compressed() ? url.plainLength() : url.length());
+    }
+
     /** Downloads one chunk and checks size and SHA-256; a mismatch is retried once, then refused. */
     private byte[] fetchVerified(DownloadPlan.ChunkUrl url, String id, int size) {
-        return fetchChecked(id, () -> client.getObject(url.url(), url.requestHeaders()),
-                bytes -> bytes.length == size && ChunkId.sha256(bytes).hex().equals(id));
+        return fetchChecked(id, () -> plain(url, client.getObject(url.url(), url.requestHeaders()), size),
+                bytes -> bytes != null && bytes.length == size && ChunkId.sha256(bytes).hex().equals(id));
+    }
+
+    /**
+     * The chunk's plain bytes from the bytes fetched at {@code url}: those bytes, or, for a compressed chunk, their
+     * decoding, which is never longer than the chunk's {@code size} in the manifest (the plan's plain length must be the
+     * same). Null when they do not decode to exactly that (the caller fetches again, then refuses the chunk).
+     */
+    static byte[] plain(DownloadPlan.ChunkUrl url, byte[] fetched, int size) {
+        if (fetched == null || !url.compressed()) {
+            return fetched;
+        }
+        Encoding encoding = url.encodingOrNull();
+        if (encoding == null || url.plainLength() == null || url.plainLength() != size) {
+            return null; // an encoding this client does not know, or a plan that disagrees with the manifest
+        }
+        try {
+            return ChunkCodec.decode(encoding, fetched, 0, fetched.length, size);
+        } catch (EncodingException notTheChunk) {
+            return null;
+        }
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.chunkvault.client;
 import dev.chunkvault.client.model.PackDeclared;
 import dev.chunkvault.client.model.PackSealed;
 import dev.chunkvault.client.model.UploadGrant;
+import dev.chunkvault.core.compress.ChunkCodec;
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.pack.PackFormat;
 import java.time.Duration;
@@ -32,6 +34,10 @@ import java.util.stream.Collectors;
  * own); ask again later (being collected); ask for a grant first; or changed (its bytes no longer hash to its id: the
  * file changed since it was read). A PUT whose URL expired, or a pack collected before it was sealed, is declared and
  * sent again.
+ *
+ * <p>A chunk is stored compressed (zstd) in its pack when that saves at least 5 % ({@link ChunkCodec}; incompressible
+ * data is found by an 8 KiB probe and stays raw); its id stays the SHA-256 of its plain bytes. A service that refuses
+ * the declaration of compressed chunks (older than this client) gets the same pack raw, and no compressed pack again.
  */
 public final class Packer {
     /** What became of one chunk. */
@@ -45,8 +51,20 @@ public final class Packer {
         static final Outcome GRANT_FIRST = new Outcome(Kind.GRANT_FIRST, null, 0);
     }
 
-    /** A chunk to pack: its id (hex) and bytes as read from its file. */
-    public record Item(String id, byte[] bytes) {}
+    /**
+     * A chunk to pack: its id (hex) and bytes as read from its file, and how it is to be stored (compressed or not;
+     * null until {@link #store} decides, on the caller's thread, so that transfer threads compress side by side).
+     */
+    public record Item(String id, byte[] bytes, ChunkCodec.Stored stored) {
+        public Item(String id, byte[] bytes) {
+            this(id, bytes, null);
+        }
+
+        /** The bytes that go into the pack. */
+        int storedLength() {
+            return stored == null ? bytes.length : stored.bytes().length;
+        }
+    }
 
     /** Attempts per pack when its URL expires or it is collected before it is sealed. */
     private static final int ATTEMPTS = 3;
@@ -77,6 +95,10 @@ public final class Packer {
         if (items.isEmpty()) {
             return Map.of();
         }
+        if (client.compressPacks()) {
+            items = items.stream().map(i -> i.stored() != null ? i : new Item(i.id(), i.bytes(), ChunkCodec.encode(i.bytes())))
+                    .toList();
+        }
         return coalescer.call(items);
     }
 
@@ -86,7 +108,7 @@ public final class Packer {
     }
 
     private static int weight(List<Item> items) {
-        long bytes = items.stream().mapToLong(i -> i.bytes().length + PackFormat.ENTRY_BYTES).sum();
+        long bytes = items.stream().mapToLong(i -> i.storedLength() + PackFormat.ENTRY_BYTES_V2).sum();
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
@@ -134,7 +156,7 @@ public final class Packer {
         List<Item> current = new ArrayList<>();
         long size = PackFormat.TRAILER_BYTES;
         for (Item i : union.values()) {
-            long add = i.bytes().length + PackFormat.ENTRY_BYTES;
+            long add = i.storedLength() + PackFormat.ENTRY_BYTES_V2;
             if (!current.isEmpty() && (size + add > PackFormat.TARGET_PACK_BYTES || current.size() >= PackFormat.MAX_CHUNKS)) {
                 packs.add(current);
                 current = new ArrayList<>();
@@ -153,18 +175,35 @@ public final class Packer {
         return outcomes;
     }
 
+    /** The items as plain bytes, by id. */
+    private static Map<String, Item> raw(List<Item> items) {
+        Map<String, Item> out = new LinkedHashMap<>();
+        items.forEach(i -> out.put(i.id(), new Item(i.id(), i.bytes())));
+        return out;
+    }
+
     /** Declares, uploads and seals one pack; answers every chunk of it. */
     private Map<String, Outcome> sendPack(List<Item> items) {
+        if (!client.compressPacks() && items.stream().anyMatch(i -> i.stored() != null && i.stored().compressed())) {
+            return sendRound(raw(items)); // compression was refused meanwhile: raw, in packs of their raw size
+        }
         Map<String, Outcome> out = new HashMap<>();
         List<Item> todo = new ArrayList<>(items);
         for (int attempt = 1; !todo.isEmpty(); attempt++) {
             PackFormat.Builder b = new PackFormat.Builder();
-            todo.forEach(i -> b.add(ChunkId.parse(i.id()), i.bytes()));
+            todo.forEach(i -> b.add(ChunkId.parse(i.id()), i.stored() != null ? i.stored()
+                    : new ChunkCodec.Stored(Encoding.RAW, i.bytes(), i.bytes().length)));
             byte[] pack = b.finish();
             PackDeclared d;
             try {
                 d = client.declarePack(ChunkId.sha256(pack).hex(), pack.length, b.entries(), client.packsWithoutGrants());
             } catch (ApiException e) {
+                if (b.format() == 2 && e.isUnknownField()) {
+                    // A service older than compression (or than unlessHeld: the raw declaration tells): the same chunks
+                    // raw, in packs of their raw size; the client compresses no more (ChunkvaultClient#compressPacks).
+                    out.putAll(sendRound(raw(todo)));
+                    return out;
+                }
                 if (!e.isNoSuchRoute() && !e.isUnknownField()) {
                     throw e;
                 }

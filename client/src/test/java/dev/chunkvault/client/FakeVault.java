@@ -612,6 +612,11 @@ public final class FakeVault implements AutoCloseable {
 
     /** Answers declarations as a service from before {@code unlessHeld} did: 400 UNKNOWN_FIELD when it is sent. */
     public volatile boolean declarationsRefuseUnlessHeld;
+    /** Compressed chunks in sealed (or refused) packs. */
+    public final AtomicInteger compressedChunks = new AtomicInteger();
+    /** Declarations of compressed chunks are refused as by a service older than compression. */
+    public volatile boolean refuseCompression;
+
     /** Pack declarations answered, and those that declared nothing because the caller held some chunks. */
     public final AtomicInteger packDeclarations = new AtomicInteger();
     public final AtomicInteger heldAnswers = new AtomicInteger();
@@ -621,6 +626,13 @@ public final class FakeVault implements AutoCloseable {
             return new Status(404, NO_ROUTE); // a service without packs
         }
         packDeclarations.incrementAndGet();
+        if (refuseCompression) {
+            for (JsonNode e : body.path("chunks")) {
+                if (e.has("encoding")) {
+                    return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'encoding'."));
+                }
+            }
+        }
         if (body.has("unlessHeld")) {
             if (declarationsRefuseUnlessHeld) {
                 return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'unlessHeld'."));
@@ -679,21 +691,33 @@ public final class FakeVault implements AutoCloseable {
             return new Status(409, error("PACK_NOT_UPLOADED", "The pack has not been uploaded yet."));
         }
         List<String> damaged = new ArrayList<>();
+        Map<String, byte[]> plain = new LinkedHashMap<>();
         for (JsonNode e : declared.path("chunks")) {
             int off = e.path("offset").asInt();
             int len = e.path("length").asInt();
-            if (!ChunkId.sha256(pack, off, len).hex().equals(e.path("id").asText())) {
+            byte[] bytes;
+            try {
+                bytes = dev.chunkvault.core.compress.ChunkCodec.decode(
+                        dev.chunkvault.core.compress.Encoding.ofName(e.path("encoding").asText(null)), pack, off, len,
+                        e.has("plainLength") ? e.path("plainLength").asInt() : len);
+            } catch (dev.chunkvault.core.compress.EncodingException | NullPointerException bad) {
+                bytes = new byte[0];
+            }
+            if (!ChunkId.sha256(bytes).hex().equals(e.path("id").asText())) {
                 damaged.add(e.path("id").asText());
             }
+            if (e.has("encoding")) {
+                compressedChunks.incrementAndGet();
+            }
+            plain.put(e.path("id").asText(), bytes);
         }
         if (!damaged.isEmpty()) {
             return new Status(422, error("PACK_DAMAGED", damaged.size() + " chunk(s) do not match their ids."));
         }
-        for (JsonNode e : declared.path("chunks")) {
-            int off = e.path("offset").asInt();
-            objects.put(e.path("id").asText(), java.util.Arrays.copyOfRange(pack, off, off + e.path("length").asInt()));
-            packedChunks.add(e.path("id").asText());
-        }
+        plain.forEach((chunk, bytes) -> {
+            objects.put(chunk, bytes); // served whole and plain: the client's decoding is tested over the local cloud
+            packedChunks.add(chunk);
+        });
         packsSealed.incrementAndGet();
         ObjectNode out = JSON.createObjectNode().put("packId", id).put("placed", declared.path("chunks").size());
         out.set("uploads", JSON.createArrayNode());

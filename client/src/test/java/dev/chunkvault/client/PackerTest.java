@@ -74,6 +74,45 @@ class PackerTest {
         }
     }
 
+    /** Text files: words from a small vocabulary, as source code is. */
+    private Map<String, byte[]> pushText(int n) throws Exception {
+        Map<String, byte[]> contents = new java.util.TreeMap<>();
+        java.util.Random r = new java.util.Random(18);
+        String[] words = {"public", "final", "class", "return", "chunk", "pack", "{", "}", ";\n"};
+        for (int i = 0; i < n; i++) {
+            StringBuilder sb = new StringBuilder();
+            while (sb.length() < 3_000 + i * 500) {
+                sb.append(words[r.nextInt(words.length)]).append(' ');
+            }
+            byte[] text = sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            contents.put("src/f" + i + ".java", text);
+            Path f = TestFiles.write(dir.resolve("f" + i + ".java"), text);
+            new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "src/f" + i + ".java", null));
+        }
+        return contents;
+    }
+
+    @Test
+    void textGoesCompressedIntoPacksAndComesBackPlain() throws Exception {
+        vault.enablePacks();
+        Map<String, byte[]> contents = pushText(6);
+        assertEquals(6, vault.compressedChunks.get(), "every text chunk compressed");
+        assertTrue(client.compressPacks());
+        assertPulledBack(contents);
+    }
+
+    @Test
+    void aServiceThatRefusesCompressedChunksGetsThemRawAndNoCompressedPackAgain() throws Exception {
+        vault.enablePacks();
+        vault.refuseCompression = true;
+        Map<String, byte[]> contents = pushText(4);
+        assertTrue(!client.compressPacks(), "compression off for this client once refused");
+        assertEquals(0, vault.compressedChunks.get(), "nothing compressed was sealed");
+        assertEquals(4, vault.packedChunks.size(), "the chunks went raw, still in packs");
+        assertTrue(client.packsWithoutGrants(), "unlessHeld is not taken for the refused field");
+        assertPulledBack(contents);
+    }
+
     @Test
     void smallFilesPushedTogetherShareAFewPacksAndNothingGoesAlone() throws Exception {
         vault.enablePacks();

@@ -115,7 +115,8 @@ final class TamperingProxy implements AutoCloseable {
                 String p = target.getRawPath();
                 // A pack's chunks count as sent, each: its index, at its end, names them.
                 List<String> ids = packPut ? dev.chunkvault.core.pack.PackFormat.decodeIndex(
-                        dev.chunkvault.core.pack.PackFormat.trailingIndex(body), body.length).stream()
+                        dev.chunkvault.core.pack.PackFormat.trailingIndex(body), body.length,
+                        dev.chunkvault.core.pack.PackFormat.formatOfObject(body)).stream()
                         .map(e -> e.id().hex()).toList() : List.of(p.substring(p.lastIndexOf('/') + 1));
                 objectPuts.addAll(ids);
                 transfers.add(ids);

@@ -24,8 +24,11 @@ import java.util.Map;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.ManyFilesProfile --tree DIR [--out FILE] [--work DIR]
- *     [--packs on|off]
+ *     [--packs on|off] [--compress on|off]
  * </pre>
+ *
+ * <p>Each step also reports its wire bytes (all requests, sent and received, headers included) against the tree's size,
+ * and the first sync the bytes stored in the bucket (chunk, pack and manifest objects) — the two figures of issue 18.
  */
 public final class ManyFilesProfile {
     private ManyFilesProfile() {}
@@ -57,13 +60,17 @@ public final class ManyFilesProfile {
             Path a1 = work.resolve("device-a");
             Trees.mirror(tree, a1, java.util.Set.of());
             boolean packs = !"off".equals(a.get("packs"));
-            md.append("Packs: ").append(packs ? "on" : "off").append("\n\n");
+            boolean compress = !"off".equals(a.get("compress"));
+            md.append("Packs: ").append(packs ? "on" : "off").append("; compression: ").append(compress ? "on" : "off")
+                    .append("\n\n");
             ChunkvaultClient alice = ctx.client("many", true, packs);
-            md.append(step(ctx, "first sync (device A pushes the tree)", files, () -> sync(alice, a1, "a")));
+            alice.compressPacks(compress);
+            md.append(step(ctx, "first sync (device A pushes the tree)", files, bytes, () -> sync(alice, a1, "a")));
+            md.append(stored(ctx, bytes));
             Path b1 = Files.createDirectories(work.resolve("device-b"));
             ChunkvaultClient aliceB = ctx.client("many", true, packs);
-            md.append(step(ctx, "second device (device B gets the tree)", files, () -> sync(aliceB, b1, "b")));
-            md.append(step(ctx, "no-op sync (device A, nothing changed)", files, () -> sync(alice, a1, "a")));
+            md.append(step(ctx, "second device (device B gets the tree)", files, bytes, () -> sync(aliceB, b1, "b")));
+            md.append(step(ctx, "no-op sync (device A, nothing changed)", files, bytes, () -> sync(alice, a1, "a")));
         }
         System.out.println(md);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -82,7 +89,19 @@ public final class ManyFilesProfile {
         }
     }
 
-    private static String step(BenchContext ctx, String title, long files, Step step) throws IOException {
+    /** The bytes of the objects in the bucket, by prefix, against the tree's size. */
+    private static String stored(BenchContext ctx, long treeBytes) {
+        Map<String, Long> byPrefix = new java.util.TreeMap<>();
+        ctx.s3.listObjectsV2Paginator(b -> b.bucket(ctx.bucket)).contents().forEach(o -> byPrefix.merge(
+                o.key().substring(0, o.key().indexOf('/') + 1), o.size(), Long::sum));
+        long total = byPrefix.values().stream().mapToLong(Long::longValue).sum();
+        String s = String.format(Locale.ROOT, "Stored in the bucket after the first sync: %,d bytes (%.3f x the tree's %,d)"
+                + " — by prefix %s%n%n", total, (double) total / treeBytes, treeBytes, byPrefix);
+        System.out.print(s);
+        return s;
+    }
+
+    private static String step(BenchContext ctx, String title, long files, long treeBytes, Step step) throws IOException {
         Snapshot before = ctx.meter.snapshot();
         long t0 = System.nanoTime();
         SyncReport r;
@@ -110,6 +129,9 @@ public final class ManyFilesProfile {
                     c.nanos() / 1e9, c.meanMillis()));
         }
         sb.append(String.format(Locale.ROOT, "%nAPI requests per file: %.3f%n%n", (double) api / files));
+        Counts all = d.total();
+        sb.append(String.format(Locale.ROOT, "Wire bytes (sent + received, headers included): %,d (%.3f x the tree); bodies"
+                + " %,d (%.3f x)%n%n", all.total(), (double) all.total() / treeBytes, all.bodies(), (double) all.bodies() / treeBytes));
         sb.append("CPU by thread group (s): ").append(cpu).append("\n\n");
         System.out.print(sb);
         return sb.toString();

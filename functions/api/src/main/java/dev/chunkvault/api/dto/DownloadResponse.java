@@ -17,12 +17,15 @@ public record DownloadResponse(VersionView version, String profile, Manifest man
     /**
      * A presigned GET of one chunk. With {@code offset} and {@code length} the URL is a pack's, and the chunk is its
      * bytes {@code [offset, offset + length)}: ask for them with {@code Range: bytes=offset-(offset+length-1)} (an
-     * unsigned header a presigned GET allows). Without them the URL is the chunk's own object.
+     * unsigned header a presigned GET allows). Without them the URL is the chunk's own object. With {@code encoding}
+     * ({@code zstd}; absent: raw) those bytes are compressed and decode to {@code plainLength} bytes, the chunk.
      */
-    public record ChunkUrl(String id, String url, Map<String, String> headers, Instant expiresAt, Long offset, Long length) {
+    public record ChunkUrl(String id, String url, Map<String, String> headers, Instant expiresAt, Long offset, Long length,
+                           String encoding, Long plainLength) {
         static ChunkUrl of(ReadService.ChunkUrl c) {
             return new ChunkUrl(c.id().hex(), c.request().url().toString(), c.request().headers(), c.request().expiresAt(),
-                    c.ranged() ? c.offset() : null, c.ranged() ? c.length() : null);
+                    c.ranged() ? c.offset() : null, c.ranged() ? c.length() : null,
+                    c.compressed() ? c.encoding().wireName() : null, c.compressed() ? c.plainLength() : null);
         }
     }
 

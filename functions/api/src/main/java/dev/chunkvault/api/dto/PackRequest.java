@@ -1,13 +1,15 @@
 package dev.chunkvault.api.dto;
 
 import dev.chunkvault.api.http.BadInput;
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.pack.PackFormat;
 import java.util.List;
 
 /**
  * POST /v1/packs: a pack to upload — the SHA-256 and size of the whole object and its chunks in order (each chunk's
- * id, offset and length in the object; the object ends with the same index, see {@code PackFormat}). With {@code
+ * id, offset and length in the object; the object ends with the same index, see {@code PackFormat}). A compressed chunk
+ * has {@code encoding: "zstd"} and {@code plainLength} (its length is then the compressed bytes'). With {@code
  * unlessHeld: true}, nothing is declared if the caller already holds some of the chunks: the answer lists them.
  */
 public record PackRequest(String sha256, Long size, List<Entry> chunks, Boolean unlessHeld) {
@@ -20,7 +22,7 @@ public record PackRequest(String sha256, Long size, List<Entry> chunks, Boolean 
         chunks = Check.list(chunks, "chunks", PackFormat.MAX_CHUNKS);
     }
 
-    public record Entry(String id, Integer offset, Integer length) {
+    public record Entry(String id, Integer offset, Integer length, String encoding, Integer plainLength) {
         public Entry {
             Check.chunkId(id, "chunks[].id");
             Check.required(offset, "chunks[].offset");
@@ -28,6 +30,19 @@ public record PackRequest(String sha256, Long size, List<Entry> chunks, Boolean 
             if (offset < 0 || length <= 0) {
                 throw new BadInput("INVALID_FIELD", "'chunks[].offset' must be 0 or more and 'chunks[].length' positive.");
             }
+            Encoding e = Encoding.ofName(encoding);
+            if (e == null) {
+                throw new BadInput("INVALID_FIELD", "'chunks[].encoding' must be 'raw' or 'zstd'.");
+            }
+            if (e == Encoding.RAW ? plainLength != null && !plainLength.equals(length) : plainLength == null || plainLength <= 0) {
+                throw new BadInput("INVALID_FIELD", "'chunks[].plainLength' is required, positive, for a compressed chunk"
+                        + " (and equal to 'length' for a raw one).");
+            }
+        }
+
+        PackFormat.Entry toEntry() {
+            Encoding e = Encoding.ofName(encoding);
+            return new PackFormat.Entry(ChunkId.parse(id), offset, length, e, e == Encoding.RAW ? length : plainLength);
         }
     }
 
@@ -41,6 +56,6 @@ public record PackRequest(String sha256, Long size, List<Entry> chunks, Boolean 
     }
 
     public List<PackFormat.Entry> entries() {
-        return chunks.stream().map(e -> new PackFormat.Entry(ChunkId.parse(e.id()), e.offset(), e.length())).toList();
+        return chunks.stream().map(Entry::toEntry).toList();
     }
 }

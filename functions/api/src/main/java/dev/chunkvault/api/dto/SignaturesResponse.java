@@ -14,13 +14,18 @@ import java.util.List;
  */
 public record SignaturesResponse(VersionView version, String against, Manifest manifest, ManifestDelta manifestDelta,
                                  List<Signature> signatures) {
-    /** {@code offset}, when given, is where the chunk starts in the object at {@code get} (a pack). */
-    public record Signature(String id, int size, String signature, Presigned get, Long offset) {}
+    /**
+     * {@code offset}, when given, is where the chunk starts in the object at {@code get} (a pack); with {@code encoding}
+     * ({@code zstd}) its {@code storedLength} bytes there are compressed, and block ranges cannot be read from them.
+     */
+    public record Signature(String id, int size, String signature, Presigned get, Long offset, String encoding,
+                            Long storedLength) {}
 
     public static SignaturesResponse of(DeltaService.Signatures s) {
         return new SignaturesResponse(s.version(), s.against(), s.manifest(), s.manifestDelta(),
                 s.signatures().stream().map(c -> new Signature(c.id().hex(), c.size(),
                         Base64.getEncoder().encodeToString(c.signature()), Presigned.of(c.get().request()),
-                        c.get().ranged() ? c.get().offset() : null)).toList());
+                        c.get().ranged() ? c.get().offset() : null, c.get().compressed() ? c.get().encoding().wireName() : null,
+                        c.get().compressed() ? c.get().length() : null)).toList());
     }
 }

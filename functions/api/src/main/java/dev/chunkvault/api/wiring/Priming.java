@@ -12,7 +12,7 @@ import org.crac.Resource;
 
 /**
  * SnapStart's priming: before Lambda takes a function's snapshot (CRaC's {@code beforeCheckpoint}), build the SDK
- * clients of its wiring, run Jackson over the shapes a request has, and hash with SHA-256, so that the classes and
+ * clients of its wiring, run Jackson over the shapes a request has, hash with SHA-256 and round-trip zstd, so that the classes and
  * their first-use work are in the snapshot instead of in the first request after each restore. Nothing is called over
  * the network: a snapshot must not hold connections, and no call could be made without side effects or permissions.
  * Outside Lambda (the local cloud, tests) no checkpoint happens and this does nothing.
@@ -56,5 +56,10 @@ final class Priming implements Resource {
             sha.update(block);
         }
         sha.digest();
+        // zstd: zstd-jni loads (and extracts) its native library on first use, or the codec falls back to aircompressor;
+        // either way that happens here, not in the first seal after a restore (docs/compression.md).
+        byte[] text = "primer ".repeat(4096).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        dev.chunkvault.core.compress.ChunkCodec.Stored z = dev.chunkvault.core.compress.ChunkCodec.encode(text);
+        dev.chunkvault.core.compress.ChunkCodec.decode(z.encoding(), z.bytes(), 0, z.bytes().length, text.length);
     }
 }

@@ -1,5 +1,7 @@
 package dev.chunkvault.core.pack;
 
+import dev.chunkvault.core.compress.ChunkCodec;
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +17,22 @@ import java.util.Set;
  * id is the SHA-256 of the whole object. An index is valid when its chunks are contiguous from 0, each 1..{@link
  * #MAX_CHUNK_BYTES} long, at most {@link #MAX_CHUNKS} of them, no id twice, and the whole object is at most {@link
  * #MAX_PACK_BYTES}. Chunk bytes are not checked here: the service hashes every range before a chunk may be used.
+ *
+ * <p>Format 2 (magic {@code CVPK2}) holds compressed chunks (docs/compression.md): an entry is the id, offset, stored
+ * length, plain length (4 bytes each after the id) and the encoding (1 byte, {@link Encoding#code}); a range holds the
+ * chunk's stored bytes, which decode to its plain length. A pack with no compressed chunk is written in format 1, as
+ * before, so an older service reads every pack it is sent unless it holds compressed chunks.
  */
 public final class PackFormat {
     private PackFormat() {}
 
     public static final byte[] MAGIC = "CVPK1".getBytes(StandardCharsets.US_ASCII);
-    /** One index entry: id, offset, length. */
+    /** The magic of format 2: entries with an encoding and a plain length. */
+    public static final byte[] MAGIC_V2 = "CVPK2".getBytes(StandardCharsets.US_ASCII);
+    /** One index entry of format 1: id, offset, length. */
     public static final int ENTRY_BYTES = ChunkId.BYTES + 4 + 4;
+    /** One index entry of format 2: id, offset, stored length, plain length, encoding. */
+    public static final int ENTRY_BYTES_V2 = ChunkId.BYTES + 4 + 4 + 4 + 1;
     /** The index length and the magic after the index. */
     public static final int TRAILER_BYTES = 4 + MAGIC.length;
     /** Only chunks up to this size go in packs; larger ones stay objects of their own. */
@@ -31,34 +42,73 @@ public final class PackFormat {
     /** The size a client aims at. */
     public static final int TARGET_PACK_BYTES = 8 << 20;
 
-    /** One chunk of a pack. */
-    public record Entry(ChunkId id, int offset, int length) {
+    /**
+     * One chunk of a pack: its range {@code [offset, offset + length)} holds its stored bytes, which encode {@code
+     * plainLength} plain bytes (the same number for {@link Encoding#RAW}).
+     */
+    public record Entry(ChunkId id, int offset, int length, Encoding encoding, int plainLength) {
         public Entry {
-            if (id == null || offset < 0 || length <= 0) {
+            if (id == null || offset < 0 || length <= 0 || encoding == null || plainLength <= 0
+                    || (encoding == Encoding.RAW && plainLength != length)) {
                 throw new PackFormatException("bad pack entry");
             }
+        }
+
+        /** A raw chunk's entry. */
+        public Entry(ChunkId id, int offset, int length) {
+            this(id, offset, length, Encoding.RAW, length);
         }
 
         public int end() {
             return offset + length;
         }
+
+        public boolean compressed() {
+            return encoding != Encoding.RAW;
+        }
     }
 
-    /** The entries' encoding as it ends a pack (without the trailer). */
+    /** The format a pack of these entries is written in: 2 if any is compressed, else 1. */
+    public static int formatOf(List<Entry> entries) {
+        return entries.stream().anyMatch(Entry::compressed) ? 2 : 1;
+    }
+
+    public static int entryBytes(int format) {
+        return format == 2 ? ENTRY_BYTES_V2 : ENTRY_BYTES;
+    }
+
+    private static byte[] magic(int format) {
+        return format == 2 ? MAGIC_V2 : MAGIC;
+    }
+
+    /** The entries' encoding as it ends a pack (without the trailer), in {@link #formatOf their format}. */
     public static byte[] encodeIndex(List<Entry> entries) {
-        ByteBuffer b = ByteBuffer.allocate(entries.size() * ENTRY_BYTES);
+        int format = formatOf(entries);
+        ByteBuffer b = ByteBuffer.allocate(entries.size() * entryBytes(format));
         for (Entry e : entries) {
             b.put(e.id().toBytes()).putInt(e.offset()).putInt(e.length());
+            if (format == 2) {
+                b.putInt(e.plainLength()).put((byte) e.encoding().code());
+            }
         }
         return b.array();
     }
 
-    /** Decodes and checks an index (see the class comment); {@code packSize} is the whole object's size. */
+    /** Decodes and checks an index of format 1 (see the class comment); {@code packSize} is the whole object's size. */
     public static List<Entry> decodeIndex(byte[] index, long packSize) {
-        if (index.length == 0 || index.length % ENTRY_BYTES != 0) {
+        return decodeIndex(index, packSize, 1);
+    }
+
+    /** Decodes and checks an index of the given format; {@code packSize} is the whole object's size. */
+    public static List<Entry> decodeIndex(byte[] index, long packSize, int format) {
+        if (format != 1 && format != 2) {
+            throw new PackFormatException("Unknown pack format " + format + ".");
+        }
+        int entryBytes = entryBytes(format);
+        if (index.length == 0 || index.length % entryBytes != 0) {
             throw new PackFormatException("The pack index is not a whole number of entries.");
         }
-        int n = index.length / ENTRY_BYTES;
+        int n = index.length / entryBytes;
         List<Entry> out = new ArrayList<>(n);
         ByteBuffer b = ByteBuffer.wrap(index);
         for (int i = 0; i < n; i++) {
@@ -66,12 +116,17 @@ public final class PackFormat {
             b.get(id);
             int offset = b.getInt();
             int length = b.getInt();
-            if (length <= 0 || offset < 0) {
-                throw new PackFormatException("A pack entry has a bad offset or length.");
+            int plain = format == 2 ? b.getInt() : length;
+            Encoding encoding = format == 2 ? Encoding.ofCode(b.get()) : Encoding.RAW;
+            if (length <= 0 || offset < 0 || plain <= 0 || encoding == null || (encoding == Encoding.RAW && plain != length)) {
+                throw new PackFormatException("A pack entry has a bad offset, length or encoding.");
             }
-            out.add(new Entry(ChunkId.ofDigest(id), offset, length));
+            out.add(new Entry(ChunkId.ofDigest(id), offset, length, encoding, plain));
         }
         check(out, packSize);
+        if (formatOf(out) != format) {
+            throw new PackFormatException("A pack of format 2 must hold a compressed chunk.");
+        }
         return out;
     }
 
@@ -89,7 +144,7 @@ public final class PackFormat {
             if (e.offset() != next) {
                 throw new PackFormatException("Pack chunks must follow each other from offset 0.");
             }
-            if (e.length() > MAX_CHUNK_BYTES) {
+            if (e.length() > MAX_CHUNK_BYTES || e.plainLength() > MAX_CHUNK_BYTES) {
                 throw new PackFormatException("A chunk in a pack is at most " + MAX_CHUNK_BYTES + " bytes.");
             }
             if (!seen.add(e.id())) {
@@ -97,7 +152,7 @@ public final class PackFormat {
             }
             next += e.length();
         }
-        if (next + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES != packSize) {
+        if (next + (long) entries.size() * entryBytes(formatOf(entries)) + TRAILER_BYTES != packSize) {
             throw new PackFormatException("The pack's size does not match its chunks and index.");
         }
     }
@@ -105,14 +160,23 @@ public final class PackFormat {
     /** The size of a pack holding these entries. */
     public static long packSize(List<Entry> entries) {
         long data = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).end();
-        return data + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
+        return data + (long) entries.size() * entryBytes(formatOf(entries)) + TRAILER_BYTES;
+    }
+
+    /** The format a whole pack's magic names (1 or 2). */
+    public static int formatOfObject(byte[] pack) {
+        for (int format = 1; format <= 2; format++) {
+            byte[] m = magic(format);
+            if (pack.length >= TRAILER_BYTES && Arrays.equals(pack, pack.length - m.length, pack.length, m, 0, m.length)) {
+                return format;
+            }
+        }
+        throw new PackFormatException("The object is not a pack.");
     }
 
     /** The index bytes a whole pack ends with, checked against its trailer; no entry rule is checked. */
     public static byte[] trailingIndex(byte[] pack) {
-        if (pack.length < TRAILER_BYTES || !Arrays.equals(pack, pack.length - MAGIC.length, pack.length, MAGIC, 0, MAGIC.length)) {
-            throw new PackFormatException("The object is not a pack.");
-        }
+        formatOfObject(pack);
         int indexLength = ByteBuffer.wrap(pack, pack.length - TRAILER_BYTES, 4).getInt();
         if (indexLength <= 0 || indexLength > pack.length - TRAILER_BYTES) {
             throw new PackFormatException("The pack's index length is out of range.");
@@ -130,18 +194,28 @@ public final class PackFormat {
         private final List<Entry> entries = new ArrayList<>();
         private final Set<ChunkId> ids = new HashSet<>();
         private long bodySize;
+        private int format = 1;
 
-        /** Adds a chunk unless it is in already; @return false if it was. */
+        /** Adds a raw chunk unless it is in already; @return false if it was. */
         public boolean add(ChunkId id, byte[] bytes) {
-            if (bytes.length == 0 || bytes.length > MAX_CHUNK_BYTES) {
+            return add(id, new ChunkCodec.Stored(Encoding.RAW, bytes, bytes.length));
+        }
+
+        /** Adds a chunk's stored bytes (raw or compressed) unless it is in already; @return false if it was. */
+        public boolean add(ChunkId id, ChunkCodec.Stored stored) {
+            byte[] bytes = stored.bytes();
+            if (bytes.length == 0 || bytes.length > MAX_CHUNK_BYTES || stored.plainLength() > MAX_CHUNK_BYTES) {
                 throw new PackFormatException("A chunk in a pack is 1.." + MAX_CHUNK_BYTES + " bytes.");
             }
             if (!ids.add(id)) {
                 return false;
             }
-            entries.add(new Entry(id, (int) bodySize, bytes.length));
+            entries.add(new Entry(id, (int) bodySize, bytes.length, stored.encoding(), stored.plainLength()));
             chunks.add(bytes);
             bodySize += bytes.length;
+            if (stored.compressed()) {
+                format = 2;
+            }
             return true;
         }
 
@@ -151,11 +225,16 @@ public final class PackFormat {
 
         /** The size of the pack if finished now. */
         public long size() {
-            return bodySize + (long) entries.size() * ENTRY_BYTES + TRAILER_BYTES;
+            return bodySize + (long) entries.size() * entryBytes(format) + TRAILER_BYTES;
         }
 
         public List<Entry> entries() {
             return List.copyOf(entries);
+        }
+
+        /** 2 once a compressed chunk is in, else 1. */
+        public int format() {
+            return format;
         }
 
         public byte[] finish() {
@@ -164,7 +243,7 @@ public final class PackFormat {
             }
             ByteBuffer out = ByteBuffer.allocate((int) size());
             chunks.forEach(out::put);
-            out.put(encodeIndex(entries)).putInt(entries.size() * ENTRY_BYTES).put(MAGIC);
+            out.put(encodeIndex(entries)).putInt(entries.size() * entryBytes(format)).put(magic(format));
             return out.array();
         }
     }

@@ -161,11 +161,11 @@ public final class AuditService {
 
     /** A chunk row as the first scan saw it. */
     private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size, long damagedAt,
-                        String pack, long packOffset) {
+                        String pack, long packOffset, ChunkReader.Location location) {
         static Seen of(Item i) {
             ChunkRow r = ChunkRow.from(i);
             return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size(),
-                    r.damagedAt(), r.pack(), r.packOffset());
+                    r.damagedAt(), r.pack(), r.packOffset(), ChunkReader.Location.of(r));
         }
 
         boolean sameRow(Seen other) {
@@ -534,7 +534,7 @@ public final class AuditService {
                 continue;
             }
             ChunkId id = e.getKey();
-            if (chunks.looksIntact(id, row.pack(), row.packOffset(), row.size()) && intactBytes(id, row)) {
+            if (chunks.looksIntact(id, row.location()) && intactBytes(id, row)) {
                 if (options.fix() && quarantine.clear(id, row.damagedAt())) {
                     healed++;
                     found.fixed++;
@@ -564,7 +564,7 @@ public final class AuditService {
                 return new Content(checked, bytes, options.contentAfter(), last, quarantined, healed);
             }
             Seen row = rows.get(id);
-            Optional<byte[]> got = chunks.read(id, row.pack(), row.packOffset(), row.size());
+            Optional<byte[]> got = chunks.read(id, row.location());
             checked++;
             bytes += got.map(b -> (long) b.length).orElse(0L);
             last = id.hex();
@@ -577,7 +577,7 @@ public final class AuditService {
                 }
                 boolean moved = !Objects.equals(now.pack(), row.pack()) || now.packOffset() != row.packOffset();
                 if (moved) {
-                    Optional<byte[]> there = chunks.read(id, now.pack(), now.packOffset(), now.size());
+                    Optional<byte[]> there = chunks.read(id, now.location());
                     if (there.isPresent() && ChunkId.sha256(there.get()).equals(id)) {
                         found.inFlight(new Drift(Kind.DAMAGED_OBJECT, id.hex(), null, null, 0, edgesPerChunk.getOrDefault(id, 0L)));
                         continue;
@@ -600,7 +600,7 @@ public final class AuditService {
     /** Whether the chunk's stored copy, where {@code row} locates it, looks right without reading it. */
     private boolean present(ChunkId id, Seen row) {
         if (row.pack() != null) {
-            return chunks.looksIntact(id, row.pack(), row.packOffset(), row.size());
+            return chunks.looksIntact(id, row.location());
         }
         Optional<BlobInfo> info = retry.call(() -> blobs.head(ChunkRow.objectKey(id)));
         return info.isPresent() && (row.size() < 0 || info.get().size() == row.size());
@@ -608,7 +608,7 @@ public final class AuditService {
 
     /** Whether the object's bytes hash to its id (read whole: only for the few chunks under quarantine). */
     private boolean intactBytes(ChunkId id, Seen row) {
-        return chunks.read(id, row.pack(), row.packOffset(), row.size()).map(b -> ChunkId.sha256(b).equals(id)).orElse(false);
+        return chunks.read(id, row.location()).map(b -> ChunkId.sha256(b).equals(id)).orElse(false);
     }
 
     private Seen reread(ChunkId id) {

@@ -1,5 +1,8 @@
 package dev.chunkvault.service.vault;
 
+import dev.chunkvault.core.compress.ChunkCodec;
+import dev.chunkvault.core.compress.Encoding;
+import dev.chunkvault.core.compress.EncodingException;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
@@ -9,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Reads a chunk's stored bytes wherever its row locates them: the object {@code chunks/<id>}, or a range of a pack.
- * Every reader of chunk bytes in the service (delta bases, signatures, the audit) goes through here.
+ * Every reader of chunk bytes in the service (delta bases, signatures, the audit) goes through here, and gets plain
+ * bytes: a compressed chunk's range is decoded (bounded by its plain size; bytes that do not decode read as wrong).
  */
 final class ChunkReader {
     private final ItemStore store;
@@ -37,7 +41,7 @@ final class ChunkReader {
                 break; // the same location, read once already
             }
             row = now;
-            Optional<byte[]> bytes = read(id, row.pack(), row.packOffset(), row.size());
+            Optional<byte[]> bytes = read(id, Location.of(row));
             if (bytes.isPresent() && ChunkId.sha256(bytes.get()).equals(id)) {
                 return new Checked(bytes, row.pack(), row.packOffset());
             }
@@ -48,26 +52,54 @@ final class ChunkReader {
     /** {@link #readChecked}'s answer: the bytes, or the location where they were found wrong ({@code pack} null: the object). */
     record Checked(Optional<byte[]> bytes, String pack, long packOffset) {}
 
-    /** The bytes at a location: the chunk's own object when {@code pack} is null, else its range of the pack. */
-    Optional<byte[]> read(ChunkId id, String pack, long offset, long size) {
-        if (pack == null) {
+    /**
+     * Where a chunk's stored bytes are and how they encode it.
+     *
+     * @param pack       the pack holding them, or null for the chunk's own object
+     * @param offset     their offset in the pack
+     * @param size       the chunk's plain size (-1: not known, a grant's row)
+     * @param encoding   how the stored bytes encode the plain bytes
+     * @param storedSize the stored bytes' length
+     */
+    record Location(String pack, long offset, long size, Encoding encoding, long storedSize) {
+        static Location of(ChunkRow row) {
+            return new Location(row.pack(), row.packOffset(), row.size(), row.encoding(), row.storedLength());
+        }
+    }
+
+    /**
+     * The plain bytes at a location: the chunk's own object when {@code pack} is null, else its range of the pack,
+     * decoded if compressed; empty when they are missing or (compressed) do not decode to the chunk's size.
+     */
+    Optional<byte[]> read(ChunkId id, Location at) {
+        if (at.pack() == null) {
             return retry.call(() -> blobs.get(ChunkRow.objectKey(id)));
         }
-        if (size <= 0) {
+        long stored = at.storedSize();
+        if (stored <= 0) {
             return Optional.empty();
         }
-        return retry.call(() -> blobs.getRange(PackRow.objectKey(pack), offset, (int) size)).filter(b -> b.length == size);
+        Optional<byte[]> got = retry.call(() -> blobs.getRange(PackRow.objectKey(at.pack()), at.offset(), (int) stored))
+                .filter(b -> b.length == stored);
+        if (got.isEmpty() || at.encoding() == Encoding.RAW) {
+            return got;
+        }
+        try {
+            return Optional.of(ChunkCodec.decode(at.encoding(), got.get(), 0, got.get().length, (int) at.size()));
+        } catch (EncodingException notItsBytes) {
+            return Optional.empty();
+        }
     }
 
     /**
      * Whether the stored copy looks right without reading it: a chunk object's size and S3 checksum, or, for a packed
      * chunk, that its pack object is there and long enough (its ranges were hashed when it was sealed).
      */
-    boolean looksIntact(ChunkId id, String pack, long offset, long size) {
-        if (pack == null) {
-            return Quarantine.intact(id, size, retry.call(() -> blobs.head(ChunkRow.objectKey(id))));
+    boolean looksIntact(ChunkId id, Location at) {
+        if (at.pack() == null) {
+            return Quarantine.intact(id, at.size(), retry.call(() -> blobs.head(ChunkRow.objectKey(id))));
         }
-        Optional<BlobInfo> info = retry.call(() -> blobs.head(PackRow.objectKey(pack)));
-        return info.isPresent() && info.get().size() >= offset + Math.max(0, size);
+        Optional<BlobInfo> info = retry.call(() -> blobs.head(PackRow.objectKey(at.pack())));
+        return info.isPresent() && info.get().size() >= at.offset() + Math.max(0, at.storedSize());
     }
 }

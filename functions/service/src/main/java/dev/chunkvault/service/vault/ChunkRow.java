@@ -1,5 +1,6 @@
 package dev.chunkvault.service.vault;
 
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.Key;
@@ -15,9 +16,13 @@ import dev.chunkvault.service.store.Key;
  * @param damagedAt   when its stored object was found not to hold its bytes (see {@link Quarantine}), or 0
  * @param pack        the pack whose range {@code [packOffset, packOffset + size)} holds the chunk's bytes, or null when
  *                    they are the object {@link #objectKey} (docs/design-packs.md)
+ * @param encoding    how its stored bytes encode its plain bytes ({@link Encoding#RAW} unless it is a compressed chunk
+ *                    in a pack, docs/compression.md); {@code size} is always the plain size
+ * @param storedSize  the stored bytes' length when they are compressed, else -1 (the same as {@code size})
  */
 public record ChunkRow(ChunkId id, State state, long refs, String incarnation, long size, long lastGrantAt,
-                       long lastDecAt, long gcRun, String s3Version, long damagedAt, String pack, long packOffset) {
+                       long lastDecAt, long gcRun, String s3Version, long damagedAt, String pack, long packOffset,
+                       Encoding encoding, long storedSize) {
     public enum State { PENDING, LIVE, DELETING }
 
     public static final String ID = "chunkId";
@@ -43,6 +48,10 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
     public static final String PACK = "pack";
     /** The chunk's offset in its pack. */
     public static final String PACK_OFFSET = "packOffset";
+    /** How the stored bytes encode the chunk ({@link Encoding#wireName}); absent: raw. Only on packed chunks. */
+    public static final String ENCODING = "encoding";
+    /** The stored (compressed) bytes' length; absent: {@link #SIZE}. Only with {@link #ENCODING}. */
+    public static final String STORED_SIZE = "storedSize";
 
     public static Key key(ChunkId id) {
         return Key.of(id.hex());
@@ -50,6 +59,11 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
 
     public static String objectKey(ChunkId id) {
         return "chunks/" + id.hex();
+    }
+
+    /** The length of the stored bytes where the row locates them (the range of its pack). */
+    public long storedLength() {
+        return storedSize >= 0 ? storedSize : size;
     }
 
     public boolean packed() {
@@ -69,6 +83,13 @@ public record ChunkRow(ChunkId id, State state, long refs, String incarnation, l
         return new ChunkRow(ChunkId.parse(item.string(ID)), State.valueOf(item.string(STATE)), item.numberOr(REFS, 0),
                 item.string(INCARNATION), item.numberOr(SIZE, -1), item.numberOr(LAST_GRANT_AT, 0),
                 item.numberOr(LAST_DEC_AT, 0), item.numberOr(GC_RUN, -1), item.string(S3_VERSION),
-                item.numberOr(DAMAGED_AT, 0), item.string(PACK), item.numberOr(PACK_OFFSET, 0));
+                item.numberOr(DAMAGED_AT, 0), item.string(PACK), item.numberOr(PACK_OFFSET, 0), encodingOf(item),
+                item.numberOr(STORED_SIZE, -1));
+    }
+
+    /** The row's encoding; an unknown name (a newer service's) reads as raw, which fails its hash check, never worse. */
+    static Encoding encodingOf(Item item) {
+        Encoding e = Encoding.ofName(item.string(ENCODING));
+        return e == null ? Encoding.RAW : e;
     }
 }

@@ -1,5 +1,6 @@
 package dev.chunkvault.service.vault;
 
+import dev.chunkvault.core.compress.ChunkCodec;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.Delta;
@@ -7,6 +8,7 @@ import dev.chunkvault.core.delta.DeltaApplier;
 import dev.chunkvault.core.delta.DeltaException;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.manifest.ManifestDelta;
+import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.core.paths.FilePath;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.blob.Presigner;
@@ -29,7 +31,8 @@ import java.util.Set;
  *       the missing ranges).</li>
  *   <li>{@link #deltaUpload}: rebuilds a new chunk from a stored base chunk the caller holds and a binary delta,
  *       checks its SHA-256, and stores it under the normal lifecycle (PENDING, tagged with the caller as if
- *       uploaded through their own grant).</li>
+ *       uploaded through their own grant). A rebuilt chunk of at most 1 MiB that compresses by 5 % or more is stored
+ *       compressed, as a pack of one chunk of the caller's, sealed like any pack (docs/compression.md).</li>
  * </ul>
  */
 public final class DeltaService {
@@ -49,6 +52,7 @@ public final class DeltaService {
     private final ReadService reads;
     private final Holdings holdings;
     private final ManifestStore manifests;
+    private final PackService packs;
 
     public DeltaService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                         Parallel parallel, Retry retry) {
@@ -63,6 +67,7 @@ public final class DeltaService {
         this.manifests = new ManifestStore(blobs, settings, retry);
         this.quarantine = new Quarantine(store, clock, retry);
         this.chunkReader = new ChunkReader(store, blobs, retry);
+        this.packs = new PackService(store, blobs, presigner, clock, settings, parallel, retry);
     }
 
     /** One chunk's block signature, with a presigned GET of the chunk (for ranged reads). */
@@ -160,9 +165,36 @@ public final class DeltaService {
         } catch (DeltaException e) {
             throw deltaError(e);
         }
+        if (storedCompressed(owner, target, rebuilt)) {
+            return new DeltaResult(target, rebuilt.length, true);
+        }
         ensurePendingRow(target);
         retry.run(() -> blobs.put(ChunkRow.objectKey(target), rebuilt, Map.of(Limits.OWNER_METADATA, owner.tag())));
         return new DeltaResult(target, rebuilt.length, true);
+    }
+
+    /**
+     * Stores a rebuilt chunk compressed when that helps: as a pack of one chunk, declared, written and sealed for the
+     * caller through the same steps as an uploaded pack (so the seal decodes and hashes it, places its row, and the
+     * caller's commit finds it in a sealed pack of theirs). False — store it raw, as before — when it does not compress,
+     * is larger than a pack's chunk, or the seal does not place it (its verified bytes are stored elsewhere, or it is
+     * being collected: the raw path answers those as it always has). A pack left unplaced is collected as an empty one.
+     */
+    private boolean storedCompressed(Owner owner, ChunkId target, byte[] rebuilt) {
+        if (rebuilt.length == 0 || rebuilt.length > PackFormat.MAX_CHUNK_BYTES) {
+            return false;
+        }
+        ChunkCodec.Stored stored = ChunkCodec.encode(rebuilt);
+        if (!stored.compressed()) {
+            return false;
+        }
+        PackFormat.Builder b = new PackFormat.Builder();
+        b.add(target, stored);
+        byte[] pack = b.finish();
+        PackService.Declared d = packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries());
+        retry.run(() -> blobs.put(PackRow.objectKey(d.packId()), pack, Map.of(Limits.OWNER_METADATA, owner.tag())));
+        PackService.Sealed sealed = packs.seal(owner, d.packId());
+        return sealed.placed() == 1;
     }
 
     /**

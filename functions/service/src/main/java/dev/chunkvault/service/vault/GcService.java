@@ -250,7 +250,7 @@ public final class GcService {
         if (sweep) {
             sweepOne(lease, new ChunkRow(row.id(), ChunkRow.State.DELETING, 0, row.incarnation(), row.size(),
                     row.lastGrantAt(), row.lastDecAt(), lease.token(), row.s3Version(), row.damagedAt(), row.pack(),
-                    row.packOffset()), t);
+                    row.packOffset(), row.encoding(), row.storedSize()), t);
         }
     }
 
@@ -376,7 +376,7 @@ public final class GcService {
         }
         if (sweep) {
             sweepPack(lease, new PackRow(pack.id(), PackRow.State.DELETING, pack.size(), pack.ns(), pack.sha256(),
-                    pack.index(), 0, 0, pack.createdAt(), pack.sealedAt(), lease.token()), t);
+                    pack.index(), 0, 0, pack.createdAt(), pack.sealedAt(), lease.token(), pack.format()), t);
         }
     }
 

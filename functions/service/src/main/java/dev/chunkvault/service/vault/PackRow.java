@@ -17,11 +17,12 @@ import java.util.regex.Pattern;
  * @param sha256      the declared SHA-256 of the whole object (the presigned PUT signs it)
  * @param index       the declared index, as it ends the object ({@link PackFormat#encodeIndex})
  * @param liveChunks  chunk rows located in this pack; the object is deleted only while this is 0
- * @param liveBytes   their bytes
+ * @param liveBytes   their plain bytes (compressed chunks count their plain size, as their rows do)
  * @param gcRun       fencing token of the GC run that marked it DELETING, or -1
+ * @param format      the pack format of {@code index} and the object ({@link PackFormat}: 2 holds compressed chunks)
  */
 public record PackRow(String id, State state, long size, String ns, ChunkId sha256, byte[] index, long liveChunks,
-                      long liveBytes, long createdAt, long sealedAt, long gcRun) {
+                      long liveBytes, long createdAt, long sealedAt, long gcRun, int format) {
     /** PENDING (declared) → SEALED (verified, chunks placed) or REJECTED (bytes not as declared) → DELETING. */
     public enum State { PENDING, SEALED, REJECTED, DELETING }
 
@@ -34,6 +35,8 @@ public record PackRow(String id, State state, long size, String ns, ChunkId sha2
     public static final String NS = "ns";
     public static final String SHA256 = "sha256";
     public static final String INDEX = "packIndex";
+    /** The pack format, written only when it is 2 (absent: 1). */
+    public static final String FORMAT = "packFormat";
     public static final String LIVE_CHUNKS = "liveChunks";
     public static final String LIVE_BYTES = "liveBytes";
     /**
@@ -67,7 +70,7 @@ public record PackRow(String id, State state, long size, String ns, ChunkId sha2
     }
 
     public List<PackFormat.Entry> entries() {
-        return PackFormat.decodeIndex(index, size);
+        return PackFormat.decodeIndex(index, size, format);
     }
 
     public static PackRow from(Item i) {
@@ -76,6 +79,6 @@ public record PackRow(String id, State state, long size, String ns, ChunkId sha2
         return new PackRow(idOfKey(i.string(ChunkRow.ID)), State.valueOf(i.string(STATE)), i.numberOr(SIZE, 0), i.string(NS),
                 sha == null ? null : ChunkId.parse(sha), index == null ? new byte[0] : index.toByteArray(),
                 i.numberOr(LIVE_CHUNKS, 0), i.numberOr(LIVE_BYTES, 0), i.numberOr(CREATED_AT, 0), i.numberOr(SEALED_AT, 0),
-                i.numberOr(GC_RUN, -1));
+                i.numberOr(GC_RUN, -1), (int) i.numberOr(FORMAT, 1));
     }
 }

@@ -7,6 +7,8 @@ import static dev.chunkvault.service.store.Condition.in;
 import static dev.chunkvault.service.store.Condition.ne;
 import static dev.chunkvault.service.store.Condition.notExists;
 
+import dev.chunkvault.core.compress.ChunkCodec;
+import dev.chunkvault.core.compress.EncodingException;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.core.pack.PackFormatException;
@@ -132,15 +134,21 @@ public final class PackService {
         }
         String packId = ids.get();
         long now = clock.millis();
-        Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
+        Item.Builder b = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
                 .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, size).set(PackRow.NS, owner.tag())
                 .set(PackRow.SHA256, sha256.hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
                 .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
-                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
+                .set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now);
+        Item row = withFormat(b, PackFormat.formatOf(entries)).build();
         putNewPackRow(store, retry, row, packId);
         PresignedRequest put = presigner.presignPut(PackRow.objectKey(packId), size, sha256.base64(),
                 Map.of(Limits.OWNER_METADATA, owner.tag()), settings.uploadUrlTtl());
         return new Declared(packId, put);
+    }
+
+    /** The pack row's format attribute, written only for format 2 (a row without it is format 1). */
+    static Item.Builder withFormat(Item.Builder row, int format) {
+        return format == 1 ? row : row.set(PackRow.FORMAT, (long) format);
     }
 
     /**
@@ -202,13 +210,13 @@ public final class PackService {
         byte[] bytes = got.get();
         List<PackFormat.Entry> entries = pack.entries();
         if (bytes.length != pack.size() || !ChunkId.sha256(bytes).equals(pack.sha256())
-                || !Arrays.equals(trailingIndex(bytes), pack.index())) {
+                || formatOf(bytes) != pack.format() || !Arrays.equals(trailingIndex(bytes), pack.index())) {
             reject(pack);
             throw damaged(List.of(), entries.size());
         }
         List<ChunkId> bad = new ArrayList<>();
         for (PackFormat.Entry e : entries) {
-            if (!ChunkId.sha256(bytes, e.offset(), e.length()).equals(e.id())) {
+            if (!holds(bytes, e)) {
                 bad.add(e.id());
             }
         }
@@ -218,11 +226,34 @@ public final class PackService {
         }
     }
 
+    /**
+     * Whether the entry's range of the pack holds its chunk: raw bytes that hash to its id, or compressed bytes that
+     * decode to exactly its declared plain length (never more: a decompression bomb stops there) and hash to its id.
+     */
+    static boolean holds(byte[] pack, PackFormat.Entry e) {
+        if (!e.compressed()) {
+            return ChunkId.sha256(pack, e.offset(), e.length()).equals(e.id());
+        }
+        try {
+            return ChunkId.sha256(ChunkCodec.decode(e.encoding(), pack, e.offset(), e.length(), e.plainLength())).equals(e.id());
+        } catch (EncodingException notItsBytes) {
+            return false;
+        }
+    }
+
     private static byte[] trailingIndex(byte[] bytes) {
         try {
             return PackFormat.trailingIndex(bytes);
         } catch (PackFormatException notAPack) {
             return new byte[0];
+        }
+    }
+
+    private static int formatOf(byte[] bytes) {
+        try {
+            return PackFormat.formatOfObject(bytes);
+        } catch (PackFormatException notAPack) {
+            return 0;
         }
     }
 
@@ -275,7 +306,7 @@ public final class PackService {
         for (PackFormat.Entry e : entries) {
             ChunkRow row = rows.get(e.id());
             boolean provenElsewhere = row != null && row.state() != ChunkRow.State.DELETING && !row.damaged()
-                    && row.size() == e.length() && ownSealed.contains(row.pack());
+                    && row.size() == e.plainLength() && ownSealed.contains(row.pack());
             steps.add(provenElsewhere ? new Placed(e) : step(pack.id(), e, Optional.ofNullable(row), now));
         }
         List<Place> writes = steps.stream().filter(s -> s instanceof Place).map(s -> (Place) s).toList();
@@ -306,7 +337,7 @@ public final class PackService {
                     later.add(new UploadService.Later(a.entry().id(), wait.get()));
                     continue;
                 }
-                alone.add(UploadService.presign(presigner, settings, owner, a.entry().id(), a.entry().length()));
+                alone.add(UploadService.presign(presigner, settings, owner, a.entry().id(), a.entry().plainLength()));
             } else if (outcome instanceof Later l) {
                 later.add(new UploadService.Later(l.entry().id(), UploadService.DELETING_RETRY));
             }
@@ -317,11 +348,15 @@ public final class PackService {
     /** The step for one chunk given its row as read. */
     private Step step(String packId, PackFormat.Entry e, Optional<ChunkRow> found, long now) {
         if (found.isEmpty()) {
-            Item row = Item.builder().set(ChunkRow.ID, e.id().hex()).set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
+            Item.Builder b = Item.builder().set(ChunkRow.ID, e.id().hex()).set(ChunkRow.STATE, ChunkRow.State.PENDING.name())
                     .set(ChunkRow.REFS, 0L).set(ChunkRow.INCARNATION, UUID.randomUUID().toString())
-                    .set(ChunkRow.CREATED_AT, now).set(ChunkRow.LAST_GRANT_AT, now).set(ChunkRow.SIZE, (long) e.length())
+                    .set(ChunkRow.CREATED_AT, now).set(ChunkRow.LAST_GRANT_AT, now).set(ChunkRow.SIZE, (long) e.plainLength())
                     .set(ChunkRow.PACK, packId).set(ChunkRow.PACK_OFFSET, (long) e.offset())
-                    .set(ChunkRow.GC_SHARD, Tables.shardOf(e.id().hex())).set(ChunkRow.GC_AT, now).build();
+                    .set(ChunkRow.GC_SHARD, Tables.shardOf(e.id().hex())).set(ChunkRow.GC_AT, now);
+            if (e.compressed()) {
+                b.set(ChunkRow.ENCODING, e.encoding().wireName()).set(ChunkRow.STORED_SIZE, (long) e.length());
+            }
+            Item row = b.build();
             return new Place(e, TxAction.put(Tables.CHUNKS, row, notExists(ChunkRow.ID)), null);
         }
         ChunkRow row = found.get();
@@ -335,13 +370,15 @@ public final class PackService {
         if (!unverified && !row.damaged()) {
             return new Alone(e);
         }
-        if (row.size() >= 0 && row.size() != e.length()) {
+        if (row.size() >= 0 && row.size() != e.plainLength()) {
             return new Alone(e); // a row that disagrees on the size is left to the usual checks
         }
         // A grant's row with no verified bytes, or one whose bytes were found damaged: its bytes are now here.
         Update u = Update.update().set(ChunkRow.PACK, packId).set(ChunkRow.PACK_OFFSET, (long) e.offset())
-                .set(ChunkRow.SIZE, (long) e.length()).set(ChunkRow.LAST_GRANT_AT, now).remove(ChunkRow.DAMAGED_AT)
+                .set(ChunkRow.SIZE, (long) e.plainLength()).set(ChunkRow.LAST_GRANT_AT, now).remove(ChunkRow.DAMAGED_AT)
                 .remove(ChunkRow.S3_VERSION);
+        u = e.compressed() ? u.set(ChunkRow.ENCODING, e.encoding().wireName()).set(ChunkRow.STORED_SIZE, (long) e.length())
+                : u.remove(ChunkRow.ENCODING).remove(ChunkRow.STORED_SIZE);
         Condition still = and(eq(ChunkRow.INCARNATION, row.incarnation()), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()),
                 unverified ? notExists(ChunkRow.SIZE) : eq(ChunkRow.DAMAGED_AT, row.damagedAt()),
                 row.pack() == null ? notExists(ChunkRow.PACK) : eq(ChunkRow.PACK, row.pack()));
@@ -358,11 +395,11 @@ public final class PackService {
         long bytes = 0;
         for (Place p : group) {
             actions.add(p.write());
-            bytes += p.entry().length();
+            bytes += p.entry().plainLength();
             if (p.leaves() != null) {
                 long[] c = leaving.computeIfAbsent(p.leaves(), k -> new long[2]);
                 c[0]++;
-                c[1] += p.entry().length();
+                c[1] += p.entry().plainLength();
             }
         }
         if (actions.size() + 1 + leaving.size() > ItemStore.MAX_TRANSACTION_ACTIONS) {
@@ -400,9 +437,9 @@ public final class PackService {
             if (!(s instanceof Place p)) {
                 return s;
             }
-            List<TxAction> actions = new ArrayList<>(List.of(p.write(), liveCount(packId, 1, e.length())));
+            List<TxAction> actions = new ArrayList<>(List.of(p.write(), liveCount(packId, 1, e.plainLength())));
             if (p.leaves() != null) {
-                actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(p.leaves()), leftCount(p.leaves(), 1, e.length(), clock.millis()),
+                actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(p.leaves()), leftCount(p.leaves(), 1, e.plainLength(), clock.millis()),
                         exists(ChunkRow.ID)));
             }
             try {
@@ -423,7 +460,8 @@ public final class PackService {
         details.put("damaged", chunks.stream().limit(MAX_LISTED_DAMAGED).map(ChunkId::hex).toList());
         details.put("damagedCount", count);
         return ServiceException.unprocessable(DAMAGED_CODE, "The uploaded pack is not the declared one: "
-                + (chunks.isEmpty() ? "its size, checksum or index differ." : count + " chunk(s) do not match their ids.")
+                + (chunks.isEmpty() ? "its size, checksum or index differ." : count + " chunk(s) do not match their ids"
+                + " (or, compressed, do not decode to exactly their declared plain length).")
                 + " Nothing in it was stored; build and declare it again.", details);
     }
 

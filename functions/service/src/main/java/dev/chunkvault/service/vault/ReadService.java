@@ -1,5 +1,6 @@
 package dev.chunkvault.service.vault;
 
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.manifest.Manifest;
 import dev.chunkvault.core.paths.FilePath;
@@ -86,9 +87,22 @@ public final class ReadService {
      * A presigned GET of one chunk: of its own object ({@code length} -1), or of the pack holding it, whose bytes
      * {@code [offset, offset + length)} are the chunk (a client asks for them with a {@code Range} header).
      */
-    public record ChunkUrl(ChunkId id, PresignedRequest request, long offset, long length) {
+    /**
+     * A presigned GET of a chunk: of its own object, or (ranged) of its pack's range {@code [offset, offset + length)},
+     * which holds its stored bytes; those encode {@code plainLength} plain bytes as {@code encoding} says (a compressed
+     * chunk is always in a pack, docs/compression.md).
+     */
+    public record ChunkUrl(ChunkId id, PresignedRequest request, long offset, long length, Encoding encoding, long plainLength) {
+        public ChunkUrl(ChunkId id, PresignedRequest request, long offset, long length) {
+            this(id, request, offset, length, Encoding.RAW, length);
+        }
+
         public boolean ranged() {
             return length >= 0;
+        }
+
+        public boolean compressed() {
+            return encoding != Encoding.RAW;
         }
     }
 
@@ -408,7 +422,9 @@ public final class ReadService {
             } else {
                 PresignedRequest get = packUrls.computeIfAbsent(pack,
                         p -> presigner.presignGet(PackRow.objectKey(p), settings.downloadUrlTtl()));
-                out.add(new ChunkUrl(c, get, row.numberOr(ChunkRow.PACK_OFFSET, 0), row.numberOr(ChunkRow.SIZE, 0)));
+                long plain = row.numberOr(ChunkRow.SIZE, 0);
+                out.add(new ChunkUrl(c, get, row.numberOr(ChunkRow.PACK_OFFSET, 0), row.numberOr(ChunkRow.STORED_SIZE, plain),
+                        ChunkRow.encodingOf(row), plain));
             }
         }
         return out;

@@ -6,6 +6,7 @@ import static dev.chunkvault.service.store.Condition.exists;
 import static dev.chunkvault.service.store.Condition.ne;
 import static dev.chunkvault.service.store.Condition.notExists;
 
+import dev.chunkvault.core.compress.ChunkCodec;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.core.pack.PackFormat;
 import dev.chunkvault.service.blob.BlobStore;
@@ -96,9 +97,16 @@ final class Repacker {
         this.counts = counts;
     }
 
-    /** The bytes of a pack's chunks (live or not). */
+    /**
+     * The plain bytes of a pack's chunks (live or not), as {@code liveBytes} counts them: for a pack with no compressed
+     * chunk, its object less the index and trailer.
+     */
     static long chunkBytes(PackRow pack) {
-        return Math.max(0, pack.size() - pack.index().length - PackFormat.TRAILER_BYTES);
+        try {
+            return pack.entries().stream().mapToLong(PackFormat.Entry::plainLength).sum();
+        } catch (dev.chunkvault.core.pack.PackFormatException noIndex) {
+            return 0; // an adopted orphan's row: nothing is located in it
+        }
     }
 
     /** Whether a pack is worth repacking: sealed, something still located in it, but mostly dead bytes. */
@@ -121,7 +129,8 @@ final class Repacker {
         for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, keys)) {
             ChunkRow r = ChunkRow.from(i);
             if (pack.id().equals(r.pack()) && r.state() != ChunkRow.State.DELETING && !r.damaged() && r.size() > 0
-                    && r.size() <= PackFormat.MAX_CHUNK_BYTES && r.packOffset() + r.size() <= pack.size()) {
+                    && r.size() <= PackFormat.MAX_CHUNK_BYTES && r.storedLength() > 0
+                    && r.packOffset() + r.storedLength() <= pack.size()) {
                 live.add(r);
             }
         }
@@ -137,16 +146,18 @@ final class Repacker {
         Group mine = held.computeIfAbsent(pack.ns(), k -> new Group());
         boolean any = false;
         for (ChunkRow r : live) {
-            byte[] chunk = java.util.Arrays.copyOfRange(bytes, (int) r.packOffset(), (int) (r.packOffset() + r.size()));
-            if (!ChunkId.sha256(chunk).equals(r.id())) {
+            // The stored bytes are copied as they are (a compressed chunk stays compressed), once they are known to be
+            // the chunk's.
+            byte[] chunk = java.util.Arrays.copyOfRange(bytes, (int) r.packOffset(), (int) (r.packOffset() + r.storedLength()));
+            if (!PackService.holds(chunk, new PackFormat.Entry(r.id(), 0, chunk.length, r.encoding(), (int) r.size()))) {
                 continue; // damaged in place: the audit's to find, not ours to copy
             }
-            if (mine.pack.size() + chunk.length + PackFormat.ENTRY_BYTES > PackFormat.TARGET_PACK_BYTES
+            if (mine.pack.size() + chunk.length + PackFormat.ENTRY_BYTES_V2 > PackFormat.TARGET_PACK_BYTES
                     || mine.pack.chunks() >= PackFormat.MAX_CHUNKS) {
                 write(pack.ns(), mine);
                 mine = held.computeIfAbsent(pack.ns(), k -> new Group());
             }
-            if (mine.pack.add(r.id(), chunk)) {
+            if (mine.pack.add(r.id(), new ChunkCodec.Stored(r.encoding(), chunk, (int) r.size()))) {
                 mine.rows.add(r);
                 heldBytes += chunk.length;
                 any = true;
@@ -179,11 +190,12 @@ final class Repacker {
         byte[] object = chunks.pack.finish();
         String packId = ids.get();
         long now = clock.millis();
-        Item row = Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
+        Item row = PackService.withFormat(Item.builder().set(ChunkRow.ID, PackRow.KEY_PREFIX + packId)
                 .set(PackRow.STATE, PackRow.State.PENDING.name()).set(PackRow.SIZE, (long) object.length).set(PackRow.NS, ns)
                 .set(PackRow.SHA256, ChunkId.sha256(object).hex()).set(PackRow.INDEX, Binary.wrap(PackFormat.encodeIndex(entries)))
                 .set(PackRow.LIVE_CHUNKS, 0L).set(PackRow.LIVE_BYTES, 0L).set(PackRow.CREATED_AT, now)
-                .set(PackRow.REPACKED, true).set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now).build();
+                .set(PackRow.REPACKED, true).set(PackRow.GC_SHARD, Tables.shardOf(packId)).set(PackRow.GC_AT, now),
+                PackFormat.formatOf(entries)).build();
         PackService.putNewPackRow(store, retry, row, packId);
         if (!go.getAsBoolean()) {
             return;
@@ -226,7 +238,7 @@ final class Repacker {
         for (ChunkRow r : group) {
             PackFormat.Entry e = at.get(r.id());
             actions.add(move(packId, r, e));
-            bytes += e.length();
+            bytes += e.plainLength();
         }
         actions.add(PackService.liveCount(packId, group.size(), bytes));
         actions.add(TxAction.update(Tables.CHUNKS, PackRow.key(oldPack),
@@ -246,11 +258,11 @@ final class Repacker {
         String oldPack = row.pack();
         try {
             retry.run(() -> store.transact(List.of(move(packId, row, entry),
-                    PackService.liveCount(packId, 1, entry.length()),
+                    PackService.liveCount(packId, 1, entry.plainLength()),
                     TxAction.update(Tables.CHUNKS, PackRow.key(oldPack),
-                            PackService.leftCount(oldPack, 1, entry.length(), clock.millis()), exists(ChunkRow.ID)))));
+                            PackService.leftCount(oldPack, 1, entry.plainLength(), clock.millis()), exists(ChunkRow.ID)))));
             counts.chunksMoved++;
-            counts.bytesMoved += entry.length();
+            counts.bytesMoved += entry.plainLength();
         } catch (TransactionCancelledException changed) {
             // collected, quarantined or placed anew meanwhile: it stays as it is now
         }
@@ -261,7 +273,7 @@ final class Repacker {
         return TxAction.update(Tables.CHUNKS, ChunkRow.key(row.id()),
                 Update.update().set(ChunkRow.PACK, packId).set(ChunkRow.PACK_OFFSET, (long) entry.offset()),
                 and(eq(ChunkRow.INCARNATION, row.incarnation()), eq(ChunkRow.PACK, row.pack()),
-                        eq(ChunkRow.PACK_OFFSET, row.packOffset()), eq(ChunkRow.SIZE, (long) entry.length()),
+                        eq(ChunkRow.PACK_OFFSET, row.packOffset()), eq(ChunkRow.SIZE, (long) entry.plainLength()),
                         ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()), notExists(ChunkRow.DAMAGED_AT)));
     }
 }

@@ -75,6 +75,40 @@ class DeltaServiceTest {
     }
 
     @Test
+    void aRebuiltChunkThatCompressesIsStoredCompressedInASealedPackOfTheCallers() {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < 300_000) {
+            sb.append("line ").append(random.nextInt(1000)).append(" of a text file that compresses well\n");
+        }
+        byte[] base = sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Content c = new Content(List.of(base));
+        alice.upload(c);
+        alice.commit("notes.txt", null, c, "delta-text-0001");
+        byte[] edited = edit(base, 150_000);
+        ChunkId target = ChunkId.sha256(edited);
+        Delta d = DeltaEncoder.encode(BlockSignature.compute(base), edited);
+        assertTrue(deltas.deltaUpload(alice.owner, ChunkId.sha256(base), target, d.encode()).stored());
+        ChunkRow row = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(target)).orElseThrow());
+        assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
+        assertEquals(edited.length, row.size());
+        assertTrue(row.storedLength() < edited.length / 3, "stored " + row.storedLength() + " of " + edited.length);
+        PackRow pack = PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(row.pack())).orElseThrow());
+        assertEquals(PackRow.State.SEALED, pack.state());
+        assertEquals(alice.owner.tag(), pack.ns());
+        assertTrue(v.blobs.get(ChunkRow.objectKey(target)).isEmpty(), "no raw object");
+        String head = v.reads.file(alice.owner, "notes.txt", false).version();
+        Content next = new Content(List.of(edited));
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("notes.txt", head, next, "delta-text-0002").outcome());
+        assertEquals(next.sha256(), new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(alice.owner,
+                "notes.txt", null, null)));
+        // The compressed chunk serves as a base in its turn (read and decoded by the service).
+        assertEquals(edited.length, deltas.signatures(alice.owner, "notes.txt", null, null, List.of(target)).signatures()
+                .get(0).size());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
+    @Test
     void badDeltasStoreNothing() {
         byte[][] chunks = committed();
         byte[] edited = edit(chunks[0], 10);

@@ -173,12 +173,15 @@ public final class Oracle {
             problems.add("chunk " + id + " is in pack " + row.pack() + " that is " + pack.map(p -> "DELETING").orElse("gone"));
             return;
         }
-        String key = PackRow.objectKey(row.pack()) + "#" + row.packOffset() + "/" + size;
+        long stored = row.storedLength();
+        String key = PackRow.objectKey(row.pack()) + "#" + row.packOffset() + "/" + stored + "/" + row.encoding();
         if (verifiedObjects.contains(key)) {
             return; // pack objects are never overwritten: a range checked once stays right while the object is there
         }
-        Optional<byte[]> bytes = vault.backend.blobs().getRange(PackRow.objectKey(row.pack()), row.packOffset(), (int) size);
-        if (bytes.isEmpty() || bytes.get().length != size || !ChunkId.sha256(bytes.get()).equals(id)) {
+        Optional<byte[]> bytes = vault.backend.blobs().getRange(PackRow.objectKey(row.pack()), row.packOffset(), (int) stored)
+                .filter(b -> b.length == stored);
+        if (bytes.isEmpty() || !PackService.holds(bytes.get(),
+                new dev.chunkvault.core.pack.PackFormat.Entry(id, 0, (int) stored, row.encoding(), (int) size))) {
             problems.add("wrong packed bytes " + id);
         } else if (vault.backend.blobs().head(PackRow.objectKey(row.pack())).isPresent()) {
             verifiedObjects.add(key);

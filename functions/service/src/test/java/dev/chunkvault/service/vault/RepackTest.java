@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chunkvault.core.compress.Encoding;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.sim.FakeClient;
@@ -13,7 +14,9 @@ import dev.chunkvault.service.sim.TestVault;
 import dev.chunkvault.service.time.Deadline;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -104,10 +107,20 @@ class RepackTest {
         Oracle oracle = new Oracle(v);
         ReadService.DownloadPlan before = v.reads.download(s.alice.owner, "keep.bin", null, null);
 
+        Map<ChunkId, ChunkRow> was = new HashMap<>();
+        s.keep.chunks().forEach(c -> was.put(ChunkId.sha256(c), ChunkRow.from(v.items.get(Tables.CHUNKS,
+                ChunkRow.key(ChunkId.sha256(c))).orElseThrow())));
+        assertTrue(was.values().stream().anyMatch(w -> w.encoding() == Encoding.ZSTD), "the fake client compresses some");
         GcReport r = v.gc.run("repack", () -> true);
         assertEquals(1, r.packsRepacked());
         assertEquals(4, r.chunksMoved());
         String newPack = packOf(v, s.keep.chunks().get(0));
+        for (ChunkRow w : was.values()) {
+            ChunkRow now = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(w.id())).orElseThrow());
+            assertEquals(w.encoding(), now.encoding(), "a repack copies the stored bytes and keeps their encoding");
+            assertEquals(w.storedLength(), now.storedLength());
+            assertEquals(w.size(), now.size());
+        }
         assertNotEquals(s.oldPack, newPack);
         for (byte[] c : s.keep.chunks()) {
             assertEquals(newPack, packOf(v, c), "every live chunk moved, together");
