@@ -202,6 +202,20 @@ public final class CommitService {
      * retries the whole batch: the idempotency keys make the commits already done answer with their results.
      */
     public List<BatchItem> commitBatch(List<CommitRequest> requests) {
+        checkBatch(requests);
+        // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
+        // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
+        // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
+        // batch again.
+        return commitChecked(requests);
+    }
+
+    /**
+     * Checks a batch as a whole, writing nothing: every request valid, no two for the same file (case-folded), at most
+     * {@link #MAX_BATCH_COMMITS} and {@link #MAX_BATCH_ENTRIES}. {@link #commitBatch} does it first; a caller that
+     * does something before committing (seals the batch's packs, {@link CommitBatches}) calls it before that.
+     */
+    public void checkBatch(List<CommitRequest> requests) {
         if (requests.isEmpty()) {
             throw ServiceException.badRequest("EMPTY_BATCH", "Give at least one commit.");
         }
@@ -225,10 +239,9 @@ public final class CommitService {
             throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + MAX_BATCH_ENTRIES
                     + " manifest entries per batch; commit large files on their own.");
         }
-        // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
-        // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
-        // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
-        // batch again.
+    }
+
+    private List<BatchItem> commitChecked(List<CommitRequest> requests) {
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
         BatchView view = readAhead(requests);
         List<Object> first = batchLanes.map(requests, r -> {
