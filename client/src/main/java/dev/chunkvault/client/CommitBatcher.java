@@ -209,7 +209,7 @@ public final class CommitBatcher implements Committer {
             ChunkvaultClient.BatchAnswer answer;
             try {
                 carried.addAll(toCarry(batch));
-                answer = sendBatch(batch.stream().map(Pending::commit).toList(), carried);
+                answer = sendBatch(batch, carried);
                 for (ChunkvaultClient.SealOutcome o : answer.seals()) {
                     PackSeal seal = carried.stream().filter(p -> p.packId().equals(o.packId())).findFirst().orElseThrow();
                     if (o.error() != null) {
@@ -219,7 +219,7 @@ public final class CommitBatcher implements Committer {
                     }
                 }
             } finally {
-                carried.forEach(PackSeal::release); // answered, or free to be carried again after a failure
+                carried.forEach(p -> p.release(batch)); // answered, or free to be carried again after a failure
             }
             outcomes = answer.commits();
         } catch (ApiException e) {
@@ -256,40 +256,43 @@ public final class CommitBatcher implements Committer {
     private List<PackSeal> toCarry(List<Pending> batch) {
         Set<PackSeal> needed = new LinkedHashSet<>(); // PackSeal is compared by identity: one per pack
         batch.forEach(p -> p.seals().stream().filter(s -> !s.answered()).forEach(needed::add));
+        // Another batch carrying one of them answers it: wait for that first, while this one carries none.
+        needed.forEach(PackSeal::awaitCarrier);
         List<PackSeal> carried = new ArrayList<>();
         List<PackSeal> alone = new ArrayList<>();
         long bytes = 0;
-        try {
-            for (PackSeal s : needed) {
-                if (!s.claim()) {
-                    alone.add(s); // another batch carries it now: sealAlone waits for that one's answer first
-                } else if (client.sealsInCommits() && carried.size() < ChunkvaultClient.MAX_BATCH_SEALS
-                        && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES) {
-                    carried.add(s);
-                    bytes += s.size();
-                } else {
-                    s.release();
-                    alone.add(s);
-                }
+        for (PackSeal s : needed) {
+            if (s.answered()) {
+                continue;
             }
-            PackSeal.sealEachAlone(alone);
+            if (client.sealsInCommits() && carried.size() < ChunkvaultClient.MAX_BATCH_SEALS
+                    && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES) {
+                s.claim(batch); // false: claimed meanwhile by another batch, which carries it too
+                carried.add(s);
+                bytes += s.size();
+            } else {
+                alone.add(s);
+            }
+        }
+        try {
+            alone.forEach(PackSeal::sealNow); // not sealAlone: this batch carries packs, it must not wait for others
         } catch (RuntimeException e) {
-            carried.forEach(PackSeal::release);
+            carried.forEach(s -> s.release(batch));
             throw e;
         }
         return carried;
     }
 
     /** Sends the batch with {@code carried} to seal; a service that refuses the field gets them sealed alone first. */
-    private ChunkvaultClient.BatchAnswer sendBatch(List<ChunkvaultClient.Commit> commits, List<PackSeal> carried) {
+    private ChunkvaultClient.BatchAnswer sendBatch(List<Pending> batch, List<PackSeal> carried) {
+        List<ChunkvaultClient.Commit> commits = batch.stream().map(Pending::commit).toList();
         try {
             return client.commitBatch(commits, carried.stream().map(PackSeal::packId).toList());
         } catch (ApiException e) {
             if (carried.isEmpty() || client.sealsInCommits()) {
                 throw e;
             }
-            carried.forEach(PackSeal::release);
-            PackSeal.sealEachAlone(carried); // older than this client: as before, a request per pack
+            carried.forEach(PackSeal::sealNow); // older than this client: as before, a request per pack
             return client.commitBatch(commits, List.of());
         }
     }

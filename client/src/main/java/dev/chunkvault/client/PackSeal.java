@@ -13,17 +13,18 @@ import java.util.concurrent.CompletableFuture;
  * batch may seal, a service older than this client) seals it by its own request first ({@link #sealAlone}).
  *
  * <p>The seal's answer — the pack's chunks placed, some to send alone or to ask for later, or the pack refused — is
- * kept here: a push whose commit then misses one of these chunks looks it up ({@link ChunkUploader#resend}). One batch
- * at a time carries a pack ({@link #claim}); another batch whose commits need it waits for that one's answer rather
- * than have the service read and hash the pack twice (which would be harmless: a retried seal answers the same).
+ * kept here: a push whose commit then misses one of these chunks looks it up ({@link ChunkUploader#resend}). A batch
+ * claims the packs it carries ({@link #claim}); another batch whose commits need one waits for that one's answer
+ * before it claims any, rather than have the service read and hash the pack twice (which would be harmless: a
+ * retried seal answers the same, so a pack claimed meanwhile is carried by both).
  */
 public final class PackSeal {
     private final ChunkvaultClient client;
     private final String packId;
     private final long size;
     private final CompletableFuture<PackSealed> answer = new CompletableFuture<>();
-    /** Whether a batch being sent carries this pack now (guarded by this). */
-    private boolean carried;
+    /** The batch being sent that carries this pack now, or null (guarded by this). */
+    private Object carrier;
 
     PackSeal(ChunkvaultClient client, String packId, long size) {
         this.client = client;
@@ -58,27 +59,32 @@ public final class PackSeal {
     }
 
     /**
-     * Claims the pack for a batch about to carry it; false if it is answered already or another batch carries it now
-     * (whose commits would then race this batch's: {@link #awaitCarrier} first). Release it with {@link #release}.
+     * Claims the pack for {@code batch}, about to carry it; false if it is answered already or another batch carries it
+     * now (this one may carry it too: a second seal answers the same). Release it with {@link #release}.
      */
-    synchronized boolean claim() {
-        if (carried || answered()) {
+    synchronized boolean claim(Object batch) {
+        if (carrier != null || answered()) {
             return false;
         }
-        carried = true;
+        carrier = batch;
         return true;
     }
 
-    /** The batch that carried it has been answered, or failed (then the pack may be carried again). */
-    synchronized void release() {
-        carried = false;
-        notifyAll();
+    /** {@code batch} has been answered, or failed (then the pack may be carried again). */
+    synchronized void release(Object batch) {
+        if (carrier == batch) {
+            carrier = null;
+            notifyAll();
+        }
     }
 
-    /** Waits while another batch carries the pack: its answer answers the seal. */
+    /**
+     * Waits while a batch carries the pack: its answer answers the seal. Only a caller that carries no pack itself may
+     * wait (two batches each waiting for the other's pack would wait forever).
+     */
     synchronized void awaitCarrier() {
         try {
-            while (carried && !answered()) {
+            while (carrier != null && !answered()) {
                 wait();
             }
         } catch (InterruptedException e) {
@@ -108,6 +114,11 @@ public final class PackSeal {
      */
     synchronized void sealAlone() { // two pushes sharing the pack: the second waits for the first one's answer
         awaitCarrier();
+        sealNow();
+    }
+
+    /** As {@link #sealAlone}, without waiting for a batch that carries the pack (for a batch that carries others). */
+    synchronized void sealNow() {
         if (answered()) {
             return;
         }
@@ -121,7 +132,7 @@ public final class PackSeal {
         }
     }
 
-    /** Seals each of {@code seals} not yet answered by its own request. */
+    /** Seals each of {@code seals} not yet answered by its own request (by a caller that carries no pack). */
     static void sealEachAlone(Collection<PackSeal> seals) {
         seals.forEach(PackSeal::sealAlone);
     }
