@@ -184,15 +184,54 @@ class SealInBatchTest {
     }
 
     @Test
-    void aChunkStoredByAnotherOwnerIsAnsweredSendAloneAndItsCommitWaitsForThat() {
+    void aChunkStoredByAnotherOwnerIsProvenByThePackSealedInTheSameBatchAndNeedsNoSecondUpload() {
         Content a = content(3);
         alice.upload(a);
         alice.commit("a.bin", null, a, "alice-a-commit");
+        int objects = v.blobs.keys().size();
         String bobs = declareAndPut(bob, a.chunks(), -1);
         CommitBatches.Answer answer = batches.commit(bob.owner, List.of(bobs), List.of(bob.request("a.bin", null, a, "bob-a-commit")));
         PackService.Sealed sealed = answer.seals().get(0).sealed();
         assertEquals(0, sealed.placed());
-        assertEquals(3, sealed.uploads().size(), "the seal route's answer: prove them the usual way");
-        assertEquals("MISSING_CHUNKS", answer.commits().get(0).error().code());
+        assertEquals(3, sealed.uploads().size(), "the seal route's answer, for commits outside this batch");
+        assertNull(answer.commits().get(0).error(), "proven by the pack just hashed: no PUT alone");
+        assertEquals(objects + 1, v.blobs.keys().size(), "bob's pack only: no chunk object of his");
+        assertEquals(a.sha256(), download(bob, "a.bin"));
+        for (byte[] c : a.chunks()) {
+            ChunkRow r = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(c))).orElseThrow());
+            assertEquals(2, r.refs(), "alice's and bob's references");
+        }
+
+        // The proof lasts its request: a pack sealed in one batch proves nothing to a later one.
+        Content b = content(2);
+        alice.upload(b);
+        alice.commit("b.bin", null, b, "alice-b-commit");
+        String bobs2 = declareAndPut(bob, b.chunks(), -1);
+        Content other = content(1);
+        bob.upload(other);
+        assertNull(batches.commit(bob.owner, List.of(bobs2), List.of(bob.request("other.bin", null, other, "bob-other")))
+                .commits().get(0).error());
+        assertEquals("MISSING_CHUNKS", batches.commit(bob.owner, List.of(), List.of(bob.request("b.bin", null, b, "bob-b-commit")))
+                .commits().get(0).error().code());
+
+        // Alice's file goes, and is collected: bob's references keep the bytes, and the audit finds no drift.
+        var aliceHead = v.reads.file(alice.owner, "a.bin", false);
+        alice.delete("a.bin", aliceHead.version(), "alice-a-delete");
+        v.clock.advance(v.settings.retention().plus(v.settings.grace()).plus(v.settings.uploadUrlTtl()).plusHours(1));
+        runGc();
+        v.clock.advance(v.settings.grace().plusHours(1));
+        runGc();
+        assertEquals(a.sha256(), download(bob, "a.bin"));
+        AuditService.AuditReport report = v.audit.audit(new AuditService.Options(false, true, true, null, 0, true), () -> true);
+        assertEquals(0, report.driftCount(), () -> "no drift: " + report.drifts());
+    }
+
+    private String download(FakeClient who, String path) {
+        return new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(who.owner, path, null, null));
+    }
+
+    private void runGc() {
+        GcReport r = v.gc.run("evt-" + v.clock.millis() + "-" + random.nextInt(), () -> true);
+        assertTrue(r.complete(), () -> "gc incomplete: " + r);
     }
 }

@@ -310,7 +310,8 @@ public final class StorageModel {
                 }
                 case PACK_BATCH_EDIT -> {
                     // Its pack sealed by the commit batch that uses it (CommitBatches), as the CLI's batches do; the batch
-                    // retried whole when unanswered. Chunks the seal asks for alone are PUT, and the commit sent again.
+                    // retried whole when unanswered. A chunk stored already by another owner is proven by the pack in the
+                    // same batch (no PUT alone); only a commit that still misses chunks has them sent, as the CLI does.
                     String parent = head(c, path);
                     Content content = content(random);
                     String packId = c.uploadPackUnsealed(content, random.nextBoolean());
@@ -325,8 +326,7 @@ public final class StorageModel {
                                     + s.error().kind() + " " + s.error().code());
                             sealed = s.error().code();
                         } else {
-                            c.sendAlone(s.sealed(), content);
-                            sealed = s.sealed().uploads().isEmpty() ? "sealed" : "sealed-alone";
+                            sealed = s.sealed().uploads().isEmpty() ? "sealed" : "sealed-proven";
                         }
                     }
                     CommitService.BatchItem item = a.commits().get(0);
@@ -334,6 +334,9 @@ public final class StorageModel {
                     if (r == null) {
                         if (!"MISSING_CHUNKS".equals(item.error().code())) {
                             throw item.error();
+                        }
+                        if (!a.seals().isEmpty() && a.seals().get(0).sealed() != null) {
+                            c.sendAlone(a.seals().get(0).sealed(), content);
                         }
                         // Its chunks asked for alone (now sent), or its pack not sealed: as the CLI, it sends the file
                         // again the plain way and commits with the same key.
