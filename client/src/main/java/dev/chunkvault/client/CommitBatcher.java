@@ -197,7 +197,8 @@ public final class CommitBatcher implements Committer {
     }
 
     private void sendNow(List<Pending> batch) {
-        if (batch.size() == 1 || unsupported) {
+        // One commit goes by the plain route, unless it has packs to carry: a batch of one seals them in the same request.
+        if ((batch.size() == 1 && (batch.get(0).seals().isEmpty() || !client.sealsInCommits())) || unsupported) {
             for (Pending p : batch) {
                 single(p);
             }
@@ -255,15 +256,17 @@ public final class CommitBatcher implements Committer {
      */
     private List<PackSeal> toCarry(List<Pending> batch) {
         Set<PackSeal> needed = new LinkedHashSet<>(); // PackSeal is compared by identity: one per pack
-        batch.forEach(p -> p.seals().stream().filter(s -> !s.answered()).forEach(needed::add));
+        // Those answered meanwhile by another batch go again only if their seal asked for chunks alone (see
+        // UnsealedChunks#toCarry): sealed again in this batch, the pack proves those chunks to its commits.
+        batch.forEach(p -> p.seals().stream().filter(s -> !s.answered() || s.asksAnyAlone()).forEach(needed::add));
         // Another batch carrying one of them answers it: wait for that first, while this one carries none.
         needed.forEach(PackSeal::awaitCarrier);
         List<PackSeal> carried = new ArrayList<>();
         List<PackSeal> alone = new ArrayList<>();
         long bytes = 0;
         for (PackSeal s : needed) {
-            if (s.answered()) {
-                continue;
+            if (s.answered() && (!s.asksAnyAlone() || !client.sealsInCommits())) {
+                continue; // answered meanwhile (by the batch waited for); what it asked for alone is sent if a commit misses it
             }
             if (client.sealsInCommits() && carried.size() < ChunkvaultClient.MAX_BATCH_SEALS
                     && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES) {

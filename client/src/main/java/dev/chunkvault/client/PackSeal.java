@@ -98,6 +98,16 @@ public final class PackSeal {
         return answered() && !answer.isCompletedExceptionally() ? Optional.of(answer.join()) : Optional.empty();
     }
 
+    /** Whether the seal answered that {@code chunkId} is to be sent alone (its verified bytes are stored elsewhere). */
+    boolean asksAlone(String chunkId) {
+        return result().map(s -> s.uploads().stream().anyMatch(u -> u.id().equals(chunkId))).orElse(false);
+    }
+
+    /** Whether the seal answered that some of the pack's chunks are to be sent alone. */
+    boolean asksAnyAlone() {
+        return result().map(s -> !s.uploads().isEmpty()).orElse(false);
+    }
+
     /** Why the service refused the pack, once it did. */
     Optional<ApiException> refusal() {
         if (!answer.isCompletedExceptionally()) {

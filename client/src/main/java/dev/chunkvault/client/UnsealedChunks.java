@@ -30,15 +30,19 @@ final class UnsealedChunks {
         byChunk.remove(chunkId);
     }
 
-    /** The packs whose seal the service has not answered yet, each once. */
-    List<PackSeal> unanswered() {
+    /**
+     * The packs this push's commit should carry, each once: those whose seal the service has not answered yet, and
+     * those whose seal asked for one of these chunks alone (stored already by another owner) — sealed again in the
+     * commit's batch, the pack proves the chunk to that batch's commits (a seal of a sealed pack reads no object).
+     */
+    List<PackSeal> toCarry() {
         Set<PackSeal> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         List<PackSeal> out = new ArrayList<>();
-        for (PackSeal s : byChunk.values()) {
-            if (!s.answered() && seen.add(s)) {
+        byChunk.forEach((id, s) -> {
+            if ((!s.answered() || s.asksAlone(id)) && seen.add(s)) {
                 out.add(s);
             }
-        }
+        });
         return out;
     }
 }

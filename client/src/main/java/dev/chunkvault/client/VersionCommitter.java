@@ -65,7 +65,7 @@ final class VersionCommitter {
         int maxRounds = m.distinctIds().size() + MAX_STALLED_COMMIT_ROUNDS;
         for (int round = 1; ; ) {
             try {
-                CommitResult result = committer.commit(c, from.unsealed().unanswered());
+                CommitResult result = committer.commit(c, from.unsealed().toCarry());
                 journal.clearCommitKey(pathKey);
                 return result;
             } catch (StaleParentException stale) {

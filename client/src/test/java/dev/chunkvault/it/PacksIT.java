@@ -173,6 +173,26 @@ class PacksIT {
             assertTrue(rb.errors.isEmpty(), () -> "errors: " + rb.errors);
             TwoDevicesSyncIT.assertTreesEqual(a, b);
 
+            // Another account syncs the same files: every chunk is stored already (the first account's), and its seal in
+            // the commit batch proves the second account's copy, so no chunk is sent a second time alone.
+            Path c = Files.createDirectories(tmp.resolve("c"));
+            try (var walk = Files.walk(a)) {
+                for (Path f : walk.filter(Files::isRegularFile).filter(f -> !a.relativize(f).startsWith(".chunkvault")).toList()) {
+                    TwoDevicesSyncIT.edit(c.resolve(a.relativize(f).toString()), Files.readAllBytes(f));
+                }
+            }
+            proxy.seen.clear();
+            try (ChunkvaultClient other = CloudClients.client(cloud, CloudClients.newUser("sealfold2"), proxy.selector())) {
+                SyncReport ro = CloudClients.sync(other, c, "other", false);
+                assertTrue(ro.errors.isEmpty(), () -> "errors: " + ro.errors);
+            }
+            TwoDevicesSyncIT.assertTreesEqual(a, c);
+            long chunkPuts = proxy.seen.stream().filter(x -> x.method().equals("PUT") && x.path().contains("/chunks/")).count();
+            long otherPacks = proxy.seen.stream().filter(x -> x.method().equals("PUT") && x.path().contains("/packs/")).count();
+            System.out.println("second account: " + otherPacks + " pack(s), " + chunkPuts + " chunk PUT(s) alone");
+            assertTrue(otherPacks >= 1);
+            assertTrue(chunkPuts * 10 < files, "chunks stored by another account are not sent again alone: " + chunkPuts);
+
             // By hand: a pack with one chunk that is not its id, sealed by the batch that commits a file of it and a file
             // of a good pack. The bad pack is refused as its seal route refuses it; only the commit that needs it is.
             List<byte[]> bad = List.of(bytes(random, 3_000), bytes(random, 4_000));
