@@ -246,6 +246,7 @@ final class ChunkUploader {
                         waits.add(o);
                     }
                     case GRANT_FIRST -> pending.put(c.chunk().id().hex(), c); // asked for at once, by a grant
+                    case UNSEALED -> c.from().unsealed().add(c.chunk().id().hex(), o.seal()); // sealed by its commit
                     case CHANGED -> throw new LocalFileChangedException(c.from().file(), "changed while it was being uploaded");
                 }
             }
@@ -272,8 +273,13 @@ final class ChunkUploader {
                 if (o == null) {
                     throw new BadResponseException("A pack left a chunk unanswered.", null);
                 }
-                if (o.kind() == Packer.Kind.STORED) {
-                    journal.recordUploaded(items.get(i).id(), c.chunk().size(), client.options().clock().instant());
+                if (o.kind() == Packer.Kind.STORED || o.kind() == Packer.Kind.UNSEALED) {
+                    // A chunk of a pack its commit will seal is not journaled as uploaded: the seal travels with the
+                    // commit, so a re-run after a crash before it finds nothing to skip. Its signature is kept (a wrong
+                    // one, of bytes that changed, can only cost a refused delta: SignatureCache).
+                    if (o.kind() == Packer.Kind.STORED) {
+                        journal.recordUploaded(items.get(i).id(), c.chunk().size(), client.options().clock().instant());
+                    }
                     journal.remember(items.get(i).id(), items.get(i).bytes(), c.from().channel().size());
                     c.from().counters().uploaded.incrementAndGet();
                     c.from().counters().bytes.addAndGet(c.chunk().size());
@@ -286,6 +292,69 @@ final class ChunkUploader {
             }
             return mine;
         }
+    }
+
+    /**
+     * Sends again chunks of {@code from} that its commit said are missing. A chunk that went in a pack its commit
+     * carried to be sealed is sent as that seal answered: alone by the presigned PUT the seal gave (its verified bytes
+     * are stored elsewhere: the usual proof), or — the pack refused — after checking that the file still holds it
+     * (else the file changed while it was sent: {@link LocalFileChangedException}); the others, and those, are sent
+     * again as by {@link #upload}.
+     */
+    void resend(PushSource from, Collection<Chunk> missing) throws IOException {
+        List<Chunk> again = new ArrayList<>();
+        List<Future<?>> alone = new ArrayList<>();
+        long wait = 0;
+        for (Chunk c : missing) {
+            String id = c.id().hex();
+            PackSeal seal = from.unsealed().of(id).orElse(null);
+            from.unsealed().forget(id);
+            if (seal == null) {
+                again.add(c);
+                continue;
+            }
+            UploadGrant.Upload put = seal.result().flatMap(s -> s.uploads().stream().filter(u -> u.id().equals(id)).findFirst())
+                    .orElse(null);
+            if (put != null) {
+                alone.add(submit(put, new ChunkToSend(from, c)));
+                continue;
+            }
+            if (seal.refusal().isPresent() && !FileRegions.regionId(from.channel(), c).equals(c.id())) {
+                throw new LocalFileChangedException(from.file(), "changed while it was being uploaded");
+            }
+            // Being collected when the pack was sealed: asked for again after the pause the seal named.
+            wait = Math.max(wait, seal.result().flatMap(s -> s.retry().stream().filter(l -> l.id().equals(id)).findFirst())
+                    .map(UploadGrant.Later::retryAfterSeconds).orElse(0L));
+            again.add(c);
+        }
+        for (Future<?> f : alone) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ApiException a && a.status() == 403) {
+                    continue; // its URL expired: the next commit round finds it missing, and it is sent as any other
+                }
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new ChunkvaultException("Upload failed.", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        if (wait > 0) {
+            try {
+                client.options().sleeper().sleep(Duration.ofSeconds(Math.min(60, wait)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChunkvaultException("Interrupted.", e);
+            }
+        }
+        upload(from, again);
     }
 
     private Future<?> submit(UploadGrant.Upload u, ChunkToSend send) {

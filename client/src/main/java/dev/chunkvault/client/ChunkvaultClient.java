@@ -49,7 +49,7 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** Sends the packs of one large file's slices side by side (its own pool: pack calls wait for other files'). */
     private final ExecutorService packSenders;
     private final TransferMemory transferMemory = TransferMemory.forHeap();
-    /** The service refused a commit's executable bit (see {@link #refusesExecutableBit}). */
+    /** The service refused a commit's executable bit (see {@link #refusesNewField}). */
     private final java.util.concurrent.atomic.AtomicBoolean executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
     /** The service refused a commit's original name (see {@link #refusesNewField}). */
     private final java.util.concurrent.atomic.AtomicBoolean originalNamesRefused = new java.util.concurrent.atomic.AtomicBoolean();
@@ -243,6 +243,22 @@ public final class ChunkvaultClient implements AutoCloseable {
         return d;
     }
 
+    /** Set once the service refuses {@code seal} in a commit batch (a deployment older than this client). */
+    private final java.util.concurrent.atomic.AtomicBoolean sealsInCommitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Whether packs are left to be sealed by the commit batch that first uses them ({@link PackSeal}), instead of by a
+     * request each: until the service refuses the field, then packs are sealed by their own request again.
+     */
+    public boolean sealsInCommits() {
+        return options.packs() && !sealsInCommitsRefused.get();
+    }
+
+    /** From now on, packs are sealed by the packer, a request each, as with a service whose batches do not seal. */
+    void sealPacksAlone() {
+        sealsInCommitsRefused.set(true);
+    }
+
     /** {@code POST /v1/packs/seal}: the service verifies the uploaded pack and stores its chunks. */
     public PackSealed sealPack(String packId) {
         return transport.call(Call.post("/v1/packs/seal", new SealBody(packId)), PackSealed.class);
@@ -384,10 +400,20 @@ public final class ChunkvaultClient implements AutoCloseable {
         return executableBitsRefused.get();
     }
 
-    record BatchBody(List<CommitBody> commits) {}
+    record BatchBody(List<CommitBody> commits, List<String> seal) {}
 
     /** One commit's answer within a batch: its result, or the exception {@link #commit} would have thrown for it. */
     public record BatchOutcome(CommitResult result, RuntimeException error) {}
+
+    /** One pack's seal within a batch: what {@link #sealPack} would have answered, or thrown (exactly one is set). */
+    public record SealOutcome(String packId, PackSealed sealed, ApiException error) {}
+
+    /** A batch's answer: the commits', in order, and the seals', in the order asked. */
+    public record BatchAnswer(List<BatchOutcome> commits, List<SealOutcome> seals) {}
+
+    /** Packs one commit batch may seal (the service's limit), and the declared bytes they may hold together. */
+    public static final int MAX_BATCH_SEALS = 4;
+    public static final long MAX_BATCH_SEAL_BYTES = 32L << 20;
 
     /** Commits per {@link #commitBatch} request (the service's limit). */
     public static final int MAX_BATCH_COMMITS = 100;
@@ -398,14 +424,29 @@ public final class ChunkvaultClient implements AutoCloseable {
      * whole batch may then be sent again, the idempotency keys answering for the commits already done.
      */
     public List<BatchOutcome> commitBatch(List<Commit> commits) {
+        return commitBatch(commits, List.of()).commits();
+    }
+
+    /**
+     * {@code POST /v1/commit-batch}, as {@link #commitBatch(List)}, with {@code seal}: uploaded packs (at most
+     * {@link #MAX_BATCH_SEALS}, {@link #MAX_BATCH_SEAL_BYTES} together) that the service seals, each as {@link #sealPack}
+     * would, before it looks at the commits; each pack's answer is in {@link BatchAnswer#seals}. A service older than
+     * this client refuses the field: that is thrown as it answered (nothing was sealed or committed), and
+     * {@link #sealsInCommits()} turns false.
+     */
+    public BatchAnswer commitBatch(List<Commit> commits, List<String> seal) {
         JsonNode answer;
         try {
-            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
+            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits, seal)));
         } catch (ApiException e) {
+            if (!seal.isEmpty() && e.isUnknownField() && e.getMessage() != null && e.getMessage().contains("'seal'")) {
+                sealsInCommitsRefused.set(true);
+                throw e;
+            }
             if (!refusesNewField(e, commits)) {
                 throw e;
             }
-            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits)));
+            answer = transport.callTree(Call.post("/v1/commit-batch", batchBody(commits, seal)));
         }
         JsonNode results = answer == null ? null : answer.get("results");
         if (results == null || !results.isArray() || results.size() != commits.size()) {
@@ -433,11 +474,40 @@ public final class ChunkvaultClient implements AutoCloseable {
                 out.add(new BatchOutcome(null, staleOr(e, commits.get(i).path())));
             }
         }
+        return new BatchAnswer(out, sealOutcomes(answer, seal));
+    }
+
+    private static List<SealOutcome> sealOutcomes(JsonNode answer, List<String> seal) {
+        if (seal.isEmpty()) {
+            return List.of();
+        }
+        JsonNode sealed = answer.get("sealed");
+        if (sealed == null || !sealed.isArray() || sealed.size() != seal.size()) {
+            throw new BadResponseException("The server's answer to /v1/commit-batch does not have one seal per pack.", null);
+        }
+        List<SealOutcome> out = new ArrayList<>(seal.size());
+        for (int i = 0; i < seal.size(); i++) {
+            JsonNode r = sealed.get(i);
+            if (!seal.get(i).equals(r.path("packId").asText(null))) {
+                throw new BadResponseException("A seal of /v1/commit-batch answers for another pack.", null);
+            }
+            int status = r.path("status").asInt(0);
+            if (status >= 200 && status < 300) {
+                try {
+                    out.add(new SealOutcome(seal.get(i), ClientJson.MAPPER.treeToValue(r, PackSealed.class), null));
+                } catch (Exception e) {
+                    throw new BadResponseException("A seal of /v1/commit-batch could not be read.", e);
+                }
+            } else {
+                out.add(new SealOutcome(seal.get(i), null, new ApiException(status, r.path("error").asText(null),
+                        r.path("message").asText(null), r.path("requestId").asText(null), r.get("details"), null)));
+            }
+        }
         return out;
     }
 
-    private BatchBody batchBody(List<Commit> commits) {
-        return new BatchBody(commits.stream().map(this::body).toList());
+    private BatchBody batchBody(List<Commit> commits, List<String> seal) {
+        return new BatchBody(commits.stream().map(this::body).toList(), seal.isEmpty() ? null : seal);
     }
 
     record DeleteBody(String path, String parentVersion, String idempotencyKey) {}

@@ -3,7 +3,10 @@ package dev.chunkvault.client;
 import dev.chunkvault.client.model.CommitResult;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +25,11 @@ import java.util.concurrent.TimeoutException;
  * the {@link StaleParentException} / {@link ApiException} for its own commit); a failure of the batch request
  * itself is thrown to each of its callers. Large commits (many manifest entries) and a batch of one go alone, by
  * the plain route; a service without the batch route (404) is sent single commits from then on.
+ *
+ * <p>A commit may come with packs still to be sealed ({@link PackSeal}): the batch carries them ({@code seal}), up to
+ * what one batch may seal, and the service seals them before it looks at the commits; each pack's answer is recorded
+ * in its {@link PackSeal} for the pushes that need it. The rest, and the packs of a commit that goes alone, are sealed
+ * by their own request first.
  *
  * <p>Threads register with {@link #enter} and {@link #leave} around their work so the batcher knows how many may
  * still come.
@@ -54,7 +62,7 @@ public final class CommitBatcher implements Committer {
     private int batchesSent;
     private int commitsBatched;
 
-    private record Pending(ChunkvaultClient.Commit commit, CompletableFuture<CommitResult> done) {}
+    private record Pending(ChunkvaultClient.Commit commit, Collection<PackSeal> seals, CompletableFuture<CommitResult> done) {}
 
     public CommitBatcher(ChunkvaultClient client, int maxBatch, Duration linger) {
         this.client = Objects.requireNonNull(client, "client");
@@ -92,10 +100,21 @@ public final class CommitBatcher implements Committer {
 
     @Override
     public CommitResult commit(ChunkvaultClient.Commit c) {
+        return commit(c, List.of());
+    }
+
+    /**
+     * As {@link #commit(ChunkvaultClient.Commit)}; the packs in {@code seals} still to be sealed travel in the batch
+     * ({@code seal}: the service seals them before it looks at the batch's commits), up to what one batch may seal —
+     * the others, and those of a commit sent alone, are sealed by their own request first.
+     */
+    @Override
+    public CommitResult commit(ChunkvaultClient.Commit c, Collection<PackSeal> seals) {
         if (unsupported || entries(c) > MAX_ENTRIES_BATCHED) {
+            PackSeal.sealEachAlone(seals);
             return client.commit(c);
         }
-        Pending mine = new Pending(c, new CompletableFuture<>());
+        Pending mine = new Pending(c, List.copyOf(seals), new CompletableFuture<>());
         List<Pending> batch = null;
         synchronized (this) {
             pending.add(mine);
@@ -178,7 +197,8 @@ public final class CommitBatcher implements Committer {
     }
 
     private void sendNow(List<Pending> batch) {
-        if (batch.size() == 1 || unsupported) {
+        // One commit goes by the plain route, unless it has packs to carry: a batch of one seals them in the same request.
+        if ((batch.size() == 1 && (batch.get(0).seals().isEmpty() || !client.sealsInCommits())) || unsupported) {
             for (Pending p : batch) {
                 single(p);
             }
@@ -186,7 +206,23 @@ public final class CommitBatcher implements Committer {
         }
         List<ChunkvaultClient.BatchOutcome> outcomes;
         try {
-            outcomes = client.commitBatch(batch.stream().map(Pending::commit).toList());
+            List<PackSeal> carried = new ArrayList<>();
+            ChunkvaultClient.BatchAnswer answer;
+            try {
+                carried.addAll(toCarry(batch));
+                answer = sendBatch(batch, carried);
+                for (ChunkvaultClient.SealOutcome o : answer.seals()) {
+                    PackSeal seal = carried.stream().filter(p -> p.packId().equals(o.packId())).findFirst().orElseThrow();
+                    if (o.error() != null) {
+                        seal.refused(o.error());
+                    } else {
+                        seal.sealed(o.sealed());
+                    }
+                }
+            } finally {
+                carried.forEach(p -> p.release(batch)); // answered, or free to be carried again after a failure
+            }
+            outcomes = answer.commits();
         } catch (ApiException e) {
             if (e.isNoSuchRoute()) {
                 unsupported = true; // a gateway without the route: single commits from now on
@@ -213,8 +249,60 @@ public final class CommitBatcher implements Committer {
         }
     }
 
+    /**
+     * The packs the batch's commits need that are still to be sealed, in the batch as far as one may carry them
+     * ({@link ChunkvaultClient#MAX_BATCH_SEALS}, {@link ChunkvaultClient#MAX_BATCH_SEAL_BYTES}); the others are sealed
+     * now, each by its own request (so are all of them with a service whose batches do not seal).
+     */
+    private List<PackSeal> toCarry(List<Pending> batch) {
+        Set<PackSeal> needed = new LinkedHashSet<>(); // PackSeal is compared by identity: one per pack
+        // Those answered meanwhile by another batch go again only if their seal asked for chunks alone (see
+        // UnsealedChunks#toCarry): sealed again in this batch, the pack proves those chunks to its commits.
+        batch.forEach(p -> p.seals().stream().filter(s -> !s.answered() || s.asksAnyAlone()).forEach(needed::add));
+        // Another batch carrying one of them answers it: wait for that first, while this one carries none.
+        needed.forEach(PackSeal::awaitCarrier);
+        List<PackSeal> carried = new ArrayList<>();
+        List<PackSeal> alone = new ArrayList<>();
+        long bytes = 0;
+        for (PackSeal s : needed) {
+            if (s.answered() && (!s.asksAnyAlone() || !client.sealsInCommits())) {
+                continue; // answered meanwhile (by the batch waited for); what it asked for alone is sent if a commit misses it
+            }
+            if (client.sealsInCommits() && carried.size() < ChunkvaultClient.MAX_BATCH_SEALS
+                    && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES) {
+                s.claim(batch); // false: claimed meanwhile by another batch, which carries it too
+                carried.add(s);
+                bytes += s.size();
+            } else {
+                alone.add(s);
+            }
+        }
+        try {
+            alone.forEach(PackSeal::sealNow); // not sealAlone: this batch carries packs, it must not wait for others
+        } catch (RuntimeException e) {
+            carried.forEach(s -> s.release(batch));
+            throw e;
+        }
+        return carried;
+    }
+
+    /** Sends the batch with {@code carried} to seal; a service that refuses the field gets them sealed alone first. */
+    private ChunkvaultClient.BatchAnswer sendBatch(List<Pending> batch, List<PackSeal> carried) {
+        List<ChunkvaultClient.Commit> commits = batch.stream().map(Pending::commit).toList();
+        try {
+            return client.commitBatch(commits, carried.stream().map(PackSeal::packId).toList());
+        } catch (ApiException e) {
+            if (carried.isEmpty() || client.sealsInCommits()) {
+                throw e;
+            }
+            carried.forEach(PackSeal::sealNow); // older than this client: as before, a request per pack
+            return client.commitBatch(commits, List.of());
+        }
+    }
+
     private void single(Pending p) {
         try {
+            PackSeal.sealEachAlone(p.seals());
             p.done().complete(client.commit(p.commit()));
         } catch (RuntimeException e) {
             p.done().completeExceptionally(e);

@@ -1,6 +1,7 @@
 package dev.chunkvault.client;
 
 import dev.chunkvault.client.model.CommitResult;
+import java.util.Collection;
 
 /**
  * How a push sends its commit: {@link ChunkvaultClient#commit} one request at a time, or a {@link CommitBatcher}
@@ -11,4 +12,14 @@ import dev.chunkvault.client.model.CommitResult;
 public interface Committer {
     /** Sends {@code c}; throws what {@link ChunkvaultClient#commit} would throw for it. */
     CommitResult commit(ChunkvaultClient.Commit c);
+
+    /**
+     * Sends {@code c}, whose chunks include some in {@code seals}, packs still to be sealed: they are sealed first (a
+     * refused pack is recorded in its {@link PackSeal}, and the commit then misses its chunks). Here each by its own
+     * request; a {@link CommitBatcher} carries them in the batch.
+     */
+    default CommitResult commit(ChunkvaultClient.Commit c, Collection<PackSeal> seals) {
+        PackSeal.sealEachAlone(seals);
+        return commit(c);
+    }
 }

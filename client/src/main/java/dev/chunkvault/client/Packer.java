@@ -29,6 +29,9 @@ import java.util.stream.Collectors;
  * which of them the caller already holds, and the pack is built again without those before anything is uploaded. A
  * service that cannot answer that (older than this client) gets none: the chunks are answered "ask for a grant first".
  *
+ * <p>With a service whose commit batches seal packs ({@link ChunkvaultClient#sealsInCommits}), a pack is not sealed
+ * here: each of its chunks is answered "unsealed", with the {@link PackSeal} that the commit of its file carries.
+ *
  * <p>Each caller gets, for each of its chunks: stored; held already (nothing sent); send alone (the service holds
  * verified bytes of it from elsewhere, so this uploader proves it has them the usual way, by a presigned PUT of its
  * own); ask again later (being collected); ask for a grant first; or changed (its bytes no longer hash to its id: the
@@ -40,15 +43,22 @@ import java.util.stream.Collectors;
  * the declaration of compressed chunks (older than this client) gets the same pack raw, and no compressed pack again.
  */
 public final class Packer {
-    /** What became of one chunk. */
-    public enum Kind { STORED, HELD, ALONE, LATER, CHANGED, GRANT_FIRST }
+    /**
+     * What became of one chunk. UNSEALED: its pack is uploaded, and its seal is left to the commit batch that first uses
+     * it ({@link PackSeal}); what the seal answers for the chunk is known once that commit is answered.
+     */
+    public enum Kind { STORED, HELD, ALONE, LATER, CHANGED, GRANT_FIRST, UNSEALED }
 
-    /** One chunk's outcome: with the upload to send (ALONE) or the seconds to wait (LATER). */
-    public record Outcome(Kind kind, UploadGrant.Upload upload, long retryAfterSeconds) {
-        static final Outcome STORED = new Outcome(Kind.STORED, null, 0);
-        static final Outcome CHANGED = new Outcome(Kind.CHANGED, null, 0);
-        static final Outcome HELD = new Outcome(Kind.HELD, null, 0);
-        static final Outcome GRANT_FIRST = new Outcome(Kind.GRANT_FIRST, null, 0);
+    /** One chunk's outcome: with the upload to send (ALONE), the seconds to wait (LATER) or its pack's seal (UNSEALED). */
+    public record Outcome(Kind kind, UploadGrant.Upload upload, long retryAfterSeconds, PackSeal seal) {
+        static final Outcome STORED = new Outcome(Kind.STORED, null, 0, null);
+        static final Outcome CHANGED = new Outcome(Kind.CHANGED, null, 0, null);
+        static final Outcome HELD = new Outcome(Kind.HELD, null, 0, null);
+        static final Outcome GRANT_FIRST = new Outcome(Kind.GRANT_FIRST, null, 0, null);
+
+        static Outcome unsealed(PackSeal seal) {
+            return new Outcome(Kind.UNSEALED, null, 0, seal);
+        }
     }
 
     /**
@@ -102,7 +112,7 @@ public final class Packer {
         return coalescer.call(items);
     }
 
-    /** Packs uploaded and sealed. */
+    /** Packs uploaded (and sealed, or left to be sealed by a commit batch). */
     public int packsSent() {
         return packsSent.get();
     }
@@ -226,6 +236,13 @@ public final class Packer {
             PackSealed sealed;
             try {
                 client.putObject(d.upload().url(), d.upload().headers(), pack);
+                if (client.sealsInCommits()) {
+                    // Sealed by the commit batch that first uses it: no request of its own.
+                    packsSent.incrementAndGet();
+                    PackSeal seal = new PackSeal(client, d.packId(), pack.length);
+                    todo.forEach(i -> out.put(i.id(), Outcome.unsealed(seal)));
+                    return out;
+                }
                 sealed = client.sealPack(d.packId());
             } catch (ApiException e) {
                 boolean again = e.status() == 403 || (e.status() == 409 && "PACK_EXPIRED".equals(e.code()));
@@ -251,13 +268,13 @@ public final class Packer {
                 if (!asked.contains(u.id())) {
                     throw new BadResponseException("The pack's seal names a chunk that was not in it.", null);
                 }
-                out.put(u.id(), new Outcome(Kind.ALONE, u, 0));
+                out.put(u.id(), new Outcome(Kind.ALONE, u, 0, null));
             }
             for (UploadGrant.Later l : sealed.retry()) {
                 if (!asked.contains(l.id())) {
                     throw new BadResponseException("The pack's seal names a chunk that was not in it.", null);
                 }
-                out.put(l.id(), new Outcome(Kind.LATER, null, l.retryAfterSeconds()));
+                out.put(l.id(), new Outcome(Kind.LATER, null, l.retryAfterSeconds(), null));
             }
             todo.forEach(i -> out.putIfAbsent(i.id(), Outcome.STORED));
             todo.clear();

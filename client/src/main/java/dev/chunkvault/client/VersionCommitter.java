@@ -13,9 +13,10 @@ import java.util.Set;
 /**
  * The commit stage of a push: sends a version's commit through the {@link Committer} it was given, at most once. The
  * commit's idempotency key is journaled before it is sent, so a re-run after a crash replays the same commit instead
- * of committing twice. A commit answered "in progress" is sent again as it is; one answered with missing chunks
- * (collected since they were uploaded, or never arrived) has exactly those uploaded again, round after round while
- * the rounds make progress.
+ * of committing twice. The commit carries the packs of the file's chunks still to be sealed ({@link PackSeal}). A
+ * commit answered "in progress" is sent again as it is; one answered with missing chunks (collected since they were
+ * uploaded, never arrived, or in a pack whose seal asked for them alone or refused it) has exactly those sent again
+ * ({@link ChunkUploader#resend}), round after round while the rounds make progress.
  */
 final class VersionCommitter {
     /**
@@ -65,7 +66,7 @@ final class VersionCommitter {
         int maxRounds = m.distinctIds().size() + MAX_STALLED_COMMIT_ROUNDS;
         for (int round = 1; ; ) {
             try {
-                CommitResult result = committer.commit(c);
+                CommitResult result = committer.commit(c, from.unsealed().toCarry());
                 journal.clearCommitKey(pathKey);
                 return result;
             } catch (StaleParentException stale) {
@@ -104,6 +105,6 @@ final class VersionCommitter {
             throw new BadResponseException("The service reported missing chunks that are not in this file.", null);
         }
         need.keySet().forEach(journal::forgetUploaded);
-        uploader.upload(from, need.values());
+        uploader.resend(from, need.values());
     }
 }

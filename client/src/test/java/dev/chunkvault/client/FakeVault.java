@@ -406,9 +406,41 @@ public final class FakeVault implements AutoCloseable {
         return null;
     }
 
+    /** Whether commit batches carrying {@code seal} are refused (400 UNKNOWN_FIELD), as by a service from before. */
+    public volatile boolean batchSealUnknown;
+    /** Packs sealed by commit batches (also counted in {@link #packsSealed}), and batches refused for carrying any. */
+    public final AtomicInteger sealsInBatches = new AtomicInteger();
+    public final AtomicInteger sealRefusals = new AtomicInteger();
+    /** The next seals answer that their chunks are stored elsewhere: each chunk is to be sent alone. */
+    public final AtomicInteger sealsAskingAlone = new AtomicInteger();
+
     private Object commitBatch(JsonNode b) throws IOException {
         if (batchRouteMissing) {
             return new Status(404, NO_ROUTE);
+        }
+        List<Object> sealed = new ArrayList<>();
+        if (b.has("seal")) {
+            if (batchSealUnknown) {
+                sealRefusals.incrementAndGet();
+                return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'seal' at $.seal."));
+            }
+            // Sealed first, as the service does, before any commit is looked at.
+            for (JsonNode id : b.path("seal")) {
+                Object one = sealPack(JSON.createObjectNode().put("packId", id.asText()));
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("packId", id.asText());
+                if (one instanceof Status st) {
+                    r.put("status", st.status());
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> body = (Map<String, Object>) st.body();
+                    r.putAll(body);
+                } else {
+                    r.put("status", 200);
+                    r.putAll(JSON.convertValue(one, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+                }
+                sealed.add(r);
+                sealsInBatches.incrementAndGet();
+            }
         }
         int at = 0;
         for (JsonNode c : b.path("commits")) {
@@ -446,7 +478,7 @@ public final class FakeVault implements AutoCloseable {
         }
         commitBatches.incrementAndGet();
         commitsInBatches.addAndGet(results.size());
-        return Map.of("results", results);
+        return sealed.isEmpty() ? Map.of("results", results) : Map.of("results", results, "sealed", sealed);
     }
 
     private static Map<String, Object> error(String code, String message) {
@@ -601,6 +633,8 @@ public final class FakeVault implements AutoCloseable {
     /** Packs sealed, and the chunk ids stored from them. */
     public final AtomicInteger packsSealed = new AtomicInteger();
     public final List<String> packedChunks = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The next pack PUTs accepted and stored with a byte changed. */
+    public final AtomicInteger damageNextPacks = new AtomicInteger();
     /** The next pack PUTs answered 403 (as if their URL had expired). */
     public final AtomicInteger expirePackPuts = new AtomicInteger();
 
@@ -676,6 +710,10 @@ public final class FakeVault implements AutoCloseable {
             ex.sendResponseHeaders(403, -1);
             return;
         }
+        if (damageNextPacks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            b = b.clone();
+            b[0] ^= 1; // stored other than sent: its seal finds the first chunk does not match its id
+        }
         packObjects.put(id, b);
         ex.sendResponseHeaders(200, -1);
     }
@@ -713,6 +751,25 @@ public final class FakeVault implements AutoCloseable {
         }
         if (!damaged.isEmpty()) {
             return new Status(422, error("PACK_DAMAGED", damaged.size() + " chunk(s) do not match their ids."));
+        }
+        if (sealsAskingAlone.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            // As the service answers a pack whose chunks' verified bytes are stored elsewhere: a PUT of each, alone.
+            ArrayNode uploads = JSON.createArrayNode();
+            for (JsonNode e : declared.path("chunks")) {
+                String cid = e.path("id").asText();
+                ObjectNode u = uploads.addObject().put("id", cid).put("method", "PUT")
+                        .put("url", endpoint() + "/objects/" + cid + "?X-Amz-Signature=x");
+                u.putObject("headers").put("x-amz-checksum-sha256", ChunkId.parse(cid).base64())
+                        .put("content-length", Integer.toString(e.path(e.has("plainLength") ? "plainLength" : "length").asInt()))
+                        .put("x-amz-meta-owner", "owner-1")
+                        .put("content-type", "application/octet-stream").put("content-disposition", "attachment")
+                        .put("cache-control", "private, no-store");
+                u.put("expiresAt", Instant.now().plusSeconds(600).toString());
+            }
+            ObjectNode out = JSON.createObjectNode().put("packId", id).put("placed", 0);
+            out.set("uploads", uploads);
+            out.set("retry", JSON.createArrayNode());
+            return out;
         }
         plain.forEach((chunk, bytes) -> {
             objects.put(chunk, bytes); // served whole and plain: the client's decoding is tested over the local cloud

@@ -279,6 +279,27 @@ class TemplatePoliciesIT {
                 Map.of("commits", List.of(commit("p/b1.bin", null, idA, a.length, "policy-key-b1"),
                         commit("p/b2.bin", null, idB, b.length, "policy-key-b2")))));
         assertEquals(201, batch.path("results").get(1).path("status").asInt(), batch.toString());
+        // A pack sealed by the commit batch that uses it (the commit function reads and hashes it); its chunk 'a', whose
+        // verified bytes are stored already, is answered "send alone": a PUT presigned with the commit function's role.
+        byte[] small2 = new byte[2_000];
+        random.nextBytes(small2);
+        String idS2 = LocalCloudIT.sha256Hex(small2);
+        dev.chunkvault.core.pack.PackFormat.Builder pb2 = new dev.chunkvault.core.pack.PackFormat.Builder();
+        pb2.add(dev.chunkvault.core.hash.ChunkId.parse(idS2), small2);
+        pb2.add(dev.chunkvault.core.hash.ChunkId.parse(idA), a);
+        byte[] pack2 = pb2.finish();
+        JsonNode declared2 = ok(served, "POST /v1/packs", Http.postJson(api, "/v1/packs", token, Map.of(
+                "sha256", LocalCloudIT.sha256Hex(pack2), "size", pack2.length,
+                "chunks", List.of(Map.of("id", idS2, "offset", 0, "length", small2.length),
+                        Map.of("id", idA, "offset", small2.length, "length", a.length)))));
+        put(declared2.path("upload"), pack2);
+        JsonNode sealing = ok(served, "POST /v1/commit-batch", Http.postJson(api, "/v1/commit-batch", token,
+                Map.of("seal", List.of(declared2.path("packId").asText()),
+                        "commits", List.of(commit("p/s1.bin", null, idS2, small2.length, "policy-key-s1"),
+                                commit("p/s2.bin", null, idB, b.length, "policy-key-s2")))));
+        assertEquals(200, sealing.path("sealed").get(0).path("status").asInt(), sealing.toString());
+        assertEquals(201, sealing.path("results").get(0).path("status").asInt(), sealing.toString());
+        put(sealing.path("sealed").get(0).path("uploads").get(0), a);
 
         JsonNode listing = ok(served, "GET /v1/files", Http.get(api, "/v1/files?folder=p", token));
         ok(served, "GET /v1/file", Http.get(api, "/v1/file?path=p/a.bin", token));

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import dev.chunkvault.api.dto.CommitResponse;
+import dev.chunkvault.service.vault.CommitBatches;
 import dev.chunkvault.service.vault.CommitService;
+import dev.chunkvault.service.vault.PackService;
+import dev.chunkvault.api.dto.SealResponse;
 import dev.chunkvault.service.vault.Owner;
 import dev.chunkvault.api.http.ApiRequest;
 import dev.chunkvault.api.http.HttpFunction;
@@ -22,10 +25,13 @@ import java.util.Map;
  * POST /v1/commits — commit-version: 201 new head, 409 stale parent (with the head), 422 missing chunks, 200 unchanged.
  *
  * <p>POST /v1/commit-batch — several files' commits in one request (a sync's small files): 200 with one result per
- * commit, in order, each the status and body POST /v1/commits would have answered for it alone.
+ * commit, in order, each the status and body POST /v1/commits would have answered for it alone. With {@code seal}
+ * (packs to seal first), also {@code sealed}: one answer per pack, in order, each the status and body POST
+ * /v1/packs/seal would have answered for it, with its {@code packId}.
  */
 public final class CommitHandler extends HttpFunction {
     private final CommitService commits;
+    private final CommitBatches batches;
 
     public CommitHandler() {
         this(System.getenv());
@@ -39,6 +45,7 @@ public final class CommitHandler extends HttpFunction {
     public CommitHandler(Wiring wiring) {
         super("commit", wiring.log("commit"));
         this.commits = wiring.commits();
+        this.batches = wiring.commitBatches();
     }
 
     static final String BATCH_ROUTE = "POST /v1/commit-batch";
@@ -48,8 +55,23 @@ public final class CommitHandler extends HttpFunction {
         Owner owner = request.caller();
         if (BATCH_ROUTE.equals(request.routeKey())) {
             CommitBatchRequestDto body = request.json(CommitBatchRequestDto.class);
+            CommitBatches.Answer answer = batches.commit(owner, body.seal(), body.toDomain(owner));
+            List<Map<String, Object>> sealed = new ArrayList<>();
+            for (PackService.SealItem s : answer.seals()) {
+                HttpResponse one = s.sealed() != null ? HttpResponse.ok(SealResponse.of(s.sealed()))
+                        : ErrorMapper.map(s.error(), request.requestId(), log);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("packId", s.packId());
+                r.put("status", one.status());
+                r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
+                sealed.add(r);
+                if (s.sealed() != null) {
+                    log.metrics(Map.of("PackChunksPlaced", s.sealed().placed(), "PackChunksAlone", s.sealed().uploads().size()),
+                            Map.of());
+                }
+            }
             List<Map<String, Object>> results = new ArrayList<>();
-            for (CommitService.BatchItem item : commits.commitBatch(body.toDomain(owner))) {
+            for (CommitService.BatchItem item : answer.commits()) {
                 HttpResponse one = item.result() != null ? answer(item.result(), log)
                         : ErrorMapper.map(item.error(), request.requestId(), log);
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -60,8 +82,9 @@ public final class CommitHandler extends HttpFunction {
                     log.metrics(Map.of("Conflicts", 1), Map.of());
                 }
             }
-            log.metrics(Map.of("CommitBatchSize", results.size()), Map.of());
-            return HttpResponse.ok(Map.of("results", results));
+            log.metrics(Map.of("CommitBatchSize", results.size(), "CommitBatchSeals", sealed.size()), Map.of());
+            // Only asked-for seals are answered: a batch without any answers exactly as before the field.
+            return HttpResponse.ok(sealed.isEmpty() ? Map.of("results", results) : Map.of("results", results, "sealed", sealed));
         }
         CommitRequestDto body = request.json(CommitRequestDto.class);
         return answer(commits.commit(body.toDomain(owner)), log);

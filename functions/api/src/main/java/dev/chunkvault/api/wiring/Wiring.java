@@ -16,6 +16,7 @@ import dev.chunkvault.service.notify.Notifier;
 import dev.chunkvault.service.notify.Pusher;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.vault.AuditService;
+import dev.chunkvault.service.vault.CommitBatches;
 import dev.chunkvault.service.vault.CommitService;
 import dev.chunkvault.service.vault.ConflictService;
 import dev.chunkvault.service.vault.DeltaService;
@@ -77,6 +78,7 @@ public final class Wiring {
     private final Supplier<UploadService> uploads;
     private final Supplier<PackService> packs;
     private final Supplier<CommitService> commits;
+    private final Supplier<CommitBatches> commitBatches;
     private final Supplier<ReadService> reads;
     private final Supplier<RewindService> rewinds;
     private final Supplier<GcService> gc;
@@ -110,6 +112,7 @@ public final class Wiring {
         this.uploads = memo(() -> new UploadService(items.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.packs = memo(() -> new PackService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
         this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
+        this.commitBatches = memo(() -> new CommitBatches(packs.get(), commits.get()));
         this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
         this.rewinds = memo(() -> new RewindService(items.get(), commits.get(), clock, s, retry()));
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
@@ -247,6 +250,11 @@ public final class Wiring {
 
     public CommitService commits() {
         return commits.get();
+    }
+
+    /** Commit batches that may carry packs to seal first. */
+    public CommitBatches commitBatches() {
+        return commitBatches.get();
     }
 
     public ReadService reads() {

@@ -216,6 +216,31 @@ public final class CommitService {
      * retries the whole batch: the idempotency keys make the commits already done answer with their results.
      */
     public List<BatchItem> commitBatch(List<CommitRequest> requests) {
+        return commitBatch(requests, Set.of());
+    }
+
+    /**
+     * As {@link #commitBatch(List)}, where {@code proven} are chunks whose bytes the batch's owner has just shown to
+     * the service in this request (a pack sealed by the batch, {@link CommitBatches}: each chunk's range hashed to its
+     * id) while the chunk's verified bytes are stored elsewhere: a commit accepts such a chunk by its row (usable, of
+     * the manifest's size, not damaged), as it accepts a held one, instead of asking the owner to upload it alone.
+     * The proof lasts this request only; nothing about it is stored.
+     */
+    public List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven) {
+        checkBatch(requests);
+        // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
+        // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
+        // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
+        // batch again.
+        return commitChecked(requests, Set.copyOf(proven));
+    }
+
+    /**
+     * Checks a batch as a whole, writing nothing: every request valid, no two for the same file (case-folded), at most
+     * {@link #MAX_BATCH_COMMITS} and {@link #MAX_BATCH_ENTRIES}. {@link #commitBatch} does it first; a caller that
+     * does something before committing (seals the batch's packs, {@link CommitBatches}) calls it before that.
+     */
+    public void checkBatch(List<CommitRequest> requests) {
         if (requests.isEmpty()) {
             throw ServiceException.badRequest("EMPTY_BATCH", "Give at least one commit.");
         }
@@ -239,18 +264,19 @@ public final class CommitService {
             throw ServiceException.tooLarge("TOO_MANY_CHUNKS", "At most " + MAX_BATCH_ENTRIES
                     + " manifest entries per batch; commit large files on their own.");
         }
-        // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
-        // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
-        // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
-        // batch again.
+    }
+
+    private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven) {
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
         BatchView view = readAhead(requests);
         List<Object> first = batchLanes.map(requests, r -> {
             VIEW.set(view);
+            PROVEN.set(proven);
             try {
                 return inLane(gate, true, r);
             } finally {
                 VIEW.remove();
+                PROVEN.remove();
             }
         });
         List<CommitGroups.Prepared> prepared = new ArrayList<>();
@@ -286,7 +312,14 @@ public final class CommitService {
                 out.add((BatchItem) o);
             }
         }
-        List<Object> retried = batchLanes.map(again.stream().map(requests::get).toList(), r -> inLane(gate, false, r));
+        List<Object> retried = batchLanes.map(again.stream().map(requests::get).toList(), r -> {
+            PROVEN.set(proven);
+            try {
+                return inLane(gate, false, r);
+            } finally {
+                PROVEN.remove();
+            }
+        });
         for (int k = 0; k < again.size(); k++) {
             out.set(again.get(k), (BatchItem) retried.get(k));
         }
@@ -372,6 +405,9 @@ public final class CommitService {
         }
         return view;
     }
+
+    /** Chunks the batch's owner proved in this request (see {@link #commitBatch(List, Set)}); kept across races. */
+    private static final ThreadLocal<Set<ChunkId>> PROVEN = new ThreadLocal<>();
 
     /** The batch's reads, on a lane's first attempt at its commit (see {@link BatchView}). */
     private static final ThreadLocal<BatchView> VIEW = new ThreadLocal<>();
@@ -774,6 +810,7 @@ public final class CommitService {
         }
         Set<String> ownPacks = ownSealedPacks(owner, chunks.stream().filter(c -> !held.contains(c)).map(rows::get)
                 .filter(r -> r != null && r.packed()).map(ChunkRow::pack).collect(java.util.stream.Collectors.toSet()));
+        Set<ChunkId> proven = PROVEN.get() == null ? Set.of() : PROVEN.get();
         List<Object> checked = parallel.map(chunks, c -> {
             ChunkRow row = rows.get(c);
             int size = sizes.get(c);
@@ -783,6 +820,11 @@ public final class CommitService {
             }
             if (rowUsable && !row.damaged() && row.packed() && row.size() == size && ownPacks.contains(row.pack())) {
                 // Placed by a pack this owner uploaded and the service hashed chunk by chunk: that is its proof.
+                return new RefOps.Pin(c, row.incarnation(), size, null);
+            }
+            if (rowUsable && !row.damaged() && row.size() == size && proven.contains(c)) {
+                // Its verified bytes are stored elsewhere, and this owner's pack sealed in this request held them too
+                // (hashed by the seal): the same proof, without a second upload of the chunk alone.
                 return new RefOps.Pin(c, row.incarnation(), size, null);
             }
             if (held.contains(c) && rowUsable && row.packed()) {

@@ -192,6 +192,58 @@ public final class PackService {
         return sealed;
     }
 
+    /** Packs one request may seal besides its other work ({@link #sealAll}): a commit batch's. */
+    public static final int MAX_SEALS_PER_REQUEST = 4;
+    /**
+     * Declared bytes of the packs one request may read to seal them ({@link #sealAll}): 32 MiB read and hashed one
+     * pack at a time (at most {@link PackFormat#MAX_PACK_BYTES} in memory) is well under a second of a Lambda's 29 s.
+     */
+    public static final long MAX_SEAL_BYTES_PER_REQUEST = 32L << 20;
+
+    /** One pack's seal within a request: what {@link #seal} answered, or the error it refused this pack with. */
+    public record SealItem(String packId, Sealed sealed, ServiceException error) {}
+
+    /**
+     * Seals several packs, each exactly as {@link #seal} (the same verification and placement), one at a time, in
+     * order. A pack's own refusal (unknown, damaged, not uploaded, collected) is its item's error and does not stop
+     * the others; a failure of the service itself (unavailable, throttled) ends the request, which may be retried
+     * whole (a seal answers the same again). At most {@link #MAX_SEALS_PER_REQUEST} packs, and the packs still to be
+     * read (PENDING) at most {@link #MAX_SEAL_BYTES_PER_REQUEST} declared bytes: more is 413 before anything is read.
+     */
+    public List<SealItem> sealAll(Owner owner, List<String> packIds) {
+        if (packIds.size() > MAX_SEALS_PER_REQUEST) {
+            throw ServiceException.tooLarge("TOO_MANY_SEALS", "At most " + MAX_SEALS_PER_REQUEST + " packs to seal per request.");
+        }
+        if (new HashSet<>(packIds).size() != packIds.size()) {
+            throw ServiceException.badRequest("DUPLICATE_PACK", "Name each pack to seal once.");
+        }
+        List<dev.chunkvault.service.store.Key> keys = packIds.stream().filter(PackRow::isValidId).map(PackRow::key).toList();
+        long toRead = 0;
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, keys)) {
+            PackRow p = PackRow.from(i);
+            if (p.state() == PackRow.State.PENDING && owner.tag().equals(p.ns())) {
+                toRead += p.size();
+            }
+        }
+        if (toRead > MAX_SEAL_BYTES_PER_REQUEST) {
+            throw ServiceException.tooLarge("TOO_MANY_SEAL_BYTES", "At most " + MAX_SEAL_BYTES_PER_REQUEST
+                    + " bytes of packs to seal per request; seal the others on their own.");
+        }
+        List<SealItem> out = new ArrayList<>(packIds.size());
+        for (String packId : packIds) {
+            try {
+                out.add(new SealItem(packId, seal(owner, packId), null));
+            } catch (ServiceException e) {
+                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
+                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                    throw e; // the service's own trouble: the whole request is retried
+                }
+                out.add(new SealItem(packId, null, e));
+            }
+        }
+        return out;
+    }
+
     private PackRow ownPack(Owner owner, String packId) {
         if (!PackRow.isValidId(packId)) {
             throw ServiceException.notFound("No such pack.");

@@ -113,6 +113,29 @@ public final class FakeClient {
      * declared again without the chunks it names as held (what the CLI does). Null when nothing was packed.
      */
     public dev.chunkvault.service.vault.PackService.Sealed uploadPacked(Content content, boolean grantFirst) {
+        String packId = uploadPackUnsealed(content, grantFirst);
+        if (packId == null) {
+            return null;
+        }
+        var sealed = vault.packs.seal(owner, packId);
+        sendAlone(sealed, content);
+        return sealed;
+    }
+
+    /** PUTs each chunk of {@code content} that {@code sealed} asks to be sent alone. */
+    public void sendAlone(dev.chunkvault.service.vault.PackService.Sealed sealed, Content content) {
+        Map<ChunkId, byte[]> distinct = new LinkedHashMap<>();
+        content.chunks().forEach(c -> distinct.putIfAbsent(ChunkId.sha256(c), c));
+        for (UploadService.Upload u : sealed.uploads()) {
+            put(u, distinct.get(u.id()));
+        }
+    }
+
+    /**
+     * As {@link #uploadPacked(Content, boolean)} without the seal, left to the commit batch that uses the pack (what the
+     * CLI does): the declared and uploaded pack's id, or null when nothing was packed.
+     */
+    public String uploadPackUnsealed(Content content, boolean grantFirst) {
         Map<ChunkId, byte[]> distinct = new LinkedHashMap<>();
         content.chunks().forEach(c -> distinct.putIfAbsent(ChunkId.sha256(c), c));
         if (distinct.isEmpty()) {
@@ -151,11 +174,13 @@ public final class FakeClient {
         if (sent.status() / 100 != 2 && sent.status() != 403) {
             throw new IllegalStateException("pack upload refused: " + sent.status());
         } // 403: the URL expired (the clock moved on); the seal then answers that the pack was never uploaded
-        var sealed = vault.packs.seal(owner, declared.packId());
-        for (UploadService.Upload u : sealed.uploads()) {
-            put(u, distinct.get(u.id()));
-        }
-        return sealed;
+        return declared.packId();
+    }
+
+    /** A commit batch that seals {@code seal} first ({@link dev.chunkvault.service.vault.CommitBatches}). */
+    public dev.chunkvault.service.vault.CommitBatches.Answer commitBatch(java.util.List<String> seal,
+                                                                      java.util.List<CommitService.CommitRequest> requests) {
+        return new dev.chunkvault.service.vault.CommitBatches(vault.packs, commits).commit(owner, seal, requests);
     }
 
     /**

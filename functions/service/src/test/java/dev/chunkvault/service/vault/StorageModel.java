@@ -40,13 +40,13 @@ public final class StorageModel {
     private StorageModel() {}
 
     enum Op { EDIT, BATCH_EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED, FEED,
-        PACK_EDIT, PACK_ABANDON }
+        PACK_EDIT, PACK_ABANDON, PACK_BATCH_EDIT }
 
     private static final Map<Op, Integer> WEIGHTS = new EnumMap<>(Map.ofEntries(
             Map.entry(Op.EDIT, 26), Map.entry(Op.BATCH_EDIT, 8), Map.entry(Op.DUPLICATE_EDIT, 6), Map.entry(Op.ABANDON, 4), Map.entry(Op.DELETE, 8),
             Map.entry(Op.RESTORE, 8), Map.entry(Op.DOWNLOAD, 12), Map.entry(Op.ADVANCE, 12), Map.entry(Op.GC_RUN, 8),
             Map.entry(Op.GC_PHASES, 8), Map.entry(Op.AUDIT_FIX, 2), Map.entry(Op.GC_KILLED, 3), Map.entry(Op.FEED, 8),
-            Map.entry(Op.PACK_EDIT, 10), Map.entry(Op.PACK_ABANDON, 3)));
+            Map.entry(Op.PACK_EDIT, 10), Map.entry(Op.PACK_ABANDON, 3), Map.entry(Op.PACK_BATCH_EDIT, 8)));
 
     public static Settings settings() {
         return Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(3)).withGrace(Duration.ofHours(6))
@@ -307,6 +307,44 @@ public final class StorageModel {
                     CommitService.CommitResult r = commitWithRetries(c, path, parent, content, key(device), random);
                     record(r, content);
                     return "packed " + r.outcome().name();
+                }
+                case PACK_BATCH_EDIT -> {
+                    // Its pack sealed by the commit batch that uses it (CommitBatches), as the CLI's batches do; the batch
+                    // retried whole when unanswered. A chunk stored already by another owner is proven by the pack in the
+                    // same batch (no PUT alone); only a commit that still misses chunks has them sent, as the CLI does.
+                    String parent = head(c, path);
+                    Content content = content(random);
+                    String packId = c.uploadPackUnsealed(content, random.nextBoolean());
+                    List<CommitService.CommitRequest> one = List.of(c.request(path, parent, content, key(device)));
+                    CommitBatches.Answer a = withRetries(random, 80,
+                            () -> c.commitBatch(packId == null ? List.of() : List.of(packId), one));
+                    String sealed = "none";
+                    if (!a.seals().isEmpty()) {
+                        PackService.SealItem s = a.seals().get(0);
+                        if (s.error() != null) {
+                            assertTrue(s.error().kind() == ErrorKind.CONFLICT, "an honest pack's seal answered "
+                                    + s.error().kind() + " " + s.error().code());
+                            sealed = s.error().code();
+                        } else {
+                            sealed = s.sealed().uploads().isEmpty() ? "sealed" : "sealed-proven";
+                        }
+                    }
+                    CommitService.BatchItem item = a.commits().get(0);
+                    CommitService.CommitResult r = item.result();
+                    if (r == null) {
+                        if (!"MISSING_CHUNKS".equals(item.error().code())) {
+                            throw item.error();
+                        }
+                        if (!a.seals().isEmpty() && a.seals().get(0).sealed() != null) {
+                            c.sendAlone(a.seals().get(0).sealed(), content);
+                        }
+                        // Its chunks asked for alone (now sent), or its pack not sealed: as the CLI, it sends the file
+                        // again the plain way and commits with the same key.
+                        c.upload(content);
+                        r = commitWithRetries(c, path, parent, content, one.get(0).idempotencyKey(), random);
+                    }
+                    record(r, content);
+                    return "batch-sealed " + sealed + " " + r.outcome().name();
                 }
                 case PACK_ABANDON -> {
                     var sealed = c.uploadPacked(content(random), random.nextBoolean());
