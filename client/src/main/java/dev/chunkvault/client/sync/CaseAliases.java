@@ -56,7 +56,8 @@ public final class CaseAliases {
      * {@link LocalFile#file()} the file here; the collisions resolved are taken out of {@link LocalScanner.Scan#collisions}.
      *
      * @param root    the sync root
-     * @param aliases the folder's aliases (key → local path), added to with the new ones
+     * @param aliases the folder's aliases (key → local path), added to with the new ones; an alias whose marked name is
+     *                spelled by a file here is taken out
      * @param records the folder's records, by key (the remote path of an alias's file is its record's, else its remote
      *                head's)
      * @param remote  the remote heads known to this sync, by key (a partial view is enough: see the class comment)
@@ -64,13 +65,18 @@ public final class CaseAliases {
      */
     static List<Marked> resolve(Path root, LocalScanner.Scan scan, Map<String, String> aliases,
                                 Map<String, SyncRecord> records, Map<String, FileEntry> remote) {
-        for (Map.Entry<String, String> a : aliases.entrySet()) {
+        for (Map.Entry<String, String> a : new ArrayList<>(aliases.entrySet())) {
+            if (scan.files().containsKey(a.getKey())) {
+                // A file here spelled as the marked name itself is that file: the alias ends (nothing is hidden, and the
+                // file it named is a member of a pair again, or a file of its own).
+                aliases.remove(a.getKey());
+                continue;
+            }
             SyncRecord rec = records.get(a.getKey());
             FileEntry head = remote.get(a.getKey());
             String remotePath = rec != null ? (rec.folder() ? null : rec.path())
                     : head != null && !head.deleted() && !head.isFolder() ? head.path() : null;
-            // A file here spelled as the marked name itself is that file; the alias then waits (nothing is hidden).
-            if (remotePath != null && !scan.files().containsKey(a.getKey())) {
+            if (remotePath != null) {
                 take(root, scan, a.getValue()).ifPresent(f -> scan.files().put(a.getKey(), aliased(a.getKey(), remotePath, f)));
             }
         }

@@ -413,6 +413,16 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         }
     }
 
+    /** Forgets the alias of the file with {@code pathKey} (its record stays: see {@link #aliases}). */
+    public synchronized void removeAlias(String pathKey) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM aliases WHERE path_key = ?")) {
+            p.setString(1, pathKey);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
     // ---------------------------------------------------------------- chunk index
 
     @Override

@@ -305,6 +305,14 @@ public final class SyncEngine {
                     + "' on the server: its name differs from '" + LocalScanner.printable(m.keptBy()) + "' only by case"
                     + " or Unicode form (both keep their names here)");
         }
+        if (!options.dryRun()) {
+            for (String ended : new ArrayList<>(storedAliases.keySet())) {
+                if (!aliases.containsKey(ended)) {
+                    state.removeAlias(ended); // its marked name is a file here now (see CaseAliases#resolve)
+                    storedAliases.remove(ended);
+                }
+            }
+        }
         scan.collisions().values().forEach(names -> {
             report.collisions.add(names);
             listener.event("collision", String.join(", ", names), "names differ only by case or Unicode form");

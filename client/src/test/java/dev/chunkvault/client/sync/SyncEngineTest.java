@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -490,6 +491,25 @@ class SyncEngineTest {
         assertEquals("one", Files.readString(b.resolve("Report.txt")));
         assertEquals("two", Files.readString(b.resolve("report.txt")));
         assertFalse(Files.exists(b.resolve("report (Case Conflict).txt")));
+    }
+
+    @Test
+    void aFileSpelledAsTheMarkedNameEndsTheAliasAndItsDeletionIsSynced() throws Exception {
+        write(a.resolve("Report.txt"), "one");
+        write(a.resolve("report.txt"), "two");
+        sync(a);
+        write(a.resolve("report (Case Conflict).txt"), "three");
+        SyncReport r1 = sync(a);
+        assertEquals(List.of("report.txt -> report (Case Conflict 2).txt"), r1.caseMarked);
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(Map.of("report (case conflict 2).txt", "report.txt"), st.aliases(), "the old alias ended");
+        }
+        Files.delete(a.resolve("report (Case Conflict).txt"));
+        SyncReport r = sync(a);
+        assertEquals(List.of(), r.warnings);
+        assertEquals(List.of("report (Case Conflict).txt"), r.deletedRemote);
+        assertTrue(vault.head("report (case conflict).txt").deleted());
+        assertEquals("two", Files.readString(a.resolve("report.txt")));
     }
 
     @Test
