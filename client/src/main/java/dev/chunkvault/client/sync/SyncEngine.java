@@ -378,7 +378,7 @@ public final class SyncEngine {
             }
             if (rec != null && it.local == null) {
                 // Not listed is not deleted: only a file that is really gone was deleted by the user.
-                if (ignore.isIgnored(rec.path(), false)) {
+                if (ignore.isIgnored(onDisk(rec).path(), false)) {
                     it.action = Action.FORGET; // ignored now: no longer synced here, the server's copy stays
                     items.add(it);
                     continue;

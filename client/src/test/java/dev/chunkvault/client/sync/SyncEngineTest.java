@@ -513,6 +513,21 @@ class SyncEngineTest {
     }
 
     @Test
+    void anIgnoredFileStoredUnderAMarkedNameIsNoLongerSyncedWithoutAWarning() throws Exception {
+        write(a.resolve("Report.txt"), "one");
+        write(a.resolve("report.txt"), "two");
+        sync(a);
+        write(a.resolve(".chunkvaultignore"), "/report.txt\n");
+        SyncReport r = sync(a);
+        assertEquals(List.of(), r.warnings);
+        assertEquals(List.of(), r.deletedRemote);
+        assertFalse(vault.head("report (case conflict).txt").deleted(), "the server's copy stays");
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("report (case conflict).txt").isEmpty(), "no longer synced here");
+        }
+    }
+
+    @Test
     void namesWhoseFoldersDifferOnlyByCaseAreReportedAndNotSynced() throws Exception {
         write(a.resolve("Docs/a.txt"), "one");
         write(a.resolve("docs/a.txt"), "two");
