@@ -269,7 +269,10 @@ public final class CaseAliases {
         return null;
     }
 
-    /** The first marked name for {@code f} whose key nothing here, in the state or on the server holds. */
+    /**
+     * The first marked name for {@code f} whose key nothing here, in the state or on the server holds, or whose record
+     * here is of a file gone from that name with no alias (f itself, its alias lost).
+     */
     private static String freeMarkedPath(Path root, LocalFile f, LocalFile keeper, LocalScanner.Scan scan,
                                          Map<String, SyncRecord> records, Map<String, FileEntry> remote, Set<String> taken) {
         String nfcPath = f.path(); // the canonical (NFC) remote spelling of the file's own path
@@ -289,8 +292,16 @@ public final class CaseAliases {
                 return null; // too long a name to mark
             }
             FileEntry re = remote.get(key);
-            if (!taken.contains(key) && !scan.files().containsKey(key) && !scan.collisions().containsKey(key)
-                    && !records.containsKey(key) && (re == null || re.deleted())) {
+            if (taken.contains(key) || scan.files().containsKey(key) || scan.collisions().containsKey(key)) {
+                continue;
+            }
+            SyncRecord held = records.get(key);
+            if (held != null && !held.folder() && held.path().equals(candidate)) {
+                // This file's record, its alias lost (a sync stopped between the two writes) after the server's side of
+                // it was listed: it stays the same file, not a deletion of it and a new one.
+                return candidate;
+            }
+            if (held == null && (re == null || re.deleted())) {
                 return candidate;
             }
         }

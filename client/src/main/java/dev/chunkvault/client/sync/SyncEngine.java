@@ -481,10 +481,10 @@ public final class SyncEngine {
         sendDeletions(rest);
         allApplied &= applyAll(rest, report, 1);
         allApplied &= applyFolders(folderItems, report);
+        storeAliases(); // before the cursor moves on: past it, a lost alias is not found again from the server's side
         if (allApplied) {
             remote.advance(state, options.clock());
         }
-        storeAliases();
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
     }

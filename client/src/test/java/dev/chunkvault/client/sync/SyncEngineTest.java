@@ -528,6 +528,23 @@ class SyncEngineTest {
     }
 
     @Test
+    void aPulledFileWhoseAliasWasLostStaysTheSameFile() throws Exception {
+        write(a.resolve("d/Report.txt"), "one");
+        write(a.resolve("d/report.txt"), "two");
+        sync(a);
+        sync(b);
+        try (StateStore st = StateStore.open(b)) {
+            st.removeAlias("d/report (case conflict).txt"); // as a sync stopped between the record and the alias would
+        }
+        SyncReport r = sync(b);
+        assertEquals(List.of(), r.pushed);
+        assertEquals(List.of(), r.deletedRemote);
+        sync(a);
+        assertEquals("two", Files.readString(a.resolve("d/report.txt")));
+        assertFalse(Files.exists(a.resolve("d/report (Case Conflict 2).txt")));
+    }
+
+    @Test
     void namesWhoseFoldersDifferOnlyByCaseAreReportedAndNotSynced() throws Exception {
         write(a.resolve("Docs/a.txt"), "one");
         write(a.resolve("docs/a.txt"), "two");
