@@ -504,6 +504,13 @@ class SyncEngineTest {
         try (StateStore st = StateStore.open(a)) {
             assertEquals(Map.of("report (case conflict 2).txt", "report.txt"), st.aliases(), "the old alias ended");
         }
+        assertEquals(null, vault.originalName("report (case conflict).txt"), "the server drops the name it had");
+        assertEquals("report.txt", vault.originalName("report (case conflict 2).txt"));
+        Path c = Files.createDirectories(tmp.resolve("third"));
+        sync(c);
+        assertEquals("two", Files.readString(c.resolve("report.txt")), "another device gets each file under its name");
+        assertEquals("three", Files.readString(c.resolve("report (Case Conflict).txt")));
+        assertFalse(Files.exists(c.resolve("report (Case Conflict 2).txt")));
         Files.delete(a.resolve("report (Case Conflict).txt"));
         SyncReport r = sync(a);
         assertEquals(List.of(), r.warnings);
