@@ -228,6 +228,12 @@ public final class FakeVault implements AutoCloseable {
         objects.remove(id);
     }
 
+    /** The original name of the file's head (issue 21), or null. */
+    public synchronized String originalName(String path) {
+        Version v = head(path);
+        return v == null ? null : originalNames.get(v.id());
+    }
+
     /** Whether the file's head is a deletion. */
     public synchronized boolean isDeleted(String path) {
         Version v = head(path);
@@ -872,7 +878,8 @@ public final class FakeVault implements AutoCloseable {
         if (!java.util.Objects.equals(headId, parent)) {
             return stale(path);
         }
-        String name = deleted || folder ? null : originalName != null ? originalName
+        String own = path.substring(path.lastIndexOf('/') + 1);
+        String name = deleted || folder ? null : originalName != null ? (originalName.equals(own) ? null : originalName)
                 : head != null && !head.deleted() ? originalNames.get(head.id()) : null;
         if (head != null && !head.deleted() && !deleted && head.manifest().equals(m) && head.executable() == executable
                 && head.link() == link && head.folder() == folder

@@ -56,7 +56,8 @@ public final class CaseAliases {
      * {@link LocalFile#file()} the file here; the collisions resolved are taken out of {@link LocalScanner.Scan#collisions}.
      *
      * @param root    the sync root
-     * @param aliases the folder's aliases (key → local path), added to with the new ones
+     * @param aliases the folder's aliases (key → local path), added to with the new ones; an alias whose marked name is
+     *                spelled by a file here is taken out
      * @param records the folder's records, by key (the remote path of an alias's file is its record's, else its remote
      *                head's)
      * @param remote  the remote heads known to this sync, by key (a partial view is enough: see the class comment)
@@ -64,13 +65,18 @@ public final class CaseAliases {
      */
     static List<Marked> resolve(Path root, LocalScanner.Scan scan, Map<String, String> aliases,
                                 Map<String, SyncRecord> records, Map<String, FileEntry> remote) {
-        for (Map.Entry<String, String> a : aliases.entrySet()) {
+        for (Map.Entry<String, String> a : new ArrayList<>(aliases.entrySet())) {
+            if (scan.files().containsKey(a.getKey())) {
+                // A file here spelled as the marked name itself is that file: the alias ends (nothing is hidden, and the
+                // file it named is a member of a pair again, or a file of its own).
+                aliases.remove(a.getKey());
+                continue;
+            }
             SyncRecord rec = records.get(a.getKey());
             FileEntry head = remote.get(a.getKey());
             String remotePath = rec != null ? (rec.folder() ? null : rec.path())
                     : head != null && !head.deleted() && !head.isFolder() ? head.path() : null;
-            // A file here spelled as the marked name itself is that file; the alias then waits (nothing is hidden).
-            if (remotePath != null && !scan.files().containsKey(a.getKey())) {
+            if (remotePath != null) {
                 take(root, scan, a.getValue()).ifPresent(f -> scan.files().put(a.getKey(), aliased(a.getKey(), remotePath, f)));
             }
         }
@@ -263,7 +269,10 @@ public final class CaseAliases {
         return null;
     }
 
-    /** The first marked name for {@code f} whose key nothing here, in the state or on the server holds. */
+    /**
+     * The first marked name for {@code f} whose key nothing here, in the state or on the server holds, or whose record
+     * here is of a file gone from that name with no alias (f itself, its alias lost).
+     */
     private static String freeMarkedPath(Path root, LocalFile f, LocalFile keeper, LocalScanner.Scan scan,
                                          Map<String, SyncRecord> records, Map<String, FileEntry> remote, Set<String> taken) {
         String nfcPath = f.path(); // the canonical (NFC) remote spelling of the file's own path
@@ -283,8 +292,16 @@ public final class CaseAliases {
                 return null; // too long a name to mark
             }
             FileEntry re = remote.get(key);
-            if (!taken.contains(key) && !scan.files().containsKey(key) && !scan.collisions().containsKey(key)
-                    && !records.containsKey(key) && (re == null || re.deleted())) {
+            if (taken.contains(key) || scan.files().containsKey(key) || scan.collisions().containsKey(key)) {
+                continue;
+            }
+            SyncRecord held = records.get(key);
+            if (held != null && !held.folder() && held.path().equals(candidate)) {
+                // This file's record, its alias lost (a sync stopped between the two writes) after the server's side of
+                // it was listed: it stays the same file, not a deletion of it and a new one.
+                return candidate;
+            }
+            if (held == null && (re == null || re.deleted())) {
                 return candidate;
             }
         }

@@ -83,7 +83,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 // Whether the synced version is an empty folder's marker (issue 21), likewise added later.
                 addColumn(s, "files", "folder", "INTEGER NOT NULL DEFAULT 0");
                 // Files whose name here is not their remote path's (issue 21: a name differing from a sibling's only by
-                // case is stored under a marked name), likewise added later: an older client would see the marked name.
+                // case is stored under a marked name), likewise added later. An older client ignores it: it finds no file at
+                // the marked name (a deletion here, sent to the server) and the pair a collision, so do not go back.
                 s.execute("CREATE TABLE IF NOT EXISTS aliases(path_key TEXT PRIMARY KEY, local_path TEXT NOT NULL)");
             }
             StateStore store = new StateStore(root, c);
@@ -407,6 +408,16 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO aliases(path_key, local_path) VALUES (?, ?)")) {
             p.setString(1, pathKey);
             p.setString(2, localPath);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Forgets the alias of the file with {@code pathKey} (its record stays: see {@link #aliases}). */
+    public synchronized void removeAlias(String pathKey) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM aliases WHERE path_key = ?")) {
+            p.setString(1, pathKey);
             p.executeUpdate();
         } catch (SQLException e) {
             throw failed(e);

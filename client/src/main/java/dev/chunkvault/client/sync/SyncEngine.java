@@ -294,6 +294,7 @@ public final class SyncEngine {
         // the server; what is left is reported as a collision, not synced.
         caseSensitive = options.dryRun() || CaseAliases.caseSensitive(tmp);
         aliases.clear();
+        endedAliases.clear();
         aliases.putAll(state.aliases());
         storedAliases.clear();
         storedAliases.putAll(aliases);
@@ -304,6 +305,15 @@ public final class SyncEngine {
             listener.event("case-conflict", m.localPath(), "stored as '" + LocalScanner.printable(m.remotePath())
                     + "' on the server: its name differs from '" + LocalScanner.printable(m.keptBy()) + "' only by case"
                     + " or Unicode form (both keep their names here)");
+        }
+        if (!options.dryRun()) {
+            for (String ended : new ArrayList<>(storedAliases.keySet())) {
+                if (!aliases.containsKey(ended)) {
+                    state.removeAlias(ended); // its marked name is a file here now (see CaseAliases#resolve)
+                    storedAliases.remove(ended);
+                    endedAliases.add(ended);
+                }
+            }
         }
         scan.collisions().values().forEach(names -> {
             report.collisions.add(names);
@@ -370,7 +380,7 @@ public final class SyncEngine {
             }
             if (rec != null && it.local == null) {
                 // Not listed is not deleted: only a file that is really gone was deleted by the user.
-                if (ignore.isIgnored(rec.path(), false)) {
+                if (ignore.isIgnored(onDisk(rec).path(), false)) {
                     it.action = Action.FORGET; // ignored now: no longer synced here, the server's copy stays
                     items.add(it);
                     continue;
@@ -473,10 +483,10 @@ public final class SyncEngine {
         sendDeletions(rest);
         allApplied &= applyAll(rest, report, 1);
         allApplied &= applyFolders(folderItems, report);
+        storeAliases(); // before the cursor moves on: past it, a lost alias is not found again from the server's side
         if (allApplied) {
             remote.advance(state, options.clock());
         }
-        storeAliases();
         state.pruneUploaded(options.clock().instant().minus(Duration.ofDays(2)));
         return report;
     }
@@ -882,7 +892,7 @@ public final class SyncEngine {
         try {
             r = pusher.push(new FilePusher.Request(lf.isLink() ? it.staged : lf.file(), lf.path(), parent, parentManifest,
                     null, listener.transfer(lf.path()), executable).withLink(lf.isLink())
-                    .withOriginalName(originalName(it.key)), s);
+                    .withOriginalName(originalName(it.key, lf.path())), s);
         } catch (StaleParentException stale) {
             VersionInfo head = stale.head().orElse(null);
             listener.event("stale", lf.path(), "changed on the server meanwhile");
@@ -1328,10 +1338,20 @@ public final class SyncEngine {
         }
     }
 
-    /** The name the file with {@code key} has here, when its remote path holds a marked name; else null. */
-    private String originalName(String key) {
+    /** The keys whose alias ended this run: the file here is spelled as the marked name (see CaseAliases#resolve). */
+    private final java.util.Set<String> endedAliases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The name the file with {@code key} has here, when its remote path holds a marked name; its remote path's own name
+     * when its alias ended this run (the server then drops the original name the version had: else the other devices
+     * would write this file under the name of the file that was aliased); else null (the server keeps the version's).
+     */
+    private String originalName(String key, String remotePath) {
         String at = aliases.get(key);
-        return at == null ? null : at.substring(at.lastIndexOf('/') + 1);
+        if (at == null) {
+            return endedAliases.contains(key) ? remotePath.substring(remotePath.lastIndexOf('/') + 1) : null;
+        }
+        return at.substring(at.lastIndexOf('/') + 1);
     }
 
     /** {@code rec} with the path its file has on disk (its alias, if it has one). */

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -490,6 +491,64 @@ class SyncEngineTest {
         assertEquals("one", Files.readString(b.resolve("Report.txt")));
         assertEquals("two", Files.readString(b.resolve("report.txt")));
         assertFalse(Files.exists(b.resolve("report (Case Conflict).txt")));
+    }
+
+    @Test
+    void aFileSpelledAsTheMarkedNameEndsTheAliasAndItsDeletionIsSynced() throws Exception {
+        write(a.resolve("Report.txt"), "one");
+        write(a.resolve("report.txt"), "two");
+        sync(a);
+        write(a.resolve("report (Case Conflict).txt"), "three");
+        SyncReport r1 = sync(a);
+        assertEquals(List.of("report.txt -> report (Case Conflict 2).txt"), r1.caseMarked);
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(Map.of("report (case conflict 2).txt", "report.txt"), st.aliases(), "the old alias ended");
+        }
+        assertEquals(null, vault.originalName("report (case conflict).txt"), "the server drops the name it had");
+        assertEquals("report.txt", vault.originalName("report (case conflict 2).txt"));
+        Path c = Files.createDirectories(tmp.resolve("third"));
+        sync(c);
+        assertEquals("two", Files.readString(c.resolve("report.txt")), "another device gets each file under its name");
+        assertEquals("three", Files.readString(c.resolve("report (Case Conflict).txt")));
+        assertFalse(Files.exists(c.resolve("report (Case Conflict 2).txt")));
+        Files.delete(a.resolve("report (Case Conflict).txt"));
+        SyncReport r = sync(a);
+        assertEquals(List.of(), r.warnings);
+        assertEquals(List.of("report (Case Conflict).txt"), r.deletedRemote);
+        assertTrue(vault.head("report (case conflict).txt").deleted());
+        assertEquals("two", Files.readString(a.resolve("report.txt")));
+    }
+
+    @Test
+    void anIgnoredFileStoredUnderAMarkedNameIsNoLongerSyncedWithoutAWarning() throws Exception {
+        write(a.resolve("Report.txt"), "one");
+        write(a.resolve("report.txt"), "two");
+        sync(a);
+        write(a.resolve(".chunkvaultignore"), "/report.txt\n");
+        SyncReport r = sync(a);
+        assertEquals(List.of(), r.warnings);
+        assertEquals(List.of(), r.deletedRemote);
+        assertFalse(vault.head("report (case conflict).txt").deleted(), "the server's copy stays");
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("report (case conflict).txt").isEmpty(), "no longer synced here");
+        }
+    }
+
+    @Test
+    void aPulledFileWhoseAliasWasLostStaysTheSameFile() throws Exception {
+        write(a.resolve("d/Report.txt"), "one");
+        write(a.resolve("d/report.txt"), "two");
+        sync(a);
+        sync(b);
+        try (StateStore st = StateStore.open(b)) {
+            st.removeAlias("d/report (case conflict).txt"); // as a sync stopped between the record and the alias would
+        }
+        SyncReport r = sync(b);
+        assertEquals(List.of(), r.pushed);
+        assertEquals(List.of(), r.deletedRemote);
+        sync(a);
+        assertEquals("two", Files.readString(a.resolve("d/report.txt")));
+        assertFalse(Files.exists(a.resolve("d/report (Case Conflict 2).txt")));
     }
 
     @Test

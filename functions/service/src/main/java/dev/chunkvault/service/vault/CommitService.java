@@ -99,7 +99,8 @@ public final class CommitService {
      *                      executable or a link. A folder holding files exists through them and needs no marker.
      * @param originalName  for new content: the file's name on the device that wrote it, where {@code path} holds a marked
      *                      name because that device's folder also holds a name differing only by case or Unicode form
-     *                      (see {@link VersionRow#originalName}); a valid name other than the path's own. Null keeps the
+     *                      (see {@link VersionRow#originalName}); a valid name other than the path's own, or exactly the
+     *                      path's own name to drop the parent's (the file is spelled as the marked name now). Null keeps the
      *                      parent's (an edit from a device that does not know it keeps it for the others); a restore
      *                      takes the restored version's
      */
@@ -538,7 +539,15 @@ public final class CommitService {
         }
     }
 
-    /** An original name is one valid name, not the path's own, given only with new content of a file or link. */
+    /** Whether the request's original name is exactly its path's own name (which drops the parent's). */
+    private static boolean isOwnName(CommitRequest r) {
+        return r.originalName().equals(FilePath.parse(r.path()).name());
+    }
+
+    /**
+     * An original name is one valid name, not the path's own (but for exactly it, which drops the parent's), given only
+     * with new content of a file or link.
+     */
     private static void checkOriginalName(CommitRequest r, boolean content) {
         if (!content || r.folder()) {
             throw ServiceException.badRequest("INVALID_FIELD", "originalName is given only with new content of a file.");
@@ -555,7 +564,7 @@ public final class CommitService {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw ServiceException.badRequest("INVALID_PATH", "The path is not acceptable.");
         }
-        if (FileNames.foldKey(name).equals(FileNames.foldKey(own))) {
+        if (FileNames.foldKey(name).equals(FileNames.foldKey(own)) && !r.originalName().equals(own)) {
             throw ServiceException.badRequest("INVALID_FIELD", "originalName names the path's own file; leave it out.");
         }
     }
@@ -746,7 +755,8 @@ public final class CommitService {
         }
         checkManifest(m, r.size());
         // An edit that does not name the original name keeps the parent's (a marked name stays explained).
-        String originalName = r.originalName() != null ? r.originalName()
+        // The path's own name exactly drops it: the file here is spelled as the marked name now (its alias ended).
+        String originalName = r.originalName() != null ? (isOwnName(r) ? null : r.originalName())
                 : parentRow != null && !parentRow.tombstone() && !r.folder() ? parentRow.originalName() : null;
         return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link(),
                 r.folder(), originalName);

@@ -91,4 +91,22 @@ class OriginalNameTest {
         }
         assertFalse(v.reads.fileRow(c.owner, CommitService.parsePath(MARKED)).isPresent());
     }
+
+    @Test
+    void thePathsOwnNameExactlyDropsTheName() {
+        TestVault v = new TestVault();
+        FakeClient c = new FakeClient(v, "alice");
+        Content one = Content.random(random, 2, 500);
+        Content two = Content.random(random, 2, 500);
+        c.upload(one);
+        c.upload(two);
+        String v1 = v.commits.commit(request(c, MARKED, null, one, "key-orig-0031", "xt_connmark.h")).version().versionId();
+        CommitService.CommitResult dropped = v.commits.commit(request(c, MARKED, v1, two, "key-orig-0032",
+                "xt_connmark (Case Conflict).h"));
+        assertEquals(CommitService.Outcome.CREATED, dropped.outcome());
+        assertNull(dropped.version().originalName());
+        assertNull(v.reads.file(c.owner, MARKED, false).originalName());
+        String v3 = c.commit(MARKED, dropped.version().versionId(), one, "key-orig-0033").version().versionId();
+        assertNull(v.reads.history(c.owner, MARKED, null, 10).versions().get(0).originalName(), v3 + " keeps none");
+    }
 }
