@@ -135,10 +135,12 @@ class MissingObjectsIT {
     @Test
     void aFunctionMayDoOnlyWhatItsPoliciesAllowEvenThroughTheUrlsItPresigns() {
         String bucket = bucket(cloud);
-        // CommitFunction may write manifests, not chunks.
+        // CommitFunction may write manifests, and chunks only to presign a seal's "send it alone" (issue 15, seal in a commit
+        // batch; TemplatePoliciesIT drives that): never packs, and it may delete no chunk.
         try (S3Client s3 = new AwsClients(cloud.functionEnvironment("CommitFunction"), Duration.ofSeconds(30), List.of()).s3()) {
-            assertEquals(403, status(() -> s3.putObject(b -> b.bucket(bucket).key("chunks/forged"), RequestBody.fromBytes(new byte[3]))));
+            assertEquals(403, status(() -> s3.putObject(b -> b.bucket(bucket).key("packs/forged"), RequestBody.fromBytes(new byte[3]))));
             assertEquals(403, status(() -> s3.deleteObject(b -> b.bucket(bucket).key("chunks/forged"))));
+            assertEquals(403, status(() -> s3.deleteObject(b -> b.bucket(bucket).key("packs/forged"))));
         }
         // ListFunction may not touch the bucket at all.
         try (S3Client s3 = new AwsClients(cloud.functionEnvironment("ListFunction"), Duration.ofSeconds(30), List.of()).s3()) {
