@@ -254,6 +254,9 @@ final class ChunkUploader {
         return waits;
     }
 
+    /** Files this large have their packs sealed at once, not by their commit batch (see {@link Packer.Item#sealNow}). */
+    static final long SEAL_NOW_FILE_BYTES = 2L * dev.chunkvault.core.pack.PackFormat.TARGET_PACK_BYTES;
+
     /** Reads one slice's chunks and stores them through the packer; journals and counts the stored ones. */
     private Map<ChunkToSend, Packer.Outcome> packSlice(List<ChunkToSend> slice) throws IOException, InterruptedException {
         // Twice the slice: its chunks, and the pack they are copied into to be sent; with compression, up to three times
@@ -262,8 +265,11 @@ final class ChunkUploader {
         try (TransferMemory.Lease held = client.transferMemory().acquire((int) Math.min(Integer.MAX_VALUE, bytes))) {
             List<Packer.Item> items = new ArrayList<>(slice.size());
             for (ChunkToSend c : slice) {
+                // A file of several packs commits only once it is all sent: its packs are sealed at once (journaled, so
+                // that a push killed halfway resumes past them); a small file's wait for its commit batch.
+                boolean sealNow = c.from().channel().size() >= SEAL_NOW_FILE_BYTES;
                 items.add(new Packer.Item(c.chunk().id().hex(),
-                        FileRegions.readFully(c.from().channel(), c.chunk().offset(), c.chunk().size())));
+                        FileRegions.readFully(c.from().channel(), c.chunk().offset(), c.chunk().size()), null, sealNow));
             }
             Map<String, Packer.Outcome> out = client.packer().store(items);
             Map<ChunkToSend, Packer.Outcome> mine = new java.util.LinkedHashMap<>();

@@ -64,10 +64,18 @@ public final class Packer {
     /**
      * A chunk to pack: its id (hex) and bytes as read from its file, and how it is to be stored (compressed or not;
      * null until {@link #store} decides, on the caller's thread, so that transfer threads compress side by side).
+     *
+     * @param sealNow whether the pack that holds it is sealed at once, by its own request, rather than by the commit
+     *                batch that first uses it: for a large file's chunks, whose commit comes only once the whole file is
+     *                sent, so that a push killed halfway has its sealed packs journaled and resumes past them
      */
-    public record Item(String id, byte[] bytes, ChunkCodec.Stored stored) {
+    public record Item(String id, byte[] bytes, ChunkCodec.Stored stored, boolean sealNow) {
         public Item(String id, byte[] bytes) {
-            this(id, bytes, null);
+            this(id, bytes, null, false);
+        }
+
+        public Item(String id, byte[] bytes, ChunkCodec.Stored stored) {
+            this(id, bytes, stored, false);
         }
 
         /** The bytes that go into the pack. */
@@ -106,8 +114,8 @@ public final class Packer {
             return Map.of();
         }
         if (client.compressPacks()) {
-            items = items.stream().map(i -> i.stored() != null ? i : new Item(i.id(), i.bytes(), ChunkCodec.encode(i.bytes())))
-                    .toList();
+            items = items.stream().map(i -> i.stored() != null ? i
+                    : new Item(i.id(), i.bytes(), ChunkCodec.encode(i.bytes()), i.sealNow())).toList();
         }
         return coalescer.call(items);
     }
@@ -188,7 +196,7 @@ public final class Packer {
     /** The items as plain bytes, by id. */
     private static Map<String, Item> raw(List<Item> items) {
         Map<String, Item> out = new LinkedHashMap<>();
-        items.forEach(i -> out.put(i.id(), new Item(i.id(), i.bytes())));
+        items.forEach(i -> out.put(i.id(), new Item(i.id(), i.bytes(), null, i.sealNow())));
         return out;
     }
 
@@ -236,7 +244,7 @@ public final class Packer {
             PackSealed sealed;
             try {
                 client.putObject(d.upload().url(), d.upload().headers(), pack);
-                if (client.sealsInCommits()) {
+                if (client.sealsInCommits() && todo.stream().noneMatch(Item::sealNow)) {
                     // Sealed by the commit batch that first uses it: no request of its own.
                     packsSent.incrementAndGet();
                     PackSeal seal = new PackSeal(client, d.packId(), pack.length);

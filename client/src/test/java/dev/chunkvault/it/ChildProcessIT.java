@@ -156,6 +156,18 @@ class ChildProcessIT {
             Map<String, String> env = env(cloud, user);
             env.put("CHUNKVAULT_PROXY", proxy.address());
             proxy.putDelayMillis = 400;
+            // Commits slowed too: 200 small files fit in a pack or two, sealed by their commit batches (issue 15), so
+            // without it the whole sync may be over between the first PUT and the signal.
+            proxy.tamper = (method, path, status, body) -> {
+                if (path.equals("/v1/commit-batch") || path.equals("/v1/commits")) {
+                    try {
+                        Thread.sleep(400);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return null;
+            };
             Process p = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("sync1.log"), "--parallel", "2", "sync", "many");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (proxy.putCount.get() < 2 && p.isAlive() && System.nanoTime() < deadline) {
@@ -168,6 +180,7 @@ class ChildProcessIT {
             assertEquals(130, p.exitValue(), log);
             assertTrue(log.contains("Interrupted: ") && log.contains("the next sync of") && log.contains("resumes from here"), log);
             proxy.putDelayMillis = 0;
+            proxy.tamper = null;
             Process q = ChildJvm.start(List.of("-Xmx128m"), env, tmp, tmp.resolve("sync2.log"), "sync", "many");
             assertTrue(q.waitFor(300, TimeUnit.SECONDS));
             assertEquals(0, q.exitValue(), Files.readString(tmp.resolve("sync2.log")));

@@ -47,6 +47,7 @@ class RepackKillIT {
     private final int api = FreePorts.pick();
     private final int s3 = FreePorts.pick();
     private final int dynamo = FreePorts.pick();
+    private final int ws = FreePorts.pick(); // picked too: its default (the API's port + 3) may be taken
     private Process cloud;
     private Path log;
 
@@ -57,7 +58,8 @@ class RepackKillIT {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m", "-cp", ChildJvm.classpath(), "dev.chunkvault.local.LocalCloudMain", "start",
                 "--data", tmp.resolve("cloud").toString(), "--port", Integer.toString(api), "--s3-port", Integer.toString(s3),
-                "--dynamodb-port", Integer.toString(dynamo), "--param", "RetentionDays=1", "--param", "GcGraceHours=1",
+                "--dynamodb-port", Integer.toString(dynamo), "--ws-port", Integer.toString(ws),
+                "--param", "RetentionDays=1", "--param", "GcGraceHours=1",
                 "--env", "CHUNKVAULT_CLOCK_OFFSET_SECONDS=" + offset.toSeconds(), "--no-schedules"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repoRoot().toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
