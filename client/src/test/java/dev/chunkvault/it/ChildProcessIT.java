@@ -156,12 +156,13 @@ class ChildProcessIT {
             Map<String, String> env = env(cloud, user);
             env.put("CHUNKVAULT_PROXY", proxy.address());
             proxy.putDelayMillis = 400;
-            // Commits slowed too: 200 small files fit in a pack or two, sealed by their commit batches (issue 15), so
-            // without it the whole sync may be over between the first PUT and the signal.
+            // Commits slowed too, well past the signal's way (a process started under load): 200 small files fit in a pack
+            // or two, sealed by their commit batches (issue 15), so the whole sync may otherwise be over between the
+            // first PUT and the signal (CI, at a 400 ms delay).
             proxy.tamper = (method, path, status, body) -> {
                 if (path.equals("/v1/commit-batch") || path.equals("/v1/commits")) {
                     try {
-                        Thread.sleep(400);
+                        Thread.sleep(5_000);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
