@@ -14,21 +14,15 @@ import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.sim.FakeClient;
 import dev.chunkvault.service.sim.FakeClient.Content;
 import dev.chunkvault.service.sim.TestVault;
-import dev.chunkvault.service.store.Condition;
-import dev.chunkvault.service.store.Cursor;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
-import dev.chunkvault.service.store.Key;
 import dev.chunkvault.service.store.Page;
 import dev.chunkvault.service.store.Query;
-import dev.chunkvault.service.store.TxAction;
-import dev.chunkvault.service.store.Update;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -360,56 +354,20 @@ class RewindServiceTest {
         assertTrue(r.retainedSince().isAfter(then));
     }
 
-    /** An item store that tells a hook about each query after answering it. */
-    private static final class Hooked implements ItemStore {
-        private final ItemStore inner;
+    /** An item store that tells a hook about each query after answering it (GcOrphansTest's delegating store). */
+    private static final class Hooked extends GcOrphansTest.Delegating {
         private final Consumer<Query> afterQuery;
 
         Hooked(ItemStore inner, Consumer<Query> afterQuery) {
-            this.inner = inner;
+            super(inner);
             this.afterQuery = afterQuery;
         }
 
         @Override
-        public Optional<Item> get(String table, Key key) {
-            return inner.get(table, key);
-        }
-
-        @Override
-        public List<Item> batchGet(String table, List<Key> keys) {
-            return inner.batchGet(table, keys);
-        }
-
-        @Override
-        public void put(String table, Item item, Condition condition) {
-            inner.put(table, item, condition);
-        }
-
-        @Override
-        public Item update(String table, Key key, Update update, Condition condition) {
-            return inner.update(table, key, update, condition);
-        }
-
-        @Override
-        public void delete(String table, Key key, Condition condition) {
-            inner.delete(table, key, condition);
-        }
-
-        @Override
-        public void transact(List<TxAction> actions) {
-            inner.transact(actions);
-        }
-
-        @Override
         public Page<Item> query(Query query) {
-            Page<Item> p = inner.query(query);
+            Page<Item> p = super.query(query);
             afterQuery.accept(query);
             return p;
-        }
-
-        @Override
-        public Page<Item> scan(String table, Cursor after, int limit) {
-            return inner.scan(table, after, limit);
         }
     }
 }
