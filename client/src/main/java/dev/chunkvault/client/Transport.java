@@ -46,6 +46,11 @@ public final class Transport {
     private final Duration timeout;
     private final String userAgent;
     private final ObjectMapper json = ClientJson.MAPPER;
+    /**
+     * Set once a service refused a gzip-compressed JSON body and took the same body plain (a service older than
+     * compressed request bodies): JSON bodies go plain from then on.
+     */
+    private volatile boolean plainJsonOnly;
 
     public Transport(HttpClient http, URI endpoint, TokenProvider tokens, RetryPolicy retry, Sleeper sleeper,
                      Clock clock, Duration timeout, String userAgent) {
@@ -111,6 +116,16 @@ public final class Transport {
             return gzipped != null ? gzipped.length : bytes.length;
         }
     }
+
+    /**
+     * The media type of a gzip-compressed JSON request body. API Gateway's HTTP API hands a body of a text media type
+     * (text/*, anything with json or xml) to the function as text, which compressed bytes do not survive; a binary one
+     * is handed base64-encoded, and the service inflates it ({@code Content-Encoding: gzip}, bounded) and reads JSON.
+     */
+    static final String GZIP_JSON_MEDIA_TYPE = "application/octet-stream";
+    /** Error codes a service that cannot read a compressed JSON body answers it with (415, or 400 with one of these). */
+    private static final Set<String> GZIP_REFUSALS = Set.of("UNSUPPORTED_ENCODING", "MALFORMED_JSON", "MALFORMED_BODY",
+            "EMPTY_BODY");
 
     /** Bodies smaller than this go as they are: gzip's framing would eat the saving. */
     static final int GZIP_MIN_BYTES = 512;
@@ -199,9 +214,13 @@ public final class Transport {
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("request body cannot be written as JSON", e);
             }
+            // Large JSON bodies (commit batches, pack declarations, upload grants: manifests and ids) go compressed.
+            gzipped = body == null || plainJsonOnly ? null : gzipIfSmaller(body);
         }
+        boolean gzipJson = gzipped != null && !(call.body() instanceof Binary);
         URI uri = URI.create(endpoint + call.path() + queryString(call.query()));
         boolean refreshed = false;
+        boolean fellBack = false;
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                     .header("Accept", "application/json").header("Accept-Encoding", "gzip");
@@ -213,7 +232,7 @@ public final class Transport {
                 b.header("Authorization", "Bearer " + token);
             }
             if (gzipped != null) {
-                b.header("Content-Type", contentType).header("Content-Encoding", "gzip");
+                b.header("Content-Type", gzipJson ? GZIP_JSON_MEDIA_TYPE : contentType).header("Content-Encoding", "gzip");
                 b.method(call.method(), HttpRequest.BodyPublishers.ofByteArray(gzipped));
             } else if (body != null) {
                 b.header("Content-Type", contentType);
@@ -228,7 +247,19 @@ public final class Transport {
             HttpResponse<byte[]> r = o.response;
             int status = r.statusCode();
             if (status >= 200 && status < 300) {
+                if (fellBack) {
+                    plainJsonOnly = true;
+                }
                 return r;
+            }
+            if (gzipJson && refusesGzip(r)) {
+                // a service older than compressed request bodies: the same body again, plain (and from now on, if
+                // that is taken; a request refused either way leaves compression on)
+                gzipped = null;
+                gzipJson = false;
+                fellBack = true;
+                attempt--;
+                continue;
             }
             if (status == 401 && !refreshed && tokens.refresh()) {
                 refreshed = true;
@@ -237,6 +268,27 @@ public final class Transport {
             }
             throw apiError(r);
         }
+    }
+
+    /** True when {@code r} refuses a compressed JSON body as such: 415, or 400 saying the body could not be read. */
+    private boolean refusesGzip(HttpResponse<byte[]> r) {
+        if (r.statusCode() == 415) {
+            return true;
+        }
+        if (r.statusCode() != 400) {
+            return false;
+        }
+        try {
+            JsonNode n = json.readTree(r.body());
+            return n != null && GZIP_REFUSALS.contains(n.path("error").asText(""));
+        } catch (IOException notJson) {
+            return false;
+        }
+    }
+
+    /** True once this transport sends JSON bodies plain because the service refused compressed ones. */
+    boolean plainJsonOnly() {
+        return plainJsonOnly;
     }
 
     /** Result of one exchange: a final response, or "retry now" after the wait was already slept. */

@@ -71,6 +71,15 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deltaUploads = new AtomicInteger();
     public final AtomicInteger signatureCalls = new AtomicInteger();
     public final AtomicInteger gzippedRequests = new AtomicInteger();
+    /** Requests that came gzip-compressed, by route ("POST /v1/commit-batch"). */
+    public final Map<String, AtomicInteger> gzippedByRoute = new ConcurrentHashMap<>();
+    /**
+     * A service older than compressed request bodies: a gzip-compressed body is read as it came, and answered 400
+     * {@code MALFORMED_JSON} (binary delta uploads are still taken).
+     */
+    public volatile boolean refuseGzipBodies;
+    /** Compressed bodies refused so while {@link #refuseGzipBodies}. */
+    public final AtomicInteger gzipRefused = new AtomicInteger();
     public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public volatile boolean corruptDownloads;
     /** The next this many chunk downloads break off half-way through their body (the connection closes). */
@@ -295,11 +304,18 @@ public final class FakeVault implements AutoCloseable {
             }
             byte[] in = ex.getRequestBody().readAllBytes();
             if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+                if (refuseGzipBodies && !route.equals("POST /v1/delta-uploads")) {
+                    gzipRefused.incrementAndGet();
+                    send(ex, 400, error("MALFORMED_JSON", "The request body is not valid JSON of the expected shape."));
+                    return;
+                }
                 in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(in)).readAllBytes();
                 gzippedRequests.incrementAndGet();
+                gzippedByRoute.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
             }
             JsonNode body;
-            if ("application/octet-stream".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+            if (route.equals("POST /v1/delta-uploads")
+                    && "application/octet-stream".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
                 // a binary delta upload: the delta's header names base and target
                 var h = dev.chunkvault.core.delta.Delta.Header.read(in).orElseThrow();
                 body = JSON.createObjectNode().put("baseChunk", h.baseId().hex()).put("targetChunk", h.targetId().hex())

@@ -319,12 +319,55 @@ class FileTransferTest {
         System.arraycopy(insert, 0, edited, 100_000, 3000);
         System.arraycopy(data, 100_000, edited, 103_000, data.length - 100_000);
         Files.write(f, edited);
-        int gz = vault.gzippedRequests.get();
+        int gz = gzipped("POST /v1/delta-uploads");
         FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "T.java", v1.commit().version().versionId())
                 .withParentManifest(v1.manifest()));
         assertTrue(v2.stats().chunksDelta() >= 1, "sent as a delta");
-        assertTrue(vault.gzippedRequests.get() > gz, "the delta went compressed");
+        assertTrue(gzipped("POST /v1/delta-uploads") > gz, "the delta went compressed");
         assertArrayEquals(edited, vault.content("T.java"));
+    }
+
+    /** Large JSON bodies (upload grants, commits: lists of chunk ids) go gzip-compressed; small ones plain. */
+    @Test
+    void largeJsonBodiesGoCompressed() throws Exception {
+        byte[] data = TestFiles.random(5, 6_000_000);
+        Path f = TestFiles.write(dir.resolve("big.bin"), data);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "big.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertTrue(r.manifest().chunkCount() >= 10, "chunks: " + r.manifest().chunkCount());
+        assertTrue(gzipped("POST /v1/uploads") >= 1, "the grant request went compressed: " + vault.gzippedByRoute);
+        assertTrue(gzipped("POST /v1/commits") >= 1, "the commit went compressed: " + vault.gzippedByRoute);
+        assertArrayEquals(data, vault.content("big.bin"));
+        Path small = TestFiles.write(dir.resolve("s.txt"), new byte[] {1, 2, 3});
+        int before = vault.gzippedRequests.get();
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(small, "s.txt", null));
+        assertEquals(before, vault.gzippedRequests.get(), "a one-chunk file's small requests go plain");
+    }
+
+    /**
+     * A service that cannot read a compressed JSON body (it answers 400 MALFORMED_JSON, or 415) gets the same body
+     * plain, and every later one plain: the push succeeds and only the first large request is sent twice.
+     */
+    @Test
+    void aServiceThatRefusesCompressedBodiesGetsThemPlain() throws Exception {
+        vault.refuseGzipBodies = true;
+        byte[] data = TestFiles.random(6, 6_000_000);
+        Path f = TestFiles.write(dir.resolve("big.bin"), data);
+        FilePusher.Result r = new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(f, "big.bin", null));
+        assertEquals("created", r.commit().outcome());
+        assertArrayEquals(data, vault.content("big.bin"));
+        assertEquals(1, vault.gzipRefused.get(), "refused once, then sent plain");
+        byte[] more = TestFiles.random(7, 6_000_000);
+        Path g = TestFiles.write(dir.resolve("big2.bin"), more);
+        new FilePusher(client, PushJournal.inMemory()).push(FilePusher.Request.of(g, "big2.bin", null));
+        assertArrayEquals(more, vault.content("big2.bin"));
+        assertEquals(1, vault.gzipRefused.get(), "no compressed body after the refusal");
+        assertEquals(0, vault.gzippedRequests.get());
+    }
+
+    private int gzipped(String route) {
+        var n = vault.gzippedByRoute.get(route);
+        return n == null ? 0 : n.get();
     }
 
     /** {@code data} cut in two at {@code at}, in the default profile. */

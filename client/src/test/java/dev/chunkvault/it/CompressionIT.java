@@ -117,6 +117,39 @@ class CompressionIT {
         }
     }
 
+    /**
+     * The sync's large JSON bodies (commit batches with their manifests, pack declarations, upload grants) go
+     * gzip-compressed with a binary media type, through the local HTTP API's payload-v2 events (base64, as API Gateway
+     * hands a binary body to Lambda), and are taken; a second device gets the tree whole.
+     */
+    @Test
+    void largeJsonRequestBodiesGoCompressedAndAreTaken(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("gzipjson");
+        Random random = new Random(24);
+        Path a = Files.createDirectories(tmp.resolve("ga"));
+        Path b = Files.createDirectories(tmp.resolve("gb"));
+        for (int i = 0; i < 150; i++) {
+            TwoDevicesSyncIT.edit(a.resolve("src" + (i % 5)).resolve("G" + i + ".java"), text(random, 300 + random.nextInt(6_000)));
+        }
+        try (TamperingProxy proxy = new TamperingProxy();
+             ChunkvaultClient ca = CloudClients.client(cloud, user, proxy.selector());
+             ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
+            SyncReport ra = CloudClients.sync(ca, a, "a", false);
+            assertTrue(ra.errors.isEmpty(), () -> "errors: " + ra.errors);
+            var api = proxy.seen.stream().filter(x -> x.path().endsWith("/v1/commit-batch") || x.path().endsWith("/v1/packs")
+                    || x.path().endsWith("/v1/uploads")).toList();
+            var gzipped = api.stream().filter(x -> "gzip".equals(x.encoding())).toList();
+            System.out.println("compressed request bodies: " + gzipped.size() + " of " + api.size() + ", "
+                    + gzipped.stream().mapToInt(TamperingProxy.Seen::bodyBytes).sum() + " bytes");
+            assertTrue(gzipped.stream().anyMatch(x -> x.path().endsWith("/v1/commit-batch")), "a commit batch went compressed");
+            assertTrue(gzipped.stream().anyMatch(x -> x.path().endsWith("/v1/packs")), "a pack declaration went compressed");
+            assertTrue(api.stream().allMatch(x -> x.status() / 100 == 2), () -> "all taken: " + api);
+            SyncReport rb = CloudClients.sync(cb, b, "b", false);
+            assertTrue(rb.errors.isEmpty(), () -> "errors: " + rb.errors);
+            TwoDevicesSyncIT.assertTreesEqual(a, b);
+        }
+    }
+
     @Test
     void aChunkRebuiltFromADeltaIsStoredCompressedAndReadsBackOnAnotherDevice(LocalCloud cloud) throws Exception {
         String user = CloudClients.newUser("delta");

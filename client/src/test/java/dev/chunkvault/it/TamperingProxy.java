@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answer 500, flip a byte of an object, slow uploads down). The client reaches it through its proxy setting.
  */
 final class TamperingProxy implements AutoCloseable {
-    /** One forwarded exchange. */
-    record Seen(String method, String host, String path, int status) {}
+    /** One forwarded exchange: the request's {@code Content-Encoding} (null when none) and body bytes as sent. */
+    record Seen(String method, String host, String path, int status, String encoding, int bodyBytes) {}
 
     /** A rule: given the request and the real answer, an answer to send instead (or null to pass it on). */
     interface Tamper {
@@ -89,7 +89,8 @@ final class TamperingProxy implements AutoCloseable {
                 }
             }
             if (objectPut && loseNextPut.remove(target.getRawPath().substring(target.getRawPath().lastIndexOf('/') + 1))) {
-                seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), 200));
+                seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), 200,
+                        ex.getRequestHeaders().getFirst("Content-Encoding"), body.length));
                 ex.sendResponseHeaders(200, -1);
                 return;
             }
@@ -122,7 +123,8 @@ final class TamperingProxy implements AutoCloseable {
                 transfers.add(ids);
                 putCount.addAndGet(ids.size());
             }
-            seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), r.statusCode()));
+            seen.add(new Seen(method, target.getAuthority(), target.getRawPath(), r.statusCode(),
+                    ex.getRequestHeaders().getFirst("Content-Encoding"), body.length));
             int status = r.statusCode();
             byte[] out = r.body();
             Tamper t = tamper;

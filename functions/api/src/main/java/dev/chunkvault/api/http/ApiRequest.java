@@ -182,7 +182,7 @@ public final class ApiRequest {
         try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
             byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
             if (out.length > MAX_BODY_BYTES) {
-                throw new PayloadTooLarge();
+                throw new PayloadTooLarge(true); // read no further: a few KiB may inflate to gigabytes
             }
             return out;
         } catch (IOException e) {
@@ -238,10 +238,22 @@ public final class ApiRequest {
         return value;
     }
 
-    /** Raised when the body exceeds {@link #MAX_BODY_BYTES}. */
+    /** Raised when the body exceeds {@link #MAX_BODY_BYTES}, as sent or once inflated. */
     public static final class PayloadTooLarge extends RuntimeException {
+        private final boolean inflated;
+
         PayloadTooLarge() {
+            this(false);
+        }
+
+        PayloadTooLarge(boolean inflated) {
             super("payload too large", null, false, false);
+            this.inflated = inflated;
+        }
+
+        /** True when the body was small enough as sent but inflates ({@code Content-Encoding}) past the limit. */
+        public boolean inflated() {
+            return inflated;
         }
     }
 

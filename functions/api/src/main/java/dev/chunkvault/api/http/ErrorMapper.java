@@ -36,9 +36,9 @@ public final class ErrorMapper {
         if (t instanceof ApiRequest.NotAuthenticated) {
             return error(401, "UNAUTHORIZED", "Sign in: this route needs a valid bearer token.", requestId);
         }
-        if (t instanceof ApiRequest.PayloadTooLarge) {
-            return error(413, "PAYLOAD_TOO_LARGE", "The request body is larger than "
-                    + ApiRequest.MAX_BODY_BYTES / (1024 * 1024) + " MiB.", requestId);
+        if (t instanceof ApiRequest.PayloadTooLarge e) {
+            return error(413, "PAYLOAD_TOO_LARGE", "The request body " + (e.inflated() ? "inflates to" : "is")
+                    + " more than " + ApiRequest.MAX_BODY_BYTES / (1024 * 1024) + " MiB.", requestId);
         }
         if (t instanceof ApiRequest.UnsupportedEncoding e) {
             return error(415, "UNSUPPORTED_ENCODING", e.getMessage(), requestId);
