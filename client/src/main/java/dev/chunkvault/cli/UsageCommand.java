@@ -28,8 +28,9 @@ final class UsageCommand extends Subcommand {
         o.println(", " + count(u.files(), "file") + ", " + count(u.versions(), "version") + " kept.");
         o.println("Earlier versions: " + Human.bytes(u.historyBytes()) + " (not counted toward the quota).");
         if (u.storedBytes() != null) {
-            o.println("Stored after dedup: " + Human.bytes(u.storedBytes()) + " (as of " + Human.time(u.storedBytesAt())
-                    + ").");
+            o.println("Stored after dedup: " + Human.bytes(u.storedBytes())
+                    + (u.storedCompressedBytes() == null ? "" : ", " + Human.bytes(u.storedCompressedBytes())
+                    + " as stored (compressed)") + " (as of " + Human.time(u.storedBytesAt()) + ").");
         }
         if (u.overQuota()) {
             o.println("Over your quota: new content is refused until you delete files (deleting and restoring"

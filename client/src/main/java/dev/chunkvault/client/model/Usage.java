@@ -11,11 +11,13 @@ import java.time.Instant;
  * @param versions      versions with content kept, current and earlier
  * @param historyBytes  the sizes of the earlier versions (not limited by the quota)
  * @param quota         the quota on {@code logicalBytes} in bytes, null when unlimited
- * @param storedBytes   what its chunks take after dedup, as of {@code storedBytesAt} (the last audit that measured it);
- *                      null until then
+ * @param storedBytes   what its chunks take after dedup, as of {@code storedBytesAt} (the last audit that measured it),
+ *                      by their plain sizes; null until then
+ * @param storedCompressedBytes what those chunks take as stored (compressed ones by their compressed length); null
+ *                      until an audit measured it (and from a service older than compression)
  */
 public record Usage(String owner, long logicalBytes, long files, long versions, long historyBytes, Long quota,
-                    Long storedBytes, Instant storedBytesAt) {
+                    Long storedBytes, Instant storedBytesAt, Long storedCompressedBytes) {
     /** Whether the current files take more than the quota (a restore may do that; new content is refused). */
     public boolean overQuota() {
         return quota != null && logicalBytes > quota;

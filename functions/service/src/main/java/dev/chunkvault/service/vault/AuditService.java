@@ -161,11 +161,11 @@ public final class AuditService {
 
     /** A chunk row as the first scan saw it. */
     private record Seen(long refs, long stamp, String incarnation, ChunkRow.State state, long size, long damagedAt,
-                        String pack, long packOffset, ChunkReader.Location location) {
+                        String pack, long packOffset, ChunkReader.Location location, long storedLength) {
         static Seen of(Item i) {
             ChunkRow r = ChunkRow.from(i);
             return new Seen(r.refs(), i.numberOr(ChunkRow.REFS_SEQ, 0), r.incarnation(), r.state(), r.size(),
-                    r.damagedAt(), r.pack(), r.packOffset(), ChunkReader.Location.of(r));
+                    r.damagedAt(), r.pack(), r.packOffset(), ChunkReader.Location.of(r), r.storedLength());
         }
 
         boolean sameRow(Seen other) {
@@ -501,21 +501,27 @@ public final class AuditService {
 
     /**
      * Bytes after dedup: per owner, the sizes of the distinct chunks they hold (holding count at least 1), as the scans
-     * saw them, written to their usage item with the time (owners without one get one only if they hold something). A
-     * measurement, not a counter: it moves no stamp and is not drift.
+     * saw them — plain ({@link Usage#STORED_BYTES}) and as stored, compressed where they are
+     * ({@link Usage#STORED_COMPRESSED_BYTES}) — written to their usage item with the time (owners without one get one
+     * only if they hold something). A measurement, not a counter: it moves no stamp and is not drift.
      */
     private void measureStoredBytes(Set<String> usageOwners, Map<String, Long> holdings, Map<ChunkId, Seen> rows) {
-        Map<String, Long> stored = new HashMap<>();
-        usageOwners.forEach(o -> stored.put(o, 0L));
+        Map<String, long[]> stored = new HashMap<>(); // owner -> {plain, as stored}
+        usageOwners.forEach(o -> stored.put(o, new long[2]));
         holdings.forEach((ref, n) -> {
             if (n > 0) {
                 Seen row = rows.get(Refs.chunkOf(ref));
-                stored.merge(Refs.ownerOf(ref), row == null ? 0L : Math.max(0, row.size()), Long::sum);
+                long[] sums = stored.computeIfAbsent(Refs.ownerOf(ref), o -> new long[2]);
+                if (row != null) {
+                    sums[0] += Math.max(0, row.size());
+                    sums[1] += Math.max(0, row.storedLength());
+                }
             }
         });
         long now = clock.millis();
-        stored.forEach((owner, bytes) -> retry.run(() -> store.update(Tables.CONTROL, Usage.key(new Owner(owner)),
-                Update.update().set(Usage.STORED_BYTES, bytes).set(Usage.STORED_BYTES_AT, now), Condition.ALWAYS)));
+        stored.forEach((owner, sums) -> retry.run(() -> store.update(Tables.CONTROL, Usage.key(new Owner(owner)),
+                Update.update().set(Usage.STORED_BYTES, sums[0]).set(Usage.STORED_COMPRESSED_BYTES, sums[1])
+                        .set(Usage.STORED_BYTES_AT, now), Condition.ALWAYS)));
     }
 
     /**

@@ -27,9 +27,10 @@ import java.util.Optional;
  *   <li>{@code seq}: a stamp advanced by every write that changes a counter, so the audit can prove a recount
  *       (as it proves reference counts with {@code refsSeq});</li>
  *   <li>{@code quota}: the owner's own quota on {@code logicalBytes} in bytes (0 = unlimited), absent: the default;</li>
- *   <li>{@code storedBytes}, {@code storedBytesAt}: the sizes of the distinct chunks the owner holds, as the last audit
- *       with fix measured them (a holding's first and last reference are not visible to a commit, so they cannot be
- *       kept exact cheaply).</li>
+ *   <li>{@code storedBytes}, {@code storedBytesAt}: the (plain) sizes of the distinct chunks the owner holds, as the last
+ *       audit with fix measured them, and {@code storedCompressedBytes}: what those chunks take as stored (their
+ *       compressed length when stored compressed, else their size), measured with them (a holding's first and last
+ *       reference are not visible to a commit, so they cannot be kept exact cheaply).</li>
  * </ul>
  * An absent item (a new owner, or a store from before usage was counted) reads as all zeros; the audit's recount,
  * with fix, rebuilds it.
@@ -47,6 +48,8 @@ public final class Usage {
     public static final String QUOTA = "quota";
     public static final String STORED_BYTES = "storedBytes";
     public static final String STORED_BYTES_AT = "storedBytesAt";
+    /** What those distinct chunks take as stored (compressed when they are): measured with {@link #STORED_BYTES}. */
+    public static final String STORED_COMPRESSED_BYTES = "storedCompressedBytes";
 
     /** The largest quota that can be set: 1 EiB (sums and differences of byte counts stay far from overflow). */
     public static final long MAX_QUOTA_BYTES = 1L << 60;
@@ -86,9 +89,11 @@ public final class Usage {
      *
      * @param quota       the owner's own quota (0 = unlimited), or null: the default applies
      * @param storedBytes null until an audit measured it
+     * @param storedCompressedBytes null until an audit measured it (an audit older than compression did not)
      */
-    public record Row(Counters counters, long seq, Long quota, Long storedBytes, Long storedBytesAt) {
-        public static final Row EMPTY = new Row(Counters.ZERO, 0, null, null, null);
+    public record Row(Counters counters, long seq, Long quota, Long storedBytes, Long storedBytesAt,
+                      Long storedCompressedBytes) {
+        public static final Row EMPTY = new Row(Counters.ZERO, 0, null, null, null, null);
 
         public static Row from(Optional<Item> item) {
             return item.map(Row::from).orElse(EMPTY);
@@ -98,7 +103,8 @@ public final class Usage {
             return new Row(new Counters(i.numberOr(LOGICAL_BYTES, 0), i.numberOr(FILES, 0), i.numberOr(VERSIONS, 0),
                     i.numberOr(HISTORY_BYTES, 0)), i.numberOr(SEQ, 0), i.has(QUOTA) ? i.number(QUOTA) : null,
                     i.has(STORED_BYTES) ? i.number(STORED_BYTES) : null,
-                    i.has(STORED_BYTES_AT) ? i.number(STORED_BYTES_AT) : null);
+                    i.has(STORED_BYTES_AT) ? i.number(STORED_BYTES_AT) : null,
+                    i.has(STORED_COMPRESSED_BYTES) ? i.number(STORED_COMPRESSED_BYTES) : null);
         }
 
         /** The quota that applies, in bytes; 0 = unlimited. */

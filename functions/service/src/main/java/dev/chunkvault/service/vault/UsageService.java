@@ -32,10 +32,12 @@ public final class UsageService {
      * @param historyBytes  the sizes of the earlier versions among them (not limited by the quota)
      * @param quota         the quota on {@code logicalBytes}, null when unlimited
      * @param storedBytes   the distinct chunks they hold, after dedup, as of {@code storedBytesAt} (the last audit that
-     *                      measured it); null until then
+     *                      measured it): their plain sizes; null until then
+     * @param storedCompressedBytes what those chunks take as stored (compressed ones by their compressed length),
+     *                      measured with {@code storedBytes}; null until an audit measured it
      */
     public record UsageView(long logicalBytes, long files, long versions, long historyBytes, Long quota,
-                            Long storedBytes, Instant storedBytesAt) {
+                            Long storedBytes, Instant storedBytesAt, Long storedCompressedBytes) {
         static UsageView of(Usage.Row row, Settings settings) {
             long quota = row.effectiveQuota(settings);
             Usage.Counters c = row.counters();
@@ -43,7 +45,8 @@ public final class UsageService {
             // rebuilds them (see Usage): never show a negative amount.
             return new UsageView(Math.max(0, c.logicalBytes()), Math.max(0, c.files()), Math.max(0, c.versions()),
                     Math.max(0, c.historyBytes()), quota == 0 ? null : quota, row.storedBytes(),
-                    row.storedBytesAt() == null ? null : Instant.ofEpochMilli(row.storedBytesAt()));
+                    row.storedBytesAt() == null ? null : Instant.ofEpochMilli(row.storedBytesAt()),
+                    row.storedBytes() == null ? null : row.storedCompressedBytes());
         }
     }
 
@@ -54,10 +57,10 @@ public final class UsageService {
 
     /** An owner's usage, as an operator sees it. */
     public record OwnerUsage(String owner, long logicalBytes, long files, long versions, long historyBytes, Long quota,
-                             Long storedBytes, Instant storedBytesAt) {
+                             Long storedBytes, Instant storedBytesAt, Long storedCompressedBytes) {
         static OwnerUsage of(Owner owner, UsageView u) {
             return new OwnerUsage(owner.sub(), u.logicalBytes(), u.files(), u.versions(), u.historyBytes(), u.quota(),
-                    u.storedBytes(), u.storedBytesAt());
+                    u.storedBytes(), u.storedBytesAt(), u.storedCompressedBytes());
         }
     }
 

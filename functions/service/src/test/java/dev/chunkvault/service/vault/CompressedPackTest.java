@@ -102,6 +102,12 @@ class CompressedPackTest {
         assertEquals(0, report.driftCount(), () -> "no drift: " + report.drifts());
         assertEquals(4, report.content().checked());
         new Oracle(v).referencedChunksIntact();
+
+        // The audit with fix measures alice's stored bytes both ways: plain sizes, and as stored (compressed).
+        v.audit.audit(true, false, () -> true);
+        UsageService.UsageView u = v.usage.usage(alice.owner);
+        assertEquals(content.size(), u.storedBytes(), "plain sizes of the distinct chunks");
+        assertEquals(storedBytes, u.storedCompressedBytes(), "their compressed lengths");
     }
 
     @Test

@@ -105,6 +105,7 @@ class UsageTest {
         assertEquals(5200, shown.historyBytes());
         assertNull(shown.quota(), "no default quota in these settings: unlimited");
         assertNull(shown.storedBytes(), "not measured before an audit");
+        assertNull(shown.storedCompressedBytes());
 
         // Past retention GC removes the history: a1, a2, b1 and the deletion; the heads stay.
         v.clock.advance(v.settings.retention().plusHours(1));
@@ -192,6 +193,7 @@ class UsageTest {
         assertEquals(exact, counters(v, alice));
         UsageService.UsageView u = v.usage.usage(alice.owner);
         assertEquals(2000 + 400, u.storedBytes(), "the distinct chunks alice holds, each once");
+        assertEquals(2000 + 400, u.storedCompressedBytes(), "stored raw: as stored is the plain size");
         assertEquals(v.clock.millis(), u.storedBytesAt().toEpochMilli());
         assertRecountClean(v);
     }
