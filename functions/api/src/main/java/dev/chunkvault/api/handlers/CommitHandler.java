@@ -66,8 +66,7 @@ public final class CommitHandler extends HttpFunction {
                 r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
                 sealed.add(r);
                 if (s.sealed() != null) {
-                    log.metrics(Map.of("PackChunksPlaced", s.sealed().placed(), "PackChunksAlone", s.sealed().uploads().size()),
-                            Map.of());
+                    PacksHandler.sealMetrics(s.sealed(), log);
                 }
             }
             List<Map<String, Object>> results = new ArrayList<>();
