@@ -286,11 +286,6 @@ public final class Transport {
         }
     }
 
-    /** True once this transport sends JSON bodies plain because the service refused compressed ones. */
-    boolean plainJsonOnly() {
-        return plainJsonOnly;
-    }
-
     /** Result of one exchange: a final response, or "retry now" after the wait was already slept. */
     private record Outcome<T>(HttpResponse<T> response, boolean retryNow) {}
 
