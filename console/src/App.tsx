@@ -4,6 +4,7 @@ import {
   beginSignIn, completeSignIn, currentSession, forgetSession, isCallback, loadConfig, logoutUrl, type ConsoleConfig, type Session,
 } from './auth/session';
 import { transferHooks } from './hooks';
+import { parentOf } from './format';
 import { href, parseRoute, type Route } from './routes';
 import { errorText, Link } from './views/common';
 import { FileView } from './views/FileView';
@@ -114,7 +115,7 @@ export function App() {
     );
   }
 
-  const folderOf = route.view === 'files' || route.view === 'trash' || route.view === 'rewind' ? route.folder : '';
+  const folderOf = route.view === 'file' ? parentOf(route.path) : route.view === 'usage' ? '' : route.folder;
   return (
     <>
       <a class="skip" href="#main">Skip to content</a>

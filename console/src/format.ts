@@ -73,7 +73,7 @@ export function rowsOf(files: FileEntry[], folders: string[]): Row[] {
     }
     const name = baseName(e.path);
     rows.push({
-      kind: 'file', name, path: e.path, size: e.size, modified: e.clientMtime ?? e.updatedAt, entry: e, conflict: conflictKind(name),
+      kind: 'file', name, path: e.path, size: e.deleted ? undefined : e.size, modified: e.clientMtime ?? e.updatedAt, entry: e, conflict: conflictKind(name),
     });
   }
   return rows;

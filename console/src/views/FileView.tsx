@@ -127,7 +127,7 @@ export function FileView({ api, path, navigate, downloadFile }: Props) {
                 <td>{formatTime(v.createdAt)}</td>
                 <td>{v.deleted ? '—' : formatBytes(v.size)}</td>
                 <td>{v.deleted ? 'deleted' : i === versions.length - 1 && !more ? 'created' : 'changed'}{current ? ' (current)' : ''}</td>
-                <td class="mono">{v.versionId.slice(0, 12)}</td>
+                <td class="mono" title={v.versionId}>{v.seq ? `#${v.seq}` : v.versionId.slice(0, 12)}</td>
                 <td>{!current && !v.deleted && (
                   <button type="button" disabled={busy} onClick={() => restore(v)}
                     aria-label={`Restore the version of ${formatTime(v.createdAt)}, ${formatBytes(v.size)}`}>Restore this version</button>

@@ -100,7 +100,7 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
         render={(r) => (
           <>
             <span class="cell name">
-              <span class={`icon ${r.kind}`} aria-hidden="true">{r.kind === 'folder' ? '📁' : '📄'}</span>
+              <Icon kind={r.kind} />
               <span class="label">{r.name}</span>
               {r.conflict && <span class="badge conflict" title="A copy the sync client made when two devices changed the same file">
                 {r.conflict}</span>}
@@ -115,5 +115,19 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
       )}
       {!trash && <DropZone folder={folder} startUpload={startUpload} />}
     </section>
+  );
+}
+
+/** A folder or a file, drawn (no emoji: not every system has a font for them). */
+function Icon({ kind }: { kind: 'folder' | 'file' }) {
+  return kind === 'folder' ? (
+    <svg class="icon folder" viewBox="0 0 20 16" width="20" height="16" aria-hidden="true">
+      <path d="M1 3a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2z" />
+    </svg>
+  ) : (
+    <svg class="icon file" viewBox="0 0 16 20" width="16" height="20" aria-hidden="true">
+      <path d="M2 1h8l5 5v12a1 1 0 0 1-1 1H2a1 1 0 0 1-1-1V2a1 1 0 0 1 1-1z" />
+      <path d="M10 1v5h5" />
+    </svg>
   );
 }
