@@ -248,6 +248,20 @@ try {
     await shot('back-after-sign-in');
   });
 
+  await step('an expired session signs in again on load and comes back', async () => {
+    await page.goto(`${base}/trash/docs`);
+    await waitLoaded();
+    await page.evaluate(() => {
+      const s = JSON.parse(sessionStorage.getItem('chunkvault.session'));
+      sessionStorage.setItem('chunkvault.session', JSON.stringify({ ...s, expiresAt: Date.now() - 1000 }));
+    });
+    await page.reload();
+    await signInForm();
+    await page.waitForURL(`${base}/trash/docs`);
+    await waitLoaded();
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByText('Trash').waitFor();
+  });
+
   await step('usage and quota', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByText(/ used/).waitFor();
