@@ -162,6 +162,7 @@ try {
     await row('todo.txt').click();
     await page.getByRole('heading', { name: 'todo.txt' }).waitFor();
     await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Cancel');
     await shot('delete-confirm');
     await page.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('status').filter({ hasText: 'Deleted.' }).waitFor();

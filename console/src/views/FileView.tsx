@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChunkvaultApi } from '../api/client';
 import type { FileEntry, Version } from '../api/types';
 import { baseName, conflictKind, formatBytes, formatTime, parentOf } from '../format';
@@ -22,6 +22,12 @@ export function FileView({ api, path, navigate, downloadFile }: Props) {
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [reload, setReload] = useState(0);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  // Keyboard users land on the confirmation's safe choice, and back on "Delete…" when it closes.
+  useEffect(() => {
+    if (confirmDelete) cancelRef.current?.focus();
+  }, [confirmDelete]);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -105,11 +111,13 @@ export function FileView({ api, path, navigate, downloadFile }: Props) {
               <button type="button" disabled={!downloadFile || busy} onClick={download}
                 title={downloadFile ? undefined : 'Downloads arrive with the transfer module'}>Download</button>
             )}
-            {!file.deleted && !confirmDelete && <button type="button" class="danger" disabled={busy} onClick={() => setConfirmDelete(true)}>Delete…</button>}
+            {!file.deleted && !confirmDelete && <button ref={deleteRef} type="button" class="danger" disabled={busy}
+              onClick={() => setConfirmDelete(true)}>Delete…</button>}
             {confirmDelete && (
               <span class="confirm" role="group" aria-label="Confirm delete">
                 Delete “{name}”? <button type="button" class="danger" onClick={del} disabled={busy}>Delete</button>
-                <button type="button" onClick={() => setConfirmDelete(false)}>Cancel</button>
+                <button ref={cancelRef} type="button" onClick={() => { setConfirmDelete(false); requestAnimationFrame(() => deleteRef.current?.focus()); }}
+                  onKeyDown={(e) => { if (e.key === 'Escape') (e.currentTarget as HTMLButtonElement).click(); }}>Cancel</button>
               </span>
             )}
             {file.deleted && <button type="button" disabled={busy} onClick={undelete}>Undelete</button>}
