@@ -12,6 +12,7 @@ import dev.chunkvault.emulators.LocalS3;
 import dev.chunkvault.emulators.PortInUseException;
 import dev.chunkvault.api.auth.JwtVerifier;
 import dev.chunkvault.local.auth.LocalIssuer;
+import dev.chunkvault.local.http.ConsoleSite;
 import dev.chunkvault.local.http.LocalEndpoints;
 import dev.chunkvault.local.http.OAuthEndpoints;
 import dev.chunkvault.local.http.LocalHttpApi;
@@ -254,7 +255,7 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
                 try {
                     api = new LocalHttpApi(port, template, functions, authorizers(template, issuer, options.clock()),
                             template.apis().isEmpty() ? null : template.apis().get(0).defaultAuthorizer(), endpoints,
-                            options.clock());
+                            ConsoleSite.local(s3.endpoint()), options.clock());
                     started.addAll(made);
                 } catch (BindException e) {
                     made.forEach(LocalFunction::close);

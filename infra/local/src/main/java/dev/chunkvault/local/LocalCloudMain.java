@@ -131,6 +131,7 @@ public final class LocalCloudMain {
         b.append(String.format("%nChunkvault local cloud is up (ready in %.1f s)%n", cloud.startupTime().toMillis() / 1000.0));
         b.append(String.format("  HTTP API   %-26s %d routes, %d functions from %s%n", api, cloud.template().routes().size(),
                 cloud.template().functions().size(), cloud.template().file()));
+        b.append(String.format("  Console    %-26s the web console: open it in a browser%n", api + "/"));
         b.append(String.format("  S3         %-26s s3proxy (Signature V4), bucket %s%n", cloud.s3Endpoint(),
                 String.join(", ", cloud.template().buckets().stream().map(r -> r.physicalName()).toList())));
         b.append(String.format("  DynamoDB   %-26s DynamoDB Local, %d tables%n", cloud.dynamoEndpoint(), cloud.template().tables().size()));

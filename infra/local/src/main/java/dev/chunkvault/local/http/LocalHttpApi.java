@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * (the 30-second integration timeout). Requests whose Host is not this machine's loopback name get 403 (DNS
  * rebinding). Paths under {@code /local/} are the local
  * cloud's own endpoints (see {@link LocalEndpoints}), and those under {@code /oauth2/} its Cognito-like sign-in
- * (see {@link OAuthEndpoints}).
+ * (see {@link OAuthEndpoints}). Any other {@code GET} or {@code HEAD} outside {@code /v1} is the web console's
+ * (see {@link ConsoleSite}), with {@code /logout} as Cognito's hosted UI has it.
  */
 public final class LocalHttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalHttpApi.class);
@@ -109,6 +110,7 @@ public final class LocalHttpApi implements AutoCloseable {
     private final Map<String, Authorizer> authorizers;
     private final String defaultAuthorizer;
     private final LocalEndpoints local;
+    private final ConsoleSite console;
     private final Clock clock;
     private final String apiId;
     private final AtomicInteger requests = new AtomicInteger();
@@ -120,6 +122,16 @@ public final class LocalHttpApi implements AutoCloseable {
     public LocalHttpApi(int port, SamTemplate template, Map<String, LocalFunction> functions,
                         Map<String, Authorizer> authorizers, String defaultAuthorizer, LocalEndpoints local,
                         Clock clock) throws BindException {
+        this(port, template, functions, authorizers, defaultAuthorizer, local, null, clock);
+    }
+
+    /**
+     * @param console the web console served at the root ({@code GET}/{@code HEAD} of paths no route takes), or null
+     */
+    public LocalHttpApi(int port, SamTemplate template, Map<String, LocalFunction> functions,
+                        Map<String, Authorizer> authorizers, String defaultAuthorizer, LocalEndpoints local,
+                        ConsoleSite console, Clock clock) throws BindException {
+        this.console = console;
         this.routes = new RouteTable(template.routes());
         this.functions = Map.copyOf(functions);
         this.authorizers = Map.copyOf(authorizers);
@@ -133,6 +145,9 @@ public final class LocalHttpApi implements AutoCloseable {
             }
             if (OAuthEndpoints.handles(r.path())) {
                 throw new IllegalArgumentException("route " + r.routeKey() + " collides with the local cloud's /oauth2/ endpoints");
+            }
+            if (r.path().equals(ConsoleSite.LOGOUT_PATH) || r.path().equals(ConsoleSite.CONFIG_PATH)) {
+                throw new IllegalArgumentException("route " + r.routeKey() + " collides with the web console's " + r.path());
             }
             String name = authorizerName(r);
             if (name != null && !authorizers.containsKey(name)) {
@@ -211,9 +226,15 @@ public final class LocalHttpApi implements AutoCloseable {
             } else if (OAuthEndpoints.handles(path)) {
                 fn = "oauth2";
                 reply = local.handleOAuth(method, path, uri.getRawQuery(), ex.getRequestHeaders(), body);
+            } else if (path.equals(ConsoleSite.LOGOUT_PATH) && (method.equals("GET") || method.equals("HEAD"))) {
+                fn = "logout";
+                reply = ConsoleSite.logout(query(uri.getRawQuery()));
             } else {
                 Optional<RouteTable.Match> match = routes.match(method, decodePath(path));
-                if (match.isEmpty()) {
+                if (match.isEmpty() && console != null && consolePath(method, path)) {
+                    fn = "console";
+                    reply = console.handle(path);
+                } else if (match.isEmpty()) {
                     reply = Reply.message(404, "Not Found");
                 } else {
                     fn = match.get().route().functionId();
@@ -227,6 +248,11 @@ public final class LocalHttpApi implements AutoCloseable {
         write(ex, reply, requestId);
         LOG.info("{} {} {} {} ms ({})", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), reply.status,
                 (System.nanoTime() - started) / 1_000_000, fn);
+    }
+
+    /** A GET or HEAD the web console answers: any path outside the API's {@code /v1}. */
+    static boolean consolePath(String method, String rawPath) {
+        return (method.equals("GET") || method.equals("HEAD")) && !rawPath.equals("/v1") && !rawPath.startsWith("/v1/");
     }
 
     /**

@@ -36,6 +36,31 @@ class SamTemplateTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void theWebConsoleIsAPrivateBucketBehindCloudFrontWithAPublicPkceClientTheApiAccepts() {
+        Map<String, Object> raw = SamTemplate.load(TEMPLATE, "cv", Map.of()).raw();
+        Map<String, Object> resources = (Map<String, Object>) raw.get("Resources");
+        Map<String, Object> bucket = props(resources, "ConsoleBucket");
+        assertEquals(Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                bucket.get("PublicAccessBlockConfiguration"));
+        assertTrue(!bucket.containsKey("WebsiteConfiguration"), "no public website endpoint");
+        Map<String, Object> dist = (Map<String, Object>) props(resources, "ConsoleDistribution").get("DistributionConfig");
+        Map<String, Object> origin = ((List<Map<String, Object>>) dist.get("Origins")).get(0);
+        assertTrue(origin.containsKey("OriginAccessControlId"), "CloudFront reads the bucket through Origin Access Control");
+        assertEquals("redirect-to-https", ((Map<String, Object>) dist.get("DefaultCacheBehavior")).get("ViewerProtocolPolicy"));
+        String csp = String.valueOf(props(resources, "ConsoleHeaders"));
+        assertTrue(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), csp);
+        Map<String, Object> client = props(resources, "ConsoleClient");
+        assertEquals(false, client.get("GenerateSecret"), "a public client: PKCE, no secret in a browser");
+        assertEquals(List.of("code"), client.get("AllowedOAuthFlows"));
+        assertTrue(!((List<Object>) client.get("AllowedOAuthScopes")).contains("chunkvault/admin"), "the console never gets admin");
+        assertEquals(List.of(Map.of("Fn::Sub", "https://${ConsoleDistribution.DomainName}/")), client.get("CallbackURLs"));
+        Map<String, Object> api = props(resources, "Api");
+        assertTrue(String.valueOf(api.get("Auth")).contains("Ref=ConsoleClient"), "the API's authorizer accepts the console's tokens");
+        assertTrue(String.valueOf(api.get("CorsConfiguration")).contains("ConsoleDistribution.DomainName"), "CORS for the console");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void operationsLogRetentionAlarmsAFailureDestinationAndTheNightsContinuation() {
         SamTemplate t = SamTemplate.load(TEMPLATE, "cv", Map.of("LogRetentionDays", "14"));
         Map<String, Object> resources = (Map<String, Object>) t.raw().get("Resources");
@@ -99,7 +124,8 @@ class SamTemplateTest {
         assertTrue(gc.routes().isEmpty());
 
         assertEquals(6, t.tables().size());
-        assertEquals(1, t.buckets().size());
+        assertEquals(2, t.buckets().size(), "the chunk bucket and the web console's");
+        assertEquals("ChunkBucket", t.buckets().get(0).logicalId(), "the first bucket is the chunks' (the tests take it)");
         // The WebSocket API: routes from AWS::ApiGatewayV2 resources, the stage's Ref is its name, the stream mapping.
         SamTemplate.WebSocketApi ws = t.webSocketApis().get(0);
         assertEquals("v1", ws.stage());

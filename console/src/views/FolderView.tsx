@@ -1,0 +1,133 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ChunkvaultApi } from '../api/client';
+import type { FileEntry } from '../api/types';
+import { filterRows, formatBytes, formatTime, parentOf, rowsOf, sortRows, type Row, type SortDir, type SortKey } from '../format';
+import type { StartUpload } from '../hooks';
+import { Breadcrumbs, ErrorLine, Link, type Navigate } from './common';
+import { DropZone } from './DropZone';
+import { VirtualList } from './VirtualList';
+
+interface Props {
+  api: ChunkvaultApi;
+  folder: string;
+  trash: boolean;
+  navigate: Navigate;
+  startUpload?: StartUpload;
+}
+
+const COLUMNS: { key: SortKey; label: string }[] = [
+  { key: 'name', label: 'Name' }, { key: 'size', label: 'Size' }, { key: 'modified', label: 'Modified' },
+];
+
+/** A folder (or, with `trash`, its deleted files): breadcrumbs, sort, filter, and the virtual list of its entries. */
+export function FolderView({ api, folder, trash, navigate, startUpload }: Props) {
+  const [files, setFiles] = useState<FileEntry[]>([]);
+  const [folders, setFolders] = useState<string[]>([]);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'name', dir: 'asc' });
+  const [filter, setFilter] = useState('');
+  const [active, setActive] = useState(-1);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setFiles([]);
+    setFolders([]);
+    setLoading(true);
+    setError(null);
+    setActive(-1);
+    api.listAll(folder, trash, (f, d) => {
+      if (abort.signal.aborted) return;
+      setFiles([...f]);
+      setFolders([...d]);
+    }, abort.signal).then(() => setLoading(false), (e) => {
+      if (abort.signal.aborted) return;
+      setError(e);
+      setLoading(false);
+    });
+    return () => abort.abort();
+  }, [api, folder, trash, reload]);
+
+  const rows = useMemo(() => {
+    const shown = trash ? files.filter((f) => f.deleted) : files;
+    return sortRows(filterRows(rowsOf(shown, folders), filter), sort.key, sort.dir);
+  }, [files, folders, filter, sort, trash]);
+
+  const view = trash ? 'trash' : 'files';
+  const open = (r: Row) => {
+    if (r.kind === 'folder') navigate({ view, folder: r.path });
+    else navigate({ view: 'file', path: r.path });
+  };
+  const toggleSort = (key: SortKey) =>
+    setSort((s) => ({ key, dir: s.key === key && s.dir === 'asc' ? 'desc' : 'asc' }));
+  const title = trash ? 'Trash' : 'All files';
+
+  return (
+    <section class="folder" aria-labelledby="folder-title">
+      <h1 id="folder-title" class="visually-hidden">{title}{folder ? `: ${folder}` : ''}</h1>
+      <Breadcrumbs folder={folder} navigate={navigate} view={view} />
+      <div class="toolbar">
+        <label class="filter">Filter by name <input type="search" value={filter} placeholder="name contains…"
+          onInput={(e) => { setFilter((e.currentTarget as HTMLInputElement).value); setActive(-1); }} /></label>
+        <span class="count" role="status" aria-live="polite">
+          {loading ? `Loading… ${files.length + folders.length} so far` : `${rows.length} ${rows.length === 1 ? 'item' : 'items'}`}
+        </span>
+        {!trash && <Link to={{ view: 'rewind', folder }} navigate={navigate} class="button">Rewind this folder…</Link>}
+        {trash
+          ? <Link to={{ view: 'files', folder }} navigate={navigate} class="button">Back to files</Link>
+          : <Link to={{ view: 'trash', folder }} navigate={navigate} class="button">Deleted files here</Link>}
+        <button type="button" onClick={() => setReload((n) => n + 1)}>Refresh</button>
+      </div>
+      <ErrorLine error={error} />
+      <div class="columns" role="presentation">
+        {COLUMNS.map((c) => (
+          <button type="button" class={`col col-${c.key}`} onClick={() => toggleSort(c.key)}
+            aria-label={`Sort by ${c.label.toLowerCase()}${sort.key === c.key ? (sort.dir === 'asc' ? ', ascending' : ', descending') : ''}`}>
+            {c.label}{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+          </button>
+        ))}
+      </div>
+      <VirtualList items={rows} label={`${title}${folder ? ` in ${folder}` : ''}`} active={active} setActive={setActive}
+        idPrefix="row" onOpen={open}
+        onKey={(e) => {
+          if ((e.key === 'Backspace' || (e.altKey && e.key === 'ArrowUp')) && folder) {
+            navigate({ view, folder: parentOf(folder) });
+            return true;
+          }
+          return false;
+        }}
+        render={(r) => (
+          <>
+            <span class="cell name">
+              <Icon kind={r.kind} />
+              <span class="label">{r.name}</span>
+              {r.conflict && <span class="badge conflict" title="A copy the sync client made when two devices changed the same file">
+                {r.conflict}</span>}
+              {r.entry?.deleted && <span class="badge deleted">deleted</span>}
+            </span>
+            <span class="cell size">{r.kind === 'file' ? formatBytes(r.size) : ''}</span>
+            <span class="cell modified">{r.kind === 'file' ? formatTime(r.modified) : ''}</span>
+          </>
+        )} />
+      {!loading && rows.length === 0 && !error && (
+        <p class="empty">{filter ? 'Nothing matches the filter.' : trash ? 'No deleted files in this folder.' : 'This folder is empty.'}</p>
+      )}
+      {!trash && <DropZone folder={folder} startUpload={startUpload} />}
+    </section>
+  );
+}
+
+/** A folder or a file, drawn (no emoji: not every system has a font for them). */
+function Icon({ kind }: { kind: 'folder' | 'file' }) {
+  return kind === 'folder' ? (
+    <svg class="icon folder" viewBox="0 0 20 16" width="20" height="16" aria-hidden="true">
+      <path d="M1 3a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2z" />
+    </svg>
+  ) : (
+    <svg class="icon file" viewBox="0 0 16 20" width="16" height="20" aria-hidden="true">
+      <path d="M2 1h8l5 5v12a1 1 0 0 1-1 1H2a1 1 0 0 1-1-1V2a1 1 0 0 1 1-1z" />
+      <path d="M10 1v5h5" />
+    </svg>
+  );
+}
