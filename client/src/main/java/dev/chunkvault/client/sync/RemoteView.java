@@ -38,10 +38,69 @@ final class RemoteView {
      */
     static RemoteView read(ChunkvaultClient client, StateStore state, Clock clock, boolean fullListing,
                            SyncReport report) {
+        return start(client, state, clock, fullListing, report).get();
+    }
+
+    /**
+     * Starts {@link #read} on a thread of its own and returns at once, the state's cursor read first on the caller's
+     * thread (the thread touches only the service, never the state): a sync scans its folder while the service answers
+     * (issue 15, a sync with nothing to do). {@link Pending#get} waits for the view.
+     */
+    static Pending start(ChunkvaultClient client, StateStore state, Clock clock, boolean fullListing, SyncReport report) {
         String cursor = state.meta(CURSOR).orElse(null);
         long lastFull = state.meta(LAST_FULL).map(Long::parseLong).orElse(0L);
         boolean full = fullListing || cursor == null || clock.millis() - lastFull > FULL_EVERY.toMillis();
         report.fullListing = full;
+        java.util.concurrent.FutureTask<RemoteView> task =
+                new java.util.concurrent.FutureTask<>(() -> fetch(client, full, cursor, report));
+        Thread t = new Thread(task, "chunkvault-remote-view");
+        t.setDaemon(true);
+        t.start();
+        return new Pending(task);
+    }
+
+    /** A remote view being read ({@link #start}). */
+    static final class Pending {
+        private final java.util.concurrent.FutureTask<RemoteView> task;
+
+        private Pending(java.util.concurrent.FutureTask<RemoteView> task) {
+            this.task = task;
+        }
+
+        /** The view, once read; what reading it threw, thrown here as it was. */
+        RemoteView get() {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the read is short and bounded by the client's timeouts: wait for it
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        Throwable c = e.getCause();
+                        if (c instanceof RuntimeException r) {
+                            throw r;
+                        }
+                        if (c instanceof Error err) {
+                            throw err;
+                        }
+                        throw new IllegalStateException(c);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Stops waiting for the view: the read is interrupted, its answer dropped (the caller failed meanwhile). */
+        void cancel() {
+            task.cancel(true);
+        }
+    }
+
+    private static RemoteView fetch(ChunkvaultClient client, boolean full, String cursor, SyncReport report) {
         Map<String, FileEntry> remote = new LinkedHashMap<>();
         String newCursor;
         if (full) {

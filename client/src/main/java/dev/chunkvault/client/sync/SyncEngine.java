@@ -272,21 +272,28 @@ public final class SyncEngine {
         if (!options.dryRun() && links != linksBefore) {
             state.setSyncsLinks(links);
         }
-        // Whether this folder's file system keeps the executable bit: tried in the state folder by a real sync (a dry
-        // run makes no file, and trusts the file system's word).
-        modes = options.dryRun() ? Files.getFileStore(root).supportsFileAttributeView("posix") : FileModes.kept(tmp);
-        LocalScanner.Scan scan = LocalScanner.scan(root, ignore, modes, links);
-        report.warnings.addAll(scan.warnings());
-        scan.warnings().forEach(w -> listener.event("warning", "", w));
+        // Remote view, read while the folder is scanned (a sync with nothing to do waits for the slower of the two, not
+        // for both one after the other). Links just turned on: the links the change feed went past while they were
+        // skipped are listed again.
+        RemoteView.Pending pending = RemoteView.start(client, state, options.clock(),
+                options.fullListing() || (links && !linksBefore), report);
+        LocalScanner.Scan scan;
         Map<String, SyncRecord> records = new java.util.LinkedHashMap<>();
         Map<String, SyncRecord> folderRecords = new java.util.LinkedHashMap<>();
-        state.allWithoutManifests(pathsOf(scan)).forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        try {
+            // Whether this folder's file system keeps the executable bit: tried in the state folder by a real sync (a
+            // dry run makes no file, and trusts the file system's word).
+            modes = options.dryRun() ? Files.getFileStore(root).supportsFileAttributeView("posix") : FileModes.kept(tmp);
+            scan = LocalScanner.scan(root, ignore, modes, links);
+            state.allWithoutManifests(pathsOf(scan)).forEach((k, r) -> (r.folder() ? folderRecords : records).put(k, r));
+        } catch (IOException | RuntimeException | Error e) {
+            pending.cancel();
+            throw e;
+        }
+        report.warnings.addAll(scan.warnings());
+        scan.warnings().forEach(w -> listener.event("warning", "", w));
         folderRecordKeys = folderRecords.keySet();
-
-        // Remote view.
-        // Links just turned on: the links the change feed went past while they were skipped are listed again.
-        RemoteView remote = RemoteView.read(client, state, options.clock(), options.fullListing() || (links && !linksBefore),
-                report);
+        RemoteView remote = pending.get();
         bind();
         boolean full = remote.full();
 

@@ -754,6 +754,23 @@ class SyncEngineTest {
         }
     }
 
+    /**
+     * The change feed is read on a thread of its own while the folder is scanned (issue 15, a sync with nothing to do):
+     * what it throws still ends the sync as itself, after the scan, with nothing applied; the next sync goes on.
+     */
+    @Test
+    void aChangeFeedReadBesideTheScanFailsTheSyncAsItself() throws Exception {
+        write(a.resolve("x.txt"), "x");
+        sync(a);
+        write(a.resolve("y.txt"), "y");
+        vault.missingRoutes.add("GET /v1/changes");
+        ApiException e = assertThrows(ApiException.class, () -> sync(a));
+        assertTrue(e.isNoSuchRoute(), e.toString());
+        assertNull(vault.content("y.txt"), "nothing applied");
+        vault.missingRoutes.clear();
+        assertEquals(List.of("y.txt"), sync(a).pushed);
+    }
+
     @Test
     void aFirstSyncThatNeverReachedTheServiceDoesNotBindTheFolder() throws Exception {
         // A mistyped endpoint or a refused token: nothing was synced, so the folder must not be taken as that
