@@ -1,5 +1,9 @@
+/// <reference types="node" />
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 import { chunkBlob } from '../../src/transfer/chunker';
 import { DEFAULT_PROFILE, FastCdc, LARGE_PROFILE, PROFILES, gearTable, profileForFile, spreadMask } from '../../src/transfer/fastcdc';
 import { Sha256 } from '../../src/transfer/sha256';

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +24,7 @@ export function xorshift(x: number): number {
   return x | 0;
 }
 
-export function inputBytes(kind: string, seed: number, size: number): Uint8Array {
+export function inputBytes(kind: string, seed: number, size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let x = seed | 0;
   if (kind === 'zeros') {
