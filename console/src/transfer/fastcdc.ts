@@ -4,8 +4,8 @@
  * share no chunk with it, so the boundaries are pinned by vectors generated from the Java code
  * (test/transfer/fixtures/chunking-vectors.json, written by functions/core's ConsoleChunkingVectorsTest).
  *
- * The gear hash is 64-bit unsigned arithmetic; here it is held in two uint32 halves (hi, lo), so the hot loop uses
- * only 32-bit integer operations (no BigInt, no floating point beyond the carry of the low half). Every mask has its
+ * The gear hash is 64-bit unsigned arithmetic; here it is held in two int32 halves (hi, lo), so the hot loop uses
+ * only 32-bit integer operations (no BigInt, no floating point; the low half's carry by the adder's rule). Every mask has its
  * one-bits in 15..62, so `(h & mask) == 0` is `(hi & maskHi) == 0 && (lo & maskLo) == 0`.
  */
 
@@ -92,8 +92,8 @@ export function spreadMask(oneBits: number): bigint {
 export class FastCdc {
   readonly profile: ChunkingProfile;
   readonly normalSize: number;
-  private readonly gHi = new Uint32Array(256);
-  private readonly gLo = new Uint32Array(256);
+  private readonly gHi = new Int32Array(256);
+  private readonly gLo = new Int32Array(256);
   private readonly sHi: number;
   private readonly sLo: number;
   private readonly lHi: number;
@@ -115,8 +115,8 @@ export class FastCdc {
     this.profile = profile;
     const gear = gearTable(profile.gearSeed);
     for (let b = 0; b < 256; b++) {
-      this.gHi[b] = Number(gear[b] >> 32n);
-      this.gLo[b] = Number(gear[b] & 0xffffffffn);
+      this.gHi[b] = Number(gear[b] >> 32n) | 0;
+      this.gLo[b] = Number(gear[b] & 0xffffffffn) | 0;
     }
     this.normalSize = profile.avgSize - Math.floor(profile.minSize / 2);
     const bits = Math.log2(profile.avgSize);
@@ -125,10 +125,10 @@ export class FastCdc {
     }
     const s = spreadMask(bits + profile.normalizationLevel);
     const l = spreadMask(bits - profile.normalizationLevel);
-    this.sHi = Number(s >> 32n);
-    this.sLo = Number(s & 0xffffffffn);
-    this.lHi = Number(l >> 32n);
-    this.lLo = Number(l & 0xffffffffn);
+    this.sHi = Number(s >> 32n) | 0;
+    this.sLo = Number(s & 0xffffffffn) | 0;
+    this.lHi = Number(l >> 32n) | 0;
+    this.lLo = Number(l & 0xffffffffn) | 0;
   }
 
   /**
@@ -153,10 +153,13 @@ export class FastCdc {
     for (let phase = 0; phase < 2; phase++) {
       for (; i < stop; i++) {
         const b = data[i];
-        // h = (h << 1) + G[b], modulo 2^64, in two uint32 halves.
-        const lo2 = ((lo << 1) >>> 0) + gLo[b];
-        hi = (((hi << 1) | (lo >>> 31)) + gHi[b] + (lo2 > 0xffffffff ? 1 : 0)) >>> 0;
-        lo = lo2 >>> 0;
+        // h = (h << 1) + G[b], modulo 2^64, in two int32 halves: int32 operations only (no float, no BigInt). The
+        // carry out of the low half is the top bit of (x & y) | ((x | y) & ~sum), the adder's carry rule.
+        const x = lo << 1;
+        const y = gLo[b];
+        const sum = (x + y) | 0;
+        hi = (((hi << 1) | (lo >>> 31)) + gHi[b] + (((x & y) | ((x | y) & ~sum)) >>> 31)) | 0;
+        lo = sum;
         if ((hi & mHi) === 0 && (lo & mLo) === 0) {
           return i + 1 - offset;
         }

@@ -1,13 +1,13 @@
 /// <reference types="node" />
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-
-// Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
-vi.setConfig({ testTimeout: 120_000 });
 import { chunkBlob } from '../../src/transfer/chunker';
 import { DEFAULT_PROFILE, FastCdc, LARGE_PROFILE, PROFILES, gearTable, profileForFile, spreadMask } from '../../src/transfer/fastcdc';
 import { Sha256 } from '../../src/transfer/sha256';
 import { inputBytes, loadVectors } from './vectors';
+
+// Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const vectors = loadVectors();
 

@@ -2,15 +2,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-
-// Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
-vi.setConfig({ testTimeout: 120_000 });
 import { decodeManifest, downloadFile, IntegrityError } from '../../src/transfer/download';
 import { MemoryJournal } from '../../src/transfer/journal';
 import { createFolder, StaleParentError, uploadFile, uploadFiles, type FileProgress } from '../../src/transfer/upload';
 import { zipFolder } from '../../src/transfer/folders';
 import { FakeService } from './fake-service';
 import { inputBytes } from './vectors';
+
+// Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const opts = (svc: FakeService) => ({ fetch: svc.fetch, retryDelayMs: 1 });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
