@@ -7,7 +7,7 @@ import { MemoryJournal } from '../../src/transfer/journal';
 import { createFolder, StaleParentError, uploadFile, uploadFiles, type FileProgress } from '../../src/transfer/upload';
 import { zipFolder } from '../../src/transfer/folders';
 import { FakeService } from './fake-service';
-import { inputBytes } from './vectors';
+import { expectSameBytes, inputBytes } from './vectors';
 
 // Whole files are cut, hashed, sent and read back: seconds on a loaded machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -31,7 +31,7 @@ describe('uploadFile against a fake service', () => {
     expect(head.chunks.length).toBeGreaterThan(3);
     expect(progress.at(-1)).toMatchObject({ phase: 'done', sentBytes: data.length, hashedBytes: data.length });
     const d = await downloadFile(svc, 'a/b.bin', undefined, opts(svc));
-    expect(await bytesOf(d.blob)).toEqual(data);
+    expectSameBytes(await bytesOf(d.blob), data);
     expect(d.profile).toBe('fastcdc-v1-64k-256k-1m');
   });
 
@@ -96,7 +96,7 @@ describe('uploadFile against a fake service', () => {
     svc.objects.clear();
     await uploadFile(svc, { path: 'x', file: new Blob([data]), lastModified: 2 }, { ...opts(svc), journal });
     expect(svc.calls.filter((c) => c === 'POST /v1/commits').length).toBe(2);
-    expect(await bytesOf((await downloadFile(svc, 'x', undefined, opts(svc))).blob)).toEqual(data);
+    expectSameBytes(await bytesOf((await downloadFile(svc, 'x', undefined, opts(svc))).blob), data);
   });
 
   it('uploads an empty file and marks an empty folder', async () => {
@@ -143,7 +143,7 @@ describe('downloadFile', () => {
     svc.planLimit = 1;
     svc.gets = 0;
     const d = await downloadFile(svc, 't.txt', undefined, opts(svc));
-    expect(await bytesOf(d.blob)).toEqual(text);
+    expectSameBytes(await bytesOf(d.blob), text);
     svc.planLimit = 1000;
     svc.gets = 0;
     await downloadFile(svc, 't.txt', undefined, opts(svc));
@@ -177,7 +177,7 @@ describe('downloadFile', () => {
     expect(execFileSync('unzip', ['-t', `${dir}/d.zip`]).toString()).toContain('No errors detected');
     execFileSync('unzip', ['-q', `${dir}/d.zip`, '-d', `${dir}/out`]);
     for (const [path, data] of files.slice(0, 3)) {
-      expect(new Uint8Array(readFileSync(`${dir}/out/${path}`))).toEqual(data);
+      expectSameBytes(new Uint8Array(readFileSync(`${dir}/out/${path}`)), data);
     }
     expect(execFileSync('unzip', ['-l', `${dir}/d.zip`]).toString()).toContain('docs/nothing/');
   });

@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { walkEntry } from '../../src/transfer/folders';
 import { crc32, ZipWriter } from '../../src/transfer/zip';
-import { inputBytes } from './vectors';
+import { expectSameBytes, inputBytes } from './vectors';
 
 // unzip and python3 run as child processes: seconds on a loaded machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -38,7 +38,7 @@ describe('zip writer', () => {
       expect(execFileSync('unzip', ['-t', `${dir}/t.zip`]).toString()).toContain('No errors detected in compressed data');
       execFileSync('unzip', ['-q', `${dir}/t.zip`, '-d', `${dir}/out`]);
       for (const [name, data] of files) {
-        expect(new Uint8Array(readFileSync(`${dir}/out/${name}`))).toEqual(data);
+        expectSameBytes(new Uint8Array(readFileSync(`${dir}/out/${name}`)), data);
       }
       const listing = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); '
         + 'print("\\n".join("%s %d %s" % (i.filename, i.file_size, i.date_time) for i in z.infolist())); z.testzip()', `${dir}/t.zip`]).toString();
