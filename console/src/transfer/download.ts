@@ -12,6 +12,9 @@ export class IntegrityError extends Error {
   }
 }
 
+/** S3 refused a presigned GET (403: expired, most likely). */
+class UrlRefused extends Error {}
+
 interface ManifestEntry {
   id: string;
   size: number;
@@ -91,11 +94,20 @@ export async function downloadFile(api: ApiTransport, path: string, version?: st
   let planChunks = plan.chunks ?? [];
   let had = -1;
   const limiter = new Limiter(options.concurrency ?? 4);
+  let refusals = 0;
   while (true) {
-    await fetchChunks(planChunks, sizes, blobs, fetchFn, limiter, options, (n) => {
-      progress.receivedBytes += n;
-      options.onProgress?.({ ...progress });
-    });
+    try {
+      await fetchChunks(planChunks, sizes, blobs, fetchFn, limiter, options, (n) => {
+        progress.receivedBytes += n;
+        options.onProgress?.({ ...progress });
+      });
+    } catch (e) {
+      // A presigned GET lives 15 minutes: a long download asks for a plan of what it still lacks.
+      if (!(e instanceof UrlRefused) || ++refusals > 3) {
+        throw e;
+      }
+      had = -1;
+    }
     const lacking = [...sizes.keys()].filter((id) => !blobs.has(id));
     if (lacking.length === 0) {
       break;
@@ -244,7 +256,8 @@ export function coalesce(chunks: PlanChunk[]): Range[] {
 async function fetchChunks(chunks: PlanChunk[], sizes: Map<string, number>, blobs: Map<string, Blob>, fetchFn: FetchFn,
   limiter: Limiter, options: DownloadOptions, received: (bytes: number) => void): Promise<void> {
   const wanted = chunks.filter((c) => sizes.has(c.id) && !blobs.has(c.id));
-  await Promise.all(coalesce(wanted).map((r) => limiter.run(async () => {
+  // Every GET is let finish (or fail) before this returns, so no stray one runs on into the next round.
+  const settled = await Promise.allSettled(coalesce(wanted).map((r) => limiter.run(async () => {
     const bytes = await getRange(r, fetchFn, options);
     for (const c of r.parts) {
       const stored = r.start === undefined ? bytes : bytes.subarray(c.offset! - r.start, c.offset! - r.start + c.length!);
@@ -257,6 +270,10 @@ async function fetchChunks(chunks: PlanChunk[], sizes: Map<string, number>, blob
       received(size);
     }
   })));
+  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+  if (failed.length > 0) {
+    throw failed.find((e) => !(e instanceof UrlRefused)) ?? failed[0];
+  }
 }
 
 /** A chunk's plain bytes from its stored ones: zstd is decoded into exactly its size, never more (a bomb fails). */
@@ -309,9 +326,12 @@ async function getRange(r: Range, fetchFn: FetchFn, options: DownloadOptions): P
         detail = `${bytes.length} bytes for a range of ${expect}`;
       } else {
         detail = `${res.status} ${(await res.text().catch(() => '')).slice(0, 200)}`;
+        if (res.status === 403) {
+          throw new UrlRefused(detail);
+        }
       }
     } catch (e) {
-      if (options.signal?.aborted) {
+      if (options.signal?.aborted || e instanceof UrlRefused) {
         throw e;
       }
       detail = String(e);

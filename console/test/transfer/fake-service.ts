@@ -43,6 +43,8 @@ export class FakeService implements ApiTransport {
   gets = 0;
   /** PUTs after which the fake S3 fails every PUT (a network gone). */
   failPutsAfter = Infinity;
+  /** GETs the fake S3 refuses 403 (expired URLs) before it serves again. */
+  refuseGets = 0;
   private seq = 0;
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -132,6 +134,10 @@ export class FakeService implements ApiTransport {
       return new Response(null, { status: 200 });
     }
     this.gets++;
+    if (this.refuseGets > 0) {
+      this.refuseGets--;
+      return new Response('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', { status: 403 });
+    }
     const obj = this.objects.get(key);
     if (!obj) {
       return new Response('NoSuchKey', { status: 404 });

@@ -153,6 +153,18 @@ describe('downloadFile', () => {
     await expect(downloadFile(svc, 't.txt', undefined, opts(svc))).rejects.toBeInstanceOf(IntegrityError);
   });
 
+  it('asks for a new plan when S3 refuses its URLs (they expire after 15 minutes)', async () => {
+    const svc = new FakeService();
+    const data = inputBytes('random', 12, 2_500_000);
+    await uploadFile(svc, { path: 'long', file: new Blob([data]) }, opts(svc));
+    svc.refuseGets = 2;
+    const d = await downloadFile(svc, 'long', undefined, { ...opts(svc), concurrency: 1 });
+    expectSameBytes(await bytesOf(d.blob), data);
+    expect(svc.calls.filter((c) => c === 'POST /v1/downloads').length).toBe(2); // the first plan, then one for the two
+    svc.refuseGets = 1000;
+    await expect(downloadFile(svc, 'long', undefined, opts(svc))).rejects.toThrow('403');
+  });
+
   it('decodes a binary CVM1 manifest', () => {
     const id = 'ab'.repeat(32);
     const name = new TextEncoder().encode('fastcdc-v1-64k-256k-1m');
