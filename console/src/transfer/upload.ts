@@ -1,4 +1,5 @@
 import { ApiError, type ApiTransport } from '../api/types';
+import { type BatchResult, CommitBatcher } from './batch';
 import { chunkBlob, type ChunkedFile, type ChunkInfo } from './chunker';
 import { DEFAULT_PROFILE, profileForFile } from './fastcdc';
 import { callApi, errorDetails, type FetchFn, Limiter, sendableHeaders, sleep } from './http';
@@ -79,6 +80,8 @@ export interface UploadOptions {
   retryDelayMs?: number;
   /** Shares one PUT limit among several uploads (uploadFiles). */
   limiter?: Limiter;
+  /** Sends the commits of several uploads together (uploadFiles). */
+  batcher?: CommitBatcher;
 }
 
 interface Grant {
@@ -98,6 +101,8 @@ const GRANT_BATCH_BYTES = 16 << 20;
 /** Bytes granted but not yet sent, beyond which chunking waits for the PUTs (grants live 10 minutes). */
 const AHEAD_BYTES = 64 << 20;
 const COMMIT_ROUNDS = 4;
+/** Files of at most this many chunks commit in batches when several are uploaded together. */
+const BATCHED_CHUNKS = 200;
 
 /**
  * Uploads one file through the chunk protocol the Java client uses: cut (FastCDC, exactly the Java boundaries) and
@@ -360,6 +365,16 @@ class FileUpload {
     if (this.req.parentVersion) {
       body.parentVersion = this.req.parentVersion;
     }
+    if (this.options.batcher && chunked.chunks.length <= BATCHED_CHUNKS) {
+      const r: BatchResult = await this.options.batcher.commit(body);
+      if ((r.status === 200 || r.status === 201) && r.version) {
+        return { outcome: r.outcome ?? 'created', version: r.version as Version };
+      }
+      if (r.status === 409 && r.error === 'STALE_PARENT') {
+        throw new StaleParentError(this.req.path, r.details?.head ?? null);
+      }
+      // Anything else (missing chunks, a refused batch, a limit) is sent again alone, where it is handled.
+    }
     for (let round = 1; ; round++) {
       try {
         return await callApi<Committed>(this.api, 'POST', '/v1/commits', body, this.options);
@@ -415,7 +430,10 @@ export interface UploadOutcome {
 }
 
 export interface UploadManyOptions extends UploadOptions {
-  /** Files uploaded at once (default 3); they share `concurrency` PUTs. */
+  /**
+   * Files uploaded at once (default 32), as long as the chunker buffers they may need (their size, at most 5 MiB
+   * each) stay within 32 MiB; they share `concurrency` PUTs, and their commits go in batches.
+   */
   parallelFiles?: number;
   /** Empty folders to mark (from a folder drop), relative like the files' paths. */
   emptyFolders?: string[];
@@ -427,15 +445,21 @@ export interface UploadManyOptions extends UploadOptions {
  */
 export async function uploadFiles(api: ApiTransport, requests: UploadRequest[], options: UploadManyOptions = {}): Promise<UploadOutcome[]> {
   const limiter = options.limiter ?? new Limiter(options.concurrency ?? 4);
-  const files = new Limiter(options.parallelFiles ?? 3);
+  const files = new Limiter(options.parallelFiles ?? 32);
+  const memory = new Budget(32 << 20);
+  const batcher = options.batcher ?? (requests.length > 1 ? new CommitBatcher(api, options) : undefined);
   const outcomes = await Promise.all(requests.map((req) => files.run(async (): Promise<UploadOutcome> => {
+    const weight = Math.min(req.file.size, 5 << 20);
+    await memory.take(weight);
     try {
-      return { path: req.path, committed: await uploadFile(api, req, { ...options, limiter }) };
+      return { path: req.path, committed: await uploadFile(api, req, { ...options, limiter, batcher }) };
     } catch (error) {
       if (options.signal?.aborted) {
         throw error;
       }
       return { path: req.path, error };
+    } finally {
+      memory.give(weight);
     }
   })));
   for (const folder of options.emptyFolders ?? []) {
@@ -448,3 +472,23 @@ export async function uploadFiles(api: ApiTransport, requests: UploadRequest[], 
   return outcomes;
 }
 
+
+/** A byte budget: take() waits until the amount fits (one taker at a time may exceed it when nothing else is held). */
+class Budget {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async take(n: number): Promise<void> {
+    while (this.used > 0 && this.used + n > this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.used += n;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+    this.waiting.splice(0).forEach((wake) => wake());
+  }
+}

@@ -40,6 +40,7 @@ export class FakeService implements ApiTransport {
   readonly heads = new Map<string, FakeVersion>();
   readonly calls: string[] = [];
   puts = 0;
+  batches = 0;
   gets = 0;
   /** PUTs after which the fake S3 fails every PUT (a network gone). */
   failPutsAfter = Infinity;
@@ -63,7 +64,30 @@ export class FakeService implements ApiTransport {
       }
       return { have, uploads, retry: [] } as T;
     }
+    if (method === 'POST' && path === '/v1/commit-batch') {
+      const commits = b.commits as Record<string, any>[];
+      if (new Set(commits.map((c) => c.path.toLowerCase())).size !== commits.length) {
+        throw new DetailedApiError(400, 'INVALID_BATCH', 'two commits for one file');
+      }
+      if (commits.some((c) => String(c.path).includes('\u0000'))) {
+        throw new DetailedApiError(400, 'INVALID_PATH', 'a NUL in a path');
+      }
+      this.batches++;
+      const results = [];
+      for (const c of commits) {
+        try {
+          results.push({ status: 201, ...(await this.request<Record<string, unknown>>('POST', '/v1/commits', c)) });
+        } catch (e) {
+          const d = e as DetailedApiError;
+          results.push({ status: d.status, error: d.code, message: d.message, details: d.details });
+        }
+      }
+      return { results } as T;
+    }
     if (method === 'POST' && path === '/v1/commits') {
+      if (String(b.path).includes('\u0000')) {
+        throw new DetailedApiError(400, 'INVALID_PATH', 'a NUL in a path');
+      }
       const head = this.heads.get(b.path.toLowerCase());
       if ((head?.versionId ?? undefined) !== (b.parentVersion ?? undefined)) {
         throw new DetailedApiError(409, 'STALE_PARENT', 'stale', { head: head ?? null });

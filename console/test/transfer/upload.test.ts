@@ -116,6 +116,13 @@ describe('uploadFile against a fake service', () => {
     const out = await uploadFiles(svc, reqs, { ...opts(svc), emptyFolders: ['many/empty'] });
     expect(out.filter((o) => o.error).length).toBe(1);
     expect(out.filter((o) => o.committed).length).toBe(21);
+    expect(out.find((o) => o.error)?.error).toBeInstanceOf(StaleParentError);
+    expect(svc.batches).toBeGreaterThanOrEqual(1);
+    expect(svc.batches).toBeLessThanOrEqual(4); // 20 files' commits in a few requests, not 20
+    // A name the service refuses refuses its whole batch: each commit is then sent alone and only that one fails.
+    const bad = await uploadFiles(svc, [{ path: 'ok/1', file: new Blob(['1']) }, { path: 'bad\u0000name', file: new Blob(['2']) },
+      { path: 'ok/2', file: new Blob(['3']) }], opts(svc));
+    expect(bad.map((o) => (o.error ? (o.error as { code?: string }).code : 'ok'))).toEqual(['ok', 'INVALID_PATH', 'ok']);
     const ac = new AbortController();
     ac.abort(new Error('user cancelled'));
     await expect(uploadFiles(svc, [{ path: 'z', file: new Blob(['z']) }], { ...opts(svc), signal: ac.signal })).rejects.toThrow('user cancelled');
