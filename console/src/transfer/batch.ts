@@ -82,3 +82,74 @@ export class CommitBatcher {
     }
   }
 }
+
+interface Grant {
+  id: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export interface GrantAnswer {
+  have?: string[];
+  uploads?: Grant[];
+  retry?: { id: string; retryAfterSeconds?: number }[];
+}
+
+interface GrantWaiting {
+  ids: Set<string>;
+  resolve: (a: GrantAnswer) => void;
+  reject: (e: unknown) => void;
+}
+
+/** What one grant request may carry (docs/openapi.yaml: 1,000 chunks). */
+export const GRANT_CHUNKS = 1000;
+
+/**
+ * Gathers the grant requests (`POST /v1/uploads`) of a folder upload's files into one request (up to 1,000 distinct
+ * chunks), sent once none came for `lingerMs` or it is full; each file gets the answer for its own chunks.
+ */
+export class GrantBatcher {
+  private queue: GrantWaiting[] = [];
+  private chunks = new Map<string, number>();
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(private readonly api: ApiTransport, private readonly options: RetryOptions, private readonly lingerMs = 10) {}
+
+  grant(chunks: { id: string; size: number }[]): Promise<GrantAnswer> {
+    const fresh = chunks.filter((c) => !this.chunks.has(c.id)).length;
+    if (this.chunks.size + fresh > GRANT_CHUNKS) {
+      this.flush();
+    }
+    if (chunks.length >= GRANT_CHUNKS) {
+      return callApi<GrantAnswer>(this.api, 'POST', '/v1/uploads', { chunks }, this.options);
+    }
+    return new Promise<GrantAnswer>((resolve, reject) => {
+      for (const c of chunks) {
+        this.chunks.set(c.id, c.size);
+      }
+      this.queue.push({ ids: new Set(chunks.map((c) => c.id)), resolve, reject });
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.flush(), this.lingerMs);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    const batch = this.queue;
+    const chunks = [...this.chunks].map(([id, size]) => ({ id, size }));
+    this.queue = [];
+    this.chunks = new Map();
+    if (batch.length === 0) {
+      return;
+    }
+    callApi<GrantAnswer>(this.api, 'POST', '/v1/uploads', { chunks }, this.options).then((answer) => {
+      for (const w of batch) {
+        w.resolve({
+          have: (answer.have ?? []).filter((id) => w.ids.has(id)),
+          uploads: (answer.uploads ?? []).filter((u) => w.ids.has(u.id)),
+          retry: (answer.retry ?? []).filter((r) => w.ids.has(r.id)),
+        });
+      }
+    }, (e) => batch.forEach((w) => w.reject(e)));
+  }
+}

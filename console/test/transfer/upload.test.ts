@@ -119,6 +119,7 @@ describe('uploadFile against a fake service', () => {
     expect(out.find((o) => o.error)?.error).toBeInstanceOf(StaleParentError);
     expect(svc.batches).toBeGreaterThanOrEqual(1);
     expect(svc.batches).toBeLessThanOrEqual(4); // 20 files' commits in a few requests, not 20
+    expect(svc.calls.filter((c) => c === 'POST /v1/uploads').length).toBeLessThanOrEqual(6); // and their grants
     // A name the service refuses refuses its whole batch: each commit is then sent alone and only that one fails.
     const bad = await uploadFiles(svc, [{ path: 'ok/1', file: new Blob(['1']) }, { path: 'bad\u0000name', file: new Blob(['2']) },
       { path: 'ok/2', file: new Blob(['3']) }], opts(svc));
