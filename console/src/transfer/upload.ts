@@ -132,6 +132,8 @@ class FileUpload {
   private readonly batches: Promise<void>[] = [];
   private readonly pending = new Set<Promise<void>>();
   private failure: unknown;
+  /** The journal's record was found wrong and deleted: nothing more is written to it. */
+  private forgotten = false;
 
   constructor(private readonly api: ApiTransport, private readonly req: UploadRequest, private readonly file: Blob,
     private readonly options: UploadOptions, private readonly record: JournalRecord, private readonly key: string) {
@@ -312,6 +314,10 @@ class FileUpload {
         throw new UploadError(this.req.path, `PUT of chunk ${chunk.id} failed (${status || 'network'}): ${detail}`);
       }
       if (status === 400 && detail.includes('BadDigest')) {
+        // The bytes are not the journal's (or the first read's): forget the record, so the next try reads the file.
+        await this.journalWrite;
+        this.forgotten = true;
+        await this.options.journal?.delete(this.key);
         throw new UploadError(this.req.path, `the file changed while it was sent (chunk ${chunk.id} is not its bytes)`);
       }
       await sleep(delay, signal);
@@ -334,7 +340,7 @@ class FileUpload {
 
   private saveJournal(): void {
     const journal = this.options.journal;
-    if (!journal) {
+    if (!journal || this.forgotten) {
       return;
     }
     this.record.uploaded = [...this.uploaded];

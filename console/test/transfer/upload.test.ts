@@ -85,6 +85,21 @@ describe('uploadFile against a fake service', () => {
     expect(journal.size).toBe(0);
   });
 
+  it('forgets a journal record whose bytes S3 refuses (the file changed, same size and time), then reads the file again', async () => {
+    const svc = new FakeService();
+    const journal = new MemoryJournal();
+    const before = inputBytes('random', 13, 400_000);
+    svc.failPutsAfter = 0;
+    await expect(uploadFile(svc, { path: 'c', file: new Blob([before]), lastModified: 3 }, { ...opts(svc), journal })).rejects.toThrow();
+    svc.failPutsAfter = Infinity;
+    const after = inputBytes('random', 14, 400_000);
+    await expect(uploadFile(svc, { path: 'c', file: new Blob([after]), lastModified: 3 }, { ...opts(svc), journal }))
+      .rejects.toThrow('the file changed');
+    expect(journal.size).toBe(0);
+    const r = await uploadFile(svc, { path: 'c', file: new Blob([after]), lastModified: 3 }, { ...opts(svc), journal });
+    expect(r.version.contentHash).toBe(sha(after));
+  });
+
   it('sends again what the journal claims but the service lost (422 MISSING_CHUNKS)', async () => {
     const svc = new FakeService();
     const journal = new MemoryJournal();
