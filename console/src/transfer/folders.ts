@@ -68,6 +68,9 @@ async function walk(entry: FileSystemEntry, prefix: string, tree: PickedTree): P
   }
 }
 
+/** Files larger than this are not downloaded ahead of their turn in a zip. */
+const AHEAD_MAX_BYTES = 16 << 20;
+
 /** A listed file (docs/openapi.yaml, FileEntry). */
 export interface FileEntry {
   path: string;
@@ -104,12 +107,15 @@ export interface ZipProgress {
 
 export interface ZipFolderOptions extends DownloadOptions, ZipOptions {
   onZipProgress?: (p: ZipProgress) => void;
+  /** Files downloading at once ahead of the one the zip takes (default 4). */
+  filesAhead?: number;
 }
 
 /**
  * A zip of every file below `folder`, made in the browser: each file downloaded (and checked) as downloadFile does,
  * stored under the folder's own name ('docs/a/b.txt' for folder 'docs'; relative paths for the root). Empty folders'
- * markers become directory entries. Files are fetched one after another (each with its chunks in parallel).
+ * markers become directory entries. A few files download at once (each with its chunks in parallel); the zip takes
+ * them in listing order.
  */
 export async function zipFolder(api: ApiTransport, folder: string, options: ZipFolderOptions = {}): Promise<Blob> {
   const base = folder.replace(/^\/+|\/+$/g, '');
@@ -119,15 +125,34 @@ export async function zipFolder(api: ApiTransport, folder: string, options: ZipF
   const progress: ZipProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0,
     bytesTotal: files.reduce((n, f) => n + (f.size ?? 0), 0) };
   options.onZipProgress?.({ ...progress });
-  for (const f of files) {
+  // Up to `ahead` files download while the zip takes them in listing order (small files are latency-bound).
+  const ahead = options.filesAhead ?? 4;
+  const started = new Map<number, Promise<Blob>>();
+  const start = (i: number) => {
+    const f = files[i];
+    if (f && !f.folder && !started.has(i)) {
+      const p = downloadFile(api, f.path, f.version, options).then((d) => d.blob);
+      p.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
+      started.set(i, p);
+    }
+  };
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    start(i);
+    for (let j = i + 1; j < i + ahead && j < files.length; j++) {
+      if ((files[j].size ?? 0) <= AHEAD_MAX_BYTES) {
+        start(j); // large files only when their turn comes: at most one in memory at a time
+      }
+    }
     const rel = base && f.path.toLowerCase().startsWith(`${base.toLowerCase()}/`) ? f.path.slice(base.length + 1) : f.path;
     const name = top ? `${top}/${rel}` : rel;
     const modified = f.clientMtime ? new Date(f.clientMtime) : new Date();
     if (f.folder) {
       zip.addDirectory(name, modified);
     } else {
-      const d = await downloadFile(api, f.path, f.version, options);
-      await zip.addFile(name, d.blob, modified, options.signal);
+      const blob = await started.get(i)!;
+      started.delete(i);
+      await zip.addFile(name, blob, modified, options.signal);
       progress.bytesDone += f.size ?? 0;
     }
     progress.filesDone++;
