@@ -26,14 +26,15 @@ export const BATCH_ENTRIES = 2000;
 
 /**
  * Gathers the commits of a folder upload's files into `POST /v1/commit-batch` requests (up to 100 commits and 2,000
- * manifest entries, two commits of one file never in one batch), sent once no commit came for `lingerMs` or one is
- * full. Each commit still has its own outcome. A batch refused whole (4xx: one invalid commit refuses all) answers
+ * manifest entries, two commits of one file never in one batch), sent once no commit came for `lingerMs` and no
+ * batch is in flight, or once one is full. Each commit still has its own outcome. A batch refused whole (4xx: one invalid commit refuses all) answers
  * every commit `alone`, and each is then sent by itself, where its own error shows.
  */
 export class CommitBatcher {
   private queue: Waiting[] = [];
   private paths = new Set<string>();
   private entries = 0;
+  private inFlight = 0;
   private timer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly api: ApiTransport, private readonly options: RetryOptions, private readonly lingerMs = 30) {}
@@ -43,19 +44,26 @@ export class CommitBatcher {
     const entries = manifest?.chunks?.length ?? 0;
     const key = String(body.path).normalize('NFC').toLowerCase();
     if (this.paths.has(key) || this.entries + entries > BATCH_ENTRIES || this.queue.length >= BATCH_COMMITS) {
-      this.flush();
+      this.flush(true);
     }
     return new Promise<BatchResult>((resolve, reject) => {
       this.queue.push({ body, entries, resolve, reject });
       this.paths.add(key);
       this.entries += entries;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.flush(), this.lingerMs);
+      this.timer = setTimeout(() => this.flush(false), this.lingerMs);
     });
   }
 
-  private flush(): void {
+  /**
+   * Sends what is queued: at once when `full`; otherwise only while no batch is in flight, since commits that come
+   * while one is answered fill the next batch (a slow service gets fewer, fuller batches, as the CLI's batcher does).
+   */
+  private flush(full: boolean): void {
     clearTimeout(this.timer);
+    if (!full && this.inFlight > 0) {
+      return; // sent when the batch in flight is answered
+    }
     const batch = this.queue;
     if (batch.length === 0) {
       return;
@@ -67,6 +75,7 @@ export class CommitBatcher {
   }
 
   private async send(batch: Waiting[]): Promise<void> {
+    this.inFlight++;
     try {
       const answer = await callApi<{ results?: BatchResult[] }>(this.api, 'POST', '/v1/commit-batch',
         { commits: batch.map((w) => w.body) }, this.options);
@@ -78,6 +87,11 @@ export class CommitBatcher {
         batch.forEach((w) => w.resolve({ status, alone: true }));
       } else {
         batch.forEach((w) => w.reject(e));
+      }
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.queue.length > 0) {
+        this.flush(false);
       }
     }
   }
