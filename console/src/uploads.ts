@@ -158,7 +158,10 @@ export class UploadManager {
       for (const o of outcomes) {
         const item = byPath.get(o.path);
         if (!item) continue;
-        if (o.error) {
+        if (o.error instanceof ApiError && o.error.status === 401) {
+          item.state = 'cancelled';
+          item.error = 'Stopped: the session expired. Sign in again and add this file again to resume.';
+        } else if (o.error) {
           item.state = o.error instanceof StaleParentError ? 'conflict' : 'failed';
           item.error = uploadErrorText(o.error);
         } else {

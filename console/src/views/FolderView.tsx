@@ -35,18 +35,30 @@ export function FolderView({ api, folder, trash, navigate, startUpload, download
   const zipAbort = useRef<AbortController | null>(null);
   useEffect(() => () => zipAbort.current?.abort(), []);
 
+  // A refresh after an upload keeps the rows shown until the new listing is complete (no flash of an empty list).
+  const quiet = useRef(false);
   useEffect(() => {
     const abort = new AbortController();
-    setFiles([]);
-    setFolders([]);
-    setLoading(true);
+    const keep = quiet.current;
+    quiet.current = false;
+    if (!keep) {
+      setFiles([]);
+      setFolders([]);
+      setLoading(true);
+      setActive(-1);
+    }
     setError(null);
-    setActive(-1);
     api.listAll(folder, trash, (f, d) => {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted || keep) return;
       setFiles([...f]);
       setFolders([...d]);
-    }, abort.signal).then(() => setLoading(false), (e) => {
+    }, abort.signal).then((all) => {
+      if (keep && !abort.signal.aborted) {
+        setFiles(all.files);
+        setFolders(all.folders);
+      }
+      setLoading(false);
+    }, (e) => {
       if (abort.signal.aborted) return;
       setError(e);
       setLoading(false);
@@ -103,7 +115,10 @@ export function FolderView({ api, folder, trash, navigate, startUpload, download
       zipAbort.current = null;
     }
   };
-  const upload = startUpload && ((tree: Parameters<StartUpload>[1]) => startUpload(api.transport, tree, folder, () => setReload((n) => n + 1)));
+  const upload = startUpload && ((tree: Parameters<StartUpload>[1]) => startUpload(api.transport, tree, folder, () => {
+    quiet.current = true;
+    setReload((n) => n + 1);
+  }));
 
   return (
     <section class="folder" aria-labelledby="folder-title">
