@@ -2,7 +2,7 @@
 // transfer engine (src/transfer). One manager per page; the views subscribe to it.
 import { ApiError, type ApiTransport, type FileEntry } from './api/types';
 import { parentOf } from './format';
-import { StaleParentError, uploadFiles, type PickedTree, type UploadJournal, type UploadRequest } from './transfer';
+import { StaleParentError, uploadFiles, type PickedTree, type UploadJournal, type UploadManyOptions, type UploadRequest } from './transfer';
 import { journalKey } from './transfer/journal';
 
 export type ItemState = 'waiting' | 'hashing' | 'uploading' | 'committing' | 'done' | 'failed' | 'conflict' | 'cancelled';
@@ -48,7 +48,8 @@ export class UploadManager {
   private readonly aborts = new Set<AbortController>();
   private snapshot: UploadSnapshot = { items: [], busy: false };
 
-  constructor(private readonly journal: () => UploadJournal | undefined) {}
+  /** `extra`: options for the engine (tests give their fake S3's fetch). */
+  constructor(private readonly journal: () => UploadJournal | undefined, private readonly extra: UploadManyOptions = {}) {}
 
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -145,6 +146,7 @@ export class UploadManager {
       }
       this.changed();
       const outcomes = await uploadFiles(api, requests, {
+        ...this.extra,
         journal, signal: abort.signal,
         emptyFolders: tree.emptyFolders.map((d) => prefix + d),
         onProgress: (p) => {
@@ -180,7 +182,7 @@ export class UploadManager {
       this.aborts.delete(abort);
       this.running--;
       this.changed();
-      onFinished?.();
+      if (!this.notice) onFinished?.();
     }
   }
 

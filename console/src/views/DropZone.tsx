@@ -41,9 +41,9 @@ export function DropZone(props: { folder: string; upload?: (tree: PickedTree) =>
   return (
     <div class={over ? 'dropzone over' : 'dropzone'} onDragOver={(e) => { e.preventDefault(); setOver(true); }}
       onDragLeave={() => setOver(false)} onDrop={onDrop}>
-      <span>Drop files or folders here to upload them to {where}, or </span>
       <button type="button" onClick={() => filesRef.current?.click()}>Upload files</button>{' '}
       <button type="button" onClick={() => folderRef.current?.click()}>Upload folder</button>
+      <span> or drop files and folders here to upload them to {where}</span>
       <input ref={filesRef} type="file" multiple class="visually-hidden" tabIndex={-1} aria-hidden="true"
         data-upload="files" onChange={fromInput} />
       <input ref={folderRef} type="file" multiple class="visually-hidden" tabIndex={-1} aria-hidden="true"

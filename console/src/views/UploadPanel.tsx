@@ -30,7 +30,7 @@ export function UploadPanel(props: { uploads: UploadManager; pending: string[]; 
       <div class="uploads-head">
         <h2 id="uploads-title">Uploads</h2>
         <span class="overall" role="status" aria-live="polite">
-          {`${done} of ${items.length} done${failed ? `, ${failed} failed` : ''} · ${formatBytes(sent)} of ${formatBytes(total)} (${percent(sent, total)}%)`}
+          {items.length > 0 && `${done} of ${items.length} done${failed ? `, ${failed} failed` : ''} · ${formatBytes(sent)} of ${formatBytes(total)} (${percent(sent, total)}%)`}
         </span>
         {busy && <button type="button" onClick={() => uploads.cancel()}>Cancel uploads</button>}
         {!busy && items.length > 0 && <button type="button" onClick={() => uploads.clear()}>Clear finished</button>}
@@ -41,7 +41,7 @@ export function UploadPanel(props: { uploads: UploadManager; pending: string[]; 
       {props.pending.length > 0 && items.length === 0 && (
         <p class="note">An upload stopped before you signed in again. Add the same files again to resume it: {props.pending.join(', ')}</p>
       )}
-      <progress class="overall-bar" max={Math.max(total, 1)} value={sent} aria-label="All uploads" />
+      {items.length > 0 && <progress class="overall-bar" max={Math.max(total, 1)} value={sent} aria-label="All uploads" />}
       <ul class="upload-list">
         {items.map((i) => (
           <li key={i.id} class={`upload ${i.state}`} data-path={i.path}>
