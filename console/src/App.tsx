@@ -3,7 +3,9 @@ import { ChunkvaultApi, HttpTransport } from './api/client';
 import {
   beginSignIn, completeSignIn, currentSession, forgetSession, isCallback, loadConfig, logoutUrl, type ConsoleConfig, type Session,
 } from './auth/session';
-import { transferHooks } from './hooks';
+import { transferHooks, uploads } from './hooks';
+import { UploadManager } from './uploads';
+import { UploadPanel } from './views/UploadPanel';
 import { parentOf } from './format';
 import { href, parseRoute, type Route } from './routes';
 import { errorText, Link } from './views/common';
@@ -26,6 +28,8 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
   const leaving = useRef(false);
+  // Files an upload left unfinished when the session ended (read once, after signing in again).
+  const [pending] = useState(() => UploadManager.takePending());
 
   const signIn = useCallback(async (c: ConsoleConfig, returnTo: string) => {
     if (leaving.current) return;
@@ -88,9 +92,12 @@ export function App() {
   const api = useMemo(() => {
     if (!config || !session) return null;
     return new ChunkvaultApi(new HttpTransport(config.apiBase, () => currentSession()?.accessToken ?? null, () => {
-      // 401: the token expired or was revoked. Sign in again and return to the same place.
+      // 401: the token expired or was revoked. Sign in again and return to the same place, unless uploads are
+      // running: then they stop (the journal keeps what was sent) and the upload panel says to sign in and add the
+      // same files again, which resumes them.
       forgetSession();
-      void signIn(config, here());
+      if (uploads.busy || uploads.expired) uploads.sessionExpired();
+      else void signIn(config, here());
     }));
   }, [config, session, signIn]);
 
@@ -131,12 +138,13 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {route.view === 'files' && <FolderView key={`f:${route.folder}`} api={api} folder={route.folder} trash={false} navigate={navigate}
-          startUpload={transferHooks.startUpload} />}
+          startUpload={transferHooks.startUpload} downloadFile={transferHooks.downloadFile} downloadZip={transferHooks.downloadZip} />}
         {route.view === 'trash' && <FolderView key={`t:${route.folder}`} api={api} folder={route.folder} trash navigate={navigate} />}
         {route.view === 'file' && <FileView key={route.path} api={api} path={route.path} navigate={navigate}
           downloadFile={transferHooks.downloadFile} />}
         {route.view === 'rewind' && <RewindView key={route.folder} api={api} folder={route.folder} navigate={navigate} />}
         {route.view === 'usage' && <UsageView api={api} />}
+        <UploadPanel uploads={uploads} pending={pending} onSignIn={() => { leaving.current = false; void signIn(config, here()); }} />
       </main>
     </>
   );

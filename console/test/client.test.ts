@@ -53,6 +53,12 @@ describe('HttpTransport', () => {
     expect(toApiError(403, { message: 'Forbidden' }).code).toBe('FORBIDDEN');
     expect(toApiError(404, null).code).toBe('NOT_FOUND');
   });
+
+  it('keeps the error body\'s details (MISSING_CHUNKS, STALE_PARENT)', () => {
+    const e = toApiError(409, { error: 'STALE_PARENT', message: 'stale', details: { head: 'v2' } });
+    expect(e).toMatchObject({ status: 409, code: 'STALE_PARENT', message: 'stale', details: { head: 'v2' } });
+    expect(toApiError(400, { error: 'X', details: 'not an object' }).details).toBeUndefined();
+  });
 });
 
 describe('ChunkvaultApi', () => {

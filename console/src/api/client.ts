@@ -53,7 +53,8 @@ export function toApiError(status: number, json: unknown): ApiError {
   const code = typeof o.error === 'string' ? o.error
     : status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : `HTTP_${status}`;
   const message = typeof o.message === 'string' && o.message ? o.message : `The service answered ${status}.`;
-  return new ApiError(status, code, message);
+  const details = o.details && typeof o.details === 'object' ? o.details as Record<string, unknown> : undefined;
+  return new ApiError(status, code, message, details);
 }
 
 function query(params: Record<string, string | number | boolean | undefined>): string {

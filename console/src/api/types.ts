@@ -4,7 +4,10 @@ export interface ApiTransport {
   /** JSON request to the API (path like '/v1/uploads'); resolves to the parsed JSON body; rejects with ApiError on non-2xx. */
   request<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
 }
-export class ApiError extends Error { constructor(readonly status: number, readonly code: string, message: string) { super(message); } }
+/** A non-2xx answer. `details` is the error body's `details` when it has them (MISSING_CHUNKS' chunk ids, STALE_PARENT's head). */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) { super(message); }
+}
 
 /** A file's head, as /v1/files and /v1/file answer it. */
 export interface FileEntry {

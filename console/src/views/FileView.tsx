@@ -73,8 +73,12 @@ export function FileView({ api, path, navigate, downloadFile }: Props) {
     if (!downloadFile) return;
     try {
       setError(null);
-      await downloadFile(api.transport, path);
+      setStatus('Downloading…');
+      await downloadFile(api.transport, path, undefined, (p) =>
+        setStatus(`Downloading: ${formatBytes(p.receivedBytes)} of ${formatBytes(p.totalBytes)}`));
+      setStatus('Downloaded (its bytes checked against the version’s hash).');
     } catch (e) {
+      setStatus('');
       setError(e);
     }
   };

@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChunkvaultApi } from '../api/client';
 import type { FileEntry } from '../api/types';
 import { filterRows, formatBytes, formatTime, parentOf, rowsOf, sortRows, type Row, type SortDir, type SortKey } from '../format';
-import type { StartUpload } from '../hooks';
+import type { DownloadFile, DownloadZip, StartUpload } from '../hooks';
 import { Breadcrumbs, ErrorLine, Link, type Navigate } from './common';
 import { DropZone } from './DropZone';
 import { VirtualList } from './VirtualList';
@@ -13,6 +13,8 @@ interface Props {
   trash: boolean;
   navigate: Navigate;
   startUpload?: StartUpload;
+  downloadFile?: DownloadFile;
+  downloadZip?: DownloadZip;
 }
 
 const COLUMNS: { key: SortKey; label: string }[] = [
@@ -20,7 +22,7 @@ const COLUMNS: { key: SortKey; label: string }[] = [
 ];
 
 /** A folder (or, with `trash`, its deleted files): breadcrumbs, sort, filter, and the virtual list of its entries. */
-export function FolderView({ api, folder, trash, navigate, startUpload }: Props) {
+export function FolderView({ api, folder, trash, navigate, startUpload, downloadFile, downloadZip }: Props) {
   const [files, setFiles] = useState<FileEntry[]>([]);
   const [folders, setFolders] = useState<string[]>([]);
   const [loading, setLoading] = useState(true);
@@ -29,19 +31,34 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
   const [filter, setFilter] = useState('');
   const [active, setActive] = useState(-1);
   const [reload, setReload] = useState(0);
+  const [transfer, setTransfer] = useState('');
+  const zipAbort = useRef<AbortController | null>(null);
+  useEffect(() => () => zipAbort.current?.abort(), []);
 
+  // A refresh after an upload keeps the rows shown until the new listing is complete (no flash of an empty list).
+  const quiet = useRef(false);
   useEffect(() => {
     const abort = new AbortController();
-    setFiles([]);
-    setFolders([]);
-    setLoading(true);
+    const keep = quiet.current;
+    quiet.current = false;
+    if (!keep) {
+      setFiles([]);
+      setFolders([]);
+      setLoading(true);
+      setActive(-1);
+    }
     setError(null);
-    setActive(-1);
     api.listAll(folder, trash, (f, d) => {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted || keep) return;
       setFiles([...f]);
       setFolders([...d]);
-    }, abort.signal).then(() => setLoading(false), (e) => {
+    }, abort.signal).then((all) => {
+      if (keep && !abort.signal.aborted) {
+        setFiles(all.files);
+        setFolders(all.folders);
+      }
+      setLoading(false);
+    }, (e) => {
       if (abort.signal.aborted) return;
       setError(e);
       setLoading(false);
@@ -63,6 +80,46 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
     setSort((s) => ({ key, dir: s.key === key && s.dir === 'asc' ? 'desc' : 'asc' }));
   const title = trash ? 'Trash' : 'All files';
 
+  const download = async (r: Row) => {
+    if (!downloadFile || r.kind !== 'file') return;
+    setError(null);
+    setTransfer(`Downloading ${r.name}…`);
+    try {
+      await downloadFile(api.transport, r.path, undefined, (p) =>
+        setTransfer(`Downloading ${r.name}: ${formatBytes(p.receivedBytes)} of ${formatBytes(p.totalBytes)}`));
+      setTransfer(`Downloaded ${r.name}.`);
+    } catch (e) {
+      setTransfer('');
+      setError(e);
+    }
+  };
+  const zip = async () => {
+    if (!downloadZip) return;
+    if (zipAbort.current) {
+      zipAbort.current.abort();
+      return;
+    }
+    const abort = new AbortController();
+    zipAbort.current = abort;
+    setError(null);
+    setTransfer('Preparing the zip…');
+    try {
+      await downloadZip(api.transport, folder, (p) => setTransfer(
+        `Zipping: ${p.filesDone} of ${p.filesTotal} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`
+        + ` (${p.bytesTotal ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 100}%)`), abort.signal);
+      setTransfer('The zip is downloaded.');
+    } catch (e) {
+      setTransfer(abort.signal.aborted ? 'Zip cancelled.' : '');
+      if (!abort.signal.aborted) setError(e);
+    } finally {
+      zipAbort.current = null;
+    }
+  };
+  const upload = startUpload && ((tree: Parameters<StartUpload>[1]) => startUpload(api.transport, tree, folder, () => {
+    quiet.current = true;
+    setReload((n) => n + 1);
+  }));
+
   return (
     <section class="folder" aria-labelledby="folder-title">
       <h1 id="folder-title" class="visually-hidden">{title}{folder ? `: ${folder}` : ''}</h1>
@@ -78,7 +135,9 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
           ? <Link to={{ view: 'files', folder }} navigate={navigate} class="button">Back to files</Link>
           : <Link to={{ view: 'trash', folder }} navigate={navigate} class="button">Deleted files here</Link>}
         <button type="button" onClick={() => setReload((n) => n + 1)}>Refresh</button>
+        {!trash && downloadZip && <button type="button" onClick={zip}>{zipAbort.current ? 'Cancel zip' : 'Download folder as zip'}</button>}
       </div>
+      {transfer && <p class="transfer-status" role="status" aria-live="polite">{transfer}</p>}
       <ErrorLine error={error} />
       <div class="columns" role="presentation">
         {COLUMNS.map((c) => (
@@ -91,6 +150,10 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
       <VirtualList items={rows} label={`${title}${folder ? ` in ${folder}` : ''}`} active={active} setActive={setActive}
         idPrefix="row" onOpen={open}
         onKey={(e) => {
+          if ((e.key === 'd' || e.key === 'D') && !e.ctrlKey && !e.metaKey && !trash && active >= 0 && rows[active]?.kind === 'file') {
+            void download(rows[active]);
+            return true;
+          }
           if ((e.key === 'Backspace' || (e.altKey && e.key === 'ArrowUp')) && folder) {
             navigate({ view, folder: parentOf(folder) });
             return true;
@@ -108,12 +171,16 @@ export function FolderView({ api, folder, trash, navigate, startUpload }: Props)
             </span>
             <span class="cell size">{r.kind === 'file' ? formatBytes(r.size) : ''}</span>
             <span class="cell modified">{r.kind === 'file' ? formatTime(r.modified) : ''}</span>
+            <span class="cell act">{r.kind === 'file' && !trash && downloadFile && (
+              <button type="button" class="row-action" tabIndex={-1} title="Download (key D)" aria-label={`Download ${r.name}`}
+                onClick={(e) => { e.stopPropagation(); void download(r); }}>Download</button>
+            )}</span>
           </>
         )} />
       {!loading && rows.length === 0 && !error && (
         <p class="empty">{filter ? 'Nothing matches the filter.' : trash ? 'No deleted files in this folder.' : 'This folder is empty.'}</p>
       )}
-      {!trash && <DropZone folder={folder} startUpload={startUpload} />}
+      {!trash && <DropZone folder={folder} upload={upload} />}
     </section>
   );
 }

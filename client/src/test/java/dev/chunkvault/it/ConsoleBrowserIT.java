@@ -1,11 +1,13 @@
 package dev.chunkvault.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.PushJournal;
 import dev.chunkvault.client.model.FileEntry;
@@ -19,8 +21,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,7 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code console/e2e/console.mjs}, against the local cloud this JVM runs. Files are seeded here with the SDK; the
  * script signs in through the local issuer (PKCE), browses (breadcrumbs, sort, filter, a 2,000-entry folder drawn
  * virtually), restores an old version, deletes and undeletes, rewinds a folder after a dry run, goes keyboard-only,
- * survives a dead token (sign-in, then back to the same folder), and shows a name with HTML in it as text. What the
+ * survives a dead token (sign-in, then back to the same folder), and shows a name with HTML in it as text. It uploads
+ * a folder (nested, a file over 5 MiB) through the webkitdirectory input, replaces a file (a new version), shows a
+ * refused name's message inline, resumes an upload cut by a reload from the journal, and downloads a file (row and
+ * page) and the folder as a zip, comparing bytes. What the
  * browser changed is checked here through the SDK. Screenshots stay in {@code client/target/console-screenshots/}.
  * Without Chromium or Node.js (a developer machine) the test is skipped, unless CHUNKVAULT_REQUIRE_BROWSER=1 (CI).
  */
@@ -95,6 +102,24 @@ class ConsoleBrowserIT {
             put(c, "rw/a.txt", "alpha changed later\n", a1.commit().version().versionId());
             put(c, "rw/b.txt", "beta, new since\n", null);
 
+            // What the browser uploads: a folder (nested, one file over 5 MiB), a replacement, a refused name, a resume.
+            Path up = tmp.resolve("upload");
+            Random random = new Random(19);
+            Map<String, byte[]> local = new LinkedHashMap<>();
+            local.put("photos/a.txt", "alpha\n".getBytes(StandardCharsets.UTF_8));
+            local.put("photos/big.bin", randomBytes(random, 6 * 1024 * 1024 + 123));
+            local.put("photos/nested/c.txt", "see\n".getBytes(StandardCharsets.UTF_8));
+            local.put("photos/nested/deeper/d.txt", "deep down\n".getBytes(StandardCharsets.UTF_8));
+            local.put("changed/a.txt", "alpha, changed in the browser\n".getBytes(StandardCharsets.UTF_8));
+            local.put("bad/back\\slash.txt", "refused\n".getBytes(StandardCharsets.UTF_8));
+            local.put("resume/resume.bin", randomBytes(random, 7 * 1024 * 1024 + 7));
+            local.put("resume/expire.bin", randomBytes(random, 3 * 1024 * 1024 + 3));
+            for (Map.Entry<String, byte[]> e : local.entrySet()) {
+                Path f = up.resolve(e.getKey());
+                Files.createDirectories(f.getParent());
+                Files.write(f, e.getValue());
+            }
+
             Path shots = Path.of("target/console-screenshots").toAbsolutePath();
             Files.createDirectories(shots);
             Path log = Path.of("target/console-e2e.log").toAbsolutePath();
@@ -107,6 +132,7 @@ class ConsoleBrowserIT {
             pb.environment().put("MANY", Integer.toString(MANY));
             pb.environment().put("XSS_NAME", XSS_NAME);
             pb.environment().put("SCREENSHOTS", shots.toString());
+            pb.environment().put("UPLOAD_DIR", up.toString());
             Process p = pb.start();
             boolean finished = p.waitFor(6, TimeUnit.MINUTES);
             if (!finished) {
@@ -129,7 +155,28 @@ class ConsoleBrowserIT {
 
             assertEquals(hashes.get("a1"), head(c, "rw/a.txt"), "rw/a.txt is as it was at the rewind time");
             assertTrue(c.file("rw/b.txt", true).orElseThrow().deleted(), "rw/b.txt, new since then, is deleted by the rewind");
+
+            // What the browser uploaded, byte for byte.
+            Map<String, byte[]> expected = new LinkedHashMap<>();
+            expected.put("photos/a.txt", local.get("changed/a.txt"));
+            expected.put("photos/big.bin", local.get("photos/big.bin"));
+            expected.put("photos/nested/c.txt", local.get("photos/nested/c.txt"));
+            expected.put("photos/nested/deeper/d.txt", local.get("photos/nested/deeper/d.txt"));
+            expected.put("photos/resume.bin", local.get("resume/resume.bin"));
+            expected.put("photos/expire.bin", local.get("resume/expire.bin"));
+            for (Map.Entry<String, byte[]> e : expected.entrySet()) {
+                Path target = tmp.resolve("pulled-" + System.nanoTime());
+                new FilePuller(c).pull(FilePuller.Request.of(e.getKey(), target));
+                assertArrayEquals(e.getValue(), Files.readAllBytes(target), e.getKey() + " on the server equals the local file");
+            }
+            assertEquals(2, c.history("photos/a.txt", null, 100).versions().size(), "the replacement is a new version of a.txt");
         }
+    }
+
+    private static byte[] randomBytes(Random random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
     }
 
     private static boolean which(String cmd) {

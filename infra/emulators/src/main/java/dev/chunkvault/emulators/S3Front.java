@@ -45,6 +45,14 @@ import java.util.regex.Pattern;
  *   {@code AccessDenied}, not 404, unless the policy allows {@code s3:ListBucket} on the bucket — S3 does not tell a
  *   caller that may not list the bucket whether a key exists. Presigned requests act with the identity that signed
  *   them, as on AWS. Unlike S3, the policy is checked before s3proxy checks the signature (both answer 403).</li>
+ *   <li><b>CORS</b>, as the template's {@code CorsConfiguration} gives the chunk bucket for the web console's origin: a
+ *   browser page served from a loopback origin ({@code http://127.0.0.1:PORT}, {@code http://localhost:PORT},
+ *   {@code http://[::1]:PORT}: the local cloud serves the console itself) may PUT, GET and HEAD objects with presigned
+ *   URLs. A preflight ({@code OPTIONS} with {@code Access-Control-Request-Method}) from such an origin for one of those
+ *   methods is answered 200 with the allowed method and the requested headers (S3 answers with the rule's allowed
+ *   headers that were asked); any other preflight 403 {@code AccessForbidden}, as S3 does when no rule matches. The
+ *   answers to the requests themselves carry {@code Access-Control-Allow-Origin} and expose {@code ETag},
+ *   {@code Content-Length} and {@code Content-Range}.</li>
  * </ul>
  */
 final class S3Front implements Filter {
@@ -58,6 +66,9 @@ final class S3Front implements Filter {
             "notification", "replication", "ownershipControls", "publicAccessBlock", "object-lock", "accelerate",
             "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering");
 
+    private static final Pattern LOOPBACK_ORIGIN = Pattern.compile("http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?");
+    private static final Set<String> CORS_METHODS = Set.of("GET", "PUT", "HEAD");
+
     private final Map<String, LocalS3.Policy> policies;
     private final Predicate<String> bucketExists;
 
@@ -70,6 +81,9 @@ final class S3Front implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest req = (HttpServletRequest) request;
         HttpServletResponse res = (HttpServletResponse) response;
+        if (cors(req, res)) {
+            return;
+        }
         Map<String, List<String>> query = query(req.getQueryString());
         boolean presigned = query.containsKey("X-Amz-Signature");
         if (presigned) {
@@ -109,6 +123,48 @@ final class S3Front implements Filter {
             return;
         }
         chain.doFilter(req, res);
+    }
+
+    /**
+     * Answers a CORS preflight (true: the response is done), or adds the CORS headers of an allowed origin to the
+     * response of an actual request (false: go on).
+     */
+    static boolean cors(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        String origin = req.getHeader("Origin");
+        String wanted = req.getHeader("Access-Control-Request-Method");
+        boolean preflight = req.getMethod().equals("OPTIONS") && wanted != null;
+        if (origin == null || !isConsoleOrigin(origin)) {
+            if (preflight) {
+                error(req, res, 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.", Map.of());
+            }
+            return preflight;
+        }
+        res.setHeader("Access-Control-Allow-Origin", origin);
+        res.addHeader("Vary", "Origin");
+        if (!preflight) {
+            res.setHeader("Access-Control-Expose-Headers", "ETag, Content-Length, Content-Range");
+            return false;
+        }
+        res.addHeader("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers");
+        if (!CORS_METHODS.contains(wanted)) {
+            res.setHeader("Access-Control-Allow-Origin", null);
+            error(req, res, 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.", Map.of());
+            return true;
+        }
+        res.setHeader("Access-Control-Allow-Methods", wanted);
+        String headers = req.getHeader("Access-Control-Request-Headers");
+        if (headers != null && !headers.isBlank()) {
+            res.setHeader("Access-Control-Allow-Headers", headers);
+        }
+        res.setHeader("Access-Control-Max-Age", "3000");
+        res.setStatus(200);
+        res.setContentLength(0);
+        return true;
+    }
+
+    /** An origin of a page on this machine: http, a loopback host, any port. */
+    static boolean isConsoleOrigin(String origin) {
+        return LOOPBACK_ORIGIN.matcher(origin).matches();
     }
 
     /** The {@code x-amz-*} and {@code Content-MD5} headers of a presigned request that its signature does not cover. */

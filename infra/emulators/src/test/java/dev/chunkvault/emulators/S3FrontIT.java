@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 /**
  * The local S3's front (S3Front) over HTTP: presigned requests with unsigned x-amz-* headers refused, and identities
  * limited by their policies — refused actions, and a missing key answered 403 to an identity that may not list the
- * bucket, 404 to one that may.
+ * bucket, 404 to one that may; CORS for the web console on a loopback origin.
  */
 class S3FrontIT {
     private static final Credentials READER = new Credentials("readerkey", "readersecret");
@@ -138,6 +138,41 @@ class S3FrontIT {
             assertEquals(200, send("PUT", put, Map.of("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), new byte[] {1}).statusCode(),
                     "x-amz-content-sha256 is S3's one exception");
             assertEquals(200, send("PUT", put, Map.of(), new byte[] {1}).statusCode());
+        }
+    }
+
+    @Test
+    void aConsoleOnALoopbackOriginMayUsePresignedUrlsAndNoOtherOriginMay() throws Exception {
+        URI object = URI.create(s3.endpoint() + "/bkt/r/here");
+        String asked = "content-type,x-amz-checksum-sha256,x-amz-meta-owner";
+        HttpResponse<String> pre = send("OPTIONS", object, Map.of("Origin", "http://127.0.0.1:4750",
+                "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", asked), null);
+        assertEquals(200, pre.statusCode(), pre.body());
+        assertEquals("http://127.0.0.1:4750", pre.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertEquals("PUT", pre.headers().firstValue("Access-Control-Allow-Methods").orElse(null));
+        assertEquals(asked, pre.headers().firstValue("Access-Control-Allow-Headers").orElse(null));
+        HttpResponse<String> range = send("OPTIONS", object, Map.of("Origin", "http://localhost:5173",
+                "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range"), null);
+        assertEquals(200, range.statusCode(), range.body());
+        for (Map<String, String> refused : List.of(
+                Map.of("Origin", "https://evil.example", "Access-Control-Request-Method", "PUT"),
+                Map.of("Origin", "http://127.0.0.1.evil.example", "Access-Control-Request-Method", "GET"),
+                Map.of("Origin", "http://127.0.0.1:4750", "Access-Control-Request-Method", "DELETE"))) {
+            HttpResponse<String> r = send("OPTIONS", object, refused, null);
+            assertEquals(403, r.statusCode(), refused + ": " + r.body());
+            assertTrue(r.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), refused.toString());
+        }
+        try (S3Presigner p = presigner(s3.credentials())) {
+            URI get = p.presignGetObject(b -> b.signatureDuration(Duration.ofMinutes(5)).getObjectRequest(g -> g.bucket("bkt").key("r/here")))
+                    .url().toURI();
+            HttpResponse<String> ok = send("GET", get, Map.of("Origin", "http://127.0.0.1:4750", "Range", "bytes=1-2"), null);
+            assertEquals(206, ok.statusCode(), ok.body());
+            assertEquals("er", ok.body());
+            assertEquals("http://127.0.0.1:4750", ok.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+            assertTrue(ok.headers().firstValue("Access-Control-Expose-Headers").orElse("").contains("Content-Range"));
+            HttpResponse<String> other = send("GET", get, Map.of("Origin", "https://evil.example"), null);
+            assertEquals(200, other.statusCode());
+            assertTrue(other.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
         }
     }
 }

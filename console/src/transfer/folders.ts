@@ -1,0 +1,162 @@
+import type { ApiTransport } from '../api/types';
+import { downloadFile, type DownloadOptions } from './download';
+import { callApi } from './http';
+import { ZipWriter, type ZipOptions } from './zip';
+
+/** A file to upload with its path relative to the dropped or chosen folder's parent ('photos/2024/a.jpg'). */
+export interface PickedFile {
+  path: string;
+  file: File;
+}
+
+export interface PickedTree {
+  files: PickedFile[];
+  /** Folders with nothing in them, relative like the files ('photos/empty'). */
+  emptyFolders: string[];
+}
+
+/** The files of an `<input type=file webkitdirectory>` (or a multiple file input), with their relative paths. */
+export function filesFromInput(files: ArrayLike<File>): PickedFile[] {
+  return Array.from(files, (file) => ({ path: file.webkitRelativePath || file.name, file }));
+}
+
+/**
+ * Walks a dropped entry (`DataTransferItem.webkitGetAsEntry()`): a file gives one pair, a directory every file below
+ * it and its empty folders. `readEntries` answers in batches (Chrome: 100), so it is called until it answers none.
+ */
+export async function walkEntry(entry: FileSystemEntry, prefix = ''): Promise<PickedTree> {
+  const tree: PickedTree = { files: [], emptyFolders: [] };
+  await walk(entry, prefix, tree);
+  return tree;
+}
+
+/** Walks every entry of a drop (call `webkitGetAsEntry()` on each item synchronously, in the drop handler). */
+export async function walkEntries(entries: (FileSystemEntry | null)[]): Promise<PickedTree> {
+  const tree: PickedTree = { files: [], emptyFolders: [] };
+  for (const e of entries) {
+    if (e) {
+      await walk(e, '', tree);
+    }
+  }
+  return tree;
+}
+
+async function walk(entry: FileSystemEntry, prefix: string, tree: PickedTree): Promise<void> {
+  const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    tree.files.push({ path, file });
+    return;
+  }
+  if (!entry.isDirectory) {
+    return;
+  }
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  let any = false;
+  while (true) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) {
+      break;
+    }
+    any = true;
+    for (const child of batch) {
+      await walk(child, path, tree);
+    }
+  }
+  if (!any) {
+    tree.emptyFolders.push(path);
+  }
+}
+
+/** Files larger than this are not downloaded ahead of their turn in a zip. */
+const AHEAD_MAX_BYTES = 16 << 20;
+
+/** A listed file (docs/openapi.yaml, FileEntry). */
+export interface FileEntry {
+  path: string;
+  version?: string;
+  size: number;
+  deleted?: boolean;
+  folder?: boolean;
+  link?: boolean;
+  clientMtime?: string;
+}
+
+/** Every current file below `folder` ('' for the root), paging through `GET /v1/files?recursive=true`. */
+export async function listRecursive(api: ApiTransport, folder: string, signal?: AbortSignal): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const q = new URLSearchParams({ folder, recursive: 'true', limit: '1000' });
+    if (cursor) {
+      q.set('cursor', cursor);
+    }
+    const page = await callApi<{ files?: FileEntry[]; cursor?: string }>(api, 'GET', `/v1/files?${q}`, undefined, { signal });
+    out.push(...(page.files ?? []).filter((f) => !f.deleted));
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+export interface ZipProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface ZipFolderOptions extends DownloadOptions, ZipOptions {
+  onZipProgress?: (p: ZipProgress) => void;
+  /** Files downloading at once ahead of the one the zip takes (default 4). */
+  filesAhead?: number;
+}
+
+/**
+ * A zip of every file below `folder`, made in the browser: each file downloaded (and checked) as downloadFile does,
+ * stored under the folder's own name ('docs/a/b.txt' for folder 'docs'; relative paths for the root). Empty folders'
+ * markers become directory entries. A few files download at once (each with its chunks in parallel); the zip takes
+ * them in listing order.
+ */
+export async function zipFolder(api: ApiTransport, folder: string, options: ZipFolderOptions = {}): Promise<Blob> {
+  const base = folder.replace(/^\/+|\/+$/g, '');
+  const files = await listRecursive(api, base, options.signal);
+  const top = base.split('/').pop() ?? '';
+  const zip = new ZipWriter(options);
+  const progress: ZipProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0,
+    bytesTotal: files.reduce((n, f) => n + (f.size ?? 0), 0) };
+  options.onZipProgress?.({ ...progress });
+  // Up to `ahead` files download while the zip takes them in listing order (small files are latency-bound).
+  const ahead = options.filesAhead ?? 4;
+  const started = new Map<number, Promise<Blob>>();
+  const start = (i: number) => {
+    const f = files[i];
+    if (f && !f.folder && !started.has(i)) {
+      const p = downloadFile(api, f.path, f.version, options).then((d) => d.blob);
+      p.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
+      started.set(i, p);
+    }
+  };
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    start(i);
+    for (let j = i + 1; j < i + ahead && j < files.length; j++) {
+      if ((files[j].size ?? 0) <= AHEAD_MAX_BYTES) {
+        start(j); // large files only when their turn comes: at most one in memory at a time
+      }
+    }
+    const rel = base && f.path.toLowerCase().startsWith(`${base.toLowerCase()}/`) ? f.path.slice(base.length + 1) : f.path;
+    const name = top ? `${top}/${rel}` : rel;
+    const modified = f.clientMtime ? new Date(f.clientMtime) : new Date();
+    if (f.folder) {
+      zip.addDirectory(name, modified);
+    } else {
+      const blob = await started.get(i)!;
+      started.delete(i);
+      await zip.addFile(name, blob, modified, options.signal);
+      progress.bytesDone += f.size ?? 0;
+    }
+    progress.filesDone++;
+    options.onZipProgress?.({ ...progress });
+  }
+  return zip.finish();
+}

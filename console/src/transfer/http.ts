@@ -1,0 +1,96 @@
+import { ApiError, type ApiTransport } from '../api/types';
+
+export type FetchFn = typeof fetch;
+
+/** Headers the browser (or Node's fetch) computes itself and refuses to be given; the request carries them anyway. */
+const COMPUTED = new Set(['content-length', 'host']);
+
+/** A grant's signed headers, less those fetch sets by itself (the body's length is the signed one). */
+export function sendableHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (!COMPUTED.has(k.toLowerCase())) {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The `details` of an API error, when the transport kept them (the interface does not promise it). */
+export function errorDetails(e: unknown): Record<string, unknown> | undefined {
+  const d = (e as { details?: unknown } | null)?.details;
+  return d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined;
+}
+
+export function isRetryable(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 429 || e.status === 503 || e.status === 502 || e.status === 504);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface RetryOptions {
+  signal?: AbortSignal;
+  /** First back-off in ms (doubles, at most 8 s); tests make it small. */
+  retryDelayMs?: number;
+  attempts?: number;
+}
+
+/** An API call retried on 429 / 5xx answers that say "try again" (the same body: idempotent by design). */
+export async function callApi<T>(api: ApiTransport, method: 'GET' | 'POST' | 'PUT', path: string, body: unknown,
+  options: RetryOptions): Promise<T> {
+  const attempts = options.attempts ?? 8;
+  let delay = options.retryDelayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.request<T>(method, path, body, options.signal);
+    } catch (e) {
+      if (!isRetryable(e) || attempt >= attempts) {
+        throw e;
+      }
+      await sleep(delay, options.signal);
+      delay = Math.min(delay * 2, 8000);
+    }
+  }
+}
+
+/** At most `limit` tasks at once; the others wait in order. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) {
+        next();
+      } else {
+        this.active--;
+      }
+    }
+  }
+}
