@@ -381,10 +381,11 @@ try {
       await waitLoaded();
       const held = [];
       let passed = 0;
+      let released = false;
       const isChunkPut = (r) => r.method() === 'PUT' && !r.url().startsWith(`${base}/v1/`);
       await page.route('**/*', async (route) => {
         if (!isChunkPut(route.request())) return route.fallback();
-        if (passed < 3) {
+        if (released || passed < 3) {
           passed++;
           return route.continue();
         }
@@ -397,8 +398,11 @@ try {
         const s = JSON.parse(sessionStorage.getItem('chunkvault.session'));
         sessionStorage.setItem('chunkvault.session', JSON.stringify({ ...s, accessToken: 'eyJhbGciOiJSUzI1NiJ9.e30.expired' }));
       });
-      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      // The held PUTs go on first, then the route goes: a route held across unrouteAll could be left unanswered (the
+      // upload then hung at 92 %, no request ever seeing the expired token).
+      released = true;
       for (const r of held) await r.continue().catch(() => {});
+      await page.unrouteAll({ behavior: 'wait' });
       const notice = uploadsPanel().getByRole('alert').filter({ hasText: 'session has expired' });
       await notice.waitFor({ timeout: 60_000 });
       check(page.url() === `${base}/files/photos`, `still on the folder: ${page.url()}`);
