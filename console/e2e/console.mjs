@@ -379,32 +379,25 @@ try {
     await step('a session that expires during an upload: the panel says what to do; after sign-in the same file resumes', async () => {
       await page.goto(`${base}/files/photos`);
       await waitLoaded();
-      const held = [];
-      let passed = 0;
-      let released = false;
-      const isChunkPut = (r) => r.method() === 'PUT' && !r.url().startsWith(`${base}/v1/`);
-      await page.route('**/*', async (route) => {
-        if (!isChunkPut(route.request())) return route.fallback();
-        if (released || passed < 3) {
-          passed++;
-          return route.continue();
-        }
-        held.push(route);
+      // The token runs out between the chunk PUTs and the commit: the commit request itself carries an expired token,
+      // and the service answers it 401 as it would. (Holding PUTs to expire the session while they wait made this
+      // step flaky: a held route Playwright failed to continue left its PUT pending and the upload hung.)
+      const expired = 'eyJhbGciOiJSUzI1NiJ9.e30.expired';
+      let commits = 0;
+      await page.route(/\/v1\/commit(s|-batch)$/, async (route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        commits++;
+        await page.evaluate((token) => {
+          const s = JSON.parse(sessionStorage.getItem('chunkvault.session'));
+          sessionStorage.setItem('chunkvault.session', JSON.stringify({ ...s, accessToken: token }));
+        }, expired);
+        return route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${expired}` } });
       });
       await page.locator('input[data-upload=files]').setInputFiles(join(uploadDir, 'resume', 'expire.bin'));
-      for (let i = 0; i < 300 && held.length === 0; i++) await page.waitForTimeout(100);
-      check(held.length > 0, 'PUTs held');
-      await page.evaluate(() => {
-        const s = JSON.parse(sessionStorage.getItem('chunkvault.session'));
-        sessionStorage.setItem('chunkvault.session', JSON.stringify({ ...s, accessToken: 'eyJhbGciOiJSUzI1NiJ9.e30.expired' }));
-      });
-      // The held PUTs go on first, then the route goes: a route held across unrouteAll could be left unanswered (the
-      // upload then hung at 92 %, no request ever seeing the expired token).
-      released = true;
-      for (const r of held) await r.continue().catch(() => {});
-      await page.unrouteAll({ behavior: 'wait' });
       const notice = uploadsPanel().getByRole('alert').filter({ hasText: 'session has expired' });
       await notice.waitFor({ timeout: 60_000 });
+      await page.unrouteAll({ behavior: 'wait' });
+      check(commits > 0, 'the commit was refused with the expired token');
       check(page.url() === `${base}/files/photos`, `still on the folder: ${page.url()}`);
       await shot('upload-session-expired');
       await uploadsPanel().getByRole('button', { name: 'Sign in again' }).click();
