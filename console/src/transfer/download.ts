@@ -1,6 +1,7 @@
 import { decompress } from 'fzstd';
 import type { ApiTransport } from '../api/types';
-import { callApi, type FetchFn, Limiter, sendableHeaders } from './http';
+import { callApi, fetchWithDeadline, type FetchFn, Limiter, sendableHeaders, stallDeadlineMs } from './http';
+import { LARGE_PROFILE } from './fastcdc';
 import { Sha256, sha256Hex, toHex } from './sha256';
 import type { Version } from './upload';
 
@@ -53,6 +54,8 @@ export interface DownloadOptions {
   concurrency?: number;
   fetch?: FetchFn;
   retryDelayMs?: number;
+  /** A GET with no answer after this many ms is aborted and retried (default: stallDeadlineMs of its size). */
+  stallMs?: number;
 }
 
 export interface DownloadedFile {
@@ -64,6 +67,8 @@ export interface DownloadedFile {
 
 /** Neighbouring ranges of one pack closer than this are read by one GET (as the Java client's RangeFetcher). */
 const COALESCE_GAP = 64 << 10;
+/** A whole chunk object whose size the plan does not give is at most the largest profile's chunk. */
+const MAX_CHUNK_BYTES = LARGE_PROFILE.maxSize;
 const MAX_RANGE = 16 << 20;
 /** Chunk blobs merged into one Blob every this many bytes, so the browser can keep them out of the JS heap. */
 const MERGE_BYTES = 32 << 20;
@@ -312,12 +317,17 @@ async function getRange(r: Range, fetchFn: FetchFn, options: DownloadOptions): P
       headers.Range = `bytes=${r.start}-${r.end! - 1}`;
     }
     let detail: string;
+    const expect = r.start === undefined ? undefined : r.end! - r.start;
+    const bytesAtMost = expect ?? r.parts.reduce((n, c) => n + (c.length ?? MAX_CHUNK_BYTES), 0);
     try {
-      const res = await fetchFn(r.url, { headers, signal: options.signal });
-      if (res.ok) {
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        const expect = r.start === undefined ? undefined : r.end! - r.start;
-        if (expect !== undefined && res.status === 200 && bytes.length > expect) {
+      const got = await fetchWithDeadline(fetchFn, r.url, { headers, signal: options.signal },
+        options.stallMs ?? stallDeadlineMs(bytesAtMost),
+        async (res) => res.ok
+          ? { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) }
+          : { status: res.status, text: (await res.text().catch(() => '')).slice(0, 200) });
+      if (got.bytes) {
+        const bytes = got.bytes;
+        if (expect !== undefined && got.status === 200 && bytes.length > expect) {
           return bytes.subarray(r.start!, r.end!); // a server that ignored the Range header
         }
         if (expect === undefined || bytes.length === expect) {
@@ -325,8 +335,8 @@ async function getRange(r: Range, fetchFn: FetchFn, options: DownloadOptions): P
         }
         detail = `${bytes.length} bytes for a range of ${expect}`;
       } else {
-        detail = `${res.status} ${(await res.text().catch(() => '')).slice(0, 200)}`;
-        if (res.status === 403) {
+        detail = `${got.status} ${got.text}`;
+        if (got.status === 403) {
           throw new UrlRefused(detail);
         }
       }

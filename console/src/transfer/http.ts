@@ -44,6 +44,53 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * How long a presigned PUT or GET of `bytes` may take before it counts as stalled: 30 s plus 64 KiB/s (an 8 MiB chunk:
+ * 2 min 38 s). A request that neither finishes nor fails (a dropped connection the browser never notices, a proxy
+ * that holds it) would otherwise hold an upload or a download forever; past this it is aborted and retried.
+ */
+export function stallDeadlineMs(bytes: number): number {
+  return 30_000 + Math.ceil(bytes / 65_536) * 1000;
+}
+
+/** The request was aborted because it passed its {@link stallDeadlineMs} (retried like a network error). */
+export class StalledError extends Error {
+  constructor(ms: number) {
+    super(`no answer in ${Math.round(ms / 1000)} s`);
+    this.name = 'StalledError';
+  }
+}
+
+/**
+ * fetch() that gives up after `ms`: rejects with {@link StalledError} then, or with the caller's abort reason when
+ * `signal` aborts. The deadline covers reading the answer's body too (`read`), since a stalled body hangs as well.
+ */
+export async function fetchWithDeadline<T>(fetchFn: FetchFn, url: string, init: RequestInit, ms: number,
+  read: (res: Response) => Promise<T>): Promise<T> {
+  const parent = init.signal ?? undefined;
+  parent?.throwIfAborted();
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(parent!.reason);
+  parent?.addEventListener('abort', onAbort, { once: true });
+  let stalled = false;
+  const timer = setTimeout(() => {
+    stalled = true;
+    ctl.abort(new StalledError(ms));
+  }, ms);
+  try {
+    const res = await fetchFn(url, { ...init, signal: ctl.signal });
+    return await read(res);
+  } catch (e) {
+    if (stalled && !parent?.aborted) {
+      throw new StalledError(ms);
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onAbort);
+  }
+}
+
 export interface RetryOptions {
   signal?: AbortSignal;
   /** First back-off in ms (doubles, at most 8 s); tests make it small. */

@@ -2,7 +2,7 @@ import { ApiError, type ApiTransport } from '../api/types';
 import { type BatchResult, CommitBatcher, type GrantAnswer, GrantBatcher } from './batch';
 import { chunkBlob, type ChunkedFile, type ChunkInfo } from './chunker';
 import { DEFAULT_PROFILE, profileForFile } from './fastcdc';
-import { callApi, errorDetails, type FetchFn, Limiter, sendableHeaders, sleep } from './http';
+import { callApi, errorDetails, fetchWithDeadline, type FetchFn, Limiter, sendableHeaders, sleep, stallDeadlineMs } from './http';
 import { journalKey, type JournalRecord, type UploadJournal } from './journal';
 
 /** SHA-256 of nothing: the content hash of an empty file or folder marker. */
@@ -78,6 +78,8 @@ export interface UploadOptions {
   fetch?: FetchFn;
   /** First retry back-off in ms (default 500). */
   retryDelayMs?: number;
+  /** A PUT with no answer after this many ms is aborted and retried (default: stallDeadlineMs of its size). */
+  stallMs?: number;
   /** Shares one PUT limit among several uploads (uploadFiles). */
   limiter?: Limiter;
   /** Sends the commits of several uploads together (uploadFiles). */
@@ -291,19 +293,24 @@ class FileUpload {
       let status = 0;
       let detail = '';
       try {
-        const res = await this.fetchFn(g.url, {
+        const got = await fetchWithDeadline(this.fetchFn, g.url, {
           method: 'PUT',
           headers: sendableHeaders(g.headers),
           body: this.file.slice(chunk.offset, chunk.offset + chunk.size),
           signal,
+        }, this.options.stallMs ?? stallDeadlineMs(chunk.size), async (res) => {
+          if (res.ok) {
+            await res.arrayBuffer().catch(() => undefined);
+            return { status: res.status, text: '' };
+          }
+          return { status: res.status, text: (await res.text().catch(() => '')).slice(0, 300) };
         });
-        status = res.status;
-        if (res.ok) {
-          await res.arrayBuffer().catch(() => undefined);
+        status = got.status;
+        if (status >= 200 && status < 300) {
           this.done(chunk, true);
           return;
         }
-        detail = (await res.text().catch(() => '')).slice(0, 300);
+        detail = got.text;
       } catch (e) {
         if (signal?.aborted) {
           throw e;

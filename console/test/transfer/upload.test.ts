@@ -145,6 +145,52 @@ describe('uploadFile against a fake service', () => {
   });
 });
 
+/** A fetch whose first `hang` requests of `method` never answer (only their abort ends them), then `svc.fetch`. */
+function stallingFetch(svc: FakeService, method: 'PUT' | 'GET', hang: number) {
+  const stalled = { count: 0 };
+  const fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    if ((init?.method ?? 'GET') === method && stalled.count < hang) {
+      stalled.count++;
+      return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason), { once: true }));
+    }
+    return svc.fetch(input, init);
+  };
+  return { fetch, stalled };
+}
+
+describe('a request S3 never answers', () => {
+  it('a stalled chunk PUT is aborted after its deadline and sent again: the upload finishes', async () => {
+    const svc = new FakeService();
+    const data = inputBytes('random', 21, 1_500_000);
+    const s = stallingFetch(svc, 'PUT', 2);
+    const r = await uploadFile(svc, { path: 'stall/up.bin', file: new Blob([data]) }, { ...opts(svc), fetch: s.fetch, stallMs: 50 });
+    expect(s.stalled.count).toBe(2);
+    expect(r.version.contentHash).toBe(sha(data));
+    expectSameBytes(await bytesOf((await downloadFile(svc, 'stall/up.bin', undefined, opts(svc))).blob), data);
+  });
+
+  it('a stalled GET is aborted after its deadline and read again: the download finishes', async () => {
+    const svc = new FakeService();
+    const data = inputBytes('random', 22, 1_500_000);
+    await uploadFile(svc, { path: 'stall/down.bin', file: new Blob([data]) }, opts(svc));
+    const s = stallingFetch(svc, 'GET', 1);
+    const d = await downloadFile(svc, 'stall/down.bin', undefined, { ...opts(svc), fetch: s.fetch, stallMs: 50 });
+    expect(s.stalled.count).toBe(1);
+    expectSameBytes(await bytesOf(d.blob), data);
+  });
+
+  it('the caller\'s abort still wins over the deadline: a cancelled upload rejects with its reason', async () => {
+    const svc = new FakeService();
+    const ac = new AbortController();
+    const s = stallingFetch(svc, 'PUT', 100);
+    const up = uploadFile(svc, { path: 'stall/cancel.bin', file: new Blob([inputBytes('random', 23, 300_000)]) },
+      { ...opts(svc), fetch: s.fetch, stallMs: 60_000, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('user cancelled')), 20);
+    await expect(up).rejects.toThrow('user cancelled');
+    expect(svc.heads.has('stall/cancel.bin')).toBe(false);
+  });
+});
+
 describe('downloadFile', () => {
   it('reads packed ranges (coalesced), decodes zstd, checks every chunk, and asks for more plans', async () => {
     const svc = new FakeService();
