@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { chunkBlob } from '../../src/transfer/chunker';
+import { chunkBlob, hashBlob } from '../../src/transfer/chunker';
 import { DEFAULT_PROFILE, FastCdc, LARGE_PROFILE, PROFILES, gearTable, profileForFile, spreadMask } from '../../src/transfer/fastcdc';
 import { Sha256 } from '../../src/transfer/sha256';
 import { inputBytes, loadVectors } from './vectors';
@@ -73,5 +73,16 @@ describe('incremental SHA-256', () => {
     for (const n of [0, 55, 56, 64, 119, 120]) {
       expect(new Sha256().update(data.subarray(0, n)).hex()).toBe(createHash('sha256').update(data.subarray(0, n)).digest('hex'));
     }
+  });
+});
+
+describe('hashBlob (the content hash when the Worker cannot give it)', () => {
+  it('is the SHA-256 of the whole Blob, read in pieces', async () => {
+    const bytes = new Uint8Array(3 * 65536 + 17).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
+    const want = createHash('sha256').update(bytes).digest('hex');
+    expect(await hashBlob(new Blob([bytes]), 65536)).toBe(want);
+    expect(await hashBlob(new Blob([]), 65536)).toBe(createHash('sha256').digest('hex'));
+    const chunked = await chunkBlob(new Blob([bytes]), DEFAULT_PROFILE, { readSize: 65536, contentInWorker: false });
+    expect(chunked.contentHash).toBe(want);
   });
 });
