@@ -46,6 +46,67 @@ export function conflictKind(name: string): ConflictKind {
   return null;
 }
 
+const MARKED = /^(.*) \(conflicted copy .+ \d{4}-\d{2}-\d{2} \d{6}(?: \d+)?\)$/u;
+const COMPRESSION = new Set(['gz', 'bz2', 'xz', 'zst', 'lz', 'lz4', 'lzma', 'z', 'br']);
+const MAX_NAME_BYTES = 255;
+const MAX_DEVICE_BYTES = 40;
+const MAX_EXTENSION_CODE_POINTS = 16;
+const DEVICE_FORBIDDEN = '/\\()<>:"|?*';
+
+/**
+ * The conflicted-copy name of `name` (one path segment) made by `device` at `time` (the device's wall clock), exactly
+ * as functions/core ConflictedCopies names them: `a (conflicted copy <device> <YYYY-MM-DD HHMMSS>[ n]).ext`, the
+ * marker before the extension (both parts of `.tar.gz`), an old marker replaced, never nested; at most 255 UTF-8 bytes,
+ * the base cut on a code point boundary if needed.
+ */
+export function conflictedCopyName(name: string, device: string, time: Date, number = 1): string {
+  const [base, ext] = splitExtension(name.normalize('NFC'));
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${p(time.getFullYear(), 4)}-${p(time.getMonth() + 1)}-${p(time.getDate())} ${p(time.getHours())}${p(time.getMinutes())}${p(time.getSeconds())}`;
+  const marker = ` (conflicted copy ${deviceForMarker(device)} ${stamp}${number === 1 ? '' : ` ${number}`})`;
+  const m = MARKED.exec(base);
+  const original = m ? m[1] : base;
+  const budget = MAX_NAME_BYTES - utf8Length(marker) - utf8Length(ext);
+  return (cutUtf8(original, budget) + marker + ext).normalize('NFC');
+}
+
+function splitExtension(name: string): [string, string] {
+  let dot = name.lastIndexOf('.');
+  const ext = name.slice(dot + 1);
+  const points = [...ext];
+  if (dot <= 0 || points.length < 1 || points.length > MAX_EXTENSION_CODE_POINTS || /[\s()]/u.test(ext)) return [name, ''];
+  const base = name.slice(0, dot);
+  if (COMPRESSION.has(ext.toLowerCase()) && base.length > 4 && base.slice(-4).toLowerCase() === '.tar') dot -= 4;
+  return [name.slice(0, dot), name.slice(dot)];
+}
+
+function deviceForMarker(device: string): string {
+  let kept = '';
+  for (const ch of device.normalize('NFC')) {
+    const drop = /[\p{Cc}\p{Cf}\p{Cs}\s\p{Zs}]/u.test(ch) || DEVICE_FORBIDDEN.includes(ch);
+    kept += drop ? ' ' : ch;
+  }
+  const cut = cutUtf8(kept.trim().replace(/ +/g, ' '), MAX_DEVICE_BYTES).trim();
+  return cut || 'unknown device';
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** The longest prefix of `s` of at most `max` UTF-8 bytes, cut between code points. */
+function cutUtf8(s: string, max: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    const n = utf8Length(ch);
+    if (bytes + n > max) break;
+    bytes += n;
+    out += ch;
+  }
+  return out;
+}
+
 /** A row of the folder view: a sub-folder or a file. */
 export interface Row {
   kind: 'folder' | 'file';

@@ -1,7 +1,7 @@
 // The app's uploads: what the upload panel shows (per-file progress, errors, conflicts, "resumed"), on top of the
 // transfer engine (src/transfer). One manager per page; the views subscribe to it.
 import { ApiError, type ApiTransport, type FileEntry } from './api/types';
-import { parentOf } from './format';
+import { baseName, conflictedCopyName, parentOf } from './format';
 import { StaleParentError, uploadFiles, type PickedTree, type UploadJournal, type UploadManyOptions, type UploadRequest } from './transfer';
 import { journalKey } from './transfer/journal';
 
@@ -33,11 +33,16 @@ export const PENDING_KEY = 'chunkvault.pendingUploads';
 
 /** An error as the panel shows it (text; the service's own message for a refused name). */
 export function uploadErrorText(e: unknown): string {
-  if (e instanceof StaleParentError) return 'Conflict: this file was changed elsewhere since the listing; nothing was overwritten. Refresh and upload it again.';
+  if (e instanceof StaleParentError) {
+    return 'Conflict: this file was changed elsewhere while it was uploaded; nothing was overwritten. Keep both, or replace the other version (it stays in the history).';
+  }
   if (e instanceof ApiError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** The device name a browser's conflicted copies carry. */
+const DEVICE = 'web browser';
 
 export class UploadManager {
   private items: UploadItem[] = [];
@@ -47,6 +52,8 @@ export class UploadManager {
   private readonly listeners = new Set<() => void>();
   private readonly aborts = new Set<AbortController>();
   private snapshot: UploadSnapshot = { items: [], busy: false };
+  /** What a conflicted upload needs to be sent again: its file, the API and the batch's refresh, by item id. */
+  private readonly conflicts = new Map<number, { api: ApiTransport; file: File; onFinished?: () => void }>();
 
   /** `extra`: options for the engine (tests give their fake S3's fetch). */
   constructor(private readonly journal: () => UploadJournal | undefined, private readonly extra: UploadManyOptions = {}) {}
@@ -79,9 +86,44 @@ export class UploadManager {
     this.aborts.forEach((a) => a.abort(new DOMException('Cancelled', 'AbortError')));
   }
 
+  /** Whether the conflicted upload `id` can still be kept as a copy or sent as a replacement. */
+  canResolve(id: number): boolean {
+    return this.conflicts.has(id);
+  }
+
+  /**
+   * Keeps both versions of a conflicted upload: the file goes up again as a conflicted copy next to the other version
+   * (`name (conflicted copy web browser <time>).ext`, the sync client's naming), so neither edit is lost.
+   */
+  keepBoth(id: number, now: Date = new Date()): Promise<void> {
+    return this.resolve(id, (item) => conflictedCopyName(baseName(item.path), DEVICE, now));
+  }
+
+  /** Sends a conflicted upload again over the version that is there now; that version stays in the file's history. */
+  replace(id: number): Promise<void> {
+    return this.resolve(id, (item) => baseName(item.path));
+  }
+
+  private async resolve(id: number, nameOf: (item: UploadItem) => string): Promise<void> {
+    const c = this.conflicts.get(id);
+    const item = this.items.find((i) => i.id === id);
+    if (!c || !item) return;
+    this.conflicts.delete(id);
+    this.items = this.items.filter((i) => i.id !== id);
+    const folder = parentOf(item.path);
+    await this.start(c.api, { files: [{ path: nameOf(item), file: c.file }], emptyFolders: [] }, folder, c.onFinished);
+  }
+
+  private forgetGoneConflicts(): void {
+    for (const id of [...this.conflicts.keys()]) {
+      if (!this.items.some((i) => i.id === id)) this.conflicts.delete(id);
+    }
+  }
+
   /** Removes finished rows. */
   clear(): void {
     this.items = this.items.filter((i) => !isFinal(i.state));
+    this.forgetGoneConflicts();
     this.notice = undefined;
     this.changed();
   }
@@ -131,6 +173,7 @@ export class UploadManager {
     }));
     const byPath = new Map(mine.map((i) => [i.path, i]));
     this.items = [...this.items.filter((i) => !isFinal(i.state) || !byPath.has(i.path)), ...mine];
+    this.forgetGoneConflicts();
     this.changed();
     const journal = this.journal();
     try {
@@ -166,6 +209,8 @@ export class UploadManager {
         } else if (o.error) {
           item.state = o.error instanceof StaleParentError ? 'conflict' : 'failed';
           item.error = uploadErrorText(o.error);
+          const file = picked.find((f) => f.path === o.path)?.file;
+          if (item.state === 'conflict' && file) this.conflicts.set(item.id, { api, file, onFinished });
         } else {
           item.state = 'done';
           item.sent = item.size;

@@ -48,4 +48,47 @@ describe('UploadManager', () => {
     expect(svc.heads.get('big.bin')?.size).toBe(2_000_000);
     expect(svc.puts).toBeGreaterThan(putsBefore);
   });
+
+  it('a file changed elsewhere during its upload is a conflict; Keep both adds a conflicted copy, Replace a new version', async () => {
+    const svc = new FakeService();
+    await uploadFile(svc, { path: 'docs/a.txt', file: new Blob(['base']) }, { fetch: svc.fetch });
+    // Another device commits a.txt just before each of this page's commits of it goes out.
+    let theirs = 0;
+    const api = {
+      request: async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<T> => {
+        if (method === 'POST' && path.startsWith('/v1/commit') && theirs < 1) {
+          theirs++;
+          const head = svc.heads.get('docs/a.txt')!;
+          await uploadFile(svc, { path: 'docs/a.txt', file: new Blob(['theirs']), parentVersion: head.versionId }, { fetch: svc.fetch });
+        }
+        signal?.throwIfAborted();
+        return svc.request<T>(method, path, body);
+      },
+    };
+    const m = new UploadManager(() => new MemoryJournal(), { fetch: svc.fetch, retryDelayMs: 1 });
+    let finished = 0;
+    await m.start(api, { files: [{ path: 'a.txt', file: file('a.txt', 'mine') }], emptyFolders: [] }, 'docs', () => finished++);
+    const [conflict] = m.state.items;
+    expect(conflict).toMatchObject({ path: 'docs/a.txt', state: 'conflict' });
+    expect(conflict.error).toContain('nothing was overwritten');
+    expect(m.canResolve(conflict.id)).toBe(true);
+    expect(svc.heads.get('docs/a.txt')?.size).toBe(6); // theirs
+
+    await m.keepBoth(conflict.id, new Date(2026, 11, 7, 8, 9, 10));
+    const copy = 'docs/a (conflicted copy web browser 2026-12-07 080910).txt';
+    expect(m.state.items.map((i) => [i.path, i.state])).toEqual([[copy, 'done']]);
+    expect(svc.heads.get(copy)?.size).toBe(4); // mine, next to theirs
+    expect(svc.heads.get('docs/a.txt')?.size).toBe(6);
+    expect(m.canResolve(conflict.id)).toBe(false);
+
+    // Conflicted again, this time replaced: the page's bytes become the newest version.
+    theirs = 0;
+    await m.start(api, { files: [{ path: 'a.txt', file: file('a.txt', 'mine again') }], emptyFolders: [] }, 'docs');
+    const again = m.state.items.find((i) => i.path === 'docs/a.txt')!;
+    expect(again.state).toBe('conflict');
+    await m.replace(again.id);
+    expect(m.state.items.find((i) => i.path === 'docs/a.txt')).toMatchObject({ state: 'done', replacing: true });
+    expect(svc.heads.get('docs/a.txt')?.size).toBe(10);
+    expect(finished).toBeGreaterThanOrEqual(2); // the listing is refreshed after the copy too
+  });
 });

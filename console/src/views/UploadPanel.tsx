@@ -52,6 +52,14 @@ export function UploadPanel(props: { uploads: UploadManager; pending: string[]; 
               {` · ${formatBytes(Math.min(i.sent, i.size))} of ${formatBytes(i.size)} (${percent(i.sent, i.size)}%)`}
             </span>
             {i.error && <span class="uerror" role="alert">{i.error}</span>}
+            {i.state === 'conflict' && uploads.canResolve(i.id) && (
+              <span class="uactions">
+                <button type="button" onClick={() => void uploads.keepBoth(i.id)}
+                  title="Upload this file as a conflicted copy next to the other version">Keep both</button>{' '}
+                <button type="button" onClick={() => void uploads.replace(i.id)}
+                  title="Upload this file as the newest version; the other one stays in the history">Replace</button>
+              </span>
+            )}
           </li>
         ))}
       </ul>
