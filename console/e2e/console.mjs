@@ -31,11 +31,14 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 context.setDefaultTimeout(15_000);
 const page = context.pages()[0] ?? await context.newPage();
 const problems = [];
-// A 400 is expected only while the refused name is uploaded (the service's INVALID_PATH answer).
+// A 400 is expected only while the refused name is uploaded (the service's INVALID_PATH answer), a 409 only while a
+// file changed elsewhere is uploaded (STALE_PARENT).
 let allow400 = false;
+let allow409 = false;
 page.on('console', (m) => {
   if (m.type() !== 'error' || /status of 401/.test(m.text())) return;
   if (allow400 && /status of 400/.test(m.text())) return;
+  if (allow409 && /status of 409/.test(m.text())) return;
   problems.push(`console: ${m.text()}`);
 });
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -288,7 +291,27 @@ try {
       check(JSON.stringify(await labels()) === '["nested","a.txt","big.bin"]', `photos lists ${await labels()}`);
     });
 
+    await step('drop a folder on the page (Chromium drag events with real file entries: nested, an empty folder)', async () => {
+      await page.goto(`${base}/files/`);
+      await waitLoaded();
+      const box = await page.locator('.dropzone').boundingBox();
+      const cdp = await context.newCDPSession(page);
+      const data = { items: [], files: [join(uploadDir, 'dropped')], dragOperationsMask: 1 };
+      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+      await cdp.detach();
+      await uploadsDone(2);
+      await row('dropped').waitFor();
+      await row('dropped').click();
+      await page.waitForURL(`${base}/files/dropped`);
+      await waitLoaded();
+      check(JSON.stringify(await labels()) === '["empty","sub","x.txt"]', `dropped lists ${await labels()}`);
+      await shot('dropped-folder');
+    });
+
     await step('download a file from its row and compare bytes', async () => {
+      await page.goto(`${base}/files/photos`);
+      await waitLoaded();
       await row('big.bin').hover();
       const [download] = await Promise.all([
         page.waitForEvent('download'),
@@ -339,6 +362,48 @@ try {
       check((await err.textContent()).includes('not acceptable'), `inline error: ${await err.textContent()}`);
       allow400 = false;
       await shot('upload-new-version-and-refused-name');
+    });
+
+    await step('a file changed elsewhere during its upload: the panel shows a conflict and nothing is overwritten', async () => {
+      await page.goto(`${base}/files/photos/nested`);
+      await waitLoaded();
+      // Another device commits a new version of c.txt (the bytes of d.txt) just before the browser's commit goes out.
+      const other = async () => page.evaluate(async () => {
+        const { accessToken } = JSON.parse(sessionStorage.getItem('chunkvault.session'));
+        const call = async (method, path, body) => {
+          const res = await fetch(path, { method, body: body && JSON.stringify(body),
+            headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' } });
+          if (!res.ok) throw new Error(`${method} ${path}: ${res.status}`);
+          return res.json();
+        };
+        const d = await call('POST', '/v1/downloads', { path: 'photos/nested/deeper/d.txt' });
+        const head = await call('GET', '/v1/file?path=' + encodeURIComponent('photos/nested/c.txt'));
+        await call('POST', '/v1/commits', { path: 'photos/nested/c.txt', manifest: d.manifest, size: d.version.size,
+          contentHash: d.version.contentHash, parentVersion: head.version, clientMtime: Date.now(),
+          idempotencyKey: `other-device-${Date.now()}` });
+      });
+      let raced = 0;
+      await page.route(/\/v1\/commit(s|-batch)$/, async (route) => {
+        if (route.request().method() !== 'POST' || raced++ > 0) return route.fallback();
+        await other();
+        return route.fallback();
+      });
+      allow409 = true;
+      await page.locator('input[data-upload=files]').setInputFiles(join(uploadDir, 'conflict', 'c.txt'));
+      const item = uploadsPanel().locator('.upload.conflict', { hasText: 'photos/nested/c.txt' });
+      await item.waitFor({ timeout: 60_000 });
+      allow409 = false;
+      await page.unrouteAll({ behavior: 'wait' });
+      check(raced > 0, 'the other device committed first');
+      check((await item.textContent()).includes('changed elsewhere'), `the conflict says why: ${await item.textContent()}`);
+      await shot('upload-conflict');
+      // Keep both: the browser's edit goes up as a conflicted copy beside the other device's version.
+      await item.getByRole('button', { name: 'Keep both' }).click();
+      await uploadsDone(1);
+      const copy = row(/^c \(conflicted copy web browser \d{4}-\d{2}-\d{2} \d{6}\)\.txt$/);
+      await copy.waitFor();
+      await copy.locator('.badge.conflict').waitFor();
+      await shot('upload-conflict-kept-both');
     });
 
     await step('a reload in the middle of an upload, then the same file again: resumed from the journal', async () => {

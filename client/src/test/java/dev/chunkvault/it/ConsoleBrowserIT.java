@@ -114,6 +114,10 @@ class ConsoleBrowserIT {
             local.put("bad/back\\slash.txt", "refused\n".getBytes(StandardCharsets.UTF_8));
             local.put("resume/resume.bin", randomBytes(random, 7 * 1024 * 1024 + 7));
             local.put("resume/expire.bin", randomBytes(random, 3 * 1024 * 1024 + 3));
+            local.put("dropped/x.txt", "dropped on the page\n".getBytes(StandardCharsets.UTF_8));
+            local.put("dropped/sub/y.bin", randomBytes(random, 300_001));
+            local.put("conflict/c.txt", "the browser's edit of c.txt\n".getBytes(StandardCharsets.UTF_8));
+            Files.createDirectories(up.resolve("dropped/empty"));
             for (Map.Entry<String, byte[]> e : local.entrySet()) {
                 Path f = up.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
@@ -160,16 +164,27 @@ class ConsoleBrowserIT {
             Map<String, byte[]> expected = new LinkedHashMap<>();
             expected.put("photos/a.txt", local.get("changed/a.txt"));
             expected.put("photos/big.bin", local.get("photos/big.bin"));
-            expected.put("photos/nested/c.txt", local.get("photos/nested/c.txt"));
             expected.put("photos/nested/deeper/d.txt", local.get("photos/nested/deeper/d.txt"));
             expected.put("photos/resume.bin", local.get("resume/resume.bin"));
             expected.put("photos/expire.bin", local.get("resume/expire.bin"));
+            expected.put("dropped/x.txt", local.get("dropped/x.txt"));
+            expected.put("dropped/sub/y.bin", local.get("dropped/sub/y.bin"));
+            // The conflict: the other device's version (d.txt's bytes) stays the head; the browser's edit overwrote nothing.
+            expected.put("photos/nested/c.txt", local.get("photos/nested/deeper/d.txt"));
             for (Map.Entry<String, byte[]> e : expected.entrySet()) {
                 Path target = tmp.resolve("pulled-" + System.nanoTime());
                 new FilePuller(c).pull(FilePuller.Request.of(e.getKey(), target));
                 assertArrayEquals(e.getValue(), Files.readAllBytes(target), e.getKey() + " on the server equals the local file");
             }
             assertEquals(2, c.history("photos/a.txt", null, 100).versions().size(), "the replacement is a new version of a.txt");
+            assertEquals(2, c.history("photos/nested/c.txt", null, 100).versions().size(), "c.txt: its upload and the other device's");
+            List<FileEntry> copies = c.listAll("photos/nested", false, false).files().stream()
+                    .filter(f -> f.path().startsWith("photos/nested/c (conflicted copy web browser ")).toList();
+            assertEquals(1, copies.size(), "Keep both made one conflicted copy: " + copies);
+            Path copy = tmp.resolve("pulled-copy");
+            new FilePuller(c).pull(FilePuller.Request.of(copies.get(0).path(), copy));
+            assertArrayEquals(local.get("conflict/c.txt"), Files.readAllBytes(copy), "the copy holds the browser's edit");
+            assertTrue(c.file("dropped/empty", false).orElseThrow().isFolder(), "the dropped empty folder is kept");
         }
     }
 
