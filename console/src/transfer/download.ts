@@ -31,7 +31,8 @@ interface PlanChunk {
   plainLength?: number;
 }
 
-interface Plan {
+/** A download plan (`POST /v1/downloads`' answer). */
+export interface Plan {
   version: Version;
   profile?: string;
   manifest?: { profile: string; chunks: ManifestEntry[] };
@@ -80,12 +81,13 @@ const MERGE_BYTES = 32 << 20;
  * and checked against its SHA-256 id, and the whole content against the version's content hash.
  */
 export async function downloadFile(api: ApiTransport, path: string, version?: string,
-  options: DownloadOptions = {}): Promise<DownloadedFile> {
+  options: DownloadOptions & { plan?: Plan } = {}): Promise<DownloadedFile> {
   const body: Record<string, unknown> = { path };
   if (version) {
     body.version = version;
   }
-  const plan = await callApi<Plan>(api, 'POST', '/v1/downloads', body, options);
+  // A plan from a batch (`POST /v1/download-batch`, folders.ts) saves this file its own request.
+  const plan = options.plan ?? await callApi<Plan>(api, 'POST', '/v1/downloads', body, options);
   const fetchFn: FetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   const entries = await manifestOf(plan, fetchFn, options.signal);
   const total = entries.reduce((n, e) => n + e.size, 0);

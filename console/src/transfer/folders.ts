@@ -1,5 +1,6 @@
 import type { ApiTransport } from '../api/types';
-import { downloadFile, type DownloadOptions } from './download';
+import { ApiError } from '../api/types';
+import { downloadFile, type DownloadOptions, type Plan } from './download';
 import { callApi } from './http';
 import { ZipWriter, type ZipOptions } from './zip';
 
@@ -68,6 +69,56 @@ async function walk(entry: FileSystemEntry, prefix: string, tree: PickedTree): P
   }
 }
 
+/** Files per `POST /v1/download-batch` (docs/openapi.yaml: at most 100). */
+export const PLAN_BATCH_FILES = 100;
+
+/**
+ * The download plans of many files, asked for `PLAN_BATCH_FILES` at a time through `POST /v1/download-batch`, so a
+ * folder of small files costs one plan request per hundred files instead of one each. A file the batch did not plan
+ * (an error of its own, a service without the route) gets undefined, and downloadFile then asks for its plan alone,
+ * where its own error shows. Plans are asked for shortly before their files' turn: their URLs live 15 minutes.
+ */
+export class BatchPlanner {
+  private readonly plans = new Map<number, Promise<Plan | undefined>>();
+  private unsupported = false;
+
+  constructor(private readonly api: ApiTransport, private readonly files: FileEntry[], private readonly options: DownloadOptions) {}
+
+  /** The plan of file `i` (undefined: plan it alone). */
+  plan(i: number): Promise<Plan | undefined> {
+    if (!this.plans.has(i)) {
+      this.ask(i);
+    }
+    return this.plans.get(i)!;
+  }
+
+  private ask(first: number): void {
+    const wanted: number[] = [];
+    for (let i = first; i < this.files.length && wanted.length < PLAN_BATCH_FILES; i++) {
+      if (!this.files[i].folder && !this.plans.has(i)) {
+        wanted.push(i);
+      }
+    }
+    if (this.unsupported || wanted.length < 2) {
+      wanted.forEach((i) => this.plans.set(i, Promise.resolve(undefined)));
+      this.plans.set(first, this.plans.get(first) ?? Promise.resolve(undefined));
+      return;
+    }
+    const body = { files: wanted.map((i) => ({ path: this.files[i].path, ...(this.files[i].version ? { version: this.files[i].version } : {}) })) };
+    const answer = callApi<{ results?: ({ status: number } & Partial<Plan>)[] }>(this.api, 'POST', '/v1/download-batch', body, this.options)
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+          this.unsupported = true; // an older service: every file plans alone
+        }
+        return { results: [] };
+      });
+    wanted.forEach((i, k) => this.plans.set(i, answer.then((a) => {
+      const r = a.results?.[k];
+      return r && r.status === 200 && r.version ? (r as Plan) : undefined;
+    })));
+  }
+}
+
 /** Files larger than this are not downloaded ahead of their turn in a zip. */
 const AHEAD_MAX_BYTES = 16 << 20;
 
@@ -127,11 +178,12 @@ export async function zipFolder(api: ApiTransport, folder: string, options: ZipF
   options.onZipProgress?.({ ...progress });
   // Up to `ahead` files download while the zip takes them in listing order (small files are latency-bound).
   const ahead = options.filesAhead ?? 4;
+  const planner = new BatchPlanner(api, files, options);
   const started = new Map<number, Promise<Blob>>();
   const start = (i: number) => {
     const f = files[i];
     if (f && !f.folder && !started.has(i)) {
-      const p = downloadFile(api, f.path, f.version, options).then((d) => d.blob);
+      const p = planner.plan(i).then((plan) => downloadFile(api, f.path, f.version, { ...options, plan })).then((d) => d.blob);
       p.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
       started.set(i, p);
     }

@@ -104,6 +104,23 @@ export class FakeService implements ApiTransport {
       this.heads.set(b.path.toLowerCase(), v);
       return { outcome: 'created', version: { ...v, chunks: undefined } } as T;
     }
+    if (method === 'POST' && path === '/v1/download-batch') {
+      if (!this.downloadBatch) {
+        throw new DetailedApiError(404, 'NOT_FOUND', 'no such route');
+      }
+      const results = [];
+      const mark = this.calls.length;
+      for (const f of b.files as Record<string, any>[]) {
+        try {
+          results.push({ status: 200, ...(await this.request<Record<string, unknown>>('POST', '/v1/downloads', f)) });
+        } catch (e) {
+          const d = e as DetailedApiError;
+          results.push({ status: d.status, error: d.code, message: d.message });
+        }
+      }
+      this.calls.length = mark; // the plans made inside the batch are not requests of their own
+      return { results } as T;
+    }
     if (method === 'POST' && path === '/v1/downloads') {
       const v = this.heads.get(b.path.toLowerCase());
       if (!v) {
@@ -132,6 +149,9 @@ export class FakeService implements ApiTransport {
     }
     throw new ApiError(400, 'UNKNOWN_ROUTE', `${method} ${path}`);
   }
+
+  /** Whether `POST /v1/download-batch` exists (an older service: 404). */
+  downloadBatch = true;
 
   /** How many chunk URLs a plan carries (the real service: 1000). */
   planLimit = 1000;

@@ -262,4 +262,27 @@ describe('downloadFile', () => {
     }
     expect(execFileSync('unzip', ['-l', `${dir}/d.zip`]).toString()).toContain('docs/nothing/');
   });
+
+  it('plans a folder of many files in batches of 100 (POST /v1/download-batch), or one by one from an older service', async () => {
+    const svc = new FakeService();
+    const files = Array.from({ length: 230 }, (_, i) => [`many/f${String(i).padStart(3, '0')}.txt`, new TextEncoder().encode(`file ${i}\n`)] as const);
+    await uploadFiles(svc, files.map(([path, data]) => ({ path, file: new Blob([data as Uint8Array<ArrayBuffer>]) })), opts(svc));
+    const check = async () => {
+      const zip = await bytesOf(await zipFolder(svc, 'many', opts(svc)));
+      const text = new TextDecoder('latin1').decode(zip);
+      for (const [path, data] of files) {
+        expect(text).toContain(path);
+        expect(text).toContain(new TextDecoder().decode(data));
+      }
+    };
+    svc.calls.length = 0;
+    await check();
+    expect(svc.calls.filter((c) => c === 'POST /v1/download-batch').length).toBe(3); // 100 + 100 + 30
+    expect(svc.calls.filter((c) => c === 'POST /v1/downloads').length).toBe(0);
+    svc.downloadBatch = false;
+    svc.calls.length = 0;
+    await check();
+    expect(svc.calls.filter((c) => c === 'POST /v1/download-batch').length).toBe(1); // 404 once, then alone
+    expect(svc.calls.filter((c) => c === 'POST /v1/downloads').length).toBe(230);
+  });
 });
