@@ -11,7 +11,7 @@
 // Every time is taken in the page (performance.now(), origin = navigation start): first paint and first contentful
 // paint from a PerformanceObserver ('paint'), the listing from a MutationObserver that sees the count say "N items"
 // with rows drawn, then the next frame (requestAnimationFrame, then a task after it: the frame is painted by then).
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../e2e/chromium.mjs';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -181,17 +181,7 @@ let context;
 let code = 0;
 try {
   if (env('SEED', '1') === '1') await seed();
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: env('CHROMIUM', '/usr/bin/chromium'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-    timezoneId: 'UTC',
-    locale: 'en-GB',
-    acceptDownloads: true,
-    downloadsPath: downloads,
-  });
+  context = await launchChromium(userDataDir, { acceptDownloads: true, downloadsPath: downloads });
   context.setDefaultTimeout(60_000);
   await context.addInitScript(instrument);
   const page = context.pages()[0] ?? await context.newPage();

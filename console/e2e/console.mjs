@@ -4,7 +4,7 @@
 // UPLOAD_DIR (photos/ to upload as a folder, changed/a.txt to replace photos/a.txt, bad/ a name the service refuses,
 // resume/resume.bin for the reload-and-resume step).
 // Exit code 0 when every step passed; a failing step leaves a screenshot named after it.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +19,7 @@ mkdirSync(shots, { recursive: true });
 const uploadDir = env('UPLOAD_DIR', '');
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'chunkvault-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: env('CHROMIUM', '/usr/bin/chromium'),
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1280, height: 800 },
-  timezoneId: 'UTC',
-  locale: 'en-GB',
-});
+const context = await launchChromium(userDataDir);
 context.setDefaultTimeout(15_000);
 const page = context.pages()[0] ?? await context.newPage();
 const problems = [];

@@ -1,6 +1,6 @@
 // Typed calls of the HTTP API (docs/openapi.yaml) over an ApiTransport; HttpTransport is the browser's.
 import {
-  ApiError, type ApiTransport, type Committed, type DownloadPlan, type FileEntry, type History, type Listing,
+  ApiError, type ApiTransport, type Committed, type FileEntry, type History, type Listing,
   type RewindPage, type Usage,
 } from './types';
 
@@ -139,9 +139,5 @@ export class ChunkvaultApi {
       cursor = p.cursor;
     } while (cursor);
     return pages;
-  }
-
-  downloads(path: string, version?: string, chunks?: string[], signal?: AbortSignal): Promise<DownloadPlan> {
-    return this.transport.request<DownloadPlan>('POST', '/v1/downloads', { path, version, chunks }, signal);
   }
 }

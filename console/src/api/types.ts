@@ -66,7 +66,7 @@ export interface Usage {
   storedBytesAt?: string;
 }
 
-/** What /v1/delete and /v1/restore answer. */
+/** What a commit, /v1/delete and /v1/restore answer. */
 export interface Committed {
   outcome: 'created' | 'replayed' | 'unchanged';
   version: Version;
@@ -92,12 +92,4 @@ export interface RewindPage {
   unchanged: number;
   cursor?: string;
   retainedSince?: string;
-}
-
-/** What /v1/downloads answers (the transfer module reads the rest of it). */
-export interface DownloadPlan {
-  version: Version;
-  profile?: string;
-  allChunks?: boolean;
-  [more: string]: unknown;
 }

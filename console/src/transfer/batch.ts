@@ -1,11 +1,11 @@
-import type { ApiTransport } from '../api/types';
+import type { ApiTransport, Version } from '../api/types';
 import { callApi, type RetryOptions } from './http';
 
 /** One commit's answer inside `POST /v1/commit-batch`: its status and the body `POST /v1/commits` would give. */
 export interface BatchResult {
   status: number;
   outcome?: 'created' | 'replayed' | 'unchanged';
-  version?: Record<string, unknown>;
+  version?: Version;
   error?: string;
   message?: string;
   details?: Record<string, unknown>;

@@ -1,9 +1,8 @@
 import { decompress } from 'fzstd';
-import type { ApiTransport } from '../api/types';
+import type { ApiTransport, Version } from '../api/types';
 import { callApi, fetchWithDeadline, type FetchFn, Limiter, sendableHeaders, stallDeadlineMs } from './http';
 import { LARGE_PROFILE } from './fastcdc';
 import { Sha256, sha256Hex, toHex } from './sha256';
-import type { Version } from './upload';
 
 /** Bytes that are not what the service said they are (a chunk's SHA-256, a manifest's hash, a file's content hash). */
 export class IntegrityError extends Error {

@@ -1,5 +1,4 @@
-import type { ApiTransport } from '../api/types';
-import { ApiError } from '../api/types';
+import { ApiError, type ApiTransport, type FileEntry } from '../api/types';
 import { downloadFile, type DownloadOptions, type Plan } from './download';
 import { callApi } from './http';
 import { ZipWriter, type ZipOptions } from './zip';
@@ -121,17 +120,6 @@ export class BatchPlanner {
 
 /** Files larger than this are not downloaded ahead of their turn in a zip. */
 const AHEAD_MAX_BYTES = 16 << 20;
-
-/** A listed file (docs/openapi.yaml, FileEntry). */
-export interface FileEntry {
-  path: string;
-  version?: string;
-  size: number;
-  deleted?: boolean;
-  folder?: boolean;
-  link?: boolean;
-  clientMtime?: string;
-}
 
 /** Every current file below `folder` ('' for the root), paging through `GET /v1/files?recursive=true`. */
 export async function listRecursive(api: ApiTransport, folder: string, signal?: AbortSignal): Promise<FileEntry[]> {

@@ -4,12 +4,11 @@ export { DEFAULT_PROFILE, LARGE_PROFILE, profileForFile } from './fastcdc';
 export { downloadFile, IntegrityError, type DownloadedFile, type DownloadOptions, type DownloadProgress } from './download';
 export {
   filesFromInput, listRecursive, walkEntries, walkEntry, zipFolder,
-  type FileEntry, type PickedFile, type PickedTree, type ZipFolderOptions, type ZipProgress,
+  type PickedFile, type PickedTree, type ZipFolderOptions, type ZipProgress,
 } from './folders';
 export { IndexedDbJournal, MemoryJournal, type UploadJournal } from './journal';
 export {
   createFolder, StaleParentError, UploadError, uploadFile, uploadFiles,
-  type Committed, type FileProgress, type UploadManyOptions, type UploadOptions, type UploadOutcome, type UploadRequest,
-  type Version,
+  type FileProgress, type UploadManyOptions, type UploadOptions, type UploadOutcome, type UploadRequest,
 } from './upload';
 export { ZipWriter, crc32 } from './zip';

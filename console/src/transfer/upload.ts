@@ -1,4 +1,4 @@
-import { ApiError, type ApiTransport } from '../api/types';
+import { ApiError, type ApiTransport, type Committed } from '../api/types';
 import { type BatchResult, CommitBatcher, type GrantAnswer, GrantBatcher } from './batch';
 import { chunkBlob, type ChunkedFile, type ChunkInfo } from './chunker';
 import { DEFAULT_PROFILE, profileForFile } from './fastcdc';
@@ -7,24 +7,6 @@ import { journalKey, type JournalRecord, type UploadJournal } from './journal';
 
 /** SHA-256 of nothing: the content hash of an empty file or folder marker. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** A version as the API describes it (docs/openapi.yaml, Version). */
-export interface Version {
-  path: string;
-  versionId: string;
-  seq?: number;
-  parent?: string;
-  size: number;
-  contentHash: string;
-  deleted?: boolean;
-  folder?: boolean;
-  [more: string]: unknown;
-}
-
-export interface Committed {
-  outcome: 'created' | 'replayed' | 'unchanged';
-  version: Version;
-}
 
 /** The commit's parent is not the head any more (409 STALE_PARENT): nothing was overwritten. */
 export class StaleParentError extends Error {
@@ -375,7 +357,7 @@ class FileUpload {
     if (this.options.batcher && chunked.chunks.length <= BATCHED_CHUNKS) {
       const r: BatchResult = await this.options.batcher.commit(body);
       if ((r.status === 200 || r.status === 201) && r.version) {
-        return { outcome: r.outcome ?? 'created', version: r.version as Version };
+        return { outcome: r.outcome ?? 'created', version: r.version };
       }
       if (r.status === 409 && r.error === 'STALE_PARENT') {
         throw new StaleParentError(this.req.path, r.details?.head ?? null);
