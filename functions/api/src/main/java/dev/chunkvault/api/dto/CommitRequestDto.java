@@ -12,7 +12,7 @@ import dev.chunkvault.service.vault.Owner;
  * file is deleted, as by POST /v1/delete (so that a sync's deletions travel in its commit batches), and then no size,
  * content hash or modification time is given either.
  *
- * @param clientMtime the file's modification time on the client, epoch milliseconds (optional)
+ * @param clientMtime the file's modification time on the client, epoch milliseconds (optional: the commit's own time when absent)
  * @param executable  whether the file is executable (optional, false when absent: clients from before the bit send
  *                    none); a change of the bit alone is a new version with the same chunks
  * @param link        whether the version is a symbolic link (optional, false when absent): its content is the link's
@@ -52,7 +52,7 @@ public record CommitRequestDto(String path, String parentVersion, Manifest manif
         CommitService.Source source = manifest != null ? new CommitService.Source.Full(manifest)
                 : new CommitService.Source.Delta(manifestDelta);
         return new CommitService.CommitRequest(owner, path, parentVersion, source, size, contentHash,
-                clientMtime == null ? 0 : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable),
+                clientMtime == null ? CommitService.CommitRequest.MTIME_UNKNOWN : clientMtime, idempotencyKey, Boolean.TRUE.equals(executable),
                 Boolean.TRUE.equals(link), Boolean.TRUE.equals(folder), originalName);
     }
 }

@@ -107,6 +107,12 @@ public final class CommitService {
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                                 String contentHash, long clientMtime, String idempotencyKey, boolean executable,
                                 boolean link, boolean folder, String originalName) {
+        /**
+         * {@code clientMtime} when the caller gave none: the version then takes the commit's own time, as Dropbox's
+         * {@code client_modified} does, rather than 1970-01-01 (a time of 0 stays a real time of 0).
+         */
+        public static final long MTIME_UNKNOWN = Long.MIN_VALUE;
+
         /** A request without an original name (see above). */
         public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                              String contentHash, long clientMtime, String idempotencyKey, boolean executable,
@@ -758,8 +764,8 @@ public final class CommitService {
         // The path's own name exactly drops it: the file here is spelled as the marked name now (its alias ended).
         String originalName = r.originalName() != null ? (isOwnName(r) ? null : r.originalName())
                 : parentRow != null && !parentRow.tombstone() && !r.folder() ? parentRow.originalName() : null;
-        return new Planned(m, r.size(), r.contentHash(), r.clientMtime(), false, r.executable(), r.link(),
-                r.folder(), originalName);
+        long mtime = r.clientMtime() == CommitRequest.MTIME_UNKNOWN ? clock.millis() : r.clientMtime();
+        return new Planned(m, r.size(), r.contentHash(), mtime, false, r.executable(), r.link(), r.folder(), originalName);
     }
 
     private void checkManifest(Manifest m, long size) {
