@@ -73,8 +73,8 @@ describe('ChunkvaultApi', () => {
     expect(all.files.map((f) => f.path)).toEqual(['d/a', 'd/b']);
     expect(all.folders).toEqual(['d/s']);
     expect(seen).toEqual([1, 2]);
-    expect(calls[0].url).toBe('/v1/files?folder=d&includeDeleted=true&limit=1000');
-    expect(calls[1].url).toBe('/v1/files?folder=d&includeDeleted=true&cursor=c1&limit=1000');
+    expect(calls[0].url).toBe('/v1/files?folder=d&includeDeleted=true&deletedOnly=true&limit=1000');
+    expect(calls[1].url).toBe('/v1/files?folder=d&includeDeleted=true&deletedOnly=true&cursor=c1&limit=1000');
   });
 
   it('sends restore, delete and rewind with their fields only', async () => {

@@ -70,7 +70,7 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-export interface ListOptions { includeDeleted?: boolean; cursor?: string; limit?: number; recursive?: boolean }
+export interface ListOptions { includeDeleted?: boolean; deletedOnly?: boolean; cursor?: string; limit?: number; recursive?: boolean }
 export interface RewindRequest {
   folder: string; to: string; dryRun: boolean; idempotencyKey?: string; cursor?: string; limit?: number;
 }
@@ -84,18 +84,21 @@ export class ChunkvaultApi {
   list(folder: string, o: ListOptions = {}, signal?: AbortSignal): Promise<Listing> {
     const limit = Math.min(Math.max(1, o.limit ?? ChunkvaultApi.MAX_PAGE), ChunkvaultApi.MAX_PAGE);
     return this.transport.request<Listing>('GET', '/v1/files' + query({
-      folder, recursive: o.recursive, includeDeleted: o.includeDeleted, cursor: o.cursor, limit,
+      folder, recursive: o.recursive, includeDeleted: o.includeDeleted, deletedOnly: o.deletedOnly, cursor: o.cursor, limit,
     }), undefined, signal);
   }
 
-  /** A whole folder, page by page (1,000 at a time); `onPage` sees what has come so far. */
-  async listAll(folder: string, includeDeleted: boolean, onPage?: (files: FileEntry[], folders: string[]) => void,
+  /**
+   * A whole folder, page by page (1,000 at a time); `onPage` sees what has come so far. `trash`: its deleted files and
+   * the sub-folders that hold one (`deletedOnly`; an older service answers everything, which the trash view filters).
+   */
+  async listAll(folder: string, trash: boolean, onPage?: (files: FileEntry[], folders: string[]) => void,
     signal?: AbortSignal): Promise<{ files: FileEntry[]; folders: string[] }> {
     const files: FileEntry[] = [];
     const folders: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.list(folder, { includeDeleted, cursor }, signal);
+      const page = await this.list(folder, trash ? { includeDeleted: true, deletedOnly: true, cursor } : { cursor }, signal);
       files.push(...(page.files ?? []));
       folders.push(...(page.folders ?? []));
       cursor = page.cursor;

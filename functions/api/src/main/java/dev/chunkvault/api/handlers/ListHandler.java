@@ -48,7 +48,8 @@ public final class ListHandler extends HttpFunction {
         var owner = request.caller();
         return switch (request.routeKey()) {
             case "GET /v1/files" -> HttpResponse.ok(reads.list(owner, request.query("folder").orElse(""),
-                    request.boolQuery("recursive", false), request.boolQuery("includeDeleted", false),
+                    request.boolQuery("recursive", false), request.boolQuery("deletedOnly", false) ? ReadService.Shown.DELETED
+                            : request.boolQuery("includeDeleted", false) ? ReadService.Shown.ALL : ReadService.Shown.LIVE,
                     request.query("cursor").orElse(null), request.intQuery("limit", 500, 1, 1000)));
             case "GET /v1/file" -> HttpResponse.ok(reads.file(owner, request.requiredQuery("path"),
                     request.boolQuery("includeDeleted", false)));

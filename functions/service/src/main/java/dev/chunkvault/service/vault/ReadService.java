@@ -43,6 +43,8 @@ public final class ReadService {
     static final Duration CHANGE_SETTLE = Duration.ofSeconds(90);
 
     private static final int MAX_PAGE = 1000;
+    /** Rows one listing request may read (see {@link #list}). */
+    static final int LIST_SCAN_BUDGET = 4 * MAX_PAGE;
     /** The largest key any path can have after a prefix: U+10FFFF sorts last in UTF-8. */
     private static final String KEY_END = "\uDBFF\uDFFF";
     /** A change-feed position: {@link FileRow#changeKey}. */
@@ -127,9 +129,33 @@ public final class ReadService {
 
     /**
      * Lists the files under {@code folder} ("" for the root). Recursive listings return every file below;
-     * non-recursive ones return the direct files and the names of sub-folders.
+     * non-recursive ones return the direct files and the names of sub-folders — without {@code includeDeleted}, only
+     * sub-folders that still hold a file (a folder whose files were all deleted is gone from its parent's listing).
+     *
+     * <p>Finding that out reads past a sub-folder's rows not shown until its first shown one. A request reads at most
+     * {@link #LIST_SCAN_BUDGET} rows, so a folder of many deleted files costs more pages, never a request without bound:
+     * a page may then hold fewer entries than asked for, with a cursor to go on.
      */
     public Listing list(Owner owner, String folder, boolean recursive, boolean includeDeleted, String cursor, int limit) {
+        return list(owner, folder, recursive, includeDeleted ? Shown.ALL : Shown.LIVE, cursor, limit);
+    }
+
+    /** Which files a listing returns; a non-recursive one names the sub-folders that hold at least one of them. */
+    public enum Shown {
+        /** Current files (the default). */
+        LIVE,
+        /** Current and deleted files. */
+        ALL,
+        /** Deleted files only: a folder's trash, with the sub-folders that hold deleted files. */
+        DELETED;
+
+        boolean shows(FileRow f) {
+            return this == ALL || f.deleted() == (this == DELETED);
+        }
+    }
+
+    /** As {@link #list(Owner, String, boolean, boolean, String, int)}, for any {@link Shown}. */
+    public Listing list(Owner owner, String folder, boolean recursive, Shown shown, String cursor, int limit) {
         String prefix = folderPrefix(folder);
         String start = cursor == null ? prefix : decodeCursor(cursor, "l");
         if (!start.startsWith(prefix)) {
@@ -145,7 +171,8 @@ public final class ReadService {
         Set<String> folders = new LinkedHashSet<>();
         String next = start;
         boolean exhausted = false;
-        while (files.size() + folders.size() < pageSize) {
+        int scanned = 0;
+        while (files.size() + folders.size() < pageSize && scanned < LIST_SCAN_BUDGET) {
             String from = next;
             // DynamoDB refuses an empty string as a key value, even in a condition: the root listing has no lower bound.
             Query q = Query.table(Tables.FILES, owner.sub()).where(from.isEmpty() ? SortCondition.le(prefix + KEY_END)
@@ -154,13 +181,19 @@ public final class ReadService {
             int consumed = 0;
             boolean jumped = false;
             for (Item i : page.items()) {
-                if (files.size() + folders.size() >= pageSize) {
+                if (files.size() + folders.size() >= pageSize || scanned >= LIST_SCAN_BUDGET) {
                     break;
                 }
                 consumed++;
+                scanned++;
                 FileRow f = FileRow.from(i);
                 String rest = f.pathKey().substring(prefix.length());
                 int slash = rest.indexOf('/');
+                boolean show = shown.shows(f);
+                if (!recursive && slash >= 0 && !show) {
+                    next = f.pathKey() + "\u0000"; // a sub-folder's file not shown: look on in it for one that is
+                    continue;
+                }
                 if (!recursive && slash >= 0) {
                     // A sub-folder: name it once, then continue past its whole subtree ('/' + 1 = '0').
                     folders.add(f.displayPath().substring(0, f.displayPath().length() - rest.length() + slash));
@@ -169,7 +202,7 @@ public final class ReadService {
                     break;
                 }
                 next = f.pathKey() + "\u0000"; // the smallest key after this one (paths never contain NUL)
-                if (!f.deleted() || includeDeleted) {
+                if (show) {
                     files.add(FileEntry.of(f));
                 }
             }
