@@ -23,12 +23,15 @@
 # WebSocket), API2_PORT (API_PORT + 6 and the next three: step 4's second cloud). BUILD=0 skips the Maven build,
 # KEEP_WORK=1 keeps the work folder (logs). Run it on a quiet machine: other load shows up in the wall times (the load
 # average is recorded). JAVA_OPTS goes to the CLI's JVM (client/chunkvault).
+# WIRE_ONLY=1 (with TREE2) runs only the update's bytes on the wire: one local cloud, the first sync of TREE and a sync
+# with nothing to do, the upgrade, the update sync through the wire meter, and rsync's bytes for the same upgrade (no
+# restic, no second or third device, no timed update); writes bench/results/many-files-wire-<date>-<tree's name>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 if [[ $# -lt 1 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-  sed -n '2,25p' "$0"
+  sed -n '2,28p' "$0"
   exit 0
 fi
 tree=$(readlink -f "$1")
@@ -100,6 +103,92 @@ timed() {
   cpu[$name]=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.1f", u + s }')
   echo "   $name: ${w} s, ${rss[$name]} MB peak RSS"
 }
+
+# The byte count alone (WIRE_ONLY=1): the steps of the metered run below, in the one local cloud.
+if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
+  [[ -n "$tree2" ]] || { echo "WIRE_ONLY=1 needs TREE2" >&2; exit 1; }
+  out=bench/results/many-files-wire-$day-$(basename "$tree").md
+  files=$(find "$tree" -type f | wc -l)
+  load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "== wire only: $tree ($files files) -> $tree2"
+  mkdir -p "$work/m" "$work/v2" "$work/dest"
+  cp -a "$tree/." "$work/m/"
+  cp -a "$tree2/." "$work/v2/"
+  # as below: files of the same bytes keep TREE's time
+  read -r kept same changed removed added < <(python3 - "$tree" "$work/v2" <<'PY'
+import filecmp, os, sys
+a, b = sys.argv[1], sys.argv[2]
+def walk(r):
+    return {os.path.relpath(os.path.join(d, f), r) for d, _, fs in os.walk(r) for f in fs
+            if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f))}
+fa, fb = walk(a), walk(b)
+same = 0
+for p in fa & fb:
+    if filecmp.cmp(os.path.join(a, p), os.path.join(b, p), shallow=False):
+        same += 1
+        st = os.stat(os.path.join(a, p))
+        os.utime(os.path.join(b, p), ns=(st.st_atime_ns, st.st_mtime_ns))
+print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa))
+PY
+)
+  echo "   $kept paths kept ($same same bytes, $changed changed), $removed removed, $added added"
+  force=()
+  if (( removed > 50 || 2 * removed > files )); then
+    force=(--force)
+  fi
+  timed cv_m_first "${cli[@]}" sync "$work/m"
+  timed cv_m_noop "${cli[@]}" sync "$work/m"
+  rsync -a --delete --exclude .chunkvault "$work/v2/" "$work/m/"
+  java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.WireMeterProxy --port "$meter_port" \
+    --api "127.0.0.1:$api_port" --out "$work/wire.tsv" > "$work/meter.log" 2>&1 &
+  meter_pid=$!
+  for _ in $(seq 1 60); do grep -q 'wire meter on' "$work/meter.log" 2>/dev/null && break; sleep 0.5; done
+  grep -q 'wire meter on' "$work/meter.log" || { cat "$work/meter.log" >&2; exit 1; }
+  CHUNKVAULT_PROXY="127.0.0.1:$meter_port" timed cv_m_update "${cli[@]}" sync "${force[@]}" "$work/m"
+  kill -TERM "$meter_pid"
+  wait "$meter_pid" 2>/dev/null || true
+  meter_pid=
+  read -r cv_requests cv_sent cv_received < <(awk -F'\t' '$1 == "TOTAL" {print $2, $3 + $4, $5 + $6}' "$work/wire.tsv")
+  cv_bytes=$((cv_sent + cv_received))
+  cmp_update_m=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/m" | head -5 || true)
+  rsync -a --delete "$tree/" "$work/dest/"
+  rsync -a --delete --no-whole-file --stats "$work/v2/" "$work/dest/" > "$work/rsync.log"
+  rsync_stat() { awk -F': ' -v k="$2" 'index($0, k) == 1 { split($2, w, " "); gsub(/,/, "", w[1]); print w[1] }' "$1"; }
+  rsync_bytes=$(( $(rsync_stat "$work/rsync.log" "Total bytes sent") + $(rsync_stat "$work/rsync.log" "Total bytes received") ))
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "—"), a / b }'; }
+  {
+    echo "# The update's bytes on the wire: Chunkvault and rsync ($day, WIRE_ONLY=1)"
+    echo
+    echo "\`$tree\` ($files files) → \`$tree2\`: $kept paths kept, of them $same with the same bytes (they keep their"
+    echo "time) and $changed changed; $removed removed, $added added. \`WIRE_ONLY=1 bench/run-many-files.sh\` at"
+    echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- bench client functions infra || echo ' + changes'); load average at the start: $load_start."
+    echo
+    echo "| | Chunkvault | rsync --no-whole-file | ratio |"
+    echo "|---|---:|---:|---:|"
+    echo "| bytes on the wire (sent + received) | $cv_bytes | $rsync_bytes | $(ratio "$cv_bytes" "$rsync_bytes") (goal ≤ 0.5) |"
+    echo "| requests | $cv_requests | | |"
+    echo
+    echo "Chunkvault: the update sync (\`sync${force[*]:+ ${force[*]}}\`, after a first sync of \`$tree\` and a sync with"
+    echo "nothing to do) through the wire meter: $cv_sent bytes sent, $cv_received received (heads and bodies, as on a direct"
+    echo "connection), ${wall[cv_m_update]} s. By kind:"
+    echo
+    echo "| requests of | count | bytes sent | bytes received |"
+    echo "|---|---:|---:|---:|"
+    awk -F'\t' '$1 != "TOTAL" { printf "| %s | %d | %d | %d |\n", $1, $2, $3 + $4, $5 + $6 }' "$work/wire.tsv"
+    echo
+    echo "rsync: \`rsync -a --delete --no-whole-file --stats\` of the upgraded tree into a copy of \`$tree\`: literal data"
+    echo "$(rsync_stat "$work/rsync.log" "Literal data") bytes, matched data $(rsync_stat "$work/rsync.log" "Matched data")."
+    if [[ -z "$cmp_update_m" ]]; then
+      echo "The metered folder equals the upgraded tree after the update (diff -r, .chunkvault/ excluded)."
+    else
+      echo "**The metered folder differs from the upgraded tree**: \`$cmp_update_m\`"
+    fi
+  } > "$work/report.md"
+  mkdir -p bench/results
+  cp "$work/report.md" "$out"
+  cat "$out"
+  exit 0
+fi
 
 files=$(find "$tree" -type f | wc -l)
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')

@@ -587,6 +587,46 @@ public final class ChunkvaultClient implements AutoCloseable {
         return transport.call(Call.binary("/v1/delta-uploads", delta), DeltaStored.class);
     }
 
+    /** Deltas per {@link #deltaUploads} request (the service's default bound). */
+    public static final int MAX_BATCH_DELTAS = 128;
+    /** Bytes of framed deltas per {@link #deltaUploads} request: base64 in Lambda's 6 MB payload, with room to spare. */
+    public static final int MAX_BATCH_DELTA_BYTES = 3 << 20;
+    /** Rebuilt bytes (the targets' lengths) per {@link #deltaUploads} request (the service's default bound). */
+    public static final long MAX_BATCH_REBUILT_BYTES = 64L << 20;
+
+    /**
+     * {@code POST /v1/delta-upload-batch}: many deltas (each a delta's binary encoding, which names its base and target)
+     * in one framed body, gzip-compressed when that makes it smaller; each answered with what {@link #deltaUpload}
+     * would give for it alone, or the {@link ApiException} it would throw. At most {@link #MAX_BATCH_DELTAS} deltas,
+     * {@link #MAX_BATCH_DELTA_BYTES} and {@link #MAX_BATCH_REBUILT_BYTES} of targets. A service without the route
+     * answers {@link ApiException#isNoSuchRoute()}.
+     */
+    public List<Coalescer.Answer<DeltaStored>> deltaUploads(List<byte[]> encodedDeltas) {
+        byte[] framed = dev.chunkvault.core.delta.DeltaBatch.encode(encodedDeltas);
+        JsonNode answer = transport.callTree(Call.binary("/v1/delta-upload-batch", Transport.Binary.of(framed)));
+        JsonNode results = answer == null ? null : answer.get("results");
+        if (results == null || !results.isArray() || results.size() != encodedDeltas.size()) {
+            throw new BadResponseException("The server's answer to /v1/delta-upload-batch does not have one result per delta.",
+                    null);
+        }
+        List<Coalescer.Answer<DeltaStored>> out = new ArrayList<>(encodedDeltas.size());
+        for (JsonNode r : results) {
+            int status = r.path("status").asInt(0);
+            if (status >= 200 && status < 300) {
+                try {
+                    out.add(Coalescer.Answer.of(ClientJson.MAPPER.treeToValue(r, DeltaStored.class)));
+                } catch (Exception e) {
+                    throw new BadResponseException("A result of /v1/delta-upload-batch could not be read.", e);
+                }
+            } else {
+                out.add(Coalescer.Answer.failed(new ApiException(status, r.path("error").asText(null),
+                        r.path("message").asText(null), r.path("requestId").asText(null), r.get("details"), null,
+                        "POST /v1/delta-uploads")));
+            }
+        }
+        return out;
+    }
+
     private RuntimeException staleOr(ApiException e, String path) {
         if (e.isStaleParent()) {
             VersionInfo head = null;

@@ -21,6 +21,9 @@ import java.util.Map;
  * from, when that is clearly smaller than the chunk. The base's block signature comes from the journal when this
  * client had the base in hand (no round trip), else from the service, in batches, only for chunks big enough to
  * repay that round trip. Whatever cannot go as a delta (no signature, too large, refused) is left for the uploads.
+ *
+ * <p>The file's deltas go to its {@link DeltaSender} together (with other files' deltas when it is shared), in groups
+ * of bounded bytes; a chunk counts as sent only once the service answers that it stored (or holds) it.
  */
 final class DeltaUploader {
     static final int MAX_SIGNATURES_PER_CALL = 32;
@@ -36,14 +39,21 @@ final class DeltaUploader {
     /** A signature is asked of the service only for chunks of at least this size (it costs a round trip). */
     static final int MIN_FETCHED_DELTA_CHUNK = 8 << 10;
     static final int MAX_DELTA_BYTES = 4 << 20;
+    /** A file's deltas are handed to the sender once they (and the chunks kept for their signatures) hold this much. */
+    static final int FLUSH_BYTES = 8 << 20;
 
     private final ChunkvaultClient client;
     private final PushJournal journal;
+    private final DeltaSender sender;
 
-    DeltaUploader(ChunkvaultClient client, PushJournal journal) {
+    DeltaUploader(ChunkvaultClient client, PushJournal journal, DeltaSender sender) {
         this.client = client;
         this.journal = journal;
+        this.sender = sender;
     }
+
+    /** A delta ready to go: its chunk, its encoding, and the chunk's bytes when their signature is to be kept. */
+    private record Ready(String id, Chunk chunk, byte[] encoded, int wireBytes, byte[] bytes) {}
 
     /**
      * Sends as deltas what it can of {@code need} (new chunk id hex → chunk of {@code m}) against {@code parent}, the
@@ -58,6 +68,8 @@ final class DeltaUploader {
         Map<String, String> baseOf = deltaBases(m, parent, need);
         Map<String, BlockSignature> sigs = signatures(remotePath, parentVersion, baseOf, need);
         long fileSize = from.channel().size();
+        List<Ready> ready = new ArrayList<>();
+        long held = 0;
         for (Map.Entry<String, String> e : baseOf.entrySet()) {
             BlockSignature sig = sigs.get(e.getValue());
             Chunk c = need.get(e.getKey());
@@ -69,24 +81,50 @@ final class DeltaUploader {
             if (delta.encodedLength() > MAX_DELTA_BYTES) {
                 continue;
             }
-            Transport.Binary wire = Transport.Binary.of(delta.encode()); // compressed once: judged, then sent
-            if (wire.wireLength() > c.size() * DELTA_WORTH) {
+            byte[] encoded = delta.encode();
+            int wire = Transport.Binary.of(encoded).wireLength(); // judged as sent alone: a batch compresses no worse
+            if (wire > c.size() * DELTA_WORTH) {
                 continue;
             }
-            try {
-                DeltaStored stored = client.deltaUpload(e.getValue(), e.getKey(), wire);
-                if (!e.getKey().equals(stored.id())) {
-                    continue;
-                }
-            } catch (ApiException refused) {
-                continue; // e.g. the base is being collected: upload the chunk whole
+            byte[] keep = fileSize <= SignatureCache.MAX_FILE_BYTES ? bytes : null;
+            ready.add(new Ready(e.getKey(), c, encoded, wire, keep));
+            held += encoded.length + (keep == null ? 0 : keep.length);
+            if (held >= FLUSH_BYTES || ready.size() >= ChunkvaultClient.MAX_BATCH_DELTAS) {
+                flush(from, ready, need, fileSize);
+                held = 0;
             }
-            journal.recordUploaded(e.getKey(), c.size(), client.options().clock().instant());
-            journal.remember(e.getKey(), bytes, fileSize);
-            need.remove(e.getKey());
-            from.counters().deltas.incrementAndGet();
-            from.counters().bytes.addAndGet(wire.bytes().length);
         }
+        flush(from, ready, need, fileSize);
+    }
+
+    /**
+     * Sends {@code ready} and empties it: each delta the service stored (or holds) is journaled and taken off
+     * {@code need}; a refused one stays there, for the uploads to send whole.
+     */
+    private void flush(PushSource from, List<Ready> ready, Map<String, Chunk> need, long fileSize) {
+        if (ready.isEmpty()) {
+            return;
+        }
+        List<Coalescer.Answer<DeltaStored>> answers = sender.send(ready.stream().map(Ready::encoded).toList());
+        if (answers.size() != ready.size()) {
+            throw new BadResponseException("The delta answers are " + answers.size() + " for " + ready.size() + " deltas.",
+                    null);
+        }
+        for (int i = 0; i < ready.size(); i++) {
+            Ready r = ready.get(i);
+            DeltaStored stored = answers.get(i).value();
+            if (stored == null || !r.id().equals(stored.id())) {
+                continue; // refused (e.g. the base is being collected): upload the chunk whole
+            }
+            journal.recordUploaded(r.id(), r.chunk().size(), client.options().clock().instant());
+            if (r.bytes() != null) {
+                journal.remember(r.id(), r.bytes(), fileSize);
+            }
+            need.remove(r.id());
+            from.counters().deltas.incrementAndGet();
+            from.counters().bytes.addAndGet(r.wireBytes());
+        }
+        ready.clear();
     }
 
     /** The signatures of the bases: cached ones, and those the service gives for chunks worth a round trip. */

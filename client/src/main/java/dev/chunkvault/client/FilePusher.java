@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  *   <li>{@link ChunkScanner} chunks and hashes it in one streaming pass (bounded memory, whatever its size);</li>
  *   <li>{@link ChunkPicker} keeps the chunks the service may lack: new to the file's history, not journaled;</li>
  *   <li>{@link DeltaUploader} sends an edited chunk as a binary delta of the parent chunk it overlaps most, when that
- *       is clearly smaller;</li>
+ *       is clearly smaller, in batches with other deltas ({@link DeltaSender});</li>
  *   <li>{@link ChunkUploader} asks for upload grants ({@link GrantBatcher}) and sends the rest by presigned PUT in
  *       parallel, re-reading each chunk from the file by offset;</li>
  *   <li>{@link VersionCommitter} commits a manifest delta against the parent (the full manifest for a new file).</li>
@@ -71,10 +71,20 @@ public final class FilePusher {
      * @param granter   how upload grants are asked for: one request each, or shared with other files' pushes
      */
     public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer, Granter granter) {
+        this(client, journal, committer, granter, new SharedDeltas(client, java.time.Duration.ZERO));
+    }
+
+    /**
+     * @param committer how the commits are sent: one request each, or grouped with others by its owner
+     * @param granter   how upload grants are asked for: one request each, or shared with other files' pushes
+     * @param deltas    how the deltas of edited chunks are sent: each file's in one batch, or shared with other files'
+     */
+    public FilePusher(ChunkvaultClient client, PushJournal journal, Committer committer, Granter granter,
+                      DeltaSender deltas) {
         this.client = Objects.requireNonNull(client, "client");
         this.journal = Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(committer, "committer");
-        this.deltas = new DeltaUploader(client, journal);
+        this.deltas = new DeltaUploader(client, journal, Objects.requireNonNull(deltas, "deltas"));
         this.uploader = new ChunkUploader(client, journal, Objects.requireNonNull(granter, "granter"));
         this.committer = new VersionCommitter(journal, committer, uploader);
     }

@@ -69,6 +69,11 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger puts = new AtomicInteger();
     public final AtomicInteger gets = new AtomicInteger();
     public final AtomicInteger deltaUploads = new AtomicInteger();
+    /** Delta batch requests ({@code POST /v1/delta-upload-batch}) answered, and the deltas they carried. */
+    public final AtomicInteger deltaBatches = new AtomicInteger();
+    public final AtomicInteger deltasInBatches = new AtomicInteger();
+    /** Target chunks whose delta (alone or in a batch) is refused 422 DELTA_TARGET_MISMATCH, as a wrong rebuild would be. */
+    public final Set<String> refuseDeltaTargets = ConcurrentHashMap.newKeySet();
     public final AtomicInteger signatureCalls = new AtomicInteger();
     public final AtomicInteger gzippedRequests = new AtomicInteger();
     /** Requests that came gzip-compressed, by route ("POST /v1/commit-batch"). */
@@ -314,7 +319,22 @@ public final class FakeVault implements AutoCloseable {
                 gzippedByRoute.computeIfAbsent(route, k -> new AtomicInteger()).incrementAndGet();
             }
             JsonNode body;
-            if (route.equals("POST /v1/delta-uploads")
+            List<byte[]> batchDeltas = null;
+            if (route.equals("POST /v1/delta-upload-batch")) {
+                if (!"application/octet-stream".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+                    send(ex, 400, error("MALFORMED_BATCH", "not binary"));
+                    return;
+                }
+                try {
+                    batchDeltas = dev.chunkvault.core.delta.DeltaBatch.decode(in, 128);
+                } catch (dev.chunkvault.core.delta.DeltaException e) {
+                    send(ex, e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE ? 413 : 400,
+                            error(e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE
+                                    ? "TOO_MANY_DELTAS" : "MALFORMED_BATCH", "bad batch"));
+                    return;
+                }
+                body = JSON.createObjectNode().put("deltas", batchDeltas.size());
+            } else if (route.equals("POST /v1/delta-uploads")
                     && "application/octet-stream".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
                 // a binary delta upload: the delta's header names base and target
                 var h = dev.chunkvault.core.delta.Delta.Header.read(in).orElseThrow();
@@ -346,6 +366,7 @@ public final class FakeVault implements AutoCloseable {
                     case "POST /v1/download-batch" -> downloadBatch(body);
                     case "POST /v1/signatures" -> signatures(body);
                     case "POST /v1/delta-uploads" -> deltaUpload(body);
+                    case "POST /v1/delta-upload-batch" -> deltaUploadBatch(batchDeltas);
                     case "POST /v1/conflict-check" -> conflictCheck(body);
                     case "GET /v1/usage" -> usage();
                     case "POST /v1/rewind" -> {
@@ -1161,11 +1182,37 @@ public final class FakeVault implements AutoCloseable {
         return m;
     }
 
+    /** One result per delta, each the status and body the single route would have answered. */
+    private Object deltaUploadBatch(List<byte[]> deltas) {
+        deltaBatches.incrementAndGet();
+        deltasInBatches.addAndGet(deltas.size());
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (byte[] d : deltas) {
+            var h = dev.chunkvault.core.delta.Delta.Header.read(d).orElse(null);
+            Object one = h == null ? new Status(400, error("MALFORMED_DELTA", "not a delta"))
+                    : deltaUpload(JSON.createObjectNode().put("baseChunk", h.baseId().hex())
+                            .put("targetChunk", h.targetId().hex()).put("delta", Base64.getEncoder().encodeToString(d)));
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (one instanceof Status st) {
+                r.put("status", st.status());
+                r.putAll(JSON.convertValue(st.body(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+            } else {
+                r.put("status", 201);
+                r.putAll(JSON.convertValue(one, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+            }
+            results.add(r);
+        }
+        return Map.of("results", results);
+    }
+
     private Object deltaUpload(JsonNode b) {
         String base = b.path("baseChunk").asText();
         String target = b.path("targetChunk").asText();
         if (!held().contains(base)) {
             return new Status(404, error("NOT_FOUND", "No such chunk among your files."));
+        }
+        if (refuseDeltaTargets.contains(target)) {
+            return new Status(422, error("DELTA_TARGET_MISMATCH", "The rebuilt chunk does not have the expected SHA-256."));
         }
         byte[] rebuilt = DeltaApplier.apply(objects.get(base), Base64.getDecoder().decode(b.path("delta").asText()), 8 << 20);
         if (!ChunkId.sha256(rebuilt).hex().equals(target)) {

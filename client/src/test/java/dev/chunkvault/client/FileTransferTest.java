@@ -300,7 +300,7 @@ class FileTransferTest {
         assertArrayEquals(data, vault.content("w.bin"));
     }
 
-    /** Delta uploads go as binary bodies, gzip-compressed when that is smaller (text edits compress well). */
+    /** Delta uploads go as binary bodies (a batch of the file's deltas), gzip-compressed when that is smaller (text edits compress well). */
     @Test
     void deltaUploadsOfTextAreCompressed() throws Exception {
         StringBuilder text = new StringBuilder();
@@ -319,11 +319,11 @@ class FileTransferTest {
         System.arraycopy(insert, 0, edited, 100_000, 3000);
         System.arraycopy(data, 100_000, edited, 103_000, data.length - 100_000);
         Files.write(f, edited);
-        int gz = gzipped("POST /v1/delta-uploads");
+        int gz = gzipped("POST /v1/delta-upload-batch");
         FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "T.java", v1.commit().version().versionId())
                 .withParentManifest(v1.manifest()));
         assertTrue(v2.stats().chunksDelta() >= 1, "sent as a delta");
-        assertTrue(gzipped("POST /v1/delta-uploads") > gz, "the delta went compressed");
+        assertTrue(gzipped("POST /v1/delta-upload-batch") > gz, "the delta went compressed");
         assertArrayEquals(edited, vault.content("T.java"));
     }
 

@@ -2,6 +2,7 @@ package dev.chunkvault.client.sync;
 
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.CommitBatcher;
+import dev.chunkvault.client.SharedDeltas;
 import dev.chunkvault.client.SharedGrants;
 import dev.chunkvault.client.SharedPlans;
 import dev.chunkvault.client.Planner;
@@ -178,6 +179,8 @@ public final class SyncEngine {
     private final FilePuller puller;
     /** Upload grants and download plans of the transfer threads' files, grouped into shared requests. */
     private final SharedGrants grants;
+    /** The deltas of the transfer threads' edited chunks, grouped into shared batch requests. */
+    private final SharedDeltas deltas;
     private final SharedPlans plans;
     /** The plans of this run's transfers: new files' asked ahead ({@link PlanPrefetcher}), the rest shared. */
     private volatile Planner runPlanner;
@@ -201,7 +204,8 @@ public final class SyncEngine {
         Committer commits = batcher;
         this.grants = new SharedGrants(client, REQUEST_LINGER);
         this.plans = new SharedPlans(client, REQUEST_LINGER);
-        this.pusher = new FilePusher(client, state, commits, grants);
+        this.deltas = new SharedDeltas(client, REQUEST_LINGER);
+        this.pusher = new FilePusher(client, state, commits, grants, deltas);
         this.runPlanner = plans;
         this.puller = new FilePuller(client, state, (path, version, chunks) -> runPlanner.plan(path, version, chunks));
         this.tmp = root.resolve(".chunkvault").resolve("tmp");

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chunkvault.core.delta.BlockSignature;
 import dev.chunkvault.core.delta.Delta;
+import dev.chunkvault.core.delta.DeltaBatch;
 import dev.chunkvault.core.delta.DeltaEncoder;
 import dev.chunkvault.core.delta.DeltaOp;
 import dev.chunkvault.core.hash.ChunkId;
@@ -81,6 +82,7 @@ class ApiInputsIT {
     static final String DOWNLOAD_BATCH = "POST /v1/download-batch";
     static final String SIGNATURES = "POST /v1/signatures";
     static final String DELTAS = "POST /v1/delta-uploads";
+    static final String DELTA_BATCH = "POST /v1/delta-upload-batch";
     static final String CONFLICTS = "POST /v1/conflict-check";
     static final String GC = "POST /v1/admin/gc";
     static final String AUDIT = "POST /v1/admin/audit";
@@ -141,9 +143,13 @@ class ApiInputsIT {
     // ------------------------------------------------------------------------------------------ the table's types
 
     /** One HTTP request to the API: method, path with query, body (null for none). */
-    record Req(String method, String target, byte[] body) {
+    record Req(String method, String target, byte[] body, String contentType) {
+        Req(String method, String target, byte[] body) {
+            this(method, target, body, "application/json");
+        }
+
         Http.Response send(URI api, String token) {
-            return Http.send(method, api.resolve(target), token, body == null ? null : "application/json", body, Map.of());
+            return Http.send(method, api.resolve(target), token, body == null ? null : contentType, body, Map.of());
         }
     }
 
@@ -242,6 +248,8 @@ class ApiInputsIT {
         valid.put(SIGNATURES, post(SIGNATURES, obj(n -> n.put("path", "docs/a.bin").put("version", aV2)
                 .put("against", aV1).putArray("chunks").add(chunkA2()))));
         valid.put(DELTAS, post(DELTAS, deltaBody(chunkA2(), a2.chunk(0))));
+        valid.put(DELTA_BATCH, binary(DELTA_BATCH, DeltaBatch.encode(List.of(Base64.getDecoder().decode(
+                deltaOf(valid.get(DELTAS)))))));
         valid.put(CONFLICTS, post(CONFLICTS, conflictBody()));
         valid.put(GC, new Req("POST", "/v1/admin/gc", null));
         valid.put(AUDIT, new Req("POST", "/v1/admin/audit?fix=false&checkObjects=false", null));
@@ -337,6 +345,11 @@ class ApiInputsIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A request with a binary body ({@code application/octet-stream}) to {@code route}. */
+    static Req binary(String route, byte[] body) {
+        return new Req(methodOf(route), pathOf(route), body, "application/octet-stream");
     }
 
     static Req postText(String route, String body) {
@@ -471,6 +484,7 @@ class ApiInputsIT {
         downloadBatchCases();
         signatureCases();
         deltaCases();
+        deltaBatchCases();
         conflictCases();
         listCases();
         fileCases();
@@ -892,6 +906,26 @@ class ApiInputsIT {
                 Base64.getEncoder().encodeToString(new byte[DeltaService.MAX_DELTA_BYTES + 1]))), 413, "DELTA_TOO_LARGE");
         like(DELTAS, "another tenant's base chunk", post(DELTAS, deltaClaiming(bobContent.id(0), bobContent.chunks().get(0).size())),
                 post(DELTAS, deltaClaiming(ChunkId.sha256(new byte[] {4}), bobContent.chunks().get(0).size())), 404, "NOT_FOUND");
+    }
+
+    /** A batch that is itself bad is refused whole (the deltas in a good batch are answered one by one, with 200). */
+    private void deltaBatchCases() {
+        byte[] good = Base64.getDecoder().decode(deltaOf(valid.get(DELTAS)));
+        byte[] framed = valid.get(DELTA_BATCH).body();
+        bad(DELTA_BATCH, "a lone delta, not framed", binary(DELTA_BATCH, good), 400, "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "a truncated batch", binary(DELTA_BATCH, java.util.Arrays.copyOf(framed, framed.length - 3)), 400,
+                "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "a batch with a trailing byte", binary(DELTA_BATCH, java.util.Arrays.copyOf(framed, framed.length + 1)),
+                400, "MALFORMED_BATCH");
+        byte[] v2 = framed.clone();
+        v2[4] = 2;
+        bad(DELTA_BATCH, "a batch of an unknown version", binary(DELTA_BATCH, v2), 400, "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "a batch of no deltas", binary(DELTA_BATCH, new byte[] {'C', 'V', 'D', 'B', 1, 0}), 400,
+                "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "JSON instead of a batch", postText(DELTA_BATCH, "{\"deltas\": []}"), 400, "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "an empty body", new Req(methodOf(DELTA_BATCH), pathOf(DELTA_BATCH), null), 400, "MALFORMED_BATCH");
+        bad(DELTA_BATCH, "129 deltas", binary(DELTA_BATCH, DeltaBatch.encode(java.util.Collections.nCopies(
+                DeltaService.BatchLimits.DEFAULTS.maxItems() + 1, good))), 413, "TOO_MANY_DELTAS");
     }
 
     private static String deltaOf(Req r) {

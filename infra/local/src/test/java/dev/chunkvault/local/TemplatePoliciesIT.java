@@ -273,6 +273,15 @@ class TemplatePoliciesIT {
         byte[] delta = DeltaEncoder.encode(BlockSignature.decode(signature), b).encode();
         ok(served, "POST /v1/delta-uploads", Http.postJson(api, "/v1/delta-uploads", token,
                 Map.of("baseChunk", idA, "targetChunk", idB, "delta", Base64.getEncoder().encodeToString(delta))));
+        // The same delta again (its chunk is stored but not committed, so not held yet: stored again, 201) and another edit
+        // of 'a' (201) in one batch, through the same function.
+        byte[] a2 = a.clone();
+        a2[a2.length / 2] ^= 1;
+        byte[] delta2 = DeltaEncoder.encode(BlockSignature.decode(signature), a2).encode();
+        JsonNode deltaBatch = ok(served, "POST /v1/delta-upload-batch", Http.send("POST", api.resolve("/v1/delta-upload-batch"),
+                token, "application/octet-stream", dev.chunkvault.core.delta.DeltaBatch.encode(List.of(delta, delta2)), Map.of()));
+        assertEquals(201, deltaBatch.path("results").get(0).path("status").asInt(), deltaBatch.toString());
+        assertEquals(201, deltaBatch.path("results").get(1).path("status").asInt(), deltaBatch.toString());
         JsonNode v2 = ok(served, "POST /v1/commits", Http.postJson(api, "/v1/commits", token, commit("p/a.bin", version1, idB, b.length, "policy-key-2")));
         String version2 = v2.path("version").path("versionId").asText();
         JsonNode batch = ok(served, "POST /v1/commit-batch", Http.postJson(api, "/v1/commit-batch", token,

@@ -117,7 +117,9 @@ public final class Wiring {
         this.rewinds = memo(() -> new RewindService(items.get(), commits.get(), clock, s, retry()));
         this.gc = memo(() -> new GcService(items.get(), blobs.get(), clock, System::nanoTime, s, parallel.get(), retry()));
         this.audit = memo(() -> new AuditService(items.get(), blobs.get(), clock, s, retry()));
-        this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
+        DeltaService.BatchLimits deltaBatch = deltaBatchLimits(env);
+        this.deltas = memo(() -> new DeltaService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry(),
+                deltaBatch));
         this.conflicts = memo(() -> new ConflictService(items.get(), blobs.get(), clock, s, retry()));
         this.usage = memo(() -> new UsageService(items.get(), s, retry()));
         this.pusher = pusher;
@@ -335,6 +337,21 @@ public final class Wiring {
                     + (Usage.MAX_QUOTA_BYTES >> 30));
         }
         return gib << 30;
+    }
+
+    /**
+     * The bounds of one delta batch ({@code POST /v1/delta-upload-batch}): {@code DELTA_BATCH_MAX_ITEMS} deltas and
+     * {@code DELTA_BATCH_MAX_REBUILT_MIB} of rebuilt chunks, each defaulting to {@link DeltaService.BatchLimits#DEFAULTS}.
+     */
+    static DeltaService.BatchLimits deltaBatchLimits(Map<String, String> env) {
+        DeltaService.BatchLimits d = DeltaService.BatchLimits.DEFAULTS;
+        long items = longEnv(env, "DELTA_BATCH_MAX_ITEMS", d.maxItems());
+        long mib = longEnv(env, "DELTA_BATCH_MAX_REBUILT_MIB", d.maxRebuiltBytes() >> 20);
+        if (items < 1 || items > 10_000 || mib < 8 || mib > 1024) {
+            throw new IllegalStateException("environment variables DELTA_BATCH_MAX_ITEMS (1 to 10000) and"
+                    + " DELTA_BATCH_MAX_REBUILT_MIB (8 to 1024) are out of range");
+        }
+        return new DeltaService.BatchLimits((int) items, mib << 20);
     }
 
     /** The template's MaxVersionsPerFilePerHour: 0 = unlimited. */

@@ -62,6 +62,7 @@ class EventFixturesTest {
                 Map.entry("POST /v1/conflict-check", new ConflictCheckHandler(w)),
                 Map.entry("POST /v1/signatures", new SignatureHandler(w)),
                 Map.entry("POST /v1/delta-uploads", new DeltaUploadHandler(w)),
+                Map.entry("POST /v1/delta-upload-batch", new DeltaUploadHandler(w)),
                 Map.entry("POST /v1/admin/gc", new AdminHandler(w)),
                 Map.entry("POST /v1/admin/audit", new AdminHandler(w)),
                 Map.entry("GET /v1/usage", new ListHandler(w)),

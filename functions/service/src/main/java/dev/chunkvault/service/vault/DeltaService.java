@@ -40,6 +40,23 @@ public final class DeltaService {
     public static final int MAX_SIGNATURES = 32;
     /** A delta larger than this is better sent as the chunk itself (API Gateway and Lambda limits). */
     public static final int MAX_DELTA_BYTES = 4 * 1024 * 1024;
+    /** Deltas of one batch rebuilt at once (each reads its base, hashes and stores the result). */
+    static final int BATCH_PARALLELISM = 4;
+
+    /**
+     * The bounds of one {@link #deltaUploadBatch}: at most {@code maxItems} deltas, whose headers declare at most
+     * {@code maxRebuiltBytes} of rebuilt chunks in all (what the batch costs to read, hash and store within the
+     * function's time). The body itself is bounded by the request's (Lambda's 6 MB payload).
+     */
+    public record BatchLimits(int maxItems, long maxRebuiltBytes) {
+        public static final BatchLimits DEFAULTS = new BatchLimits(128, 64L << 20);
+
+        public BatchLimits {
+            if (maxItems < 1 || maxRebuiltBytes < Limits.MAX_CHUNK_SIZE) {
+                throw new IllegalArgumentException("a delta batch takes at least one delta of the largest chunk");
+            }
+        }
+    }
 
     private final ItemStore store;
     private final BlobStore blobs;
@@ -53,9 +70,19 @@ public final class DeltaService {
     private final Holdings holdings;
     private final ManifestStore manifests;
     private final PackService packs;
+    private final BatchLimits batchLimits;
+    private final Parallel batchParallel;
 
     public DeltaService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                         Parallel parallel, Retry retry) {
+        this(store, blobs, presigner, clock, settings, parallel, retry, BatchLimits.DEFAULTS);
+    }
+
+    public DeltaService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                        Parallel parallel, Retry retry, BatchLimits batchLimits) {
+        this.batchLimits = java.util.Objects.requireNonNull(batchLimits, "batchLimits");
+        // Its own pool: an item's work itself runs store calls on the shared one.
+        this.batchParallel = parallel.separate(BATCH_PARALLELISM, "delta-batch");
         this.store = store;
         this.blobs = blobs;
         this.presigner = presigner;
@@ -140,23 +167,91 @@ public final class DeltaService {
      * result hash, a delta for another base, a malformed or oversize delta store nothing.
      */
     public DeltaResult deltaUpload(Owner owner, ChunkId base, ChunkId target, byte[] encodedDelta) {
-        if (encodedDelta.length > MAX_DELTA_BYTES) {
-            throw ServiceException.tooLarge("DELTA_TOO_LARGE", "A delta is at most " + MAX_DELTA_BYTES + " bytes; upload the chunk instead.");
-        }
-        Delta delta;
-        try {
-            delta = Delta.decode(encodedDelta, Limits.MAX_CHUNK_SIZE);
-        } catch (DeltaException e) {
-            throw deltaError(e);
-        }
+        Delta delta = decoded(encodedDelta);
         if (!delta.baseId().equals(base) || !delta.targetId().equals(target)) {
             throw ServiceException.unprocessable("DELTA_MISMATCH",
                     "The delta was computed for another base or target chunk.", Map.of());
         }
-        if (!holdings.held(owner, List.of(base)).contains(base)) {
+        return rebuild(owner, delta, holdings.held(owner, List.of(base)).contains(base),
+                holdings.held(owner, List.of(target)).contains(target));
+    }
+
+    /** One item of a {@link #deltaUploadBatch}: what it did, or why it was refused (exactly one is set). */
+    public record BatchItem(DeltaResult result, RuntimeException error) {}
+
+    /** The bounds this service holds a delta batch to. */
+    public BatchLimits batchLimits() {
+        return batchLimits;
+    }
+
+    /**
+     * Many deltas (each a {@link Delta}'s encoding, whose header names its base and target) across files, each judged
+     * and stored exactly as {@link #deltaUpload} would and independently of the others: an item that is malformed,
+     * names a base the caller does not hold, or does not rebuild its target's SHA-256 is refused alone (its answer
+     * says why) and stores nothing, while the others are stored. The batch is bounded as a whole first ({@link
+     * BatchLimits}: the count, and the rebuilt bytes the headers declare), so an oversize batch changes nothing.
+     */
+    public List<BatchItem> deltaUploadBatch(Owner owner, List<byte[]> encoded) {
+        if (encoded.size() > batchLimits.maxItems()) {
+            throw ServiceException.tooLarge("TOO_MANY_DELTAS", "At most " + batchLimits.maxItems() + " deltas per batch.");
+        }
+        List<Delta.Header> headers = new ArrayList<>(encoded.size());
+        Set<ChunkId> ids = new LinkedHashSet<>();
+        long rebuilt = 0;
+        for (byte[] e : encoded) {
+            Delta.Header h = Delta.Header.read(e).orElse(null);
+            headers.add(h);
+            if (h != null) {
+                rebuilt += Math.max(0, Math.min(h.targetLength(), Limits.MAX_CHUNK_SIZE + 1L));
+                ids.add(h.baseId());
+                ids.add(h.targetId());
+            }
+        }
+        if (rebuilt > batchLimits.maxRebuiltBytes()) {
+            throw ServiceException.tooLarge("DELTA_BATCH_TOO_LARGE", "The deltas of one batch rebuild at most "
+                    + batchLimits.maxRebuiltBytes() + " bytes in all; send fewer at once.");
+        }
+        Set<ChunkId> held = ids.isEmpty() ? Set.of() : holdings.held(owner, new ArrayList<>(ids));
+        List<Integer> order = new ArrayList<>(encoded.size());
+        for (int i = 0; i < encoded.size(); i++) {
+            order.add(i);
+        }
+        return batchParallel.map(order, i -> {
+            try {
+                if (headers.get(i) == null) {
+                    throw ServiceException.badRequest("MALFORMED_DELTA", "The delta is not a valid Chunkvault delta.");
+                }
+                Delta delta = decoded(encoded.get(i));
+                return new BatchItem(rebuild(owner, delta, held.contains(delta.baseId()), held.contains(delta.targetId())), null);
+            } catch (RuntimeException refused) {
+                return new BatchItem(null, refused);
+            }
+        });
+    }
+
+    /** A delta decoded within the bounds of one upload. */
+    private static Delta decoded(byte[] encodedDelta) {
+        if (encodedDelta.length > MAX_DELTA_BYTES) {
+            throw ServiceException.tooLarge("DELTA_TOO_LARGE", "A delta is at most " + MAX_DELTA_BYTES + " bytes; upload the chunk instead.");
+        }
+        try {
+            return Delta.decode(encodedDelta, Limits.MAX_CHUNK_SIZE);
+        } catch (DeltaException e) {
+            throw deltaError(e);
+        }
+    }
+
+    /**
+     * Rebuilds {@code delta}'s target from its base and stores it. {@code baseHeld}: the caller holds the base (else
+     * 404, exactly like a missing chunk); {@code targetHeld}: the caller already holds the target (nothing to do).
+     */
+    private DeltaResult rebuild(Owner owner, Delta delta, boolean baseHeld, boolean targetHeld) {
+        ChunkId base = delta.baseId();
+        ChunkId target = delta.targetId();
+        if (!baseHeld) {
             throw ServiceException.notFound("No such chunk among your files.");
         }
-        if (holdings.held(owner, List.of(target)).contains(target)) {
+        if (targetHeld) {
             return new DeltaResult(target, delta.targetLength(), false);
         }
         byte[] rebuilt;

@@ -174,4 +174,69 @@ class DeltaServiceTest {
         assertEquals(ErrorKind.NOT_FOUND, assertThrows(ServiceException.class, () -> deltas.signatures(
                 new Owner("bob"), "doc.bin", null, null, List.of())).kind());
     }
+
+    @Test
+    void aBatchStoresEachGoodDeltaAndRefusesEachBadOneAlone() {
+        byte[][] chunks = committed();
+        byte[] edited0 = edit(chunks[0], 10);
+        byte[] edited1 = edit(chunks[1], 99_000);
+        Delta good0 = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), edited0);
+        Delta good1 = DeltaEncoder.encode(BlockSignature.compute(chunks[1]), edited1);
+        // A delta that claims a target it does not produce (its SHA-256 check fails).
+        ChunkId liar = ChunkId.sha256(bytes(10));
+        Delta lying = new Delta(good0.baseLength(), good0.baseId(), good0.targetLength(), liar, good0.ops());
+        // A delta against a base Alice does not hold (another tenant's, say).
+        byte[] foreign = bytes(50_000);
+        byte[] foreignEdited = edit(foreign, 5);
+        Delta badBase = DeltaEncoder.encode(BlockSignature.compute(foreign), foreignEdited);
+
+        List<DeltaService.BatchItem> r = deltas.deltaUploadBatch(alice.owner, List.of(good0.encode(), lying.encode(),
+                badBase.encode(), new byte[] {9, 9, 9}, good1.encode()));
+        assertEquals(5, r.size());
+        assertTrue(r.get(0).result().stored());
+        assertEquals(ChunkId.sha256(edited0), r.get(0).result().id());
+        assertEquals("DELTA_TARGET_MISMATCH", ((ServiceException) r.get(1).error()).code());
+        assertEquals(ErrorKind.NOT_FOUND, ((ServiceException) r.get(2).error()).kind());
+        assertEquals("MALFORMED_DELTA", ((ServiceException) r.get(3).error()).code());
+        assertTrue(r.get(4).result().stored());
+        assertArrayEquals(edited0, v.blobs.get(ChunkRow.objectKey(ChunkId.sha256(edited0))).orElseThrow());
+        assertArrayEquals(edited1, v.blobs.get(ChunkRow.objectKey(ChunkId.sha256(edited1))).orElseThrow());
+        assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(liar)).isEmpty(), "the lying delta's target is not stored");
+        assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(foreignEdited))).isEmpty(), "nor the foreign one");
+        assertTrue(v.blobs.get(ChunkRow.objectKey(liar)).isEmpty());
+
+        // The stored ones commit like uploads; the refused one cannot be referenced.
+        String head = v.reads.file(alice.owner, "doc.bin", false).version();
+        Content next = new Content(List.of(edited0, edited1));
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("doc.bin", head, next, "delta-batch-0001").outcome());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+        // Sent again: held already, nothing stored twice.
+        List<DeltaService.BatchItem> again = deltas.deltaUploadBatch(alice.owner, List.of(good0.encode(), good1.encode()));
+        assertFalse(again.get(0).result().stored());
+        assertFalse(again.get(1).result().stored());
+    }
+
+    @Test
+    void anOversizeBatchIsRefusedWholeBeforeAnythingIsStored() {
+        byte[][] chunks = committed();
+        DeltaService small = new DeltaService(v.itemPort, v.blobPort, v.blobs, v.clock, v.settings, Parallel.inline(),
+                Retry.immediate(2), new DeltaService.BatchLimits(2, Limits.MAX_CHUNK_SIZE));
+        byte[] edited = edit(chunks[0], 10);
+        byte[] good = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), edited).encode();
+        Map<String, List<Item>> before = v.items.snapshot();
+        List<String> objectsBefore = v.blobs.keys();
+        ServiceException many = assertThrows(ServiceException.class,
+                () -> small.deltaUploadBatch(alice.owner, List.of(good, good, good)));
+        assertEquals(ErrorKind.TOO_LARGE, many.kind());
+        assertEquals("TOO_MANY_DELTAS", many.code());
+        // Two deltas whose headers declare more rebuilt bytes than the bound, in all: refused whole.
+        byte[] big = new byte[Limits.MAX_CHUNK_SIZE - 10];
+        Delta bigDelta = DeltaEncoder.encode(BlockSignature.compute(chunks[0]), big);
+        ServiceException heavy = assertThrows(ServiceException.class,
+                () -> small.deltaUploadBatch(alice.owner, List.of(good, bigDelta.encode())));
+        assertEquals("DELTA_BATCH_TOO_LARGE", heavy.code());
+        assertEquals(before, v.items.snapshot(), "no row written");
+        assertEquals(objectsBefore, v.blobs.keys(), "no object written");
+    }
 }

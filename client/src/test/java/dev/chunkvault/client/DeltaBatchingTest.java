@@ -1,0 +1,141 @@
+package dev.chunkvault.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.core.hash.ChunkId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The delta stage's batches: the edited chunks of many files pushed at about the same time go to the service in shared
+ * {@code POST /v1/delta-upload-batch} requests; a service without the route gets one delta per request; a delta the
+ * service refuses is sent whole, and every file's content arrives.
+ */
+class DeltaBatchingTest {
+    @TempDir
+    Path dir;
+    FakeVault vault;
+    ChunkvaultClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = new FakeVault();
+        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        vault.close();
+    }
+
+    private record Pushed(Path file, FilePusher.Result v1) {}
+
+    /** {@code n} files of {@code size} random bytes pushed once, then each edited in one byte. */
+    private List<Pushed> pushedAndEdited(FilePusher pusher, int n, int size) throws Exception {
+        List<Pushed> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] data = TestFiles.random(100 + i, size);
+            Path f = TestFiles.write(dir.resolve("f" + i + ".bin"), data);
+            out.add(new Pushed(f, pusher.push(FilePusher.Request.of(f, "d/f" + i + ".bin", null))));
+            data[size / 2] ^= 0x5a;
+            Files.write(f, data);
+        }
+        return out;
+    }
+
+    private static FilePusher.Request update(Pushed p, String remote) {
+        return FilePusher.Request.of(p.file(), remote, p.v1().commit().version().versionId()).withParentManifest(p.v1().manifest());
+    }
+
+    @Test
+    void theDeltasOfFilesPushedTogetherShareBatchRequests() throws Exception {
+        SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        int n = 12;
+        List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<FilePusher.Result>> results = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Pushed p = files.get(i);
+                String remote = "d/f" + i + ".bin";
+                results.add(pool.submit(() -> pusher.push(update(p, remote))));
+            }
+            for (Future<FilePusher.Result> r : results) {
+                FilePusher.Result v2 = r.get();
+                assertEquals("created", v2.commit().outcome());
+                assertEquals(1, v2.stats().chunksDelta(), "the edited chunk went as a delta");
+                assertEquals(0, v2.stats().chunksUploaded(), "nothing uploaded whole");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(n, vault.deltasInBatches.get(), "every delta in a batch");
+        assertTrue(vault.deltaBatches.get() <= n / 3, "the files' deltas shared requests: " + vault.deltaBatches.get());
+        assertEquals(0, vault.calls.getOrDefault("POST /v1/delta-uploads", new java.util.concurrent.atomic.AtomicInteger()).get(),
+                "none went alone");
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(Files.readAllBytes(files.get(i).file()), vault.content("d/f" + i + ".bin"));
+        }
+    }
+
+    @Test
+    void aServiceWithoutTheBatchRouteGetsOneDeltaPerRequestFromThenOn() throws Exception {
+        vault.missingRoutes.add("POST /v1/delta-upload-batch");
+        SharedDeltas shared = new SharedDeltas(client, Duration.ZERO);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        List<Pushed> files = pushedAndEdited(pusher, 3, 40_000);
+        for (int i = 0; i < files.size(); i++) {
+            FilePusher.Result v2 = pusher.push(update(files.get(i), "d/f" + i + ".bin"));
+            assertEquals("created", v2.commit().outcome());
+            assertEquals(1, v2.stats().chunksDelta(), "sent as a delta all the same");
+            assertArrayEquals(Files.readAllBytes(files.get(i).file()), vault.content("d/f" + i + ".bin"));
+        }
+        assertEquals(1, vault.calls.get("POST /v1/delta-upload-batch").get(), "the missing route is asked once");
+        assertEquals(3, vault.calls.get("POST /v1/delta-uploads").get(), "then one delta per request");
+        assertEquals(1, shared.stats()[0]);
+        assertEquals(3, shared.stats()[1]);
+    }
+
+    @Test
+    void aDeltaTheServiceRefusesInABatchIsUploadedWholeAndTheOthersStandAsDeltas() throws Exception {
+        SharedDeltas shared = new SharedDeltas(client, Duration.ZERO);
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        // one file of several chunks, two of them edited: both deltas go in one batch, one is refused
+        byte[] data = TestFiles.random(7, 3_000_000);
+        Path f = TestFiles.write(dir.resolve("big.bin"), data);
+        FilePusher.Result v1 = pusher.push(FilePusher.Request.of(f, "big.bin", null));
+        assertTrue(v1.manifest().chunkCount() >= 3, "chunks: " + v1.manifest().chunkCount());
+        data[100_000] ^= 1;
+        data[2_900_000] ^= 1;
+        Files.write(f, data);
+        Set<ChunkId> old = v1.manifest().distinctIds();
+        List<String> edited = pusher.scan(f, v1.manifest().profile(), TransferListener.NONE).manifest().distinctIds().stream()
+                .filter(id -> !old.contains(id)).map(ChunkId::hex).sorted().collect(Collectors.toList());
+        assertEquals(2, edited.size(), "two chunks edited: " + edited);
+        vault.refuseDeltaTargets.add(edited.get(0));
+        FilePusher.Result v2 = pusher.push(FilePusher.Request.of(f, "big.bin", v1.commit().version().versionId())
+                .withParentManifest(v1.manifest()));
+        assertEquals("created", v2.commit().outcome());
+        assertEquals(1, vault.deltaBatches.get(), "the file's two deltas in one request");
+        assertEquals(2, vault.deltasInBatches.get());
+        assertEquals(1, v2.stats().chunksDelta(), "the other one stands as a delta");
+        assertEquals(1, v2.stats().chunksUploaded(), "the refused one went whole");
+        assertArrayEquals(data, vault.content("big.bin"));
+    }
+}
