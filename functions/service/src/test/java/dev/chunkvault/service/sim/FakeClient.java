@@ -51,9 +51,7 @@ public final class FakeClient {
             for (byte[] c : chunks) {
                 entries.add(new ManifestEntry(ChunkId.sha256(c), c.length));
             }
-            // Content with a chunk over the default's maximum is a large file's (its chunks of up to 8 MiB).
-            boolean large = chunks.stream().anyMatch(c -> c.length > ChunkingProfile.DEFAULT.maxSize());
-            return Manifest.of((large ? ChunkingProfile.LARGE : ChunkingProfile.DEFAULT).name(), entries);
+            return Manifest.of(ChunkingProfile.DEFAULT.name(), entries);
         }
 
         public byte[] bytes() {

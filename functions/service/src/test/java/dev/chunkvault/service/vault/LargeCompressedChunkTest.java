@@ -67,6 +67,14 @@ class LargeCompressedChunkTest {
         return all;
     }
 
+    /** Commits {@code content} as a large file's version: its manifest names the large-file profile (chunks up to 8 MiB). */
+    private CommitService.CommitResult commitLarge(String path, String parent, Content content, String key) {
+        dev.chunkvault.core.manifest.Manifest m = dev.chunkvault.core.manifest.Manifest.of(
+                dev.chunkvault.core.chunking.ChunkingProfile.LARGE.name(), content.manifest().entries());
+        return v.commits.commit(new CommitService.CommitRequest(alice.owner, path, parent, new CommitService.Source.Full(m),
+                content.size(), content.sha256(), 0, key));
+    }
+
     /** Declares a one-entry pack, PUTs it; the pack's id. */
     private String declareAndPut(ChunkId id, ChunkCodec.Stored stored) {
         List<PackFormat.Entry> entries = List.of(new PackFormat.Entry(id, 0, stored.bytes().length, stored.encoding(),
@@ -105,7 +113,7 @@ class LargeCompressedChunkTest {
 
         Content content = new Content(List.of(plain, text(300_000)));
         alice.upload(new Content(List.of(content.chunks().get(1)))); // the small rest alone
-        assertEquals(CommitService.Outcome.CREATED, alice.commit("big.txt", null, content, "big-key-1").outcome());
+        assertEquals(CommitService.Outcome.CREATED, commitLarge("big.txt", null, content, "big-key-1").outcome());
         ReadService.DownloadPlan plan = v.reads.download(alice.owner, "big.txt", null, null);
         ReadService.ChunkUrl u = plan.chunks().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
         assertTrue(u.ranged() && u.compressed());
@@ -184,7 +192,7 @@ class LargeCompressedChunkTest {
                     "nothing but the pack's own row changed");
         }
         ServiceException commit = assertThrows(ServiceException.class,
-                () -> alice.commit("a.txt", null, new Content(List.of(plain)), "forged-key-1"));
+                () -> commitLarge("a.txt", null, new Content(List.of(plain)), "forged-key-1"));
         assertEquals("MISSING_CHUNKS", commit.code());
     }
 
@@ -196,7 +204,7 @@ class LargeCompressedChunkTest {
         String packId = declareAndPut(id, z);
         v.packs.seal(alice.owner, packId);
         Content big = new Content(List.of(plain));
-        String version = alice.commit("big.txt", null, big, "big-key-1").version().versionId();
+        String version = commitLarge("big.txt", null, big, "big-key-1").version().versionId();
         Oracle oracle = new Oracle(v);
 
         // Live: all of its bytes are live, so it is never a repack candidate, and a GC run leaves it.
@@ -217,7 +225,7 @@ class LargeCompressedChunkTest {
         String otherPack = declareAndPut(ChunkId.sha256(other), ChunkCodec.encode(other)); // uploaded, not yet sealed
         assertTrue(v.gc.run("expire", () -> true).complete());
         v.packs.seal(alice.owner, otherPack);
-        alice.commit("other.txt", null, new Content(List.of(other)), "other-key-1");
+        commitLarge("other.txt", null, new Content(List.of(other)), "other-key-1");
         v.clock.advance(SETTINGS.grace().plus(SETTINGS.uploadUrlTtl()).plusHours(1));
         GcReport swept = v.gc.run("sweep", () -> true);
         assertTrue(swept.chunksSwept() >= 1, "the large chunk's row: " + swept);
