@@ -207,6 +207,24 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean compressPacks =
             new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress")));
 
+    /**
+     * Whether a compressible chunk over {@link PackFormat#MAX_CHUNK_BYTES} (the large-file profile's) goes compressed, as
+     * a one-entry pack, rather than alone and raw (docs/compression.md): while packs are compressed and go without
+     * grants, and until a service refuses such a pack (a deployment older than this client: its limit per entry is
+     * 1 MiB); such chunks then go alone, raw, as before.
+     */
+    public boolean compressLargeChunks() {
+        return compressLarge.get() && compressPacks() && packsWithoutGrants();
+    }
+
+    /** Turns compression of large chunks on or off for this client (tests, benchmarks). */
+    public void compressLargeChunks(boolean on) {
+        compressLarge.set(on);
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean compressLarge =
+            new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress.large")));
+
     /** {@code POST /v1/packs}: declares a pack (its SHA-256, size and chunks); the answer holds its one presigned PUT. */
     public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries) {
         return declarePack(sha256Hex, size, entries, false);

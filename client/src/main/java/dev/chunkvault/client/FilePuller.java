@@ -309,7 +309,9 @@ public final class FilePuller {
             for (String id : batch) {
                 DownloadPlan.ChunkUrl url = urls.get(id);
                 if (url != null && url.ranged() && (!streamed || url.compressed())) {
-                    packed.add(new RangeFetcher.Want(id, url)); // a compressed chunk (at most 1 MiB) is decoded in memory
+                    // A compressed chunk is decoded in memory: at most 1 MiB, or a large chunk's one-entry pack of at most
+                    // 8 MiB plain (held() counts its stored and plain bytes against the transfers' memory budget).
+                    packed.add(new RangeFetcher.Want(id, url));
                 }
             }
             // Slices of about a pack's worth, held within the transfers' memory budget.

@@ -41,6 +41,11 @@ import java.util.stream.Collectors;
  * <p>A chunk is stored compressed (zstd) in its pack when that saves at least 5 % ({@link ChunkCodec}; incompressible
  * data is found by an 8 KiB probe and stays raw); its id stays the SHA-256 of its plain bytes. A service that refuses
  * the declaration of compressed chunks (older than this client) gets the same pack raw, and no compressed pack again.
+ *
+ * <p>A large chunk (the large-file profile's, over {@link PackFormat#MAX_CHUNK_BYTES}) comes here only when its probe
+ * found it compressible ({@code ChunkUploader}); it goes compressed, as a one-entry pack of its own, sealed at once. If
+ * it does not compress by 5 % after all, or a service refuses such a pack (older than this client), it is answered
+ * {@link Kind#GRANT_FIRST} and goes alone, raw, by a grant, as before.
  */
 public final class Packer {
     /**
@@ -78,6 +83,14 @@ public final class Packer {
             this(id, bytes, stored, false);
         }
 
+        /**
+         * Whether it is a large chunk (over {@link PackFormat#MAX_CHUNK_BYTES}, the large-file profile's): it goes in a
+         * pack only compressed and alone, a one-entry pack (docs/compression.md).
+         */
+        boolean large() {
+            return bytes.length > PackFormat.MAX_CHUNK_BYTES;
+        }
+
         /** The bytes that go into the pack. */
         int storedLength() {
             return stored == null ? bytes.length : stored.bytes().length;
@@ -108,7 +121,11 @@ public final class Packer {
                 ROUNDS_IN_FLIGHT);
     }
 
-    /** Stores {@code items} (distinct ids, each at most {@link PackFormat#MAX_CHUNK_BYTES}) in packs; waits for it. */
+    /**
+     * Stores {@code items} (distinct ids, each at most {@link PackFormat#MAX_CHUNK_BYTES}, or a large chunk of at most
+     * {@link PackFormat#MAX_LARGE_CHUNK_BYTES}, which goes compressed in a one-entry pack, or else is answered
+     * {@link Kind#GRANT_FIRST}: to be sent alone) in packs; waits for it.
+     */
     public Map<String, Outcome> store(List<Item> items) {
         if (items.isEmpty()) {
             return Map.of();
@@ -117,7 +134,25 @@ public final class Packer {
             items = items.stream().map(i -> i.stored() != null ? i
                     : new Item(i.id(), i.bytes(), ChunkCodec.encode(i.bytes()), i.sealNow())).toList();
         }
-        return coalescer.call(items);
+        // A large chunk goes in a pack only compressed (alone: sendRound); one that did not compress enough, or any
+        // while large chunks are not compressed, goes alone by a grant, raw, as before.
+        Map<String, Outcome> alone = new HashMap<>();
+        List<Item> packed = new ArrayList<>(items.size());
+        for (Item i : items) {
+            if (i.large() && !(client.compressLargeChunks() && i.stored() != null && i.stored().compressed())) {
+                alone.put(i.id(), Outcome.GRANT_FIRST);
+            } else {
+                packed.add(i);
+            }
+        }
+        if (alone.isEmpty()) {
+            return coalescer.call(packed);
+        }
+        Map<String, Outcome> out = new HashMap<>(alone);
+        if (!packed.isEmpty()) {
+            out.putAll(coalescer.call(packed));
+        }
+        return out;
     }
 
     /** Packs uploaded (and sealed, or left to be sealed by a commit batch). */
@@ -174,6 +209,10 @@ public final class Packer {
         List<Item> current = new ArrayList<>();
         long size = PackFormat.TRAILER_BYTES;
         for (Item i : union.values()) {
+            if (i.large()) {
+                packs.add(List.of(i)); // a one-entry pack
+                continue;
+            }
             long add = i.storedLength() + PackFormat.ENTRY_BYTES_V2;
             if (!current.isEmpty() && (size + add > PackFormat.TARGET_PACK_BYTES || current.size() >= PackFormat.MAX_CHUNKS)) {
                 packs.add(current);
@@ -193,19 +232,27 @@ public final class Packer {
         return outcomes;
     }
 
-    /** The items as plain bytes, by id. */
-    private static Map<String, Item> raw(List<Item> items) {
-        Map<String, Item> out = new LinkedHashMap<>();
-        items.forEach(i -> out.put(i.id(), new Item(i.id(), i.bytes(), null, i.sealNow())));
-        return out;
+    /** The items as plain bytes, by id; a large one cannot go in a pack raw, so it is answered "grant first". */
+    private static Map<String, Item> raw(List<Item> items, Map<String, Outcome> out) {
+        Map<String, Item> raw = new LinkedHashMap<>();
+        for (Item i : items) {
+            if (i.large()) {
+                out.put(i.id(), Outcome.GRANT_FIRST);
+            } else {
+                raw.put(i.id(), new Item(i.id(), i.bytes(), null, i.sealNow()));
+            }
+        }
+        return raw;
     }
 
     /** Declares, uploads and seals one pack; answers every chunk of it. */
     private Map<String, Outcome> sendPack(List<Item> items) {
-        if (!client.compressPacks() && items.stream().anyMatch(i -> i.stored() != null && i.stored().compressed())) {
-            return sendRound(raw(items)); // compression was refused meanwhile: raw, in packs of their raw size
-        }
         Map<String, Outcome> out = new HashMap<>();
+        if (!client.compressPacks() && items.stream().anyMatch(i -> i.stored() != null && i.stored().compressed())) {
+            Map<String, Item> raw = raw(items, out); // compression was refused meanwhile: raw, in packs of their raw size
+            out.putAll(sendRound(raw));
+            return out;
+        }
         List<Item> todo = new ArrayList<>(items);
         for (int attempt = 1; !todo.isEmpty(); attempt++) {
             PackFormat.Builder b = new PackFormat.Builder();
@@ -219,7 +266,15 @@ public final class Packer {
                 if (b.format() == 2 && e.isUnknownField()) {
                     // A service older than compression (or than unlessHeld: the raw declaration tells): the same chunks
                     // raw, in packs of their raw size; the client compresses no more (ChunkvaultClient#compressPacks).
-                    out.putAll(sendRound(raw(todo)));
+                    Map<String, Item> raw = raw(todo, out);
+                    out.putAll(sendRound(raw));
+                    return out;
+                }
+                if (todo.size() == 1 && todo.get(0).large() && e.status() == 400 && "INVALID_PACK".equals(e.code())) {
+                    // A service older than large compressed chunks (its limit per entry is 1 MiB): this one, and every
+                    // large chunk from now on, goes alone and raw, by a grant, as before.
+                    client.compressLargeChunks(false);
+                    out.put(todo.get(0).id(), Outcome.GRANT_FIRST);
                     return out;
                 }
                 if (!e.isNoSuchRoute() && !e.isUnknownField()) {

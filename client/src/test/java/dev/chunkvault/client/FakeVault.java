@@ -689,6 +689,10 @@ public final class FakeVault implements AutoCloseable {
 
     /** Answers declarations as a service from before {@code unlessHeld} did: 400 UNKNOWN_FIELD when it is sent. */
     public volatile boolean declarationsRefuseUnlessHeld;
+    /** Whether declarations of chunks over 1 MiB are refused (400 INVALID_PACK), as by a service from before they were taken. */
+    public volatile boolean largeEntriesRefused;
+    /** Large chunks (over 1 MiB) sealed compressed, each its pack's only entry. */
+    public final AtomicInteger largeCompressedChunks = new AtomicInteger();
     /** Compressed chunks in sealed (or refused) packs. */
     public final AtomicInteger compressedChunks = new AtomicInteger();
     /** Declarations of compressed chunks are refused as by a service older than compression. */
@@ -709,6 +713,22 @@ public final class FakeVault implements AutoCloseable {
                     return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'encoding'."));
                 }
             }
+        }
+        // The service's rules for an index (PackFormat.check): a large chunk only compressed and alone, at most 8 MiB.
+        List<dev.chunkvault.core.pack.PackFormat.Entry> entries = new ArrayList<>();
+        try {
+            for (JsonNode e : body.path("chunks")) {
+                int length = e.path("length").asInt();
+                dev.chunkvault.core.compress.Encoding enc = dev.chunkvault.core.compress.Encoding.ofName(e.path("encoding").asText(null));
+                entries.add(new dev.chunkvault.core.pack.PackFormat.Entry(ChunkId.parse(e.path("id").asText()), e.path("offset").asInt(),
+                        length, enc, e.has("plainLength") ? e.path("plainLength").asInt() : length));
+                if (largeEntriesRefused && (length > (1 << 20) || e.path("plainLength").asInt() > (1 << 20))) {
+                    return new Status(400, error("INVALID_PACK", "A chunk in a pack is at most 1048576 bytes."));
+                }
+            }
+            dev.chunkvault.core.pack.PackFormat.check(entries, body.path("size").asLong());
+        } catch (dev.chunkvault.core.pack.PackFormatException bad) {
+            return new Status(400, error("INVALID_PACK", bad.getMessage()));
         }
         if (body.has("unlessHeld")) {
             if (declarationsRefuseUnlessHeld) {
@@ -813,6 +833,9 @@ public final class FakeVault implements AutoCloseable {
             out.set("uploads", uploads);
             out.set("retry", JSON.createArrayNode());
             return out;
+        }
+        if (declared.path("chunks").size() == 1 && declared.path("chunks").get(0).path("plainLength").asInt() > (1 << 20)) {
+            largeCompressedChunks.incrementAndGet();
         }
         plain.forEach((chunk, bytes) -> {
             objects.put(chunk, bytes); // served whole and plain: the client's decoding is tested over the local cloud

@@ -59,6 +59,15 @@ public final class ChunkCodec {
         return saves(z.length, plain.length) ? new Stored(Encoding.ZSTD, z, plain.length) : new Stored(Encoding.RAW, plain, plain.length);
     }
 
+    /**
+     * The cheap probe of {@link #encode} on its own: whether compressing {@code head} (a chunk's first {@link
+     * #PROBE_BYTES} or fewer bytes) saves at least {@value #MIN_SAVING_PERCENT} %. A large chunk is sent compressed only
+     * if its head does (read from its file, without the rest); {@link #encode} then decides on the whole chunk.
+     */
+    public static boolean probeSaves(byte[] head) {
+        return head.length > 0 && saves(compress(head, 0, head.length).length, head.length);
+    }
+
     private static boolean saves(long compressed, long plain) {
         return compressed * 100 <= plain * (100 - MIN_SAVING_PERCENT);
     }

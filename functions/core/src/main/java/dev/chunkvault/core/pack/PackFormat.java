@@ -15,13 +15,17 @@ import java.util.Set;
  * The pack object: chunks back to back from offset 0, then the index — per chunk its id (32 bytes), offset and length
  * (4 bytes each, big-endian) — then the index's length (4 bytes, big-endian) and the magic {@code CVPK1}. The pack's
  * id is the SHA-256 of the whole object. An index is valid when its chunks are contiguous from 0, each 1..{@link
- * #MAX_CHUNK_BYTES} long, at most {@link #MAX_CHUNKS} of them, no id twice, and the whole object is at most {@link
+ * #MAX_CHUNK_BYTES} long (but see large chunks below), at most {@link #MAX_CHUNKS} of them, no id twice, and the whole object is at most {@link
  * #MAX_PACK_BYTES}. Chunk bytes are not checked here: the service hashes every range before a chunk may be used.
  *
  * <p>Format 2 (magic {@code CVPK2}) holds compressed chunks (docs/compression.md): an entry is the id, offset, stored
  * length, plain length (4 bytes each after the id) and the encoding (1 byte, {@link Encoding#code}); a range holds the
  * chunk's stored bytes, which decode to its plain length. A pack with no compressed chunk is written in format 1, as
  * before, so an older service reads every pack it is sent unless it holds compressed chunks.
+ *
+ * <p>A large chunk (the large-file profile's, over {@link #MAX_CHUNK_BYTES} and at most {@link #MAX_LARGE_CHUNK_BYTES}
+ * plain bytes) may be in a pack only compressed, stored in fewer bytes than its plain size, and alone: a one-entry pack
+ * of format 2. That is the only way a chunk over {@link #MAX_CHUNK_BYTES} is ever in a pack (docs/compression.md).
  */
 public final class PackFormat {
     private PackFormat() {}
@@ -37,6 +41,11 @@ public final class PackFormat {
     public static final int TRAILER_BYTES = 4 + MAGIC.length;
     /** Only chunks up to this size go in packs; larger ones stay objects of their own. */
     public static final int MAX_CHUNK_BYTES = 1 << 20;
+    /**
+     * The plain size of a large chunk that may be a pack's only entry, compressed: the large-file profile's maximum
+     * ({@code ChunkingProfile.LARGE}). Its seal decodes at most this many bytes.
+     */
+    public static final int MAX_LARGE_CHUNK_BYTES = 8 << 20;
     public static final int MAX_CHUNKS = 4096;
     public static final int MAX_PACK_BYTES = 16 << 20;
     /** The size a client aims at. */
@@ -144,9 +153,7 @@ public final class PackFormat {
             if (e.offset() != next) {
                 throw new PackFormatException("Pack chunks must follow each other from offset 0.");
             }
-            if (e.length() > MAX_CHUNK_BYTES || e.plainLength() > MAX_CHUNK_BYTES) {
-                throw new PackFormatException("A chunk in a pack is at most " + MAX_CHUNK_BYTES + " bytes.");
-            }
+            checkSize(e, entries.size());
             if (!seen.add(e.id())) {
                 throw new PackFormatException("A chunk is listed twice in a pack.");
             }
@@ -154,6 +161,32 @@ public final class PackFormat {
         }
         if (next + (long) entries.size() * entryBytes(formatOf(entries)) + TRAILER_BYTES != packSize) {
             throw new PackFormatException("The pack's size does not match its chunks and index.");
+        }
+    }
+
+    /** Whether an entry is a large chunk's (over {@link #MAX_CHUNK_BYTES}, stored or plain). */
+    public static boolean large(int storedLength, int plainLength) {
+        return storedLength > MAX_CHUNK_BYTES || plainLength > MAX_CHUNK_BYTES;
+    }
+
+    /**
+     * Checks one entry's sizes in a pack of {@code entries} entries: at most {@link #MAX_CHUNK_BYTES} stored and plain,
+     * or a large chunk's (at most {@link #MAX_LARGE_CHUNK_BYTES} plain), compressed into fewer bytes, alone in its pack.
+     */
+    static void checkSize(Entry e, int entries) {
+        checkSize(e.length(), e.encoding(), e.plainLength(), entries);
+    }
+
+    private static void checkSize(int length, Encoding encoding, int plainLength, int entries) {
+        if (!large(length, plainLength)) {
+            return;
+        }
+        if (plainLength > MAX_LARGE_CHUNK_BYTES) {
+            throw new PackFormatException("A chunk in a pack is at most " + MAX_LARGE_CHUNK_BYTES + " plain bytes.");
+        }
+        if (encoding == Encoding.RAW || length >= plainLength || entries != 1) {
+            throw new PackFormatException("A chunk of more than " + MAX_CHUNK_BYTES + " bytes goes in a pack only"
+                    + " compressed (into fewer bytes) and alone.");
         }
     }
 
@@ -195,21 +228,33 @@ public final class PackFormat {
         private final Set<ChunkId> ids = new HashSet<>();
         private long bodySize;
         private int format = 1;
+        private boolean holdsLarge;
 
         /** Adds a raw chunk unless it is in already; @return false if it was. */
         public boolean add(ChunkId id, byte[] bytes) {
             return add(id, new ChunkCodec.Stored(Encoding.RAW, bytes, bytes.length));
         }
 
-        /** Adds a chunk's stored bytes (raw or compressed) unless it is in already; @return false if it was. */
+        /**
+         * Adds a chunk's stored bytes (raw or compressed) unless it is in already; @return false if it was. A large
+         * chunk ({@link #large}) goes only compressed into an empty builder, and nothing goes in after it.
+         */
         public boolean add(ChunkId id, ChunkCodec.Stored stored) {
             byte[] bytes = stored.bytes();
-            if (bytes.length == 0 || bytes.length > MAX_CHUNK_BYTES || stored.plainLength() > MAX_CHUNK_BYTES) {
+            if (bytes.length == 0) {
                 throw new PackFormatException("A chunk in a pack is 1.." + MAX_CHUNK_BYTES + " bytes.");
+            }
+            boolean large = large(bytes.length, stored.plainLength());
+            if (large || holdsLarge) {
+                if (!entries.isEmpty() && !ids.contains(id)) {
+                    throw new PackFormatException("A chunk of more than " + MAX_CHUNK_BYTES + " bytes goes in a pack alone.");
+                }
+                checkSize(bytes.length, stored.encoding(), stored.plainLength(), 1);
             }
             if (!ids.add(id)) {
                 return false;
             }
+            holdsLarge |= large;
             entries.add(new Entry(id, (int) bodySize, bytes.length, stored.encoding(), stored.plainLength()));
             chunks.add(bytes);
             bodySize += bytes.length;

@@ -65,7 +65,53 @@ class PackFormatV2Test {
         assertThrows(PackFormatException.class, () -> new PackFormat.Entry(id, 0, 10, Encoding.RAW, 20));
         assertThrows(PackFormatException.class, () -> new PackFormat.Entry(id, 0, 10, Encoding.ZSTD, 0));
         assertThrows(PackFormatException.class, () -> new PackFormat.Entry(id, 0, 10, null, 10));
-        List<PackFormat.Entry> tooLarge = List.of(new PackFormat.Entry(id, 0, 10, Encoding.ZSTD, PackFormat.MAX_CHUNK_BYTES + 1));
+        // Over the large-file profile's maximum even alone; over 1 MiB beside another chunk.
+        List<PackFormat.Entry> tooLarge = List.of(new PackFormat.Entry(id, 0, 10, Encoding.ZSTD, PackFormat.MAX_LARGE_CHUNK_BYTES + 1));
         assertThrows(PackFormatException.class, () -> PackFormat.check(tooLarge, PackFormat.packSize(tooLarge)));
+        List<PackFormat.Entry> largeWithAnother = List.of(new PackFormat.Entry(id, 0, 10, Encoding.ZSTD, PackFormat.MAX_CHUNK_BYTES + 1),
+                new PackFormat.Entry(ChunkId.sha256(new byte[] {2}), 10, 10, Encoding.ZSTD, 100));
+        assertThrows(PackFormatException.class, () -> PackFormat.check(largeWithAnother, PackFormat.packSize(largeWithAnother)));
+    }
+
+    @Test
+    void aLargeCompressedChunkIsAOneEntryPackOfFormat2() {
+        byte[] t = text(PackFormat.MAX_LARGE_CHUNK_BYTES);
+        PackFormat.Builder b = new PackFormat.Builder();
+        b.add(ChunkId.sha256(t), ChunkCodec.encode(t));
+        byte[] pack = b.finish();
+        assertEquals(2, b.format());
+        List<PackFormat.Entry> entries = PackFormat.decodeIndex(PackFormat.trailingIndex(pack), pack.length, 2);
+        assertEquals(1, entries.size());
+        assertEquals(PackFormat.MAX_LARGE_CHUNK_BYTES, entries.get(0).plainLength());
+        PackFormat.Entry e = entries.get(0);
+        assertArrayEquals(t, ChunkCodec.decode(e.encoding(), pack, e.offset(), e.length(), e.plainLength()));
+        // Nothing else goes in with it.
+        byte[] small = text(1000);
+        assertThrows(PackFormatException.class, () -> b.add(ChunkId.sha256(small), ChunkCodec.encode(small)));
+    }
+
+    @Test
+    void aLargeChunkIsRefusedRawWithOthersOrOverTheLargeProfilesMaximum() {
+        byte[] small = text(1000);
+        byte[] large = text(2 << 20);
+        ChunkCodec.Stored z = ChunkCodec.encode(large);
+        // Raw, over 1 MiB: never in a pack (it goes alone, as an object of its own).
+        assertThrows(PackFormatException.class, () -> new PackFormat.Builder().add(ChunkId.sha256(large), large));
+        // After another chunk.
+        PackFormat.Builder b = new PackFormat.Builder();
+        b.add(ChunkId.sha256(small), ChunkCodec.encode(small));
+        assertThrows(PackFormatException.class, () -> b.add(ChunkId.sha256(large), z));
+        // An index that lists it with another chunk, or with a plain length over 8 MiB, or stored in as many bytes as
+        // its plain ones, is refused (a declaration is checked by the same rules).
+        ChunkId id = ChunkId.sha256(large);
+        List<PackFormat.Entry> two = List.of(new PackFormat.Entry(id, 0, z.bytes().length, Encoding.ZSTD, large.length),
+                new PackFormat.Entry(ChunkId.sha256(small), z.bytes().length, 100, Encoding.ZSTD, 1000));
+        assertThrows(PackFormatException.class, () -> PackFormat.check(two, PackFormat.packSize(two)));
+        List<PackFormat.Entry> over = List.of(new PackFormat.Entry(id, 0, 1000, Encoding.ZSTD, PackFormat.MAX_LARGE_CHUNK_BYTES + 1));
+        assertThrows(PackFormatException.class, () -> PackFormat.check(over, PackFormat.packSize(over)));
+        List<PackFormat.Entry> notSmaller = List.of(new PackFormat.Entry(id, 0, 2 << 20, Encoding.ZSTD, 2 << 20));
+        assertThrows(PackFormatException.class, () -> PackFormat.check(notSmaller, PackFormat.packSize(notSmaller)));
+        List<PackFormat.Entry> one = List.of(new PackFormat.Entry(id, 0, z.bytes().length, Encoding.ZSTD, large.length));
+        PackFormat.check(one, PackFormat.packSize(one));
     }
 }

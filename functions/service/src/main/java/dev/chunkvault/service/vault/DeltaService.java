@@ -272,12 +272,12 @@ public final class DeltaService {
      * Stores a rebuilt chunk compressed when that helps: as a pack of one chunk, declared, written and sealed for the
      * caller through the same steps as an uploaded pack (so the seal decodes and hashes it, places its row, and the
      * caller's commit finds it in a sealed pack of theirs). False — store it raw, as before — when it does not compress,
-     * is larger than a pack's chunk, or the seal does not place it (its verified bytes are stored elsewhere, or it is
+     * is larger than a large chunk in a pack may be, or the seal does not place it (its verified bytes are stored elsewhere, or it is
      * being collected: the raw path answers those as it always has). A pack left unplaced is collected as an empty one.
      */
     private boolean storedCompressed(Owner owner, ChunkId target, byte[] rebuilt) {
-        if (rebuilt.length == 0 || rebuilt.length > PackFormat.MAX_CHUNK_BYTES) {
-            return false;
+        if (rebuilt.length == 0 || rebuilt.length > PackFormat.MAX_LARGE_CHUNK_BYTES) {
+            return false; // a large-file chunk (1–8 MiB) that compresses is a one-entry pack too, as a client sends it
         }
         ChunkCodec.Stored stored = ChunkCodec.encode(rebuilt);
         if (!stored.compressed()) {

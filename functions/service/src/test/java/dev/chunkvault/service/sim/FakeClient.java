@@ -210,6 +210,42 @@ public final class FakeClient {
                 new CommitService.Source.Full(content.manifest()), content.size(), content.sha256(), 0, idempotencyKey));
     }
 
+    /** A commit of a large file's version: its manifest names the large-file profile (chunks of up to 8 MiB). */
+    public CommitService.CommitResult commitLarge(String path, String parent, Content content, String idempotencyKey) {
+        Manifest m = Manifest.of(ChunkingProfile.LARGE.name(), content.manifest().entries());
+        return commits.commit(new CommitService.CommitRequest(owner, path, parent, new CommitService.Source.Full(m),
+                content.size(), content.sha256(), 0, idempotencyKey));
+    }
+
+    /**
+     * Sends a large chunk (over 1 MiB) as the CLI sends a compressible one: compressed, a one-entry pack of its own,
+     * declared (unless held, or after a grant), PUT and sealed at once; a chunk the seal asks to be sent alone (its
+     * verified bytes are stored elsewhere) is PUT alone, raw. With {@code grantFirst} it is granted first, as the CLI's
+     * first files are: a chunk the grant says is held is not sent.
+     */
+    public void sendLargePacked(byte[] plain, boolean grantFirst) {
+        ChunkId id = ChunkId.sha256(plain);
+        if (grantFirst) {
+            UploadService.Grant g = vault.uploads.grant(owner, List.of(new UploadService.ChunkRequest(id, plain.length)), true);
+            if (g.uploads().isEmpty()) {
+                return; // held (or being collected: the commit will say it is missing)
+            }
+        }
+        dev.chunkvault.core.pack.PackFormat.Builder b = new dev.chunkvault.core.pack.PackFormat.Builder();
+        b.add(id, new dev.chunkvault.core.compress.ChunkCodec.Stored(dev.chunkvault.core.compress.Encoding.ZSTD,
+                dev.chunkvault.core.compress.ChunkCodec.compress(plain, 0, plain.length), plain.length));
+        byte[] pack = b.finish();
+        var declared = vault.packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries(), !grantFirst);
+        if (!declared.declared()) {
+            return; // held already
+        }
+        Backend.Sent sent = vault.backend.send(declared.upload().method(), declared.upload().url(), declared.upload().headers(), pack);
+        if (sent.status() / 100 != 2 && sent.status() != 403) {
+            throw new IllegalStateException("pack upload refused: " + sent.status());
+        }
+        sendAlone(vault.packs.seal(owner, declared.packId()), new Content(List.of(plain)));
+    }
+
     /** The commit request {@link #commit} sends. */
     public CommitService.CommitRequest request(String path, String parent, Content content, String idempotencyKey) {
         return new CommitService.CommitRequest(owner, path, parent, new CommitService.Source.Full(content.manifest()),

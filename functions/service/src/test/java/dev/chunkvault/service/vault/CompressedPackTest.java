@@ -151,7 +151,9 @@ class CompressedPackTest {
     void declarationsOfCompressedChunksAreChecked() {
         ChunkId id = ChunkId.sha256(new byte[] {1});
         List<List<PackFormat.Entry>> bad = new ArrayList<>();
-        bad.add(List.of(new PackFormat.Entry(id, 0, 100, Encoding.ZSTD, PackFormat.MAX_CHUNK_BYTES + 1)));
+        bad.add(List.of(new PackFormat.Entry(id, 0, 100, Encoding.ZSTD, PackFormat.MAX_LARGE_CHUNK_BYTES + 1)));
+        bad.add(List.of(new PackFormat.Entry(id, 0, 100, Encoding.ZSTD, PackFormat.MAX_CHUNK_BYTES + 1),
+                new PackFormat.Entry(ChunkId.sha256(new byte[] {2}), 100, 100, Encoding.ZSTD, 1000)));
         for (List<PackFormat.Entry> entries : bad) {
             ServiceException e = assertThrows(ServiceException.class,
                     () -> v.packs.declare(alice.owner, id, PackFormat.packSize(entries), entries));

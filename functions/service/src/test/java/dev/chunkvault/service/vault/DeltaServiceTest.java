@@ -109,6 +109,44 @@ class DeltaServiceTest {
     }
 
     @Test
+    void aRebuiltLargeChunkThatCompressesIsStoredAsAOneEntryPack() {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < (3 << 20)) {
+            sb.append("line ").append(random.nextInt(1000)).append(" of a large log file that compresses well\n");
+        }
+        byte[] base = sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Content c = new Content(List.of(base));
+        alice.upload(c); // alone, raw: a chunk of the large-file profile
+        assertEquals(CommitService.Outcome.CREATED, commitLarge("big.log", null, c, "delta-large-0001").outcome());
+        byte[] edited = edit(base, 2_000_000);
+        ChunkId target = ChunkId.sha256(edited);
+        Delta d = DeltaEncoder.encode(BlockSignature.compute(base), edited);
+        assertTrue(deltas.deltaUpload(alice.owner, ChunkId.sha256(base), target, d.encode()).stored());
+        ChunkRow row = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(target)).orElseThrow());
+        assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
+        assertEquals(edited.length, row.size());
+        assertTrue(row.storedLength() < edited.length / 3, "stored " + row.storedLength() + " of " + edited.length);
+        PackRow pack = PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(row.pack())).orElseThrow());
+        assertEquals(PackRow.State.SEALED, pack.state());
+        assertEquals(1, pack.entries().size(), "a one-entry pack");
+        assertTrue(v.blobs.get(ChunkRow.objectKey(target)).isEmpty(), "no raw object");
+        String head = v.reads.file(alice.owner, "big.log", false).version();
+        Content next = new Content(List.of(edited));
+        assertEquals(CommitService.Outcome.CREATED, commitLarge("big.log", head, next, "delta-large-0002").outcome());
+        assertEquals(next.sha256(), new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(alice.owner,
+                "big.log", null, null)));
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
+    private CommitService.CommitResult commitLarge(String path, String parent, Content content, String key) {
+        dev.chunkvault.core.manifest.Manifest m = dev.chunkvault.core.manifest.Manifest.of(
+                dev.chunkvault.core.chunking.ChunkingProfile.LARGE.name(), content.manifest().entries());
+        return v.commits.commit(new CommitService.CommitRequest(alice.owner, path, parent, new CommitService.Source.Full(m),
+                content.size(), content.sha256(), 0, key));
+    }
+
+    @Test
     void badDeltasStoreNothing() {
         byte[][] chunks = committed();
         byte[] edited = edit(chunks[0], 10);

@@ -40,13 +40,14 @@ public final class StorageModel {
     private StorageModel() {}
 
     enum Op { EDIT, BATCH_EDIT, DUPLICATE_EDIT, ABANDON, DELETE, RESTORE, DOWNLOAD, ADVANCE, GC_RUN, GC_PHASES, AUDIT_FIX, GC_KILLED, FEED,
-        PACK_EDIT, PACK_ABANDON, PACK_BATCH_EDIT }
+        PACK_EDIT, PACK_ABANDON, PACK_BATCH_EDIT, LARGE_PACK_EDIT }
 
     private static final Map<Op, Integer> WEIGHTS = new EnumMap<>(Map.ofEntries(
             Map.entry(Op.EDIT, 26), Map.entry(Op.BATCH_EDIT, 8), Map.entry(Op.DUPLICATE_EDIT, 6), Map.entry(Op.ABANDON, 4), Map.entry(Op.DELETE, 8),
             Map.entry(Op.RESTORE, 8), Map.entry(Op.DOWNLOAD, 12), Map.entry(Op.ADVANCE, 12), Map.entry(Op.GC_RUN, 8),
             Map.entry(Op.GC_PHASES, 8), Map.entry(Op.AUDIT_FIX, 2), Map.entry(Op.GC_KILLED, 3), Map.entry(Op.FEED, 8),
-            Map.entry(Op.PACK_EDIT, 10), Map.entry(Op.PACK_ABANDON, 3), Map.entry(Op.PACK_BATCH_EDIT, 8)));
+            Map.entry(Op.PACK_EDIT, 10), Map.entry(Op.PACK_ABANDON, 3), Map.entry(Op.PACK_BATCH_EDIT, 8),
+            Map.entry(Op.LARGE_PACK_EDIT, 3)));
 
     public static Settings settings() {
         return Settings.DEFAULTS.withParallelism(1).withRetention(Duration.ofDays(3)).withGrace(Duration.ofHours(6))
@@ -165,6 +166,8 @@ public final class StorageModel {
     static final class Model {
         final TestVault v;
         final List<byte[]> pool = new ArrayList<>();
+        /** A few large-file chunks (over 1 MiB), shared by every owner: LARGE_PACK_EDIT sends them as one-entry packs. */
+        final List<byte[]> largePool = new ArrayList<>();
         /** versionId → SHA-256 of the content the committing actor sent. */
         final Map<String, String> expected = new ConcurrentHashMap<>();
         final AtomicInteger created = new AtomicInteger();
@@ -194,6 +197,14 @@ public final class StorageModel {
                 byte[] b = new byte[64 + random.nextInt(2000)];
                 random.nextBytes(b);
                 pool.add(b);
+            }
+            for (int i = 0; i < 3; i++) {
+                // Text-like, so it compresses: a large-file chunk of a little over 1 MiB.
+                byte[] b = new byte[(1 << 20) + 1 + random.nextInt(100_000)];
+                for (int k = 0; k < b.length; k++) {
+                    b[k] = (byte) ('a' + random.nextInt(8));
+                }
+                largePool.add(b);
             }
         }
 
@@ -345,6 +356,23 @@ public final class StorageModel {
                     }
                     record(r, content);
                     return "batch-sealed " + sealed + " " + r.outcome().name();
+                }
+                case LARGE_PACK_EDIT -> {
+                    // A large file's version: a large compressible chunk as a one-entry pack (docs/compression.md), its
+                    // small rest uploaded alone; the large chunks are few and shared by owners, so GC, repack and the
+                    // audit meet them live, dead, deduplicated and re-sent while the other actors write.
+                    String parent = head(c, path);
+                    byte[] large = largePool.get(random.nextInt(largePool.size()));
+                    Content small = content(random);
+                    List<byte[]> chunks = new ArrayList<>(List.of(large));
+                    chunks.addAll(small.chunks());
+                    Content content = new Content(chunks);
+                    c.sendLargePacked(large, random.nextBoolean());
+                    c.upload(small);
+                    String key = key(device);
+                    CommitService.CommitResult r = withRetries(random, 40, () -> c.commitLarge(path, parent, content, key));
+                    record(r, content);
+                    return "large-packed " + r.outcome().name();
                 }
                 case PACK_ABANDON -> {
                     var sealed = c.uploadPacked(content(random), random.nextBoolean());
