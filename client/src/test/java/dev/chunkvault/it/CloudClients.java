@@ -10,13 +10,18 @@ import dev.chunkvault.client.sync.SyncEngine;
 import dev.chunkvault.client.sync.SyncListener;
 import dev.chunkvault.client.sync.SyncReport;
 import dev.chunkvault.local.LocalCloud;
+import dev.chunkvault.aws.AwsClients;
 import java.io.IOException;
 import java.net.ProxySelector;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import software.amazon.awssdk.services.s3.S3Client;
 
-/** Clients of the shared local cloud, each test on its own tenant. */
+/** Clients of the shared local cloud, each test on its own tenant, and what its bucket holds. */
 final class CloudClients {
     private CloudClients() {}
 
@@ -48,5 +53,20 @@ final class CloudClients {
             SyncEngine.Options o = SyncEngine.Options.defaults(device).withFullListing(true).withForce(force);
             return new SyncEngine(client, st, o, SyncListener.NONE).run();
         }
+    }
+
+    /** The sizes of the objects under {@code prefix} in the local cloud's chunk bucket, by key. */
+    static Map<String, Long> objects(LocalCloud cloud, String prefix) {
+        Map<String, String> env = cloud.ownerEnvironment("CommitFunction");
+        S3Client s3 = new AwsClients(env, Duration.ofSeconds(30), List.of()).s3();
+        Map<String, Long> out = new HashMap<>();
+        s3.listObjectsV2Paginator(b -> b.bucket(env.get("CHUNK_BUCKET")).prefix(prefix)).contents()
+                .forEach(o -> out.put(o.key(), o.size()));
+        return out;
+    }
+
+    /** The bytes of the objects in {@code now} that {@code before} did not have. */
+    static long newBytes(Map<String, Long> now, Map<String, Long> before) {
+        return now.entrySet().stream().filter(e -> !before.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
     }
 }

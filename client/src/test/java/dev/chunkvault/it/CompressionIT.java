@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdCompressCtx;
-import dev.chunkvault.aws.AwsClients;
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.model.PackDeclared;
@@ -19,15 +18,12 @@ import dev.chunkvault.local.LocalCloudExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Compressed chunks over the real local cloud (DynamoDB Local, s3proxy, the template's functions; docs/compression.md):
@@ -38,20 +34,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 class CompressionIT {
     @TempDir
     Path tmp;
-
-    /** The sizes of the objects under {@code prefix} in the local cloud's bucket, by key. */
-    private static Map<String, Long> objects(LocalCloud cloud, String prefix) {
-        Map<String, String> env = cloud.ownerEnvironment("CommitFunction");
-        S3Client s3 = new AwsClients(env, Duration.ofSeconds(30), List.of()).s3();
-        Map<String, Long> out = new HashMap<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(env.get("CHUNK_BUCKET")).prefix(prefix)).contents()
-                .forEach(o -> out.put(o.key(), o.size()));
-        return out;
-    }
-
-    private static long newBytes(Map<String, Long> now, Map<String, Long> before) {
-        return now.entrySet().stream().filter(e -> !before.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
-    }
 
     /** Source-like text: lines of words from a vocabulary, with numbers. */
     static byte[] text(Random r, int length) {
@@ -89,13 +71,14 @@ class CompressionIT {
         random.nextBytes(noise);
         TwoDevicesSyncIT.edit(a.resolve("noise.bin"), noise);
 
-        Map<String, Long> packsBefore = objects(cloud, "packs/");
-        Map<String, Long> chunksBefore = objects(cloud, "chunks/");
+        Map<String, Long> packsBefore = CloudClients.objects(cloud, "packs/");
+        Map<String, Long> chunksBefore = CloudClients.objects(cloud, "chunks/");
         try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
              ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
             SyncReport ra = CloudClients.sync(ca, a, "a", false);
             assertTrue(ra.errors.isEmpty(), () -> "errors: " + ra.errors);
-            long stored = newBytes(objects(cloud, "packs/"), packsBefore) + newBytes(objects(cloud, "chunks/"), chunksBefore);
+            long stored = CloudClients.newBytes(CloudClients.objects(cloud, "packs/"), packsBefore)
+                    + CloudClients.newBytes(CloudClients.objects(cloud, "chunks/"), chunksBefore);
             long raw = textBytes + noise.length;
             System.out.println("compression: " + raw + " plain bytes stored in " + stored + " bytes ("
                     + String.format("%.2f", (double) raw / stored) + " x)");
@@ -164,13 +147,13 @@ class CompressionIT {
             byte[] edited = base.clone();
             edited[25_000] ^= 0x20;
             String target = ChunkId.sha256(edited).hex();
-            Map<String, Long> packsBefore = objects(cloud, "packs/");
+            Map<String, Long> packsBefore = CloudClients.objects(cloud, "packs/");
             var delta = dev.chunkvault.core.delta.DeltaEncoder.encode(
                     dev.chunkvault.core.delta.BlockSignature.compute(base), edited);
             assertTrue(ca.deltaUpload(ChunkId.sha256(base).hex(), target, delta.encode()).stored());
-            assertTrue(!objects(cloud, "chunks/").containsKey("chunks/" + target), "not stored raw");
-            Map<String, Long> packsNow = objects(cloud, "packs/");
-            long written = newBytes(packsNow, packsBefore);
+            assertTrue(!CloudClients.objects(cloud, "chunks/").containsKey("chunks/" + target), "not stored raw");
+            Map<String, Long> packsNow = CloudClients.objects(cloud, "packs/");
+            long written = CloudClients.newBytes(packsNow, packsBefore);
             assertTrue(written > 0 && written < edited.length / 2, "a one-chunk pack of the compressed chunk: " + written);
 
             TwoDevicesSyncIT.edit(a.resolve("notes.txt"), edited);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chunkvault.aws.AwsClients;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FilePuller;
 import dev.chunkvault.client.model.Usage;
@@ -19,16 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A large text file (at least 128 MiB: cut with the large-file profile into 1–8 MiB chunks) over the real local cloud
@@ -40,20 +35,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 class LargeFileCompressionIT {
     @TempDir
     Path tmp;
-
-    /** The sizes of the objects under {@code prefix} in the local cloud's bucket, by key. */
-    private static Map<String, Long> objects(LocalCloud cloud, String prefix) {
-        Map<String, String> env = cloud.ownerEnvironment("CommitFunction");
-        S3Client s3 = new AwsClients(env, Duration.ofSeconds(30), List.of()).s3();
-        Map<String, Long> out = new HashMap<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(env.get("CHUNK_BUCKET")).prefix(prefix)).contents()
-                .forEach(o -> out.put(o.key(), o.size()));
-        return out;
-    }
-
-    private static long newBytes(Map<String, Long> now, Map<String, Long> before) {
-        return now.entrySet().stream().filter(e -> !before.containsKey(e.getKey())).mapToLong(Map.Entry::getValue).sum();
-    }
 
     /**
      * {@code size} bytes of log-like text, deterministic (a seeded random picks words and numbers), written to {@code
@@ -102,14 +83,14 @@ class LargeFileCompressionIT {
         long size = ChunkingPolicy.LARGE_FILE_BYTES + 1_234_567; // the large-file profile, and a tail
         String sha = writeText(a.resolve("server.log"), size, 18);
 
-        Map<String, Long> packsBefore = objects(cloud, "packs/");
-        Map<String, Long> chunksBefore = objects(cloud, "chunks/");
+        Map<String, Long> packsBefore = CloudClients.objects(cloud, "packs/");
+        Map<String, Long> chunksBefore = CloudClients.objects(cloud, "chunks/");
         try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
              ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
             SyncReport ra = CloudClients.sync(ca, a, "a", false);
             assertTrue(ra.errors.isEmpty(), () -> "errors: " + ra.errors);
-            long packed = newBytes(objects(cloud, "packs/"), packsBefore);
-            long alone = newBytes(objects(cloud, "chunks/"), chunksBefore);
+            long packed = CloudClients.newBytes(CloudClients.objects(cloud, "packs/"), packsBefore);
+            long alone = CloudClients.newBytes(CloudClients.objects(cloud, "chunks/"), chunksBefore);
             System.out.println("large-file compression: " + size + " plain bytes stored in " + packed + " bytes of packs and "
                     + alone + " bytes of chunks alone (" + String.format("%.2f", (double) size / (packed + alone)) + " x)");
             assertEquals(0, alone, "no chunk of it stored alone, raw");

@@ -3,7 +3,6 @@ package dev.chunkvault.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chunkvault.aws.AwsClients;
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.model.PackDeclared;
@@ -16,16 +15,13 @@ import dev.chunkvault.local.LocalCloud;
 import dev.chunkvault.local.LocalCloudExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A tree of small files over the real local cloud (DynamoDB Local, s3proxy, the template's functions): its chunks go
@@ -38,12 +34,7 @@ class PacksIT {
 
     /** The keys under {@code prefix} in the local cloud's bucket. */
     private static Set<String> keys(LocalCloud cloud, String prefix) {
-        Map<String, String> env = cloud.ownerEnvironment("CommitFunction");
-        S3Client s3 = new AwsClients(env, Duration.ofSeconds(30), List.of()).s3();
-        Set<String> out = new TreeSet<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(env.get("CHUNK_BUCKET")).prefix(prefix)).contents()
-                .forEach(o -> out.add(o.key()));
-        return out;
+        return new TreeSet<>(CloudClients.objects(cloud, prefix).keySet());
     }
 
     @Test
