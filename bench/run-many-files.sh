@@ -104,18 +104,11 @@ timed() {
   echo "   $name: ${w} s, ${rss[$name]} MB peak RSS"
 }
 
-# The byte count alone (WIRE_ONLY=1): the steps of the metered run below, in the one local cloud.
-if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
-  [[ -n "$tree2" ]] || { echo "WIRE_ONLY=1 needs TREE2" >&2; exit 1; }
-  out=bench/results/many-files-wire-$day-$(basename "$tree").md
-  files=$(find "$tree" -type f | wc -l)
-  load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-  echo "== wire only: $tree ($files files) -> $tree2"
-  mkdir -p "$work/m" "$work/v2" "$work/dest"
-  cp -a "$tree/." "$work/m/"
-  cp -a "$tree2/." "$work/v2/"
-  # as below: files of the same bytes keep TREE's time
-  read -r kept same changed removed added < <(python3 - "$tree" "$work/v2" <<'PY'
+# The upgrade as an upgrade in place leaves it: a file of DEST (a copy of TREE2) whose bytes equal TREE's takes TREE's
+# time; changed and new files keep TREE2's. Prints: paths kept, of them same bytes, changed; removed; added; DEST's bytes
+# and files.
+upgrade_in_place() {
+  python3 - "$1" "$2" <<'PY'
 import filecmp, os, sys
 a, b = sys.argv[1], sys.argv[2]
 def walk(r):
@@ -128,9 +121,23 @@ for p in fa & fb:
         same += 1
         st = os.stat(os.path.join(a, p))
         os.utime(os.path.join(b, p), ns=(st.st_atime_ns, st.st_mtime_ns))
-print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa))
+print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa),
+      sum(os.path.getsize(os.path.join(b, p)) for p in fb), len(fb))
 PY
-)
+}
+
+# The byte count alone (WIRE_ONLY=1): the steps of the metered run below, in the one local cloud.
+if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
+  [[ -n "$tree2" ]] || { echo "WIRE_ONLY=1 needs TREE2" >&2; exit 1; }
+  out=bench/results/many-files-wire-$day-$(basename "$tree").md
+  files=$(find "$tree" -type f | wc -l)
+  load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "== wire only: $tree ($files files) -> $tree2"
+  mkdir -p "$work/m" "$work/v2" "$work/dest"
+  cp -a "$tree/." "$work/m/"
+  cp -a "$tree2/." "$work/v2/"
+  # as below: files of the same bytes keep TREE's time
+  read -r kept same changed removed added _ _ < <(upgrade_in_place "$tree" "$work/v2")
   echo "   $kept paths kept ($same same bytes, $changed changed), $removed removed, $added added"
   force=()
   if (( removed > 50 || 2 * removed > files )); then
@@ -234,23 +241,7 @@ if [[ -n "$tree2" ]]; then
   # time would look changed by their time: all three tools would read them again, rsync would send their checksums.
   mkdir -p "$work/v2"
   cp -a "$tree2/." "$work/v2/"
-  read -r kept same changed removed added bytes2 files2 < <(python3 - "$tree" "$work/v2" <<'PY'
-import filecmp, os, sys
-a, b = sys.argv[1], sys.argv[2]
-def walk(r):
-    return {os.path.relpath(os.path.join(d, f), r) for d, _, fs in os.walk(r) for f in fs
-            if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f))}
-fa, fb = walk(a), walk(b)
-same = 0
-for p in fa & fb:
-    if filecmp.cmp(os.path.join(a, p), os.path.join(b, p), shallow=False):
-        same += 1
-        st = os.stat(os.path.join(a, p))
-        os.utime(os.path.join(b, p), ns=(st.st_atime_ns, st.st_mtime_ns))
-print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa),
-      sum(os.path.getsize(os.path.join(b, p)) for p in fb), len(fb))
-PY
-)
+  read -r kept same changed removed added bytes2 files2 < <(upgrade_in_place "$tree" "$work/v2")
   echo "   $files2 files, $bytes2 bytes: $kept paths kept ($same same bytes, $changed changed), $removed removed, $added added"
   # The sync's mass-delete safeguard holds back every deletion when more than --max-delete (50) tracked files, or more
   # than half of them, are gone, and exits 7 (client/README.md, "Mass-delete safeguard"); a user who means the upgrade
