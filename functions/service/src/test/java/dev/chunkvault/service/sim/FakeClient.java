@@ -36,6 +36,16 @@ public final class FakeClient {
     /** A file's content as its chunks (the tests choose the cut points; the service never re-chunks). */
     public record Content(List<byte[]> chunks) {
         /** {@code chunks} chunks of {@code size} random bytes each, drawn from {@code random} in order. */
+        /** Source-like text of {@code n} bytes: words of a small vocabulary, compressible as code is. */
+        public static byte[] text(java.util.Random random, int n) {
+            String[] words = {"package", "import", "class", "void", "return", "final", "chunk", "pack", "{", "}", ";\n"};
+            StringBuilder sb = new StringBuilder(n + 16);
+            while (sb.length() < n) {
+                sb.append(words[random.nextInt(words.length)]).append(' ');
+            }
+            return java.util.Arrays.copyOf(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII), n);
+        }
+
         public static Content random(java.util.Random random, int chunks, int size) {
             List<byte[]> out = new ArrayList<>();
             for (int i = 0; i < chunks; i++) {

@@ -91,4 +91,16 @@ public final class TestVault {
     public TestVault() {
         this(Settings.DEFAULTS.withParallelism(1));
     }
+
+    /** A chunk's row as stored now. */
+    public dev.chunkvault.service.vault.ChunkRow chunkRow(dev.chunkvault.core.hash.ChunkId id) {
+        return dev.chunkvault.service.vault.ChunkRow.from(items.get(dev.chunkvault.service.vault.Tables.CHUNKS,
+                dev.chunkvault.service.vault.ChunkRow.key(id)).orElseThrow());
+    }
+
+    /** A pack's row as stored now. */
+    public dev.chunkvault.service.vault.PackRow packRow(String id) {
+        return dev.chunkvault.service.vault.PackRow.from(items.get(dev.chunkvault.service.vault.Tables.CHUNKS,
+                dev.chunkvault.service.vault.PackRow.key(id)).orElseThrow());
+    }
 }

@@ -15,7 +15,6 @@ import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.sim.FakeClient;
 import dev.chunkvault.service.sim.FakeClient.Content;
 import dev.chunkvault.service.sim.TestVault;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,23 +34,6 @@ class CompressedPackTest {
     private final TestVault v = new TestVault();
     private final FakeClient alice = new FakeClient(v, "alice");
 
-    private byte[] text(int n) {
-        String[] words = {"package", "import", "class", "void", "return", "final", "chunk", "pack", "{", "}", ";\n"};
-        StringBuilder sb = new StringBuilder();
-        while (sb.length() < n) {
-            sb.append(words[random.nextInt(words.length)]).append(' ');
-        }
-        return Arrays.copyOf(sb.toString().getBytes(StandardCharsets.US_ASCII), n);
-    }
-
-    private ChunkRow row(ChunkId id) {
-        return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow());
-    }
-
-    private PackRow pack(String id) {
-        return PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(id)).orElseThrow());
-    }
-
     /** Declares a pack of {@code entries} (ids with their stored form), PUTs it and seals it. */
     private PackService.Sealed sealPack(Map<ChunkId, ChunkCodec.Stored> entries) {
         PackFormat.Builder b = new PackFormat.Builder();
@@ -67,7 +49,7 @@ class CompressedPackTest {
 
     @Test
     void compressedChunksAreVerifiedPlacedWithTheirEncodingAndReadAsPlainBytes() {
-        List<byte[]> chunks = List.of(text(70_000), text(5_000), new byte[30_000], text(1_000_000));
+        List<byte[]> chunks = List.of(Content.text(random, 70_000), Content.text(random, 5_000), new byte[30_000], Content.text(random, 1_000_000));
         Content content = new Content(chunks);
         Map<ChunkId, ChunkCodec.Stored> entries = new java.util.LinkedHashMap<>();
         chunks.forEach(c -> entries.put(ChunkId.sha256(c), ChunkCodec.encode(c)));
@@ -76,14 +58,14 @@ class CompressedPackTest {
         assertEquals(4, sealed.placed());
         long storedBytes = 0;
         for (byte[] c : chunks) {
-            ChunkRow r = row(ChunkId.sha256(c));
+            ChunkRow r = v.chunkRow(ChunkId.sha256(c));
             assertEquals(Encoding.ZSTD, r.encoding());
             assertEquals(c.length, r.size(), "the row's size is the plain size, which commits check");
             assertEquals(entries.get(r.id()).bytes().length, r.storedLength());
             assertTrue(r.storedLength() < c.length);
             storedBytes += r.storedLength();
         }
-        assertEquals(content.size(), pack(sealed.packId()).liveBytes(), "live bytes count plain bytes, as rows do");
+        assertEquals(content.size(), v.packRow(sealed.packId()).liveBytes(), "live bytes count plain bytes, as rows do");
         assertTrue(v.blobs.head(PackRow.objectKey(sealed.packId())).orElseThrow().size() < content.size() / 3,
                 "stored: " + storedBytes + " of " + content.size());
 
@@ -91,8 +73,8 @@ class CompressedPackTest {
         ReadService.DownloadPlan plan = v.reads.download(alice.owner, "a.txt", null, null);
         for (ReadService.ChunkUrl u : plan.chunks()) {
             assertTrue(u.ranged() && u.compressed());
-            assertEquals(row(u.id()).storedLength(), u.length());
-            assertEquals(row(u.id()).size(), u.plainLength());
+            assertEquals(v.chunkRow(u.id()).storedLength(), u.length());
+            assertEquals(v.chunkRow(u.id()).size(), u.plainLength());
         }
         assertEquals(content.sha256(), new StorageModel.Model(v, new Random(1), null).fetch(plan));
 
@@ -112,7 +94,7 @@ class CompressedPackTest {
 
     @Test
     void aBombATruncatedFrameOtherBytesOrAWrongPlainLengthRejectThePackAndNothingBecomesVisible() {
-        byte[] plain = text(20_000);
+        byte[] plain = Content.text(random, 20_000);
         ChunkId id = ChunkId.sha256(plain);
         byte[] frame = ChunkCodec.compress(plain, 0, plain.length);
         byte[] bomb;
@@ -121,7 +103,7 @@ class CompressedPackTest {
             System.arraycopy(plain, 0, big, 0, plain.length);
             bomb = ctx.setLevel(3).setContentSize(false).compress(big); // 64 MiB behind a few KiB, no size in its header
         }
-        byte[] other = text(20_000);
+        byte[] other = Content.text(random, 20_000);
         List<ChunkCodec.Stored> forgeries = List.of(
                 new ChunkCodec.Stored(Encoding.ZSTD, bomb, plain.length),
                 new ChunkCodec.Stored(Encoding.ZSTD, Arrays.copyOf(frame, frame.length / 2), plain.length),
@@ -129,7 +111,7 @@ class CompressedPackTest {
                 new ChunkCodec.Stored(Encoding.ZSTD, frame, plain.length + 1),
                 new ChunkCodec.Stored(Encoding.ZSTD, frame, plain.length - 1),
                 new ChunkCodec.Stored(Encoding.ZSTD, Arrays.copyOf(plain, 3_000), plain.length));
-        byte[] honest = text(9_000);
+        byte[] honest = Content.text(random, 9_000);
         for (ChunkCodec.Stored forged : forgeries) {
             Map<ChunkId, ChunkCodec.Stored> entries = new java.util.LinkedHashMap<>();
             entries.put(ChunkId.sha256(honest), ChunkCodec.encode(honest));
@@ -138,7 +120,7 @@ class CompressedPackTest {
             assertEquals(ErrorKind.UNPROCESSABLE, e.kind());
             assertEquals(PackService.DAMAGED_CODE, e.code());
             assertEquals(List.of(id.hex()), e.details().get("damaged"));
-            assertEquals(PackRow.State.REJECTED, pack(lastPack).state());
+            assertEquals(PackRow.State.REJECTED, v.packRow(lastPack).state());
             assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).isEmpty(), "no row for a chunk of a rejected pack");
             assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(honest))).isEmpty(), "nor for its neighbours");
         }

@@ -39,10 +39,6 @@ class DamagedChunksTest {
         return b;
     }
 
-    private ChunkRow row(ChunkId id) {
-        return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow());
-    }
-
     /** Junk written over the object, as a bad disk, a bug or an attacker with write access would leave it. */
     private void damage(ChunkId id) {
         v.blobs.put(ChunkRow.objectKey(id), bytes(5_000), Map.of());
@@ -65,7 +61,7 @@ class DamagedChunksTest {
                 () -> deltas.signatures(alice.owner, "doc.bin", null, null, List.of(id)));
         assertEquals(ErrorKind.UNPROCESSABLE, sig.kind());
         assertEquals(Quarantine.DAMAGED_CODE, sig.code());
-        assertTrue(row(id).damaged(), "quarantined by the read that found it");
+        assertTrue(v.chunkRow(id).damaged(), "quarantined by the read that found it");
 
         byte[] edited = chunks[0].clone();
         edited[10] ^= 1;
@@ -87,7 +83,7 @@ class DamagedChunksTest {
         AuditService.AuditReport healed = v.audit.audit(new AuditService.Options(true, true, true, null, 0, true), () -> true);
         assertEquals(1, healed.content().healed(), healed.toString());
         assertEquals(0, healed.driftCount(), healed.drifts().toString());
-        assertTrue(!row(id).damaged(), "the mark is lifted");
+        assertTrue(!v.chunkRow(id).damaged(), "the mark is lifted");
         assertEquals(c.sha256(), download("doc.bin"), "the file downloads whole again");
         assertNotNull(deltas.signatures(alice.owner, "doc.bin", null, null, List.of(id)));
     }
@@ -127,7 +123,7 @@ class DamagedChunksTest {
         assertTrue(froms.size() > 2, "the byte budget split the check into several calls: " + froms);
         assertEquals(ids.size(), checked, "every referenced object read once");
         assertEquals(1, damagedFound);
-        assertTrue(row(bad).damaged(), "fixed by quarantine");
+        assertTrue(v.chunkRow(bad).damaged(), "fixed by quarantine");
         assertNull(v.audit.audit(AuditService.Options.contentOnly(false, null), () -> true).content().next());
     }
 
@@ -150,7 +146,7 @@ class DamagedChunksTest {
 
         alice.upload(second); // the grant asks for the damaged chunk: sent again
         alice.commit("b.bin", null, second, "quarantine-commit-b");
-        assertTrue(!row(id).damaged(), "the commit saw it right again and lifted the mark");
+        assertTrue(!v.chunkRow(id).damaged(), "the commit saw it right again and lifted the mark");
         assertArrayEquals(shared, v.blobs.get(ChunkRow.objectKey(id)).orElseThrow());
     }
 }

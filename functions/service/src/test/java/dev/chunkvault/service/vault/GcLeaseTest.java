@@ -46,10 +46,6 @@ class GcLeaseTest {
         return ChunkId.sha256(c.chunks().get(0));
     }
 
-    private ChunkRow row(ChunkId id) {
-        return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow());
-    }
-
     private GcLease markOnly() {
         GcLease lease = v.gc.acquire(null).lease();
         v.gc.collect(lease, lease::alive, true, false, new GcService.Tally());
@@ -101,14 +97,14 @@ class GcLeaseTest {
         Content c = content(1);
         ChunkId id = abandonedChunk(c);
         GcLease lease = markOnly();
-        assertEquals(ChunkRow.State.DELETING, row(id).state());
+        assertEquals(ChunkRow.State.DELETING, v.chunkRow(id).state());
 
         UploadService.Grant g = grant(alice, c);
         assertEquals(1, g.retry().size(), "a chunk a live run is deleting is not granted");
         Duration wait = g.retry().get(0).retryAfter();
         assertTrue(wait.compareTo(Duration.ofSeconds(1)) >= 0 && wait.compareTo(UploadService.DELETING_RETRY) <= 0,
                 "retry after " + wait);
-        assertEquals(ChunkRow.State.DELETING, row(id).state(), "and its row is left to that run");
+        assertEquals(ChunkRow.State.DELETING, v.chunkRow(id).state(), "and its row is left to that run");
 
         v.gc.collect(lease, lease::alive, false, true, new GcService.Tally());
         assertTrue(v.blobs.head(ChunkRow.objectKey(id)).isEmpty(), "swept");
@@ -121,14 +117,14 @@ class GcLeaseTest {
         Content c = content(2);
         ChunkId id = abandonedChunk(c);
         GcLease dead = markOnly(); // killed between its mark and its sweep
-        String markedIncarnation = row(id).incarnation();
+        String markedIncarnation = v.chunkRow(id).incarnation();
 
         assertEquals(1, grant(alice, c).retry().size(), "while its lease may still be renewed, the run may be alive");
         v.clock.advance(SETTINGS.leaseTtl().plus(SETTINGS.leaseSkew()).plusSeconds(1));
 
         FakeClient bob = new FakeClient(v, "bob");
         assertEquals(1, bob.upload(c), "taken back and granted: bob uploads it");
-        ChunkRow back = row(id);
+        ChunkRow back = v.chunkRow(id);
         assertEquals(ChunkRow.State.PENDING, back.state());
         assertFalse(markedIncarnation.equals(back.incarnation()), "a new incarnation: nothing of the old row applies");
         String version = bob.commit("b.bin", null, c, "killed-run-b1").version().versionId();
@@ -139,7 +135,7 @@ class GcLeaseTest {
         // A new run needs no wait beyond the lease, sweeps what is garbage, and leaves bob's chunk alone.
         GcReport r = v.gc.run("after-the-kill", () -> true);
         assertTrue(r.complete(), r.toString());
-        assertEquals(ChunkRow.State.LIVE, row(id).state());
+        assertEquals(ChunkRow.State.LIVE, v.chunkRow(id).state());
         assertArrayEquals(c.chunks().get(0), v.blobs.get(ChunkRow.objectKey(id)).orElseThrow());
         assertEquals(version, v.reads.file(bob.owner, "b.bin", true).version());
     }
@@ -151,7 +147,7 @@ class GcLeaseTest {
         GcLease stopped = markOnly();
         stopped.release(null); // out of time before its sweep
         assertEquals(1, grant(alice, c).uploads().size());
-        assertEquals(ChunkRow.State.PENDING, row(id).state());
+        assertEquals(ChunkRow.State.PENDING, v.chunkRow(id).state());
     }
 
     @Test
@@ -161,12 +157,12 @@ class GcLeaseTest {
         markOnly(); // dies
         v.clock.advance(SETTINGS.leaseTtl().plusSeconds(1));
         GcLease next = v.gc.acquire(null).lease();
-        assertTrue(next.token() > row(id).gcRun());
+        assertTrue(next.token() > v.chunkRow(id).gcRun());
         // The next run re-stamps the row as it starts its sweep (and is then slow to delete): the grant waits for it.
         v.items.update(Tables.CHUNKS, ChunkRow.key(id), dev.chunkvault.service.store.Update.update()
                 .set(ChunkRow.GC_RUN, next.token()), dev.chunkvault.service.store.Condition.ALWAYS);
         assertEquals(1, grant(alice, c).retry().size(), "the live run's row is not taken back");
-        assertEquals(ChunkRow.State.DELETING, row(id).state());
+        assertEquals(ChunkRow.State.DELETING, v.chunkRow(id).state());
     }
 
     /** A run out of time (or interrupted by the runtime) answers 503 TIMED_OUT and still gives its lease back. */

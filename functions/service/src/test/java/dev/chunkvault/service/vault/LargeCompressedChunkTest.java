@@ -17,7 +17,6 @@ import dev.chunkvault.service.sim.FakeClient;
 import dev.chunkvault.service.sim.FakeClient.Content;
 import dev.chunkvault.service.sim.TestVault;
 import dev.chunkvault.service.store.Item;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,23 +37,6 @@ class LargeCompressedChunkTest {
     private final Random random = new Random(8);
     private final TestVault v = new TestVault(SETTINGS);
     private final FakeClient alice = new FakeClient(v, "alice");
-
-    private byte[] text(int n) {
-        String[] words = {"package", "import", "class", "void", "return", "final", "chunk", "pack", "{", "}", ";\n"};
-        StringBuilder sb = new StringBuilder(n + 16);
-        while (sb.length() < n) {
-            sb.append(words[random.nextInt(words.length)]).append(' ');
-        }
-        return Arrays.copyOf(sb.toString().getBytes(StandardCharsets.US_ASCII), n);
-    }
-
-    private ChunkRow row(ChunkId id) {
-        return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow());
-    }
-
-    private PackRow pack(String id) {
-        return PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(id)).orElseThrow());
-    }
 
     private List<Item> chunkTable() {
         List<Item> all = new ArrayList<>();
@@ -96,7 +78,7 @@ class LargeCompressedChunkTest {
 
     @Test
     void anEightMiBChunkIsSealedAsAOneEntryPackCommittedReadAndCountedByItsStoredSize() {
-        byte[] plain = text(LARGE);
+        byte[] plain = Content.text(random, LARGE);
         ChunkId id = ChunkId.sha256(plain);
         ChunkCodec.Stored z = ChunkCodec.encode(plain);
         assertTrue(z.compressed());
@@ -104,14 +86,14 @@ class LargeCompressedChunkTest {
         PackService.Sealed sealed = v.packs.seal(alice.owner, packId);
         assertEquals(1, sealed.placed());
         assertTrue(sealed.verifyNanos() > 0);
-        ChunkRow r = row(id);
+        ChunkRow r = v.chunkRow(id);
         assertEquals(Encoding.ZSTD, r.encoding());
         assertEquals(LARGE, r.size());
         assertEquals(z.bytes().length, r.storedLength());
         assertEquals(packId, r.pack());
-        assertEquals(1, pack(packId).liveChunks());
+        assertEquals(1, v.packRow(packId).liveChunks());
 
-        Content content = new Content(List.of(plain, text(300_000)));
+        Content content = new Content(List.of(plain, Content.text(random, 300_000)));
         alice.upload(new Content(List.of(content.chunks().get(1)))); // the small rest alone
         assertEquals(CommitService.Outcome.CREATED, commitLarge("big.txt", null, content, "big-key-1").outcome());
         ReadService.DownloadPlan plan = v.reads.download(alice.owner, "big.txt", null, null);
@@ -137,10 +119,10 @@ class LargeCompressedChunkTest {
 
     @Test
     void aNineMiBEntryARawLargeEntryOrALargeEntryBesideAnotherIsRefusedAtTheDeclarationAndNothingIsWritten() {
-        byte[] nine = text(LARGE + (1 << 20));
+        byte[] nine = Content.text(random, LARGE + (1 << 20));
         ChunkCodec.Stored z = ChunkCodec.encode(nine);
         ChunkId id = ChunkId.sha256(nine);
-        byte[] small = text(10_000);
+        byte[] small = Content.text(random, 10_000);
         ChunkCodec.Stored zs = ChunkCodec.encode(small);
         List<List<PackFormat.Entry>> bad = List.of(
                 List.of(new PackFormat.Entry(id, 0, z.bytes().length, Encoding.ZSTD, nine.length)),
@@ -161,7 +143,7 @@ class LargeCompressedChunkTest {
 
     @Test
     void aLyingPlainLengthOrABombIsRefusedAtTheSealAndNothingBecomesVisible() throws Exception {
-        byte[] plain = text(4 << 20);
+        byte[] plain = Content.text(random, 4 << 20);
         ChunkId id = ChunkId.sha256(plain);
         byte[] frame = ChunkCodec.compress(plain, 0, plain.length);
         byte[] bomb;
@@ -185,8 +167,8 @@ class LargeCompressedChunkTest {
             ServiceException e = assertThrows(ServiceException.class, () -> v.packs.seal(alice.owner, packId));
             assertEquals(ErrorKind.UNPROCESSABLE, e.kind());
             assertEquals(PackService.DAMAGED_CODE, e.code());
-            assertEquals(PackRow.State.REJECTED, pack(packId).state());
-            assertEquals(0, pack(packId).liveChunks());
+            assertEquals(PackRow.State.REJECTED, v.packRow(packId).state());
+            assertEquals(0, v.packRow(packId).liveChunks());
             assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).isEmpty(), "no row for the chunk");
             assertEquals(before, chunkTable().stream().filter(i -> !i.string(ChunkRow.ID).equals(PackRow.KEY_PREFIX + packId)).toList(),
                     "nothing but the pack's own row changed");
@@ -198,7 +180,7 @@ class LargeCompressedChunkTest {
 
     @Test
     void gcNeverRepacksAOneEntryPackAndCollectsItWithItsChunkWhileWritesGoOn() {
-        byte[] plain = text(3 << 20);
+        byte[] plain = Content.text(random, 3 << 20);
         ChunkId id = ChunkId.sha256(plain);
         ChunkCodec.Stored z = ChunkCodec.encode(plain);
         String packId = declareAndPut(id, z);
@@ -208,7 +190,7 @@ class LargeCompressedChunkTest {
         Oracle oracle = new Oracle(v);
 
         // Live: all of its bytes are live, so it is never a repack candidate, and a GC run leaves it.
-        PackRow live = pack(packId);
+        PackRow live = v.packRow(packId);
         assertEquals(1, live.liveChunks());
         assertEquals(plain.length, live.liveBytes());
         assertFalse(Repacker.wanted(live));
@@ -220,7 +202,7 @@ class LargeCompressedChunkTest {
 
         // Deleted, while another large chunk is written and committed between the GC's runs.
         alice.delete("big.txt", version, "big-key-2");
-        byte[] other = text(2 << 20);
+        byte[] other = Content.text(random, 2 << 20);
         v.clock.advance(SETTINGS.retention().plusHours(1));
         String otherPack = declareAndPut(ChunkId.sha256(other), ChunkCodec.encode(other)); // uploaded, not yet sealed
         assertTrue(v.gc.run("expire", () -> true).complete());
@@ -231,7 +213,7 @@ class LargeCompressedChunkTest {
         assertTrue(swept.chunksSwept() >= 1, "the large chunk's row: " + swept);
         assertEquals(0, swept.packsRepacked());
         assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).isEmpty());
-        assertEquals(0, pack(packId).liveChunks());
+        assertEquals(0, v.packRow(packId).liveChunks());
         v.clock.advance(SETTINGS.grace().plusHours(1));
         GcReport later = v.gc.run("delete-pack", () -> true);
         assertEquals(1, later.packsDeleted());

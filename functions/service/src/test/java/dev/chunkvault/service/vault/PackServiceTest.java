@@ -46,14 +46,6 @@ class PackServiceTest {
         return new Content(out);
     }
 
-    private ChunkRow row(ChunkId id) {
-        return ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow());
-    }
-
-    private PackRow pack(String id) {
-        return PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(id)).orElseThrow());
-    }
-
     private String download(FakeClient who, String path) {
         return new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(who.owner, path, null, null));
     }
@@ -83,10 +75,10 @@ class PackServiceTest {
         alice.commit("b.bin", null, b, "pack-commit-b");
         assertEquals(a.sha256(), download(alice, "a.bin"));
         assertEquals(b.sha256(), download(alice, "b.bin"));
-        ChunkRow r = row(ChunkId.sha256(a.chunks().get(3)));
+        ChunkRow r = v.chunkRow(ChunkId.sha256(a.chunks().get(3)));
         assertEquals(sealed.packId(), r.pack());
         assertEquals(ChunkRow.State.LIVE, r.state());
-        PackRow p = pack(sealed.packId());
+        PackRow p = v.packRow(sealed.packId());
         assertEquals(PackRow.State.SEALED, p.state());
         assertEquals(17, p.liveChunks());
         assertEquals(a.size() + b.size(), p.liveBytes());
@@ -116,7 +108,7 @@ class PackServiceTest {
         PackService.Sealed again = v.packs.seal(alice.owner, d.packId());
         assertEquals(4, first.placed());
         assertEquals(4, again.placed());
-        assertEquals(4, pack(d.packId()).liveChunks(), "a retried seal counts nothing twice");
+        assertEquals(4, v.packRow(d.packId()).liveChunks(), "a retried seal counts nothing twice");
     }
 
     @Test
@@ -142,7 +134,7 @@ class PackServiceTest {
             assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(c))).isEmpty(),
                     "no row for a chunk of a rejected pack (a grant to pack writes none)");
         }
-        assertEquals(PackRow.State.REJECTED, pack(d.packId()).state());
+        assertEquals(PackRow.State.REJECTED, v.packRow(d.packId()).state());
         ServiceException commit = assertThrows(ServiceException.class, () -> alice.commit("a.bin", null, a, "rejected"));
         assertEquals("MISSING_CHUNKS", commit.code());
         assertEquals(PackService.DAMAGED_CODE, assertThrows(ServiceException.class,
@@ -229,8 +221,8 @@ class PackServiceTest {
         bob.commit("a.bin", null, a, "bob-commit-a");
         assertEquals(a.sha256(), download(bob, "a.bin"));
         assertEquals(a.sha256(), download(alice, "a.bin"));
-        assertEquals(sealed.packId(), row(ChunkId.sha256(a.chunks().get(0))).pack(), "one location at a time");
-        assertEquals(0, pack(bobs.packId()).liveChunks(), "bob's pack holds nothing live: GC deletes it");
+        assertEquals(sealed.packId(), v.chunkRow(ChunkId.sha256(a.chunks().get(0))).pack(), "one location at a time");
+        assertEquals(0, v.packRow(bobs.packId()).liveChunks(), "bob's pack holds nothing live: GC deletes it");
     }
 
     @Test
@@ -267,7 +259,7 @@ class PackServiceTest {
         new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(damaged, null, 0);
         PackService.Sealed healed = alice.uploadPacked(held, false);
         assertEquals(1, healed.placed());
-        assertFalse(row(damaged).damaged());
+        assertFalse(v.chunkRow(damaged).damaged());
         assertEquals(held.sha256(), download(alice, "held.bin"));
     }
 
@@ -290,14 +282,14 @@ class PackServiceTest {
         ChunkId id = ChunkId.sha256(a.chunks().get(0));
         v.blobs.put(ChunkRow.objectKey(id), bytes(900), java.util.Map.of()); // junk over the chunk's object
         new Quarantine(v.itemPort, v.clock, Retry.immediate(1)).markDamaged(id, null, 0);
-        assertTrue(row(id).damaged());
+        assertTrue(v.chunkRow(id).damaged());
 
         PackService.Sealed sealed = alice.uploadPacked(a); // the grant asks its holder for it again: in a pack
         assertEquals(1, sealed.placed(), "only the damaged chunk was asked for");
-        ChunkRow healed = row(id);
+        ChunkRow healed = v.chunkRow(id);
         assertFalse(healed.damaged(), "the mark goes with the move");
         assertEquals(sealed.packId(), healed.pack());
-        assertEquals(1, pack(sealed.packId()).liveChunks());
+        assertEquals(1, v.packRow(sealed.packId()).liveChunks());
         assertEquals(1, healed.refs(), "a move changes no count");
         assertEquals(a.sha256(), download(alice, "a.bin"));
     }
@@ -314,7 +306,7 @@ class PackServiceTest {
         runGc(); // the deletion expires and its chunks lose their last reference
         v.clock.advance(v.settings.grace().plusHours(1));
         runGc(); // then, a grace period later, they are collected
-        PackRow p = pack(sealed.packId());
+        PackRow p = v.packRow(sealed.packId());
         assertEquals(4, p.liveChunks(), "the dropped file's chunks left the pack's count");
         assertTrue(v.blobs.keys().contains(PackRow.objectKey(sealed.packId())), "a pack with live chunks stays");
         assertEquals(keep.sha256(), download(alice, "keep.bin"));
