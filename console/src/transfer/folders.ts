@@ -153,7 +153,8 @@ export interface ZipFolderOptions extends DownloadOptions, ZipOptions {
 /**
  * A zip of every file below `folder`, made in the browser: each file downloaded (and checked) as downloadFile does,
  * stored under the folder's own name ('docs/a/b.txt' for folder 'docs'; relative paths for the root). Empty folders'
- * markers become directory entries. A few files download at once (each with its chunks in parallel); the zip takes
+ * markers become directory entries, symbolic links link entries, executable files keep mode 755 (unzip restores
+ * both). A few files download at once (each with its chunks in parallel); the zip takes
  * them in listing order.
  */
 export async function zipFolder(api: ApiTransport, folder: string, options: ZipFolderOptions = {}): Promise<Blob> {
@@ -192,7 +193,11 @@ export async function zipFolder(api: ApiTransport, folder: string, options: ZipF
     } else {
       const blob = await started.get(i)!;
       started.delete(i);
-      await zip.addFile(name, blob, modified, options.signal);
+      if (f.link) {
+        zip.addSymlink(name, new TextDecoder().decode(await blob.arrayBuffer()), modified); // its content is the target
+      } else {
+        await zip.addFile(name, blob, modified, options.signal, f.executable ? 'executable' : 'file');
+      }
       progress.bytesDone += f.size ?? 0;
     }
     progress.filesDone++;

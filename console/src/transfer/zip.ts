@@ -43,6 +43,16 @@ export function crc32(data: Uint8Array, crc = 0): number {
 const U32 = 0xffffffff;
 const READ = 4 << 20;
 
+/** What an entry is, as Unix file modes in the central directory tell unzip (which restores them). */
+export type EntryKind = 'file' | 'executable' | 'symlink' | 'directory';
+
+const MODES: Record<EntryKind, number> = {
+  file: (0o100644 << 16) >>> 0,
+  executable: (0o100755 << 16) >>> 0,
+  symlink: (0o120777 << 16) >>> 0,
+  directory: ((0o40755 << 16) | 0x10) >>> 0, // and the MS-DOS directory bit
+};
+
 interface Entry {
   name: Uint8Array;
   crc: number;
@@ -50,7 +60,7 @@ interface Entry {
   offset: number;
   time: number;
   date: number;
-  directory: boolean;
+  kind: EntryKind;
 }
 
 export interface ZipOptions {
@@ -67,28 +77,38 @@ export class ZipWriter {
 
   constructor(private readonly options: ZipOptions = {}) {}
 
-  /** Adds a file; its CRC-32 is computed by reading `data` in pieces (a Blob is read 4 MiB at a time). */
-  async addFile(name: string, data: Blob | Uint8Array, modified: Date = new Date(), signal?: AbortSignal): Promise<void> {
+  /**
+   * Adds a file (`executable`: mode 755); its CRC-32 is computed by reading `data` in pieces (a Blob is read 4 MiB at a
+   * time).
+   */
+  async addFile(name: string, data: Blob | Uint8Array, modified: Date = new Date(), signal?: AbortSignal,
+    kind: 'file' | 'executable' = 'file'): Promise<void> {
     const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
     let crc = 0;
     for (let pos = 0; pos < blob.size; pos += READ) {
       signal?.throwIfAborted();
       crc = crc32(new Uint8Array(await blob.slice(pos, Math.min(blob.size, pos + READ)).arrayBuffer()), crc);
     }
-    this.add(cleanName(name), blob, crc, modified, false);
+    this.add(cleanName(name), blob, crc, modified, kind);
+  }
+
+  /** Adds a symbolic link: its data is the target path (Info-ZIP's convention, which unzip turns back into a link). */
+  addSymlink(name: string, target: string, modified: Date = new Date()): void {
+    const bytes = new TextEncoder().encode(target);
+    this.add(cleanName(name), new Blob([bytes]), crc32(bytes), modified, 'symlink');
   }
 
   /** Adds a directory entry (`name/`), for an empty folder. */
   addDirectory(name: string, modified: Date = new Date()): void {
     const n = cleanName(name).replace(/\/*$/, '/');
-    this.add(n, new Blob([]), 0, modified, true);
+    this.add(n, new Blob([]), 0, modified, 'directory');
   }
 
   get count(): number {
     return this.entries.length;
   }
 
-  private add(name: string, blob: Blob, crc: number, modified: Date, directory: boolean): void {
+  private add(name: string, blob: Blob, crc: number, modified: Date, kind: EntryKind): void {
     if (this.finished) {
       throw new Error('the zip is finished');
     }
@@ -120,7 +140,7 @@ export class ZipWriter {
       setU64(header, x + 4, size);
       setU64(header, x + 12, size);
     }
-    this.entries.push({ name: nameBytes, crc, size, offset: this.offset, time, date, directory });
+    this.entries.push({ name: nameBytes, crc, size, offset: this.offset, time, date, kind });
     this.parts.push(header.buffer, blob);
     this.offset += header.byteLength + size;
   }
@@ -147,7 +167,7 @@ export class ZipWriter {
       h.setUint32(24, bigSize ? U32 : e.size, true);
       h.setUint16(28, e.name.length, true);
       h.setUint16(30, extra ? 4 + extra : 0, true);
-      h.setUint32(38, e.directory ? ((0o40755 << 16) | 0x10) >>> 0 : (0o100644 << 16) >>> 0, true);
+      h.setUint32(38, MODES[e.kind], true);
       h.setUint32(42, bigOffset ? U32 : e.offset, true);
       new Uint8Array(h.buffer).set(e.name, 46);
       if (extra) {

@@ -109,6 +109,8 @@ export function FileView({ api, path, navigate, downloadFile }: Props) {
             <dt>Modified</dt><dd>{formatTime(file.clientMtime ?? file.updatedAt)}</dd>
             <dt>Version</dt><dd class="mono">{file.version}</dd>
             {file.originalName && <><dt>Original name</dt><dd>{file.originalName}</dd></>}
+            {file.link && <><dt>Kind</dt><dd>Symbolic link (its content is the path it points to; a folder's zip keeps it a link)</dd></>}
+            {file.executable && <><dt>Mode</dt><dd>Executable</dd></>}
           </dl>
           <div class="actions">
             {!file.deleted && (

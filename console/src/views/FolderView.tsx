@@ -167,6 +167,7 @@ export function FolderView({ api, folder, trash, navigate, startUpload, download
               <span class="label">{r.name}</span>
               {r.conflict && <span class="badge conflict" title="A copy the sync client made when two devices changed the same file">
                 {r.conflict}</span>}
+              {r.entry?.link && <span class="badge link" title="A symbolic link: its content is the path it points to">link</span>}
               {r.entry?.deleted && <span class="badge deleted">deleted</span>}
             </span>
             <span class="cell size">{r.kind === 'file' ? formatBytes(r.size) : ''}</span>

@@ -17,6 +17,8 @@ interface FakeVersion {
   profile: string;
   chunks: { id: string; size: number }[];
   folder?: boolean;
+  link?: boolean;
+  executable?: boolean;
 }
 
 /** Where a chunk is stored: its own object, or a range of a pack, maybe zstd-compressed. */
@@ -97,7 +99,8 @@ export class FakeService implements ApiTransport {
         throw new DetailedApiError(422, 'MISSING_CHUNKS', 'missing', { missing });
       }
       const v: FakeVersion = { versionId: `${String(++this.seq).padStart(10, '0')}-0123456789abcdef`, path: b.path,
-        size: b.size, contentHash: b.contentHash, profile: b.manifest.profile, chunks: b.manifest.chunks, folder: b.folder };
+        size: b.size, contentHash: b.contentHash, profile: b.manifest.profile, chunks: b.manifest.chunks, folder: b.folder,
+        link: b.link, executable: b.executable };
       for (const c of v.chunks) {
         this.held.add(c.id);
       }
@@ -144,7 +147,7 @@ export class FakeService implements ApiTransport {
       const q = new URLSearchParams(path.slice('/v1/files?'.length));
       const folder = q.get('folder') ?? '';
       const files = [...this.heads.values()].filter((v) => !folder || v.path.startsWith(`${folder}/`))
-        .map((v) => ({ path: v.path, version: v.versionId, size: v.size, folder: v.folder }));
+        .map((v) => ({ path: v.path, version: v.versionId, size: v.size, folder: v.folder, link: v.link, executable: v.executable }));
       return { files, folders: [] } as T;
     }
     throw new ApiError(400, 'UNKNOWN_ROUTE', `${method} ${path}`);

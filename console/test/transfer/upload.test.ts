@@ -263,6 +263,26 @@ describe('downloadFile', () => {
     expect(execFileSync('unzip', ['-l', `${dir}/d.zip`]).toString()).toContain('docs/nothing/');
   });
 
+  it('zips a symbolic link as a link and an executable file with mode 755 (unzip restores both)', async () => {
+    const svc = new FakeService();
+    await uploadFile(svc, { path: 'tools/run.sh', file: new Blob(['#!/bin/sh\necho hi\n']) }, opts(svc));
+    await uploadFile(svc, { path: 'tools/target.txt', file: new Blob(['the target\n']) }, opts(svc));
+    await uploadFile(svc, { path: 'tools/latest', file: new Blob(['target.txt']) }, opts(svc));
+    // The service's flags, as a sync client commits them (the browser's uploads send neither).
+    svc.heads.get('tools/run.sh')!.executable = true;
+    svc.heads.get('tools/latest')!.link = true;
+    const zip = await zipFolder(svc, 'tools', opts(svc));
+    const { mkdtempSync, writeFileSync, readFileSync, readlinkSync, statSync, lstatSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/zipmodes-');
+    writeFileSync(`${dir}/t.zip`, await bytesOf(zip));
+    execFileSync('unzip', ['-q', `${dir}/t.zip`, '-d', `${dir}/out`]);
+    expect(lstatSync(`${dir}/out/tools/latest`).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(`${dir}/out/tools/latest`)).toBe('target.txt');
+    expect(readFileSync(`${dir}/out/tools/latest`, 'utf8')).toBe('the target\n');
+    expect(statSync(`${dir}/out/tools/run.sh`).mode & 0o777).toBe(0o755);
+    expect(statSync(`${dir}/out/tools/target.txt`).mode & 0o111).toBe(0);
+  });
+
   it('plans a folder of many files in batches of 100 (POST /v1/download-batch), or one by one from an older service', async () => {
     const svc = new FakeService();
     const files = Array.from({ length: 230 }, (_, i) => [`many/f${String(i).padStart(3, '0')}.txt`, new TextEncoder().encode(`file ${i}\n`)] as const);
