@@ -432,6 +432,13 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** Packs one commit batch may seal (the service's limit), and the declared bytes they may hold together. */
     public static final int MAX_BATCH_SEALS = 4;
     public static final long MAX_BATCH_SEAL_BYTES = 32L << 20;
+    /**
+     * The plain bytes (what the service decodes and hashes) of the packs one batch carries to seal: the service's
+     * default budget per request; a pack past the service's budget is answered 413 {@code SEAL_DEFERRED} and sealed by
+     * its own request ({@link CommitBatcher}). One pack alone always fits (a pack holds at most {@link
+     * dev.chunkvault.core.pack.PackFormat#MAX_PACK_PLAIN_BYTES}: {@link Packer}).
+     */
+    public static final long MAX_BATCH_SEAL_PLAIN_BYTES = 256L << 20;
 
     /** Commits per {@link #commitBatch} request (the service's limit). */
     public static final int MAX_BATCH_COMMITS = 100;

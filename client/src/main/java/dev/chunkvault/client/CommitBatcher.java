@@ -205,6 +205,7 @@ public final class CommitBatcher implements Committer {
             return;
         }
         List<ChunkvaultClient.BatchOutcome> outcomes;
+        List<PackSeal> deferred = new ArrayList<>();
         try {
             List<PackSeal> carried = new ArrayList<>();
             ChunkvaultClient.BatchAnswer answer;
@@ -213,12 +214,15 @@ public final class CommitBatcher implements Committer {
                 answer = sendBatch(batch, carried);
                 for (ChunkvaultClient.SealOutcome o : answer.seals()) {
                     PackSeal seal = carried.stream().filter(p -> p.packId().equals(o.packId())).findFirst().orElseThrow();
-                    if (o.error() != null) {
+                    if (o.error() != null && isDeferred(o.error())) {
+                        deferred.add(seal); // not refused: unread and unchanged, sealed below by its own request
+                    } else if (o.error() != null) {
                         seal.refused(o.error());
                     } else {
                         seal.sealed(o.sealed());
                     }
                 }
+                sealDeferred(deferred); // still claimed by this batch: no other batch carries them meanwhile
             } finally {
                 carried.forEach(p -> p.release(batch)); // answered, or free to be carried again after a failure
             }
@@ -241,10 +245,38 @@ public final class CommitBatcher implements Committer {
         }
         for (int i = 0; i < batch.size(); i++) {
             ChunkvaultClient.BatchOutcome o = outcomes.get(i);
+            if (o.error() instanceof ApiException a && a.isMissingChunks()
+                    && batch.get(i).seals().stream().anyMatch(s -> deferred.contains(s) && s.result().isPresent())) {
+                // It missed the chunks of a pack the service deferred, sealed since: the commit again, alone.
+                single(batch.get(i));
+                continue;
+            }
             if (o.error() != null) {
                 batch.get(i).done().completeExceptionally(o.error());
             } else {
                 batch.get(i).done().complete(o.result());
+            }
+        }
+    }
+
+    /** Whether a seal in a batch was left for another request: the request's budget of plain bytes was spent. */
+    static boolean isDeferred(ApiException e) {
+        return e.status() == 413 && "SEAL_DEFERRED".equals(e.code());
+    }
+
+    /**
+     * Seals by their own requests the packs a batch's service deferred (its budget per request is smaller than this
+     * client's {@link ChunkvaultClient#MAX_BATCH_SEAL_PLAIN_BYTES}), before the batch's commits are answered: a commit
+     * that missed their chunks then finds them held when it is sent again, instead of sending them again. A failure here
+     * leaves the pack unanswered (still PENDING): its chunks are then sent again, as for any pack not sealed. Called
+     * while the batch still claims them, so no other batch carries them meanwhile.
+     */
+    private static void sealDeferred(List<PackSeal> deferred) {
+        for (PackSeal s : deferred) {
+            try {
+                s.sealNow();
+            } catch (RuntimeException e) {
+                // unsealed: the commit that needs it resends its chunks (ChunkUploader#resend)
             }
         }
     }
@@ -264,15 +296,18 @@ public final class CommitBatcher implements Committer {
         List<PackSeal> carried = new ArrayList<>();
         List<PackSeal> alone = new ArrayList<>();
         long bytes = 0;
+        long plain = 0;
         for (PackSeal s : needed) {
             if (s.answered() && (!s.asksAnyAlone() || !client.sealsInCommits())) {
                 continue; // answered meanwhile (by the batch waited for); what it asked for alone is sent if a commit misses it
             }
             if (client.sealsInCommits() && carried.size() < ChunkvaultClient.MAX_BATCH_SEALS
-                    && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES) {
+                    && bytes + s.size() <= ChunkvaultClient.MAX_BATCH_SEAL_BYTES
+                    && (carried.isEmpty() || plain + s.plainSize() <= ChunkvaultClient.MAX_BATCH_SEAL_PLAIN_BYTES)) {
                 s.claim(batch); // false: claimed meanwhile by another batch, which carries it too
                 carried.add(s);
                 bytes += s.size();
+                plain += s.plainSize();
             } else {
                 alone.add(s);
             }

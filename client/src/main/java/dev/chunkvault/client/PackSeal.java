@@ -22,14 +22,20 @@ public final class PackSeal {
     private final ChunkvaultClient client;
     private final String packId;
     private final long size;
+    private final long plainSize;
     private final CompletableFuture<PackSealed> answer = new CompletableFuture<>();
     /** The batch being sent that carries this pack now, or null (guarded by this). */
     private Object carrier;
 
     PackSeal(ChunkvaultClient client, String packId, long size) {
+        this(client, packId, size, size);
+    }
+
+    PackSeal(ChunkvaultClient client, String packId, long size, long plainSize) {
         this.client = client;
         this.packId = packId;
         this.size = size;
+        this.plainSize = plainSize;
     }
 
     public String packId() {
@@ -39,6 +45,11 @@ public final class PackSeal {
     /** The pack's declared size: what the service reads to seal it. */
     public long size() {
         return size;
+    }
+
+    /** The plain bytes its chunks declare together: what the service decodes and hashes to seal it. */
+    public long plainSize() {
+        return plainSize;
     }
 
     /** Whether the service has answered a seal of this pack (sealed or refused). */

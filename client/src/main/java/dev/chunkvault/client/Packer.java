@@ -205,31 +205,46 @@ public final class Packer {
 
     /** Sends {@code union} in packs of about the target size; every chunk's outcome. */
     private Map<String, Outcome> sendRound(Map<String, Item> union) {
-        List<List<Item>> packs = new ArrayList<>();
-        List<Item> current = new ArrayList<>();
-        long size = PackFormat.TRAILER_BYTES;
-        for (Item i : union.values()) {
-            if (i.large()) {
-                packs.add(List.of(i)); // a one-entry pack
-                continue;
-            }
-            long add = i.storedLength() + PackFormat.ENTRY_BYTES_V2;
-            if (!current.isEmpty() && (size + add > PackFormat.TARGET_PACK_BYTES || current.size() >= PackFormat.MAX_CHUNKS)) {
-                packs.add(current);
-                current = new ArrayList<>();
-                size = PackFormat.TRAILER_BYTES;
-            }
-            current.add(i);
-            size += add;
-        }
-        if (!current.isEmpty()) {
-            packs.add(current);
-        }
+        List<List<Item>> packs = split(union.values(), PackFormat.TARGET_PACK_BYTES, PackFormat.MAX_PACK_PLAIN_BYTES);
         Map<String, Outcome> outcomes = new HashMap<>();
         for (List<Item> pack : packs) {
             outcomes.putAll(sendPack(pack));
         }
         return outcomes;
+    }
+
+    /**
+     * The items in packs, in order: a large one alone (a one-entry pack), the others together up to {@code targetBytes}
+     * stored, {@link PackFormat#MAX_CHUNKS} chunks and {@code maxPlainBytes} plain (what the service decodes to seal the
+     * pack, bounded by its declaration: 413 {@code PACK_PLAIN_TOO_LARGE} past {@link PackFormat#MAX_PACK_PLAIN_BYTES});
+     * very compressible chunks fill a pack's plain bytes long before its stored ones.
+     */
+    static List<List<Item>> split(java.util.Collection<Item> items, long targetBytes, long maxPlainBytes) {
+        List<List<Item>> packs = new ArrayList<>();
+        List<Item> current = new ArrayList<>();
+        long size = PackFormat.TRAILER_BYTES;
+        long plain = 0;
+        for (Item i : items) {
+            if (i.large()) {
+                packs.add(List.of(i)); // a one-entry pack
+                continue;
+            }
+            long add = i.storedLength() + PackFormat.ENTRY_BYTES_V2;
+            if (!current.isEmpty() && (size + add > targetBytes || current.size() >= PackFormat.MAX_CHUNKS
+                    || plain + i.bytes().length > maxPlainBytes)) {
+                packs.add(current);
+                current = new ArrayList<>();
+                size = PackFormat.TRAILER_BYTES;
+                plain = 0;
+            }
+            current.add(i);
+            size += add;
+            plain += i.bytes().length;
+        }
+        if (!current.isEmpty()) {
+            packs.add(current);
+        }
+        return packs;
     }
 
     /** The items as plain bytes, by id; a large one cannot go in a pack raw, so it is answered "grant first". */
@@ -302,7 +317,7 @@ public final class Packer {
                 if (client.sealsInCommits() && todo.stream().noneMatch(Item::sealNow)) {
                     // Sealed by the commit batch that first uses it: no request of its own.
                     packsSent.incrementAndGet();
-                    PackSeal seal = new PackSeal(client, d.packId(), pack.length);
+                    PackSeal seal = new PackSeal(client, d.packId(), pack.length, PackFormat.plainBytes(b.entries()));
                     todo.forEach(i -> out.put(i.id(), Outcome.unsealed(seal)));
                     return out;
                 }

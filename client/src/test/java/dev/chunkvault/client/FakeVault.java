@@ -456,6 +456,20 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger sealRefusals = new AtomicInteger();
     /** The next seals answer that their chunks are stored elsewhere: each chunk is to be sent alone. */
     public final AtomicInteger sealsAskingAlone = new AtomicInteger();
+    /**
+     * The next seals in commit batches are deferred (413 SEAL_DEFERRED: the request's budget of plain bytes spent),
+     * the pack left unread and unsealed, as the service does past its budget.
+     */
+    public final AtomicInteger sealsDeferred = new AtomicInteger();
+    /** Packs whose seal in a batch was deferred. */
+    public final java.util.Set<String> deferredPacks = ConcurrentHashMap.newKeySet();
+    /** Packs sealed (their chunks stored). */
+    public final java.util.Set<String> sealedPacks = ConcurrentHashMap.newKeySet();
+
+    private Status deferSeal(String packId) {
+        deferredPacks.add(packId);
+        return new Status(413, error("SEAL_DEFERRED", "Not sealed in this request."));
+    }
 
     private Object commitBatch(JsonNode b) throws IOException {
         if (batchRouteMissing) {
@@ -469,7 +483,9 @@ public final class FakeVault implements AutoCloseable {
             }
             // Sealed first, as the service does, before any commit is looked at.
             for (JsonNode id : b.path("seal")) {
-                Object one = sealPack(JSON.createObjectNode().put("packId", id.asText()));
+                Object one = sealsDeferred.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                        ? deferSeal(id.asText())
+                        : sealPack(JSON.createObjectNode().put("packId", id.asText()));
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("packId", id.asText());
                 if (one instanceof Status st) {
@@ -730,6 +746,9 @@ public final class FakeVault implements AutoCloseable {
         } catch (dev.chunkvault.core.pack.PackFormatException bad) {
             return new Status(400, error("INVALID_PACK", bad.getMessage()));
         }
+        if (dev.chunkvault.core.pack.PackFormat.plainBytes(entries) > dev.chunkvault.core.pack.PackFormat.MAX_PACK_PLAIN_BYTES) {
+            return new Status(413, error("PACK_PLAIN_TOO_LARGE", "Too many plain bytes in one pack."));
+        }
         if (body.has("unlessHeld")) {
             if (declarationsRefuseUnlessHeld) {
                 return new Status(400, error("UNKNOWN_FIELD", "Unknown field 'unlessHeld'."));
@@ -842,6 +861,7 @@ public final class FakeVault implements AutoCloseable {
             packedChunks.add(chunk);
         });
         packsSealed.incrementAndGet();
+        sealedPacks.add(id);
         ObjectNode out = JSON.createObjectNode().put("packId", id).put("placed", declared.path("chunks").size());
         out.set("uploads", JSON.createArrayNode());
         out.set("retry", JSON.createArrayNode());

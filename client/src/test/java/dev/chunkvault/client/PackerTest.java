@@ -213,4 +213,33 @@ class PackerTest {
         Map<String, Packer.Outcome> c = p.store(List.of(new Packer.Item(ChunkId.sha256(TestFiles.random(6, 10)).hex(), changed)));
         assertEquals(Packer.Kind.CHANGED, c.values().iterator().next().kind());
     }
+
+    @Test
+    void aPackOfVeryCompressibleChunksIsClosedAtThePlainBoundBeforeItsStoredTarget() {
+        // 600 chunks of 1 MiB that compress to 100 bytes each: 60 KB stored, 600 MiB plain. The service refuses a
+        // declaration of more than 256 MiB plain (413 PACK_PLAIN_TOO_LARGE): three packs, none over it.
+        byte[] plain = new byte[dev.chunkvault.core.pack.PackFormat.MAX_CHUNK_BYTES]; // shared: only its length counts
+        List<Packer.Item> items = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            items.add(new Packer.Item(String.format("%064x", i), plain, new dev.chunkvault.core.compress.ChunkCodec.Stored(
+                    dev.chunkvault.core.compress.Encoding.ZSTD, new byte[100], plain.length)));
+        }
+        List<List<Packer.Item>> packs = Packer.split(items, dev.chunkvault.core.pack.PackFormat.TARGET_PACK_BYTES,
+                dev.chunkvault.core.pack.PackFormat.MAX_PACK_PLAIN_BYTES);
+        assertEquals(List.of(256, 256, 88), packs.stream().map(List::size).toList());
+        for (List<Packer.Item> p : packs) {
+            assertTrue(p.stream().mapToLong(i -> i.bytes().length).sum() <= dev.chunkvault.core.pack.PackFormat.MAX_PACK_PLAIN_BYTES);
+        }
+        assertEquals(items, packs.stream().flatMap(List::stream).toList(), "every chunk once, in order");
+
+        // Text of an ordinary ratio (4 x) is still split by stored bytes, as before: 8 MiB stored, 32 MiB plain.
+        List<Packer.Item> text = new ArrayList<>();
+        byte[] chunk = new byte[256 * 1024];
+        for (int i = 0; i < 200; i++) {
+            text.add(new Packer.Item(String.format("%064x", 1000 + i), chunk, new dev.chunkvault.core.compress.ChunkCodec.Stored(
+                    dev.chunkvault.core.compress.Encoding.ZSTD, new byte[64 * 1024], chunk.length)));
+        }
+        assertEquals(List.of(127, 73), Packer.split(text, dev.chunkvault.core.pack.PackFormat.TARGET_PACK_BYTES,
+                dev.chunkvault.core.pack.PackFormat.MAX_PACK_PLAIN_BYTES).stream().map(List::size).toList());
+    }
 }

@@ -132,6 +132,23 @@ class SealInCommitTest {
 
     @Test
     @Timeout(120)
+    void aSealTheServiceDefersIsSealedByItsOwnRequestAndItsChunksAreNotSentAgain() throws Exception {
+        pushMany(1, 1, 9);
+        int sealsBefore = calls("POST /v1/packs/seal");
+        int packedBefore = vault.packedChunks.size();
+        vault.sealsDeferred.set(1);
+        Map<String, byte[]> contents = pushMany(10, 10, 10);
+        assertEquals(0, vault.sealsDeferred.get(), "a seal in a batch was deferred");
+        assertEquals(1, vault.deferredPacks.size());
+        assertTrue(calls("POST /v1/packs/seal") > sealsBefore, "the deferred pack sealed by its own request");
+        assertTrue(vault.sealedPacks.containsAll(vault.deferredPacks), "the deferred pack itself was sealed");
+        assertEquals(packedBefore + 10, vault.packedChunks.size(), "every chunk once, in a pack: none packed again");
+        assertEquals(0, vault.puts.get(), "nothing sent alone");
+        assertPulledBack(contents);
+    }
+
+    @Test
+    @Timeout(120)
     void aPackFoundDamagedHasTheChunksItsCommitsMissSentAgain() throws Exception {
         pushMany(1, 1, 6);
         vault.damageNextPacks.set(1);

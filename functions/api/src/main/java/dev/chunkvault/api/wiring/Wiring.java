@@ -110,7 +110,9 @@ public final class Wiring {
             return new Parallel(pool, s.parallelism());
         });
         this.uploads = memo(() -> new UploadService(items.get(), presigner.get(), clock, s, parallel.get(), retry()));
-        this.packs = memo(() -> new PackService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry()));
+        PackService.SealLimits sealLimits = sealLimits(env);
+        this.packs = memo(() -> new PackService(items.get(), blobs.get(), presigner.get(), clock, s, parallel.get(), retry(),
+                dev.chunkvault.service.vault.PackIds.secure(), sealLimits));
         this.commits = memo(() -> new CommitService(items.get(), blobs.get(), clock, s, parallel.get(), retry()));
         this.commitBatches = memo(() -> new CommitBatches(packs.get(), commits.get()));
         this.reads = memo(() -> new ReadService(items.get(), blobs.get(), presigner.get(), clock, s, retry()));
@@ -352,6 +354,22 @@ public final class Wiring {
                     + " DELTA_BATCH_MAX_REBUILT_MIB (8 to 1024) are out of range");
         }
         return new DeltaService.BatchLimits((int) items, mib << 20);
+    }
+
+    /**
+     * The bounds on the plain bytes seals decode: a pack declares at most {@link
+     * dev.chunkvault.core.pack.PackFormat#MAX_PACK_PLAIN_BYTES} (fixed: clients close their packs before it), and one
+     * request decodes at most {@code SEAL_MAX_PLAIN_MIB_PER_REQUEST} to seal packs (default 256; from one pack's bound
+     * to 1024), the packs past it left PENDING for another request (docs/compression.md).
+     */
+    static PackService.SealLimits sealLimits(Map<String, String> env) {
+        PackService.SealLimits d = PackService.SealLimits.DEFAULTS;
+        long mib = longEnv(env, "SEAL_MAX_PLAIN_MIB_PER_REQUEST", d.maxSealPlainBytesPerRequest() >> 20);
+        if (mib < (d.maxPackPlainBytes() >> 20) || mib > 1024) {
+            throw new IllegalStateException("environment variable SEAL_MAX_PLAIN_MIB_PER_REQUEST must be "
+                    + (d.maxPackPlainBytes() >> 20) + " to 1024");
+        }
+        return new PackService.SealLimits(d.maxPackPlainBytes(), mib << 20);
     }
 
     /** The template's MaxVersionsPerFilePerHour: 0 = unlimited. */

@@ -50,6 +50,13 @@ public final class PackFormat {
     public static final int MAX_PACK_BYTES = 16 << 20;
     /** The size a client aims at. */
     public static final int TARGET_PACK_BYTES = 8 << 20;
+    /**
+     * Plain bytes a pack's entries may declare together (the sum of their {@code plainLength}): what its seal decodes
+     * and hashes. A pack of honest text of {@link #TARGET_PACK_BYTES} stored holds 30–60 MiB plain; this allows 32 × on
+     * such a pack and bounds the work of one seal (the service refuses a declaration over it: 413
+     * {@code PACK_PLAIN_TOO_LARGE}; the client's packer closes a pack before it).
+     */
+    public static final long MAX_PACK_PLAIN_BYTES = 256L << 20;
 
     /**
      * One chunk of a pack: its range {@code [offset, offset + length)} holds its stored bytes, which encode {@code
@@ -75,6 +82,15 @@ public final class PackFormat {
         public boolean compressed() {
             return encoding != Encoding.RAW;
         }
+    }
+
+    /** The plain bytes the entries declare together (what a seal of their pack decodes and hashes). */
+    public static long plainBytes(List<Entry> entries) {
+        long sum = 0;
+        for (Entry e : entries) {
+            sum += e.plainLength();
+        }
+        return sum;
     }
 
     /** The format a pack of these entries is written in: 2 if any is compressed, else 1. */

@@ -100,6 +100,29 @@ public final class PackService {
     private final Retry retry;
     private final PackIds ids;
     private final Holdings holdings;
+    private final SealLimits limits;
+
+    /**
+     * The bounds on the plain bytes seals decode (docs/compression.md, "The seal's bound on plain bytes"); the wiring
+     * sets them, tests may lower them.
+     *
+     * @param maxPackPlainBytes           plain bytes one pack may declare (its entries' {@code plainLength} together):
+     *                                    more is 413 {@code PACK_PLAIN_TOO_LARGE} at the declaration, nothing written
+     * @param maxSealPlainBytesPerRequest plain bytes one request may decode to seal packs ({@link #sealAll}): the packs
+     *                                    past it are answered 413 {@code SEAL_DEFERRED}, unread and still PENDING, to
+     *                                    be sealed by another request; at least {@code maxPackPlainBytes}, so that
+     *                                    any pack fits a request of its own
+     */
+    public record SealLimits(long maxPackPlainBytes, long maxSealPlainBytesPerRequest) {
+        public static final SealLimits DEFAULTS = new SealLimits(PackFormat.MAX_PACK_PLAIN_BYTES,
+                MAX_SEAL_PLAIN_BYTES_PER_REQUEST);
+
+        public SealLimits {
+            if (maxPackPlainBytes < 1 || maxSealPlainBytesPerRequest < maxPackPlainBytes) {
+                throw new IllegalArgumentException("a pack's plain bytes must be positive and fit one request's");
+            }
+        }
+    }
 
     public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                        Parallel parallel, Retry retry) {
@@ -108,7 +131,13 @@ public final class PackService {
 
     public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
                        Parallel parallel, Retry retry, PackIds ids) {
+        this(store, blobs, presigner, clock, settings, parallel, retry, ids, SealLimits.DEFAULTS);
+    }
+
+    public PackService(ItemStore store, BlobStore blobs, Presigner presigner, Clock clock, Settings settings,
+                       Parallel parallel, Retry retry, PackIds ids, SealLimits limits) {
         this.ids = ids;
+        this.limits = limits;
         this.holdings = new Holdings(store, parallel, retry);
         this.store = store;
         this.blobs = blobs;
@@ -136,6 +165,9 @@ public final class PackService {
             PackFormat.check(entries, size);
         } catch (PackFormatException e) {
             throw ServiceException.badRequest("INVALID_PACK", e.getMessage());
+        }
+        if (PackFormat.plainBytes(entries) > limits.maxPackPlainBytes()) {
+            throw plainTooLarge();
         }
         if (unlessHeld) {
             Set<ChunkId> held = holdings.heldIntact(owner, entries.stream().map(PackFormat.Entry::id).toList());
@@ -188,7 +220,12 @@ public final class PackService {
         switch (pack.state()) {
             case REJECTED -> throw damaged(List.of(), 0);
             case DELETING -> throw expired();
-            case PENDING -> verifyNanos = verify(pack);
+            case PENDING -> {
+                if (PackFormat.plainBytes(pack.entries()) > limits.maxPackPlainBytes()) {
+                    throw plainTooLarge(); // declared before the bound: left unread, collected as never sealed
+                }
+                verifyNanos = verify(pack);
+            }
             case SEALED -> { }
         }
         Sealed sealed = place(owner, pack);
@@ -214,6 +251,14 @@ public final class PackService {
      * pack at a time (at most {@link PackFormat#MAX_PACK_BYTES} in memory) is well under a second of a Lambda's 29 s.
      */
     public static final long MAX_SEAL_BYTES_PER_REQUEST = 32L << 20;
+    /**
+     * Plain bytes one request may decode and hash to seal packs ({@link #sealAll}), by default: the declared stored
+     * bytes alone do not bound it (a 16 MiB pack of very compressible entries may declare far more). 256 MiB is about
+     * 0.5–0.8 CPU s of verification at the rates measured (docs/compression.md), a few seconds on a fraction of a vCPU:
+     * well inside the 29 s budget, beside the batch's commits.
+     */
+    public static final long MAX_SEAL_PLAIN_BYTES_PER_REQUEST = 256L << 20;
+    static final String DEFERRED_CODE = "SEAL_DEFERRED";
 
     /** One pack's seal within a request: what {@link #seal} answered, or the error it refused this pack with. */
     public record SealItem(String packId, Sealed sealed, ServiceException error) {}
@@ -224,6 +269,11 @@ public final class PackService {
      * the others; a failure of the service itself (unavailable, throttled) ends the request, which may be retried
      * whole (a seal answers the same again). At most {@link #MAX_SEALS_PER_REQUEST} packs, and the packs still to be
      * read (PENDING) at most {@link #MAX_SEAL_BYTES_PER_REQUEST} declared bytes: more is 413 before anything is read.
+     * The plain bytes the seals decode are bounded too ({@link SealLimits#maxSealPlainBytesPerRequest}), by deferring
+     * rather than refusing: the PENDING packs are sealed in order while their declared plain bytes fit the request's
+     * budget (the first always does: a pack's own plain bytes are bounded at its declaration); each one past it is
+     * answered 413 {@code SEAL_DEFERRED}, unread and unchanged (PENDING), for the caller to seal by another request —
+     * nothing of it is lost, and the batch's other packs and commits go on.
      */
     public List<SealItem> sealAll(Owner owner, List<String> packIds) {
         if (packIds.size() > MAX_SEALS_PER_REQUEST) {
@@ -234,10 +284,15 @@ public final class PackService {
         }
         List<dev.chunkvault.service.store.Key> keys = packIds.stream().filter(PackRow::isValidId).map(PackRow::key).toList();
         long toRead = 0;
+        Map<String, Long> plainToRead = new HashMap<>();
         for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, keys)) {
             PackRow p = PackRow.from(i);
             if (p.state() == PackRow.State.PENDING && owner.tag().equals(p.ns())) {
                 toRead += p.size();
+                long plain = PackFormat.plainBytes(p.entries());
+                if (plain <= limits.maxPackPlainBytes()) { // else refused by its seal, unread
+                    plainToRead.put(p.id(), plain);
+                }
             }
         }
         if (toRead > MAX_SEAL_BYTES_PER_REQUEST) {
@@ -245,7 +300,14 @@ public final class PackService {
                     + " bytes of packs to seal per request; seal the others on their own.");
         }
         List<SealItem> out = new ArrayList<>(packIds.size());
+        long plainBudget = limits.maxSealPlainBytesPerRequest();
         for (String packId : packIds) {
+            long plain = plainToRead.getOrDefault(packId, 0L);
+            if (plain > plainBudget) {
+                out.add(new SealItem(packId, null, deferred()));
+                continue;
+            }
+            plainBudget -= plain; // spent whether the pack proves sound or damaged: it is decoded either way
             try {
                 out.add(new SealItem(packId, seal(owner, packId), null));
             } catch (ServiceException e) {
@@ -257,6 +319,17 @@ public final class PackService {
             }
         }
         return out;
+    }
+
+    private ServiceException plainTooLarge() {
+        return ServiceException.tooLarge("PACK_PLAIN_TOO_LARGE", "A pack's chunks may declare at most "
+                + limits.maxPackPlainBytes() + " plain bytes together; put fewer chunks in each pack.");
+    }
+
+    private ServiceException deferred() {
+        return ServiceException.tooLarge(DEFERRED_CODE, "Not sealed in this request: its plain bytes do not fit what one"
+                + " request may verify after the packs before it. It is unchanged: seal it by POST /v1/packs/seal or in"
+                + " another batch.");
     }
 
     private PackRow ownPack(Owner owner, String packId) {
