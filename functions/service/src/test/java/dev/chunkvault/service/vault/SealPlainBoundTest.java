@@ -71,10 +71,6 @@ class SealPlainBoundTest {
         return d.packId();
     }
 
-    private PackRow pack(String id) {
-        return PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(id)).orElseThrow());
-    }
-
     private boolean hasRow(byte[] chunk) {
         return v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(chunk))).isPresent();
     }
@@ -112,7 +108,7 @@ class SealPlainBoundTest {
         PackService.Declared d = v.packs.declare(alice.owner, ChunkId.sha256(new byte[] {2}),
                 PackFormat.packSize(atLimit), atLimit, true);
         assertTrue(d.declared());
-        assertEquals(PackRow.State.PENDING, pack(d.packId()).state());
+        assertEquals(PackRow.State.PENDING, v.packRow(d.packId()).state());
     }
 
     @Test
@@ -120,14 +116,14 @@ class SealPlainBoundTest {
         // 6 MiB of log text in 24 chunks of 256 KiB: a few hundred KiB stored, far under every bound.
         Content a = compressibleContent(24, 256 * 1024);
         String packId = declareAndPut(v.packs, a.chunks());
-        assertTrue(pack(packId).size() < a.size() / 4, "stored compressed");
+        assertTrue(v.packRow(packId).size() < a.size() / 4, "stored compressed");
         CommitBatches.Answer answer = new CommitBatches(v.packs, v.commits).commit(alice.owner, List.of(packId),
                 List.of(alice.request("log.txt", null, a, "honest-log")));
         assertNull(answer.seals().get(0).error());
         assertEquals(24, answer.seals().get(0).sealed().placed());
         assertNull(answer.commits().get(0).error(), () -> "committed: " + answer.commits().get(0).error());
-        assertEquals(PackRow.State.SEALED, pack(packId).state());
-        assertEquals(a.size(), pack(packId).liveBytes());
+        assertEquals(PackRow.State.SEALED, v.packRow(packId).state());
+        assertEquals(a.size(), v.packRow(packId).liveBytes());
     }
 
     @Test
@@ -151,9 +147,9 @@ class SealPlainBoundTest {
             assertEquals("SEAL_DEFERRED", deferred.code(), "3 + 3 MiB is past the request's 5 MiB");
             assertEquals(ErrorKind.TOO_LARGE, deferred.kind());
         }
-        assertEquals(PackRow.State.SEALED, pack(pa).state());
-        assertEquals(PackRow.State.PENDING, pack(pb).state(), "deferred: unread, unchanged");
-        assertEquals(PackRow.State.PENDING, pack(pc).state());
+        assertEquals(PackRow.State.SEALED, v.packRow(pa).state());
+        assertEquals(PackRow.State.PENDING, v.packRow(pb).state(), "deferred: unread, unchanged");
+        assertEquals(PackRow.State.PENDING, v.packRow(pc).state());
         c.chunks().forEach(ch -> assertTrue(!hasRow(ch), "a deferred pack places nothing"));
         assertNull(first.commits().get(0).error());
         assertEquals("MISSING_CHUNKS", first.commits().get(1).error().code(), "its pack is not sealed yet");
@@ -172,8 +168,8 @@ class SealPlainBoundTest {
         assertEquals(3, small.seal(alice.owner, pc).placed());
         assertNull(smallBatches.commit(alice.owner, List.of(pc), List.of(cc)).commits().get(0).error());
         for (String p : List.of(pa, pb, pc)) {
-            assertEquals(PackRow.State.SEALED, pack(p).state());
-            assertEquals(3, pack(p).liveChunks());
+            assertEquals(PackRow.State.SEALED, v.packRow(p).state());
+            assertEquals(3, v.packRow(p).liveChunks());
         }
         for (Content x : List.of(a, b, c)) {
             x.chunks().forEach(ch -> assertTrue(hasRow(ch)));
@@ -189,7 +185,7 @@ class SealPlainBoundTest {
         String old = declareAndPut(before, big.chunks());
         ServiceException e = assertThrows(ServiceException.class, () -> small.seal(alice.owner, old));
         assertEquals("PACK_PLAIN_TOO_LARGE", e.code());
-        assertEquals(PackRow.State.PENDING, pack(old).state(), "unread; collected as a pack never sealed");
+        assertEquals(PackRow.State.PENDING, v.packRow(old).state(), "unread; collected as a pack never sealed");
         big.chunks().forEach(ch -> assertTrue(!hasRow(ch)));
 
         // In a batch it is that pack's refusal, and it spends none of the request's budget.
