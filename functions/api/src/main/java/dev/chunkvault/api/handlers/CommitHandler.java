@@ -1,12 +1,9 @@
 package dev.chunkvault.api.handlers;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.chunkvault.api.dto.CommitBatchRequestDto;
 import dev.chunkvault.api.dto.CommitRequestDto;
 import dev.chunkvault.api.http.ErrorMapper;
-import dev.chunkvault.api.http.Json;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import dev.chunkvault.api.dto.CommitResponse;
 import dev.chunkvault.service.vault.CommitBatches;
@@ -60,11 +57,7 @@ public final class CommitHandler extends HttpFunction {
             for (PackService.SealItem s : answer.seals()) {
                 HttpResponse one = s.sealed() != null ? HttpResponse.ok(SealResponse.of(s.sealed()))
                         : ErrorMapper.map(s.error(), request.requestId(), log);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("packId", s.packId());
-                r.put("status", one.status());
-                r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
-                sealed.add(r);
+                sealed.add(one.asBatchItem(Map.of("packId", s.packId())));
                 if (s.sealed() != null) {
                     PacksHandler.sealMetrics(s.sealed(), log);
                 }
@@ -73,10 +66,7 @@ public final class CommitHandler extends HttpFunction {
             for (CommitService.BatchItem item : answer.commits()) {
                 HttpResponse one = item.result() != null ? answer(item.result(), log)
                         : ErrorMapper.map(item.error(), request.requestId(), log);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("status", one.status());
-                r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
-                results.add(r);
+                results.add(one.asBatchItem());
                 if (one.status() == 409) {
                     log.metrics(Map.of("Conflicts", 1), Map.of());
                 }

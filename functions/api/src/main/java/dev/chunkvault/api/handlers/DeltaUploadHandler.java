@@ -1,13 +1,11 @@
 package dev.chunkvault.api.handlers;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.chunkvault.api.dto.DeltaUploadRequest;
 import dev.chunkvault.api.http.ApiRequest;
 import dev.chunkvault.api.http.BadInput;
 import dev.chunkvault.api.http.ErrorMapper;
 import dev.chunkvault.api.http.HttpFunction;
 import dev.chunkvault.api.http.HttpResponse;
-import dev.chunkvault.api.http.Json;
 import dev.chunkvault.api.http.StructuredLog;
 import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.core.delta.Delta;
@@ -18,7 +16,6 @@ import dev.chunkvault.service.error.ServiceException;
 import dev.chunkvault.service.vault.DeltaService;
 import dev.chunkvault.service.vault.Owner;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -114,10 +111,7 @@ public final class DeltaUploadHandler extends HttpFunction {
                 refused++;
                 one = ErrorMapper.map(item.error(), request.requestId(), log);
             }
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("status", one.status());
-            r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
-            results.add(r);
+            results.add(one.asBatchItem());
         }
         log.metrics(Map.of("DeltaBatchSize", done.size(), "DeltaBatchRefused", refused, "DeltaUploadBytes", body.length,
                 "DeltaRebuiltBytes", rebuilt), Map.of("DeltaUploadBytes", "Bytes", "DeltaRebuiltBytes", "Bytes"));

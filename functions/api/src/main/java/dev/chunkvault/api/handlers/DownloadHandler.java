@@ -8,12 +8,9 @@ import dev.chunkvault.api.http.HttpFunction;
 import dev.chunkvault.api.http.HttpResponse;
 import dev.chunkvault.api.http.StructuredLog;
 import dev.chunkvault.api.wiring.Wiring;
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.chunkvault.api.dto.DownloadBatchRequestDto;
 import dev.chunkvault.api.http.ErrorMapper;
-import dev.chunkvault.api.http.Json;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,10 +48,7 @@ public final class DownloadHandler extends HttpFunction {
             for (ReadService.BatchPlan item : reads.downloadBatch(owner, body.toDomain())) {
                 HttpResponse one = item.plan() != null ? HttpResponse.ok(DownloadResponse.of(item.plan()))
                         : ErrorMapper.map(item.error(), request.requestId(), log);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("status", one.status());
-                r.putAll(Json.MAPPER.convertValue(one.body(), new TypeReference<Map<String, Object>>() {}));
-                results.add(r);
+                results.add(one.asBatchItem());
             }
             return HttpResponse.ok(Map.of("results", results));
         }
