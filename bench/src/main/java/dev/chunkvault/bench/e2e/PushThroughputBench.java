@@ -276,7 +276,8 @@ final class PushThroughputBench {
     private double[] grantProbe(int concurrency) throws Exception {
         Random random = new Random(ctx.seed + concurrency);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        try (ChunkvaultClient client = ctx.client("grants-" + concurrency, false)) {
+        // Chunks sent alone: a client that packs gets "send it in a pack" answers for chunks this small, no upload URLs.
+        try (ChunkvaultClient client = ctx.client("grants-" + concurrency, false, false)) {
             List<List<ChunkvaultClient.ChunkRef>> batches = new ArrayList<>();
             for (int g = 0; g < 2 * concurrency; g++) {
                 List<ChunkvaultClient.ChunkRef> refs = new ArrayList<>();

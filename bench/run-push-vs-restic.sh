@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A large new file, side by side: `chunkvault push` of it against `restic backup` of it, both to the same local cloud's
+# s3proxy (restic's repository is a bucket of it, default compression), each in a process of its own, timed from outside
+# (/usr/bin/time: wall seconds, peak RSS). Each pair gets a fresh random file, so neither tool finds anything it already
+# holds; the order within a pair alternates. Issue 15's target: the push ≤ 0.6 × restic's time; issue 18's: no slower
+# than before compression.
+#
+# Usage: bench/run-push-vs-restic.sh [MIB (1024)] [PAIRS (3)]
+# Env: API_PORT (5250; the next two for s3proxy and DynamoDB Local), BUILD=0 skips the Maven build. Writes
+# bench/results/push-vs-restic-<date>.md. Run it on a quiet machine: other load shows up in the wall times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+mib=${1:-1024}
+pairs=${2:-3}
+api_port=${API_PORT:-5250}
+day=$(date +%Y-%m-%d)
+out=bench/results/push-vs-restic-$day.md
+for t in restic /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "missing: $t (apt-get install -y restic time)" >&2; exit 1; }
+done
+if [[ "${BUILD:-1}" == 1 ]]; then
+  mvn -q -B -o -pl client,infra/local -am package -DskipTests
+fi
+work=$(mktemp -d /tmp/chunkvault-push-restic.XXXXXX)
+source bench/local-cloud.sh
+trap 'kill "${cloud_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/cloud"
+start_local_cloud "$work/cloud" "$api_port"
+export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$api_port"
+CHUNKVAULT_TOKEN=$(local_token "$api_port" "push-$(date +%s)")
+export CHUNKVAULT_TOKEN
+export CHUNKVAULT_CONFIG_DIR="$work/cli-config"
+export RESTIC_REPOSITORY="s3:http://127.0.0.1:$((api_port + 1))/restic-push"
+export RESTIC_PASSWORD=chunkvault-bench
+export RESTIC_CACHE_DIR="$work/restic-cache"
+creds=$(cat "$work/cloud/keys/emulator-credentials")
+export AWS_ACCESS_KEY_ID=${creds%%:*}
+export AWS_SECRET_ACCESS_KEY=${creds#*:}
+restic init >/dev/null
+
+# One untimed round of each warms the cloud's functions and the disks' caches (and makes the CLI's class data archive).
+head -c $((64 << 20)) /dev/urandom > "$work/warm.bin"
+client/chunkvault push "$work/warm.bin" --to warm/warm.bin > /dev/null
+restic backup --host bench "$work/warm.bin" > /dev/null
+
+timed() { # NAME CMD...: wall seconds and peak RSS MB of CMD
+  local name=$1
+  shift
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/$name.log" 2>&1 || { tail -20 "$work/$name.log" >&2; exit 1; }
+  read -r w m < "$work/time"
+  echo "$w $((m / 1024))"
+}
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+rows=()
+for i in $(seq 1 "$pairs"); do
+  head -c $((mib << 20)) /dev/urandom > "$work/big-$i.bin"
+  sync
+  if (( i % 2 == 1 )); then
+    read -r cw cm < <(timed push-$i client/chunkvault push "$work/big-$i.bin" --to "push/big-$i.bin")
+    read -r rw rm < <(timed restic-$i restic backup --host bench "$work/big-$i.bin")
+  else
+    read -r rw rm < <(timed restic-$i restic backup --host bench "$work/big-$i.bin")
+    read -r cw cm < <(timed push-$i client/chunkvault push "$work/big-$i.bin" --to "push/big-$i.bin")
+  fi
+  [[ -n "${cw:-}" && -n "${rw:-}" ]] || { echo "pair $i failed: see above" >&2; exit 1; }
+  ratio=$(awk -v a="$cw" -v b="$rw" 'BEGIN { printf "%.2f", a / b }')
+  echo "pair $i: push ${cw} s (${cm} MB), restic ${rw} s (${rm} MB): ${ratio} ×"
+  rows+=("| $i | $cw | $rw | $ratio | $cm | $rm |")
+  rm -f "$work/big-$i.bin"
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "# A new ${mib} MiB random file: \`chunkvault push\` against \`restic backup\` ($day)"
+  echo
+  echo "Commit $(git rev-parse --short HEAD); $(nproc) cores; $(restic version | awk '{print $1, $2}'); both to one local"
+  echo "cloud's s3proxy (data on disk), each a process of its own; load average before $load_start, after $load_end."
+  echo "Command: \`bench/run-push-vs-restic.sh $mib $pairs\`."
+  echo
+  echo "| pair | push s | restic s | push / restic | push peak RSS MB | restic peak RSS MB |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+} > "$out"
+cat "$out"
