@@ -30,11 +30,13 @@ class DeltaBatchingTest {
     Path dir;
     FakeVault vault;
     ChunkvaultClient client;
+    TestFiles.RecordingSleeper sleeper;
 
     @BeforeEach
     void start() throws Exception {
         vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+        sleeper = new TestFiles.RecordingSleeper();
+        client = TestFiles.client(vault.endpoint(), sleeper);
     }
 
     @AfterEach
@@ -137,5 +139,55 @@ class DeltaBatchingTest {
         assertEquals(1, v2.stats().chunksDelta(), "the other one stands as a delta");
         assertEquals(1, v2.stats().chunksUploaded(), "the refused one went whole");
         assertArrayEquals(data, vault.content("big.bin"));
+    }
+
+    /** One file edited in one byte, pushed again after {@code inject}: its push's result. */
+    private FilePusher.Result editedAfter(String name, java.util.function.Consumer<FakeVault> inject) throws Exception {
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads,
+                new SharedDeltas(client, Duration.ZERO));
+        List<Pushed> files = pushedAndEdited(pusher, 1, 40_000);
+        inject.accept(vault);
+        FilePusher.Result v2 = pusher.push(update(files.get(0), "d/f0.bin"));
+        assertEquals("created", v2.commit().outcome(), name);
+        assertArrayEquals(Files.readAllBytes(files.get(0).file()), vault.content("d/f0.bin"), name);
+        return v2;
+    }
+
+    /**
+     * A batch request that fails on the way (503, 429, the connection lost) is sent again with the client's retry policy
+     * (the transport's backoff: a delta batch is idempotent, its deltas content-addressed), and its deltas stand.
+     */
+    @Test
+    void aBatchRequestThatFailsOnTheWayIsRetriedWithBackoffAndItsDeltasStand() throws Exception {
+        String route = "POST /v1/delta-upload-batch";
+        java.util.Map<String, java.util.function.Consumer<FakeVault>> faults = new java.util.LinkedHashMap<>();
+        faults.put("503", v -> v.fail(route, 503, 2));
+        faults.put("429", v -> v.fail(route, 429, 2));
+        faults.put("connection lost", v -> v.dropConnection(route, 2));
+        for (var fault : faults.entrySet()) {
+            stop();
+            start();
+            FilePusher.Result v2 = editedAfter(fault.getKey(), fault.getValue());
+            assertEquals(1, v2.stats().chunksDelta(), fault.getKey() + ": sent as a delta after the retries");
+            assertEquals(0, v2.stats().chunksUploaded(), fault.getKey() + ": nothing uploaded whole");
+            assertEquals(3, vault.calls.get(route).get(), fault.getKey() + ": two failures, then the batch went");
+            assertEquals(2, sleeper.delays.size(), fault.getKey() + ": a backoff before each retry: " + sleeper.delays);
+        }
+    }
+
+    /** Failing past the retries (or refused for good: a 4xx, not retried) the batch's chunks go whole; the push stands. */
+    @Test
+    void aBatchRequestRefusedForGoodHasItsChunksSentWhole() throws Exception {
+        String route = "POST /v1/delta-upload-batch";
+        FilePusher.Result v2 = editedAfter("502 past the retries", v -> v.fail(route, 502, 10));
+        assertEquals(0, v2.stats().chunksDelta());
+        assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
+        assertEquals(4, vault.calls.get(route).get(), "the test client's four attempts");
+        stop();
+        start();
+        v2 = editedAfter("400", v -> v.fail(route, 400, 1));
+        assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
+        assertEquals(1, vault.calls.get(route).get(), "a 4xx is not retried");
+        assertEquals(0, sleeper.delays.size());
     }
 }

@@ -224,6 +224,17 @@ public final class FakeVault implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code times} calls of {@code route} get no answer at all: the request is read and the connection is
+     * closed, as a network failure would (the client sees an {@link IOException}).
+     */
+    public void dropConnection(String route, int times) {
+        failWith(route, DROP, null, times);
+    }
+
+    /** A queued fault that closes the connection instead of answering. */
+    private static final int DROP = -1;
+
     /** The next call of {@code route} answers 200 with these raw bytes. */
     public void answerRaw(String route, String body) {
         bodies.computeIfAbsent(route, k -> new ArrayDeque<>()).add(body.getBytes(StandardCharsets.UTF_8));
@@ -279,6 +290,10 @@ public final class FakeVault implements AutoCloseable {
             }
             Deque<Fault> f = faults.get(route);
             Fault fault = f == null ? null : f.poll();
+            if (fault != null && fault.status() == DROP) {
+                ex.getRequestBody().readAllBytes();
+                return;
+            }
             if (fault != null) {
                 ex.getResponseHeaders().set("Retry-After", "0");
                 send(ex, fault.status(), error(fault.code(), "injected fault"));
