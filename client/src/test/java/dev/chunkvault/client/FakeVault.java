@@ -74,6 +74,8 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deltasInBatches = new AtomicInteger();
     /** Target chunks whose delta (alone or in a batch) is refused 422 DELTA_TARGET_MISMATCH, as a wrong rebuild would be. */
     public final Set<String> refuseDeltaTargets = ConcurrentHashMap.newKeySet();
+    /** Deltas a batch may hold: more are answered 413 TOO_MANY_DELTAS, as the service's bound (128 by default). */
+    public volatile int maxDeltasPerBatch = 128;
     public final AtomicInteger signatureCalls = new AtomicInteger();
     public final AtomicInteger gzippedRequests = new AtomicInteger();
     /** Requests that came gzip-compressed, by route ("POST /v1/commit-batch"). */
@@ -341,7 +343,7 @@ public final class FakeVault implements AutoCloseable {
                     return;
                 }
                 try {
-                    batchDeltas = dev.chunkvault.core.delta.DeltaBatch.decode(in, 128);
+                    batchDeltas = dev.chunkvault.core.delta.DeltaBatch.decode(in, maxDeltasPerBatch);
                 } catch (dev.chunkvault.core.delta.DeltaException e) {
                     send(ex, e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE ? 413 : 400,
                             error(e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE
