@@ -20,7 +20,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A thread calling {@link #commit} waits until its commit is sent: at once when every thread of the sync that is
  * still working is waiting here too (nothing more can join), when half of them are (the other half make the next
- * batch while this one is committed) or the batch is full, else after at most {@link #linger}. Each caller gets
+ * batch while this one is committed) or the batch is full, else once the batch's oldest commit has waited
+ * {@code maxGather} (at least {@code linger}) and no other batch is being sent. The threads that are not committing
+ * may be held elsewhere (a slow upstream stage, such as shared delta requests, answers its callers in groups): their
+ * commits then arrive in waves smaller than half the threads, and a batch that went after one {@code linger} carried
+ * one wave. Each caller gets
  * exactly what {@link ChunkvaultClient#commit} would have given it (its result, or
  * the {@link StaleParentException} / {@link ApiException} for its own commit); a failure of the batch request
  * itself is thrown to each of its callers. Large commits (many manifest entries) and a batch of one go alone, by
@@ -53,6 +57,8 @@ public final class CommitBatcher implements Committer {
     private final ChunkvaultClient client;
     private final int maxBatch;
     private final Duration linger;
+    /** How long a batch that is not full, nor half the threads, may gather commits (from its oldest one's arrival). */
+    private final Duration maxGather;
     private final List<Pending> pending = new ArrayList<>();
     /** Batches being sent now. */
     private int inFlight;
@@ -62,15 +68,31 @@ public final class CommitBatcher implements Committer {
     private int batchesSent;
     private int commitsBatched;
 
-    private record Pending(ChunkvaultClient.Commit commit, Collection<PackSeal> seals, CompletableFuture<CommitResult> done) {}
+    private record Pending(ChunkvaultClient.Commit commit, Collection<PackSeal> seals, CompletableFuture<CommitResult> done,
+                           long since) {}
 
+    /** A batcher whose batches that are not full, nor half the threads, go after one {@code linger}. */
     public CommitBatcher(ChunkvaultClient client, int maxBatch, Duration linger) {
+        this(client, maxBatch, linger, linger);
+    }
+
+    /**
+     * @param linger    how often a waiting commit looks whether its batch may go
+     * @param maxGather how long a batch that is not full, nor half the threads, gathers commits before it goes (counted
+     *                  from its oldest commit, at least {@code linger}): the bound on a lone commit's wait, beyond the
+     *                  time another batch takes to be sent
+     */
+    public CommitBatcher(ChunkvaultClient client, int maxBatch, Duration linger, Duration maxGather) {
         this.client = Objects.requireNonNull(client, "client");
         if (maxBatch < 1 || maxBatch > ChunkvaultClient.MAX_BATCH_COMMITS) {
             throw new IllegalArgumentException("maxBatch must be 1.." + ChunkvaultClient.MAX_BATCH_COMMITS);
         }
         this.maxBatch = maxBatch;
         this.linger = Objects.requireNonNull(linger, "linger");
+        this.maxGather = Objects.requireNonNull(maxGather, "maxGather");
+        if (maxGather.compareTo(linger) < 0) {
+            throw new IllegalArgumentException("maxGather must be at least linger");
+        }
     }
 
     /** A thread that may commit starts working. */
@@ -114,7 +136,7 @@ public final class CommitBatcher implements Committer {
             PackSeal.sealEachAlone(seals);
             return client.commit(c);
         }
-        Pending mine = new Pending(c, List.copyOf(seals), new CompletableFuture<>());
+        Pending mine = new Pending(c, List.copyOf(seals), new CompletableFuture<>(), System.nanoTime());
         List<Pending> batch = null;
         synchronized (this) {
             pending.add(mine);
@@ -140,11 +162,12 @@ public final class CommitBatcher implements Committer {
                 try {
                     return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException lingered) {
-                    // Lingered: the first of the batch's callers to notice sends it, unless a batch is being sent (then
-                    // the commits arriving meanwhile join it, and it is looked at again after another linger).
+                    // Lingered: once the batch's oldest commit has gathered for maxGather, the first of its callers to
+                    // notice sends it, unless a batch is being sent (then the commits arriving meanwhile join it, and it
+                    // is looked at again after another linger).
                     List<Pending> batch;
                     synchronized (this) {
-                        batch = inFlight < LINGERED_IN_FLIGHT && pending.contains(mine) ? takeAll() : null;
+                        batch = inFlight < LINGERED_IN_FLIGHT && pending.contains(mine) && gathered() ? takeAll() : null;
                     }
                     send(batch);
                 }
@@ -166,6 +189,11 @@ public final class CommitBatcher implements Committer {
      */
     private int cohort() {
         return Math.max(2, (active + 1) / 2);
+    }
+
+    /** Whether the oldest commit waiting for a batch has waited {@link #maxGather}. */
+    private boolean gathered() {
+        return !pending.isEmpty() && System.nanoTime() - pending.get(0).since() >= maxGather.toNanos();
     }
 
     private List<Pending> takeAll() {

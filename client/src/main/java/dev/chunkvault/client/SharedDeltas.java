@@ -14,8 +14,10 @@ import java.util.List;
  * and {@link ChunkvaultClient#MAX_BATCH_REBUILT_BYTES} of targets; each caller gets the answers of exactly its own.
  *
  * <p>A service without the batch route (404 with no error code: an older deployment) is sent one delta per request
- * from then on ({@code POST /v1/delta-uploads}), as is a batch the service finds too large (413). A delta the service
- * refuses is answered with its own {@link ApiException}, and the others are not affected.
+ * from then on ({@code POST /v1/delta-uploads}). A batch the service finds too large (413) lowers the bounds for the
+ * rest of the run to half of that batch (its count; its bytes and rebuilt bytes too unless the service said the count
+ * was too many), never below one delta, and is sent again cut so; a single delta found too large goes by the single
+ * route. A delta the service refuses is answered with its own {@link ApiException}, and the others are not affected.
  */
 public final class SharedDeltas implements DeltaSender {
     /** Callers (files) per shared batch, before their deltas are cut into requests. */
@@ -24,6 +26,10 @@ public final class SharedDeltas implements DeltaSender {
     private final ChunkvaultClient client;
     private final Coalescer<List<byte[]>, List<Coalescer.Answer<DeltaStored>>> coalescer;
     private volatile boolean unsupported;
+    /** The bounds of one request: the service's, or lower once it found a batch too large (413). */
+    private volatile int maxDeltas = ChunkvaultClient.MAX_BATCH_DELTAS;
+    private volatile long maxBytes = ChunkvaultClient.MAX_BATCH_DELTA_BYTES;
+    private volatile long maxRebuilt = ChunkvaultClient.MAX_BATCH_REBUILT_BYTES;
     private final java.util.concurrent.atomic.AtomicInteger batchRequests = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger singleRequests = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -59,26 +65,7 @@ public final class SharedDeltas implements DeltaSender {
     private List<Coalescer.Answer<List<Coalescer.Answer<DeltaStored>>>> sendTogether(List<List<byte[]>> callers) {
         List<byte[]> all = new ArrayList<>();
         callers.forEach(all::addAll);
-        List<Coalescer.Answer<DeltaStored>> answers = new ArrayList<>(all.size());
-        int from = 0;
-        while (from < all.size()) {
-            int to = from;
-            long bytes = 0;
-            long rebuilt = 0;
-            while (to < all.size() && to - from < ChunkvaultClient.MAX_BATCH_DELTAS) {
-                byte[] d = all.get(to);
-                long target = Delta.Header.read(d).map(Delta.Header::targetLength).orElse(0);
-                if (to > from && (bytes + d.length + 5 > ChunkvaultClient.MAX_BATCH_DELTA_BYTES
-                        || rebuilt + target > ChunkvaultClient.MAX_BATCH_REBUILT_BYTES)) {
-                    break;
-                }
-                bytes += d.length + 5;
-                rebuilt += target;
-                to++;
-            }
-            answers.addAll(request(all.subList(from, to)));
-            from = to;
-        }
+        List<Coalescer.Answer<DeltaStored>> answers = sendCut(all);
         List<Coalescer.Answer<List<Coalescer.Answer<DeltaStored>>>> out = new ArrayList<>(callers.size());
         int at = 0;
         for (List<byte[]> c : callers) {
@@ -88,10 +75,66 @@ public final class SharedDeltas implements DeltaSender {
         return out;
     }
 
+    /** {@code all} in requests within the bounds as they are when each request is cut; the answers in order. */
+    private List<Coalescer.Answer<DeltaStored>> sendCut(List<byte[]> all) {
+        List<Coalescer.Answer<DeltaStored>> answers = new ArrayList<>(all.size());
+        int from = 0;
+        while (from < all.size()) {
+            int to = from;
+            long bytes = 0;
+            long rebuilt = 0;
+            int count = maxDeltas;
+            long byteBound = maxBytes;
+            long rebuiltBound = maxRebuilt;
+            while (to < all.size() && to - from < count) {
+                byte[] d = all.get(to);
+                long target = target(d);
+                if (to > from && (bytes + d.length + 5 > byteBound || rebuilt + target > rebuiltBound)) {
+                    break;
+                }
+                bytes += d.length + 5;
+                rebuilt += target;
+                to++;
+            }
+            answers.addAll(request(all.subList(from, to)));
+            from = to;
+        }
+        return answers;
+    }
+
+    private static long target(byte[] delta) {
+        return Delta.Header.read(delta).map(Delta.Header::targetLength).orElse(0);
+    }
+
+    /** The bounds of one request now: deltas, framed bytes, rebuilt bytes (for tests). */
+    long[] bounds() {
+        return new long[] {maxDeltas, maxBytes, maxRebuilt};
+    }
+
     /**
-     * One bounded request, or one per delta where the service has no batch route or finds the batch too large. A batch
-     * the service refuses as a whole otherwise (e.g. unavailable after the retries) is each delta's refusal: its chunks
-     * are sent whole, as when a single delta is refused.
+     * The service found {@code refused} too large: the bounds for the rest of the run are at most half of it (its
+     * count alone when the service said the count was too many), never below one delta.
+     */
+    private synchronized void lowerBounds(List<byte[]> refused, ApiException e) {
+        maxDeltas = Math.min(maxDeltas, Math.max(1, refused.size() / 2));
+        if ("TOO_MANY_DELTAS".equals(e.code())) {
+            return;
+        }
+        long bytes = 0;
+        long rebuilt = 0;
+        for (byte[] d : refused) {
+            bytes += d.length + 5;
+            rebuilt += target(d);
+        }
+        maxBytes = Math.min(maxBytes, Math.max(1, bytes / 2));
+        maxRebuilt = Math.min(maxRebuilt, Math.max(1, rebuilt / 2));
+    }
+
+    /**
+     * One bounded request, or one per delta where the service has no batch route. A batch the service finds too large
+     * lowers the bounds and goes again in smaller requests (a single delta too large goes by the single route). A batch
+     * the service refuses as a whole otherwise (e.g. unavailable after the transport's retries) is each delta's
+     * refusal: its chunks are sent whole, as when a single delta is refused.
      */
     private List<Coalescer.Answer<DeltaStored>> request(List<byte[]> deltas) {
         if (!unsupported) {
@@ -101,6 +144,9 @@ public final class SharedDeltas implements DeltaSender {
             } catch (ApiException e) {
                 if (e.isNoSuchRoute()) {
                     unsupported = true; // an older service: one delta per request from now on
+                } else if (e.status() == 413 && deltas.size() > 1) {
+                    lowerBounds(deltas, e); // for the rest of the run, and this batch again, cut smaller
+                    return sendCut(deltas);
                 } else if (e.status() != 413) {
                     return deltas.stream().map(d -> Coalescer.Answer.<DeltaStored>failed(e)).toList();
                 }

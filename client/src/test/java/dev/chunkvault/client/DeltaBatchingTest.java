@@ -30,11 +30,13 @@ class DeltaBatchingTest {
     Path dir;
     FakeVault vault;
     ChunkvaultClient client;
+    TestFiles.RecordingSleeper sleeper;
 
     @BeforeEach
     void start() throws Exception {
         vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+        sleeper = new TestFiles.RecordingSleeper();
+        client = TestFiles.client(vault.endpoint(), sleeper);
     }
 
     @AfterEach
@@ -137,5 +139,172 @@ class DeltaBatchingTest {
         assertEquals(1, v2.stats().chunksDelta(), "the other one stands as a delta");
         assertEquals(1, v2.stats().chunksUploaded(), "the refused one went whole");
         assertArrayEquals(data, vault.content("big.bin"));
+    }
+
+    /** One file edited in one byte, pushed again after {@code inject}: its push's result. */
+    private FilePusher.Result editedAfter(String name, java.util.function.Consumer<FakeVault> inject) throws Exception {
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads,
+                new SharedDeltas(client, Duration.ZERO));
+        List<Pushed> files = pushedAndEdited(pusher, 1, 40_000);
+        inject.accept(vault);
+        FilePusher.Result v2 = pusher.push(update(files.get(0), "d/f0.bin"));
+        assertEquals("created", v2.commit().outcome(), name);
+        assertArrayEquals(Files.readAllBytes(files.get(0).file()), vault.content("d/f0.bin"), name);
+        return v2;
+    }
+
+    /**
+     * A batch request that fails on the way (503, 429, the connection lost) is sent again with the client's retry policy
+     * (the transport's backoff: a delta batch is idempotent, its deltas content-addressed), and its deltas stand.
+     */
+    @Test
+    void aBatchRequestThatFailsOnTheWayIsRetriedWithBackoffAndItsDeltasStand() throws Exception {
+        String route = "POST /v1/delta-upload-batch";
+        java.util.Map<String, java.util.function.Consumer<FakeVault>> faults = new java.util.LinkedHashMap<>();
+        faults.put("503", v -> v.fail(route, 503, 2));
+        faults.put("429", v -> v.fail(route, 429, 2));
+        faults.put("connection lost", v -> v.dropConnection(route, 2));
+        for (var fault : faults.entrySet()) {
+            stop();
+            start();
+            FilePusher.Result v2 = editedAfter(fault.getKey(), fault.getValue());
+            assertEquals(1, v2.stats().chunksDelta(), fault.getKey() + ": sent as a delta after the retries");
+            assertEquals(0, v2.stats().chunksUploaded(), fault.getKey() + ": nothing uploaded whole");
+            assertEquals(3, vault.calls.get(route).get(), fault.getKey() + ": two failures, then the batch went");
+            assertEquals(2, sleeper.delays.size(), fault.getKey() + ": a backoff before each retry: " + sleeper.delays);
+        }
+    }
+
+    /** Failing past the retries (or refused for good: a 4xx, not retried) the batch's chunks go whole; the push stands. */
+    @Test
+    void aBatchRequestRefusedForGoodHasItsChunksSentWhole() throws Exception {
+        String route = "POST /v1/delta-upload-batch";
+        FilePusher.Result v2 = editedAfter("502 past the retries", v -> v.fail(route, 502, 10));
+        assertEquals(0, v2.stats().chunksDelta());
+        assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
+        assertEquals(4, vault.calls.get(route).get(), "the test client's four attempts");
+        stop();
+        start();
+        v2 = editedAfter("400", v -> v.fail(route, 400, 1));
+        assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
+        assertEquals(1, vault.calls.get(route).get(), "a 4xx is not retried");
+        assertEquals(0, sleeper.delays.size());
+    }
+
+    /** Pushes every file's update at once (one thread each) through {@code pusher}; their results, in order. */
+    private static List<FilePusher.Result> pushedTogether(FilePusher pusher, List<FilePusher.Request> requests) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(requests.size());
+        try {
+            List<Future<FilePusher.Result>> futures = new ArrayList<>();
+            for (FilePusher.Request r : requests) {
+                futures.add(pool.submit(() -> pusher.push(r)));
+            }
+            List<FilePusher.Result> out = new ArrayList<>();
+            for (Future<FilePusher.Result> f : futures) {
+                FilePusher.Result r = f.get();
+                assertEquals("created", r.commit().outcome());
+                assertEquals(1, r.stats().chunksDelta(), "the edited chunk went as a delta");
+                assertEquals(0, r.stats().chunksUploaded(), "nothing uploaded whole");
+                out.add(r);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private int calls(String route) {
+        return vault.calls.getOrDefault(route, new java.util.concurrent.atomic.AtomicInteger()).get();
+    }
+
+    /**
+     * A batch the service finds too large (413) lowers the bounds to half of it for the rest of the run, and goes again
+     * in smaller batches: neither it nor the later batches fall back to one delta per request.
+     */
+    @Test
+    void aBatchTooLargeLowersTheBoundsForTheRestOfTheRun() throws Exception {
+        vault.maxDeltasPerBatch = 3;
+        SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        int n = 12;
+        List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
+        List<FilePusher.Request> first = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            first.add(update(files.get(i), "d/f" + i + ".bin"));
+        }
+        List<FilePusher.Result> v2 = pushedTogether(pusher, first);
+        assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
+        assertEquals(n, vault.deltasInBatches.get(), "every delta in a batch");
+        assertTrue(calls("POST /v1/delta-upload-batch") > vault.deltaBatches.get(), "some batches were found too large");
+        assertEquals(3, shared.bounds()[0], "halved down to what the service takes");
+        assertEquals(ChunkvaultClient.MAX_BATCH_DELTA_BYTES, shared.bounds()[1], "the count was too many, not the bytes");
+
+        // The rest of the run: batches within the lowered bound, none refused, none alone.
+        int batchCalls = calls("POST /v1/delta-upload-batch");
+        int batches = vault.deltaBatches.get();
+        List<FilePusher.Request> second = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path f = files.get(i).file();
+            byte[] data = Files.readAllBytes(f);
+            data[data.length / 4] ^= 0x33;
+            Files.write(f, data);
+            second.add(FilePusher.Request.of(f, "d/f" + i + ".bin", v2.get(i).commit().version().versionId())
+                    .withParentManifest(v2.get(i).manifest()));
+        }
+        pushedTogether(pusher, second);
+        int sent = vault.deltaBatches.get() - batches;
+        assertEquals(sent, calls("POST /v1/delta-upload-batch") - batchCalls, "no batch found too large any more");
+        assertTrue(sent >= n / 3, "at most three deltas a request: " + sent);
+        assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
+        assertEquals(2 * n, vault.deltasInBatches.get());
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(Files.readAllBytes(files.get(i).file()), vault.content("d/f" + i + ".bin"));
+        }
+    }
+
+    /** A 413 that does not say the count was too many lowers the byte bounds too; one delta alone goes by the single route. */
+    @Test
+    void aBatchTooLargeForItsBytesLowersTheByteBoundsAndADeltaAloneGoesByTheSingleRoute() throws Exception {
+        SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
+        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        int n = 4;
+        List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
+        vault.fail("POST /v1/delta-upload-batch", 413, 1); // as a gateway's payload limit: no error code
+        List<FilePusher.Request> requests = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            requests.add(update(files.get(i), "d/f" + i + ".bin"));
+        }
+        pushedTogether(pusher, requests);
+        long[] bounds = shared.bounds();
+        assertTrue(bounds[0] <= n / 2 && bounds[0] >= 1, "count halved: " + bounds[0]);
+        assertTrue(bounds[1] < ChunkvaultClient.MAX_BATCH_DELTA_BYTES, "bytes lowered: " + bounds[1]);
+        assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
+
+        // A service that takes one delta a batch: the count goes down to one, never below, and no delta goes alone.
+        stop();
+        start();
+        vault.maxDeltasPerBatch = 1;
+        SharedDeltas ones = new SharedDeltas(client, Duration.ofMillis(400));
+        FilePusher byOnes = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, ones);
+        List<FilePusher.Request> more = new ArrayList<>();
+        for (Pushed p : pushedAndEdited(byOnes, n, 40_000)) {
+            more.add(update(p, "d/" + p.file().getFileName()));
+        }
+        pushedTogether(byOnes, more);
+        assertEquals(1, ones.bounds()[0], "down to one delta a batch");
+        assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
+        assertEquals(n, vault.deltasInBatches.get());
+
+        // A single delta the service finds too large: the single route.
+        stop();
+        start();
+        vault.maxDeltasPerBatch = 0;
+        SharedDeltas one = new SharedDeltas(client, Duration.ZERO);
+        FilePusher alone = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, one);
+        Pushed p = pushedAndEdited(alone, 1, 40_000).get(0);
+        FilePusher.Result v2 = alone.push(update(p, "d/f0.bin"));
+        assertEquals(1, v2.stats().chunksDelta());
+        assertEquals(1, calls("POST /v1/delta-uploads"), "by the single route");
+        assertTrue(one.bounds()[0] >= 1, "never below one delta");
     }
 }

@@ -74,6 +74,8 @@ public final class FakeVault implements AutoCloseable {
     public final AtomicInteger deltasInBatches = new AtomicInteger();
     /** Target chunks whose delta (alone or in a batch) is refused 422 DELTA_TARGET_MISMATCH, as a wrong rebuild would be. */
     public final Set<String> refuseDeltaTargets = ConcurrentHashMap.newKeySet();
+    /** Deltas a batch may hold: more are answered 413 TOO_MANY_DELTAS, as the service's bound (128 by default). */
+    public volatile int maxDeltasPerBatch = 128;
     public final AtomicInteger signatureCalls = new AtomicInteger();
     public final AtomicInteger gzippedRequests = new AtomicInteger();
     /** Requests that came gzip-compressed, by route ("POST /v1/commit-batch"). */
@@ -224,6 +226,17 @@ public final class FakeVault implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code times} calls of {@code route} get no answer at all: the request is read and the connection is
+     * closed, as a network failure would (the client sees an {@link IOException}).
+     */
+    public void dropConnection(String route, int times) {
+        failWith(route, DROP, null, times);
+    }
+
+    /** A queued fault that closes the connection instead of answering. */
+    private static final int DROP = -1;
+
     /** The next call of {@code route} answers 200 with these raw bytes. */
     public void answerRaw(String route, String body) {
         bodies.computeIfAbsent(route, k -> new ArrayDeque<>()).add(body.getBytes(StandardCharsets.UTF_8));
@@ -279,6 +292,10 @@ public final class FakeVault implements AutoCloseable {
             }
             Deque<Fault> f = faults.get(route);
             Fault fault = f == null ? null : f.poll();
+            if (fault != null && fault.status() == DROP) {
+                ex.getRequestBody().readAllBytes();
+                return;
+            }
             if (fault != null) {
                 ex.getResponseHeaders().set("Retry-After", "0");
                 send(ex, fault.status(), error(fault.code(), "injected fault"));
@@ -326,7 +343,7 @@ public final class FakeVault implements AutoCloseable {
                     return;
                 }
                 try {
-                    batchDeltas = dev.chunkvault.core.delta.DeltaBatch.decode(in, 128);
+                    batchDeltas = dev.chunkvault.core.delta.DeltaBatch.decode(in, maxDeltasPerBatch);
                 } catch (dev.chunkvault.core.delta.DeltaException e) {
                     send(ex, e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE ? 413 : 400,
                             error(e.reason() == dev.chunkvault.core.delta.DeltaException.Reason.TOO_LARGE

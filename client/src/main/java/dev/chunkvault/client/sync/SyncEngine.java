@@ -76,8 +76,16 @@ public final class SyncEngine {
     static final long SMALL_FILE = 4L << 20;
     /** At most this many commits go in one batch request (the service's limit). */
     static final int COMMIT_BATCH = ChunkvaultClient.MAX_BATCH_COMMITS;
-    /** How long a commit may wait for others to join its batch when not every transfer thread is committing. */
+    /** How often a commit waiting for others to join its batch looks whether the batch may go. */
     static final Duration COMMIT_LINGER = Duration.ofMillis(250);
+    /**
+     * How long a commit batch that is neither full nor half the threads gathers commits, from its oldest one (beyond the
+     * time another batch takes to be sent). With the deltas of many files batched, threads leave the delta stage in
+     * groups (a shared delta request answers all its callers at once) further apart than {@link #COMMIT_LINGER}, while
+     * most of the others wait in the delta stage: after one linger a batch carried one group. A lone commit waits this
+     * long at most.
+     */
+    static final Duration COMMIT_MAX_GATHER = Duration.ofSeconds(2);
     /** How long a grant or download-plan request may wait for other files' to go with it. */
     static final Duration REQUEST_LINGER = Duration.ofMillis(25);
 
@@ -200,7 +208,7 @@ public final class SyncEngine {
         this.root = state.root();
         this.options = options;
         this.listener = listener == null ? SyncListener.NONE : listener;
-        this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER);
+        this.batcher = new CommitBatcher(client, COMMIT_BATCH, COMMIT_LINGER, COMMIT_MAX_GATHER);
         Committer commits = batcher;
         this.grants = new SharedGrants(client, REQUEST_LINGER);
         this.plans = new SharedPlans(client, REQUEST_LINGER);
