@@ -8,6 +8,9 @@
 # Usage: bench/run-push-vs-restic.sh [MIB (1024)] [PAIRS (3)]
 # Env: API_PORT (5250; the next two for s3proxy and DynamoDB Local), BUILD=0 skips the Maven build. Writes
 # bench/results/push-vs-restic-<date>.md. Run it on a quiet machine: other load shows up in the wall times.
+# VS_CLI=OTHER/client/chunkvault compares with another build's CLI instead of restic (e.g. a worktree of an older
+# commit, built with mvn -pl client -am package -DskipTests): each side then pushes a fresh file of its own, to the same
+# cloud and account (writes push-vs-cli-<date>.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +19,8 @@ pairs=${2:-3}
 api_port=${API_PORT:-5250}
 day=$(date +%Y-%m-%d)
 out=bench/results/push-vs-restic-$day.md
+vs=${VS_CLI:-}
+[[ -z "$vs" ]] || out=bench/results/push-vs-cli-$day.md
 for t in restic /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "missing: $t (apt-get install -y restic time)" >&2; exit 1; }
 done
@@ -43,6 +48,10 @@ restic init >/dev/null
 head -c $((64 << 20)) /dev/urandom > "$work/warm.bin"
 client/chunkvault push "$work/warm.bin" --to warm/warm.bin > /dev/null
 restic backup --host bench "$work/warm.bin" > /dev/null
+if [[ -n "$vs" ]]; then
+  head -c $((64 << 20)) /dev/urandom > "$work/warm-other.bin"
+  "$vs" push "$work/warm-other.bin" --to warm/other.bin > /dev/null
+fi
 
 timed() { # NAME CMD...: wall seconds and peak RSS MB of CMD
   local name=$1
@@ -55,29 +64,46 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=()
 for i in $(seq 1 "$pairs"); do
   head -c $((mib << 20)) /dev/urandom > "$work/big-$i.bin"
+  if [[ -n "$vs" ]]; then
+    head -c $((mib << 20)) /dev/urandom > "$work/other-$i.bin"
+    other=("$vs" push "$work/other-$i.bin" --to "other/big-$i.bin")
+  else
+    other=(restic backup --host bench "$work/big-$i.bin")
+  fi
   sync
   if (( i % 2 == 1 )); then
     read -r cw cm < <(timed push-$i client/chunkvault push "$work/big-$i.bin" --to "push/big-$i.bin")
-    read -r rw rm < <(timed restic-$i restic backup --host bench "$work/big-$i.bin")
+    read -r rw rm < <(timed other-$i "${other[@]}")
   else
-    read -r rw rm < <(timed restic-$i restic backup --host bench "$work/big-$i.bin")
+    read -r rw rm < <(timed other-$i "${other[@]}")
     read -r cw cm < <(timed push-$i client/chunkvault push "$work/big-$i.bin" --to "push/big-$i.bin")
   fi
   [[ -n "${cw:-}" && -n "${rw:-}" ]] || { echo "pair $i failed: see above" >&2; exit 1; }
   ratio=$(awk -v a="$cw" -v b="$rw" 'BEGIN { printf "%.2f", a / b }')
-  echo "pair $i: push ${cw} s (${cm} MB), restic ${rw} s (${rm} MB): ${ratio} ×"
+  echo "pair $i: push ${cw} s (${cm} MB), ${vs:-restic} ${rw} s (${rm} MB): ${ratio} ×"
   rows+=("| $i | $cw | $rw | $ratio | $cm | $rm |")
-  rm -f "$work/big-$i.bin"
+  rm -f "$work/big-$i.bin" "$work/other-$i.bin"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ -n "$vs" ]]; then
+  them="the CLI of $(git -C "$(dirname "$vs")/.." rev-parse --short HEAD) ($vs)"
+  short=other
+  title="the push of another build"
+  cmd="VS_CLI=$vs bench/run-push-vs-restic.sh $mib $pairs"
+else
+  them="$(restic version | awk '{print $1, $2}')"
+  short=restic
+  title='`restic backup`'
+  cmd="bench/run-push-vs-restic.sh $mib $pairs"
+fi
 {
-  echo "# A new ${mib} MiB random file: \`chunkvault push\` against \`restic backup\` ($day)"
+  echo "# A new ${mib} MiB random file: \`chunkvault push\` against $title ($day)"
   echo
-  echo "Commit $(git rev-parse --short HEAD); $(nproc) cores; $(restic version | awk '{print $1, $2}'); both to one local"
+  echo "Commit $(git rev-parse --short HEAD) against $them; $(nproc) cores; both to one local"
   echo "cloud's s3proxy (data on disk), each a process of its own; load average before $load_start, after $load_end."
-  echo "Command: \`bench/run-push-vs-restic.sh $mib $pairs\`."
+  echo "Command: \`$cmd\`."
   echo
-  echo "| pair | push s | restic s | push / restic | push peak RSS MB | restic peak RSS MB |"
+  echo "| pair | push s | $short s | push / $short | push peak RSS MB | $short peak RSS MB |"
   echo "|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
 } > "$out"
