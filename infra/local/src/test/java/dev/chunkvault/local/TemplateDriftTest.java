@@ -51,7 +51,8 @@ class TemplateDriftTest {
     static final Set<String> OPTIONAL = Set.of("AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_ENDPOINT_URL_S3", "S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "CHUNKVAULT_FAULTS", "STORE_PARALLELISM", "CHUNKVAULT_CLOCK_OFFSET_SECONDS", "JWT_JWKS_URL",
-            "NOTIFY_CATCH_UP_SECONDS", "DELTA_BATCH_MAX_ITEMS", "DELTA_BATCH_MAX_REBUILT_MIB");
+            "NOTIFY_CATCH_UP_SECONDS", "DELTA_BATCH_MAX_ITEMS", "DELTA_BATCH_MAX_REBUILT_MIB",
+            "SEAL_MAX_PLAIN_MIB_PER_REQUEST");
     /** Variables only the functions that use them get (each must have them). */
     static final Map<String, Set<String>> PER_FUNCTION = Map.of("NOTIFY_URL", Set.of("ListFunction"),
             "NOTIFY_MANAGEMENT_ENDPOINT", Set.of("NotifierFunction"), "JWT_ISSUER", Set.of("NotifyAuthorizerFunction"),
