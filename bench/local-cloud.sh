@@ -2,6 +2,8 @@
 #   start_local_cloud DATA API_PORT [S3_PORT DYNAMODB_PORT]   starts infra/local-cloud in the background (log in
 #                                                             DATA.log), sets cloud_pid, waits until it answers
 #   local_token API_PORT USER                                 prints an access token for USER
+#   local_restic DATA S3_PORT BUCKET WORK                     a restic repository in BUCKET of the cloud's s3proxy
+#                                                             (RESTIC_* and the emulators' AWS keys exported), initialised
 
 start_local_cloud() {
   local data=$1 port=$2 s3=${3:-$(($2 + 1))} dynamo=${4:-$(($2 + 2))}
@@ -19,4 +21,16 @@ start_local_cloud() {
 local_token() {
   curl -fsS -X POST -H 'content-type: application/json' -d "{\"user\":\"$2\"}" \
     "http://127.0.0.1:$1/local/v1/token" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p'
+}
+
+local_restic() {
+  local data=$1 s3=$2 bucket=$3 work=$4 creds
+  export RESTIC_REPOSITORY="s3:http://127.0.0.1:$s3/$bucket"
+  export RESTIC_PASSWORD=chunkvault-bench
+  export RESTIC_CACHE_DIR="$work/restic-cache"
+  # the emulators' own credentials, made for this data folder (keyid:secret)
+  creds=$(cat "$data/keys/emulator-credentials")
+  export AWS_ACCESS_KEY_ID=${creds%%:*}
+  export AWS_SECRET_ACCESS_KEY=${creds#*:}
+  restic init >/dev/null
 }

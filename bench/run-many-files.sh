@@ -81,14 +81,7 @@ export CHUNKVAULT_TOKEN
 CHUNKVAULT_TOKEN=$(local_token "$api_port" "$user")
 [[ -n "$CHUNKVAULT_TOKEN" ]] || { echo "no token from the local cloud" >&2; exit 1; }
 export CHUNKVAULT_CONFIG_DIR="$work/cli-config"
-export RESTIC_REPOSITORY="s3:http://127.0.0.1:$s3_port/restic-bench"
-export RESTIC_PASSWORD=chunkvault-bench
-export RESTIC_CACHE_DIR="$work/restic-cache"
-# the emulators' own credentials, made for this data folder (keyid:secret)
-creds=$(cat "$work/cloud/keys/emulator-credentials")
-export AWS_ACCESS_KEY_ID=${creds%%:*}
-export AWS_SECRET_ACCESS_KEY=${creds#*:}
-restic init >/dev/null
+local_restic "$work/cloud" "$s3_port" restic-bench "$work"
 
 cli=("$root/client/chunkvault") # what a user runs: its JVM defaults, its class data archive (made by the first sync)
 declare -A wall rss cpu
@@ -126,6 +119,12 @@ print(len(fa & fb), same, len(fa & fb) - same, len(fa - fb), len(fb - fa),
 PY
 }
 
+# Whether removing $1 of $2 tracked files trips the sync's mass-delete safeguard (more than 50, or more than half):
+# the update syncs then run with --force, as a user who means the upgrade would.
+mass_delete() {
+  (( $1 > 50 || 2 * $1 > $2 ))
+}
+
 # The byte count alone (WIRE_ONLY=1): the steps of the metered run below, in the one local cloud.
 if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
   [[ -n "$tree2" ]] || { echo "WIRE_ONLY=1 needs TREE2" >&2; exit 1; }
@@ -140,7 +139,7 @@ if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
   read -r kept same changed removed added _ _ < <(upgrade_in_place "$tree" "$work/v2")
   echo "   $kept paths kept ($same same bytes, $changed changed), $removed removed, $added added"
   force=()
-  if (( removed > 50 || 2 * removed > files )); then
+  if mass_delete "$removed" "$files"; then
     force=(--force)
   fi
   timed cv_m_first "${cli[@]}" sync "$work/m"
@@ -247,7 +246,7 @@ if [[ -n "$tree2" ]]; then
   # than half of them, are gone, and exits 7 (client/README.md, "Mass-delete safeguard"); a user who means the upgrade
   # runs `chunkvault sync --force`, which this does when the upgrade removes that many (and says so).
   force=()
-  if (( removed > 50 || 2 * removed > files )); then
+  if mass_delete "$removed" "$files"; then
     force=(--force)
     echo "   $removed files removed: more than the safeguard lets through (exit 7); the update sync runs with --force, as a user who means it would"
   fi

@@ -36,13 +36,7 @@ export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$api_port"
 CHUNKVAULT_TOKEN=$(local_token "$api_port" "push-$(date +%s)")
 export CHUNKVAULT_TOKEN
 export CHUNKVAULT_CONFIG_DIR="$work/cli-config"
-export RESTIC_REPOSITORY="s3:http://127.0.0.1:$((api_port + 1))/restic-push"
-export RESTIC_PASSWORD=chunkvault-bench
-export RESTIC_CACHE_DIR="$work/restic-cache"
-creds=$(cat "$work/cloud/keys/emulator-credentials")
-export AWS_ACCESS_KEY_ID=${creds%%:*}
-export AWS_SECRET_ACCESS_KEY=${creds#*:}
-restic init >/dev/null
+local_restic "$work/cloud" $((api_port + 1)) restic-push "$work"
 
 # One untimed round of each warms the cloud's functions and the disks' caches (and makes the CLI's class data archive).
 head -c $((64 << 20)) /dev/urandom > "$work/warm.bin"
