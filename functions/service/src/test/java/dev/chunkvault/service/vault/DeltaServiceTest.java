@@ -86,16 +86,8 @@ class DeltaServiceTest {
         alice.commit("notes.txt", null, c, "delta-text-0001");
         byte[] edited = edit(base, 150_000);
         ChunkId target = ChunkId.sha256(edited);
-        Delta d = DeltaEncoder.encode(BlockSignature.compute(base), edited);
-        assertTrue(deltas.deltaUpload(alice.owner, ChunkId.sha256(base), target, d.encode()).stored());
-        ChunkRow row = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(target)).orElseThrow());
-        assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
-        assertEquals(edited.length, row.size());
-        assertTrue(row.storedLength() < edited.length / 3, "stored " + row.storedLength() + " of " + edited.length);
-        PackRow pack = PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(row.pack())).orElseThrow());
-        assertEquals(PackRow.State.SEALED, pack.state());
+        PackRow pack = rebuiltCompressed(base, edited);
         assertEquals(alice.owner.tag(), pack.ns());
-        assertTrue(v.blobs.get(ChunkRow.objectKey(target)).isEmpty(), "no raw object");
         String head = v.reads.file(alice.owner, "notes.txt", false).version();
         Content next = new Content(List.of(edited));
         assertEquals(CommitService.Outcome.CREATED, alice.commit("notes.txt", head, next, "delta-text-0002").outcome());
@@ -119,17 +111,8 @@ class DeltaServiceTest {
         alice.upload(c); // alone, raw: a chunk of the large-file profile
         assertEquals(CommitService.Outcome.CREATED, commitLarge("big.log", null, c, "delta-large-0001").outcome());
         byte[] edited = edit(base, 2_000_000);
-        ChunkId target = ChunkId.sha256(edited);
-        Delta d = DeltaEncoder.encode(BlockSignature.compute(base), edited);
-        assertTrue(deltas.deltaUpload(alice.owner, ChunkId.sha256(base), target, d.encode()).stored());
-        ChunkRow row = ChunkRow.from(v.items.get(Tables.CHUNKS, ChunkRow.key(target)).orElseThrow());
-        assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
-        assertEquals(edited.length, row.size());
-        assertTrue(row.storedLength() < edited.length / 3, "stored " + row.storedLength() + " of " + edited.length);
-        PackRow pack = PackRow.from(v.items.get(Tables.CHUNKS, PackRow.key(row.pack())).orElseThrow());
-        assertEquals(PackRow.State.SEALED, pack.state());
+        PackRow pack = rebuiltCompressed(base, edited);
         assertEquals(1, pack.entries().size(), "a one-entry pack");
-        assertTrue(v.blobs.get(ChunkRow.objectKey(target)).isEmpty(), "no raw object");
         String head = v.reads.file(alice.owner, "big.log", false).version();
         Content next = new Content(List.of(edited));
         assertEquals(CommitService.Outcome.CREATED, commitLarge("big.log", head, next, "delta-large-0002").outcome());
@@ -137,6 +120,24 @@ class DeltaServiceTest {
                 "big.log", null, null)));
         new Oracle(v).referencedChunksIntact();
         new Oracle(v).countsMatchRecount();
+    }
+
+    /**
+     * Sends {@code edited} as a delta against {@code base} and checks that the service stored the rebuilt chunk
+     * compressed (to under a third) in a sealed pack, and no raw object of it: that pack.
+     */
+    private PackRow rebuiltCompressed(byte[] base, byte[] edited) {
+        ChunkId target = ChunkId.sha256(edited);
+        Delta d = DeltaEncoder.encode(BlockSignature.compute(base), edited);
+        assertTrue(deltas.deltaUpload(alice.owner, ChunkId.sha256(base), target, d.encode()).stored());
+        ChunkRow row = v.chunkRow(target);
+        assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
+        assertEquals(edited.length, row.size());
+        assertTrue(row.storedLength() < edited.length / 3, "stored " + row.storedLength() + " of " + edited.length);
+        PackRow pack = v.packRow(row.pack());
+        assertEquals(PackRow.State.SEALED, pack.state());
+        assertTrue(v.blobs.get(ChunkRow.objectKey(target)).isEmpty(), "no raw object");
+        return pack;
     }
 
     private CommitService.CommitResult commitLarge(String path, String parent, Content content, String key) {
