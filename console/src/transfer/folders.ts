@@ -83,7 +83,7 @@ export class BatchPlanner {
 
   constructor(private readonly api: ApiTransport, private readonly files: FileEntry[], private readonly options: DownloadOptions) {}
 
-  /** The plan of file `i` (undefined: plan it alone). */
+  /** The plan of file `i`, a file (not a folder marker); undefined: plan it alone. */
   plan(i: number): Promise<Plan | undefined> {
     if (!this.plans.has(i)) {
       this.ask(i);
@@ -100,7 +100,6 @@ export class BatchPlanner {
     }
     if (this.unsupported || wanted.length < 2) {
       wanted.forEach((i) => this.plans.set(i, Promise.resolve(undefined)));
-      this.plans.set(first, this.plans.get(first) ?? Promise.resolve(undefined));
       return;
     }
     const body = { files: wanted.map((i) => ({ path: this.files[i].path, ...(this.files[i].version ? { version: this.files[i].version } : {}) })) };
