@@ -191,6 +191,7 @@ public final class FilePusher {
      * and the profile of the version it replaces ({@code baseProfile}, null for a new file).
      */
     public Scanned scan(Path file, String baseProfile, TransferListener listener) throws IOException {
+        warmUpCodec();
         return scanned(ChunkScanner.scan(file, baseProfile, listener));
     }
 
@@ -217,6 +218,13 @@ public final class FilePusher {
     /** Pushes a file already scanned (its stat must not have changed since). */
     public Result push(Request r, Scanned s) throws IOException {
         return push(r, s, r.parentManifest() != null ? r.parentManifest() : fetchParent(r));
+    }
+
+    /** The codec loads while the file is read and chunked, not when its first chunk is to be compressed or probed. */
+    private void warmUpCodec() {
+        if (client.compressPacks()) {
+            CodecWarmUp.start();
+        }
     }
 
     /** The parent version's manifest; null when the parent is a deletion (or expired). */
@@ -281,6 +289,7 @@ public final class FilePusher {
      * a kill resumes where this one stopped.
      */
     private Result pushNew(Request r) throws IOException {
+        warmUpCodec();
         String pathKey = FilePath.parse(r.remotePath()).foldKey();
         PushCounters counters = new PushCounters();
         BasicFileAttributes a = Files.readAttributes(r.file(), BasicFileAttributes.class);
