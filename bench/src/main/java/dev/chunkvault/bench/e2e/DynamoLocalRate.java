@@ -27,17 +27,22 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 /**
  * The emulator's own write rate, measured apart from Chunkvault's code (issue 15: a many-file sync through the local
  * cloud is bounded by DynamoDB Local's transactions): conditional TransactWriteItems of k puts, for several k, from 1
- * and from 4 threads, on an in-memory DynamoDB Local in this JVM. What one transaction costs against what one item
- * costs tells whether grouping several files' writes into one transaction pays on the emulator.
+ * and from 4 threads, on a DynamoDB Local in this JVM: in memory, or with its data in a directory ({@code -Ddb=DIR}, as
+ * the local cloud keeps it and as {@code bench/run-many-files.sh} runs it). What one transaction costs against what
+ * one item costs tells whether grouping several files' writes into one transaction pays on the emulator.
  *
- * <pre>java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.DynamoLocalRate [transactions per point]</pre>
+ * <pre>java [-Ddb=DIR] -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.DynamoLocalRate [transactions per point]</pre>
  */
 public final class DynamoLocalRate {
     private DynamoLocalRate() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 600;
-        try (LocalDynamo dynamo = LocalDynamo.start(LocalDynamo.Options.inMemory());
+        String db = System.getProperty("db");
+        LocalDynamo.Options options = db == null ? LocalDynamo.Options.inMemory()
+                : LocalDynamo.Options.inMemory().withDbPath(java.nio.file.Path.of(db));
+        System.out.println("DynamoDB Local " + (db == null ? "in memory" : "with its data in " + db));
+        try (LocalDynamo dynamo = LocalDynamo.start(options);
              DynamoDbClient client = DynamoDbClient.builder().endpointOverride(URI.create(dynamo.endpoint().toString()))
                      .region(Region.US_EAST_1).httpClientBuilder(UrlConnectionHttpClient.builder())
                      .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
