@@ -129,6 +129,8 @@ try {
     check(await row('report (conflicted copy').locator('.badge.conflict').textContent() === 'conflicted copy', 'conflicted copy marked');
     check(await row('Readme (Case Conflict)').locator('.badge.conflict').textContent() === 'case conflict', 'case conflict marked');
     check(await row('notes.txt').locator('.badge').count() === 0, 'an ordinary name is not marked');
+    check(await row('latest').locator('.badge.link').textContent() === 'link', 'a symbolic link is marked as a link');
+    check(await row('latest').locator('.badge.conflict').count() === 0, 'a link is not marked as a conflict');
     await shot('docs');
   });
 

@@ -83,6 +83,9 @@ class ConsoleBrowserIT {
             put(c, "docs/report (conflicted copy laptop 2026-01-02 030405).txt", "theirs\n", null);
             put(c, "docs/Readme (Case Conflict).md", "# readme\n", null);
             put(c, "docs/archive/old.txt", "old\n", null);
+            // A symbolic link as the sync client commits one (--links): its content is its target's path.
+            Path linkTarget = Files.writeString(tmp.resolve("link-" + System.nanoTime()), "notes.txt");
+            new FilePusher(c, PushJournal.inMemory()).push(FilePusher.Request.of(linkTarget, "docs/latest", null).withLink(true));
             put(c, "big.bin", "x".repeat(300_000), null);
             FilePusher.Result many = put(c, "many/file-00000.txt", "same\n", null);
             List<ChunkvaultClient.Commit> batch = new ArrayList<>();
