@@ -23,9 +23,4 @@ final class CodecWarmUp {
             t.start();
         }
     }
-
-    /** Whether {@link #start} has been called in this process (tests). */
-    static boolean started() {
-        return STARTED.get();
-    }
 }
