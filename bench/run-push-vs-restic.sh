@@ -2,8 +2,8 @@
 # A large new file, side by side: `chunkvault push` of it against `restic backup` of it, both to the same local cloud's
 # s3proxy (restic's repository is a bucket of it, default compression), each in a process of its own, timed from outside
 # (/usr/bin/time: wall seconds, peak RSS, user + system CPU seconds). Each pair gets a fresh random file, so neither
-# tool finds anything it already holds; the order within a pair alternates. Issue 15's target: the push ≤ 0.6 × restic's time; issue 18's: no slower
-# than before compression.
+# tool finds anything it already holds; the order within a pair alternates. Issue 15's target: the push ≤ 0.6 ×
+# restic's time; issue 18's: no slower than before compression.
 #
 # Usage: bench/run-push-vs-restic.sh [MIB (1024)] [PAIRS (3)]
 # Env: API_PORT (5250; the next two for s3proxy and DynamoDB Local), BUILD=0 skips the Maven build. Writes
