@@ -633,6 +633,34 @@ class SyncEngineTest {
     }
 
     @Test
+    void aCommitThatLandedButWasNotRecordedIsAdoptedByTheNextSync() throws Exception {
+        // The sync stopped between the service's write of its commit and its own record of it (a kill, a power cut):
+        // the service has the local bytes as a new version, the state still names the one before.
+        write(a.resolve("n.txt"), "first");
+        sync(a);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "second, committed but not recorded");
+        String v2 = new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
+                .push(dev.chunkvault.client.FilePusher.Request.of(a.resolve("n.txt"), "n.txt", v1)).commit().version()
+                .versionId();
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(v1, st.get("n.txt").orElseThrow().version(), "the state does not know the commit");
+        }
+        SyncReport r = sync(a);
+        assertTrue(r.pushed.isEmpty() && r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pushed + " " + r.pulled + " "
+                + r.conflicts);
+        assertEquals(v2, vault.head("n.txt").id(), "no second version of the same bytes");
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(v2, st.get("n.txt").orElseThrow().version(), "the version is recorded now");
+        }
+        try (Stream<Path> files = Files.list(a)) {
+            assertEquals(1, files.filter(Files::isRegularFile).count(), "no conflicted copy");
+        }
+        assertEquals("second, committed but not recorded", Files.readString(a.resolve("n.txt")));
+        assertTrue(sync(a).inSync());
+    }
+
+    @Test
     void theSameContentUnderANewVersionIsAdoptedWithoutATransfer() throws Exception {
         write(a.resolve("n.txt"), "same bytes");
         sync(a);
