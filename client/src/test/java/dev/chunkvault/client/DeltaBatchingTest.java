@@ -64,33 +64,25 @@ class DeltaBatchingTest {
         return FilePusher.Request.of(p.file(), remote, p.v1().commit().version().versionId()).withParentManifest(p.v1().manifest());
     }
 
+    /** The update of each of {@link #pushedAndEdited}'s files, at its own remote path ({@code d/f<i>.bin}). */
+    private static List<FilePusher.Request> updates(List<Pushed> files) {
+        List<FilePusher.Request> out = new ArrayList<>(files.size());
+        for (int i = 0; i < files.size(); i++) {
+            out.add(update(files.get(i), "d/f" + i + ".bin"));
+        }
+        return out;
+    }
+
     @Test
     void theDeltasOfFilesPushedTogetherShareBatchRequests() throws Exception {
         SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
         FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
         int n = 12;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            List<Future<FilePusher.Result>> results = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Pushed p = files.get(i);
-                String remote = "d/f" + i + ".bin";
-                results.add(pool.submit(() -> pusher.push(update(p, remote))));
-            }
-            for (Future<FilePusher.Result> r : results) {
-                FilePusher.Result v2 = r.get();
-                assertEquals("created", v2.commit().outcome());
-                assertEquals(1, v2.stats().chunksDelta(), "the edited chunk went as a delta");
-                assertEquals(0, v2.stats().chunksUploaded(), "nothing uploaded whole");
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        pushedTogether(pusher, updates(files));
         assertEquals(n, vault.deltasInBatches.get(), "every delta in a batch");
         assertTrue(vault.deltaBatches.get() <= n / 3, "the files' deltas shared requests: " + vault.deltaBatches.get());
-        assertEquals(0, vault.calls.getOrDefault("POST /v1/delta-uploads", new java.util.concurrent.atomic.AtomicInteger()).get(),
-                "none went alone");
+        assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
         for (int i = 0; i < n; i++) {
             assertArrayEquals(Files.readAllBytes(files.get(i).file()), vault.content("d/f" + i + ".bin"));
         }
@@ -228,11 +220,7 @@ class DeltaBatchingTest {
         FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
         int n = 12;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
-        List<FilePusher.Request> first = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            first.add(update(files.get(i), "d/f" + i + ".bin"));
-        }
-        List<FilePusher.Result> v2 = pushedTogether(pusher, first);
+        List<FilePusher.Result> v2 = pushedTogether(pusher, updates(files));
         assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
         assertEquals(n, vault.deltasInBatches.get(), "every delta in a batch");
         assertTrue(calls("POST /v1/delta-upload-batch") > vault.deltaBatches.get(), "some batches were found too large");
@@ -270,11 +258,7 @@ class DeltaBatchingTest {
         int n = 4;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
         vault.fail("POST /v1/delta-upload-batch", 413, 1); // as a gateway's payload limit: no error code
-        List<FilePusher.Request> requests = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            requests.add(update(files.get(i), "d/f" + i + ".bin"));
-        }
-        pushedTogether(pusher, requests);
+        pushedTogether(pusher, updates(files));
         long[] bounds = shared.bounds();
         assertTrue(bounds[0] <= n / 2 && bounds[0] >= 1, "count halved: " + bounds[0]);
         assertTrue(bounds[1] < ChunkvaultClient.MAX_BATCH_DELTA_BYTES, "bytes lowered: " + bounds[1]);
@@ -286,11 +270,7 @@ class DeltaBatchingTest {
         vault.maxDeltasPerBatch = 1;
         SharedDeltas ones = new SharedDeltas(client, Duration.ofMillis(400));
         FilePusher byOnes = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, ones);
-        List<FilePusher.Request> more = new ArrayList<>();
-        for (Pushed p : pushedAndEdited(byOnes, n, 40_000)) {
-            more.add(update(p, "d/" + p.file().getFileName()));
-        }
-        pushedTogether(byOnes, more);
+        pushedTogether(byOnes, updates(pushedAndEdited(byOnes, n, 40_000)));
         assertEquals(1, ones.bounds()[0], "down to one delta a batch");
         assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
         assertEquals(n, vault.deltasInBatches.get());
