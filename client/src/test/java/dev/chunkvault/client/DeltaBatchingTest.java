@@ -64,6 +64,11 @@ class DeltaBatchingTest {
         return FilePusher.Request.of(p.file(), remote, p.v1().commit().version().versionId()).withParentManifest(p.v1().manifest());
     }
 
+    /** A pusher whose deltas go through {@code deltas}; commits and grants one request each. */
+    private FilePusher pusher(SharedDeltas deltas) {
+        return new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, deltas);
+    }
+
     /** The update of each of {@link #pushedAndEdited}'s files, at its own remote path ({@code d/f<i>.bin}). */
     private static List<FilePusher.Request> updates(List<Pushed> files) {
         List<FilePusher.Request> out = new ArrayList<>(files.size());
@@ -76,7 +81,7 @@ class DeltaBatchingTest {
     @Test
     void theDeltasOfFilesPushedTogetherShareBatchRequests() throws Exception {
         SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
-        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        FilePusher pusher = pusher(shared);
         int n = 12;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
         pushedTogether(pusher, updates(files));
@@ -92,7 +97,7 @@ class DeltaBatchingTest {
     void aServiceWithoutTheBatchRouteGetsOneDeltaPerRequestFromThenOn() throws Exception {
         vault.missingRoutes.add("POST /v1/delta-upload-batch");
         SharedDeltas shared = new SharedDeltas(client, Duration.ZERO);
-        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        FilePusher pusher = pusher(shared);
         List<Pushed> files = pushedAndEdited(pusher, 3, 40_000);
         for (int i = 0; i < files.size(); i++) {
             FilePusher.Result v2 = pusher.push(update(files.get(i), "d/f" + i + ".bin"));
@@ -109,7 +114,7 @@ class DeltaBatchingTest {
     @Test
     void aDeltaTheServiceRefusesInABatchIsUploadedWholeAndTheOthersStandAsDeltas() throws Exception {
         SharedDeltas shared = new SharedDeltas(client, Duration.ZERO);
-        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        FilePusher pusher = pusher(shared);
         // one file of several chunks, two of them edited: both deltas go in one batch, one is refused
         byte[] data = TestFiles.random(7, 3_000_000);
         Path f = TestFiles.write(dir.resolve("big.bin"), data);
@@ -217,7 +222,7 @@ class DeltaBatchingTest {
     void aBatchTooLargeLowersTheBoundsForTheRestOfTheRun() throws Exception {
         vault.maxDeltasPerBatch = 3;
         SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
-        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        FilePusher pusher = pusher(shared);
         int n = 12;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
         List<FilePusher.Result> v2 = pushedTogether(pusher, updates(files));
@@ -254,7 +259,7 @@ class DeltaBatchingTest {
     @Test
     void aBatchTooLargeForItsBytesLowersTheByteBoundsAndADeltaAloneGoesByTheSingleRoute() throws Exception {
         SharedDeltas shared = new SharedDeltas(client, Duration.ofMillis(400));
-        FilePusher pusher = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, shared);
+        FilePusher pusher = pusher(shared);
         int n = 4;
         List<Pushed> files = pushedAndEdited(pusher, n, 40_000);
         vault.fail("POST /v1/delta-upload-batch", 413, 1); // as a gateway's payload limit: no error code
@@ -269,7 +274,7 @@ class DeltaBatchingTest {
         start();
         vault.maxDeltasPerBatch = 1;
         SharedDeltas ones = new SharedDeltas(client, Duration.ofMillis(400));
-        FilePusher byOnes = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, ones);
+        FilePusher byOnes = pusher(ones);
         pushedTogether(byOnes, updates(pushedAndEdited(byOnes, n, 40_000)));
         assertEquals(1, ones.bounds()[0], "down to one delta a batch");
         assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
@@ -280,7 +285,7 @@ class DeltaBatchingTest {
         start();
         vault.maxDeltasPerBatch = 0;
         SharedDeltas one = new SharedDeltas(client, Duration.ZERO);
-        FilePusher alone = new FilePusher(client, PushJournal.inMemory(), client::commit, client::requestUploads, one);
+        FilePusher alone = pusher(one);
         Pushed p = pushedAndEdited(alone, 1, 40_000).get(0);
         FilePusher.Result v2 = alone.push(update(p, "d/f0.bin"));
         assertEquals(1, v2.stats().chunksDelta());
