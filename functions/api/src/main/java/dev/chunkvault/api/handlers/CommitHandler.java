@@ -25,6 +25,9 @@ import java.util.Map;
  * commit, in order, each the status and body POST /v1/commits would have answered for it alone. With {@code seal}
  * (packs to seal first), also {@code sealed}: one answer per pack, in order, each the status and body POST
  * /v1/packs/seal would have answered for it, with its {@code packId}.
+ *
+ * <p>A sync client names itself in the {@code Chunkvault-Writer} header; its commits are then left out of the change
+ * feed it reads ({@code GET /v1/changes?exceptWriter=}).
  */
 public final class CommitHandler extends HttpFunction {
     private final CommitService commits;
@@ -52,7 +55,8 @@ public final class CommitHandler extends HttpFunction {
         Owner owner = request.caller();
         if (BATCH_ROUTE.equals(request.routeKey())) {
             CommitBatchRequestDto body = request.json(CommitBatchRequestDto.class);
-            CommitBatches.Answer answer = batches.commit(owner, body.seal(), body.toDomain(owner));
+            CommitBatches.Answer answer = batches.commit(owner, body.seal(),
+                    body.toDomain(owner).stream().map(c -> c.withWriter(request.writer())).toList());
             List<Map<String, Object>> sealed = new ArrayList<>();
             for (PackService.SealItem s : answer.seals()) {
                 HttpResponse one = s.sealed() != null ? HttpResponse.ok(SealResponse.of(s.sealed()))
@@ -76,7 +80,7 @@ public final class CommitHandler extends HttpFunction {
             return HttpResponse.ok(sealed.isEmpty() ? Map.of("results", results) : Map.of("results", results, "sealed", sealed));
         }
         CommitRequestDto body = request.json(CommitRequestDto.class);
-        return answer(commits.commit(body.toDomain(owner)), log);
+        return answer(commits.commit(body.toDomain(owner).withWriter(request.writer())), log);
     }
 
     private static HttpResponse answer(CommitService.CommitResult r, StructuredLog log) {

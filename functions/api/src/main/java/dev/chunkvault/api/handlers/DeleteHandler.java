@@ -32,6 +32,6 @@ public final class DeleteHandler extends HttpFunction {
     protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
         var owner = request.caller();
         DeleteRequestDto body = request.json(DeleteRequestDto.class);
-        return CommitResponse.of(commits.commit(body.toDomain(owner)));
+        return CommitResponse.of(commits.commit(body.toDomain(owner).withWriter(request.writer())));
     }
 }

@@ -32,6 +32,6 @@ public final class RestoreHandler extends HttpFunction {
     protected HttpResponse handle(ApiRequest request, StructuredLog log) throws Exception {
         var owner = request.caller();
         RestoreRequestDto body = request.json(RestoreRequestDto.class);
-        return CommitResponse.of(commits.commit(body.toDomain(owner)));
+        return CommitResponse.of(commits.commit(body.toDomain(owner).withWriter(request.writer())));
     }
 }

@@ -130,6 +130,14 @@ public final class ApiRequest {
         return event.getRouteKey();
     }
 
+    /** The header a sync client names itself with in its commits (see {@code Writers} in the service). */
+    public static final String WRITER_HEADER = "chunkvault-writer";
+
+    /** The sync replica sending this request ({@link #WRITER_HEADER}), or null; its form is checked by the service. */
+    public String writer() {
+        return header(WRITER_HEADER).orElse(null);
+    }
+
     public Optional<String> header(String name) {
         Map<String, String> h = event.getHeaders();
         if (h == null) {

@@ -103,15 +103,31 @@ public final class CommitService {
      *                      path's own name to drop the parent's (the file is spelled as the marked name now). Null keeps the
      *                      parent's (an edit from a device that does not know it keeps it for the others); a restore
      *                      takes the restored version's
+     * @param writer        the sync replica sending the commit ({@link Writers}), or null: kept on the file row, so
+     *                      the change feed can leave the change out for that replica, which knows it already
      */
     public record CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
                                 String contentHash, long clientMtime, String idempotencyKey, boolean executable,
-                                boolean link, boolean folder, String originalName) {
+                                boolean link, boolean folder, String originalName, String writer) {
         /**
          * {@code clientMtime} when the caller gave none: the version then takes the commit's own time, as Dropbox's
          * {@code client_modified} does, rather than 1970-01-01 (a time of 0 stays a real time of 0).
          */
         public static final long MTIME_UNKNOWN = Long.MIN_VALUE;
+
+        /** A request from no particular replica (see above). */
+        public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
+                             String contentHash, long clientMtime, String idempotencyKey, boolean executable,
+                             boolean link, boolean folder, String originalName) {
+            this(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey, executable, link,
+                    folder, originalName, null);
+        }
+
+        /** The same request, sent by the sync replica {@code replica} (null: by none). */
+        public CommitRequest withWriter(String replica) {
+            return new CommitRequest(owner, path, parentVersion, source, size, contentHash, clientMtime, idempotencyKey,
+                    executable, link, folder, originalName, replica);
+        }
 
         /** A request without an original name (see above). */
         public CommitRequest(Owner owner, String path, String parentVersion, Source source, long size,
@@ -499,6 +515,7 @@ public final class CommitService {
             throw ServiceException.badRequest("INVALID_IDEMPOTENCY_KEY",
                     "idempotencyKey must be 8..128 characters of letters, digits and . _ : -");
         }
+        Writers.check(r.writer(), "The writer");
         if (r.parentVersion() != null && VersionRow.seqOf(r.parentVersion()) < 1) {
             throw ServiceException.badRequest("INVALID_VERSION", "parentVersion is not a version id.");
         }
@@ -932,7 +949,7 @@ public final class CommitService {
         }
         FileRow newFile = new FileRow(owner.sub(), path.foldKey(), path.toString(), fileId, versionId, seq, plan.size,
                 plan.contentHash, plan.tombstone, plan.mtime, now, FileRow.changeKey(now, fileId), windowHour,
-                windowCount, plan.executable, plan.link, plan.folder, plan.originalName);
+                windowCount, plan.executable, plan.link, plan.folder, plan.originalName, r.writer());
         CommitResult result = new CommitResult(Outcome.CREATED, VersionView.of(version.withState(VersionRow.State.ACTIVE)),
                 m.chunkCount(), m.distinctIds().size(), added.size(), large);
         return new Draft(version, newFile, result, now);
@@ -1064,10 +1081,7 @@ public final class CommitService {
         // take longer than the feed's settle window, and a device polling meanwhile would move its cursor past an
         // earlier key before the file row appears — and never see the change.
         long publishedAt = clock.millis();
-        FileRow published = new FileRow(newFile.owner(), newFile.pathKey(), newFile.displayPath(), newFile.fileId(),
-                newFile.head(), newFile.headSeq(), newFile.size(), newFile.contentHash(), newFile.deleted(), newFile.mtime(),
-                publishedAt, FileRow.changeKey(publishedAt, fileId), newFile.windowHour(), newFile.windowCount(),
-                newFile.executable(), newFile.link(), newFile.folder(), newFile.originalName());
+        FileRow published = newFile.publishedAt(publishedAt);
         publish.add(headCas(file, published, parent));
         if (parent != null) {
             publish.add(supersede(fileId, parent, now));

@@ -14,11 +14,14 @@ import dev.chunkvault.service.store.Key;
  * @param link        whether the head is a symbolic link (stored only when set; a row without it is a regular file)
  * @param folder      whether the head is an empty folder's marker (stored only when set)
  * @param originalName the head's {@linkplain VersionRow#originalName original name}, or null (stored only when set)
+ * @param writer      the sync replica that wrote the head ({@link CommitService.CommitRequest#writer}), or null: the
+ *                    change feed leaves a row out for the replica that wrote it (stored only when set; every commit writes
+ *                    the whole row, so a row never keeps an earlier commit's writer)
  */
 public record FileRow(String owner, String pathKey, String displayPath, String fileId, String head, long headSeq,
                       long size, String contentHash, boolean deleted, long mtime, long updatedAt, String changeKey,
                       long windowHour, long windowCount, boolean executable, boolean link,
-                      boolean folder, String originalName) {
+                      boolean folder, String originalName, String writer) {
     public static final String OWNER = "owner";
     public static final String PATH = "path";
     public static final String DISPLAY_PATH = "displayPath";
@@ -37,6 +40,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
     public static final String LINK = "link";
     public static final String FOLDER = "folder";
     public static final String ORIGINAL_NAME = "originalName";
+    public static final String WRITER = "writer";
     static final long HOUR_MILLIS = 3_600_000L;
 
     public static Key key(Owner owner, String pathKey) {
@@ -48,7 +52,7 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
                 i.number(HEAD_SEQ), i.number(SIZE), i.string(CONTENT_HASH), i.bool(DELETED), i.numberOr(MTIME, 0),
                 i.number(UPDATED_AT), i.string(CHANGE_KEY), i.numberOr(WINDOW_HOUR, 0), i.numberOr(WINDOW_COUNT, 0),
                 i.has(EXECUTABLE) && i.bool(EXECUTABLE), i.has(LINK) && i.bool(LINK),
-                i.has(FOLDER) && i.bool(FOLDER), i.string(ORIGINAL_NAME));
+                i.has(FOLDER) && i.bool(FOLDER), i.string(ORIGINAL_NAME), i.string(WRITER));
     }
 
     public Item toItem() {
@@ -68,7 +72,21 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
         if (originalName != null) {
             b.set(ORIGINAL_NAME, originalName);
         }
+        if (writer != null) {
+            b.set(WRITER, writer);
+        }
         return b.build();
+    }
+
+    /** This row as published at {@code millis}: its change feed position (and update time) taken then. */
+    FileRow publishedAt(long millis) {
+        return new FileRow(owner, pathKey, displayPath, fileId, head, headSeq, size, contentHash, deleted, mtime, millis,
+                changeKey(millis, fileId), windowHour, windowCount, executable, link, folder, originalName, writer);
+    }
+
+    /** Whether {@code replica} wrote the head (a null replica wrote nothing). */
+    boolean writtenBy(String replica) {
+        return replica != null && replica.equals(writer);
     }
 
     /** New versions with content this file got in the clock hour of {@code now}. */

@@ -227,26 +227,48 @@ public final class ReadService {
      * and where the page stopped ({@code position|settled|resume}).
      */
     public Changes changes(Owner owner, String cursor, int limit) {
+        return changes(owner, cursor, limit, null);
+    }
+
+    /** Rows a call of the feed reads at most while every row it read was the caller's own (each is a cheap skip). */
+    static final int FEED_SKIP_BUDGET = 10 * MAX_PAGE;
+
+    /**
+     * As {@link #changes(Owner, String, int)}, leaving out the files whose head the sync replica {@code exceptWriter}
+     * wrote (null: none left out): that replica recorded them when its commits were answered, and a sync that stopped
+     * between the answer and its record finds its commit when it sends it again (a stale parent whose head holds its
+     * bytes). The positions move past the rows left out as past any other. A page whose rows were all left out reads
+     * on, up to {@link #FEED_SKIP_BUDGET} rows, so a replica's own large sync costs a few calls, not one a page.
+     */
+    public Changes changes(Owner owner, String cursor, int limit, String exceptWriter) {
+        Writers.check(exceptWriter, "exceptWriter");
         String[] c = decodeCursor(cursor, "c").split("\\|");
         String after = c[0];
         String settled = c.length == 3 ? c[1] : FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), "");
-        String from = c.length == 3 ? c[2] : after;
         int pageSize = Math.max(1, Math.min(MAX_PAGE, limit));
-        Query q = Query.index(Tables.FILES, Tables.CHANGES_INDEX, owner.sub())
-                .where(SortCondition.gt(from)).limit(pageSize);
-        Page<Item> page = retry.call(() -> store.query(q));
         List<FileEntry> out = new ArrayList<>();
         String position = after;
-        String lastRead = from;
-        for (Item i : page.items()) {
-            FileRow f = FileRow.from(i);
-            out.add(FileEntry.of(f));
-            lastRead = f.changeKey();
-            if (lastRead.compareTo(settled) <= 0) {
-                position = lastRead; // settled: no change can appear before it any more
+        String lastRead = c.length == 3 ? c[2] : after;
+        boolean more;
+        int read = 0;
+        do {
+            Query q = Query.index(Tables.FILES, Tables.CHANGES_INDEX, owner.sub())
+                    .where(SortCondition.gt(lastRead)).limit(pageSize);
+            Page<Item> page = retry.call(() -> store.query(q));
+            for (Item i : page.items()) {
+                FileRow f = FileRow.from(i);
+                if (!f.writtenBy(exceptWriter)) {
+                    out.add(FileEntry.of(f));
+                }
+                lastRead = f.changeKey();
+                if (lastRead.compareTo(settled) <= 0) {
+                    position = lastRead; // settled: no change can appear before it any more
+                }
             }
-        }
-        if (page.hasMore() && !page.items().isEmpty()) {
+            read += page.items().size();
+            more = page.hasMore() && !page.items().isEmpty();
+        } while (more && out.isEmpty() && read < FEED_SKIP_BUDGET);
+        if (more) {
             return new Changes(out, encodeCursor("c", position + "|" + settled + "|" + lastRead), true);
         }
         if (position.compareTo(settled) < 0) {

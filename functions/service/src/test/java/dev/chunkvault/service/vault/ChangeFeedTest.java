@@ -148,15 +148,114 @@ class ChangeFeedTest {
         assertTrue(none.isEmpty(), "settled changes come only once: " + none);
     }
 
+    static final String LAPTOP = "laptop-replica-0001";
+    static final String DESKTOP = "desktop-replica-001";
+
+    private static CommitService.CommitResult commitAs(TestVault v, FakeClient who, String writer, String path,
+                                                        String parent, long seed, String key) {
+        Content c = content(seed);
+        who.upload(c);
+        v.clock.advance(Duration.ofMillis(5)); // the feed's order is the commits' order
+        return v.commits.commit(who.request(path, parent, c, key).withWriter(writer));
+    }
+
+    /**
+     * A sync replica is spared its own commits: the feed leaves out the files whose head it wrote, and shows them again
+     * once another writer (another replica, or one that names none: the console, a CLI put) moves their head.
+     */
+    @Test
+    void aReplicasOwnCommitsAreLeftOutOfItsFeedUntilAnotherWriterMovesTheHead() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        String mine = commitAs(v, alice, LAPTOP, "mine.txt", null, 40, "feed-own-0001").version().versionId();
+        commitAs(v, alice, DESKTOP, "theirs.txt", null, 41, "feed-own-0002");
+        commitAs(v, alice, null, "console.txt", null, 42, "feed-own-0003");
+        assertEquals(List.of("theirs.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, LAPTOP)));
+        assertEquals(List.of("mine.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, DESKTOP)));
+        assertEquals(List.of("mine.txt", "theirs.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100)),
+                "a reader that names no replica sees every change");
+
+        String edited = commitAs(v, alice, DESKTOP, "mine.txt", mine, 43, "feed-own-0004").version().versionId();
+        ReadService.Changes laptop = v.reads.changes(alice.owner, cursor, 100, LAPTOP);
+        assertTrue(paths(laptop).contains("mine.txt"), "another replica's edit of the laptop's file: " + paths(laptop));
+        assertEquals(edited, laptop.changes().stream().filter(e -> e.path().equals("mine.txt")).findFirst().orElseThrow()
+                .version());
+        String deleted = alice.delete("mine.txt", edited, "feed-own-0005").version().versionId();
+        ReadService.Changes desktop = v.reads.changes(alice.owner, cursor, 100, DESKTOP);
+        assertTrue(desktop.changes().stream().anyMatch(e -> e.path().equals("mine.txt") && e.deleted()
+                && e.version().equals(deleted)), "a deletion by no replica reaches the replica that wrote the file");
+    }
+
+    /**
+     * Left-out rows move the positions as any other: a replica's poll after its own large sync takes a few calls with
+     * nothing in them, then its cursor is past them; a settled change by another replica, behind them, is still seen.
+     */
+    @Test
+    void aReplicasOwnLargeSyncCostsItAFewEmptyCallsAndItsCursorMovesPast() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        commitAs(v, alice, DESKTOP, "before.txt", null, 50, "feed-skip-0000");
+        List<CommitService.CommitRequest> batch = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            Content c = content(100 + i);
+            alice.upload(c);
+            batch.add(alice.request("own/" + i + ".txt", null, c, "feed-skip-" + (1000 + i)).withWriter(LAPTOP));
+        }
+        v.clock.advance(Duration.ofMillis(5));
+        alice.commitBatch(batch).forEach(b -> assertTrue(b.error() == null, String.valueOf(b.error())));
+        commitAs(v, alice, DESKTOP, "after.txt", null, 51, "feed-skip-0001");
+
+        List<String> seen = new ArrayList<>();
+        int[] calls = new int[1];
+        String c = round(v, alice.owner, cursor, 4, LAPTOP, seen, calls);
+        assertEquals(List.of("before.txt", "after.txt"), seen);
+        assertTrue(calls[0] <= 3, "pages of own rows are read on within one call, not one call each: " + calls[0]);
+
+        v.clock.advance(ReadService.CHANGE_SETTLE.plusSeconds(1));
+        List<String> settled = new ArrayList<>();
+        String past = round(v, alice.owner, c, 4, LAPTOP, settled, calls);
+        assertEquals(List.of("before.txt", "after.txt"), settled, "read once more within the settle window");
+        List<String> none = new ArrayList<>();
+        round(v, alice.owner, past, 4, LAPTOP, none, calls);
+        assertTrue(none.isEmpty(), "settled: " + none);
+    }
+
+    @Test
+    void aWriterIdThatIsNotOneIsRefusedAndNothingIsWritten() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        for (String bad : List.of("short", "has space in it ok", "x".repeat(65), "semi;colon-0000000")) {
+            Content c = content(60);
+            alice.upload(c);
+            CommitService.CommitRequest r = alice.request("bad.txt", null, c, "feed-bad-0001").withWriter(bad);
+            dev.chunkvault.service.error.ServiceException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.chunkvault.service.error.ServiceException.class, () -> v.commits.commit(r));
+            assertEquals("INVALID_WRITER", e.code(), bad);
+            e = org.junit.jupiter.api.Assertions.assertThrows(dev.chunkvault.service.error.ServiceException.class,
+                    () -> v.reads.changes(alice.owner, cursor, 10, bad));
+            assertEquals("INVALID_WRITER", e.code(), bad);
+        }
+        assertTrue(v.reads.changes(alice.owner, cursor, 100).changes().isEmpty(), "nothing was committed");
+    }
+
     /** Calls while {@code more}, pages of two; returns the cursor to keep. */
     private static String round(TestVault v, Owner owner, String cursor, List<String> into) {
+        return round(v, owner, cursor, 2, null, into, new int[1]);
+    }
+
+    /** Calls while {@code more}, pages of {@code limit}, as {@code writer}; counts the calls in {@code calls[0]}. */
+    private static String round(TestVault v, Owner owner, String cursor, int limit, String writer, List<String> into,
+                                int[] calls) {
         ReadService.Changes page;
-        int calls = 0;
+        calls[0] = 0;
         do {
-            page = v.reads.changes(owner, cursor, 2);
+            page = v.reads.changes(owner, cursor, limit, writer);
             into.addAll(paths(page));
             cursor = page.cursor();
-            assertTrue(++calls < 20, "a round ends");
+            assertTrue(++calls[0] < 20, "a round ends");
         } while (page.more());
         return cursor;
     }

@@ -1,0 +1,25 @@
+package dev.chunkvault.service.vault;
+
+import dev.chunkvault.service.error.ServiceException;
+import java.util.regex.Pattern;
+
+/**
+ * Sync replicas' ids: a sync client names itself in its commits (the {@code Chunkvault-Writer} header) and leaves its own
+ * commits out of the change feed it reads ({@code exceptWriter}), so a device does not download the list of what it just
+ * wrote. The id is random, one per sync folder's state (the client makes a new one for a copied state), never an
+ * account or a credential: it only decides which feed entries a caller is spared, never what it may read or write.
+ */
+public final class Writers {
+    /** 16 to 64 letters, digits, '-' or '_': the client's ids are 22 (128 random bits, base64url). */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{16,64}");
+
+    private Writers() {}
+
+    /** {@code id} when it is null or a valid writer id; else a 400 {@code INVALID_WRITER} naming {@code where}. */
+    public static String check(String id, String where) {
+        if (id != null && !ID.matcher(id).matches()) {
+            throw ServiceException.badRequest("INVALID_WRITER", where + " must be 16 to 64 letters, digits, '-' or '_'.");
+        }
+        return id;
+    }
+}
