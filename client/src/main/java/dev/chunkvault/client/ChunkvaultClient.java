@@ -48,12 +48,16 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final ExecutorService transfers;
     /** Sends the packs of one large file's slices side by side (its own pool: pack calls wait for other files'). */
     private final ExecutorService packSenders;
-    private final TransferMemory transferMemory = TransferMemory.forHeap();
+    private final TransferMemory transferMemory;
     /** The service refused a commit's executable bit (see {@link #refusesNewField}). */
-    private final java.util.concurrent.atomic.AtomicBoolean executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean executableBitsRefused;
     /** The service refused a commit's original name (see {@link #refusesNewField}). */
-    private final java.util.concurrent.atomic.AtomicBoolean originalNamesRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean originalNamesRefused;
     private final HttpClient http;
+    /** The client this one is a {@linkplain #writingAs view} of (it owns the pools), or null. */
+    private final ChunkvaultClient base;
+    /** The sync replica this client's commits name ({@link #writingAs}), or null. */
+    private final String writer;
 
     public ChunkvaultClient(ClientOptions options) {
         this.options = options;
@@ -76,6 +80,55 @@ public final class ChunkvaultClient implements AutoCloseable {
         this.http = hb.build();
         this.transport = new Transport(http, options.endpoint(), options.tokens(), options.retry(), options.sleeper(),
                 options.clock(), options.timeout(), "chunkvault-cli/" + Version.VERSION, options.bandwidth());
+        this.base = null;
+        this.writer = null;
+        this.transferMemory = TransferMemory.forHeap();
+        this.executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+        this.originalNamesRefused = new java.util.concurrent.atomic.AtomicBoolean();
+        this.packer = new java.util.concurrent.atomic.AtomicReference<>();
+        this.ranges = new java.util.concurrent.atomic.AtomicReference<>();
+        this.packsOffered = new java.util.concurrent.atomic.AtomicBoolean();
+        this.declarationsAnswerHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+        this.compressPacks = new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress")));
+        this.compressLarge = new java.util.concurrent.atomic.AtomicBoolean(
+                !"false".equals(System.getProperty("chunkvault.compress.large")));
+        this.sealsInCommitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    }
+
+    /** A view of {@code base} whose API calls name {@code writer}: everything else is {@code base}'s own, shared. */
+    private ChunkvaultClient(ChunkvaultClient base, String writer) {
+        this.base = base;
+        this.options = base.options;
+        this.http = base.http;
+        this.transfers = base.transfers;
+        this.packSenders = base.packSenders;
+        this.transport = base.transport.withWriter(writer);
+        this.transferMemory = base.transferMemory;
+        this.executableBitsRefused = base.executableBitsRefused;
+        this.originalNamesRefused = base.originalNamesRefused;
+        this.packer = base.packer;
+        this.ranges = base.ranges;
+        this.packsOffered = base.packsOffered;
+        this.declarationsAnswerHeld = base.declarationsAnswerHeld;
+        this.compressPacks = base.compressPacks;
+        this.compressLarge = base.compressLarge;
+        this.sealsInCommitsRefused = base.sealsInCommitsRefused;
+        this.writer = writer;
+    }
+
+
+    /**
+     * This client as the sync replica {@code writer} (a sync folder's state's id): its commits and deletions name it
+     * ({@link Transport#WRITER_HEADER}), and {@link #changes} leaves that replica's own changes out. The view shares this
+     * client's connections, pools, packer and what it learned of the service; closing it closes nothing.
+     */
+    public ChunkvaultClient writingAs(String writer) {
+        return new ChunkvaultClient(base != null ? base : this, writer);
+    }
+
+    /** The sync replica this client writes as ({@link #writingAs}), or null. */
+    public String writer() {
+        return writer;
     }
 
     public ClientOptions options() {
@@ -108,7 +161,7 @@ public final class ChunkvaultClient implements AutoCloseable {
      */
     static final java.time.Duration PACK_LINGER = java.time.Duration.ofMillis(50);
 
-    private final java.util.concurrent.atomic.AtomicReference<Packer> packer = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<Packer> packer;
 
     /** The packer every push of this client shares, so small chunks of files pushed together share packs. */
     public Packer packer() {
@@ -128,7 +181,7 @@ public final class ChunkvaultClient implements AutoCloseable {
     /** How long the range fetcher waits for other files' chunks of the same packs (the shared plans' linger). */
     static final java.time.Duration RANGE_LINGER = java.time.Duration.ofMillis(25);
 
-    private final java.util.concurrent.atomic.AtomicReference<RangeFetcher> ranges = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<RangeFetcher> ranges;
 
     /** The fetcher every pull of this client shares, so chunks of one pack that files need together come in one GET. */
     public RangeFetcher ranges() {
@@ -176,9 +229,9 @@ public final class ChunkvaultClient implements AutoCloseable {
     record SealBody(String packId) {}
 
     /** Set by the first grant's answer: whether the service offers packs (it lists the chunks to pack). */
-    private final java.util.concurrent.atomic.AtomicBoolean packsOffered = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean packsOffered;
     /** Cleared once the service refuses {@code unlessHeld} on a declaration (a deployment older than this client). */
-    private final java.util.concurrent.atomic.AtomicBoolean declarationsAnswerHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicBoolean declarationsAnswerHeld;
 
     /**
      * Whether small chunks may go straight to a pack, without asking for upload grants first: the service's pack
@@ -204,8 +257,7 @@ public final class ChunkvaultClient implements AutoCloseable {
         compressPacks.set(on);
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean compressPacks =
-            new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress")));
+    private final java.util.concurrent.atomic.AtomicBoolean compressPacks;
 
     /**
      * Whether a compressible chunk over {@link PackFormat#MAX_CHUNK_BYTES} (the large-file profile's) goes compressed, as
@@ -222,8 +274,7 @@ public final class ChunkvaultClient implements AutoCloseable {
         compressLarge.set(on);
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean compressLarge =
-            new java.util.concurrent.atomic.AtomicBoolean(!"false".equals(System.getProperty("chunkvault.compress.large")));
+    private final java.util.concurrent.atomic.AtomicBoolean compressLarge;
 
     /** {@code POST /v1/packs}: declares a pack (its SHA-256, size and chunks); the answer holds its one presigned PUT. */
     public PackDeclared declarePack(String sha256Hex, long size, List<PackFormat.Entry> entries) {
@@ -262,7 +313,7 @@ public final class ChunkvaultClient implements AutoCloseable {
     }
 
     /** Set once the service refuses {@code seal} in a commit batch (a deployment older than this client). */
-    private final java.util.concurrent.atomic.AtomicBoolean sealsInCommitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean sealsInCommitsRefused;
 
     /**
      * Whether packs are left to be sealed by the commit batch that first uses them ({@link PackSeal}), instead of by a
@@ -716,10 +767,13 @@ public final class ChunkvaultClient implements AutoCloseable {
         }
     }
 
-    /** {@code GET /v1/changes}: files changed since {@code cursor}. */
+    /**
+     * {@code GET /v1/changes}: files changed since {@code cursor}; for a {@linkplain #writingAs replica's view}, without
+     * the files whose head that replica wrote (a service older than that lists them too).
+     */
     public Changes changes(String cursor, Integer limit) {
         return transport.call(Call.get("/v1/changes", Transport.query("cursor", cursor,
-                "limit", limit == null ? null : limit.toString())), Changes.class);
+                "limit", limit == null ? null : limit.toString(), "exceptWriter", writer)), Changes.class);
     }
 
     /** {@code GET /v1/history}: one page of a file's retained versions, newest first. */
@@ -954,6 +1008,9 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (base != null) {
+            return; // a view: its pools are its base's
+        }
         transfers.shutdownNow();
         packSenders.shutdownNow();
     }

@@ -45,6 +45,8 @@ public final class Transport {
     private final Clock clock;
     private final Duration timeout;
     private final String userAgent;
+    /** The sync replica its API calls name ({@link #WRITER_HEADER}), or null. */
+    private final String writer;
     private final ObjectMapper json = ClientJson.MAPPER;
     /**
      * Set once a service refused a gzip-compressed JSON body and took the same body plain (a service older than
@@ -70,6 +72,33 @@ public final class Transport {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.userAgent = userAgent;
+        this.writer = null;
+    }
+
+    private Transport(Transport base, String writer) {
+        this.up = base.up;
+        this.down = base.down;
+        this.http = base.http;
+        this.endpoint = base.endpoint;
+        this.tokens = base.tokens;
+        this.retry = base.retry;
+        this.sleeper = base.sleeper;
+        this.clock = base.clock;
+        this.timeout = base.timeout;
+        this.userAgent = base.userAgent;
+        this.writer = writer;
+        this.plainJsonOnly = base.plainJsonOnly;
+    }
+
+    /** The header naming the sync replica that sends a request (the service keeps it on the files it commits). */
+    public static final String WRITER_HEADER = "Chunkvault-Writer";
+
+    /**
+     * This transport, its API calls naming {@code writer} in {@link #WRITER_HEADER}; the same connections, credentials
+     * and bandwidth limits.
+     */
+    Transport withWriter(String writer) {
+        return new Transport(this, Objects.requireNonNull(writer, "writer"));
     }
 
     private static URI stripSlash(URI u) {
@@ -226,6 +255,9 @@ public final class Transport {
                     .header("Accept", "application/json").header("Accept-Encoding", "gzip");
             if (userAgent != null) {
                 b.header("User-Agent", userAgent);
+            }
+            if (writer != null) {
+                b.header(WRITER_HEADER, writer);
             }
             String token = tokens.token();
             if (token != null && !token.isBlank()) {

@@ -62,6 +62,14 @@ public final class FakeVault implements AutoCloseable {
     private final Map<String, List<Version>> files = new TreeMap<>();
     private final Map<String, Version> byKey = new HashMap<>();
     private final List<String> changeLog = new ArrayList<>();
+    /** The sync replica each version was committed by (its request's Chunkvault-Writer; "" for none), by version id. */
+    private final Map<String, String> writers = new HashMap<>();
+    /** The current request's Chunkvault-Writer header (requests are answered one at a time). */
+    private String writer;
+    /** Every Chunkvault-Writer header seen ("null" for a request without one). */
+    public final java.util.Set<String> writersSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Entries the change feed has answered, in all. */
+    public final AtomicInteger feedEntries = new AtomicInteger();
     private record Fault(int status, String code) {}
 
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
@@ -367,48 +375,54 @@ public final class FakeVault implements AutoCloseable {
             }
             Object answer;
             synchronized (this) {
-                answer = switch (route) {
-                    case "POST /v1/uploads" -> uploads(body);
-                    case "POST /v1/packs" -> declarePack(body);
-                    case "POST /v1/packs/seal" -> sealPack(body);
-                    case "POST /v1/commits" -> commit(body);
-                    case "POST /v1/commit-batch" -> commitBatch(body);
-                    case "POST /v1/delete" -> delete(body);
-                    case "POST /v1/restore" -> restore(body);
-                    case "GET /v1/files" -> list(q);
-                    case "GET /v1/file" -> file(q);
-                    case "GET /v1/changes" -> changes(q);
-                    case "GET /v1/history" -> history(q);
-                    case "POST /v1/downloads" -> downloads(body);
-                    case "POST /v1/download-batch" -> downloadBatch(body);
-                    case "POST /v1/signatures" -> signatures(body);
-                    case "POST /v1/delta-uploads" -> deltaUpload(body);
-                    case "POST /v1/delta-upload-batch" -> deltaUploadBatch(batchDeltas);
-                    case "POST /v1/conflict-check" -> conflictCheck(body);
-                    case "GET /v1/usage" -> usage();
-                    case "POST /v1/rewind" -> {
-                        rewindRequests.add(body);
-                        String page = rewindPages.poll();
-                        yield page != null ? JSON.readTree(page) : new Status(404, error("NOT_FOUND", "No rewind here."));
-                    }
-                    case "POST /v1/admin/audit" -> auditReport != null ? Map.of("audit", JSON.readTree(auditReport))
-                            : new Status(404, error("NOT_FOUND", "No audit here."));
-                    case "PUT /v1/admin/quota" -> {
-                        quota = body.hasNonNull("quotaBytes") && body.get("quotaBytes").asLong() > 0
-                                ? body.get("quotaBytes").asLong() : null;
-                        Map<String, Object> u = new LinkedHashMap<>();
-                        u.put("owner", body.path("owner").asText());
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> mine = (Map<String, Object>) usage();
-                        u.putAll(mine);
-                        yield u;
-                    }
-                    case "POST /v1/admin/gc" -> Map.of("gc", Map.of("runId", "r", "token", 1, "complete", true,
-                            "versionsExpired", 0, "chunksSwept", 0, "bytesReclaimed", 0));
-                    case "POST /v1/local/v1/token", "POST /local/v1/token" -> Map.of("token", "test-token",
-                            "expiresAt", Instant.now().plusSeconds(3600).toString());
-                    default -> new Status(404, NO_ROUTE);
-                };
+                writer = ex.getRequestHeaders().getFirst("Chunkvault-Writer");
+                writersSeen.add(String.valueOf(writer));
+                try {
+                    answer = switch (route) {
+                        case "POST /v1/uploads" -> uploads(body);
+                        case "POST /v1/packs" -> declarePack(body);
+                        case "POST /v1/packs/seal" -> sealPack(body);
+                        case "POST /v1/commits" -> commit(body);
+                        case "POST /v1/commit-batch" -> commitBatch(body);
+                        case "POST /v1/delete" -> delete(body);
+                        case "POST /v1/restore" -> restore(body);
+                        case "GET /v1/files" -> list(q);
+                        case "GET /v1/file" -> file(q);
+                        case "GET /v1/changes" -> changes(q);
+                        case "GET /v1/history" -> history(q);
+                        case "POST /v1/downloads" -> downloads(body);
+                        case "POST /v1/download-batch" -> downloadBatch(body);
+                        case "POST /v1/signatures" -> signatures(body);
+                        case "POST /v1/delta-uploads" -> deltaUpload(body);
+                        case "POST /v1/delta-upload-batch" -> deltaUploadBatch(batchDeltas);
+                        case "POST /v1/conflict-check" -> conflictCheck(body);
+                        case "GET /v1/usage" -> usage();
+                        case "POST /v1/rewind" -> {
+                            rewindRequests.add(body);
+                            String page = rewindPages.poll();
+                            yield page != null ? JSON.readTree(page) : new Status(404, error("NOT_FOUND", "No rewind here."));
+                        }
+                        case "POST /v1/admin/audit" -> auditReport != null ? Map.of("audit", JSON.readTree(auditReport))
+                                : new Status(404, error("NOT_FOUND", "No audit here."));
+                        case "PUT /v1/admin/quota" -> {
+                            quota = body.hasNonNull("quotaBytes") && body.get("quotaBytes").asLong() > 0
+                                    ? body.get("quotaBytes").asLong() : null;
+                            Map<String, Object> u = new LinkedHashMap<>();
+                            u.put("owner", body.path("owner").asText());
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> mine = (Map<String, Object>) usage();
+                            u.putAll(mine);
+                            yield u;
+                        }
+                        case "POST /v1/admin/gc" -> Map.of("gc", Map.of("runId", "r", "token", 1, "complete", true,
+                                "versionsExpired", 0, "chunksSwept", 0, "bytesReclaimed", 0));
+                        case "POST /v1/local/v1/token", "POST /local/v1/token" -> Map.of("token", "test-token",
+                                "expiresAt", Instant.now().plusSeconds(3600).toString());
+                        default -> new Status(404, NO_ROUTE);
+                    };
+                } finally {
+                    writer = null; // what a test does to the vault directly is no replica's
+                }
             }
             if (answer instanceof Status s) {
                 send(ex, s.status, s.body);
@@ -992,6 +1006,7 @@ public final class FakeVault implements AutoCloseable {
         files.computeIfAbsent(FilePath.parse(path).foldKey(), k -> new ArrayList<>()).add(v);
         byKey.put(key, v);
         changeLog.add(FilePath.parse(path).foldKey());
+        writers.put(v.id(), writer == null ? "" : writer);
         return Map.of("outcome", "created", "version", view(v));
     }
 
@@ -1145,14 +1160,21 @@ public final class FakeVault implements AutoCloseable {
 
     private Object changes(Map<String, String> q) {
         int from = Integer.parseInt(q.get("cursor").substring(2));
+        String except = q.get("exceptWriter");
         Map<String, Object> seen = new LinkedHashMap<>();
         for (int i = from; i < changeLog.size(); i++) {
             List<Version> vs = files.get(changeLog.get(i));
             if (vs == null) {
                 continue; // purged
             }
-            seen.put(changeLog.get(i), entry(vs.get(vs.size() - 1)));
+            Version head = vs.get(vs.size() - 1);
+            if (except != null && except.equals(writers.get(head.id()))) {
+                seen.remove(changeLog.get(i)); // the head is the reader's own: left out, as the service does
+                continue;
+            }
+            seen.put(changeLog.get(i), entry(head));
         }
+        feedEntries.addAndGet(seen.size());
         return Map.of("changes", new ArrayList<>(seen.values()), "cursor", "c." + changeLog.size(), "more", false);
     }
 

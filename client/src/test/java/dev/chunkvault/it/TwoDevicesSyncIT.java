@@ -185,4 +185,48 @@ class TwoDevicesSyncIT {
             assertArrayEquals("hello".getBytes(), ta.get("new-on-desktop.txt"));
         }
     }
+    /** A sync through the change feed (not a full listing), as a device's second and later syncs are. */
+    private static SyncReport feedSync(ChunkvaultClient client, Path root, String device) throws IOException {
+        try (dev.chunkvault.client.sync.StateStore st = dev.chunkvault.client.sync.StateStore.open(root)) {
+            return new dev.chunkvault.client.sync.SyncEngine(client, st,
+                    dev.chunkvault.client.sync.SyncEngine.Options.defaults(device), null).run();
+        }
+    }
+
+    /**
+     * Issue 15: each device's commits name its replica, kept by DynamoDB on the file rows; the feed a device reads
+     * leaves its own out and has everyone else's.
+     */
+    @Test
+    void eachDevicesFeedLeavesOutItsOwnCommitsAndHasTheOthers(LocalCloud cloud) throws Exception {
+        String user = CloudClients.newUser("own-changes");
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        try (ChunkvaultClient ca = CloudClients.client(cloud, user, null);
+             ChunkvaultClient cb = CloudClients.client(cloud, user, null)) {
+            String before = ca.listAll("", true, true).changeCursor();
+            for (int i = 0; i < 12; i++) {
+                edit(a.resolve("src/f" + i + ".txt"), ("file " + i).getBytes());
+            }
+            feedSync(ca, a, "a");
+            String writerA;
+            try (dev.chunkvault.client.sync.StateStore st = dev.chunkvault.client.sync.StateStore.open(a)) {
+                writerA = st.writerId();
+            }
+            assertEquals(12, ca.changes(before, 1000).changes().size(), "everyone else sees the twelve commits");
+            var own = ca.writingAs(writerA).changes(before, 1000);
+            assertEquals(0, own.changes().size(), "the device that made them is spared them: " + own.changes());
+
+            SyncReport second = feedSync(cb, b, "b");
+            assertEquals(12, second.pulled.size(), second.pulled.toString());
+            edit(b.resolve("src/f4.txt"), "edited on b".getBytes());
+            Files.delete(b.resolve("src/f5.txt"));
+            feedSync(cb, b, "b");
+            SyncReport back = feedSync(ca, a, "a");
+            assertEquals(java.util.List.of("src/f4.txt"), back.pulled, back.pulled.toString());
+            assertEquals(java.util.List.of("src/f5.txt"), back.deletedLocal, back.deletedLocal.toString());
+            assertTreesEqual(a, b);
+            assertTrue(feedSync(ca, a, "a").inSync() && feedSync(cb, b, "b").inSync());
+        }
+    }
 }

@@ -33,10 +33,12 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     static final int SCHEMA_VERSION = 1;
 
     private final Path root;
+    private final Path file;
     private final Connection db;
 
-    private StateStore(Path root, Connection db) {
+    private StateStore(Path root, Path file, Connection db) {
         this.root = root;
+        this.file = file;
         this.db = db;
     }
 
@@ -87,7 +89,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 // the marked name (a deletion here, sent to the server) and the pair a collision, so do not go back.
                 s.execute("CREATE TABLE IF NOT EXISTS aliases(path_key TEXT PRIMARY KEY, local_path TEXT NOT NULL)");
             }
-            StateStore store = new StateStore(root, c);
+            StateStore store = new StateStore(root, file, c);
             String v = store.meta("schema").orElse(null);
             if (v == null) {
                 store.putMeta("schema", Integer.toString(SCHEMA_VERSION));
@@ -119,6 +121,42 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     // ---------------------------------------------------------------- meta
+
+    static final String WRITER = "writer";
+    static final String WRITER_FILE = "writerFile";
+
+    /**
+     * This state's sync replica id: the service keeps it on the files this folder's syncs commit, and leaves them out of
+     * the change feed these syncs read (they recorded them when the commits were answered). Random, and bound to this
+     * database file's identity on disk (device and inode): a copy of the state — a folder copied with its
+     * {@code .chunkvault}, or restored from a backup — is another file, so it gets an id of its own and sees the
+     * original's commits as anyone's. Where the file system gives no identity, every call makes a new id, kept nowhere:
+     * nothing is left out of the feed then.
+     */
+    public synchronized String writerId() {
+        String identity = fileIdentity();
+        String id = meta(WRITER).orElse(null);
+        if (id != null && identity != null && identity.equals(meta(WRITER_FILE).orElse(null))) {
+            return id;
+        }
+        byte[] random = new byte[16];
+        new java.security.SecureRandom().nextBytes(random);
+        String fresh = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        if (identity != null) {
+            putMeta(WRITER, fresh);
+            putMeta(WRITER_FILE, identity);
+        }
+        return fresh;
+    }
+
+    private String fileIdentity() {
+        try {
+            Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            return key == null ? null : key.toString();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
 
     /** The meta key of the folder's choice to keep symbolic links as links ("1"; absent: skipped, the default). */
     public static final String LINKS = "links";

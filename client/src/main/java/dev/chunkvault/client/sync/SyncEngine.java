@@ -202,7 +202,10 @@ public final class SyncEngine {
     /** Whether this run keeps symbolic links as links (the option, else the folder's recorded choice). */
     private volatile boolean links;
 
-    public SyncEngine(ChunkvaultClient client, StateStore state, Options options, SyncListener listener) {
+    public SyncEngine(ChunkvaultClient service, StateStore state, Options options, SyncListener listener) {
+        // The folder's replica id on every commit, and its own commits left out of the feed it reads (a dry run writes
+        // nothing, not even the id).
+        ChunkvaultClient client = options.dryRun() ? service : service.writingAs(state.writerId());
         this.client = client;
         this.state = state;
         this.root = state.root();

@@ -1,0 +1,173 @@
+package dev.chunkvault.client.sync;
+
+import static dev.chunkvault.client.sync.SyncEngineTest.edit;
+import static dev.chunkvault.client.sync.SyncEngineTest.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chunkvault.client.ChunkvaultClient;
+import dev.chunkvault.client.FakeVault;
+import dev.chunkvault.client.FilePusher;
+import dev.chunkvault.client.PushJournal;
+import dev.chunkvault.client.TestFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sync folder is a replica with an id of its own: its commits name it, and the change feed it reads leaves them out
+ * (issue 15: a device re-read the list of what it had just written). Two folders synced through one client are two
+ * replicas; a copied folder is another; a commit that landed but was not recorded is still found.
+ */
+class OwnChangesTest {
+    @TempDir
+    Path tmp;
+    Path a;
+    Path b;
+    FakeVault vault;
+    ChunkvaultClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = new FakeVault();
+        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+        a = Files.createDirectories(tmp.resolve("laptop"));
+        b = Files.createDirectories(tmp.resolve("desktop"));
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        vault.close();
+    }
+
+    SyncReport sync(Path root) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults(root.getFileName().toString()), null).run();
+        }
+    }
+
+    static String writerOf(Path root) {
+        try (StateStore st = StateStore.open(root)) {
+            return st.writerId();
+        }
+    }
+
+    @Test
+    void aFolderReadsNoneOfItsOwnCommitsAndAllOfTheOthers() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            write(a.resolve("docs/" + i + ".txt"), "file " + i);
+        }
+        sync(a);
+        assertTrue(vault.writersSeen.contains(writerOf(a)), "the commits named the folder's replica: " + vault.writersSeen);
+        vault.feedEntries.set(0);
+        assertTrue(sync(a).inSync());
+        assertEquals(0, vault.feedEntries.get(), "the folder's own five commits are not listed to it again");
+
+        // Another folder through the same client is another replica: it gets all five.
+        assertNotEquals(writerOf(a), writerOf(b));
+        SyncReport first = sync(b);
+        assertEquals(5, first.pulled.size(), first.pulled.toString());
+        edit(b.resolve("docs/3.txt"), "edited on the desktop");
+        sync(b);
+        vault.feedEntries.set(0);
+        SyncReport back = sync(a);
+        assertEquals(List.of("docs/3.txt"), back.pulled);
+        assertEquals(1, vault.feedEntries.get(), "only the other replica's edit is listed");
+        assertEquals("edited on the desktop", Files.readString(a.resolve("docs/3.txt")));
+        assertTrue(sync(a).inSync() && sync(b).inSync());
+    }
+
+    /** A folder copied with its state (to a new machine, or back from a backup) must not take the original's commits for its own. */
+    @Test
+    void aCopiedFolderIsAnotherReplicaAndSeesTheOriginalsCommits() throws Exception {
+        write(a.resolve("n.txt"), "first");
+        sync(a);
+        Path copy = tmp.resolve("copy");
+        try (Stream<Path> all = Files.walk(a)) {
+            for (Path p : all.toList()) {
+                Path to = copy.resolve(a.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        String original = writerOf(a);
+        assertNotEquals(original, writerOf(copy), "the copy's state is another file: another replica");
+        assertEquals(original, writerOf(a), "the original keeps its id");
+
+        edit(a.resolve("n.txt"), "second, from the original");
+        sync(a);
+        SyncReport r = sync(copy);
+        assertEquals(List.of("n.txt"), r.pulled, "the original's commit reaches the copy");
+        assertEquals("second, from the original", Files.readString(copy.resolve("n.txt")));
+    }
+
+    /**
+     * Stopped between the service's write of a commit and the state's record of it, with the commit naming the folder's
+     * replica: the feed leaves it out, and the next sync finds it by sending it again (a stale parent whose head holds
+     * the same bytes). Nothing is sent twice, no conflicted copy.
+     */
+    @Test
+    void anOwnCommitThatLandedButWasNotRecordedIsAdoptedByTheNextSync() throws Exception {
+        write(a.resolve("n.txt"), "first");
+        sync(a);
+        String v1 = vault.head("n.txt").id();
+        edit(a.resolve("n.txt"), "second, committed but not recorded");
+        String v2 = new FilePusher(client.writingAs(writerOf(a)), PushJournal.inMemory())
+                .push(FilePusher.Request.of(a.resolve("n.txt"), "n.txt", v1)).commit().version().versionId();
+        vault.feedEntries.set(0);
+        SyncReport r = sync(a);
+        assertEquals(0, vault.feedEntries.get(), "the commit is the folder's own: not in its feed");
+        assertTrue(r.pushed.isEmpty() && r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pushed + " " + r.pulled + " "
+                + r.conflicts);
+        assertEquals(v2, vault.head("n.txt").id(), "no second version of the same bytes");
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(v2, st.get("n.txt").orElseThrow().version(), "the version is recorded now");
+        }
+        try (Stream<Path> files = Files.list(a)) {
+            assertEquals(1, files.filter(Files::isRegularFile).count(), "no conflicted copy");
+        }
+        assertTrue(sync(a).inSync());
+    }
+
+    /** The same for a deletion: the file stays deleted, its record goes, and the other folder deletes it too. */
+    @Test
+    void anOwnDeletionThatLandedButWasNotRecordedIsTakenAsDone() throws Exception {
+        write(a.resolve("gone.txt"), "to be deleted");
+        write(a.resolve("kept.txt"), "kept");
+        sync(a);
+        sync(b);
+        Files.delete(a.resolve("gone.txt"));
+        client.writingAs(writerOf(a)).delete("gone.txt", vault.head("gone.txt").id(), ChunkvaultClient.newIdempotencyKey());
+        SyncReport r = sync(a);
+        assertTrue(r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pulled + " " + r.conflicts);
+        assertFalse(Files.exists(a.resolve("gone.txt")), "the deletion is not undone");
+        assertTrue(vault.head("gone.txt").deleted());
+        try (StateStore st = StateStore.open(a)) {
+            assertTrue(st.get("gone.txt").isEmpty(), "the record is gone");
+        }
+        sync(b);
+        assertFalse(Files.exists(b.resolve("gone.txt")));
+        assertTrue(Files.exists(b.resolve("kept.txt")));
+    }
+
+    @Test
+    void aDryRunNamesNoReplicaAndWritesNoId() throws Exception {
+        write(a.resolve("n.txt"), "first");
+        try (StateStore st = StateStore.open(a)) {
+            new SyncEngine(client, st, SyncEngine.Options.defaults("laptop").withDryRun(true), null).run();
+            assertTrue(st.meta(StateStore.WRITER).isEmpty(), "a dry run writes nothing, not even the id");
+        }
+    }
+}
