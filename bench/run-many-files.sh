@@ -125,6 +125,17 @@ mass_delete() {
   (( $1 > 50 || 2 * $1 > $2 ))
 }
 
+# tree_diff A B: diff -rq of two folders (.chunkvault/ excluded), without the symbolic links only one side has (a sync
+# skips links unless --links, as the sync's summary says): the first five lines, empty when they hold the same files.
+tree_diff() {
+  diff -rq --exclude=.chunkvault "$1" "$2" | while IFS= read -r line; do
+    if [[ $line =~ ^Only\ in\ (.*):\ (.*)$ && -L "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}" ]]; then
+      continue
+    fi
+    printf '%s\n' "$line"
+  done | head -5 || true
+}
+
 # The byte count alone (WIRE_ONLY=1): the steps of the metered run below, in the one local cloud.
 if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
   [[ -n "$tree2" ]] || { echo "WIRE_ONLY=1 needs TREE2" >&2; exit 1; }
@@ -156,7 +167,7 @@ if [[ "${WIRE_ONLY:-0}" == 1 ]]; then
   meter_pid=
   read -r cv_requests cv_sent cv_received < <(awk -F'\t' '$1 == "TOTAL" {print $2, $3 + $4, $5 + $6}' "$work/wire.tsv")
   cv_bytes=$((cv_sent + cv_received))
-  cmp_update_m=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/m" | head -5 || true)
+  cmp_update_m=$(tree_diff "$work/v2" "$work/m")
   rsync -a --delete "$tree/" "$work/dest/"
   rsync -a --delete --no-whole-file --stats "$work/v2/" "$work/dest/" > "$work/rsync.log"
   rsync_stat() { awk -F': ' -v k="$2" 'index($0, k) == 1 { split($2, w, " "); gsub(/,/, "", w[1]); print w[1] }' "$1"; }
@@ -214,7 +225,7 @@ echo "== nothing to do"
 timed cv_noop "${cli[@]}" sync "$work/a"
 timed cv_noop2 "${cli[@]}" sync "$work/a"
 timed restic_noop restic backup --host bench "$work/src"
-cmp_out=$(diff -rq --exclude=.chunkvault "$work/a" "$work/b" | head -5 || true)
+cmp_out=$(tree_diff "$work/a" "$work/b")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "—"), a / b }'; }
 {
@@ -310,7 +321,7 @@ PY
   # and a third device of the first account gets the upgraded tree: the service holds v2 exactly
   mkdir -p "$work/c"
   timed cv_third "${cli[@]}" sync "$work/c"
-  cmp_update=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/c" | head -5 || true)
+  cmp_update=$(tree_diff "$work/v2" "$work/c")
 
   # Chunkvault's bytes for the same upgrade: the same steps again (first sync of TREE, a sync with nothing to do, the
   # upgrade, the update sync) in a second local cloud of its own, the update sync's requests going through the bench's
@@ -347,7 +358,7 @@ PY
   meter_pid=
   read -r cv_requests cv_sent cv_received < <(awk -F'\t' '$1 == "TOTAL" {print $2, $3 + $4, $5 + $6}' "$work/wire.tsv")
   cv_bytes=$((cv_sent + cv_received))
-  cmp_update_m=$(diff -rq --exclude=.chunkvault "$work/v2" "$work/m" | head -5 || true)
+  cmp_update_m=$(tree_diff "$work/v2" "$work/m")
 
   summary() { grep -m1 '^Sync done' "$work/$1.log" || grep -m1 'in sync' "$work/$1.log" || echo "(no summary)"; }
   {

@@ -20,11 +20,12 @@ import java.util.Map;
  * sync of the tree, a second device getting it, and a sync with nothing to do, each through the wire meter (requests,
  * bytes and summed request time by API route and S3 object kind) and the per-thread CPU sampler (client threads,
  * the functions' threads, DynamoDB Local, s3proxy, JIT and GC). Everything runs in this JVM on an in-memory local
- * cloud, as the e2e bench does.
+ * cloud, as the e2e bench does. With {@code --tree2} (a later version of the tree), also the update: device A's folder
+ * upgraded in place and synced, then device B getting it, both through their change feeds.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.chunkvault.bench.e2e.ManyFilesProfile --tree DIR [--out FILE] [--work DIR]
- *     [--packs on|off] [--compress on|off]
+ *     [--packs on|off] [--compress on|off] [--tree2 DIR]
  * </pre>
  *
  * <p>Each step also reports its wire bytes (all requests, sent and received, headers included) against the tree's size,
@@ -71,6 +72,19 @@ public final class ManyFilesProfile {
             ChunkvaultClient aliceB = ctx.client("many", true, packs);
             md.append(step(ctx, "second device (device B gets the tree)", files, bytes, () -> sync(aliceB, b1, "b")));
             md.append(step(ctx, "no-op sync (device A, nothing changed)", files, bytes, () -> sync(alice, a1, "a")));
+            if (a.containsKey("tree2")) {
+                // The update: device A's folder upgraded in place (same bytes keep their time), synced through the change
+                // feed as a device's later syncs are; then device B gets it, through its feed too.
+                Trees.Change change = Trees.upgrade(Path.of(a.get("tree2")).toAbsolutePath(), a1,
+                        java.nio.file.attribute.FileTime.from(java.time.Instant.now()), java.util.Set.of(".chunkvault"));
+                md.append(String.format(Locale.ROOT, "Upgraded in place to %s: %,d changed, %,d added, %,d removed"
+                        + " (%s changed or added)%n%n", a.get("tree2"), change.changed(), change.added(), change.removed(),
+                        BenchContext.bytes(change.bytesChangedOrAdded())));
+                md.append(step(ctx, "update (device A syncs the upgrade, through its feed)", files, bytes,
+                        () -> feedSync(alice, a1, "a")));
+                md.append(step(ctx, "update (device B gets it, through its feed)", files, bytes,
+                        () -> feedSync(aliceB, b1, "b")));
+            }
         }
         System.out.println(md);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -86,6 +100,13 @@ public final class ManyFilesProfile {
         try (StateStore st = StateStore.open(root)) {
             return new SyncEngine(client, st, SyncEngine.Options.defaults(device).withFullListing(true),
                     SyncListener.NONE).run();
+        }
+    }
+
+    /** A sync through the change feed (no full listing, a mass deletion allowed), as an upgrade's sync is. */
+    private static SyncReport feedSync(ChunkvaultClient client, Path root, String device) throws IOException {
+        try (StateStore st = StateStore.open(root)) {
+            return new SyncEngine(client, st, SyncEngine.Options.defaults(device).withForce(true), SyncListener.NONE).run();
         }
     }
 

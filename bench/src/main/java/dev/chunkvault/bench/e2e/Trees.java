@@ -65,8 +65,13 @@ final class Trees {
      * file of unchanged size would look unchanged to any tool that trusts size and time (rsync, restic, sync).
      */
     static Change upgrade(Path version, Path into, FileTime mtime) throws IOException {
+        return upgrade(version, into, mtime, Set.of());
+    }
+
+    /** As {@link #upgrade(Path, Path, FileTime)}, leaving the folders named in {@code keep} at the top of {@code into} alone. */
+    static Change upgrade(Path version, Path into, FileTime mtime, Set<String> keep) throws IOException {
         TreeMap<String, Path> want = files(version, Set.of());
-        TreeMap<String, Path> have = files(into, Set.of());
+        TreeMap<String, Path> have = files(into, keep);
         int changed = 0;
         int added = 0;
         int removed = 0;
