@@ -172,8 +172,12 @@ public final class DeltaService {
             throw ServiceException.unprocessable("DELTA_MISMATCH",
                     "The delta was computed for another base or target chunk.", Map.of());
         }
-        return rebuild(owner, delta, holdings.held(owner, List.of(base)).contains(base),
+        Rebuilt r = rebuild(owner, delta, holdings.held(owner, List.of(base)).contains(base),
                 holdings.held(owner, List.of(target)).contains(target));
+        if (r.done() != null) {
+            return r.done();
+        }
+        return store(owner, r, storedCompressed(owner, r.packable() ? List.of(r) : List.of()));
     }
 
     /** One item of a {@link #deltaUploadBatch}: what it did, or why it was refused (exactly one is set). */
@@ -216,17 +220,96 @@ public final class DeltaService {
         for (int i = 0; i < encoded.size(); i++) {
             order.add(i);
         }
-        return batchParallel.map(order, i -> {
+        // Rebuilt and checked each on its own (a refusal is its item's alone); the rebuilt chunks that compress are then
+        // stored together, in as few packs as their size allows (a pack's declaration, write and seal shared by many,
+        // not one each), and the rest each as a chunk object, as before.
+        List<Object> outcomes = batchParallel.map(order, i -> {
             try {
                 if (headers.get(i) == null) {
                     throw ServiceException.badRequest("MALFORMED_DELTA", "The delta is not a valid Chunkvault delta.");
                 }
                 Delta delta = decoded(encoded.get(i));
-                return new BatchItem(rebuild(owner, delta, held.contains(delta.baseId()), held.contains(delta.targetId())), null);
+                return (Object) rebuild(owner, delta, held.contains(delta.baseId()), held.contains(delta.targetId()));
+            } catch (RuntimeException refused) {
+                return refused;
+            }
+        });
+        List<Rebuilt> packable = new ArrayList<>();
+        for (Object o : outcomes) {
+            if (o instanceof Rebuilt r && r.done() == null && r.packable()) {
+                packable.add(r);
+            }
+        }
+        Map<Rebuilt, Object> packed = new java.util.IdentityHashMap<>();
+        for (List<Rebuilt> group : packGroups(packable)) {
+            try {
+                Set<ChunkId> placed = storedCompressed(owner, group);
+                group.forEach(r -> packed.put(r, placed));
+            } catch (RuntimeException failed) {
+                group.forEach(r -> packed.put(r, failed)); // each of the pack's deltas answers what stopped it
+            }
+        }
+        return batchParallel.map(order, i -> {
+            Object o = outcomes.get(i);
+            try {
+                if (o instanceof RuntimeException refused) {
+                    throw refused;
+                }
+                Rebuilt r = (Rebuilt) o;
+                if (r.done() != null) {
+                    return new BatchItem(r.done(), null);
+                }
+                Object p = packed.get(r);
+                if (p instanceof RuntimeException failed) {
+                    throw failed;
+                }
+                @SuppressWarnings("unchecked")
+                Set<ChunkId> placed = p == null ? Set.of() : (Set<ChunkId>) p;
+                return new BatchItem(store(owner, r, placed), null);
             } catch (RuntimeException refused) {
                 return new BatchItem(null, refused);
             }
         });
+    }
+
+    /** Plain bytes of the rebuilt chunks one shared pack holds at most (a pack's own bounds are far above it). */
+    static final long SHARED_PACK_PLAIN_BYTES = 8L << 20;
+
+    /**
+     * The packs {@code packable} goes in, in order: each at most {@link #SHARED_PACK_PLAIN_BYTES} plain (a chunk larger
+     * than that alone) and {@link PackFormat#MAX_CHUNKS} chunks, a large chunk ({@link PackFormat#large}) alone, a
+     * target that two deltas rebuild once.
+     */
+    private static List<List<Rebuilt>> packGroups(List<Rebuilt> packable) {
+        List<List<Rebuilt>> groups = new ArrayList<>();
+        List<Rebuilt> current = new ArrayList<>();
+        Set<ChunkId> inCurrent = new java.util.HashSet<>();
+        long plain = 0;
+        for (Rebuilt r : packable) {
+            boolean large = PackFormat.large(r.stored().bytes().length, r.bytes().length);
+            if (inCurrent.contains(r.target()) && !large) {
+                current.add(r); // the same chunk again: stored once, placed for both
+                continue;
+            }
+            if (!current.isEmpty() && (large || plain + r.bytes().length > SHARED_PACK_PLAIN_BYTES
+                    || inCurrent.size() >= PackFormat.MAX_CHUNKS || holdsLarge(current))) {
+                groups.add(current);
+                current = new ArrayList<>();
+                inCurrent = new java.util.HashSet<>();
+                plain = 0;
+            }
+            current.add(r);
+            inCurrent.add(r.target());
+            plain += r.bytes().length;
+        }
+        if (!current.isEmpty()) {
+            groups.add(current);
+        }
+        return groups;
+    }
+
+    private static boolean holdsLarge(List<Rebuilt> group) {
+        return group.size() == 1 && PackFormat.large(group.get(0).stored().bytes().length, group.get(0).bytes().length);
     }
 
     /** A delta decoded within the bounds of one upload. */
@@ -242,17 +325,28 @@ public final class DeltaService {
     }
 
     /**
-     * Rebuilds {@code delta}'s target from its base and stores it. {@code baseHeld}: the caller holds the base (else
-     * 404, exactly like a missing chunk); {@code targetHeld}: the caller already holds the target (nothing to do).
+     * A delta's target, rebuilt and checked: {@code done} when there is nothing to store (the caller holds it already),
+     * else its bytes, and {@code stored}: their compressed form when they compress and may go in a pack (else null).
      */
-    private DeltaResult rebuild(Owner owner, Delta delta, boolean baseHeld, boolean targetHeld) {
+    private record Rebuilt(ChunkId target, DeltaResult done, byte[] bytes, ChunkCodec.Stored stored) {
+        boolean packable() {
+            return stored != null;
+        }
+    }
+
+    /**
+     * Rebuilds {@code delta}'s target from its base, checked against its SHA-256. {@code baseHeld}: the caller holds the
+     * base (else 404, exactly like a missing chunk); {@code targetHeld}: the caller already holds the target (nothing
+     * to do).
+     */
+    private Rebuilt rebuild(Owner owner, Delta delta, boolean baseHeld, boolean targetHeld) {
         ChunkId base = delta.baseId();
         ChunkId target = delta.targetId();
         if (!baseHeld) {
             throw ServiceException.notFound("No such chunk among your files.");
         }
         if (targetHeld) {
-            return new DeltaResult(target, delta.targetLength(), false);
+            return new Rebuilt(target, new DeltaResult(target, delta.targetLength(), false), null, null);
         }
         byte[] rebuilt;
         try {
@@ -260,36 +354,48 @@ public final class DeltaService {
         } catch (DeltaException e) {
             throw deltaError(e);
         }
-        if (storedCompressed(owner, target, rebuilt)) {
-            return new DeltaResult(target, rebuilt.length, true);
-        }
-        ensurePendingRow(target);
-        retry.run(() -> blobs.put(ChunkRow.objectKey(target), rebuilt, Map.of(Limits.OWNER_METADATA, owner.tag())));
-        return new DeltaResult(target, rebuilt.length, true);
+        // A large-file chunk (1–8 MiB) that compresses is a one-entry pack too, as a client sends it.
+        ChunkCodec.Stored stored = rebuilt.length == 0 || rebuilt.length > PackFormat.MAX_LARGE_CHUNK_BYTES ? null
+                : ChunkCodec.encode(rebuilt);
+        return new Rebuilt(target, null, rebuilt, stored != null && stored.compressed() ? stored : null);
     }
 
     /**
-     * Stores a rebuilt chunk compressed when that helps: as a pack of one chunk, declared, written and sealed for the
-     * caller through the same steps as an uploaded pack (so the seal decodes and hashes it, places its row, and the
-     * caller's commit finds it in a sealed pack of theirs). False — store it raw, as before — when it does not compress,
-     * is larger than a large chunk in a pack may be, or the seal does not place it (its verified bytes are stored elsewhere, or it is
-     * being collected: the raw path answers those as it always has). A pack left unplaced is collected as an empty one.
+     * Stores a rebuilt target: done if a pack placed it ({@code placed}), else written raw as a chunk object of its own,
+     * as before packs.
      */
-    private boolean storedCompressed(Owner owner, ChunkId target, byte[] rebuilt) {
-        if (rebuilt.length == 0 || rebuilt.length > PackFormat.MAX_LARGE_CHUNK_BYTES) {
-            return false; // a large-file chunk (1–8 MiB) that compresses is a one-entry pack too, as a client sends it
+    private DeltaResult store(Owner owner, Rebuilt r, Set<ChunkId> placed) {
+        if (!placed.contains(r.target())) {
+            ensurePendingRow(r.target());
+            retry.run(() -> blobs.put(ChunkRow.objectKey(r.target()), r.bytes(), Map.of(Limits.OWNER_METADATA, owner.tag())));
         }
-        ChunkCodec.Stored stored = ChunkCodec.encode(rebuilt);
-        if (!stored.compressed()) {
-            return false;
+        return new DeltaResult(r.target(), r.bytes().length, true);
+    }
+
+    /**
+     * Stores rebuilt chunks compressed, in one pack declared, written and sealed for the caller through the same steps
+     * as an uploaded pack (so the seal decodes and hashes each, places its row, and the caller's commit finds it in a
+     * sealed pack of theirs). Returns the chunks the seal placed; one it did not place (its verified bytes are stored
+     * elsewhere, or it is being collected) is stored raw by {@link #store}, which answers those as it always has. A pack
+     * left with nothing placed is collected as an empty one.
+     */
+    private Set<ChunkId> storedCompressed(Owner owner, List<Rebuilt> group) {
+        if (group.isEmpty()) {
+            return Set.of();
         }
         PackFormat.Builder b = new PackFormat.Builder();
-        b.add(target, stored);
+        for (Rebuilt r : group) {
+            b.add(r.target(), r.stored());
+        }
         byte[] pack = b.finish();
         PackService.Declared d = packs.declare(owner, ChunkId.sha256(pack), pack.length, b.entries());
         retry.run(() -> blobs.put(PackRow.objectKey(d.packId()), pack, Map.of(Limits.OWNER_METADATA, owner.tag())));
         PackService.Sealed sealed = packs.seal(owner, d.packId());
-        return sealed.placed() == 1;
+        Set<ChunkId> placed = new java.util.HashSet<>();
+        group.forEach(r -> placed.add(r.target()));
+        sealed.uploads().forEach(u -> placed.remove(u.id()));
+        sealed.retry().forEach(l -> placed.remove(l.id()));
+        return placed;
     }
 
     /**

@@ -256,6 +256,115 @@ class DeltaServiceTest {
         assertFalse(again.get(1).result().stored());
     }
 
+    private byte[] text(int n) {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < n) {
+            sb.append("line ").append(random.nextInt(100_000)).append(" of a source file that compresses well\n");
+        }
+        return sb.substring(0, n).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** How many packs the chunks table holds. */
+    private long packs() {
+        return v.items.snapshot().get(Tables.CHUNKS).stream().filter(i -> i.string(ChunkRow.ID).startsWith("pack#")).count();
+    }
+
+    /**
+     * A batch's rebuilt chunks that compress share one pack (one declaration, write and seal, not one each); a chunk that
+     * does not compress is stored raw; a refused delta stays out of the pack; a target sent twice is stored once.
+     */
+    @Test
+    void aBatchsCompressibleChunksShareOnePackAndTheRestAreStoredAsBefore() {
+        byte[][] texts = {text(40_000), text(50_000), text(60_000)};
+        byte[] noise = bytes(30_000);
+        Content c = new Content(List.of(texts[0], texts[1], texts[2], noise));
+        alice.upload(c);
+        alice.commit("src.c", null, c, "delta-share-0001");
+        byte[][] edited = {edit(texts[0], 100), edit(texts[1], 20_000), edit(texts[2], 59_000), edit(noise, 7)};
+        Delta[] d = new Delta[4];
+        for (int k = 0; k < 4; k++) {
+            byte[] base = k < 3 ? texts[k] : noise;
+            d[k] = DeltaEncoder.encode(BlockSignature.compute(base), edited[k]);
+        }
+        Delta lying = new Delta(d[1].baseLength(), d[1].baseId(), d[1].targetLength(), ChunkId.sha256(text(100)), d[1].ops());
+        long packsBefore = packs();
+
+        List<DeltaService.BatchItem> r = deltas.deltaUploadBatch(alice.owner, List.of(d[0].encode(), d[1].encode(),
+                lying.encode(), d[2].encode(), d[3].encode(), d[0].encode()));
+        assertEquals("DELTA_TARGET_MISMATCH", ((ServiceException) r.get(2).error()).code());
+        for (int k : new int[] {0, 1, 3, 4, 5}) {
+            assertNull(r.get(k).error(), k + ": " + r.get(k).error());
+            assertTrue(r.get(k).result().stored(), "item " + k);
+        }
+        assertEquals(packsBefore + 1, packs(), "one pack for the three compressible chunks");
+        String pack = v.chunkRow(ChunkId.sha256(edited[0])).pack();
+        assertEquals(PackRow.State.SEALED, v.packRow(pack).state());
+        assertEquals(3, v.packRow(pack).entries().size(), "the target sent twice is in once, the refused one not at all");
+        for (int k = 0; k < 3; k++) {
+            ChunkRow row = v.chunkRow(ChunkId.sha256(edited[k]));
+            assertEquals(pack, row.pack(), "chunk " + k);
+            assertEquals(dev.chunkvault.core.compress.Encoding.ZSTD, row.encoding());
+            assertTrue(v.blobs.get(ChunkRow.objectKey(ChunkId.sha256(edited[k]))).isEmpty(), "no raw object of " + k);
+        }
+        assertArrayEquals(edited[3], v.blobs.get(ChunkRow.objectKey(ChunkId.sha256(edited[3]))).orElseThrow(),
+                "the chunk that does not compress is an object of its own, as before");
+        assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(lying.targetId())).isEmpty(), "the lying target is nowhere");
+
+        String head = v.reads.file(alice.owner, "src.c", false).version();
+        Content next = new Content(List.of(edited[0], edited[1], edited[2], edited[3]));
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("src.c", head, next, "delta-share-0002").outcome());
+        assertEquals(next.sha256(), new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(alice.owner,
+                "src.c", null, null)));
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
+    /**
+     * The shared pack cannot be written: each of its deltas answers the failure (to be sent again), nothing of them is
+     * visible, and the other deltas of the batch are stored; sent again, they are stored.
+     */
+    @Test
+    void aSharedPackThatCannotBeWrittenFailsItsDeltasAloneAndTheySucceedWhenSentAgain() {
+        byte[] text = text(50_000);
+        byte[] noise = bytes(30_000);
+        Content c = new Content(List.of(text, noise));
+        alice.upload(c);
+        alice.commit("a.c", null, c, "delta-fail-0001");
+        byte[] editedText = edit(text, 10);
+        byte[] editedNoise = edit(noise, 10);
+        byte[] dt = DeltaEncoder.encode(BlockSignature.compute(text), editedText).encode();
+        byte[] dn = DeltaEncoder.encode(BlockSignature.compute(noise), editedNoise).encode();
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        dev.chunkvault.service.blob.BlobStore packsDown = new StorageGuaranteesTest.CountingBlobStore(v.blobPort) {
+            @Override
+            public void put(String key, byte[] bytes, Map<String, String> metadata) {
+                if (down.get() && key.startsWith(PackRow.objectKey(""))) {
+                    throw ServiceException.unavailable("STORAGE_UNAVAILABLE", "storage down", java.time.Duration.ofSeconds(1),
+                            null);
+                }
+                super.put(key, bytes, metadata);
+            }
+        };
+        DeltaService failing = new DeltaService(v.itemPort, packsDown, v.blobs, v.clock, v.settings, Parallel.inline(),
+                Retry.immediate(2));
+        List<DeltaService.BatchItem> r = failing.deltaUploadBatch(alice.owner, List.of(dt, dn));
+        assertEquals(ErrorKind.UNAVAILABLE, ((ServiceException) r.get(0).error()).kind());
+        assertTrue(r.get(1).result().stored(), "the raw one is stored");
+        assertTrue(v.items.get(Tables.CHUNKS, ChunkRow.key(ChunkId.sha256(editedText))).isEmpty(), "not visible");
+        String head = v.reads.file(alice.owner, "a.c", false).version();
+        Content next = new Content(List.of(editedText, editedNoise));
+        assertThrows(ServiceException.class, () -> alice.commit("a.c", head, next, "delta-fail-0002"),
+                "a commit cannot reference the chunk that was not stored");
+
+        down.set(false);
+        List<DeltaService.BatchItem> again = failing.deltaUploadBatch(alice.owner, List.of(dt, dn));
+        assertTrue(again.get(0).result().stored());
+        assertNull(again.get(1).error(), "the raw one again: stored again, as a delta of a chunk not yet committed is");
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("a.c", head, next, "delta-fail-0003").outcome());
+        new Oracle(v).referencedChunksIntact();
+        new Oracle(v).countsMatchRecount();
+    }
+
     @Test
     void anOversizeBatchIsRefusedWholeBeforeAnythingIsStored() {
         byte[][] chunks = committed();

@@ -257,7 +257,7 @@ class StorageGuaranteesTest {
     }
 
     /** Counts object deletes per key. */
-    static final class CountingBlobStore implements BlobStore {
+    static class CountingBlobStore implements BlobStore {
         final BlobStore inner;
         final Map<String, AtomicInteger> deletes = new ConcurrentHashMap<>();
 
