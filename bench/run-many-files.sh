@@ -126,11 +126,15 @@ mass_delete() {
 }
 
 # tree_diff A B: diff -rq of two folders (.chunkvault/ excluded), without the symbolic links only one side has (a sync
-# skips links unless --links, as the sync's summary says): the first five lines, empty when they hold the same files.
+# skips links unless --links, as the sync's summary says), nor folders only one side has that hold links and no file:
+# the first five lines, empty when they hold the same files.
 tree_diff() {
   diff -rq --exclude=.chunkvault "$1" "$2" | while IFS= read -r line; do
-    if [[ $line =~ ^Only\ in\ (.*):\ (.*)$ && -L "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}" ]]; then
-      continue
+    if [[ $line =~ ^Only\ in\ (.*):\ (.*)$ ]]; then
+      local p="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+      if [[ -L "$p" ]] || [[ -d "$p" && -z "$(find "$p" -type f -print -quit)" && -n "$(find "$p" -type l -print -quit)" ]]; then
+        continue
+      fi
     fi
     printf '%s\n' "$line"
   done | head -5 || true

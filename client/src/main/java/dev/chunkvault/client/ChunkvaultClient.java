@@ -58,6 +58,8 @@ public final class ChunkvaultClient implements AutoCloseable {
     private final ChunkvaultClient base;
     /** The sync replica this client's commits name ({@link #writingAs}), or null. */
     private final String writer;
+    /** The replicas whose changes {@link #changes} leaves out ({@link #writingAs}). */
+    private final List<String> leftOut;
 
     public ChunkvaultClient(ClientOptions options) {
         this.options = options;
@@ -82,6 +84,7 @@ public final class ChunkvaultClient implements AutoCloseable {
                 options.clock(), options.timeout(), "chunkvault-cli/" + Version.VERSION, options.bandwidth());
         this.base = null;
         this.writer = null;
+        this.leftOut = List.of();
         this.transferMemory = TransferMemory.forHeap();
         this.executableBitsRefused = new java.util.concurrent.atomic.AtomicBoolean();
         this.originalNamesRefused = new java.util.concurrent.atomic.AtomicBoolean();
@@ -96,13 +99,13 @@ public final class ChunkvaultClient implements AutoCloseable {
     }
 
     /** A view of {@code base} whose API calls name {@code writer}: everything else is {@code base}'s own, shared. */
-    private ChunkvaultClient(ChunkvaultClient base, String writer) {
+    private ChunkvaultClient(ChunkvaultClient base, String writer, List<String> leftOut) {
         this.base = base;
         this.options = base.options;
         this.http = base.http;
         this.transfers = base.transfers;
         this.packSenders = base.packSenders;
-        this.transport = base.transport.withWriter(writer);
+        this.transport = writer == null ? base.transport : base.transport.withWriter(writer);
         this.transferMemory = base.transferMemory;
         this.executableBitsRefused = base.executableBitsRefused;
         this.originalNamesRefused = base.originalNamesRefused;
@@ -114,21 +117,27 @@ public final class ChunkvaultClient implements AutoCloseable {
         this.compressLarge = base.compressLarge;
         this.sealsInCommitsRefused = base.sealsInCommitsRefused;
         this.writer = writer;
+        this.leftOut = List.copyOf(leftOut);
     }
 
-
     /**
-     * This client as the sync replica {@code writer} (a sync folder's state's id): its commits and deletions name it
-     * ({@link Transport#WRITER_HEADER}), and {@link #changes} leaves that replica's own changes out. The view shares this
-     * client's connections, pools, packer and what it learned of the service; closing it closes nothing.
+     * This client as the sync replica {@code writer} (a sync run's id; null: commits name none): its commits and
+     * deletions name it ({@link Transport#WRITER_HEADER}), and {@link #changes} leaves out the changes the replicas
+     * {@code leftOut} wrote (the folder's recent runs', at most 16). The view shares this client's connections, pools,
+     * packer and what it learned of the service; closing it closes nothing.
      */
-    public ChunkvaultClient writingAs(String writer) {
-        return new ChunkvaultClient(base != null ? base : this, writer);
+    public ChunkvaultClient writingAs(String writer, List<String> leftOut) {
+        return new ChunkvaultClient(base != null ? base : this, writer, leftOut);
     }
 
     /** The sync replica this client writes as ({@link #writingAs}), or null. */
     public String writer() {
         return writer;
+    }
+
+    /** The replicas whose changes {@link #changes} leaves out ({@link #writingAs}). */
+    public List<String> leftOut() {
+        return leftOut;
     }
 
     public ClientOptions options() {
@@ -769,11 +778,12 @@ public final class ChunkvaultClient implements AutoCloseable {
 
     /**
      * {@code GET /v1/changes}: files changed since {@code cursor}; for a {@linkplain #writingAs replica's view}, without
-     * the files whose head that replica wrote (a service older than that lists them too).
+     * the files whose head its left-out replicas wrote (a service older than that lists them too).
      */
     public Changes changes(String cursor, Integer limit) {
         return transport.call(Call.get("/v1/changes", Transport.query("cursor", cursor,
-                "limit", limit == null ? null : limit.toString(), "exceptWriter", writer)), Changes.class);
+                "limit", limit == null ? null : limit.toString(), "exceptWriter", leftOut.isEmpty() ? null
+                        : String.join(",", leftOut))), Changes.class);
     }
 
     /** {@code GET /v1/history}: one page of a file's retained versions, newest first. */

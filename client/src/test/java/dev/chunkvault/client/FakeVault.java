@@ -1160,7 +1160,8 @@ public final class FakeVault implements AutoCloseable {
 
     private Object changes(Map<String, String> q) {
         int from = Integer.parseInt(q.get("cursor").substring(2));
-        String except = q.get("exceptWriter");
+        java.util.Set<String> except = q.get("exceptWriter") == null ? java.util.Set.of()
+                : java.util.Set.of(q.get("exceptWriter").split(","));
         Map<String, Object> seen = new LinkedHashMap<>();
         for (int i = from; i < changeLog.size(); i++) {
             List<Version> vs = files.get(changeLog.get(i));
@@ -1168,7 +1169,7 @@ public final class FakeVault implements AutoCloseable {
                 continue; // purged
             }
             Version head = vs.get(vs.size() - 1);
-            if (except != null && except.equals(writers.get(head.id()))) {
+            if (except.contains(writers.get(head.id()))) {
                 seen.remove(changeLog.get(i)); // the head is the reader's own: left out, as the service does
                 continue;
             }

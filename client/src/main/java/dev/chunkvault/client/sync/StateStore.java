@@ -33,12 +33,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     static final int SCHEMA_VERSION = 1;
 
     private final Path root;
-    private final Path file;
     private final Connection db;
 
-    private StateStore(Path root, Path file, Connection db) {
+    private StateStore(Path root, Connection db) {
         this.root = root;
-        this.file = file;
         this.db = db;
     }
 
@@ -89,7 +87,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 // the marked name (a deletion here, sent to the server) and the pair a collision, so do not go back.
                 s.execute("CREATE TABLE IF NOT EXISTS aliases(path_key TEXT PRIMARY KEY, local_path TEXT NOT NULL)");
             }
-            StateStore store = new StateStore(root, file, c);
+            StateStore store = new StateStore(root, c);
             String v = store.meta("schema").orElse(null);
             if (v == null) {
                 store.putMeta("schema", Integer.toString(SCHEMA_VERSION));
@@ -122,40 +120,35 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     // ---------------------------------------------------------------- meta
 
-    static final String WRITER = "writer";
-    static final String WRITER_FILE = "writerFile";
+    static final String WRITERS = "writers";
+    /** The runs whose ids a sync's feed read leaves out: the service takes at most 16. */
+    static final int RECENT_RUNS = 16;
 
     /**
-     * This state's sync replica id: the service keeps it on the files this folder's syncs commit, and leaves them out of
-     * the change feed these syncs read (they recorded them when the commits were answered). Random, and bound to this
-     * database file's identity on disk (device and inode): a copy of the state — a folder copied with its
-     * {@code .chunkvault}, or restored from a backup — is another file, so it gets an id of its own and sees the
-     * original's commits as anyone's. Where the file system gives no identity, every call makes a new id, kept nowhere:
-     * nothing is left out of the feed then.
+     * Starts a sync run as a replica of its own: a new random id, which the service keeps on the files the run commits,
+     * recorded here with the ids of this folder's {@value #RECENT_RUNS} latest runs (it among them). The run's feed read
+     * leaves out the files whose head those runs wrote: they recorded them when their commits were answered. A new id
+     * each run keeps that true of a copy of this state — a folder copied with its {@code .chunkvault}, to a new machine or
+     * back from a backup: the copy and the original share only the runs from before the copy, whose commits both have
+     * recorded, and each sees the other's later ones.
+     *
+     * @return the recent runs' ids, oldest first: this run's is the last
      */
-    public synchronized String writerId() {
-        String identity = fileIdentity();
-        String id = meta(WRITER).orElse(null);
-        if (id != null && identity != null && identity.equals(meta(WRITER_FILE).orElse(null))) {
-            return id;
-        }
+    public synchronized List<String> startRun() {
         byte[] random = new byte[16];
         new java.security.SecureRandom().nextBytes(random);
-        String fresh = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        if (identity != null) {
-            putMeta(WRITER, fresh);
-            putMeta(WRITER_FILE, identity);
-        }
-        return fresh;
+        String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        List<String> runs = new ArrayList<>(recentRuns());
+        runs.add(id);
+        List<String> kept = runs.subList(Math.max(0, runs.size() - RECENT_RUNS), runs.size());
+        putMeta(WRITERS, String.join(",", kept));
+        return List.copyOf(kept);
     }
 
-    private String fileIdentity() {
-        try {
-            Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-            return key == null ? null : key.toString();
-        } catch (java.io.IOException | UnsupportedOperationException e) {
-            return null;
-        }
+    /** The ids of this folder's latest sync runs ({@link #startRun}), oldest first: what a dry run's feed read leaves out. */
+    public synchronized List<String> recentRuns() {
+        String v = meta(WRITERS).orElse("");
+        return v.isEmpty() ? List.of() : List.of(v.split(","));
     }
 
     /** The meta key of the folder's choice to keep symbolic links as links ("1"; absent: skipped, the default). */

@@ -203,9 +203,10 @@ public final class SyncEngine {
     private volatile boolean links;
 
     public SyncEngine(ChunkvaultClient service, StateStore state, Options options, SyncListener listener) {
-        // The folder's replica id on every commit, and its own commits left out of the feed it reads (a dry run writes
-        // nothing, not even the id).
-        ChunkvaultClient client = options.dryRun() ? service : service.writingAs(state.writerId());
+        // This run's replica id on every commit, and the folder's recent runs' commits left out of the feed it reads (a
+        // dry run writes nothing, not even an id).
+        List<String> runs = options.dryRun() ? state.recentRuns() : state.startRun();
+        ChunkvaultClient client = service.writingAs(options.dryRun() ? null : runs.get(runs.size() - 1), runs);
         this.client = client;
         this.state = state;
         this.root = state.root();

@@ -55,9 +55,18 @@ class OwnChangesTest {
         }
     }
 
-    static String writerOf(Path root) {
+    /** The folder's latest sync runs' ids, oldest first. */
+    static List<String> runsOf(Path root) {
         try (StateStore st = StateStore.open(root)) {
-            return st.writerId();
+            return st.recentRuns();
+        }
+    }
+
+    /** A run of a sync of {@code root} that stops after its commits (as killed): a client that writes as it. */
+    ChunkvaultClient stoppedRun(Path root) {
+        try (StateStore st = StateStore.open(root)) {
+            List<String> runs = st.startRun();
+            return client.writingAs(runs.get(runs.size() - 1), runs);
         }
     }
 
@@ -67,15 +76,19 @@ class OwnChangesTest {
             write(a.resolve("docs/" + i + ".txt"), "file " + i);
         }
         sync(a);
-        assertTrue(vault.writersSeen.contains(writerOf(a)), "the commits named the folder's replica: " + vault.writersSeen);
+        List<String> first = runsOf(a);
+        assertEquals(1, first.size());
+        assertTrue(vault.writersSeen.contains(first.get(0)), "the commits named the run: " + vault.writersSeen);
         vault.feedEntries.set(0);
         assertTrue(sync(a).inSync());
         assertEquals(0, vault.feedEntries.get(), "the folder's own five commits are not listed to it again");
+        assertEquals(2, runsOf(a).size(), "each run is a replica of its own");
+        assertNotEquals(first.get(0), runsOf(a).get(1));
 
         // Another folder through the same client is another replica: it gets all five.
-        assertNotEquals(writerOf(a), writerOf(b));
-        SyncReport first = sync(b);
-        assertEquals(5, first.pulled.size(), first.pulled.toString());
+        SyncReport firstOfB = sync(b);
+        assertTrue(runsOf(b).stream().noneMatch(runsOf(a)::contains), runsOf(a) + " " + runsOf(b));
+        assertEquals(5, firstOfB.pulled.size(), firstOfB.pulled.toString());
         edit(b.resolve("docs/3.txt"), "edited on the desktop");
         sync(b);
         vault.feedEntries.set(0);
@@ -102,15 +115,17 @@ class OwnChangesTest {
                 }
             }
         }
-        String original = writerOf(a);
-        assertNotEquals(original, writerOf(copy), "the copy's state is another file: another replica");
-        assertEquals(original, writerOf(a), "the original keeps its id");
+        assertEquals(runsOf(a), runsOf(copy), "the copy starts with the original's runs");
 
         edit(a.resolve("n.txt"), "second, from the original");
         sync(a);
         SyncReport r = sync(copy);
         assertEquals(List.of("n.txt"), r.pulled, "the original's commit reaches the copy");
         assertEquals("second, from the original", Files.readString(copy.resolve("n.txt")));
+        write(copy.resolve("m.txt"), "new in the copy");
+        sync(copy);
+        SyncReport back = sync(a);
+        assertEquals(List.of("m.txt"), back.pulled, "and the copy's reaches the original");
     }
 
     /**
@@ -124,7 +139,7 @@ class OwnChangesTest {
         sync(a);
         String v1 = vault.head("n.txt").id();
         edit(a.resolve("n.txt"), "second, committed but not recorded");
-        String v2 = new FilePusher(client.writingAs(writerOf(a)), PushJournal.inMemory())
+        String v2 = new FilePusher(stoppedRun(a), PushJournal.inMemory())
                 .push(FilePusher.Request.of(a.resolve("n.txt"), "n.txt", v1)).commit().version().versionId();
         vault.feedEntries.set(0);
         SyncReport r = sync(a);
@@ -149,7 +164,7 @@ class OwnChangesTest {
         sync(a);
         sync(b);
         Files.delete(a.resolve("gone.txt"));
-        client.writingAs(writerOf(a)).delete("gone.txt", vault.head("gone.txt").id(), ChunkvaultClient.newIdempotencyKey());
+        stoppedRun(a).delete("gone.txt", vault.head("gone.txt").id(), ChunkvaultClient.newIdempotencyKey());
         SyncReport r = sync(a);
         assertTrue(r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pulled + " " + r.conflicts);
         assertFalse(Files.exists(a.resolve("gone.txt")), "the deletion is not undone");
@@ -167,7 +182,23 @@ class OwnChangesTest {
         write(a.resolve("n.txt"), "first");
         try (StateStore st = StateStore.open(a)) {
             new SyncEngine(client, st, SyncEngine.Options.defaults("laptop").withDryRun(true), null).run();
-            assertTrue(st.meta(StateStore.WRITER).isEmpty(), "a dry run writes nothing, not even the id");
+            assertTrue(st.meta(StateStore.WRITERS).isEmpty(), "a dry run writes nothing, not even an id");
+        }
+    }
+
+    @Test
+    void aFolderKeepsItsLatestRunsIdsOnly() throws Exception {
+        try (StateStore st = StateStore.open(a)) {
+            List<String> last = List.of();
+            for (int i = 0; i < StateStore.RECENT_RUNS + 5; i++) {
+                List<String> before = st.recentRuns();
+                last = st.startRun();
+                assertEquals(Math.min(i + 1, StateStore.RECENT_RUNS), last.size());
+                assertFalse(before.contains(last.get(last.size() - 1)), "a new id each run");
+                assertEquals(before.subList(Math.max(0, before.size() - StateStore.RECENT_RUNS + 1), before.size()),
+                        last.subList(0, last.size() - 1), "the earlier ones kept, oldest dropped first");
+            }
+            assertEquals(last, st.recentRuns());
         }
     }
 }

@@ -79,6 +79,7 @@ class WriterHandlerTest extends CommitFieldFixture {
                 .put("idempotencyKey", "writer-key-0005");
         ok(send(e -> delete.handleRequest(e, null), "POST /v1/delete", del.toString(), LAPTOP, null), 201);
         assertFalse(changedPaths(cursor, LAPTOP).contains("mine.txt"), "its own deletion is left out too");
+        assertEquals(List.of("console.txt"), changedPaths(cursor, LAPTOP + "," + DESKTOP), "several replicas at once");
         assertTrue(changedPaths(cursor, DESKTOP).contains("mine.txt"), "another replica sees the deletion");
     }
 

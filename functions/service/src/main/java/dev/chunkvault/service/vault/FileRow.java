@@ -84,9 +84,9 @@ public record FileRow(String owner, String pathKey, String displayPath, String f
                 changeKey(millis, fileId), windowHour, windowCount, executable, link, folder, originalName, writer);
     }
 
-    /** Whether {@code replica} wrote the head (a null replica wrote nothing). */
-    boolean writtenBy(String replica) {
-        return replica != null && replica.equals(writer);
+    /** Whether one of {@code replicas} wrote the head. */
+    boolean writtenByOneOf(java.util.Set<String> replicas) {
+        return writer != null && replicas.contains(writer);
     }
 
     /** New versions with content this file got in the clock hour of {@code now}. */

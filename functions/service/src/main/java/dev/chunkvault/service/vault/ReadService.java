@@ -227,21 +227,21 @@ public final class ReadService {
      * and where the page stopped ({@code position|settled|resume}).
      */
     public Changes changes(Owner owner, String cursor, int limit) {
-        return changes(owner, cursor, limit, null);
+        return changes(owner, cursor, limit, java.util.Set.of());
     }
 
     /** Rows a call of the feed reads at most while every row it read was the caller's own (each is a cheap skip). */
     static final int FEED_SKIP_BUDGET = 10 * MAX_PAGE;
 
     /**
-     * As {@link #changes(Owner, String, int)}, leaving out the files whose head the sync replica {@code exceptWriter}
-     * wrote (null: none left out): that replica recorded them when its commits were answered, and a sync that stopped
-     * between the answer and its record finds its commit when it sends it again (a stale parent whose head holds its
-     * bytes). The positions move past the rows left out as past any other. A page whose rows were all left out reads
-     * on, up to {@link #FEED_SKIP_BUDGET} rows, so a replica's own large sync costs a few calls, not one a page.
+     * As {@link #changes(Owner, String, int)}, leaving out the files whose head one of the sync replicas
+     * {@code exceptWriters} wrote ({@link Writers}): the caller's own recent sync runs, which recorded them when their
+     * commits were answered; a run that stopped between the answer and its record finds its commit when it sends it
+     * again (a stale parent whose head holds its bytes). The positions move past the rows left out as past any other.
+     * A page whose rows were all left out reads on, up to {@link #FEED_SKIP_BUDGET} rows, so a replica's own large sync
+     * costs a few calls, not one a page.
      */
-    public Changes changes(Owner owner, String cursor, int limit, String exceptWriter) {
-        Writers.check(exceptWriter, "exceptWriter");
+    public Changes changes(Owner owner, String cursor, int limit, java.util.Set<String> exceptWriters) {
         String[] c = decodeCursor(cursor, "c").split("\\|");
         String after = c[0];
         String settled = c.length == 3 ? c[1] : FileRow.changeKey(clock.millis() - CHANGE_SETTLE.toMillis(), "");
@@ -257,7 +257,7 @@ public final class ReadService {
             Page<Item> page = retry.call(() -> store.query(q));
             for (Item i : page.items()) {
                 FileRow f = FileRow.from(i);
-                if (!f.writtenBy(exceptWriter)) {
+                if (!f.writtenByOneOf(exceptWriters)) {
                     out.add(FileEntry.of(f));
                 }
                 lastRead = f.changeKey();

@@ -171,18 +171,18 @@ class ChangeFeedTest {
         String mine = commitAs(v, alice, LAPTOP, "mine.txt", null, 40, "feed-own-0001").version().versionId();
         commitAs(v, alice, DESKTOP, "theirs.txt", null, 41, "feed-own-0002");
         commitAs(v, alice, null, "console.txt", null, 42, "feed-own-0003");
-        assertEquals(List.of("theirs.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, LAPTOP)));
-        assertEquals(List.of("mine.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, DESKTOP)));
+        assertEquals(List.of("theirs.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, java.util.Set.of(LAPTOP))));
+        assertEquals(List.of("mine.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100, java.util.Set.of(DESKTOP))));
         assertEquals(List.of("mine.txt", "theirs.txt", "console.txt"), paths(v.reads.changes(alice.owner, cursor, 100)),
                 "a reader that names no replica sees every change");
 
         String edited = commitAs(v, alice, DESKTOP, "mine.txt", mine, 43, "feed-own-0004").version().versionId();
-        ReadService.Changes laptop = v.reads.changes(alice.owner, cursor, 100, LAPTOP);
+        ReadService.Changes laptop = v.reads.changes(alice.owner, cursor, 100, java.util.Set.of(LAPTOP));
         assertTrue(paths(laptop).contains("mine.txt"), "another replica's edit of the laptop's file: " + paths(laptop));
         assertEquals(edited, laptop.changes().stream().filter(e -> e.path().equals("mine.txt")).findFirst().orElseThrow()
                 .version());
         String deleted = alice.delete("mine.txt", edited, "feed-own-0005").version().versionId();
-        ReadService.Changes desktop = v.reads.changes(alice.owner, cursor, 100, DESKTOP);
+        ReadService.Changes desktop = v.reads.changes(alice.owner, cursor, 100, java.util.Set.of(DESKTOP));
         assertTrue(desktop.changes().stream().anyMatch(e -> e.path().equals("mine.txt") && e.deleted()
                 && e.version().equals(deleted)), "a deletion by no replica reaches the replica that wrote the file");
     }
@@ -209,17 +209,42 @@ class ChangeFeedTest {
 
         List<String> seen = new ArrayList<>();
         int[] calls = new int[1];
-        String c = round(v, alice.owner, cursor, 4, LAPTOP, seen, calls);
+        String c = round(v, alice.owner, cursor, 4, java.util.Set.of(LAPTOP), seen, calls);
         assertEquals(List.of("before.txt", "after.txt"), seen);
         assertTrue(calls[0] <= 3, "pages of own rows are read on within one call, not one call each: " + calls[0]);
 
         v.clock.advance(ReadService.CHANGE_SETTLE.plusSeconds(1));
         List<String> settled = new ArrayList<>();
-        String past = round(v, alice.owner, c, 4, LAPTOP, settled, calls);
+        String past = round(v, alice.owner, c, 4, java.util.Set.of(LAPTOP), settled, calls);
         assertEquals(List.of("before.txt", "after.txt"), settled, "read once more within the settle window");
         List<String> none = new ArrayList<>();
-        round(v, alice.owner, past, 4, LAPTOP, none, calls);
+        round(v, alice.owner, past, 4, java.util.Set.of(LAPTOP), none, calls);
         assertTrue(none.isEmpty(), "settled: " + none);
+    }
+
+    /** A sync leaves out its folder's recent runs' commits: each run names itself anew, the feed read names them all. */
+    @Test
+    void theCommitsOfSeveralRunsOfOneFolderAreLeftOutTogether() {
+        TestVault v = new TestVault();
+        FakeClient alice = new FakeClient(v, "alice");
+        String cursor = v.reads.list(alice.owner, "", true, false, null, 10).changeCursor();
+        commitAs(v, alice, LAPTOP, "run1.txt", null, 70, "feed-runs-0001");
+        commitAs(v, alice, LAPTOP + "-2", "run2.txt", null, 71, "feed-runs-0002");
+        commitAs(v, alice, DESKTOP, "other.txt", null, 72, "feed-runs-0003");
+        assertEquals(List.of("other.txt"), paths(v.reads.changes(alice.owner, cursor, 100,
+                Writers.checkAll(LAPTOP + "," + LAPTOP + "-2", "exceptWriter"))));
+        StringBuilder many = new StringBuilder(LAPTOP);
+        for (int i = 0; i < Writers.MAX_EXCEPT; i++) {
+            many.append(",").append(LAPTOP).append(i);
+        }
+        dev.chunkvault.service.error.ServiceException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.chunkvault.service.error.ServiceException.class, () -> Writers.checkAll(many.toString(), "exceptWriter"));
+        assertEquals("INVALID_WRITER", e.code());
+        for (String bad : List.of(",", LAPTOP + ",", "," + LAPTOP)) {
+            assertEquals("INVALID_WRITER", org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.chunkvault.service.error.ServiceException.class, () -> Writers.checkAll(bad, "exceptWriter")).code(),
+                    bad);
+        }
     }
 
     @Test
@@ -235,7 +260,7 @@ class ChangeFeedTest {
                     dev.chunkvault.service.error.ServiceException.class, () -> v.commits.commit(r));
             assertEquals("INVALID_WRITER", e.code(), bad);
             e = org.junit.jupiter.api.Assertions.assertThrows(dev.chunkvault.service.error.ServiceException.class,
-                    () -> v.reads.changes(alice.owner, cursor, 10, bad));
+                    () -> Writers.checkAll(LAPTOP + "," + bad, "exceptWriter"));
             assertEquals("INVALID_WRITER", e.code(), bad);
         }
         assertTrue(v.reads.changes(alice.owner, cursor, 100).changes().isEmpty(), "nothing was committed");
@@ -243,16 +268,16 @@ class ChangeFeedTest {
 
     /** Calls while {@code more}, pages of two; returns the cursor to keep. */
     private static String round(TestVault v, Owner owner, String cursor, List<String> into) {
-        return round(v, owner, cursor, 2, null, into, new int[1]);
+        return round(v, owner, cursor, 2, java.util.Set.of(), into, new int[1]);
     }
 
     /** Calls while {@code more}, pages of {@code limit}, as {@code writer}; counts the calls in {@code calls[0]}. */
-    private static String round(TestVault v, Owner owner, String cursor, int limit, String writer, List<String> into,
-                                int[] calls) {
+    private static String round(TestVault v, Owner owner, String cursor, int limit, java.util.Set<String> writers,
+                                List<String> into, int[] calls) {
         ReadService.Changes page;
         calls[0] = 0;
         do {
-            page = v.reads.changes(owner, cursor, limit, writer);
+            page = v.reads.changes(owner, cursor, limit, writers);
             into.addAll(paths(page));
             cursor = page.cursor();
             assertTrue(++calls[0] < 20, "a round ends");
