@@ -2,6 +2,7 @@ package dev.chunkvault.api.handlers;
 
 import dev.chunkvault.api.http.BadInput;
 import dev.chunkvault.service.vault.ReadService;
+import dev.chunkvault.service.vault.Writers;
 import dev.chunkvault.service.vault.UsageService;
 import dev.chunkvault.api.http.ApiRequest;
 import dev.chunkvault.api.http.HttpFunction;
@@ -54,8 +55,8 @@ public final class ListHandler extends HttpFunction {
             case "GET /v1/file" -> HttpResponse.ok(reads.file(owner, request.requiredQuery("path"),
                     request.boolQuery("includeDeleted", false)));
             case "GET /v1/changes" -> HttpResponse.ok(reads.changes(owner, request.requiredQuery("cursor"),
-                    request.intQuery("limit", 500, 1, 1000), dev.chunkvault.service.vault.Writers.checkAll(request.query("exceptWriter").orElse(null),
-                            "exceptWriter")));
+                    request.intQuery("limit", 500, 1, 1000),
+                    Writers.checkAll(request.query("exceptWriter").orElse(null), "exceptWriter")));
             case "GET /v1/usage" -> HttpResponse.ok(usage.usage(owner));
             case "GET /v1/notifications" -> HttpResponse.ok(notifications);
             default -> throw new BadInput("UNKNOWN_ROUTE", "This function does not serve that route.");

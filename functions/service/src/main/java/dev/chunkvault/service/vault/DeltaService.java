@@ -240,13 +240,16 @@ public final class DeltaService {
                 packable.add(r);
             }
         }
-        Map<Rebuilt, Object> packed = new java.util.IdentityHashMap<>();
+        Map<Rebuilt, Packed> packed = new java.util.IdentityHashMap<>();
         for (List<Rebuilt> group : packGroups(packable)) {
+            Packed p;
             try {
-                Set<ChunkId> placed = storedCompressed(owner, group);
-                group.forEach(r -> packed.put(r, placed));
+                p = new Packed(storedCompressed(owner, group), null);
             } catch (RuntimeException failed) {
-                group.forEach(r -> packed.put(r, failed)); // each of the pack's deltas answers what stopped it
+                p = new Packed(Set.of(), failed); // each of the pack's deltas answers what stopped it
+            }
+            for (Rebuilt r : group) {
+                packed.put(r, p);
             }
         }
         return batchParallel.map(order, i -> {
@@ -259,18 +262,19 @@ public final class DeltaService {
                 if (r.done() != null) {
                     return new BatchItem(r.done(), null);
                 }
-                Object p = packed.get(r);
-                if (p instanceof RuntimeException failed) {
-                    throw failed;
+                Packed p = packed.getOrDefault(r, new Packed(Set.of(), null));
+                if (p.failed() != null) {
+                    throw p.failed();
                 }
-                @SuppressWarnings("unchecked")
-                Set<ChunkId> placed = p == null ? Set.of() : (Set<ChunkId>) p;
-                return new BatchItem(store(owner, r, placed), null);
+                return new BatchItem(store(owner, r, p.placed()), null);
             } catch (RuntimeException refused) {
                 return new BatchItem(null, refused);
             }
         });
     }
+
+    /** What became of a shared pack: the chunks its seal placed, or what stopped it. */
+    private record Packed(Set<ChunkId> placed, RuntimeException failed) {}
 
     /** Plain bytes of the rebuilt chunks one shared pack holds at most (a pack's own bounds are far above it). */
     static final long SHARED_PACK_PLAIN_BYTES = 8L << 20;
