@@ -4,6 +4,7 @@ import dev.chunkvault.client.model.Notifications;
 import dev.chunkvault.client.watch.FolderWatcher;
 import dev.chunkvault.client.watch.NotificationSocket;
 import dev.chunkvault.client.watch.Signals;
+import dev.chunkvault.client.watch.Wake;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -96,8 +97,15 @@ final class SyncCommand extends Subcommand {
             }
             Duration catchUp = Duration.ofSeconds(n.catchUpSeconds());
             // Pushed and watched: a sync when something changes, and a catch-up and full scan every catchUp. Else a poll.
+            // A notification alone, of changes this folder made itself (its own pushes are announced to it too), is
+            // answered by a look at the feed, not a sync with a scan of the folder.
+            Quiet ownOnly = () -> {
+                try (dev.chunkvault.client.sync.StateStore st = dev.chunkvault.client.sync.StateStore.open(root)) {
+                    return dev.chunkvault.client.sync.SyncEngine.nothingNewRemotely(cli().client(), st);
+                }
+            };
             return watch(once, force, rebind, () -> signals.await(socket != null && socket.connected() && files.complete()
-                    ? catchUp : poll), poll, err);
+                    ? catchUp : poll), ownOnly, poll, err);
         }
     }
 
@@ -112,16 +120,41 @@ final class SyncCommand extends Subcommand {
         }
     }
 
-    /** Waits for the next reason to sync. */
+    /** Waits for the next reason to sync and returns the reasons. */
     @FunctionalInterface
     interface Waiter {
-        void await() throws InterruptedException;
+        java.util.Set<Wake> await() throws InterruptedException;
+    }
+
+    /** Whether the service holds nothing new for the folder (only what it knows: its own changes among them). */
+    @FunctionalInterface
+    interface Quiet {
+        boolean nothingNew() throws IOException;
     }
 
     /** Syncs, then sleeps {@code interval}, until interrupted (see the other {@code watch}). */
     static int watch(Once once, boolean force, boolean rebind, Duration interval, dev.chunkvault.client.Sleeper sleeper,
                      java.io.PrintStream err) throws IOException {
-        return watch(once, force, rebind, () -> sleeper.sleep(interval), interval, err);
+        return watch(once, force, rebind, () -> {
+            sleeper.sleep(interval);
+            return java.util.EnumSet.of(Wake.TIMEOUT);
+        }, () -> false, interval, err);
+    }
+
+    /**
+     * Whether a wait that ended with {@code why} needs no sync: a notification alone, and a look at the feed finds nothing
+     * the folder does not know. Anything else — a local change, a reconnect, the catch-up time — or a look that fails
+     * is a sync.
+     */
+    static boolean onlyOwnChanges(java.util.Set<Wake> why, Quiet ownOnly) {
+        if (!why.equals(java.util.EnumSet.of(Wake.REMOTE))) {
+            return false;
+        }
+        try {
+            return ownOnly.nothingNew();
+        } catch (IOException | RuntimeException e) {
+            return false; // the sync finds out, and says what is wrong
+        }
     }
 
     /** One sync of a watch. */
@@ -134,8 +167,8 @@ final class SyncCommand extends Subcommand {
      * Syncs every {@code interval} until interrupted. {@code --force} and {@code --rebind} are for the first sync
      * only (the first that ran): a mass delete found later is held back again, as without --watch.
      */
-    static int watch(Once once, boolean force, boolean rebind, Waiter waiter, Duration retry, java.io.PrintStream err)
-            throws IOException {
+    static int watch(Once once, boolean force, boolean rebind, Waiter waiter, Quiet ownOnly, Duration retry,
+                     java.io.PrintStream err) throws IOException {
         int last = ExitCodes.OK;
         boolean first = true;
         while (!Thread.currentThread().isInterrupted()) {
@@ -150,7 +183,9 @@ final class SyncCommand extends Subcommand {
                         + " s)");
             }
             try {
-                waiter.await();
+                while (!Thread.currentThread().isInterrupted() && onlyOwnChanges(waiter.await(), ownOnly)) {
+                    // nothing to do: wait again
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -474,6 +474,45 @@ class CliTest {
         assertTrue(e.toString(StandardCharsets.UTF_8).contains("retrying in 30 s"), e.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A watching sync answers a notification alone with a look at the feed: no sync when it holds only what the folder
+     * knows (its own pushes are announced to it too); a sync when it holds more, when the look fails, and for any other
+     * reason to sync, without a look.
+     */
+    @Test
+    void watchAnswersANotificationOfItsOwnChangesWithALookNotASync() throws Exception {
+        java.util.Deque<java.util.Set<dev.chunkvault.client.watch.Wake>> wakes = new java.util.ArrayDeque<>(java.util.List.of(
+                java.util.EnumSet.of(dev.chunkvault.client.watch.Wake.REMOTE),
+                java.util.EnumSet.of(dev.chunkvault.client.watch.Wake.REMOTE),
+                java.util.EnumSet.of(dev.chunkvault.client.watch.Wake.LOCAL),
+                java.util.EnumSet.of(dev.chunkvault.client.watch.Wake.REMOTE, dev.chunkvault.client.watch.Wake.LOCAL),
+                java.util.EnumSet.of(dev.chunkvault.client.watch.Wake.REMOTE)));
+        java.util.Deque<Object> looks = new java.util.ArrayDeque<>(java.util.List.of(true, false, new java.io.IOException("down")));
+        java.util.List<String> events = new java.util.ArrayList<>();
+        try {
+            SyncCommand.watch((force, rebind) -> {
+                events.add("sync");
+                return ExitCodes.OK;
+            }, false, false, () -> {
+                if (wakes.isEmpty()) {
+                    throw new InterruptedException();
+                }
+                return wakes.poll();
+            }, () -> {
+                events.add("look");
+                Object next = looks.poll();
+                if (next instanceof java.io.IOException e) {
+                    throw e;
+                }
+                return (Boolean) next;
+            }, java.time.Duration.ofSeconds(1), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt ended the watch");
+        }
+        assertEquals(java.util.List.of("sync", "look", "look", "sync", "sync", "sync", "look", "sync"), events,
+                "own changes only: no sync; something new: a sync; a local change: a sync without a look; a failed look: a sync");
+    }
+
     @Test
     void pushPullAndRmHaveDryRunsAndExcludesLikeSync() throws Exception {
         assertEquals(0, login());

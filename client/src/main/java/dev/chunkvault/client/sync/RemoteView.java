@@ -142,6 +142,36 @@ final class RemoteView {
         }
     }
 
+    /**
+     * Whether the change feed after the state's cursor holds nothing the state does not know (looked at, not applied:
+     * the cursor stays): the changes of the folder's own recent runs are left out, and every other entry names the
+     * version recorded for its file (a change the last sync applied, read again within the feed's settle window). One
+     * page; more than that, no cursor yet, or a path not valid here is "something new".
+     */
+    static boolean nothingNew(ChunkvaultClient client, StateStore state) {
+        String cursor = state.meta(CURSOR).orElse(null);
+        if (cursor == null) {
+            return false;
+        }
+        Changes ch = client.writingAs(null, state.recentRuns()).changes(cursor, 1000);
+        if (ch.more()) {
+            return false;
+        }
+        for (FileEntry e : ch.changes()) {
+            String key;
+            try {
+                key = FilePath.parse(e.path()).foldKey();
+            } catch (InvalidFilePathException | NullPointerException bad) {
+                return false;
+            }
+            SyncRecord rec = state.get(key).orElse(null);
+            if (rec == null ? !e.deleted() : !e.version().equals(rec.version())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether this is a full listing (which lists deletions too), not the change feed. */
     boolean full() {
         return full;

@@ -248,6 +248,15 @@ public final class SyncEngine {
     }
 
     /**
+     * Whether the service holds nothing new for the folder of {@code state}: the change feed after its cursor has only
+     * the folder's own recent changes and changes it applied already (a watching sync answers a notification of its own
+     * pushes with this look, not a sync). Reads the feed; changes nothing.
+     */
+    public static boolean nothingNewRemotely(ChunkvaultClient service, StateStore state) {
+        return RemoteView.nothingNew(service, state);
+    }
+
+    /**
      * Syncs once. A real sync holds the folder's {@link SyncLock} throughout; a dry run takes no lock and changes
      * nothing (it does not even clean temporary files, which may be a running sync's downloads).
      *

@@ -186,6 +186,38 @@ class OwnChangesTest {
         }
     }
 
+    static boolean nothingNew(ChunkvaultClient client, Path root) {
+        try (StateStore st = StateStore.open(root)) {
+            return SyncEngine.nothingNewRemotely(client, st);
+        }
+    }
+
+    /** What a watching sync looks at when a notification comes alone: its own pushes are nothing new; others' are. */
+    @Test
+    void aFolderFindsNothingNewAfterItsOwnPushesAndSomethingAfterAnothers() throws Exception {
+        assertFalse(nothingNew(client, a), "no cursor yet: a sync is needed");
+        write(a.resolve("n.txt"), "first");
+        sync(a);
+        sync(b);
+        assertTrue(nothingNew(client, a));
+        edit(a.resolve("n.txt"), "second");
+        sync(a);
+        assertTrue(nothingNew(client, a), "its own push");
+        assertFalse(nothingNew(client, b), "the other folder has something new");
+        sync(b);
+        assertTrue(nothingNew(client, b), "once applied, nothing");
+        write(b.resolve("m.txt"), "from b");
+        Files.delete(b.resolve("n.txt"));
+        sync(b);
+        assertFalse(nothingNew(client, a), "a new file and a deletion from the other folder");
+        int before = vault.feedEntries.get();
+        assertFalse(nothingNew(client, a), "looking applies nothing: still new");
+        assertTrue(vault.feedEntries.get() > before);
+        sync(a);
+        assertTrue(nothingNew(client, a));
+        assertFalse(Files.exists(a.resolve("n.txt")));
+    }
+
     @Test
     void aFolderKeepsItsLatestRunsIdsOnly() throws Exception {
         try (StateStore st = StateStore.open(a)) {
