@@ -5,54 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FakeVault;
-import dev.chunkvault.client.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Empty folders between two folders through the fake API (issue 21 item 3): an empty folder is kept as a marker on the
  * server, made on the other device, deleted everywhere when deleted; a folder that gets files needs its marker no more.
  */
-class FolderSyncTest {
-    @TempDir
-    Path tmp;
-    Path a;
-    Path b;
-    FakeVault vault;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        a = Files.createDirectories(tmp.resolve("laptop"));
-        b = Files.createDirectories(tmp.resolve("desktop"));
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
-
-    SyncReport sync(Path root) throws IOException {
-        return sync(root, SyncEngine.Options.defaults(root.getFileName().toString()));
-    }
-
+class FolderSyncTest extends TwoFolders {
+    @Override
     SyncReport sync(Path root, SyncEngine.Options options) throws IOException {
-        try (StateStore st = StateStore.open(root)) {
-            SyncReport r = new SyncEngine(client, st, options, null).run();
-            assertTrue(r.errors.isEmpty(), r.errors.toString());
-            return r;
-        }
+        SyncReport r = super.sync(root, options);
+        assertTrue(r.errors.isEmpty(), r.errors.toString());
+        return r;
     }
 
     boolean marker(String path) {

@@ -8,53 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chunkvault.client.ChunkvaultClient;
-import dev.chunkvault.client.FakeVault;
 import dev.chunkvault.client.FilePusher;
 import dev.chunkvault.client.PushJournal;
-import dev.chunkvault.client.TestFiles;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A sync folder is a replica with an id of its own: its commits name it, and the change feed it reads leaves them out
  * (issue 15: a device re-read the list of what it had just written). Two folders synced through one client are two
  * replicas; a copied folder is another; a commit that landed but was not recorded is still found.
  */
-class OwnChangesTest {
-    @TempDir
-    Path tmp;
-    Path a;
-    Path b;
-    FakeVault vault;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-        a = Files.createDirectories(tmp.resolve("laptop"));
-        b = Files.createDirectories(tmp.resolve("desktop"));
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
-
-    SyncReport sync(Path root) throws IOException {
-        try (StateStore st = StateStore.open(root)) {
-            return new SyncEngine(client, st, SyncEngine.Options.defaults(root.getFileName().toString()), null).run();
-        }
-    }
-
+class OwnChangesTest extends TwoFolders {
     /** The folder's latest sync runs' ids, oldest first. */
     static List<String> runsOf(Path root) {
         try (StateStore st = StateStore.open(root)) {
