@@ -125,27 +125,26 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     static final int RECENT_RUNS = 16;
 
     /**
-     * Starts a sync run as a replica of its own: a new random id, which the service keeps on the files the run commits,
-     * recorded here with the ids of this folder's {@value #RECENT_RUNS} latest runs (it among them). The run's feed read
-     * leaves out the files whose head those runs wrote: they recorded them when their commits were answered. A new id
-     * each run keeps that true of a copy of this state — a folder copied with its {@code .chunkvault}, to a new machine or
-     * back from a backup: the copy and the original share only the runs from before the copy, whose commits both have
-     * recorded, and each sees the other's later ones.
-     *
-     * @return the recent runs' ids, oldest first: this run's is the last
+     * A new sync run's replica id: random (128 bits). The service keeps it on the files the run commits; the run's feed
+     * read leaves out the files whose head this folder's recent runs wrote ({@link #recordRun}), which recorded them when
+     * their commits were answered. A new id each run keeps that true of a copy of this state — a folder copied with its
+     * {@code .chunkvault}, to a new machine or back from a backup: the copy and the original share only the runs from
+     * before the copy, whose commits both have recorded, and each sees the other's later ones.
      */
-    public synchronized List<String> startRun() {
+    public static String newRunId() {
         byte[] random = new byte[16];
         new java.security.SecureRandom().nextBytes(random);
-        String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        List<String> runs = new ArrayList<>(recentRuns());
-        runs.add(id);
-        List<String> kept = runs.subList(Math.max(0, runs.size() - RECENT_RUNS), runs.size());
-        putMeta(WRITERS, String.join(",", kept));
-        return List.copyOf(kept);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
-    /** The ids of this folder's latest sync runs ({@link #startRun}), oldest first: what a dry run's feed read leaves out. */
+    /** Records {@code id} as this folder's latest run ({@link #newRunId}), keeping the {@value #RECENT_RUNS} latest. */
+    public synchronized void recordRun(String id) {
+        List<String> runs = new ArrayList<>(recentRuns());
+        runs.add(id);
+        putMeta(WRITERS, String.join(",", runs.subList(Math.max(0, runs.size() - RECENT_RUNS), runs.size())));
+    }
+
+    /** The ids of this folder's latest sync runs ({@link #recordRun}), oldest first. */
     public synchronized List<String> recentRuns() {
         String v = meta(WRITERS).orElse("");
         return v.isEmpty() ? List.of() : List.of(v.split(","));

@@ -173,6 +173,8 @@ public final class SyncEngine {
     }
 
     private final ChunkvaultClient client;
+    /** This run's replica id ({@link StateStore#newRunId}), or null for a dry run. */
+    private final String runId;
     private final StateStore state;
     private final Path root;
     private final Options options;
@@ -203,10 +205,15 @@ public final class SyncEngine {
     private volatile boolean links;
 
     public SyncEngine(ChunkvaultClient service, StateStore state, Options options, SyncListener listener) {
-        // This run's replica id on every commit, and the folder's recent runs' commits left out of the feed it reads (a
-        // dry run writes nothing, not even an id).
-        List<String> runs = options.dryRun() ? state.recentRuns() : state.startRun();
-        ChunkvaultClient client = service.writingAs(options.dryRun() ? null : runs.get(runs.size() - 1), runs);
+        // This run's replica id on every commit, and the folder's recent runs' commits left out of the feed it reads; the
+        // id is recorded once the run holds the folder's lock (a dry run has none: it commits nothing).
+        this.runId = options.dryRun() ? null : StateStore.newRunId();
+        List<String> leftOut = new ArrayList<>(state.recentRuns());
+        if (runId != null) {
+            leftOut.add(runId);
+        }
+        ChunkvaultClient client = service.writingAs(runId,
+                leftOut.subList(Math.max(0, leftOut.size() - StateStore.RECENT_RUNS), leftOut.size()));
         this.client = client;
         this.state = state;
         this.root = state.root();
@@ -287,6 +294,7 @@ public final class SyncEngine {
         report.dryRun = options.dryRun();
         bindOrRefuse(report);
         if (!options.dryRun()) {
+            state.recordRun(runId); // before anything is committed under it
             Files.createDirectories(tmp);
             cleanTemp();
             backups.prune();

@@ -32,8 +32,9 @@ class OwnChangesTest extends TwoFolders {
     /** A run of a sync of {@code root} that stops after its commits (as killed): a client that writes as it. */
     ChunkvaultClient stoppedRun(Path root) {
         try (StateStore st = StateStore.open(root)) {
-            List<String> runs = st.startRun();
-            return client.writingAs(runs.get(runs.size() - 1), runs);
+            String id = StateStore.newRunId();
+            st.recordRun(id);
+            return client.writingAs(id, st.recentRuns());
         }
     }
 
@@ -188,16 +189,35 @@ class OwnChangesTest extends TwoFolders {
     @Test
     void aFolderKeepsItsLatestRunsIdsOnly() throws Exception {
         try (StateStore st = StateStore.open(a)) {
-            List<String> last = List.of();
             for (int i = 0; i < StateStore.RECENT_RUNS + 5; i++) {
                 List<String> before = st.recentRuns();
-                last = st.startRun();
-                assertEquals(Math.min(i + 1, StateStore.RECENT_RUNS), last.size());
-                assertFalse(before.contains(last.get(last.size() - 1)), "a new id each run");
+                String id = StateStore.newRunId();
+                assertFalse(before.contains(id), "a new id each run");
+                st.recordRun(id);
+                List<String> after = st.recentRuns();
+                assertEquals(Math.min(i + 1, StateStore.RECENT_RUNS), after.size());
+                assertEquals(id, after.get(after.size() - 1));
                 assertEquals(before.subList(Math.max(0, before.size() - StateStore.RECENT_RUNS + 1), before.size()),
-                        last.subList(0, last.size() - 1), "the earlier ones kept, oldest dropped first");
+                        after.subList(0, after.size() - 1), "the earlier ones kept, oldest dropped first");
             }
-            assertEquals(last, st.recentRuns());
         }
+        // A sync of a folder with 16 runs already names 16 in its feed read (the service takes at most 16).
+        write(a.resolve("n.txt"), "n");
+        assertTrue(sync(a).errors.isEmpty());
+        assertEquals(StateStore.RECENT_RUNS, runsOf(a).size());
+        assertTrue(sync(a).inSync());
+    }
+
+    /** A sync refused (a folder bound to another service) records no run. */
+    @Test
+    void aRefusedSyncRecordsNoRun() throws Exception {
+        write(a.resolve("n.txt"), "n");
+        sync(a);
+        try (StateStore st = StateStore.open(a)) {
+            st.putMeta(SyncBinding.ENDPOINT, "http://elsewhere.example:1");
+        }
+        List<String> before = runsOf(a);
+        org.junit.jupiter.api.Assertions.assertThrows(SyncRefusedException.class, () -> sync(a));
+        assertEquals(before, runsOf(a));
     }
 }
