@@ -130,15 +130,6 @@ public final class ChunkvaultClient implements AutoCloseable {
         return new ChunkvaultClient(base != null ? base : this, writer, leftOut);
     }
 
-    /** The sync replica this client writes as ({@link #writingAs}), or null. */
-    public String writer() {
-        return writer;
-    }
-
-    /** The replicas whose changes {@link #changes} leaves out ({@link #writingAs}). */
-    public List<String> leftOut() {
-        return leftOut;
-    }
 
     public ClientOptions options() {
         return options;

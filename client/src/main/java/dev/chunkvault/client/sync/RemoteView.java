@@ -164,8 +164,7 @@ final class RemoteView {
             } catch (InvalidFilePathException | NullPointerException bad) {
                 return false;
             }
-            SyncRecord rec = state.get(key).orElse(null);
-            if (rec == null ? !e.deleted() : !e.version().equals(rec.version())) {
+            if (unknown(e, state.get(key).orElse(null))) {
                 return false;
             }
         }
@@ -191,10 +190,12 @@ final class RemoteView {
         if (listed == null) {
             return full && rec != null;
         }
-        if (rec == null) {
-            return !listed.deleted();
-        }
-        return !listed.version().equals(rec.version());
+        return unknown(listed, rec);
+    }
+
+    /** Whether {@code listed} is news to a state whose record of the file is {@code rec} (null: none). */
+    private static boolean unknown(FileEntry listed, SyncRecord rec) {
+        return rec == null ? !listed.deleted() : !listed.version().equals(rec.version());
     }
 
     /** Lets go of the listed files (once the sync has planned with them); only the cursor is kept. */
