@@ -185,14 +185,6 @@ class TwoDevicesSyncIT {
             assertArrayEquals("hello".getBytes(), ta.get("new-on-desktop.txt"));
         }
     }
-    /** A sync through the change feed (not a full listing), as a device's second and later syncs are. */
-    private static SyncReport feedSync(ChunkvaultClient client, Path root, String device) throws IOException {
-        try (dev.chunkvault.client.sync.StateStore st = dev.chunkvault.client.sync.StateStore.open(root)) {
-            return new dev.chunkvault.client.sync.SyncEngine(client, st,
-                    dev.chunkvault.client.sync.SyncEngine.Options.defaults(device), null).run();
-        }
-    }
-
     /**
      * Issue 15: each device's commits name its replica, kept by DynamoDB on the file rows; the feed a device reads
      * leaves its own out and has everyone else's.
@@ -208,7 +200,7 @@ class TwoDevicesSyncIT {
             for (int i = 0; i < 12; i++) {
                 edit(a.resolve("src/f" + i + ".txt"), ("file " + i).getBytes());
             }
-            feedSync(ca, a, "a");
+            CloudClients.syncIncremental(ca, a, "a");
             java.util.List<String> runsOfA;
             try (dev.chunkvault.client.sync.StateStore st = dev.chunkvault.client.sync.StateStore.open(a)) {
                 runsOfA = st.recentRuns();
@@ -217,16 +209,16 @@ class TwoDevicesSyncIT {
             var own = ca.writingAs(null, runsOfA).changes(before, 1000);
             assertEquals(0, own.changes().size(), "the device that made them is spared them: " + own.changes());
 
-            SyncReport second = feedSync(cb, b, "b");
+            SyncReport second = CloudClients.syncIncremental(cb, b, "b");
             assertEquals(12, second.pulled.size(), second.pulled.toString());
             edit(b.resolve("src/f4.txt"), "edited on b".getBytes());
             Files.delete(b.resolve("src/f5.txt"));
-            feedSync(cb, b, "b");
-            SyncReport back = feedSync(ca, a, "a");
+            CloudClients.syncIncremental(cb, b, "b");
+            SyncReport back = CloudClients.syncIncremental(ca, a, "a");
             assertEquals(java.util.List.of("src/f4.txt"), back.pulled, back.pulled.toString());
             assertEquals(java.util.List.of("src/f5.txt"), back.deletedLocal, back.deletedLocal.toString());
             assertTreesEqual(a, b);
-            assertTrue(feedSync(ca, a, "a").inSync() && feedSync(cb, b, "b").inSync());
+            assertTrue(CloudClients.syncIncremental(ca, a, "a").inSync() && CloudClients.syncIncremental(cb, b, "b").inSync());
         }
     }
 }

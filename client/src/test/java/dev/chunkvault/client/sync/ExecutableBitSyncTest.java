@@ -5,51 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.FakeVault;
 import dev.chunkvault.client.FileModes;
-import dev.chunkvault.client.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The executable bit between two folders through the fake API (issue 21): kept, and a chmod alone is a change. */
-class ExecutableBitSyncTest {
-    @TempDir
-    Path tmp;
-    Path a;
-    Path b;
-    FakeVault vault;
-    ChunkvaultClient client;
-
+class ExecutableBitSyncTest extends TwoFolders {
     @BeforeEach
-    void start() throws Exception {
+    void needsModes() {
         assumeTrue(FileModes.kept(tmp), "this file system keeps no executable bit");
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-        a = Files.createDirectories(tmp.resolve("laptop"));
-        b = Files.createDirectories(tmp.resolve("desktop"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (client != null) {
-            client.close();
-            vault.close();
-        }
-    }
-
-    SyncReport sync(Path root) throws IOException {
-        try (StateStore st = StateStore.open(root)) {
-            return new SyncEngine(client, st, SyncEngine.Options.defaults(root.getFileName().toString()), null).run();
-        }
     }
 
     static String mode(Path f) throws IOException {

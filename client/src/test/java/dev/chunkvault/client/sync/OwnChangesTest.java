@@ -97,21 +97,37 @@ class OwnChangesTest extends TwoFolders {
     }
 
     /**
-     * Stopped between the service's write of a commit and the state's record of it, with the commit naming the folder's
-     * replica: the feed leaves it out, and the next sync finds it by sending it again (a stale parent whose head holds
-     * the same bytes). Nothing is sent twice, no conflicted copy.
+     * Stopped between the service's write of a commit and the state's record of it (a kill, a power cut): the service
+     * has the local bytes as a new version, the state still names the one before. The next sync finds it by sending it
+     * again (a stale parent whose head holds the same bytes), or in its feed when the commit named no run of the
+     * folder's. Nothing is sent twice, no conflicted copy.
      */
     @Test
     void anOwnCommitThatLandedButWasNotRecordedIsAdoptedByTheNextSync() throws Exception {
+        landedButNotRecorded(stoppedRun(a), true);
+    }
+
+    /** The same with a commit that named no run (a client from before runs were named): found in the feed. */
+    @Test
+    void aCommitThatLandedButWasNotRecordedIsAdoptedByTheNextSync() throws Exception {
+        landedButNotRecorded(client, false);
+    }
+
+    private void landedButNotRecorded(ChunkvaultClient committer, boolean leftOutOfTheFeed) throws Exception {
         write(a.resolve("n.txt"), "first");
         sync(a);
         String v1 = vault.head("n.txt").id();
         edit(a.resolve("n.txt"), "second, committed but not recorded");
-        String v2 = new FilePusher(stoppedRun(a), PushJournal.inMemory())
+        String v2 = new FilePusher(committer, PushJournal.inMemory())
                 .push(FilePusher.Request.of(a.resolve("n.txt"), "n.txt", v1)).commit().version().versionId();
+        try (StateStore st = StateStore.open(a)) {
+            assertEquals(v1, st.get("n.txt").orElseThrow().version(), "the state does not know the commit");
+        }
         vault.feedEntries.set(0);
         SyncReport r = sync(a);
-        assertEquals(0, vault.feedEntries.get(), "the commit is the folder's own: not in its feed");
+        if (leftOutOfTheFeed) {
+            assertEquals(0, vault.feedEntries.get(), "the commit is the folder's own: not in its feed");
+        }
         assertTrue(r.pushed.isEmpty() && r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pushed + " " + r.pulled + " "
                 + r.conflicts);
         assertEquals(v2, vault.head("n.txt").id(), "no second version of the same bytes");
@@ -121,6 +137,7 @@ class OwnChangesTest extends TwoFolders {
         try (Stream<Path> files = Files.list(a)) {
             assertEquals(1, files.filter(Files::isRegularFile).count(), "no conflicted copy");
         }
+        assertEquals("second, committed but not recorded", Files.readString(a.resolve("n.txt")));
         assertTrue(sync(a).inSync());
     }
 

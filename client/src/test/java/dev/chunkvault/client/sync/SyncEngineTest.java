@@ -20,42 +20,10 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Two folders on one account, synced through the fake API. */
-class SyncEngineTest {
-    @TempDir
-    Path tmp;
-    Path a;
-    Path b;
-    FakeVault vault;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-        a = Files.createDirectories(tmp.resolve("laptop"));
-        b = Files.createDirectories(tmp.resolve("desktop"));
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
-
-    SyncReport sync(Path root) throws IOException {
-        return sync(root, SyncEngine.Options.defaults(root.getFileName().toString()));
-    }
-
-    SyncReport sync(Path root, SyncEngine.Options o) throws IOException {
-        return sync(root, o, SyncListener.NONE);
-    }
-
+class SyncEngineTest extends TwoFolders {
     SyncReport sync(Path root, SyncEngine.Options o, SyncListener listener) throws IOException {
         try (StateStore st = StateStore.open(root)) {
             return new SyncEngine(client, st, o, listener).run();
@@ -630,34 +598,6 @@ class SyncEngineTest {
         SyncReport next = sync(b);
         assertEquals(List.of("n.txt"), next.pushed, "the edit is still seen as an edit");
         assertEquals("saved during the sync", new String(vault.content("n.txt"), java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    @Test
-    void aCommitThatLandedButWasNotRecordedIsAdoptedByTheNextSync() throws Exception {
-        // The sync stopped between the service's write of its commit and its own record of it (a kill, a power cut):
-        // the service has the local bytes as a new version, the state still names the one before.
-        write(a.resolve("n.txt"), "first");
-        sync(a);
-        String v1 = vault.head("n.txt").id();
-        edit(a.resolve("n.txt"), "second, committed but not recorded");
-        String v2 = new dev.chunkvault.client.FilePusher(client, dev.chunkvault.client.PushJournal.inMemory())
-                .push(dev.chunkvault.client.FilePusher.Request.of(a.resolve("n.txt"), "n.txt", v1)).commit().version()
-                .versionId();
-        try (StateStore st = StateStore.open(a)) {
-            assertEquals(v1, st.get("n.txt").orElseThrow().version(), "the state does not know the commit");
-        }
-        SyncReport r = sync(a);
-        assertTrue(r.pushed.isEmpty() && r.pulled.isEmpty() && r.conflicts.isEmpty(), r.pushed + " " + r.pulled + " "
-                + r.conflicts);
-        assertEquals(v2, vault.head("n.txt").id(), "no second version of the same bytes");
-        try (StateStore st = StateStore.open(a)) {
-            assertEquals(v2, st.get("n.txt").orElseThrow().version(), "the version is recorded now");
-        }
-        try (Stream<Path> files = Files.list(a)) {
-            assertEquals(1, files.filter(Files::isRegularFile).count(), "no conflicted copy");
-        }
-        assertEquals("second, committed but not recorded", Files.readString(a.resolve("n.txt")));
-        assertTrue(sync(a).inSync());
     }
 
     @Test
