@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.chunkvault.api.wiring.Wiring;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -56,7 +58,9 @@ public final class ManyFilesProfile {
         }
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Tree: %s — %,d files, %s%n%n", tree, files, BenchContext.bytes(bytes)));
-        try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory());
+        StoreCalls.Tally calls = new StoreCalls.Tally();
+        try (LocalCloud cloud = LocalCloud.start(LocalCloud.Options.inMemory().withHandlers((type, env, id) ->
+                type.getConstructor(Wiring.class).newInstance(Wiring.fromEnv(env, List.of(calls.forFunction(id))))));
              BenchContext ctx = new BenchContext(cloud, work, 1)) {
             Path a1 = work.resolve("device-a");
             Trees.mirror(tree, a1, java.util.Set.of());
@@ -66,12 +70,12 @@ public final class ManyFilesProfile {
                     .append("\n\n");
             ChunkvaultClient alice = ctx.client("many", true, packs);
             alice.compressPacks(compress);
-            md.append(step(ctx, "first sync (device A pushes the tree)", files, bytes, () -> sync(alice, a1, "a")));
+            md.append(step(ctx, calls, "first sync (device A pushes the tree)", files, bytes, () -> sync(alice, a1, "a")));
             md.append(stored(ctx, bytes));
             Path b1 = Files.createDirectories(work.resolve("device-b"));
             ChunkvaultClient aliceB = ctx.client("many", true, packs);
-            md.append(step(ctx, "second device (device B gets the tree)", files, bytes, () -> sync(aliceB, b1, "b")));
-            md.append(step(ctx, "no-op sync (device A, nothing changed)", files, bytes, () -> sync(alice, a1, "a")));
+            md.append(step(ctx, calls, "second device (device B gets the tree)", files, bytes, () -> sync(aliceB, b1, "b")));
+            md.append(step(ctx, calls, "no-op sync (device A, nothing changed)", files, bytes, () -> sync(alice, a1, "a")));
             if (a.containsKey("tree2")) {
                 // The update: device A's folder upgraded in place (same bytes keep their time), synced through the change
                 // feed as a device's later syncs are; then device B gets it, through its feed too.
@@ -80,9 +84,9 @@ public final class ManyFilesProfile {
                 md.append(String.format(Locale.ROOT, "Upgraded in place to %s: %,d changed, %,d added, %,d removed"
                         + " (%s changed or added)%n%n", a.get("tree2"), change.changed(), change.added(), change.removed(),
                         BenchContext.bytes(change.bytesChangedOrAdded())));
-                md.append(step(ctx, "update (device A syncs the upgrade, through its feed)", files, bytes,
+                md.append(step(ctx, calls, "update (device A syncs the upgrade, through its feed)", files, bytes,
                         () -> feedSync(alice, a1, "a")));
-                md.append(step(ctx, "update (device B gets it, through its feed)", files, bytes,
+                md.append(step(ctx, calls, "update (device B gets it, through its feed)", files, bytes,
                         () -> feedSync(aliceB, b1, "b")));
             }
         }
@@ -122,8 +126,9 @@ public final class ManyFilesProfile {
         return s;
     }
 
-    private static String step(BenchContext ctx, String title, long files, long treeBytes, Step step) throws IOException {
+    private static String step(BenchContext ctx, StoreCalls.Tally calls, String title, long files, long treeBytes, Step step) throws IOException {
         Snapshot before = ctx.meter.snapshot();
+        Map<String, long[]> callsBefore = calls.snapshot();
         long t0 = System.nanoTime();
         SyncReport r;
         ThreadCpu.Usage cpu;
@@ -154,6 +159,9 @@ public final class ManyFilesProfile {
         sb.append(String.format(Locale.ROOT, "Wire bytes (sent + received, headers included): %,d (%.3f x the tree); bodies"
                 + " %,d (%.3f x)%n%n", all.total(), (double) all.total() / treeBytes, all.bodies(), (double) all.bodies() / treeBytes));
         sb.append("CPU by thread group (s): ").append(cpu).append("\n\n");
+        sb.append("The functions' DynamoDB calls (items per file moved: pushed or pulled; a transaction's actions"
+                + " listed by kind and table, not added again to the total):\n\n");
+        sb.append(calls.since(callsBefore, Math.max(1, r.pushed.size() + r.pulled.size())));
         System.out.print(sb);
         return sb.toString();
     }
