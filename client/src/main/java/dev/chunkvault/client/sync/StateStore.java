@@ -34,6 +34,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     private final Path root;
     private final Connection db;
+    /** Each statement prepared once, by its SQL: preparing was about 6 % of a large sync's CPU (issue 15). */
+    private final Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
     private StateStore(Path root, Connection db) {
         this.root = root;
@@ -106,6 +108,19 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
         return root;
     }
 
+    /**
+     * The statement of {@code sql}, prepared on first use and kept until {@link #close}: callers set every parameter
+     * and close only their result sets (every method is synchronized, so one caller uses it at a time).
+     */
+    private PreparedStatement statement(String sql) throws SQLException {
+        PreparedStatement p = statements.get(sql);
+        if (p == null) {
+            p = db.prepareStatement(sql);
+            statements.put(sql, p);
+        }
+        return p;
+    }
+
     /** Adds a column to a table of a state written by an older client (which ignores it), unless it is there. */
     private static void addColumn(Statement s, String table, String column, String type) throws SQLException {
         try (ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
@@ -168,7 +183,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     public synchronized Optional<String> meta(String key) {
-        try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+        try {
+            PreparedStatement p = statement("SELECT value FROM meta WHERE key = ?");
             p.setString(1, key);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
@@ -179,8 +195,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     public synchronized void putMeta(String key, String value) {
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO meta(key, value) VALUES(?, ?)"
-                + " ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+        try {
+            PreparedStatement p = statement("INSERT INTO meta(key, value) VALUES(?, ?)"
+                    + " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
             p.setString(1, key);
             p.setString(2, value);
             p.executeUpdate();
@@ -190,7 +207,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     public synchronized void deleteMeta(String key) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM meta WHERE key = ?")) {
+        try {
+            PreparedStatement p = statement("DELETE FROM meta WHERE key = ?");
             p.setString(1, key);
             p.executeUpdate();
         } catch (SQLException e) {
@@ -213,6 +231,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
                 s.executeUpdate("DELETE FROM uploaded");
                 s.executeUpdate("DELETE FROM commit_keys");
                 s.executeUpdate("DELETE FROM signatures");
+                unwrittenSignatures.clear();
+                signatureBytesBound = -1;
                 s.executeUpdate("DELETE FROM aliases");
                 s.executeUpdate("DELETE FROM meta WHERE key NOT IN ('schema', '" + LINKS + "')");
             }
@@ -228,7 +248,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     // ---------------------------------------------------------------- files
 
     public synchronized Optional<SyncRecord> get(String pathKey) {
-        try (PreparedStatement p = db.prepareStatement("SELECT " + FILE_COLUMNS + " FROM files WHERE path_key = ?")) {
+        try {
+            PreparedStatement p = statement("SELECT " + FILE_COLUMNS + " FROM files WHERE path_key = ?");
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(record(r)) : Optional.empty();
@@ -328,45 +349,45 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized void put(SyncRecord rec) {
         try {
             db.setAutoCommit(false);
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO files(path_key, path, version, size, mtime,"
+            PreparedStatement p = statement("INSERT INTO files(path_key, path, version, size, mtime,"
                     + " content_hash, manifest, synced_at, executable, link, folder) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     + " ON CONFLICT(path_key) DO UPDATE SET path = excluded.path, version = excluded.version,"
                     + " size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash,"
                     + " manifest = excluded.manifest, synced_at = excluded.synced_at, executable = excluded.executable,"
                     + " link = excluded.link, folder = excluded.folder");
-                 PreparedStatement del = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
-                 PreparedStatement ins = db.prepareStatement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
-                         + " VALUES(?, ?, ?, ?)")) {
-                p.setString(1, rec.pathKey());
-                p.setString(2, rec.path());
-                p.setString(3, rec.version());
-                p.setLong(4, rec.size());
-                p.setLong(5, rec.mtimeMillis());
-                p.setString(6, rec.contentHash());
-                p.setBytes(7, rec.manifest().encode());
-                p.setLong(8, System.currentTimeMillis());
-                p.setInt(9, rec.executable() ? 1 : 0);
-                p.setInt(10, rec.link() ? 1 : 0);
-                p.setInt(11, rec.folder() ? 1 : 0);
-                p.executeUpdate();
-                del.setString(1, rec.pathKey());
-                del.executeUpdate();
-                Manifest m = rec.manifest();
-                Set<String> seen = new HashSet<>();
-                // A link's chunks are its target's bytes, which are nowhere on disk: reading "its" file would follow it.
-                for (int i = 0; !rec.link() && i < m.chunkCount(); i++) {
-                    String id = m.id(i).hex();
-                    if (!seen.add(id)) {
-                        continue; // one location per chunk and file is enough
-                    }
-                    ins.setString(1, id);
-                    ins.setString(2, rec.pathKey());
-                    ins.setLong(3, m.offset(i));
-                    ins.setInt(4, m.size(i));
-                    ins.addBatch();
+            PreparedStatement del = statement("DELETE FROM chunks WHERE path_key = ?");
+            PreparedStatement ins = statement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
+                    + " VALUES(?, ?, ?, ?)");
+            p.setString(1, rec.pathKey());
+            p.setString(2, rec.path());
+            p.setString(3, rec.version());
+            p.setLong(4, rec.size());
+            p.setLong(5, rec.mtimeMillis());
+            p.setString(6, rec.contentHash());
+            p.setBytes(7, rec.manifest().encode());
+            p.setLong(8, System.currentTimeMillis());
+            p.setInt(9, rec.executable() ? 1 : 0);
+            p.setInt(10, rec.link() ? 1 : 0);
+            p.setInt(11, rec.folder() ? 1 : 0);
+            p.executeUpdate();
+            del.setString(1, rec.pathKey());
+            del.executeUpdate();
+            Manifest m = rec.manifest();
+            Set<String> seen = new HashSet<>();
+            ins.clearBatch(); // nothing left from a put that failed before its batch ran
+            // A link's chunks are its target's bytes, which are nowhere on disk: reading "its" file would follow it.
+            for (int i = 0; !rec.link() && i < m.chunkCount(); i++) {
+                String id = m.id(i).hex();
+                if (!seen.add(id)) {
+                    continue; // one location per chunk and file is enough
                 }
-                ins.executeBatch();
+                ins.setString(1, id);
+                ins.setString(2, rec.pathKey());
+                ins.setLong(3, m.offset(i));
+                ins.setInt(4, m.size(i));
+                ins.addBatch();
             }
+            ins.executeBatch();
             db.commit();
         } catch (SQLException e) {
             rollback();
@@ -378,8 +399,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /** Updates the local stat of an unchanged file (same content, new mtime, or its content confirmed just now). */
     public synchronized void touch(String pathKey, String path, long size, long mtimeMillis) {
-        try (PreparedStatement p = db.prepareStatement("UPDATE files SET path = ?, size = ?, mtime = ?, synced_at = ?"
-                + " WHERE path_key = ?")) {
+        try {
+            PreparedStatement p = statement("UPDATE files SET path = ?, size = ?, mtime = ?, synced_at = ?"
+                    + " WHERE path_key = ?");
             p.setString(1, path);
             p.setLong(2, size);
             p.setLong(3, mtimeMillis);
@@ -394,16 +416,15 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     public synchronized void remove(String pathKey) {
         try {
             db.setAutoCommit(false);
-            try (PreparedStatement a = db.prepareStatement("DELETE FROM files WHERE path_key = ?");
-                 PreparedStatement b = db.prepareStatement("DELETE FROM chunks WHERE path_key = ?");
-                 PreparedStatement c = db.prepareStatement("DELETE FROM aliases WHERE path_key = ?")) {
-                a.setString(1, pathKey);
-                a.executeUpdate();
-                b.setString(1, pathKey);
-                b.executeUpdate();
-                c.setString(1, pathKey);
-                c.executeUpdate();
-            }
+            PreparedStatement a = statement("DELETE FROM files WHERE path_key = ?");
+            PreparedStatement b = statement("DELETE FROM chunks WHERE path_key = ?");
+            PreparedStatement c = statement("DELETE FROM aliases WHERE path_key = ?");
+            a.setString(1, pathKey);
+            a.executeUpdate();
+            b.setString(1, pathKey);
+            b.executeUpdate();
+            c.setString(1, pathKey);
+            c.executeUpdate();
             db.commit();
         } catch (SQLException e) {
             rollback();
@@ -435,7 +456,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /** Records that the file with {@code pathKey} lies at {@code localPath} here (see {@link #aliases}). */
     public synchronized void putAlias(String pathKey, String localPath) {
-        try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO aliases(path_key, local_path) VALUES (?, ?)")) {
+        try {
+            PreparedStatement p = statement("INSERT OR REPLACE INTO aliases(path_key, local_path) VALUES (?, ?)");
             p.setString(1, pathKey);
             p.setString(2, localPath);
             p.executeUpdate();
@@ -446,7 +468,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /** Forgets the alias of the file with {@code pathKey} (its record stays: see {@link #aliases}). */
     public synchronized void removeAlias(String pathKey) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM aliases WHERE path_key = ?")) {
+        try {
+            PreparedStatement p = statement("DELETE FROM aliases WHERE path_key = ?");
             p.setString(1, pathKey);
             p.executeUpdate();
         } catch (SQLException e) {
@@ -459,9 +482,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     @Override
     public synchronized List<Location> find(String chunkId) {
         List<Location> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(a.local_path, f.path), c.offset, c.size FROM chunks c"
-                + " JOIN files f ON f.path_key = c.path_key LEFT JOIN aliases a ON a.path_key = c.path_key"
-                + " WHERE c.chunk_id = ? LIMIT 8")) {
+        try {
+            PreparedStatement p = statement("SELECT COALESCE(a.local_path, f.path), c.offset, c.size FROM chunks c"
+                    + " JOIN files f ON f.path_key = c.path_key LEFT JOIN aliases a ON a.path_key = c.path_key"
+                    + " WHERE c.chunk_id = ? LIMIT 8");
             p.setString(1, chunkId);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
@@ -478,7 +502,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized Optional<Instant> uploadedAt(String chunkId) {
-        try (PreparedStatement p = db.prepareStatement("SELECT uploaded_at FROM uploaded WHERE chunk_id = ?")) {
+        try {
+            PreparedStatement p = statement("SELECT uploaded_at FROM uploaded WHERE chunk_id = ?");
             p.setString(1, chunkId);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(Instant.ofEpochMilli(r.getLong(1))) : Optional.empty();
@@ -490,8 +515,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized void recordUploaded(String chunkId, int size, Instant at) {
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO uploaded(chunk_id, size, uploaded_at) VALUES(?, ?, ?)"
-                + " ON CONFLICT(chunk_id) DO UPDATE SET uploaded_at = excluded.uploaded_at")) {
+        try {
+            PreparedStatement p = statement("INSERT INTO uploaded(chunk_id, size, uploaded_at) VALUES(?, ?, ?)"
+                    + " ON CONFLICT(chunk_id) DO UPDATE SET uploaded_at = excluded.uploaded_at");
             p.setString(1, chunkId);
             p.setInt(2, size);
             p.setLong(3, at.toEpochMilli());
@@ -503,7 +529,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized void forgetUploaded(String chunkId) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM uploaded WHERE chunk_id = ?")) {
+        try {
+            PreparedStatement p = statement("DELETE FROM uploaded WHERE chunk_id = ?");
             p.setString(1, chunkId);
             p.executeUpdate();
         } catch (SQLException e) {
@@ -515,22 +542,38 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /** At most this many bytes of signatures are kept (those of about 3 GB of small files); the least used go first. */
     static final long MAX_SIGNATURE_BYTES = 64L << 20;
-    private int signaturesSincePrune;
+    /**
+     * Signatures recorded are written this many at a time, in one transaction: one each, with the look at the table's
+     * size every 256, was about a tenth of a large pull's CPU (issue 15). Those not yet written are answered from
+     * memory and written by {@link #close}; a crash loses only them, which costs the next edit of those chunks a
+     * request for their signature.
+     */
+    static final int SIGNATURE_BATCH = 256;
+    private final Map<String, byte[]> unwrittenSignatures = new LinkedHashMap<>();
+    /**
+     * An upper bound on the bytes of signatures stored (each written one counted, even where it only renewed a row),
+     * or -1 before it is known: the table is measured only once this passes {@link #MAX_SIGNATURE_BYTES}.
+     */
+    private long signatureBytesBound = -1;
 
     @Override
     public synchronized Optional<byte[]> signature(String chunkId) {
-        try (PreparedStatement p = db.prepareStatement("SELECT signature FROM signatures WHERE chunk_id = ?")) {
+        byte[] unwritten = unwrittenSignatures.get(chunkId);
+        if (unwritten != null) {
+            return Optional.of(unwritten);
+        }
+        try {
+            PreparedStatement p = statement("SELECT signature FROM signatures WHERE chunk_id = ?");
             p.setString(1, chunkId);
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     return Optional.empty();
                 }
                 byte[] sig = r.getBytes(1);
-                try (PreparedStatement u = db.prepareStatement("UPDATE signatures SET used_at = ? WHERE chunk_id = ?")) {
-                    u.setLong(1, System.currentTimeMillis());
-                    u.setString(2, chunkId);
-                    u.executeUpdate();
-                }
+                PreparedStatement u = statement("UPDATE signatures SET used_at = ? WHERE chunk_id = ?");
+                u.setLong(1, System.currentTimeMillis());
+                u.setString(2, chunkId);
+                u.executeUpdate();
                 return Optional.of(sig);
             }
         } catch (SQLException e) {
@@ -540,37 +583,71 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized void recordSignature(String chunkId, byte[] encoded) {
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO signatures(chunk_id, signature, used_at)"
-                + " VALUES(?, ?, ?) ON CONFLICT(chunk_id) DO UPDATE SET used_at = excluded.used_at")) {
-            p.setString(1, chunkId);
-            p.setBytes(2, encoded);
-            p.setLong(3, System.currentTimeMillis());
-            p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
+        unwrittenSignatures.put(chunkId, encoded);
+        if (unwrittenSignatures.size() >= SIGNATURE_BATCH) {
+            writeSignatures();
         }
-        if (++signaturesSincePrune >= 256) {
-            signaturesSincePrune = 0;
-            pruneSignatures(MAX_SIGNATURE_BYTES);
+    }
+
+    /** Writes the signatures recorded since the last write, in one transaction; then keeps the table within its bound. */
+    private void writeSignatures() {
+        if (unwrittenSignatures.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long written = 0;
+        try {
+            db.setAutoCommit(false);
+            PreparedStatement p = statement("INSERT INTO signatures(chunk_id, signature, used_at)"
+                    + " VALUES(?, ?, ?) ON CONFLICT(chunk_id) DO UPDATE SET used_at = excluded.used_at");
+            p.clearBatch();
+            for (Map.Entry<String, byte[]> e : unwrittenSignatures.entrySet()) {
+                p.setString(1, e.getKey());
+                p.setBytes(2, e.getValue());
+                p.setLong(3, now);
+                p.addBatch();
+                written += e.getValue().length;
+            }
+            p.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw failed(e);
+        } finally {
+            autoCommit();
+        }
+        unwrittenSignatures.clear();
+        if (signatureBytesBound >= 0) {
+            signatureBytesBound += written;
+        }
+        if (signatureBytesBound < 0 || signatureBytesBound > MAX_SIGNATURE_BYTES) {
+            prune(MAX_SIGNATURE_BYTES);
         }
     }
 
     /** Drops the least recently used signatures until at most {@code maxBytes} remain; returns how many went. */
     synchronized int pruneSignatures(long maxBytes) {
+        writeSignatures();
+        return prune(maxBytes);
+    }
+
+    private int prune(long maxBytes) {
         try (Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT COALESCE(SUM(LENGTH(signature)), 0), COUNT(*) FROM signatures")) {
             long total = r.getLong(1);
             long count = r.getLong(2);
+            signatureBytesBound = total;
             if (total <= maxBytes || count == 0) {
                 return 0;
             }
             // Signatures of one file are of similar size: drop the oldest share that brings the total to 3/4 of max.
             long drop = Math.max(1, (long) Math.ceil(count * (1 - 0.75 * maxBytes / (double) total)));
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM signatures WHERE chunk_id IN"
-                    + " (SELECT chunk_id FROM signatures ORDER BY used_at LIMIT ?)")) {
-                p.setLong(1, drop);
-                return p.executeUpdate();
-            }
+            PreparedStatement p = statement("DELETE FROM signatures WHERE chunk_id IN"
+                    + " (SELECT chunk_id FROM signatures ORDER BY used_at, rowid LIMIT ?)");
+            p.setLong(1, drop);
+            int dropped = p.executeUpdate();
+            signatureBytesBound = -1; // measured again at the next write
+            return dropped;
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -578,7 +655,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     /** Drops journal entries older than {@code before} (they are not trusted any more anyway). */
     public synchronized int pruneUploaded(Instant before) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM uploaded WHERE uploaded_at < ?")) {
+        try {
+            PreparedStatement p = statement("DELETE FROM uploaded WHERE uploaded_at < ?");
             p.setLong(1, before.toEpochMilli());
             return p.executeUpdate();
         } catch (SQLException e) {
@@ -596,8 +674,9 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized Optional<String> commitKey(String pathKey, String parent, String manifestHash) {
-        try (PreparedStatement p = db.prepareStatement("SELECT parent, manifest_hash, idem_key FROM commit_keys"
-                + " WHERE path_key = ?")) {
+        try {
+            PreparedStatement p = statement("SELECT parent, manifest_hash, idem_key FROM commit_keys"
+                    + " WHERE path_key = ?");
             p.setString(1, pathKey);
             try (ResultSet r = p.executeQuery()) {
                 if (r.next() && java.util.Objects.equals(r.getString(1), parent) && r.getString(2).equals(manifestHash)) {
@@ -612,9 +691,10 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized void recordCommitKey(String pathKey, String parent, String manifestHash, String key) {
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO commit_keys(path_key, parent, manifest_hash, idem_key,"
-                + " created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE SET parent = excluded.parent,"
-                + " manifest_hash = excluded.manifest_hash, idem_key = excluded.idem_key, created_at = excluded.created_at")) {
+        try {
+            PreparedStatement p = statement("INSERT INTO commit_keys(path_key, parent, manifest_hash, idem_key,"
+                    + " created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE SET parent = excluded.parent,"
+                    + " manifest_hash = excluded.manifest_hash, idem_key = excluded.idem_key, created_at = excluded.created_at");
             p.setString(1, pathKey);
             p.setString(2, parent);
             p.setString(3, manifestHash);
@@ -628,7 +708,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
 
     @Override
     public synchronized void clearCommitKey(String pathKey) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM commit_keys WHERE path_key = ?")) {
+        try {
+            PreparedStatement p = statement("DELETE FROM commit_keys WHERE path_key = ?");
             p.setString(1, pathKey);
             p.executeUpdate();
         } catch (SQLException e) {
@@ -659,6 +740,15 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     @Override
     public synchronized void close() {
         try {
+            writeSignatures();
+        } catch (ChunkvaultException lost) {
+            // only a cache: the next edit of those chunks asks the service for their signatures
+        }
+        try {
+            for (PreparedStatement p : statements.values()) {
+                p.close();
+            }
+            statements.clear();
             db.close();
         } catch (SQLException ignored) {
             // closing

@@ -1,5 +1,6 @@
 package dev.chunkvault.client.sync;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,6 +128,59 @@ class StateStoreTest {
             assertTrue(s.commitKey("a", null, "other").isEmpty(), "another content");
             s.clearCommitKey("a");
             assertTrue(s.commitKey("a", null, "mh").isEmpty());
+        }
+    }
+
+    /**
+     * Block signatures are written in batches: one recorded is answered at once, before and after its batch is written,
+     * and those not yet written are kept by closing the state; a second record of the same chunk keeps one row.
+     */
+    @Test
+    void signaturesAreAnsweredBeforeTheirBatchIsWrittenAndKeptByClosing() throws Exception {
+        int n = StateStore.SIGNATURE_BATCH + 10; // one batch written, ten waiting
+        try (StateStore s = StateStore.open(root)) {
+            for (int i = 0; i < n; i++) {
+                s.recordSignature(sigId(i), new byte[] {(byte) i, 1});
+            }
+            s.recordSignature(sigId(0), new byte[] {0, 1});
+            assertEquals(StateStore.SIGNATURE_BATCH, signatureRows(), "the first batch is written, the rest waits");
+            assertArrayEquals(new byte[] {(byte) (n - 1), 1}, s.signature(sigId(n - 1)).orElseThrow());
+            assertArrayEquals(new byte[] {5, 1}, s.signature(sigId(5)).orElseThrow());
+            assertFalse(s.signature(sigId(n)).isPresent());
+        }
+        assertEquals(n, signatureRows(), "closing writes the rest; the chunk recorded twice has one row");
+        try (StateStore s = StateStore.open(root)) {
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(new byte[] {(byte) i, 1}, s.signature(sigId(i)).orElseThrow());
+            }
+        }
+    }
+
+    /** Pruning keeps the most recently used signatures within the bound, counting those not yet written. */
+    @Test
+    void pruningKeepsTheRecentlyUsedSignaturesWithinTheBound() throws Exception {
+        try (StateStore s = StateStore.open(root)) {
+            for (int i = 0; i < 100; i++) {
+                s.recordSignature(sigId(i), new byte[1000]);
+            }
+            assertTrue(s.pruneSignatures(10_000) > 0);
+            assertTrue(signatureRows() <= 10, "at most 10,000 bytes left");
+            assertTrue(s.signature(sigId(99)).isPresent(), "the last recorded is kept");
+            assertFalse(s.signature(sigId(0)).isPresent(), "the oldest went");
+        }
+    }
+
+    /** A chunk id per int (id() has one per byte). */
+    private static String sigId(int n) {
+        return ChunkId.sha256(java.nio.ByteBuffer.allocate(4).putInt(n).array()).hex();
+    }
+
+    private int signatureRows() throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+                + root.resolve(".chunkvault").resolve("state.db").toAbsolutePath());
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet r = st.executeQuery("SELECT COUNT(*) FROM signatures")) {
+            return r.getInt(1);
         }
     }
 }
