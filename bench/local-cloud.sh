@@ -4,6 +4,10 @@
 #   local_token API_PORT USER                                 prints an access token for USER
 #   local_restic DATA S3_PORT BUCKET WORK                     a restic repository in BUCKET of the cloud's s3proxy
 #                                                             (RESTIC_* and the emulators' AWS keys exported), initialised
+#   cloud_cpu                                                 the cloud's process CPU so far, in clock ticks
+#   cloud_thread_ticks                                        its threads' CPU ticks (tid, ticks, name), one per line
+#   cloud_thread_groups BEFORE AFTER                          CPU seconds between two such listings by thread group
+#                                                             (digits dropped; at least 0.5 s; ended threads not counted)
 
 start_local_cloud() {
   local data=$1 port=$2 s3=${3:-$(($2 + 1))} dynamo=${4:-$(($2 + 2))}
@@ -33,4 +37,36 @@ local_restic() {
   export AWS_ACCESS_KEY_ID=${creds%%:*}
   export AWS_SECRET_ACCESS_KEY=${creds#*:}
   restic init >/dev/null
+}
+
+cloud_cpu() {
+  awk '{print $14 + $15}' "/proc/$cloud_pid/stat"
+}
+
+cloud_thread_ticks() {
+  python3 - "$cloud_pid" <<'PY'
+import glob, sys
+for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        st = open(f).read()
+    except OSError:
+        continue
+    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
+PY
+}
+
+cloud_thread_groups() {
+  python3 - "$1" "$2" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+def load(p):
+    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
+a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+groups = {}
+for tid, (t, name) in b.items():
+    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
+    g = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
+    groups[g] = groups.get(g, 0) + d / hz
+print("; ".join("%s %.1f" % (g, v) for g, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.5))
+PY
 }

@@ -44,33 +44,14 @@ CHUNKVAULT_TOKEN=$(local_token "$port" "profile-$(date +%s)")
 export CHUNKVAULT_TOKEN
 default_opts=${CLI_JAVA_OPTS:-"-Xmx128m -XX:+UseSerialGC -Djdk.nio.maxCachedBufferSize=32768"} # client/chunkvault's defaults
 
-# The cloud's threads' CPU ticks (tid, ticks, name).
-thread_ticks() {
-  python3 - "$cloud_pid" <<'PY'
-import glob, sys
-for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
-    try:
-        st = open(f).read()
-    except OSError:
-        continue
-    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
-    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
-PY
+# mark NAME: the cloud's process CPU and its threads' ticks now; cloud_cpu_between A B: what it spent between two marks
+mark() {
+  cloud_cpu > "$work/$1.cpu"
+  cloud_thread_ticks > "$work/$1.threads"
 }
-cloud_groups() {
-  python3 - "$1" "$2" "$(getconf CLK_TCK)" <<'PY'
-import re, sys
-def load(p):
-    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
-a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
-g = {}
-for tid, (t, name) in b.items():
-    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
-    k = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
-    g[k] = g.get(k, 0) + d / hz
-print("the local cloud's CPU: %.1f s; by thread group: %s" % (sum(g.values()), "; ".join(
-    "%s %.1f" % kv for kv in sorted(g.items(), key=lambda kv: -kv[1]) if kv[1] >= 0.5)))
-PY
+cloud_cpu_between() {
+  echo "the local cloud's CPU: $(awk -v t="$(getconf CLK_TCK)" -v a="$(cat "$work/$1.cpu")" -v b="$(cat "$work/$2.cpu")" \
+    'BEGIN { printf "%.1f", (b - a) / t }') s; by thread group: $(cloud_thread_groups "$work/$1.threads" "$work/$2.threads")"
 }
 # run LABEL FOLDER [JAVA_OPTS [SYNC OPTIONS...]]: a sync of FOLDER by the CLI, timed (wall s, peak RSS, user and system
 # CPU s)
@@ -87,14 +68,14 @@ profiled="$default_opts -javaagent:$ap_jar=start,event=itimer,interval=1ms,threa
 mkdir -p "$work/a"
 cp -a "$tree/." "$work/a/"
 echo "tree: $tree ($(find "$tree" -type f | wc -l) files); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-thread_ticks > "$work/t0"
+mark t0
 if [[ "$step" == first ]]; then
   run "first sync (profiled)" "$work/a" "$profiled"
 else
   run "first sync" "$work/a"
 fi
-thread_ticks > "$work/t1"
-cloud_groups "$work/t0" "$work/t1"
+mark t1
+cloud_cpu_between t0 t1
 if [[ "$step" == second ]]; then
   for i in 1 2; do
     rm -rf "$work/b" && mkdir "$work/b"
@@ -106,10 +87,10 @@ fi
 if [[ "$step" == update ]]; then
   run "nothing to do" "$work/a"
   rsync -rl --checksum --delete --exclude .chunkvault "$tree2/" "$work/a/"
-  thread_ticks > "$work/t2"
+  mark t2
   run "update (profiled)" "$work/a" "$profiled" --force
-  thread_ticks > "$work/t3"
-  cloud_groups "$work/t2" "$work/t3"
+  mark t3
+  cloud_cpu_between t2 t3
 fi
 
 python3 - "$out" <<'PY'

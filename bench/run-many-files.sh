@@ -267,41 +267,14 @@ if [[ -n "$tree2" ]]; then
   fi
   rsync -a --delete --exclude .chunkvault "$work/v2/" "$work/a/"
   rsync -a --delete "$work/v2/" "$work/src/"
-  cloud_cpu() { awk '{print $14 + $15}' "/proc/$cloud_pid/stat"; }
-  # the local cloud's threads' CPU ticks (tid, ticks, name), to split its CPU by thread group (digits dropped)
-  thread_ticks() {
-    python3 - "$cloud_pid" <<'PY'
-import glob, sys
-for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
-    try:
-        st = open(f).read()
-    except OSError:
-        continue
-    name, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
-    print(f.split("/")[4], int(rest[11]) + int(rest[12]), name.replace(" ", "_"), sep="\t")
-PY
-  }
-  thread_ticks > "$work/threads-before.tsv"
+  cloud_thread_ticks > "$work/threads-before.tsv"
   cpu0=$(cloud_cpu)
   load_update_before=$(cut -d' ' -f1-3 /proc/loadavg)
   timed cv_update "${cli[@]}" sync "${force[@]}" "$work/a"
   cloud_cpu_update=$(awk -v a="$cpu0" -v b="$(cloud_cpu)" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / t }')
   echo "   the local cloud's CPU during the update sync: $cloud_cpu_update s"
-  thread_ticks > "$work/threads-after.tsv"
-  # CPU seconds by thread group of the cloud's JVM (threads that ended meanwhile are not counted)
-  cloud_groups=$(python3 - "$work/threads-before.tsv" "$work/threads-after.tsv" "$(getconf CLK_TCK)" <<'PY'
-import re, sys
-def load(p):
-    return {l.split("\t")[0]: (int(l.split("\t")[1]), l.split("\t")[2].strip()) for l in open(p) if l.strip()}
-a, b, hz = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
-groups = {}
-for tid, (t, name) in b.items():
-    d = t - (a[tid][0] if tid in a and a[tid][1] == name else 0)
-    g = re.sub(r"#(-#)+", "#", re.sub(r"[0-9]+", "#", name))
-    groups[g] = groups.get(g, 0) + d / hz
-print("; ".join("%s %.1f" % (g, v) for g, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.5))
-PY
-)
+  cloud_thread_ticks > "$work/threads-after.tsv"
+  cloud_groups=$(cloud_thread_groups "$work/threads-before.tsv" "$work/threads-after.tsv")
   echo "   by thread group: $cloud_groups"
   timed restic_update restic backup --host bench "$work/src"
   load_update_after=$(cut -d' ' -f1-3 /proc/loadavg)
