@@ -1,5 +1,6 @@
 package dev.chunkvault.bench.e2e;
 
+import dev.chunkvault.api.wiring.Wiring;
 import dev.chunkvault.bench.e2e.WireMeter.Counts;
 import dev.chunkvault.bench.e2e.WireMeter.Snapshot;
 import dev.chunkvault.client.ChunkvaultClient;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.chunkvault.api.wiring.Wiring;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -126,7 +126,8 @@ public final class ManyFilesProfile {
         return s;
     }
 
-    private static String step(BenchContext ctx, StoreCalls.Tally calls, String title, long files, long treeBytes, Step step) throws IOException {
+    private static String step(BenchContext ctx, StoreCalls.Tally calls, String title, long files, long treeBytes, Step step)
+            throws IOException {
         Snapshot before = ctx.meter.snapshot();
         Map<String, long[]> callsBefore = calls.snapshot();
         long t0 = System.nanoTime();

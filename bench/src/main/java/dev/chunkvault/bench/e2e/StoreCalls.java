@@ -75,11 +75,11 @@ final class StoreCalls implements ExecutionInterceptor {
         if (r instanceof TransactWriteItemsRequest t) {
             items = t.transactItems().size();
             for (TransactWriteItem i : t.transactItems()) {
-                String kind = i.put() != null ? "put " + i.put().tableName()
-                        : i.update() != null ? "update " + i.update().tableName()
-                        : i.delete() != null ? "delete " + i.delete().tableName()
-                        : "check " + i.conditionCheck().tableName();
-                add(function + " action " + kind.substring(0, kind.indexOf(' ')) + " " + shortName(kind.substring(kind.indexOf(' ') + 1)), 1, 1);
+                String action = i.put() != null ? "put " + shortName(i.put().tableName())
+                        : i.update() != null ? "update " + shortName(i.update().tableName())
+                        : i.delete() != null ? "delete " + shortName(i.delete().tableName())
+                        : "check " + shortName(i.conditionCheck().tableName());
+                add(function + " action " + action, 1, 1);
             }
         } else if (r instanceof BatchGetItemRequest b) {
             items = b.requestItems().values().stream().mapToLong(k -> k.keys().size()).sum();
