@@ -15,8 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,25 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code POST /v1/delta-upload-batch} requests; a service without the route gets one delta per request; a delta the
  * service refuses is sent whole, and every file's content arrives.
  */
-class DeltaBatchingTest {
+class DeltaBatchingTest extends WithFakeVault {
     @TempDir
     Path dir;
-    FakeVault vault;
-    ChunkvaultClient client;
-    TestFiles.RecordingSleeper sleeper;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        sleeper = new TestFiles.RecordingSleeper();
-        client = TestFiles.client(vault.endpoint(), sleeper);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
 
     private record Pushed(Path file, FilePusher.Result v1) {}
 
@@ -162,8 +144,8 @@ class DeltaBatchingTest {
         faults.put("429", v -> v.fail(route, 429, 2));
         faults.put("connection lost", v -> v.dropConnection(route, 2));
         for (var fault : faults.entrySet()) {
-            stop();
-            start();
+            stopVault();
+            startVault();
             FilePusher.Result v2 = editedAfter(fault.getKey(), fault.getValue());
             assertEquals(1, v2.stats().chunksDelta(), fault.getKey() + ": sent as a delta after the retries");
             assertEquals(0, v2.stats().chunksUploaded(), fault.getKey() + ": nothing uploaded whole");
@@ -180,8 +162,8 @@ class DeltaBatchingTest {
         assertEquals(0, v2.stats().chunksDelta());
         assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
         assertEquals(4, vault.calls.get(route).get(), "the test client's four attempts");
-        stop();
-        start();
+        stopVault();
+        startVault();
         v2 = editedAfter("400", v -> v.fail(route, 400, 1));
         assertEquals(1, v2.stats().chunksUploaded(), "the chunk went whole");
         assertEquals(1, vault.calls.get(route).get(), "a 4xx is not retried");
@@ -270,8 +252,8 @@ class DeltaBatchingTest {
         assertEquals(0, calls("POST /v1/delta-uploads"), "none went alone");
 
         // A service that takes one delta a batch: the count goes down to one, never below, and no delta goes alone.
-        stop();
-        start();
+        stopVault();
+        startVault();
         vault.maxDeltasPerBatch = 1;
         SharedDeltas ones = new SharedDeltas(client, Duration.ofMillis(400));
         FilePusher byOnes = pusher(ones);
@@ -281,8 +263,8 @@ class DeltaBatchingTest {
         assertEquals(n, vault.deltasInBatches.get());
 
         // A single delta the service finds too large: the single route.
-        stop();
-        start();
+        stopVault();
+        startVault();
         vault.maxDeltasPerBatch = 0;
         SharedDeltas one = new SharedDeltas(client, Duration.ZERO);
         FilePusher alone = pusher(one);

@@ -16,31 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Push and pull of files against the in-process fake API: dedup, deltas, resumption, verification. */
-class FileTransferTest {
+class FileTransferTest extends WithFakeVault {
     @TempDir
     Path dir;
-    FakeVault vault;
-    TestFiles.RecordingSleeper sleeper;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        sleeper = new TestFiles.RecordingSleeper();
-        client = TestFiles.client(vault.endpoint(), sleeper);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
 
     @Test
     void pushThenPullIsByteIdenticalAndUploadsEachChunkOnce() throws Exception {

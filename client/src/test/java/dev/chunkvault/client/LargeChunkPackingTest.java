@@ -20,8 +20,6 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,23 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * alone and raw, by a grant, as before; a service that refuses such packs (older than this client) gets them alone and
  * raw from then on. Against the in-process fake API with packs; over the real local cloud: LargeFileCompressionIT.
  */
-class LargeChunkPackingTest {
+class LargeChunkPackingTest extends WithFakeVault {
     @TempDir
     Path dir;
-    FakeVault vault;
-    ChunkvaultClient client;
 
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        vault.enablePacks();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
+    @Override
+    protected FakeVault newVault() throws java.io.IOException {
+        return new FakeVault().enablePacks();
     }
 
     /** {@code size} bytes of text (words of a small vocabulary drawn by a seeded random), written to {@code file}; its SHA-256. */

@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,23 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * expired is declared again, a service whose declarations cannot name held chunks is asked for grants first, and a
  * service without packs still gets plain PUTs. Over the real local cloud: PacksIT.
  */
-class PackerTest {
+class PackerTest extends WithFakeVault {
     @TempDir
     Path dir;
-    FakeVault vault;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
 
     /** Pushes {@code n} small files from {@code threads} threads at once; their contents by path. */
     private Map<String, byte[]> pushMany(int n, int threads) throws Exception {

@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,22 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * request, once noticed; a seal that asks for chunks alone has them PUT and the commit goes through; a pack found
  * damaged has its chunks sent again. Over the real local cloud: PacksIT.
  */
-class SealInCommitTest {
+class SealInCommitTest extends WithFakeVault {
     @TempDir
     Path dir;
-    FakeVault vault;
-    ChunkvaultClient client;
 
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault().enablePacks();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
+    @Override
+    protected FakeVault newVault() throws java.io.IOException {
+        return new FakeVault().enablePacks();
     }
 
     /** Pushes {@code n} small files from {@code threads} threads through one batcher, as a sync does. */

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chunkvault.client.ApiException;
 import dev.chunkvault.client.ChunkvaultClient;
 import dev.chunkvault.client.Coalescer;
-import dev.chunkvault.client.FakeVault;
 import dev.chunkvault.client.TestFiles;
+import dev.chunkvault.client.WithFakeVault;
 import dev.chunkvault.client.model.DownloadPlan;
 import dev.chunkvault.client.sync.LocalScanner.LocalFile;
 import java.nio.file.Files;
@@ -18,29 +18,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a sync keeps per file is small (issue 15), and keeping less changes nothing it does. */
-class SyncMemoryTest {
+class SyncMemoryTest extends WithFakeVault {
     @TempDir
     Path tmp;
-    FakeVault vault;
-    ChunkvaultClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
-    }
 
     @Test
     void aScannedFileNamesItsFileOnDiskWithoutKeepingItsPath() throws Exception {

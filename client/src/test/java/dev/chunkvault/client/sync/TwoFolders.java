@@ -1,36 +1,23 @@
 package dev.chunkvault.client.sync;
 
-import dev.chunkvault.client.ChunkvaultClient;
-import dev.chunkvault.client.FakeVault;
-import dev.chunkvault.client.TestFiles;
+import dev.chunkvault.client.WithFakeVault;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two sync folders of one account ("laptop" and "desktop") through the fake API and one client. */
-abstract class TwoFolders {
+abstract class TwoFolders extends WithFakeVault {
     @TempDir
     Path tmp;
     Path a;
     Path b;
-    FakeVault vault;
-    ChunkvaultClient client;
 
     @BeforeEach
-    void start() throws Exception {
-        vault = new FakeVault();
-        client = TestFiles.client(vault.endpoint(), new TestFiles.RecordingSleeper());
+    void folders() throws Exception {
         a = Files.createDirectories(tmp.resolve("laptop"));
         b = Files.createDirectories(tmp.resolve("desktop"));
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        vault.close();
     }
 
     /** A sync of {@code root} with the default options, as the folder's name for a device. */
