@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * What a commit batch read for all its commits at once (issue 15): the file rows, the versions each commit looks for
- * (its own, for a replay, and its parent), the owner's usage item, and the holdings and chunk rows of the chunks of its
- * full manifests, with the rows of the packs those chunks are in — a few batched reads instead of five or six round trips per commit.
+ * (its parent, and its own, for a replay, where it may exist), the owner's usage item, and the holdings and chunk rows of
+ * the chunks of its full manifests, with the rows of the packs those chunks are in — a few batched reads instead of five
+ * or six round trips per commit.
  *
  * <p>These are the same strongly consistent reads each commit would make on its own, made a little earlier. Nothing a
  * commit decides from them is written without the conditions it carries alone (the version's absence, the head CAS,
@@ -18,6 +19,12 @@ import java.util.Optional;
  * never write a wrong one; a commit that loses such a race reads again for itself ({@link CommitService} drops the
  * view after the first attempt). A key the view did not read is read as usual. Built before the lanes start and only
  * read by them.
+ *
+ * <p>Three kinds of entry are known rather than read, on the same footing (a wrong one only cancels a transaction):
+ * a small commit's own version where the file row shows it cannot have been written (no row, or a head older than
+ * it), as absent; a chunk row the same request's seal has just created, as written; and that chunk as not held by the
+ * owner, since no edge can name a chunk that had no row (held or not, a chunk proven by its pack is pinned the same
+ * way). On a first sync these were half the batch's reads (docs/perf-many-files.md).
  */
 final class BatchView {
     private final Map<Key, Optional<Item>> files = new HashMap<>();

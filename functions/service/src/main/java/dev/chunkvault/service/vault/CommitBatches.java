@@ -29,11 +29,13 @@ public final class CommitBatches {
         if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
             throw new IllegalArgumentException("a batch is one owner's");
         }
-        List<PackService.SealItem> sealed = seal.isEmpty() ? List.of() : packs.sealAll(owner, seal);
+        // The rows the seals create are handed to the commits as written, not read back (BatchView).
+        java.util.Map<dev.chunkvault.core.hash.ChunkId, dev.chunkvault.service.store.Item> created = new java.util.HashMap<>();
+        List<PackService.SealItem> sealed = seal.isEmpty() ? List.of() : packs.sealAll(owner, seal, created);
         // A chunk a seal answers "send alone" (its verified bytes are stored elsewhere) was hashed in the caller's pack
         // just now: proof enough for this batch's commits, which need no upload of it alone.
         java.util.Set<dev.chunkvault.core.hash.ChunkId> proven = new java.util.HashSet<>();
         sealed.stream().filter(s -> s.sealed() != null).forEach(s -> s.sealed().uploads().forEach(u -> proven.add(u.id())));
-        return new Answer(sealed, commits.commitBatch(requests, proven));
+        return new Answer(sealed, commits.commitBatch(requests, proven, created));
     }
 }

@@ -250,12 +250,21 @@ public final class CommitService {
      * The proof lasts this request only; nothing about it is stored.
      */
     public List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven) {
+        return commitBatch(requests, proven, Map.of());
+    }
+
+    /**
+     * As {@link #commitBatch(List, Set)}, where {@code created} are chunk rows this request has just created, as it
+     * wrote them (a seal's new rows, {@link CommitBatches}): the batch takes them instead of reading them back, and
+     * takes the owner as not holding those chunks (nothing can be held without a row), see {@link BatchView}.
+     */
+    List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven, Map<ChunkId, Item> created) {
         checkBatch(requests);
         // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
         // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
         // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
         // batch again.
-        return commitChecked(requests, Set.copyOf(proven));
+        return commitChecked(requests, Set.copyOf(proven), created);
     }
 
     /**
@@ -289,9 +298,9 @@ public final class CommitService {
         }
     }
 
-    private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven) {
+    private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven, Map<ChunkId, Item> created) {
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
-        BatchView view = readAhead(requests);
+        BatchView view = readAhead(requests, created);
         List<Object> first = batchLanes.map(requests, r -> {
             VIEW.set(view);
             PROVEN.set(proven);
@@ -376,10 +385,11 @@ public final class CommitService {
 
     /**
      * Reads for all the commits of a batch at once ({@link BatchView}): the file rows, then the versions each commit
-     * will look for (its own and its parent), the usage item, and the holdings and chunk rows of its full manifests'
-     * chunks. A batch of requests of several owners (never sent by the API) reads nothing ahead.
+     * will look for (its parent, and its own where it may exist), the usage item, and the holdings and chunk rows of its
+     * full manifests' chunks, but for the rows this request created ({@code created}). A batch of requests of several
+     * owners (never sent by the API) reads nothing ahead.
      */
-    private BatchView readAhead(List<CommitRequest> requests) {
+    private BatchView readAhead(List<CommitRequest> requests, Map<ChunkId, Item> created) {
         BatchView view = new BatchView();
         Owner owner = requests.get(0).owner();
         if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
@@ -397,7 +407,12 @@ public final class CommitService {
             CommitRequest r = requests.get(i);
             Optional<FileRow> file = Optional.ofNullable(files.get(FileRow.key(owner, pathKeys.get(i)))).map(FileRow::from);
             Target t = Target.of(r, pathKeys.get(i), file);
-            versionKeys.add(VersionRow.key(t.fileId(), t.versionId()));
+            Key own = VersionRow.key(t.fileId(), t.versionId());
+            if (ownCannotExist(r, file, t)) {
+                view.version(own, Optional.empty());
+            } else {
+                versionKeys.add(own);
+            }
             if (t.parent() != null) {
                 versionKeys.add(VersionRow.key(t.fileId(), t.parent()));
             }
@@ -412,13 +427,22 @@ public final class CommitService {
         versionKeys.forEach(k -> view.version(k, Optional.ofNullable(versions.get(k))));
         view.usage(retry.call(() -> store.get(Tables.CONTROL, Usage.key(owner))));
         if (!chunkIds.isEmpty()) {
-            List<ChunkId> ids = List.copyOf(chunkIds);
+            Map<ChunkId, Item> rows = new HashMap<>();
+            List<ChunkId> ids = new ArrayList<>();
+            for (ChunkId c : chunkIds) {
+                Item made = created.get(c);
+                if (made == null) {
+                    ids.add(c);
+                } else {
+                    rows.put(c, made);
+                    view.held(c, false); // its row did not exist a moment ago, so no edge of it could
+                }
+            }
             Set<ChunkId> held = holdings.held(owner, ids);
             ids.forEach(c -> view.held(c, held.contains(c)));
-            Map<ChunkId, Item> rows = new HashMap<>();
             BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, ids.stream().map(ChunkRow::key).toList())
                     .forEach(i -> rows.put(ChunkId.parse(i.string(ChunkRow.ID)), i));
-            ids.forEach(c -> view.chunk(c, Optional.ofNullable(rows.get(c))));
+            chunkIds.forEach(c -> view.chunk(c, Optional.ofNullable(rows.get(c))));
             List<String> packs = rows.values().stream().map(i -> i.string(ChunkRow.PACK)).filter(java.util.Objects::nonNull)
                     .distinct().toList();
             Map<String, Item> packRows = new HashMap<>();
@@ -427,6 +451,20 @@ public final class CommitService {
             packs.forEach(p -> view.pack(p, Optional.ofNullable(packRows.get(p))));
         }
         return view;
+    }
+
+    /**
+     * Whether a commit's own version cannot exist as the batch reads the file row, so need not be read to tell a replay:
+     * a small commit (no more chunks added than one transaction pins, so never left PENDING) whose file has no row, or
+     * a head older than the version's sequence. Heads only move forward, to a new version one past the head: had this
+     * version been written, the head would be it or later. If it is written meanwhile (the same request sent twice at
+     * once), the version put's own condition cancels the group, and the commit runs again alone, reading everything.
+     */
+    private boolean ownCannotExist(CommitRequest r, Optional<FileRow> file, Target t) {
+        int small = settings.smallCommitChunks();
+        boolean fewChunks = r.source() instanceof Source.Full f ? f.manifest().distinctIds().size() <= small
+                : r.source() instanceof Source.Delta d && d.delta().addedEntryCount() <= small;
+        return fewChunks && (file.isEmpty() || VersionRow.seqOf(file.get().head()) < t.seq());
     }
 
     /** Chunks the batch's owner proved in this request (see {@link #commitBatch(List, Set)}); kept across races. */

@@ -215,6 +215,11 @@ public final class PackService {
 
     /** Verifies an uploaded pack and places its chunks (see the class comment). Retrying a seal answers the same. */
     public Sealed seal(Owner owner, String packId) {
+        return seal(owner, packId, new HashMap<>());
+    }
+
+    /** As {@link #seal(Owner, String)}, adding to {@code created} the chunk rows it created, as written. */
+    private Sealed seal(Owner owner, String packId, Map<ChunkId, Item> created) {
         PackRow pack = ownPack(owner, packId);
         long verifyNanos = 0;
         switch (pack.state()) {
@@ -228,7 +233,7 @@ public final class PackService {
             }
             case SEALED -> { }
         }
-        Sealed sealed = place(owner, pack);
+        Sealed sealed = place(owner, pack, created);
         if (verifyNanos > 0) {
             sealed = sealed.verified(verifyNanos, pack.size());
         }
@@ -276,6 +281,15 @@ public final class PackService {
      * nothing of it is lost, and the batch's other packs and commits go on.
      */
     public List<SealItem> sealAll(Owner owner, List<String> packIds) {
+        return sealAll(owner, packIds, new HashMap<>());
+    }
+
+    /**
+     * As {@link #sealAll(Owner, List)}, adding to {@code created} the chunk rows the seals that succeeded created, each
+     * as its transaction wrote it (new rows, PENDING at their ranges): what a commit batch would otherwise read again
+     * ({@link CommitBatches}).
+     */
+    List<SealItem> sealAll(Owner owner, List<String> packIds, Map<ChunkId, Item> created) {
         if (packIds.size() > MAX_SEALS_PER_REQUEST) {
             throw ServiceException.tooLarge("TOO_MANY_SEALS", "At most " + MAX_SEALS_PER_REQUEST + " packs to seal per request.");
         }
@@ -309,7 +323,9 @@ public final class PackService {
             }
             plainBudget -= plain; // spent whether the pack proves sound or damaged: it is decoded either way
             try {
-                out.add(new SealItem(packId, seal(owner, packId), null));
+                Map<ChunkId, Item> rows = new HashMap<>();
+                out.add(new SealItem(packId, seal(owner, packId, rows), null));
+                created.putAll(rows);
             } catch (ServiceException e) {
                 if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
                         || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
@@ -419,8 +435,11 @@ public final class PackService {
     /** Already at its range in this pack. */
     private record Placed(PackFormat.Entry entry) implements Step {}
 
-    /** A write that places the row at its range: its action, and the pack it leaves (or null). */
-    private record Place(PackFormat.Entry entry, TxAction write, String leaves) implements Step {}
+    /**
+     * A write that places the row at its range: its action, the pack it leaves (or null), and the whole row when the
+     * write creates it (else null).
+     */
+    private record Place(PackFormat.Entry entry, TxAction write, String leaves, Item created) implements Step {}
 
     /** Its verified bytes are stored elsewhere: send it alone. */
     private record Alone(PackFormat.Entry entry) implements Step {}
@@ -428,7 +447,7 @@ public final class PackService {
     /** Being collected: ask again later. */
     private record Later(PackFormat.Entry entry) implements Step {}
 
-    private Sealed place(Owner owner, PackRow pack) {
+    private Sealed place(Owner owner, PackRow pack, Map<ChunkId, Item> created) {
         List<PackFormat.Entry> entries = pack.entries();
         Map<ChunkId, ChunkRow> rows = new HashMap<>();
         for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS,
@@ -463,6 +482,7 @@ public final class PackService {
         for (List<Place> group : groups) {
             if (transactPlacements(pack.id(), group)) {
                 group.forEach(p -> done.put(p.entry().id(), new Placed(p.entry())));
+                group.stream().filter(p -> p.created() != null).forEach(p -> created.put(p.entry().id(), p.created()));
             } else {
                 group.forEach(p -> done.put(p.entry().id(), placeAlone(pack.id(), p.entry())));
             }
@@ -502,7 +522,7 @@ public final class PackService {
                 b.set(ChunkRow.ENCODING, e.encoding().wireName()).set(ChunkRow.STORED_SIZE, (long) e.length());
             }
             Item row = b.build();
-            return new Place(e, TxAction.put(Tables.CHUNKS, row, notExists(ChunkRow.ID)), null);
+            return new Place(e, TxAction.put(Tables.CHUNKS, row, notExists(ChunkRow.ID)), null, row);
         }
         ChunkRow row = found.get();
         if (row.state() == ChunkRow.State.DELETING) {
@@ -527,7 +547,7 @@ public final class PackService {
         Condition still = and(eq(ChunkRow.INCARNATION, row.incarnation()), ne(ChunkRow.STATE, ChunkRow.State.DELETING.name()),
                 unverified ? notExists(ChunkRow.SIZE) : eq(ChunkRow.DAMAGED_AT, row.damagedAt()),
                 row.pack() == null ? notExists(ChunkRow.PACK) : eq(ChunkRow.PACK, row.pack()));
-        return new Place(e, TxAction.update(Tables.CHUNKS, ChunkRow.key(e.id()), u, still), row.pack());
+        return new Place(e, TxAction.update(Tables.CHUNKS, ChunkRow.key(e.id()), u, still), row.pack(), null);
     }
 
     /**
