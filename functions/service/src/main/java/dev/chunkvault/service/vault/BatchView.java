@@ -33,6 +33,21 @@ final class BatchView {
     private final Map<ChunkId, Optional<Item>> chunks = new HashMap<>();
     private final Map<String, Optional<Item>> packs = new HashMap<>();
     private Optional<Item> usage;
+    private final boolean rowsToCreate;
+
+    BatchView() {
+        this(false);
+    }
+
+    /** {@code rowsToCreate}: some chunk rows of the view are still to be created by the batch's groups. */
+    BatchView(boolean rowsToCreate) {
+        this.rowsToCreate = rowsToCreate;
+    }
+
+    /** Whether some chunk rows of the view are still to be created by the batch's groups ({@link BatchSeals}). */
+    boolean rowsToCreate() {
+        return rowsToCreate;
+    }
 
     void pack(String packId, Optional<Item> item) {
         packs.put(packId, item);

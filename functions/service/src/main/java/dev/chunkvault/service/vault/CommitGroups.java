@@ -3,11 +3,14 @@ package dev.chunkvault.service.vault;
 import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.store.Condition;
 import dev.chunkvault.service.store.TxAction;
+import dev.chunkvault.service.store.Item;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The small commits of one batch request, written several to a transaction (issue 15). Each small commit is one
@@ -60,17 +63,32 @@ final class CommitGroups {
         }
     }
 
-    /** A group of prepared commits and the one transaction that writes them all. */
-    record Group(List<Prepared> members, List<TxAction> actions, long oldestKeyMillis) {}
+    /**
+     * A group of prepared commits and the one transaction that writes them all; {@code created}: the chunk rows it
+     * creates (rows a seal of the batch left to its commits, {@link BatchSeals}).
+     */
+    record Group(List<Prepared> members, List<TxAction> actions, long oldestKeyMillis, Set<ChunkId> created) {}
 
     /** Splits the prepared commits, in order, into groups that each fit one transaction. */
     static List<Group> plan(List<Prepared> prepared) {
+        return plan(prepared, Map.of());
+    }
+
+    /**
+     * As {@link #plan(List)}, where {@code toCreate} are chunk rows no one has written yet, as a seal of the batch would
+     * have written them ({@link BatchSeals}): the first group that pins such a chunk creates its row, LIVE with the
+     * group's references and on {@code attribute_not_exists}, together with its pack's live count (on the pack not
+     * being collected, as the seal's placement); a later group adds to it as to any row (on the same incarnation, so it
+     * is cancelled if the first group was).
+     */
+    static List<Group> plan(List<Prepared> prepared, Map<ChunkId, Item> toCreate) {
         List<Group> groups = new ArrayList<>();
-        Builder current = new Builder();
+        Set<ChunkId> creating = new HashSet<>(toCreate.keySet());
+        Builder current = new Builder(toCreate, creating);
         for (Prepared p : prepared) {
             if (!current.tryAdd(p)) {
                 groups.add(current.build());
-                current = new Builder();
+                current = new Builder(toCreate, creating);
                 if (!current.tryAdd(p)) {
                     throw new IllegalStateException("a small commit fits a transaction of its own");
                 }
@@ -84,6 +102,9 @@ final class CommitGroups {
 
     /** The members of one group so far, and their shared items merged. */
     private static final class Builder {
+        /** The rows to create, and those no earlier group of the plan creates (shared by the plan's builders). */
+        final Map<ChunkId, Item> toCreate;
+        final Set<ChunkId> creating;
         final List<Prepared> members = new ArrayList<>();
         /** Per chunk: the pin of the first member that adds it, and how many members add it. */
         final Map<ChunkId, RefOps.Pin> pins = new LinkedHashMap<>();
@@ -95,6 +116,19 @@ final class CommitGroups {
         Prepared guard;
         long guardedGrowth;
         long oldestKey = Long.MAX_VALUE;
+        /** The packs whose live counts the group's created rows add to. */
+        final Set<String> packs = new HashSet<>();
+
+        Builder(Map<ChunkId, Item> toCreate, Set<ChunkId> creating) {
+            this.toCreate = toCreate;
+            this.creating = creating;
+        }
+
+        /** The pack of a chunk row this group would create, or null. */
+        private String packCreatedIn(ChunkId chunk) {
+            Item row = creating.contains(chunk) ? toCreate.get(chunk) : null;
+            return row == null ? null : row.string(ChunkRow.PACK);
+        }
 
         boolean tryAdd(Prepared p) {
             if (!members.isEmpty()) {
@@ -110,15 +144,21 @@ final class CommitGroups {
                 }
             }
             int newChunks = 0;
+            Set<String> newPacks = new HashSet<>();
             for (RefOps.Pin pin : p.pins()) {
                 RefOps.Pin seen = pins.get(pin.chunk());
                 if (seen == null) {
                     newChunks++;
+                    String pack = packCreatedIn(pin.chunk());
+                    if (pack != null && !packs.contains(pack)) {
+                        newPacks.add(pack);
+                    }
                 } else if (!seen.incarnation().equals(pin.incarnation())) {
                     return false; // two readings of one chunk row: only one of them can still be right
                 }
             }
-            int total = ownActions + p.own().size() + 1 + edgeActions + p.pins().size() + 2 * (pins.size() + newChunks);
+            int total = ownActions + p.own().size() + 1 + edgeActions + p.pins().size() + 2 * (pins.size() + newChunks)
+                    + packs.size() + newPacks.size();
             if (!members.isEmpty() && total > MAX_ACTIONS) {
                 return false;
             }
@@ -135,6 +175,7 @@ final class CommitGroups {
                 pins.putIfAbsent(pin.chunk(), pin);
                 edges.merge(pin.chunk(), 1, Integer::sum);
             }
+            packs.addAll(newPacks);
             oldestKey = Math.min(oldestKey, p.keyMillis());
             return true;
         }
@@ -149,11 +190,24 @@ final class CommitGroups {
             for (Prepared p : members) {
                 p.pins().forEach(pin -> actions.add(RefOps.edgePut(owner, p.fileId(), p.versionId(), pin.chunk())));
             }
+            Set<ChunkId> created = new HashSet<>();
+            Map<String, long[]> placed = new LinkedHashMap<>();
             pins.forEach((chunk, pin) -> {
                 actions.add(RefOps.holdingAdd(owner, chunk, edges.get(chunk)));
-                actions.add(RefOps.chunkAdd(pin, edges.get(chunk)));
+                Item row = creating.contains(chunk) ? toCreate.get(chunk) : null;
+                if (row != null && row.string(ChunkRow.INCARNATION).equals(pin.incarnation())) {
+                    actions.add(TxAction.put(Tables.CHUNKS, BatchSeals.live(row, edges.get(chunk)), Condition.notExists(ChunkRow.ID)));
+                    long[] count = placed.computeIfAbsent(row.string(ChunkRow.PACK), k -> new long[2]);
+                    count[0]++;
+                    count[1] += row.number(ChunkRow.SIZE);
+                    created.add(chunk);
+                } else {
+                    actions.add(RefOps.chunkAdd(pin, edges.get(chunk)));
+                }
             });
-            return new Group(List.copyOf(members), actions, oldestKey);
+            placed.forEach((pack, count) -> actions.add(PackService.liveCount(pack, count[0], count[1])));
+            creating.removeAll(created); // a later group adds to the row this one creates
+            return new Group(List.copyOf(members), actions, oldestKey, Set.copyOf(created));
         }
     }
 }

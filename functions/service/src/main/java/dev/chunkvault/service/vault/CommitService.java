@@ -211,6 +211,9 @@ public final class CommitService {
             try {
                 return attempt(r, path, deadline);
             } catch (Race race) {
+                if (DEFER.get() != null && VIEW.get() != null && VIEW.get().rowsToCreate()) {
+                    throw new RunAlone(); // rows the batch's groups create are not there to read yet: after them
+                }
                 VIEW.remove(); // what the batch read ahead is older than what this race found: read afresh
                 if (attempt >= ATTEMPTS) {
                     throw ServiceException.unavailable("COMMIT_CONTENDED",
@@ -250,21 +253,24 @@ public final class CommitService {
      * The proof lasts this request only; nothing about it is stored.
      */
     public List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven) {
-        return commitBatch(requests, proven, Map.of());
+        return commitBatch(requests, proven, BatchSeals.none(), created -> { });
     }
 
     /**
-     * As {@link #commitBatch(List, Set)}, where {@code created} are chunk rows this request has just created, as it
-     * wrote them (a seal's new rows, {@link CommitBatches}): the batch takes them instead of reading them back, and
-     * takes the owner as not holding those chunks (nothing can be held without a row), see {@link BatchView}.
+     * As {@link #commitBatch(List, Set)}, after the batch's seals ({@link CommitBatches}, {@link BatchSeals}): the rows
+     * they created are taken as written instead of read back, and the owner as not holding those chunks (nothing can be
+     * held without a row), see {@link BatchView}; the rows they left to the commits are created by the groups that pin
+     * them ({@link CommitGroups#plan(List, Map)}). {@code afterGroups} is given the chunks whose rows the groups created,
+     * once the groups are written and before any commit runs alone (it places the others).
      */
-    List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven, Map<ChunkId, Item> created) {
+    List<BatchItem> commitBatch(List<CommitRequest> requests, Set<ChunkId> proven, BatchSeals seals,
+                                java.util.function.Consumer<Set<ChunkId>> afterGroups) {
         checkBatch(requests);
         // The files are distinct, so their commits touch distinct file rows and versions and may be prepared side by
         // side; the small ones are then written several to a transaction (CommitGroups), the large ones as alone. A
         // failure of the service itself ends the request once every lane has stopped, and the client sends the whole
         // batch again.
-        return commitChecked(requests, Set.copyOf(proven), created);
+        return commitChecked(requests, Set.copyOf(proven), seals, afterGroups);
     }
 
     /**
@@ -298,9 +304,10 @@ public final class CommitService {
         }
     }
 
-    private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven, Map<ChunkId, Item> created) {
+    private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven, BatchSeals seals,
+                                          java.util.function.Consumer<Set<ChunkId>> afterGroups) {
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
-        BatchView view = readAhead(requests, created);
+        BatchView view = readAhead(requests, seals);
         List<Object> first = batchLanes.map(requests, r -> {
             VIEW.set(view);
             PROVEN.set(proven);
@@ -318,17 +325,20 @@ public final class CommitService {
             }
         });
         java.util.Set<CommitGroups.Prepared> alone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (CommitGroups.Group g : CommitGroups.plan(prepared)) {
+        Set<ChunkId> createdByGroups = new java.util.HashSet<>();
+        for (CommitGroups.Group g : CommitGroups.plan(prepared, seals.toCreate())) {
             try {
                 retry.run(() -> {
                     freshChangeKey(g.oldestKeyMillis());
                     store.transact(g.actions());
                 });
+                createdByGroups.addAll(g.created());
             } catch (TransactionCancelledException | Race refused) {
                 // Nothing of the group was written: its members go one by one, each to its own answer.
                 alone.addAll(g.members());
             }
         }
+        afterGroups.accept(createdByGroups);
         List<Integer> again = new ArrayList<>();
         List<BatchItem> out = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
@@ -340,6 +350,9 @@ public final class CommitService {
                 } else {
                     out.add(new BatchItem(p.result(), null));
                 }
+            } else if (o == RUN_ALONE) {
+                again.add(i);
+                out.add(null);
             } else {
                 out.add((BatchItem) o);
             }
@@ -371,6 +384,8 @@ public final class CommitService {
             return new BatchItem(commit(r), null);
         } catch (Deferred d) {
             return d.prepared;
+        } catch (RunAlone later) {
+            return RUN_ALONE;
         } catch (ServiceException e) {
             if (e.kind() == ErrorKind.UNAVAILABLE
                     || (e.kind() == ErrorKind.THROTTLED && !TOO_MANY_VERSIONS.equals(e.code()))) {
@@ -386,11 +401,11 @@ public final class CommitService {
     /**
      * Reads for all the commits of a batch at once ({@link BatchView}): the file rows, then the versions each commit
      * will look for (its parent, and its own where it may exist), the usage item, and the holdings and chunk rows of its
-     * full manifests' chunks, but for the rows this request created ({@code created}). A batch of requests of several
-     * owners (never sent by the API) reads nothing ahead.
+     * full manifests' chunks, but for the rows the batch's seals created or left to its commits ({@code seals}). A batch
+     * of requests of several owners (never sent by the API) reads nothing ahead.
      */
-    private BatchView readAhead(List<CommitRequest> requests, Map<ChunkId, Item> created) {
-        BatchView view = new BatchView();
+    private BatchView readAhead(List<CommitRequest> requests, BatchSeals seals) {
+        BatchView view = new BatchView(!seals.deferred.isEmpty());
         Owner owner = requests.get(0).owner();
         if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
             return view;
@@ -429,13 +444,14 @@ public final class CommitService {
         if (!chunkIds.isEmpty()) {
             Map<ChunkId, Item> rows = new HashMap<>();
             List<ChunkId> ids = new ArrayList<>();
+            Map<ChunkId, Item> toCreate = seals.toCreate();
             for (ChunkId c : chunkIds) {
-                Item made = created.get(c);
+                Item made = seals.created.containsKey(c) ? seals.created.get(c) : toCreate.get(c);
                 if (made == null) {
                     ids.add(c);
                 } else {
                     rows.put(c, made);
-                    view.held(c, false); // its row did not exist a moment ago, so no edge of it could
+                    view.held(c, false); // its row did not exist a moment ago (or does not yet), so no edge of it can
                 }
             }
             Set<ChunkId> held = holdings.held(owner, ids);
@@ -451,6 +467,31 @@ public final class CommitService {
             packs.forEach(p -> view.pack(p, Optional.ofNullable(packRows.get(p))));
         }
         return view;
+    }
+
+    /**
+     * The chunks a seal of this batch may leave to its commits ({@link BatchSeals}): those of the commits that cannot
+     * be large (a full manifest of no more distinct chunks than one transaction pins: prepared from the batch's view
+     * and written by a group, or run alone after the groups), and of no other commit of the batch (a large one reads its
+     * rows for itself, a delta's added chunks are not in the view).
+     */
+    Set<ChunkId> deferrable(List<CommitRequest> requests) {
+        Set<ChunkId> small = new java.util.HashSet<>();
+        Set<ChunkId> others = new java.util.HashSet<>();
+        for (CommitRequest r : requests) {
+            if (r.source() instanceof Source.Full f) {
+                (f.manifest().distinctIds().size() <= settings.smallCommitChunks() ? small : others)
+                        .addAll(f.manifest().distinctIds());
+            } else if (r.source() instanceof Source.Delta d) {
+                for (dev.chunkvault.core.manifest.ManifestDelta.Op op : d.delta().ops()) {
+                    if (op instanceof dev.chunkvault.core.manifest.ManifestDelta.Add a) {
+                        a.entries().forEach(e -> others.add(e.id()));
+                    }
+                }
+            }
+        }
+        small.removeAll(others);
+        return small;
     }
 
     /**
@@ -482,6 +523,16 @@ public final class CommitService {
 
     /** Set on a lane whose small commit is to be written with its group rather than alone. */
     private static final ThreadLocal<Boolean> DEFER = new ThreadLocal<>();
+
+    /** A commit of a batch to run alone after the groups ({@link #RUN_ALONE}), when its lane met a race. */
+    private static final class RunAlone extends RuntimeException {
+        RunAlone() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** What a lane answers for a commit that runs alone after the groups. */
+    private static final Object RUN_ALONE = new Object();
 
     /** A small commit of a batch, prepared and not written: its group writes it. */
     private static final class Deferred extends RuntimeException {

@@ -215,11 +215,14 @@ public final class PackService {
 
     /** Verifies an uploaded pack and places its chunks (see the class comment). Retrying a seal answers the same. */
     public Sealed seal(Owner owner, String packId) {
-        return seal(owner, packId, new HashMap<>());
+        return seal(owner, packId, BatchSeals.none());
     }
 
-    /** As {@link #seal(Owner, String)}, adding to {@code created} the chunk rows it created, as written. */
-    private Sealed seal(Owner owner, String packId, Map<ChunkId, Item> created) {
+    /**
+     * As {@link #seal(Owner, String)}, for a commit batch: adds to {@code seals} the chunk rows it created, as written,
+     * and leaves to the batch's commits the new rows of the chunks {@code seals} names deferrable.
+     */
+    private Sealed seal(Owner owner, String packId, BatchSeals seals) {
         PackRow pack = ownPack(owner, packId);
         long verifyNanos = 0;
         switch (pack.state()) {
@@ -233,7 +236,7 @@ public final class PackService {
             }
             case SEALED -> { }
         }
-        Sealed sealed = place(owner, pack, created);
+        Sealed sealed = place(owner, pack, pack.entries(), seals);
         if (verifyNanos > 0) {
             sealed = sealed.verified(verifyNanos, pack.size());
         }
@@ -281,15 +284,16 @@ public final class PackService {
      * nothing of it is lost, and the batch's other packs and commits go on.
      */
     public List<SealItem> sealAll(Owner owner, List<String> packIds) {
-        return sealAll(owner, packIds, new HashMap<>());
+        return sealAll(owner, packIds, BatchSeals.none());
     }
 
     /**
-     * As {@link #sealAll(Owner, List)}, adding to {@code created} the chunk rows the seals that succeeded created, each
-     * as its transaction wrote it (new rows, PENDING at their ranges): what a commit batch would otherwise read again
-     * ({@link CommitBatches}).
+     * As {@link #sealAll(Owner, List)}, for a commit batch ({@link CommitBatches}, {@link BatchSeals}): adds to
+     * {@code seals} the chunk rows the seals that succeeded created, each as its transaction wrote it, and leaves to the
+     * batch's commits the new rows of the deferrable chunks that are in one of these packs only (counted as placed in
+     * the answers; {@link #placeDeferred} places what the commits did not).
      */
-    List<SealItem> sealAll(Owner owner, List<String> packIds, Map<ChunkId, Item> created) {
+    List<SealItem> sealAll(Owner owner, List<String> packIds, BatchSeals seals) {
         if (packIds.size() > MAX_SEALS_PER_REQUEST) {
             throw ServiceException.tooLarge("TOO_MANY_SEALS", "At most " + MAX_SEALS_PER_REQUEST + " packs to seal per request.");
         }
@@ -299,8 +303,10 @@ public final class PackService {
         List<dev.chunkvault.service.store.Key> keys = packIds.stream().filter(PackRow::isValidId).map(PackRow::key).toList();
         long toRead = 0;
         Map<String, Long> plainToRead = new HashMap<>();
+        Map<ChunkId, Integer> packsOf = new HashMap<>();
         for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS, keys)) {
             PackRow p = PackRow.from(i);
+            p.entries().stream().map(PackFormat.Entry::id).distinct().forEach(c -> packsOf.merge(c, 1, Integer::sum));
             if (p.state() == PackRow.State.PENDING && owner.tag().equals(p.ns())) {
                 toRead += p.size();
                 long plain = PackFormat.plainBytes(p.entries());
@@ -313,6 +319,9 @@ public final class PackService {
             throw ServiceException.tooLarge("TOO_MANY_SEAL_BYTES", "At most " + MAX_SEAL_BYTES_PER_REQUEST
                     + " bytes of packs to seal per request; seal the others on their own.");
         }
+        // A chunk in two of these packs is left to no commit: which pack's range it takes stays the seals' business.
+        BatchSeals scope = new BatchSeals(seals.deferrable.stream().filter(c -> packsOf.getOrDefault(c, 0) == 1)
+                .collect(java.util.stream.Collectors.toSet()));
         List<SealItem> out = new ArrayList<>(packIds.size());
         long plainBudget = limits.maxSealPlainBytesPerRequest();
         for (String packId : packIds) {
@@ -323,9 +332,11 @@ public final class PackService {
             }
             plainBudget -= plain; // spent whether the pack proves sound or damaged: it is decoded either way
             try {
-                Map<ChunkId, Item> rows = new HashMap<>();
-                out.add(new SealItem(packId, seal(owner, packId, rows), null));
-                created.putAll(rows);
+                BatchSeals one = new BatchSeals(scope.deferrable);
+                out.add(new SealItem(packId, seal(owner, packId, one), null));
+                seals.created.putAll(one.created); // only a seal that succeeded hands its rows on
+                seals.deferred.putAll(one.deferred);
+                seals.packs.putAll(one.packs);
             } catch (ServiceException e) {
                 if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
                         || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
@@ -447,8 +458,7 @@ public final class PackService {
     /** Being collected: ask again later. */
     private record Later(PackFormat.Entry entry) implements Step {}
 
-    private Sealed place(Owner owner, PackRow pack, Map<ChunkId, Item> created) {
-        List<PackFormat.Entry> entries = pack.entries();
+    private Sealed place(Owner owner, PackRow pack, List<PackFormat.Entry> entries, BatchSeals seals) {
         Map<ChunkId, ChunkRow> rows = new HashMap<>();
         for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS,
                 entries.stream().map(e -> ChunkRow.key(e.id())).toList())) {
@@ -471,7 +481,14 @@ public final class PackService {
             ChunkRow row = rows.get(e.id());
             boolean provenElsewhere = row != null && row.state() != ChunkRow.State.DELETING && !row.damaged()
                     && row.size() == e.plainLength() && ownSealed.contains(row.pack());
-            steps.add(provenElsewhere ? new Placed(e) : step(pack.id(), e, Optional.ofNullable(row), now));
+            Step s = provenElsewhere ? new Placed(e) : step(pack.id(), e, Optional.ofNullable(row), now);
+            if (s instanceof Place p && p.created() != null && seals.deferrable.contains(e.id())) {
+                // Left to the batch's commit that adds it, which creates the row LIVE (BatchSeals); answered as placed.
+                seals.deferred.put(e.id(), new BatchSeals.Deferral(pack.id(), e, p.created()));
+                seals.packs.put(pack.id(), pack);
+                s = new Placed(e);
+            }
+            steps.add(s);
         }
         List<Place> writes = steps.stream().filter(s -> s instanceof Place).map(s -> (Place) s).toList();
         List<List<Place>> groups = new ArrayList<>();
@@ -482,7 +499,7 @@ public final class PackService {
         for (List<Place> group : groups) {
             if (transactPlacements(pack.id(), group)) {
                 group.forEach(p -> done.put(p.entry().id(), new Placed(p.entry())));
-                group.stream().filter(p -> p.created() != null).forEach(p -> created.put(p.entry().id(), p.created()));
+                group.stream().filter(p -> p.created() != null).forEach(p -> seals.created.put(p.entry().id(), p.created()));
             } else {
                 group.forEach(p -> done.put(p.entry().id(), placeAlone(pack.id(), p.entry())));
             }
@@ -508,6 +525,25 @@ public final class PackService {
             }
         }
         return new Sealed(pack.id(), placed, alone, later);
+    }
+
+    /**
+     * Places, by the seal's own code, the rows {@code seals} left to a batch's commits that none of them created
+     * ({@code createdByCommits}: a group cancelled, a commit refused or answered from an earlier attempt): per pack with
+     * such rows, what its seal answers for them (placed, to send alone, or to ask for again later), to be taken in
+     * place of "placed" in the seal's answer. Run before any commit of the batch runs alone, so that every chunk the
+     * seal answered placed is placed, whatever the commits did.
+     */
+    Map<String, Sealed> placeDeferred(Owner owner, BatchSeals seals, Set<ChunkId> createdByCommits) {
+        Map<String, List<PackFormat.Entry>> rest = new java.util.LinkedHashMap<>();
+        seals.deferred.forEach((c, d) -> {
+            if (!createdByCommits.contains(c)) {
+                rest.computeIfAbsent(d.packId(), k -> new ArrayList<>()).add(d.entry());
+            }
+        });
+        Map<String, Sealed> out = new HashMap<>();
+        rest.forEach((packId, entries) -> out.put(packId, place(owner, seals.packs.get(packId), entries, BatchSeals.none())));
+        return out;
     }
 
     /** The step for one chunk given its row as read. */

@@ -11,6 +11,7 @@ import dev.chunkvault.service.sim.TestVault;
 import dev.chunkvault.service.store.Item;
 import dev.chunkvault.service.store.ItemStore;
 import dev.chunkvault.service.store.Key;
+import dev.chunkvault.service.store.TxAction;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
 class BatchKnownRowsTest {
     private final Random random = new Random(23);
     private final List<String> reads = Collections.synchronizedList(new ArrayList<>());
+    /** The chunk rows written, by chunk id (transactions that went through only). */
+    private final List<String> chunkWrites = Collections.synchronizedList(new ArrayList<>());
     /** Run once, right after the batch's first read of file rows (then cleared). */
     private final AtomicReference<Runnable> afterFileRead = new AtomicReference<>();
     private TestVault v;
@@ -52,6 +55,35 @@ class BatchKnownRowsTest {
                     if (r != null) {
                         r.run();
                     }
+                }
+                return out;
+            }
+
+            @Override
+            public void transact(List<TxAction> actions) {
+                super.transact(actions);
+                for (TxAction a : actions) {
+                    if (a.table().equals(Tables.CHUNKS)) {
+                        chunkWrites.add(a instanceof TxAction.Put put ? put.item().string(ChunkRow.ID)
+                                : a instanceof TxAction.UpdateItem u ? String.valueOf(u.key().partition()) : "other");
+                    }
+                }
+            }
+
+            @Override
+            public void put(String table, Item item, dev.chunkvault.service.store.Condition condition) {
+                super.put(table, item, condition);
+                if (table.equals(Tables.CHUNKS)) {
+                    chunkWrites.add(item.string(ChunkRow.ID));
+                }
+            }
+
+            @Override
+            public Item update(String table, Key key, dev.chunkvault.service.store.Update update,
+                               dev.chunkvault.service.store.Condition condition) {
+                Item out = super.update(table, key, update, condition);
+                if (table.equals(Tables.CHUNKS)) {
+                    chunkWrites.add(String.valueOf(key.partition()));
                 }
                 return out;
             }
@@ -87,6 +119,7 @@ class BatchKnownRowsTest {
         List<CommitService.CommitRequest> batch = List.of(alice.request("a.bin", null, a, "known-a-commit"),
                 alice.request("b.bin", null, b, "known-b-commit"));
         reads.clear();
+        chunkWrites.clear();
 
         CommitBatches.Answer answer = alice.commitBatch(List.of(packId), batch);
 
@@ -94,11 +127,14 @@ class BatchKnownRowsTest {
         assertEquals(5, answer.seals().get(0).sealed().placed());
         for (byte[] c : both) {
             ChunkId id = ChunkId.sha256(c);
-            assertEquals(1, readsOf(Tables.CHUNKS, id), "the seal's read only: the batch takes the row as written");
+            assertEquals(1, readsOf(Tables.CHUNKS, id), "the seal's read only: the batch takes the row as it is to be");
+            assertEquals(1, chunkWrites.stream().filter(id.hex()::equals).count(),
+                    "written once, by the commits' group: created LIVE with its references");
             ChunkRow row = v.chunkRow(id);
             assertEquals(1, row.refs());
             assertEquals(ChunkRow.State.LIVE, row.state());
             assertEquals(packId, row.pack());
+            assertNull(v.items.get(Tables.CHUNKS, ChunkRow.key(id)).orElseThrow().get(ChunkRow.GC_AT), "never in the GC index");
         }
         assertEquals(0, readsOf(Tables.REFS), "no holding of a chunk that had no row is read");
         assertEquals(0, readsOf(Tables.VERSIONS), "new files: no own version can exist, and there is no parent");
@@ -106,6 +142,7 @@ class BatchKnownRowsTest {
         assertEquals(b.sha256(), download("b.bin"));
         assertEquals(PackRow.State.SEALED, v.packRow(packId).state());
         assertEquals(5, v.packRow(packId).liveChunks());
+        assertEquals(both.stream().mapToLong(c -> c.length).sum(), v.packRow(packId).liveBytes());
 
         // Sent again (the answer was lost): the head is the commit's own version now, so it is read, and replayed.
         reads.clear();
@@ -120,6 +157,88 @@ class BatchKnownRowsTest {
         for (byte[] c : both) {
             assertEquals(1, v.chunkRow(ChunkId.sha256(c)).refs(), "counted once");
         }
+        assertEquals(5, again.seals().get(0).sealed().placed());
+        assertEquals(5, v.packRow(packId).liveChunks(), "nothing placed twice");
+        assertNoDrift();
+    }
+
+    @Test
+    void rowsLeftToCommitsThatDidNotWriteThemArePlacedByTheSealBeforeAnythingElseAndTheSealsAnswerHolds() {
+        // One commit of the batch is refused (a stale parent), one is answered unchanged, one goes through.
+        Content kept = content(1);
+        alice.upload(kept);
+        String keptHead = alice.commit("kept.bin", null, kept, "kept-first").version().versionId();
+        String sameHead = alice.commit("same.bin", null, kept, "same-first").version().versionId();
+        Content stale = content(2);
+        Content good = content(2);
+        List<byte[]> packed = new ArrayList<>(stale.chunks());
+        packed.addAll(good.chunks());
+        String packId = alice.uploadPackUnsealed(new Content(packed), false);
+        List<CommitService.CommitRequest> batch = List.of(
+                alice.request("kept.bin", "0000000001-0123456789abcdef", stale, "stale-parent"),
+                alice.request("kept.bin2", null, good, "good-commit"),
+                alice.request("same.bin", sameHead, kept, "unchanged-commit"));
+
+        CommitBatches.Answer answer = alice.commitBatch(List.of(packId), batch);
+
+        assertEquals("STALE_PARENT", answer.commits().get(0).error().code());
+        assertNull(answer.commits().get(1).error());
+        assertEquals(CommitService.Outcome.UNCHANGED, answer.commits().get(2).result().outcome());
+        PackService.Sealed sealed = answer.seals().get(0).sealed();
+        assertEquals(4, sealed.placed(), "every chunk of the pack placed");
+        assertTrue(sealed.uploads().isEmpty() && sealed.retry().isEmpty());
+        for (byte[] c : stale.chunks()) {
+            ChunkRow row = v.chunkRow(ChunkId.sha256(c));
+            assertEquals(packId, row.pack(), "placed by the seal's own code after the groups");
+            assertEquals(0, row.refs());
+            assertEquals(ChunkRow.State.PENDING, row.state(), "unreferenced: collectable as any sealed chunk");
+        }
+        assertEquals(4, v.packRow(packId).liveChunks());
+        // The refused file's chunks are stored: its commit against the right parent needs no upload.
+        assertNull(alice.commitBatch(List.of(), List.of(alice.request("kept.bin", keptHead, stale, "stale-again")))
+                .commits().get(0).error());
+        assertEquals(stale.sha256(), download("kept.bin"));
+        assertNoDrift();
+    }
+
+    @Test
+    void aCancelledGroupsMembersRunAloneOnRowsPlacedForThemAndAChunkInTwoPacksIsLeftToNone() {
+        Content a = content(2);
+        Content b = content(2);
+        Content shared = content(1);
+        List<byte[]> first = new ArrayList<>(a.chunks());
+        first.addAll(shared.chunks());
+        List<byte[]> second = new ArrayList<>(b.chunks());
+        second.addAll(shared.chunks());
+        String p1 = alice.uploadPackUnsealed(new Content(first), false);
+        String p2 = alice.uploadPackUnsealed(new Content(second), false);
+        Content other = content(1);
+        alice.upload(other);
+        // Another device creates b.bin between the batch's read and its group: the group is cancelled.
+        afterFileRead.set(() -> alice.commit("b.bin", null, other, "other-device-b"));
+        Content both = new Content(List.of(a.chunks().get(0), shared.chunks().get(0)));
+
+        CommitBatches.Answer answer = alice.commitBatch(List.of(p1, p2), List.of(
+                alice.request("a.bin", null, a, "group-a-commit"), alice.request("b.bin", null, b, "group-b-commit"),
+                alice.request("both.bin", null, both, "group-both-commit")));
+
+        assertNull(answer.commits().get(0).error(), "run alone, on the rows placed for it");
+        assertEquals("STALE_PARENT", answer.commits().get(1).error().code());
+        assertNull(answer.commits().get(2).error());
+        assertEquals(3, answer.seals().get(0).sealed().placed(), "p1: its two chunks and the shared one");
+        for (byte[] c : a.chunks()) {
+            assertEquals(p1, v.chunkRow(ChunkId.sha256(c)).pack());
+        }
+        ChunkRow sharedRow = v.chunkRow(ChunkId.sha256(shared.chunks().get(0)));
+        assertEquals(1, sharedRow.refs());
+        for (byte[] c : b.chunks()) {
+            assertEquals(p2, v.chunkRow(ChunkId.sha256(c)).pack(), "placed though its commit was refused");
+        }
+        assertEquals(a.sha256(), download("a.bin"));
+        assertEquals(both.sha256(), download("both.bin"));
+        assertEquals(other.sha256(), download("b.bin"));
+        long live = v.packRow(p1).liveChunks() + v.packRow(p2).liveChunks();
+        assertEquals(5, live, "each chunk counted in the one pack its row names");
         assertNoDrift();
     }
 
