@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * What a commit batch read for all its commits at once (issue 15): the file rows, the versions each commit looks for
  * (its parent, and its own, for a replay, where it may exist), the owner's usage item, and the holdings and chunk rows of
- * the chunks of its full manifests, with the rows of the packs those chunks are in — a few batched reads instead of five
- * or six round trips per commit.
+ * the chunks its commits may add (a full manifest's, a delta's added entries), with the rows of the packs those chunks
+ * are in — a few batched reads instead of five or six round trips per commit.
  *
  * <p>These are the same strongly consistent reads each commit would make on its own, made a little earlier. Nothing a
  * commit decides from them is written without the conditions it carries alone (the version's absence, the head CAS,

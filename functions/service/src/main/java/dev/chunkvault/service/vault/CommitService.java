@@ -400,9 +400,10 @@ public final class CommitService {
 
     /**
      * Reads for all the commits of a batch at once ({@link BatchView}): the file rows, then the versions each commit
-     * will look for (its parent, and its own where it may exist), the usage item, and the holdings and chunk rows of its
-     * full manifests' chunks, but for the rows the batch's seals created or left to its commits ({@code seals}). A batch
-     * of requests of several owners (never sent by the API) reads nothing ahead.
+     * will look for (its parent, and its own where it may exist), the usage item, and the holdings and chunk rows of the
+     * chunks its commits may add (full manifests', deltas' added entries), but for the rows the batch's seals created or
+     * left to its commits ({@code seals}). A batch of requests of several owners (never sent by the API) reads nothing
+     * ahead.
      */
     private BatchView readAhead(List<CommitRequest> requests, BatchSeals seals) {
         BatchView view = new BatchView(!seals.deferred.isEmpty());
@@ -432,9 +433,7 @@ public final class CommitService {
                 versionKeys.add(VersionRow.key(t.fileId(), t.parent()));
             }
             file.ifPresent(f -> versionKeys.add(VersionRow.key(f.fileId(), f.head())));
-            if (r.source() instanceof Source.Full f) {
-                chunkIds.addAll(f.manifest().distinctIds());
-            }
+            chunkIds.addAll(newChunks(r));
         }
         Map<Key, Item> versions = new HashMap<>();
         BatchReads.getAll(store, parallel, retry, Tables.VERSIONS, List.copyOf(versionKeys))
@@ -479,19 +478,31 @@ public final class CommitService {
         Set<ChunkId> small = new java.util.HashSet<>();
         Set<ChunkId> others = new java.util.HashSet<>();
         for (CommitRequest r : requests) {
-            if (r.source() instanceof Source.Full f) {
-                (f.manifest().distinctIds().size() <= settings.smallCommitChunks() ? small : others)
-                        .addAll(f.manifest().distinctIds());
-            } else if (r.source() instanceof Source.Delta d) {
-                for (dev.chunkvault.core.manifest.ManifestDelta.Op op : d.delta().ops()) {
-                    if (op instanceof dev.chunkvault.core.manifest.ManifestDelta.Add a) {
-                        a.entries().forEach(e -> others.add(e.id()));
-                    }
-                }
-            }
+            boolean sureSmall = r.source() instanceof Source.Full f
+                    && f.manifest().distinctIds().size() <= settings.smallCommitChunks();
+            (sureSmall ? small : others).addAll(newChunks(r));
         }
         small.removeAll(others);
         return small;
+    }
+
+    /**
+     * The chunks a request may add to its file: a full manifest's, a delta's added entries' (the chunks its copied
+     * runs name are the parent's); a restore or delete adds none that are not stored already.
+     */
+    private static Set<ChunkId> newChunks(CommitRequest r) {
+        if (r.source() instanceof Source.Full f) {
+            return f.manifest().distinctIds();
+        }
+        Set<ChunkId> ids = new java.util.LinkedHashSet<>();
+        if (r.source() instanceof Source.Delta d) {
+            for (dev.chunkvault.core.manifest.ManifestDelta.Op op : d.delta().ops()) {
+                if (op instanceof dev.chunkvault.core.manifest.ManifestDelta.Add a) {
+                    a.entries().forEach(e -> ids.add(e.id()));
+                }
+            }
+        }
+        return ids;
     }
 
     /**

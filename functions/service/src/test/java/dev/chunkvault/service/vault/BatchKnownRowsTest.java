@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 class BatchKnownRowsTest {
     private final Random random = new Random(23);
     private final List<String> reads = Collections.synchronizedList(new ArrayList<>());
+    /** The tables of the batched reads, one entry per call. */
+    private final List<String> batchCalls = Collections.synchronizedList(new ArrayList<>());
     /** The chunk rows written, by chunk id (transactions that went through only). */
     private final List<String> chunkWrites = Collections.synchronizedList(new ArrayList<>());
     /** Run once, right after the batch's first read of file rows (then cleared). */
@@ -49,6 +51,7 @@ class BatchKnownRowsTest {
             @Override
             public List<Item> batchGet(String table, List<Key> keys) {
                 keys.forEach(k -> reads.add(table + " " + k));
+                batchCalls.add(table);
                 List<Item> out = super.batchGet(table, keys);
                 if (table.equals(Tables.FILES)) {
                     Runnable r = afterFileRead.getAndSet(null);
@@ -277,6 +280,41 @@ class BatchKnownRowsTest {
         assertEquals(edited.sha256(), download("edit.bin"));
         assertEquals(fresh.sha256(), download("new.bin"));
         assertEquals(2, v.reads.history(alice.owner, "edit.bin", null, 100).versions().size(), "no version twice");
+        assertNoDrift();
+    }
+
+    @Test
+    void aBatchOfDeltasReadsTheHoldingsAndRowsOfTheirAddedChunksTogetherNotPerCommit() {
+        List<String> heads = new ArrayList<>();
+        List<Content> olds = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Content old = content(3);
+            alice.upload(old);
+            heads.add(alice.commit("d" + i + ".bin", null, old, "delta-base-" + i).version().versionId());
+            olds.add(old);
+        }
+        List<CommitService.CommitRequest> batch = new ArrayList<>();
+        List<Content> news = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Content added = content(1);
+            alice.upload(added);
+            Content now = new Content(List.of(olds.get(i).chunks().get(0), added.chunks().get(0), olds.get(i).chunks().get(2)));
+            news.add(now);
+            batch.add(new CommitService.CommitRequest(alice.owner, "d" + i + ".bin", heads.get(i), new CommitService.Source.Delta(
+                    dev.chunkvault.core.manifest.ManifestDelta.compute(olds.get(i).manifest(), now.manifest())),
+                    now.size(), now.sha256(), 0, "delta-edit-" + i));
+        }
+        batchCalls.clear();
+
+        List<CommitService.BatchItem> answer = alice.commitBatch(batch);
+
+        answer.forEach(i -> assertNull(i.error(), () -> "committed: " + i.error()));
+        assertEquals(1, batchCalls.stream().filter(Tables.REFS::equals).count(), "the holdings: one call for the batch");
+        assertTrue(batchCalls.stream().filter(Tables.CHUNKS::equals).count() <= 2, () -> "chunk and pack rows: " + batchCalls);
+        for (int i = 0; i < 6; i++) {
+            assertEquals(news.get(i).sha256(), download("d" + i + ".bin"));
+            assertEquals(1, v.chunkRow(ChunkId.sha256(news.get(i).chunks().get(1))).refs());
+        }
         assertNoDrift();
     }
 
