@@ -542,7 +542,20 @@ public final class PackService {
             }
         });
         Map<String, Sealed> out = new HashMap<>();
-        rest.forEach((packId, entries) -> out.put(packId, place(owner, seals.packs.get(packId), entries, BatchSeals.none())));
+        rest.forEach((packId, entries) -> {
+            try {
+                out.put(packId, place(owner, seals.packs.get(packId), entries, BatchSeals.none()));
+            } catch (ServiceException e) {
+                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
+                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                    throw e; // the service's own trouble: the whole request is retried
+                }
+                // The pack went from under its seal (collected): its chunks are to be sent again, as for a row being
+                // collected.
+                out.put(packId, new Sealed(packId, 0, List.of(), entries.stream()
+                        .map(en -> new UploadService.Later(en.id(), UploadService.DELETING_RETRY)).toList()));
+            }
+        });
         return out;
     }
 
