@@ -673,7 +673,15 @@ public final class FilePuller {
         }
     }
 
+    /** Folders' fsyncs, shared by the threads that need one at the same moment ({@link DirSync}). */
+    private static final DirSync FOLDER_SYNCS = new DirSync(FilePuller::fsyncDirNow);
+
+    /** Makes a rename into {@code dir} durable: returns once an fsync of it that began after this call has ended. */
     static void fsyncDir(Path dir) {
+        FOLDER_SYNCS.sync(dir);
+    }
+
+    private static void fsyncDirNow(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException | UnsupportedOperationException notSupported) {
