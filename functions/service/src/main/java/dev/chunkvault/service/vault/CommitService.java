@@ -472,7 +472,7 @@ public final class CommitService {
      * The chunks a seal of this batch may leave to its commits ({@link BatchSeals}): those of the commits that cannot
      * be large (a full manifest of no more distinct chunks than one transaction pins: prepared from the batch's view
      * and written by a group, or run alone after the groups), and of no other commit of the batch (a large one reads its
-     * rows for itself, a delta's added chunks are not in the view).
+     * rows for itself once it is known to be large, and a delta's size is known only against its parent).
      */
     Set<ChunkId> deferrable(List<CommitRequest> requests) {
         Set<ChunkId> small = new java.util.HashSet<>();
