@@ -621,6 +621,7 @@ public final class FilePuller {
      */
     public static BasicFileAttributes install(Path temp, Path root, Path target, ReplaceGuard guard, long mtimeMillis,
                                               Boolean executable, boolean replaceLink) throws IOException {
+        boolean moved = false;
         try {
             Path t = replaceLink ? LocalTargets.checkReplacing(root, target) : LocalTargets.check(root, target);
             if (Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
@@ -650,13 +651,16 @@ public final class FilePuller {
             }
             try {
                 Files.move(temp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                moved = true;
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename atomically into " + parent + " (another file system?)", e);
             }
             fsyncDir(parent);
             return Files.readAttributes(t, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } finally {
-            Files.deleteIfExists(temp);
+            if (!moved) {
+                Files.deleteIfExists(temp); // renamed, it is gone: no unlink to make
+            }
         }
     }
 
