@@ -64,6 +64,14 @@ public final class ServiceException extends RuntimeException {
         return new ServiceException(ErrorKind.UNAVAILABLE, code, message, Map.of(), retryAfter, cause);
     }
 
+    /**
+     * The service's own trouble (the store unavailable or throttling after retries), not a refusal of what was asked:
+     * a request that meets it ends, to be retried whole.
+     */
+    public boolean isServiceTrouble() {
+        return kind == ErrorKind.UNAVAILABLE || kind == ErrorKind.THROTTLED;
+    }
+
     public ErrorKind kind() {
         return kind;
     }

@@ -124,10 +124,9 @@ final class CommitGroups {
             this.creating = creating;
         }
 
-        /** The pack of a chunk row this group would create, or null. */
-        private String packCreatedIn(ChunkId chunk) {
-            Item row = creating.contains(chunk) ? toCreate.get(chunk) : null;
-            return row == null ? null : row.string(ChunkRow.PACK);
+        /** The row this group would create for the chunk (no earlier group of the plan creates it), or null. */
+        private Item rowToCreate(ChunkId chunk) {
+            return creating.contains(chunk) ? toCreate.get(chunk) : null;
         }
 
         boolean tryAdd(Prepared p) {
@@ -149,9 +148,9 @@ final class CommitGroups {
                 RefOps.Pin seen = pins.get(pin.chunk());
                 if (seen == null) {
                     newChunks++;
-                    String pack = packCreatedIn(pin.chunk());
-                    if (pack != null && !packs.contains(pack)) {
-                        newPacks.add(pack);
+                    Item row = rowToCreate(pin.chunk());
+                    if (row != null && !packs.contains(row.string(ChunkRow.PACK))) {
+                        newPacks.add(row.string(ChunkRow.PACK));
                     }
                 } else if (!seen.incarnation().equals(pin.incarnation())) {
                     return false; // two readings of one chunk row: only one of them can still be right
@@ -194,7 +193,7 @@ final class CommitGroups {
             Map<String, long[]> placed = new LinkedHashMap<>();
             pins.forEach((chunk, pin) -> {
                 actions.add(RefOps.holdingAdd(owner, chunk, edges.get(chunk)));
-                Item row = creating.contains(chunk) ? toCreate.get(chunk) : null;
+                Item row = rowToCreate(chunk);
                 if (row != null && row.string(ChunkRow.INCARNATION).equals(pin.incarnation())) {
                     actions.add(TxAction.put(Tables.CHUNKS, BatchSeals.live(row, edges.get(chunk)), Condition.notExists(ChunkRow.ID)));
                     long[] count = placed.computeIfAbsent(row.string(ChunkRow.PACK), k -> new long[2]);

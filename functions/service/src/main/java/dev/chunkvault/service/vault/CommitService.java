@@ -307,7 +307,8 @@ public final class CommitService {
     private List<BatchItem> commitChecked(List<CommitRequest> requests, Set<ChunkId> proven, BatchSeals seals,
                                           java.util.function.Consumer<Set<ChunkId>> afterGroups) {
         java.util.concurrent.locks.Lock gate = new java.util.concurrent.locks.ReentrantLock();
-        BatchView view = readAhead(requests, seals);
+        Map<ChunkId, Item> toCreate = seals.toCreate();
+        BatchView view = readAhead(requests, seals.created, toCreate);
         List<Object> first = batchLanes.map(requests, r -> {
             VIEW.set(view);
             PROVEN.set(proven);
@@ -326,7 +327,7 @@ public final class CommitService {
         });
         java.util.Set<CommitGroups.Prepared> alone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         Set<ChunkId> createdByGroups = new java.util.HashSet<>();
-        for (CommitGroups.Group g : CommitGroups.plan(prepared, seals.toCreate())) {
+        for (CommitGroups.Group g : CommitGroups.plan(prepared, toCreate)) {
             try {
                 retry.run(() -> {
                     freshChangeKey(g.oldestKeyMillis());
@@ -401,12 +402,12 @@ public final class CommitService {
     /**
      * Reads for all the commits of a batch at once ({@link BatchView}): the file rows, then the versions each commit
      * will look for (its parent, and its own where it may exist), the usage item, and the holdings and chunk rows of the
-     * chunks its commits may add (full manifests', deltas' added entries), but for the rows the batch's seals created or
-     * left to its commits ({@code seals}). A batch of requests of several owners (never sent by the API) reads nothing
-     * ahead.
+     * chunks its commits may add (full manifests', deltas' added entries), but for the rows the batch's seals created
+     * ({@code created}, as written) or left to its commits ({@code toCreate}, as they will be written; see
+     * {@link BatchSeals}). A batch of requests of several owners (never sent by the API) reads nothing ahead.
      */
-    private BatchView readAhead(List<CommitRequest> requests, BatchSeals seals) {
-        BatchView view = new BatchView(!seals.deferred.isEmpty());
+    private BatchView readAhead(List<CommitRequest> requests, Map<ChunkId, Item> created, Map<ChunkId, Item> toCreate) {
+        BatchView view = new BatchView(!toCreate.isEmpty());
         Owner owner = requests.get(0).owner();
         if (requests.stream().anyMatch(r -> !r.owner().equals(owner))) {
             return view;
@@ -443,9 +444,8 @@ public final class CommitService {
         if (!chunkIds.isEmpty()) {
             Map<ChunkId, Item> rows = new HashMap<>();
             List<ChunkId> ids = new ArrayList<>();
-            Map<ChunkId, Item> toCreate = seals.toCreate();
             for (ChunkId c : chunkIds) {
-                Item made = seals.created.containsKey(c) ? seals.created.get(c) : toCreate.get(c);
+                Item made = created.containsKey(c) ? created.get(c) : toCreate.get(c);
                 if (made == null) {
                     ids.add(c);
                 } else {
@@ -478,9 +478,7 @@ public final class CommitService {
         Set<ChunkId> small = new java.util.HashSet<>();
         Set<ChunkId> others = new java.util.HashSet<>();
         for (CommitRequest r : requests) {
-            boolean sureSmall = r.source() instanceof Source.Full f
-                    && f.manifest().distinctIds().size() <= settings.smallCommitChunks();
-            (sureSmall ? small : others).addAll(newChunks(r));
+            (r.source() instanceof Source.Full && cannotBeLarge(r) ? small : others).addAll(newChunks(r));
         }
         small.removeAll(others);
         return small;
@@ -513,10 +511,18 @@ public final class CommitService {
      * once), the version put's own condition cancels the group, and the commit runs again alone, reading everything.
      */
     private boolean ownCannotExist(CommitRequest r, Optional<FileRow> file, Target t) {
+        return cannotBeLarge(r) && (file.isEmpty() || VersionRow.seqOf(file.get().head()) < t.seq());
+    }
+
+    /**
+     * Whether a request adds at most {@link Settings#smallCommitChunks} chunks whatever its parent, so it is a small
+     * commit: a full manifest of no more distinct chunks, or a delta of no more added entries (the chunks its copied runs
+     * name are the parent's).
+     */
+    private boolean cannotBeLarge(CommitRequest r) {
         int small = settings.smallCommitChunks();
-        boolean fewChunks = r.source() instanceof Source.Full f ? f.manifest().distinctIds().size() <= small
+        return r.source() instanceof Source.Full f ? f.manifest().distinctIds().size() <= small
                 : r.source() instanceof Source.Delta d && d.delta().addedEntryCount() <= small;
-        return fewChunks && (file.isEmpty() || VersionRow.seqOf(file.get().head()) < t.seq());
     }
 
     /** Chunks the batch's owner proved in this request (see {@link #commitBatch(List, Set)}); kept across races. */

@@ -338,8 +338,7 @@ public final class PackService {
                 seals.deferred.putAll(one.deferred);
                 seals.packs.putAll(one.packs);
             } catch (ServiceException e) {
-                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
-                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                if (e.isServiceTrouble()) {
                     throw e; // the service's own trouble: the whole request is retried
                 }
                 out.add(new SealItem(packId, null, e));
@@ -546,8 +545,7 @@ public final class PackService {
             try {
                 out.put(packId, place(owner, seals.packs.get(packId), entries, BatchSeals.none()));
             } catch (ServiceException e) {
-                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
-                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                if (e.isServiceTrouble()) {
                     throw e; // the service's own trouble: the whole request is retried
                 }
                 // The pack went from under its seal (collected): its chunks are to be sent again, as for a row being

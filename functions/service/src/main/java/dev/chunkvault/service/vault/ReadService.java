@@ -384,8 +384,7 @@ public final class ReadService {
                 urls -= c.ids().size();
                 chosen.add(c);
             } catch (ServiceException e) {
-                if (e.kind() == dev.chunkvault.service.error.ErrorKind.UNAVAILABLE
-                        || e.kind() == dev.chunkvault.service.error.ErrorKind.THROTTLED) {
+                if (e.isServiceTrouble()) {
                     throw e;
                 }
                 chosen.add(e);
