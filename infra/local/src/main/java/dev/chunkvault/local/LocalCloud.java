@@ -169,7 +169,7 @@ public final class LocalCloud implements AutoCloseable, LocalEndpoints.Control {
         long t0 = System.nanoTime();
         Path templateFile = options.template() != null ? options.template() : findTemplate();
         SamTemplate template = SamTemplate.load(templateFile, options.stack(), options.parameters());
-        for (int port : new int[] {options.apiPort(), options.s3Port(), options.dynamoPort()}) {
+        for (int port : new int[] {options.apiPort(), options.s3Port(), options.dynamoPort(), options.wsPort()}) {
             if (port != 0 && FreePorts.isBusy(port)) {
                 throw new PortInUseException("the local cloud", port);
             }

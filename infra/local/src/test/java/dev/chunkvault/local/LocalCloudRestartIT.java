@@ -24,7 +24,10 @@ class LocalCloudRestartIT {
         int api = FreePorts.pick();
         int s3 = FreePorts.pick();
         int ddb = FreePorts.pick();
-        LocalCloud.Options options = LocalCloud.Options.persistent(dir).withPorts(api, s3, ddb).withSchedules(false);
+        // Its own WebSocket port too: the default (the API's + 3) is in the ephemeral range, where any outgoing
+        // connection on the machine may hold it (CI met that once).
+        LocalCloud.Options options = LocalCloud.Options.persistent(dir).withPorts(api, s3, ddb)
+                .withWebSocketPort(FreePorts.pick()).withSchedules(false);
         String token;
         String refresh;
         dev.chunkvault.emulators.Credentials first;
