@@ -76,11 +76,16 @@ public final class ChunkCodec {
     public static byte[] compress(byte[] plain, int offset, int length) {
         if (NATIVE) {
             byte[] out = new byte[(int) com.github.luben.zstd.Zstd.compressBound(length)];
-            long n = com.github.luben.zstd.Zstd.compressByteArray(out, 0, out.length, plain, offset, length, LEVEL);
-            if (com.github.luben.zstd.Zstd.isError(n)) {
-                throw new IllegalStateException("zstd failed: " + com.github.luben.zstd.Zstd.getErrorName(n));
+            com.github.luben.zstd.ZstdCompressCtx ctx = ZstdContexts.COMPRESS.take();
+            int n;
+            try {
+                n = ctx.compressByteArray(out, 0, out.length, plain, offset, length);
+            } catch (RuntimeException e) {
+                ZstdContexts.COMPRESS.discard(ctx);
+                throw new IllegalStateException("zstd failed", e);
             }
-            return Arrays.copyOf(out, (int) n);
+            ZstdContexts.COMPRESS.give(ctx);
+            return Arrays.copyOf(out, n);
         }
         ZstdCompressor c = new ZstdCompressor();
         byte[] out = new byte[c.maxCompressedLength(length)];
@@ -137,11 +142,15 @@ public final class ChunkCodec {
         if (declared >= 0 && declared != plain.length) {
             throw new EncodingException("The zstd frame records " + declared + " plain bytes, not the declared " + plain.length + ".");
         }
-        long n = com.github.luben.zstd.Zstd.decompressByteArray(plain, 0, plain.length, stored, offset, length);
-        if (com.github.luben.zstd.Zstd.isError(n)) {
-            throw new EncodingException("The stored bytes are not zstd frames of " + plain.length + " plain bytes: "
-                    + com.github.luben.zstd.Zstd.getErrorName(n) + ".");
+        com.github.luben.zstd.ZstdDecompressCtx ctx = ZstdContexts.DECOMPRESS.take();
+        int n;
+        try {
+            n = ctx.decompressByteArray(plain, 0, plain.length, stored, offset, length);
+        } catch (RuntimeException e) {
+            ZstdContexts.DECOMPRESS.discard(ctx); // the caller maps it (not zstd, or more bytes than declared)
+            throw e;
         }
+        ZstdContexts.DECOMPRESS.give(ctx);
         return n;
     }
 

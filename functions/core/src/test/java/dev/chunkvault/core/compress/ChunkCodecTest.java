@@ -99,6 +99,38 @@ class ChunkCodecTest {
     }
 
     @Test
+    void pooledContextsAreReusedGiveWhatAFreshOneGivesAndAFailedDecodeDoesNotSpoilThem() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ChunkCodec.nativeZstd(), "zstd-jni loads here");
+        byte[] first = text(300_000, SEED);
+        byte[] second = text(70_000, SEED + 1);
+        ChunkCodec.compress(first, 0, first.length); // a context made and given back
+        int made = ZstdContexts.COMPRESS.made();
+        for (int i = 0; i < 50; i++) {
+            byte[] plain = i % 2 == 0 ? first : second;
+            byte[] fresh;
+            try (ZstdCompressCtx ctx = new ZstdCompressCtx().setLevel(ChunkCodec.LEVEL)) {
+                fresh = ctx.compress(plain);
+            }
+            assertArrayEquals(fresh, ChunkCodec.compress(plain, 0, plain.length), "the same frame as a fresh context's");
+        }
+        assertEquals(made, ZstdContexts.COMPRESS.made(), "one thread's calls reuse the pool's context");
+
+        byte[] z = ChunkCodec.compress(second, 0, second.length);
+        assertArrayEquals(second, ChunkCodec.decode(Encoding.ZSTD, z, 0, z.length, second.length));
+        int decoders = ZstdContexts.DECOMPRESS.made();
+        byte[] bomb = ChunkCodec.compress(first, 0, first.length);
+        assertThrows(EncodingException.class, () -> ChunkCodec.decode(Encoding.ZSTD, bomb, 0, bomb.length - 7, first.length));
+        assertThrows(EncodingException.class, () -> ChunkCodec.decode(Encoding.ZSTD, random(5000, SEED), 0, 5000, 9000));
+        assertEquals(decoders + 1, ZstdContexts.DECOMPRESS.made(), "the first failure used the idle context, the second a new one");
+        assertEquals(0, ZstdContexts.DECOMPRESS.idle(), "each failed context freed instead of given back");
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(second, ChunkCodec.decode(Encoding.ZSTD, z, 0, z.length, second.length), "a new one decodes");
+        }
+        assertEquals(decoders + 2, ZstdContexts.DECOMPRESS.made());
+        assertTrue(ZstdContexts.COMPRESS.idle() <= ZstdContexts.IDLE && ZstdContexts.DECOMPRESS.idle() <= ZstdContexts.IDLE);
+    }
+
+    @Test
     void namesAndCodesRoundTrip() {
         for (Encoding e : Encoding.values()) {
             assertEquals(e, Encoding.ofName(e.wireName()));
