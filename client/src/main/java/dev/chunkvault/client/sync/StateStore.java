@@ -27,7 +27,8 @@ import java.util.Set;
  * commit keys, and small settings (the change cursor, the device name). WAL journal, so every recorded upload
  * survives a kill of the process.
  *
- * <p>Thread-safe: one connection, every method synchronized (uploads journal from several threads).
+ * <p>Thread-safe: one connection; every method synchronized (uploads journal from several threads), except the small
+ * writes of the sync's threads, which are committed in groups ({@link GroupWrites}).
  */
 public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable {
     static final int SCHEMA_VERSION = 1;
@@ -37,9 +38,50 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     /** Each statement prepared once, by its SQL: preparing was about 6 % of a large sync's CPU (issue 15). */
     private final Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
+    /** The small writes of the sync's threads (records, the push journal, aliases), committed in groups. */
+    private final GroupWrites writes;
+
     private StateStore(Path root, Connection db) {
         this.root = root;
         this.db = db;
+        this.writes = new GroupWrites(this, new GroupWrites.Transactions() {
+            @Override
+            public void begin() throws SQLException {
+                db.setAutoCommit(false);
+            }
+
+            @Override
+            public void commit() throws SQLException {
+                db.commit();
+            }
+
+            @Override
+            public void rollback() {
+                StateStore.this.rollback();
+            }
+
+            @Override
+            public void end() {
+                autoCommit();
+            }
+        });
+    }
+
+    /**
+     * Runs {@code w} in a group of writes ({@link GroupWrites}): committed when this returns. Never called holding this
+     * store's lock (the group's writer takes it).
+     */
+    private void write(GroupWrites.Write w) {
+        try {
+            writes.write(w);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Groups of writes committed, and the writes they carried (for tests and reports). */
+    long[] writeGroups() {
+        return writes.stats();
     }
 
     /** Opens (creating if needed) the state of the sync folder {@code root}. */
@@ -346,60 +388,55 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
      * Records a file as in sync with {@code rec.version()} (stamped with the current time, see
      * {@link SyncRecord#racy}), and indexes its chunks at their offsets.
      */
-    public synchronized void put(SyncRecord rec) {
-        try {
-            db.setAutoCommit(false);
-            PreparedStatement p = statement("INSERT INTO files(path_key, path, version, size, mtime,"
-                    + " content_hash, manifest, synced_at, executable, link, folder) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT(path_key) DO UPDATE SET path = excluded.path, version = excluded.version,"
-                    + " size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash,"
-                    + " manifest = excluded.manifest, synced_at = excluded.synced_at, executable = excluded.executable,"
-                    + " link = excluded.link, folder = excluded.folder");
-            PreparedStatement del = statement("DELETE FROM chunks WHERE path_key = ?");
-            PreparedStatement ins = statement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
-                    + " VALUES(?, ?, ?, ?)");
-            p.setString(1, rec.pathKey());
-            p.setString(2, rec.path());
-            p.setString(3, rec.version());
-            p.setLong(4, rec.size());
-            p.setLong(5, rec.mtimeMillis());
-            p.setString(6, rec.contentHash());
-            p.setBytes(7, rec.manifest().encode());
-            p.setLong(8, System.currentTimeMillis());
-            p.setInt(9, rec.executable() ? 1 : 0);
-            p.setInt(10, rec.link() ? 1 : 0);
-            p.setInt(11, rec.folder() ? 1 : 0);
-            p.executeUpdate();
-            del.setString(1, rec.pathKey());
-            del.executeUpdate();
-            Manifest m = rec.manifest();
-            Set<String> seen = new HashSet<>();
-            ins.clearBatch(); // nothing left from a put that failed before its batch ran
-            // A link's chunks are its target's bytes, which are nowhere on disk: reading "its" file would follow it.
-            for (int i = 0; !rec.link() && i < m.chunkCount(); i++) {
-                String id = m.id(i).hex();
-                if (!seen.add(id)) {
-                    continue; // one location per chunk and file is enough
-                }
-                ins.setString(1, id);
-                ins.setString(2, rec.pathKey());
-                ins.setLong(3, m.offset(i));
-                ins.setInt(4, m.size(i));
-                ins.addBatch();
+    public void put(SyncRecord rec) {
+        write(() -> putRows(rec));
+    }
+
+    private void putRows(SyncRecord rec) throws SQLException {
+        PreparedStatement p = statement("INSERT INTO files(path_key, path, version, size, mtime,"
+                + " content_hash, manifest, synced_at, executable, link, folder) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT(path_key) DO UPDATE SET path = excluded.path, version = excluded.version,"
+                + " size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash,"
+                + " manifest = excluded.manifest, synced_at = excluded.synced_at, executable = excluded.executable,"
+                + " link = excluded.link, folder = excluded.folder");
+        PreparedStatement del = statement("DELETE FROM chunks WHERE path_key = ?");
+        PreparedStatement ins = statement("INSERT INTO chunks(chunk_id, path_key, offset, size)"
+                + " VALUES(?, ?, ?, ?)");
+        p.setString(1, rec.pathKey());
+        p.setString(2, rec.path());
+        p.setString(3, rec.version());
+        p.setLong(4, rec.size());
+        p.setLong(5, rec.mtimeMillis());
+        p.setString(6, rec.contentHash());
+        p.setBytes(7, rec.manifest().encode());
+        p.setLong(8, System.currentTimeMillis());
+        p.setInt(9, rec.executable() ? 1 : 0);
+        p.setInt(10, rec.link() ? 1 : 0);
+        p.setInt(11, rec.folder() ? 1 : 0);
+        p.executeUpdate();
+        del.setString(1, rec.pathKey());
+        del.executeUpdate();
+        Manifest m = rec.manifest();
+        Set<String> seen = new HashSet<>();
+        ins.clearBatch(); // nothing left from a put that failed before its batch ran
+        // A link's chunks are its target's bytes, which are nowhere on disk: reading "its" file would follow it.
+        for (int i = 0; !rec.link() && i < m.chunkCount(); i++) {
+            String id = m.id(i).hex();
+            if (!seen.add(id)) {
+                continue; // one location per chunk and file is enough
             }
-            ins.executeBatch();
-            db.commit();
-        } catch (SQLException e) {
-            rollback();
-            throw failed(e);
-        } finally {
-            autoCommit();
+            ins.setString(1, id);
+            ins.setString(2, rec.pathKey());
+            ins.setLong(3, m.offset(i));
+            ins.setInt(4, m.size(i));
+            ins.addBatch();
         }
+        ins.executeBatch();
     }
 
     /** Updates the local stat of an unchanged file (same content, new mtime, or its content confirmed just now). */
-    public synchronized void touch(String pathKey, String path, long size, long mtimeMillis) {
-        try {
+    public void touch(String pathKey, String path, long size, long mtimeMillis) {
+        write(() -> {
             PreparedStatement p = statement("UPDATE files SET path = ?, size = ?, mtime = ?, synced_at = ?"
                     + " WHERE path_key = ?");
             p.setString(1, path);
@@ -408,14 +445,11 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
             p.setLong(4, System.currentTimeMillis());
             p.setString(5, pathKey);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
-    public synchronized void remove(String pathKey) {
-        try {
-            db.setAutoCommit(false);
+    public void remove(String pathKey) {
+        write(() -> {
             PreparedStatement a = statement("DELETE FROM files WHERE path_key = ?");
             PreparedStatement b = statement("DELETE FROM chunks WHERE path_key = ?");
             PreparedStatement c = statement("DELETE FROM aliases WHERE path_key = ?");
@@ -425,13 +459,7 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
             b.executeUpdate();
             c.setString(1, pathKey);
             c.executeUpdate();
-            db.commit();
-        } catch (SQLException e) {
-            rollback();
-            throw failed(e);
-        } finally {
-            autoCommit();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- aliases
@@ -455,26 +483,22 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     /** Records that the file with {@code pathKey} lies at {@code localPath} here (see {@link #aliases}). */
-    public synchronized void putAlias(String pathKey, String localPath) {
-        try {
+    public void putAlias(String pathKey, String localPath) {
+        write(() -> {
             PreparedStatement p = statement("INSERT OR REPLACE INTO aliases(path_key, local_path) VALUES (?, ?)");
             p.setString(1, pathKey);
             p.setString(2, localPath);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     /** Forgets the alias of the file with {@code pathKey} (its record stays: see {@link #aliases}). */
-    public synchronized void removeAlias(String pathKey) {
-        try {
+    public void removeAlias(String pathKey) {
+        write(() -> {
             PreparedStatement p = statement("DELETE FROM aliases WHERE path_key = ?");
             p.setString(1, pathKey);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     // ---------------------------------------------------------------- chunk index
@@ -514,28 +538,24 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     @Override
-    public synchronized void recordUploaded(String chunkId, int size, Instant at) {
-        try {
+    public void recordUploaded(String chunkId, int size, Instant at) {
+        write(() -> {
             PreparedStatement p = statement("INSERT INTO uploaded(chunk_id, size, uploaded_at) VALUES(?, ?, ?)"
                     + " ON CONFLICT(chunk_id) DO UPDATE SET uploaded_at = excluded.uploaded_at");
             p.setString(1, chunkId);
             p.setInt(2, size);
             p.setLong(3, at.toEpochMilli());
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     @Override
-    public synchronized void forgetUploaded(String chunkId) {
-        try {
+    public void forgetUploaded(String chunkId) {
+        write(() -> {
             PreparedStatement p = statement("DELETE FROM uploaded WHERE chunk_id = ?");
             p.setString(1, chunkId);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     // ---------------------------------------------------------------- block signatures
@@ -690,8 +710,8 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
     }
 
     @Override
-    public synchronized void recordCommitKey(String pathKey, String parent, String manifestHash, String key) {
-        try {
+    public void recordCommitKey(String pathKey, String parent, String manifestHash, String key) {
+        write(() -> {
             PreparedStatement p = statement("INSERT INTO commit_keys(path_key, parent, manifest_hash, idem_key,"
                     + " created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path_key) DO UPDATE SET parent = excluded.parent,"
                     + " manifest_hash = excluded.manifest_hash, idem_key = excluded.idem_key, created_at = excluded.created_at");
@@ -701,20 +721,16 @@ public final class StateStore implements PushJournal, ChunkIndex, AutoCloseable 
             p.setString(4, key);
             p.setLong(5, System.currentTimeMillis());
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     @Override
-    public synchronized void clearCommitKey(String pathKey) {
-        try {
+    public void clearCommitKey(String pathKey) {
+        write(() -> {
             PreparedStatement p = statement("DELETE FROM commit_keys WHERE path_key = ?");
             p.setString(1, pathKey);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        });
     }
 
     private void rollback() {

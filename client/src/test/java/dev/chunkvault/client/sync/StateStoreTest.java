@@ -171,6 +171,55 @@ class StateStoreTest {
     }
 
     /** A chunk id per int (id() has one per byte). */
+    /**
+     * The sync's threads write records, commit keys and uploads side by side (committed in groups): every write is there
+     * after reopening, a commit key recorded and cleared is gone, and one write that fails (an alias without its path)
+     * fails its own caller alone.
+     */
+    @Test
+    void writesOfManyThreadsAreAllKeptAndAFailingOneFailsAlone() throws Exception {
+        Manifest m = Manifest.of("fastcdc-v1-64k-256k-1m", List.of(new ManifestEntry(id(7), 10)));
+        int threads = 16;
+        int each = 40;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        try (StateStore s = StateStore.open(root)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        String key = "d" + thread + "/f" + i;
+                        s.recordCommitKey(key, null, "m" + i, "k-" + key);
+                        s.recordUploaded(sigId(thread * each + i), 10, Instant.ofEpochMilli(1000 + i));
+                        s.clearCommitKey(key);
+                        s.put(new SyncRecord(key, key, "0000000001-00000000000000ab", 10, i, "h", m));
+                        if (thread == 3 && i == 20) {
+                            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.chunkvault.client.ChunkvaultException.class,
+                                    () -> s.putAlias(key, null)).getMessage().contains("state database"));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertEquals(threads * each * 4L + 1, s.writeGroups()[1], "each write went through a group");
+        } finally {
+            pool.shutdownNow();
+        }
+        try (StateStore s = StateStore.open(root)) {
+            assertEquals(threads * each, s.count());
+            assertEquals(threads * each, s.uploadedCount());
+            assertEquals(Long.valueOf(39), Long.valueOf(s.get("d15/f39").orElseThrow().mtimeMillis()));
+            assertTrue(s.commitKey("d7/f9", null, "m9").isEmpty(), "cleared");
+            assertTrue(s.aliases().isEmpty(), "the failed alias kept nothing");
+        }
+    }
+
     private static String sigId(int n) {
         return ChunkId.sha256(java.nio.ByteBuffer.allocate(4).putInt(n).array()).hex();
     }
