@@ -7,6 +7,11 @@ import dev.chunkvault.core.hash.ChunkId;
 import dev.chunkvault.service.blob.BlobInfo;
 import dev.chunkvault.service.blob.BlobStore;
 import dev.chunkvault.service.store.ItemStore;
+import dev.chunkvault.service.store.Item;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -31,9 +36,21 @@ final class ChunkReader {
      * when they are missing or other bytes there. A row that moved while it was read (a repack) is followed once more.
      */
     Checked readChecked(ChunkId id) {
+        return readChecked(id, row(id));
+    }
+
+    /**
+     * As {@link #readChecked(ChunkId)}, starting from the chunk's row as the caller read it ({@code first}; null: it had
+     * none), say in one batch with other chunks' rows ({@link #rows}): the row is read again only if the bytes where it
+     * pointed are not the chunk's.
+     */
+    Checked readChecked(ChunkId id, ChunkRow first) {
         ChunkRow row = null;
+        ChunkRow now = first;
         for (int attempt = 0; attempt < 2; attempt++) {
-            ChunkRow now = retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(ChunkRow::from).orElse(null);
+            if (attempt > 0) {
+                now = row(id);
+            }
             if (now == null) {
                 return new Checked(Optional.empty(), null, 0);
             }
@@ -47,6 +64,24 @@ final class ChunkReader {
             }
         }
         return new Checked(Optional.empty(), row.pack(), row.packOffset());
+    }
+
+    /** The rows of {@code ids} that exist, read in batches (strongly consistent), by id. */
+    Map<ChunkId, ChunkRow> rows(Collection<ChunkId> ids, Parallel parallel) {
+        Map<ChunkId, ChunkRow> out = new HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        for (Item i : BatchReads.getAll(store, parallel, retry, Tables.CHUNKS,
+                new LinkedHashSet<>(ids).stream().map(ChunkRow::key).toList())) {
+            ChunkRow r = ChunkRow.from(i);
+            out.put(r.id(), r);
+        }
+        return out;
+    }
+
+    private ChunkRow row(ChunkId id) {
+        return retry.call(() -> store.get(Tables.CHUNKS, ChunkRow.key(id))).map(ChunkRow::from).orElse(null);
     }
 
     /** {@link #readChecked}'s answer: the bytes, or the location where they were found wrong ({@code pack} null: the object). */

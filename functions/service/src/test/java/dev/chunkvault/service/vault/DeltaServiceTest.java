@@ -273,6 +273,61 @@ class DeltaServiceTest {
      * A batch's rebuilt chunks that compress share one pack (one declaration, write and seal, not one each); a chunk that
      * does not compress is stored raw; a refused delta stays out of the pack; a target sent twice is stored once.
      */
+    /**
+     * A batch reads its bases' rows together (one GetItem per delta was a tenth of an update's store calls); a base whose
+     * row pointed elsewhere when the batch read it (a repack moving it meanwhile) is followed by reading its row again.
+     */
+    @Test
+    void aBatchReadsItsBasesRowsInOneCallAndFollowsOneThatMoved() {
+        byte[][] texts = {text(40_000), text(50_000), text(60_000), text(45_000)};
+        Content c = new Content(List.of(texts));
+        alice.upload(c);
+        alice.commit("lib.c", null, c, "delta-rows-0001");
+        ChunkId moved = ChunkId.sha256(texts[2]);
+        List<String> gets = new java.util.ArrayList<>();
+        List<Integer> batchedChunkRows = new java.util.ArrayList<>();
+        DeltaService counted = new DeltaService(new GcOrphansTest.Delegating(v.itemPort) {
+            @Override
+            public java.util.Optional<Item> get(String table, dev.chunkvault.service.store.Key key) {
+                if (table.equals(Tables.CHUNKS) && !String.valueOf(key.partition()).startsWith("pack#")) {
+                    gets.add(String.valueOf(key.partition())); // a chunk's row (a pack's row lives in the same table)
+                }
+                return super.get(table, key);
+            }
+
+            @Override
+            public List<Item> batchGet(String table, List<dev.chunkvault.service.store.Key> keys) {
+                List<Item> out = super.batchGet(table, keys);
+                if (!table.equals(Tables.CHUNKS)) {
+                    return out;
+                }
+                batchedChunkRows.add(keys.size());
+                // The row of one base as it was before a move: a pack that no longer holds it.
+                return out.stream().map(i -> ChunkRow.from(i).id().equals(moved)
+                        ? i.toBuilder().set(ChunkRow.PACK, "p-gone-since").set(ChunkRow.PACK_OFFSET, 0L).build() : i).toList();
+            }
+        }, v.blobPort, v.blobs, v.clock, v.settings, Parallel.inline(), Retry.immediate(2));
+        List<byte[]> encoded = new java.util.ArrayList<>();
+        byte[][] edited = new byte[4][];
+        for (int k = 0; k < 4; k++) {
+            edited[k] = edit(texts[k], 1000 * (k + 1));
+            encoded.add(DeltaEncoder.encode(BlockSignature.compute(texts[k]), edited[k]).encode());
+        }
+
+        List<DeltaService.BatchItem> r = counted.deltaUploadBatch(alice.owner, encoded);
+        for (int k = 0; k < 4; k++) {
+            assertNull(r.get(k).error(), k + ": " + r.get(k).error());
+            assertTrue(r.get(k).result().stored());
+        }
+        assertTrue(batchedChunkRows.contains(4), "the four bases' rows in one call: " + batchedChunkRows);
+        assertEquals(List.of(moved.hex()), gets, "one chunk row read alone: the base that had moved, followed");
+        String head = v.reads.file(alice.owner, "lib.c", false).version();
+        Content next = new Content(List.of(edited));
+        assertEquals(CommitService.Outcome.CREATED, alice.commit("lib.c", head, next, "delta-rows-0002").outcome());
+        assertEquals(next.sha256(), new StorageModel.Model(v, new Random(1), null).fetch(v.reads.download(alice.owner,
+                "lib.c", null, null)));
+    }
+
     @Test
     void aBatchsCompressibleChunksShareOnePackAndTheRestAreStoredAsBefore() {
         byte[][] texts = {text(40_000), text(50_000), text(60_000)};
