@@ -12,7 +12,8 @@
 #   e.g. bench/profile-cli.sh /tmp/trees/mix1      (16,079 files of the Linux tree: bench/make-linux-trees.sh, then
 #        rsync -a --no-links of drivers/net, net, include, drivers/usb, drivers/spi and sound/soc)
 # CLI_JAVA_OPTS replaces the CLI's JVM options (its defaults: client/chunkvault). API_PORT (4870) and the next two
-# ports; the collapsed stacks go to bench/results/tmp/profile-cli-STEP.collapsed.
+# ports; the collapsed stacks go to bench/results/tmp/profile-cli-STEP.collapsed. NO_PROFILE=1: the "profiled" run
+# without the profiler (for A/B timings: the agent's sampling costs CPU of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
@@ -64,6 +65,10 @@ run() {
   tail -1 "$work/$label.time"
 }
 profiled="$default_opts -javaagent:$ap_jar=start,event=itimer,interval=1ms,threads,collapsed,file=$(pwd)/$out"
+if [[ "${NO_PROFILE:-0}" == 1 ]]; then
+  profiled=$default_opts
+  rm -f "$out"
+fi
 
 mkdir -p "$work/a"
 cp -a "$tree/." "$work/a/"
@@ -93,6 +98,7 @@ if [[ "$step" == update ]]; then
   cloud_cpu_between t2 t3
 fi
 
+[[ -f "$out" ]] || exit 0
 python3 - "$out" <<'PY'
 import collections, re, sys
 threads, frames, total = collections.Counter(), collections.Counter(), 0
