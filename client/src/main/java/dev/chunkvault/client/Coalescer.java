@@ -97,15 +97,19 @@ public final class Coalescer<Q, A> {
             }
         }
         toSend.forEach(this::send);
+        // Once its batch is taken, a caller only waits for the answer (send answers every request it takes): looking
+        // again each linger, with a timeout's exception each time, was 5 % of a first sync's client CPU.
+        boolean taken = false;
         while (true) {
             try {
-                return mine.answer().get(linger.toNanos(), TimeUnit.NANOSECONDS);
+                return taken ? mine.answer().get() : mine.answer().get(linger.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException lingered) {
                 // Nobody filled the batch within the linger: the first of its callers to notice sends it, unless as
                 // many batches as allowed are being sent (then it goes on gathering, and is looked at again).
                 List<Pending<Q, A>> late = null;
                 synchronized (this) {
-                    if (inFlight < maxInFlight && pending.contains(mine)) {
+                    taken = !pending.contains(mine);
+                    if (inFlight < maxInFlight && !taken) {
                         late = take();
                     }
                 }

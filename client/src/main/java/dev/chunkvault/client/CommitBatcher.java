@@ -158,16 +158,18 @@ public final class CommitBatcher implements Committer {
 
     private CommitResult await(Pending mine) {
         try {
+            boolean taken = false; // once its batch is taken, only the answer is waited for (send answers every commit)
             while (true) {
                 try {
-                    return mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
+                    return taken ? mine.done().get() : mine.done().get(linger.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException lingered) {
                     // Lingered: once the batch's oldest commit has gathered for maxGather, the first of its callers to
                     // notice sends it, unless a batch is being sent (then the commits arriving meanwhile join it, and it
                     // is looked at again after another linger).
                     List<Pending> batch;
                     synchronized (this) {
-                        batch = inFlight < LINGERED_IN_FLIGHT && pending.contains(mine) && gathered() ? takeAll() : null;
+                        taken = !pending.contains(mine);
+                        batch = inFlight < LINGERED_IN_FLIGHT && !taken && gathered() ? takeAll() : null;
                     }
                     send(batch);
                 }
@@ -218,6 +220,9 @@ public final class CommitBatcher implements Committer {
         try {
             sendNow(batch);
         } finally {
+            // Every commit taken is answered (its callers wait for nothing else): one that is not, after a failure
+            // sendNow did not expect, hears of it.
+            batch.forEach(p -> p.done().completeExceptionally(new ChunkvaultException("The commit batch failed.")));
             synchronized (this) {
                 inFlight--;
             }
