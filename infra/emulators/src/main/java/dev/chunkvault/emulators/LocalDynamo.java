@@ -1,5 +1,8 @@
 package dev.chunkvault.emulators;
 
+import com.almworks.sqlite4java.SQLiteConnection;
+import com.almworks.sqlite4java.SQLiteException;
+import com.almworks.sqlite4java.SQLiteStatement;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.io.IOException;
@@ -71,6 +74,7 @@ public final class LocalDynamo implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the DynamoDB Local directory " + options.dbPath(), e);
             }
+            prepareDatabase(options.dbPath().resolve(DATABASE_FILE));
         }
         int attempts = options.port() == 0 ? 5 : 1;
         RuntimeException last = null;
@@ -86,6 +90,59 @@ public final class LocalDynamo implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    /** DynamoDB Local's database file in its directory, with {@code -sharedDb}. */
+    static final String DATABASE_FILE = "shared-local-instance.db";
+    /** The page size of a new database: SQLite's default since 3.12, where DynamoDB Local's own gives 1 KiB. */
+    static final int PAGE_SIZE = 4096;
+
+    /**
+     * Puts DynamoDB Local's database in write-ahead-log mode (kept in the file: DynamoDB Local's connections then use it),
+     * and gives a new one {@value #PAGE_SIZE}-byte pages. DynamoDB Local leaves SQLite's rollback journal and 1 KiB pages:
+     * every transaction copied each page it changed to a journal file first (three writes a page) and created, synced
+     * and deleted that file, all on DynamoDB Local's one SQLite thread (124,000 write calls by it while 590 files of a
+     * 16,079-file folder were updated; docs/perf-many-files.md). With a write-ahead log a transaction appends its pages and syncs
+     * once, as durable as before (SQLite's full sync stays). An existing database keeps its page size (SQLite changes it
+     * only in a new file); its journal mode changes like a new one's. Uses sqlite4java, DynamoDB Local's own binding,
+     * before DynamoDB Local opens the file.
+     */
+    static void prepareDatabase(Path file) {
+        SQLiteConnection c = new SQLiteConnection(file.toFile());
+        try {
+            c.open(true);
+            // A DynamoDB Local stopped just before in this JVM closes its connection on its own thread, a moment later.
+            c.setBusyTimeout(30_000);
+            if (single(c, "PRAGMA page_count") == 0) {
+                c.exec("PRAGMA page_size=" + PAGE_SIZE);
+            }
+            String mode = String.valueOf(singleString(c, "PRAGMA journal_mode=WAL"));
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new IllegalStateException("DynamoDB Local's database " + file + " stays in journal mode " + mode);
+            }
+        } catch (SQLiteException e) {
+            throw new IllegalStateException("cannot prepare DynamoDB Local's database " + file, e);
+        } finally {
+            c.dispose();
+        }
+    }
+
+    private static long single(SQLiteConnection c, String sql) throws SQLiteException {
+        SQLiteStatement st = c.prepare(sql, false);
+        try {
+            return st.step() ? st.columnLong(0) : 0;
+        } finally {
+            st.dispose();
+        }
+    }
+
+    private static String singleString(SQLiteConnection c, String sql) throws SQLiteException {
+        SQLiteStatement st = c.prepare(sql, false);
+        try {
+            return st.step() ? st.columnString(0) : null;
+        } finally {
+            st.dispose();
+        }
     }
 
     private static DynamoDBProxyServer startOn(int port, Path dbPath) {

@@ -85,7 +85,7 @@ class EmulatorsIT {
     }
 
     @Test
-    void dynamoDataSurvivesARestartInADirectory(@TempDir Path dir) {
+    void dynamoDataSurvivesARestartInADirectory(@TempDir Path dir) throws Exception {
         for (int round = 0; round < 2; round++) {
             try (LocalDynamo dynamo = LocalDynamo.start(LocalDynamo.Options.inMemory().withDbPath(dir));
                  DynamoDbClient ddb = DynamoDbClient.builder().endpointOverride(dynamo.endpoint()).region(Region.US_EAST_1)
@@ -99,6 +99,8 @@ class EmulatorsIT {
                     assertTrue(ddb.getItem(b -> b.tableName("kept").key(Map.of("id", AttributeValue.fromS("x")))).hasItem());
                 }
             }
+            assertEquals(List.of("wal", "4096"), LocalDynamoTest.modeAndPageSize(dir.resolve(LocalDynamo.DATABASE_FILE)),
+                    "DynamoDB Local kept the write-ahead log and the pages it was given");
         }
     }
 }
