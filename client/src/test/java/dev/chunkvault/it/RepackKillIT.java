@@ -71,6 +71,7 @@ class RepackKillIT {
             assertTrue(cloud.isAlive(), () -> "the local cloud exited: " + tail());
             try {
                 if (send("GET", "/local/v1/status", null, null).statusCode() == 200) {
+                    assertOneSqlite();
                     return;
                 }
             } catch (IOException notYet) {
@@ -79,6 +80,20 @@ class RepackKillIT {
             Thread.sleep(200);
         }
         throw new AssertionError("the local cloud did not start: " + tail());
+    }
+
+    /**
+     * One copy of SQLite in the local cloud's process: a second one (loaded through sqlite4java's path to prepare
+     * DynamoDB Local's database before DynamoDB Local loaded its own; each copy with its own globals, handles crossing
+     * between them) crashed DynamoDB Local once.
+     */
+    private void assertOneSqlite() throws IOException {
+        Path maps = Path.of("/proc", Long.toString(cloud.pid()), "maps");
+        if (Files.isReadable(maps)) {
+            List<String> copies = Files.readAllLines(maps).stream().filter(l -> l.contains("sqlite4java"))
+                    .map(l -> l.substring(l.lastIndexOf(' ') + 1)).distinct().toList();
+            assertTrue(copies.size() == 1, "one copy of sqlite4java's library in the local cloud: " + copies);
+        }
     }
 
     @org.junit.jupiter.api.AfterEach

@@ -4,6 +4,7 @@ import com.almworks.sqlite4java.SQLiteConnection;
 import com.almworks.sqlite4java.SQLiteException;
 import com.almworks.sqlite4java.SQLiteStatement;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteLibraryLoader;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,11 +104,19 @@ public final class LocalDynamo implements AutoCloseable {
      * every transaction copied each page it changed to a journal file first (three writes a page) and created, synced
      * and deleted that file, all on DynamoDB Local's one SQLite thread (124,000 write calls by it while 590 files of a
      * 16,079-file folder were updated; docs/perf-many-files.md). With a write-ahead log a transaction appends its pages and syncs
-     * once, as durable as before (SQLite's full sync stays). An existing database keeps its page size (SQLite changes it
+     * the log once (DynamoDB Local's connections keep their sync setting, SQLite's default). An existing database keeps its page size (SQLite changes it
      * only in a new file); its journal mode changes like a new one's. Uses sqlite4java, DynamoDB Local's own binding,
      * before DynamoDB Local opens the file.
      */
     static void prepareDatabase(Path file) {
+        try {
+            // DynamoDB Local's copy of SQLite, loaded as DynamoDB Local loads it: sqlite4java then uses it. Loaded through
+            // sqlite4java's own path first, it made a second copy in the process once DynamoDB Local loaded its own (two
+            // SQLites with their own globals, handles crossing between them), which crashed DynamoDB Local.
+            SQLiteLibraryLoader.initialize();
+        } catch (Exception e) {
+            throw new IllegalStateException("DynamoDB Local's SQLite library did not load", e);
+        }
         SQLiteConnection c = new SQLiteConnection(file.toFile());
         try {
             c.open(true);

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * made before (SQLite's rollback journal, DynamoDB Local's 1 KiB pages) gets the log, keeps its pages and every row.
  */
 class LocalDynamoTest {
+    /** SQLite as DynamoDB Local loads it, before this test's own connections (one copy of it in the process). */
     @BeforeAll
-    static void natives() {
+    static void natives() throws Exception {
         NativeLibraries.prepare(NativeLibraries.defaultDirectory());
+        com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteLibraryLoader.initialize();
     }
 
     @Test
