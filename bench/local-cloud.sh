@@ -1,6 +1,7 @@
 # Sourced by the bench scripts: a local cloud of their own, and tokens from it. The caller's EXIT trap kills $cloud_pid.
 #   start_local_cloud DATA API_PORT [S3_PORT DYNAMODB_PORT]   starts infra/local-cloud in the background (log in
 #                                                             DATA.log), sets cloud_pid, waits until it answers
+#   stop_local_cloud                                          stops it (for the caller's EXIT trap; quiet if not started)
 #   local_token API_PORT USER                                 prints an access token for USER
 #   local_restic DATA S3_PORT BUCKET WORK                     a restic repository in BUCKET of the cloud's s3proxy
 #                                                             (RESTIC_* and the emulators' AWS keys exported), initialised
@@ -20,6 +21,12 @@ start_local_cloud() {
   tail -50 "$data.log" >&2
   echo "the local cloud did not answer on port $port" >&2
   return 1
+}
+
+stop_local_cloud() {
+  [[ -n "${cloud_pid:-}" ]] || return 0
+  kill "$cloud_pid" 2>/dev/null || true
+  wait "$cloud_pid" 2>/dev/null || true
 }
 
 local_token() {

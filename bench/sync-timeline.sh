@@ -23,7 +23,7 @@ work=$(mktemp -d /tmp/chunkvault-timeline.XXXXXX)
 source "$here/bench/local-cloud.sh"
 cloud_pid=
 cleanup() {
-  [[ -n "$cloud_pid" ]] && { kill "$cloud_pid" 2>/dev/null || true; wait "$cloud_pid" 2>/dev/null || true; }
+  stop_local_cloud
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -222,7 +222,11 @@ public final class CommitBatcher implements Committer {
         } finally {
             // Every commit taken is answered (its callers wait for nothing else): one that is not, after a failure
             // sendNow did not expect, hears of it.
-            batch.forEach(p -> p.done().completeExceptionally(new ChunkvaultException("The commit batch failed.")));
+            for (Pending p : batch) {
+                if (!p.done().isDone()) {
+                    p.done().completeExceptionally(new ChunkvaultException("The commit batch failed."));
+                }
+            }
             synchronized (this) {
                 inFlight--;
             }

@@ -74,9 +74,14 @@ class GroupWritesTest {
         threads.shutdownNow();
     }
 
-    /** A first write that holds its group open until {@code release}; the writes queued meanwhile follow. */
-    private Future<?> blockingFirst(CountDownLatch inGroup, CountDownLatch release) {
-        return threads.submit(() -> {
+    /** A first write holding its group open (being written) until {@code release} counts down. */
+    private record Held(Future<?> first, CountDownLatch release) {}
+
+    /** Starts a first write that holds its group open; returns once it is being written. */
+    private Held holdAGroupOpen() throws InterruptedException {
+        CountDownLatch inGroup = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<?> first = threads.submit(() -> {
             writes.write(() -> {
                 db.row("first");
                 inGroup.countDown();
@@ -84,6 +89,8 @@ class GroupWritesTest {
             });
             return null;
         });
+        assertTrue(inGroup.await(10, TimeUnit.SECONDS));
+        return new Held(first, release);
     }
 
     private Future<?> writeOf(String row) {
@@ -109,10 +116,7 @@ class GroupWritesTest {
 
     @Test
     void writesThatArriveWhileAGroupIsWrittenGoTogetherInTheNext() throws Exception {
-        CountDownLatch inGroup = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Future<?> first = blockingFirst(inGroup, release);
-        assertTrue(inGroup.await(10, TimeUnit.SECONDS));
+        Held held = holdAGroupOpen();
         List<Future<?>> others = new ArrayList<>();
         for (String r : List.of("b", "c", "d")) {
             others.add(writeOf(r));
@@ -121,8 +125,8 @@ class GroupWritesTest {
         for (Future<?> f : others) {
             assertTrue(!f.isDone(), "no write returns before it is committed");
         }
-        release.countDown();
-        first.get(10, TimeUnit.SECONDS);
+        held.release().countDown();
+        held.first().get(10, TimeUnit.SECONDS);
         for (Future<?> f : others) {
             f.get(10, TimeUnit.SECONDS);
         }
@@ -135,18 +139,15 @@ class GroupWritesTest {
 
     @Test
     void aWriteThatFailsItsGroupFailsAloneAndTheOthersAreKept() throws Exception {
-        CountDownLatch inGroup = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Future<?> first = blockingFirst(inGroup, release);
-        assertTrue(inGroup.await(10, TimeUnit.SECONDS));
+        Held held = holdAGroupOpen();
         Future<?> b = writeOf("b");
         awaitQueued(1);
         Future<?> bad = writeOf("bad-1");
         awaitQueued(2);
         Future<?> c = writeOf("c");
         awaitQueued(3);
-        release.countDown();
-        first.get(10, TimeUnit.SECONDS);
+        held.release().countDown();
+        held.first().get(10, TimeUnit.SECONDS);
         b.get(10, TimeUnit.SECONDS);
         c.get(10, TimeUnit.SECONDS);
         java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
@@ -169,10 +170,7 @@ class GroupWritesTest {
 
     @Test
     void anInterruptedWaiterStillHasItsWriteCommittedAndKeepsTheInterrupt() throws Exception {
-        CountDownLatch inGroup = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Future<?> first = blockingFirst(inGroup, release);
-        assertTrue(inGroup.await(10, TimeUnit.SECONDS));
+        Held held = holdAGroupOpen();
         Thread[] waiter = new Thread[1];
         boolean[] interruptedAfter = new boolean[1];
         CountDownLatch returned = new CountDownLatch(1);
@@ -190,8 +188,8 @@ class GroupWritesTest {
         awaitQueued(1);
         waiter[0].interrupt();
         assertEquals(1, writes.queued(), "still waiting for its group");
-        release.countDown();
-        first.get(10, TimeUnit.SECONDS);
+        held.release().countDown();
+        held.first().get(10, TimeUnit.SECONDS);
         assertTrue(returned.await(10, TimeUnit.SECONDS));
         assertEquals(List.of("first", "w"), db.rows());
         assertTrue(interruptedAfter[0]);
