@@ -2,6 +2,9 @@
 #   start_local_cloud DATA API_PORT [S3_PORT DYNAMODB_PORT]   starts infra/local-cloud in the background (log in
 #                                                             DATA.log), sets cloud_pid, waits until it answers
 #   stop_local_cloud                                          stops it (for the caller's EXIT trap; quiet if not started)
+#   cli_against_local_cloud WORK API_PORT USER                builds the CLI and the local cloud, starts one (data in
+#                                                             WORK/cloud; at exit it is stopped and WORK removed) and
+#                                                             exports the CLI's endpoint, config folder and USER's token
 #   local_token API_PORT USER                                 prints an access token for USER
 #   local_restic DATA S3_PORT BUCKET WORK                     a restic repository in BUCKET of the cloud's s3proxy
 #                                                             (RESTIC_* and the emulators' AWS keys exported), initialised
@@ -27,6 +30,17 @@ stop_local_cloud() {
   [[ -n "${cloud_pid:-}" ]] || return 0
   kill "$cloud_pid" 2>/dev/null || true
   wait "$cloud_pid" 2>/dev/null || true
+}
+
+cli_against_local_cloud() {
+  local work=$1 port=$2 user=$3
+  # shellcheck disable=SC2064 # WORK is expanded now, on purpose
+  trap "stop_local_cloud; rm -rf '$work'" EXIT
+  mvn -B -q -pl client,infra/local -am package -DskipTests >&2
+  start_local_cloud "$work/cloud" "$port"
+  export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_CONFIG_DIR="$work/cfg"
+  CHUNKVAULT_TOKEN=$(local_token "$port" "$user")
+  export CHUNKVAULT_TOKEN
 }
 
 local_token() {

@@ -33,16 +33,7 @@ mkdir -p bench/results/tmp
 work=$(mktemp -d /tmp/chunkvault-profile-cli.XXXXXX)
 source bench/local-cloud.sh
 cloud_pid=
-cleanup() {
-  stop_local_cloud
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mvn -B -q -pl client,infra/local -am package -DskipTests >&2
-start_local_cloud "$work/cloud" "$port"
-export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_CONFIG_DIR="$work/cfg"
-CHUNKVAULT_TOKEN=$(local_token "$port" "profile-$(date +%s)")
-export CHUNKVAULT_TOKEN
+cli_against_local_cloud "$work" "$port" "profile-$(date +%s)"
 default_opts=${CLI_JAVA_OPTS:-"-Xmx128m -XX:+UseSerialGC -Djdk.nio.maxCachedBufferSize=32768"} # client/chunkvault's defaults
 
 # mark NAME: the cloud's process CPU and its threads' ticks now; cloud_cpu_between A B: what it spent between two marks

@@ -22,16 +22,7 @@ port=${API_PORT:-4890}
 work=$(mktemp -d /tmp/chunkvault-timeline.XXXXXX)
 source "$here/bench/local-cloud.sh"
 cloud_pid=
-cleanup() {
-  stop_local_cloud
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mvn -B -q -pl client,infra/local -am package -DskipTests >&2
-start_local_cloud "$work/cloud" "$port"
-export CHUNKVAULT_ENDPOINT="http://127.0.0.1:$port" CHUNKVAULT_CONFIG_DIR="$work/cfg"
-CHUNKVAULT_TOKEN=$(local_token "$port" "timeline-$(date +%s)")
-export CHUNKVAULT_TOKEN
+cli_against_local_cloud "$work" "$port" "timeline-$(date +%s)"
 export JAVA_OPTS="-Xmx128m -XX:+UseSerialGC -Djdk.nio.maxCachedBufferSize=32768" # client/chunkvault's defaults
 
 # step LABEL [SYNC OPTIONS...]: one timed sync of the folder, its cloud CPU, and its requests
