@@ -140,7 +140,7 @@ final class GroupWrites {
     private void writeGroup(List<Pending> group) {
         synchronized (connection) {
             try {
-                if (group.size() > 1 && runAll(group)) {
+                if (group.size() > 1 && run(group) == null) {
                     return;
                 }
                 // One of them failed the group (or it is one write): each in a transaction of its own.
@@ -154,10 +154,6 @@ final class GroupWrites {
                 tx.end();
             }
         }
-    }
-
-    private boolean runAll(List<Pending> group) {
-        return run(group) == null;
     }
 
     /** Runs {@code writes} in one transaction: null if it committed, else the failure (and nothing of it is kept). */

@@ -99,14 +99,14 @@ public final class LocalDynamo implements AutoCloseable {
     static final int PAGE_SIZE = 4096;
 
     /**
-     * Puts DynamoDB Local's database in write-ahead-log mode (kept in the file: DynamoDB Local's connections then use it),
-     * and gives a new one {@value #PAGE_SIZE}-byte pages. DynamoDB Local leaves SQLite's rollback journal and 1 KiB pages:
-     * every transaction copied each page it changed to a journal file first (three writes a page) and created, synced
-     * and deleted that file, all on DynamoDB Local's one SQLite thread (124,000 write calls by it while 590 files of a
-     * 16,079-file folder were updated; docs/perf-many-files.md). With a write-ahead log a transaction appends its pages and syncs
-     * the log once (DynamoDB Local's connections keep their sync setting, SQLite's default). An existing database keeps its page size (SQLite changes it
-     * only in a new file); its journal mode changes like a new one's. Uses sqlite4java, DynamoDB Local's own binding,
-     * before DynamoDB Local opens the file.
+     * Puts DynamoDB Local's database in write-ahead-log mode (kept in the file: DynamoDB Local's connections then use
+     * it), and gives a new one {@value #PAGE_SIZE}-byte pages. DynamoDB Local leaves SQLite's rollback journal and
+     * 1 KiB pages: every transaction copied each page it changed to a journal file first (three writes a page) and
+     * created, synced and deleted that file, all on DynamoDB Local's one SQLite thread (124,000 write calls by it while
+     * 590 files of a 16,079-file folder were updated; docs/perf-many-files.md). With a write-ahead log a transaction
+     * appends its pages and syncs the log once (DynamoDB Local's connections keep their sync setting, SQLite's
+     * default). An existing database keeps its page size (SQLite changes it only in a new file); its journal mode
+     * changes like a new one's. Uses sqlite4java, DynamoDB Local's own binding, before DynamoDB Local opens the file.
      */
     static void prepareDatabase(Path file) {
         try {
@@ -122,10 +122,10 @@ public final class LocalDynamo implements AutoCloseable {
             c.open(true);
             // A DynamoDB Local stopped just before in this JVM closes its connection on its own thread, a moment later.
             c.setBusyTimeout(30_000);
-            if (single(c, "PRAGMA page_count") == 0) {
+            if ("0".equals(single(c, "PRAGMA page_count"))) {
                 c.exec("PRAGMA page_size=" + PAGE_SIZE);
             }
-            String mode = String.valueOf(singleString(c, "PRAGMA journal_mode=WAL"));
+            String mode = single(c, "PRAGMA journal_mode=WAL");
             if (!"wal".equalsIgnoreCase(mode)) {
                 throw new IllegalStateException("DynamoDB Local's database " + file + " stays in journal mode " + mode);
             }
@@ -136,16 +136,8 @@ public final class LocalDynamo implements AutoCloseable {
         }
     }
 
-    private static long single(SQLiteConnection c, String sql) throws SQLiteException {
-        SQLiteStatement st = c.prepare(sql, false);
-        try {
-            return st.step() ? st.columnLong(0) : 0;
-        } finally {
-            st.dispose();
-        }
-    }
-
-    private static String singleString(SQLiteConnection c, String sql) throws SQLiteException {
+    /** The first column of the first row {@code sql} answers, as text (null if none). */
+    private static String single(SQLiteConnection c, String sql) throws SQLiteException {
         SQLiteStatement st = c.prepare(sql, false);
         try {
             return st.step() ? st.columnString(0) : null;
